@@ -1,0 +1,65 @@
+"""pairmatch: optimal, explained mentor-mentee matching.
+
+Describe mentors and mentees (`Mentor`, `Mentee`, `Problem`), `solve` the
+assignment problem with OR-Tools, and read the `MatchResult`: every pair with
+its score breakdown, every unmatched person with the reason, and proof of
+optimality. `explain` turns a result into plain words; `violations` checks it.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .analysis import compatibility_graph, diagnose
+from .checks import Violation, is_feasible, violations
+from .datasets import default_taxonomy, london, pilot_problem
+from .exceptions import InfeasibleProblemError, PairmatchError, SolverError
+from .explain import alternatives, explain, explain_pair, why_not, why_unmatched
+from .generators import synthetic_problem
+from .geography import Geography
+from .models import Mentee, Mentor, Problem, Rules
+from .params import SolveParams, Weights
+from .result import MatchResult, Pair, Unmatched
+from .scoring import ScoreTable, score
+from .solve import solve
+from .taxonomy import Taxonomy
+
+try:
+    __version__ = version("pairmatch")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Geography",
+    "InfeasibleProblemError",
+    "MatchResult",
+    "Mentee",
+    "Mentor",
+    "Pair",
+    "PairmatchError",
+    "Problem",
+    "Rules",
+    "ScoreTable",
+    "SolveParams",
+    "SolverError",
+    "Taxonomy",
+    "Unmatched",
+    "Violation",
+    "Weights",
+    "__version__",
+    "alternatives",
+    "compatibility_graph",
+    "default_taxonomy",
+    "diagnose",
+    "explain",
+    "explain_pair",
+    "is_feasible",
+    "london",
+    "pilot_problem",
+    "score",
+    "solve",
+    "synthetic_problem",
+    "violations",
+    "why_not",
+    "why_unmatched",
+]

@@ -1,0 +1,60 @@
+"""Package data: London's boroughs and BCUs, the default taxonomy, the pilot-shaped example."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from ..geography import Geography
+from ..taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from ..models import Problem
+
+__all__ = ["default_taxonomy", "london", "pilot_problem"]
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def london() -> Geography:
+    """The 32 London boroughs, their land borders and the Met's 12 BCUs.
+
+    >>> geo = london()
+    >>> len(geo.places), geo.unit_of["Newham"], geo.relation("Newham", "Tower Hamlets")
+    (32, 'North East', 'adjacent')
+    """
+    data = _load("london.json")
+    return Geography(data["borders"], data["bcus"], unit_name="BCU")
+
+
+@cache
+def default_taxonomy() -> Taxonomy:
+    """Policing and community topics (knife crime, domestic abuse, stop and search, ...).
+
+    >>> tax = default_taxonomy()
+    >>> tax.path("knife crime", "community safety")
+    ('knife crime', 'violent crime', 'community safety')
+    """
+    return Taxonomy(_load("taxonomy.json")["edges"])
+
+
+def pilot_problem() -> Problem:
+    """A small example shaped like the 2021 London reverse-mentoring pilot.
+
+    Three young mentors from Tower Hamlets, Newham and Brent and three senior
+    officers, one focus each (knife crime, domestic abuse, social inequality),
+    monthly virtual meetings. **Illustrative**: the real pairings were never
+    published, so everyone here is fictional and every attribute is invented.
+
+    >>> p = pilot_problem()
+    >>> p.shape
+    (3, 3)
+    """
+    from ..models import Problem
+
+    return Problem.model_validate(_load("pilot.json"))

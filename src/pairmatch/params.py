@@ -1,0 +1,76 @@
+"""Scoring weights and solver parameters (frozen, validated)."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["COMPONENTS", "SolveParams", "Weights"]
+
+COMPONENTS = ("focus", "borough", "availability")
+
+Objective = Literal["max_score", "max_participation", "maxmin"]
+Backend = Literal["auto", "assignment", "flow", "cpsat"]
+
+
+class Weights(BaseModel):
+    """Weight of each score component in the combined score.
+
+    The combined score of a pair is ``focus * F + borough * B + availability * A``
+    with every component in [0, 1]. Weights need not sum to 1; scaling all of
+    them by ``c`` scales every score and the objective by ``c``.
+
+    >>> Weights(focus=2, borough=1, availability=1).total
+    4.0
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    focus: float = Field(0.5, ge=0, allow_inf_nan=False)
+    borough: float = Field(0.3, ge=0, allow_inf_nan=False)
+    availability: float = Field(0.2, ge=0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Weights:
+        if self.total <= 0:
+            raise ValueError("at least one weight must be positive")
+        return self
+
+    @property
+    def total(self) -> float:
+        return math.fsum(self.as_dict().values())
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in COMPONENTS}
+
+
+class SolveParams(BaseModel):
+    """How to solve.
+
+    Attributes
+    ----------
+    objective : {"max_score", "max_participation", "maxmin"}
+        ``max_score`` maximises the total score; ``max_participation`` first
+        matches as many people as possible, then maximises the score;
+        ``maxmin`` makes the weakest pair as good as possible, then maximises
+        the total.
+    backend : {"auto", "assignment", "flow", "cpsat"}
+        ``auto`` picks OR-Tools linear sum assignment for plain one-to-one
+        problems, min-cost flow for capacities, CP-SAT for side constraints.
+    resolution : int
+        Scores are rounded to multiples of ``1 / resolution`` for the integer
+        solvers (see :mod:`pairmatch.solve._scaling`).
+    time_limit_s, num_workers, seed
+        CP-SAT limits; ``seed`` is also recorded in the result.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    objective: Objective = "max_score"
+    backend: Backend = "auto"
+    resolution: int = Field(1_000_000, ge=1, le=10**9)
+    time_limit_s: float = Field(60.0, gt=0, allow_inf_nan=False)
+    num_workers: int = Field(1, ge=1)
+    seed: int = Field(0, ge=0)

@@ -1,0 +1,148 @@
+"""``solve()``: score, apply the hard rules, pick an exact backend, build the result."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..analysis import diagnose, unmatched_people
+from ..constraints import Candidates, build_candidates
+from ..exceptions import InfeasibleProblemError, PairmatchError
+from ..models import Problem
+from ..params import SolveParams
+from ..result import MatchResult, Pair
+from ..scoring import ScoreTable, Scorer
+from ._flow import solve_assignment, solve_flow, solve_maxmin, solve_participation
+from ._graph import ArcGraph, Solution
+from ._scaling import rounding_bound, to_integer
+
+__all__ = ["SolveContext", "solve"]
+
+
+@dataclass(frozen=True)
+class SolveContext:
+    """What the solver saw: kept on the result so explanations use the same arrays."""
+
+    problem: Problem
+    table: ScoreTable
+    candidates: Candidates
+    params: SolveParams
+
+
+def _arc_graph(candidates: Candidates, table: ScoreTable, resolution: int) -> ArcGraph:
+    """Free candidate arcs (pins removed) and the capacity left after the pins."""
+    allowed = candidates.allowed.copy()
+    mlo, mhi = candidates.mentor_min.copy(), candidates.mentor_max.copy()
+    elo, ehi = candidates.mentee_min.copy(), candidates.mentee_max.copy()
+    for i, j in candidates.required:
+        allowed[i, j] = False
+        mlo[i] -= 1
+        mhi[i] -= 1
+        elo[j] -= 1
+        ehi[j] -= 1
+    rows, cols = np.nonzero(allowed)
+    gain = to_integer(table.total[rows, cols], resolution)
+    return ArcGraph(rows, cols, gain, np.maximum(mlo, 0), mhi, np.maximum(elo, 0), ehi)
+
+
+def _backend(graph: ArcGraph, params: SolveParams) -> Solution | None:
+    backend, objective = params.backend, params.objective
+    if backend == "cpsat":
+        raise PairmatchError("the CP-SAT backend is not available in this version")
+    if objective == "max_participation":
+        return solve_participation(graph)
+    if objective == "maxmin":
+        return solve_maxmin(graph)
+    if backend == "assignment" and not graph.is_one_to_one:
+        raise PairmatchError("backend='assignment' needs one-to-one capacities and no minimums; use 'flow'")
+    if backend == "assignment" or (backend == "auto" and graph.is_one_to_one):
+        return solve_assignment(graph)
+    return solve_flow(graph)
+
+
+def solve(problem: Problem, params: SolveParams | None = None, *, seed: int | None = None) -> MatchResult:
+    """Propose the best matching of ``problem`` under ``params``.
+
+    Parameters
+    ----------
+    problem : Problem
+        People, weights and hard rules.
+    params : SolveParams, optional
+        Objective and backend; defaults to maximum total score, automatic backend.
+    seed : int, optional
+        Overrides ``params.seed`` (recorded in the result; exact backends are deterministic).
+
+    Returns
+    -------
+    MatchResult
+
+    Raises
+    ------
+    InfeasibleProblemError
+        When the hard rules (pins, minimum partners) cannot all hold; its
+        ``reasons`` name the people and rules involved.
+
+    Examples
+    --------
+    >>> from pairmatch.datasets import pilot_problem
+    >>> result = solve(pilot_problem())
+    >>> [(p.mentor_id, p.mentee_id) for p in result.pairs]
+    [('M1', 'O1'), ('M2', 'O2'), ('M3', 'O3')]
+    >>> result.status
+    'optimal'
+    """
+    params = params or SolveParams()
+    if seed is not None:
+        params = params.model_copy(update={"seed": seed})
+    started = time.perf_counter()
+    scorer = Scorer(problem)
+    table = scorer.table()
+    candidates = build_candidates(problem, table, scorer)
+    reasons = diagnose(problem, table, candidates) if candidates.required or _has_minimums(candidates) else []
+    if reasons:
+        raise InfeasibleProblemError(reasons)
+    graph = _arc_graph(candidates, table, params.resolution)
+    solution = _backend(graph, params)
+    if solution is None:
+        raise InfeasibleProblemError(diagnose(problem, table, candidates) or [{
+            "rule": "bounds_conflict", "people": [],
+            "message": "the minimum numbers of partners on both sides cannot be met together"}])
+    index_pairs = [(i, j, True) for i, j in candidates.required]
+    index_pairs += [(int(graph.rows[k]), int(graph.cols[k]), False) for k in solution.chosen]
+    pairs = _pairs(problem, table, sorted(index_pairs))
+    certificate = {
+        **solution.certificate,
+        "resolution": params.resolution,
+        "rounding_bound": rounding_bound(len(pairs), params.resolution),
+        "pinned_pairs": len(candidates.required),
+        "candidate_pairs": int(candidates.allowed.sum()),
+    }
+    return MatchResult(
+        pairs=tuple(pairs),
+        unmatched=unmatched_people(problem, table, candidates, [(i, j) for i, j, _ in index_pairs]),
+        objective=math.fsum(p.score for p in pairs),
+        status="optimal" if solution.optimal else "feasible",
+        objective_name=params.objective,
+        solver=solution.solver,
+        runtime_s=time.perf_counter() - started,
+        certificate=certificate,
+        seed=params.seed,
+        _context=SolveContext(problem, table, candidates, params),
+    )
+
+
+def _has_minimums(candidates: Candidates) -> bool:
+    return bool(candidates.mentor_min.any() or candidates.mentee_min.any())
+
+
+def _pairs(problem: Problem, table: ScoreTable, index_pairs: list[tuple[int, int, bool]]) -> list[Pair]:
+    pairs = []
+    for i, j, pinned in index_pairs:
+        components = table.breakdown(i, j)
+        contributions = {k: table.weights[k] * v for k, v in components.items()}
+        pairs.append(Pair(problem.mentors[i].id, problem.mentees[j].id, float(table.total[i, j]),
+                          components, contributions, pinned))
+    return pairs

@@ -1,0 +1,62 @@
+"""The solver-facing graph: integer arcs and capacity bounds, after pins are fixed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ArcGraph", "Solution"]
+
+
+@dataclass(frozen=True)
+class ArcGraph:
+    """A bipartite b-matching instance.
+
+    Arcs ``(rows[k], cols[k])`` have integer gain ``gain[k]`` (scaled score)
+    and capacity 1. Mentor ``i`` needs between ``mentor_lo[i]`` and
+    ``mentor_hi[i]`` arcs, mentee ``j`` between ``mentee_lo[j]`` and ``mentee_hi[j]``.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    gain: np.ndarray
+    mentor_lo: np.ndarray
+    mentor_hi: np.ndarray
+    mentee_lo: np.ndarray
+    mentee_hi: np.ndarray
+
+    @property
+    def n_mentors(self) -> int:
+        return len(self.mentor_hi)
+
+    @property
+    def n_mentees(self) -> int:
+        return len(self.mentee_hi)
+
+    @property
+    def has_lower_bounds(self) -> bool:
+        return bool(self.mentor_lo.any() or self.mentee_lo.any())
+
+    @property
+    def is_one_to_one(self) -> bool:
+        return bool((self.mentor_hi <= 1).all() and (self.mentee_hi <= 1).all()) and not self.has_lower_bounds
+
+    def subgraph(self, keep: np.ndarray) -> ArcGraph:
+        """The same people with only the arcs where ``keep`` is true."""
+        return ArcGraph(self.rows[keep], self.cols[keep], self.gain[keep],
+                        self.mentor_lo, self.mentor_hi, self.mentee_lo, self.mentee_hi)
+
+    def max_pairs(self) -> int:
+        return int(min(self.mentor_hi.sum(), self.mentee_hi.sum(), len(self.gain)))
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Chosen arcs (indices into the graph's arrays) and how sure we are."""
+
+    chosen: np.ndarray
+    optimal: bool
+    solver: str
+    certificate: dict[str, Any] = field(default_factory=dict)
