@@ -15,7 +15,7 @@ import numpy as np
 from .models import Problem
 from .scoring import ScoreTable, Scorer, profile_matrix
 
-__all__ = ["Candidates", "Rule", "build_candidates"]
+__all__ = ["Candidates", "Rule", "RuleChecker", "build_candidates", "rule_names"]
 
 
 class Rule(IntFlag):
@@ -77,61 +77,76 @@ def _attribute_codes(people, name: str) -> np.ndarray:
     return codes
 
 
-def same_attribute(problem: Problem, scorer: Scorer, name: str) -> np.ndarray:
-    """Boolean (n_mentors, n_mentees): both people share a value of ``name``.
+class RuleChecker:
+    """Evaluates the hard rules on any block of mentor rows.
 
-    ``"borough"`` means a common borough, ``"bcu"`` a common policing unit.
+    Per-person data (attribute codes, borough profiles) is prepared once, so
+    a block costs a few vectorised comparisons and gathers; dense and chunked
+    callers share this one implementation.
     """
-    geo = problem.geography
-    if name in ("borough", "bcu"):
-        n = len(geo.places)
-        if name == "borough":
-            same = np.eye(n)
-        else:
-            units = [geo.unit_of.get(p) for p in geo.places]
-            same = np.array([[u is not None and u == v for v in units] for u in units], dtype=float)
+
+    def __init__(self, problem: Problem, scorer: Scorer) -> None:
+        self.problem, self.scorer = problem, scorer
+        rules, geo = problem.rules, problem.geography
+        mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
+        forbidden = [(mentor_ix[m], mentee_ix[e]) for m, e in rules.forbidden_pairs]
+        self.forbidden = np.array(forbidden, dtype=np.int64).reshape(-1, 2)
         left, right = scorer.place_incidence
-        shared = profile_matrix(left, same, right) > 0
-        return shared[np.ix_(scorer.place_left, scorer.place_right)]
-    left = _attribute_codes(problem.mentors, name)
-    right = _attribute_codes(problem.mentees, name)
-    return left[:, None] == right[None, :]
+        self.steps = None
+        if rules.max_borough_steps is not None:
+            far = np.iinfo(np.int16).max
+            dist = np.where(geo.distance < 0, far, geo.distance)
+            self.steps = profile_matrix(left, dist, right, best="min", empty=far)
+        self.same: list[tuple[str, np.ndarray, np.ndarray]] = []
+        for name in rules.forbid_same:
+            if name in ("borough", "bcu"):
+                n = len(geo.places)
+                if name == "borough":
+                    same = np.eye(n)
+                else:
+                    units = [geo.unit_of.get(p) for p in geo.places]
+                    same = np.array([[u is not None and u == v for v in units] for u in units], dtype=float)
+                self.same.append(("profile", profile_matrix(left, same, right) > 0, np.empty(0)))
+            else:
+                self.same.append(("codes", _attribute_codes(problem.mentors, name),
+                                  _attribute_codes(problem.mentees, name)))
 
-
-def borough_steps(problem: Problem, scorer: Scorer) -> np.ndarray:
-    """Fewest borders between any borough of the mentor and any of the mentee.
-
-    Pairs where a side lists no borough, or the places are unconnected, get a large value.
-    """
-    far = np.iinfo(np.int16).max
-    dist = np.where(problem.geography.distance < 0, far, problem.geography.distance)
-    left, right = scorer.place_incidence
-    steps = profile_matrix(left, dist, right, best="min", empty=far)
-    return steps[np.ix_(scorer.place_left, scorer.place_right)]
+    def block(self, start: int, stop: int, scores: dict[str, np.ndarray]) -> np.ndarray:
+        """Rule bits for mentors ``start:stop`` given their scores (from `Scorer.block`)."""
+        rules, scorer = self.problem.rules, self.scorer
+        blocked = np.zeros(scores["total"].shape, dtype=np.uint8)
+        rows = (self.forbidden[:, 0] >= start) & (self.forbidden[:, 0] < stop)
+        blocked[self.forbidden[rows, 0] - start, self.forbidden[rows, 1]] |= np.uint8(Rule.FORBIDDEN)
+        if rules.min_score is not None:
+            # A small tolerance keeps a pair exactly at the threshold despite float noise.
+            blocked[scores["total"] < rules.min_score - 1e-9] |= np.uint8(Rule.MIN_SCORE)
+        if rules.require_focus_overlap:
+            blocked[scores["focus"] <= 0] |= np.uint8(Rule.NO_FOCUS_OVERLAP)
+        if rules.min_overlap_minutes:
+            blocked[scores["overlap_minutes"] < rules.min_overlap_minutes] |= np.uint8(Rule.TOO_LITTLE_OVERLAP)
+        if self.steps is not None:
+            steps = self.steps[np.ix_(scorer.place_left[start:stop], scorer.place_right)]
+            blocked[steps > rules.max_borough_steps] |= np.uint8(Rule.TOO_FAR)
+        for kind, left, right in self.same:
+            if kind == "profile":
+                same = left[np.ix_(scorer.place_left[start:stop], scorer.place_right)]
+            else:
+                same = left[start:stop, None] == right[None, :]
+            blocked[same] |= np.uint8(Rule.SAME_ATTRIBUTE)
+        return blocked
 
 
 def build_candidates(problem: Problem, table: ScoreTable, scorer: Scorer | None = None) -> Candidates:
     """Apply every hard rule of ``problem.rules`` to the scored pairs."""
-    rules = problem.rules
     scorer = scorer or Scorer(problem)
-    blocked = np.zeros(table.shape, dtype=np.uint8)
+    checker = RuleChecker(problem, scorer)
+    blocked = np.empty(table.shape, dtype=np.uint8)
+    arrays = {**table.components, "total": table.total, "overlap_minutes": table.overlap_minutes}
+    for start, stop in scorer.chunks():
+        blocked[start:stop] = checker.block(start, stop, {k: v[start:stop] for k, v in arrays.items()})
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-    for mentor_id, mentee_id in rules.forbidden_pairs:
-        blocked[mentor_ix[mentor_id], mentee_ix[mentee_id]] |= Rule.FORBIDDEN
-    if rules.min_score is not None:
-        # Compare at the solver's resolution so that a pair exactly at the
-        # threshold is not lost to floating-point noise.
-        blocked[table.total < rules.min_score - 1e-9] |= Rule.MIN_SCORE
-    if rules.require_focus_overlap:
-        blocked[table.components["focus"] <= 0] |= Rule.NO_FOCUS_OVERLAP
-    if rules.min_overlap_minutes:
-        blocked[table.overlap_minutes < rules.min_overlap_minutes] |= Rule.TOO_LITTLE_OVERLAP
-    if rules.max_borough_steps is not None:
-        blocked[borough_steps(problem, scorer) > rules.max_borough_steps] |= Rule.TOO_FAR
-    for name in rules.forbid_same:
-        blocked[same_attribute(problem, scorer, name)] |= Rule.SAME_ATTRIBUTE
     required = tuple(
-        (mentor_ix[m], mentee_ix[e]) for m, e in dict.fromkeys(rules.required_pairs)
+        (mentor_ix[m], mentee_ix[e]) for m, e in dict.fromkeys(problem.rules.required_pairs)
     )
     return Candidates(
         blocked=blocked,

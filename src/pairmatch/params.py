@@ -13,6 +13,7 @@ COMPONENTS = ("focus", "borough", "availability")
 
 Objective = Literal["max_score", "max_participation", "maxmin"]
 Backend = Literal["auto", "assignment", "flow", "cpsat"]
+Method = Literal["auto", "dense", "sparse"]
 
 
 class Weights(BaseModel):
@@ -64,6 +65,12 @@ class SolveParams(BaseModel):
         solvers (see :mod:`pairmatch.solve._scaling`).
     time_limit_s, num_workers, seed
         CP-SAT limits; ``seed`` is also recorded in the result.
+    method : {"auto", "dense", "sparse"}
+        ``dense`` scores every pair into memory; ``sparse`` keeps the best
+        ``candidates_per_person`` partners of each person, solves that graph
+        and certifies the result against all pairs; ``auto`` picks by size.
+    candidates_per_person : int
+        Starting candidate count of the sparse method (widened as needed).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -74,3 +81,5 @@ class SolveParams(BaseModel):
     time_limit_s: float = Field(60.0, gt=0, allow_inf_nan=False)
     num_workers: int = Field(1, ge=1)
     seed: int = Field(0, ge=0)
+    method: Method = "auto"
+    candidates_per_person: int = Field(32, ge=1)

@@ -19,26 +19,31 @@ __all__ = ["solve_assignment", "solve_flow", "solve_participation", "solve_maxmi
 def solve_assignment(graph: ArcGraph) -> Solution:
     """One-to-one maximum-gain matching (not necessarily perfect) by OR-Tools LSA.
 
-    LSA needs a perfect matching, so the graph is mirrored: mentor ``i`` may
-    take its own dummy (unmatched, gain 0), mentee ``j`` its own dummy, and for
-    every real arc (i, j) the two dummies may pair up at gain 0. Every matching
-    of the real graph extends to exactly such a perfect matching.
+    LSA needs a perfect matching, so the problem is padded to a complete
+    square one: missing arcs (ruled-out pairs, people taking no partner,
+    dummy people) get gain 0. Because every gain is >= 0, a maximum-gain
+    perfect matching of the padded graph, with its gain-0 filler arcs dropped,
+    is a maximum-gain matching of the real graph, and the two have the same value.
     """
     m, n = graph.n_mentors, graph.n_mentees
+    if (graph.gain < 0).any():
+        raise SolverError("the assignment backend needs non-negative scores")
     live = (graph.mentor_hi[graph.rows] > 0) & (graph.mentee_hi[graph.cols] > 0)
-    rows, cols, gain = graph.rows[live], graph.cols[live], graph.gain[live]
-    if not check_range(int(gain.max(initial=0)), m + n):
+    size = max(m, n)
+    if size == 0 or not live.any():
+        return Solution(np.zeros(0, dtype=np.int64), True, "ortools.linear_sum_assignment",
+                        {"proof": "no candidate pairs", "integer_objective": 0})
+    if not check_range(int(graph.gain.max(initial=0)), 2 * size):
         raise SolverError("scores too large for the assignment solver; lower SolveParams.resolution")
+    cost = np.zeros((size, size), dtype=np.int64)
+    cost[graph.rows[live], graph.cols[live]] = -graph.gain[live]
     lsa = linear_sum_assignment.SimpleLinearSumAssignment()
-    lsa.add_arcs_with_cost(rows, cols, -gain)
-    lsa.add_arcs_with_cost(np.arange(m), n + np.arange(m), np.zeros(m, dtype=np.int64))
-    lsa.add_arcs_with_cost(m + np.arange(n), np.arange(n), np.zeros(n, dtype=np.int64))
-    lsa.add_arcs_with_cost(m + cols, n + rows, np.zeros(len(rows), dtype=np.int64))
+    lsa.add_arcs_with_cost(np.repeat(np.arange(size), size), np.tile(np.arange(size), size), cost.ravel())
     status = lsa.solve()
     if status != lsa.OPTIMAL:
         raise SolverError(f"OR-Tools linear sum assignment returned status {status}")
-    mates = np.array([lsa.right_mate(i) for i in range(m)], dtype=np.int64)
-    chosen = np.flatnonzero(live & (mates[graph.rows] == graph.cols)) if m else np.zeros(0, dtype=np.int64)
+    mates = np.array([lsa.right_mate(i) for i in range(size)], dtype=np.int64)
+    chosen = np.flatnonzero(live & (mates[graph.rows] == graph.cols))
     return Solution(chosen, True, "ortools.linear_sum_assignment",
                     {"proof": "OR-Tools SimpleLinearSumAssignment status OPTIMAL",
                      "integer_objective": int(-lsa.optimal_cost())})
