@@ -187,6 +187,10 @@ def unmatched_people(
         other = SIDES[1 - s]
         blocked = candidates.blocked if s == 0 else candidates.blocked.T
         scores = table.total if s == 0 else table.total.T
+        if hasattr(blocked, "prefetch"):  # computed on demand: fetch everyone needed in one pass
+            needed = [k for k in range(len(load[s])) if not load[s][k] and caps[s][k]]
+            blocked.prefetch(needed)
+            scores.prefetch(needed)
         for k, person in enumerate(_people(problem, side)):
             if load[s][k]:
                 continue

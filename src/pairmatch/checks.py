@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from .constraints import build_candidates, rule_names
+from .constraints import build_candidates, minimum_partners, quota_groups, rule_names
 from .models import Problem
 from .result import MatchResult
 from .scoring import Scorer
@@ -65,11 +65,13 @@ def violations(result: MatchResult, problem: Problem) -> list[Violation]:
         if count > 1:
             out.append(Violation("duplicate_pair", key, f"pair {key} appears {count} times"))
     load = Counter(pid for p in result.pairs for pid in (p.mentor_id, p.mentee_id))
-    for person in (*problem.mentors, *problem.mentees):
-        n = load[person.id]
-        if not person.min_partners <= n <= person.max_partners:
-            out.append(Violation("capacity", (person.id,),
-                                 f"{person.id} has {n} partners; allowed {person.min_partners}..{person.max_partners}"))
+    for side, people in (("mentor", problem.mentors), ("mentee", problem.mentees)):
+        for person, lo in zip(people, minimum_partners(problem, side)):
+            n = load[person.id]
+            if not lo <= n <= person.max_partners:
+                out.append(Violation("capacity", (person.id,),
+                                     f"{person.id} has {n} partners; allowed {lo}..{person.max_partners}"))
+    out.extend(_quota_violations(result, problem))
     matched = set(seen)
     for key in problem.rules.required_pairs:
         if tuple(key) not in matched:
@@ -85,6 +87,23 @@ def violations(result: MatchResult, problem: Problem) -> list[Violation]:
                                  f"{'is' if person.id in unmatched else 'is not'} listed as unmatched"))
     if result.status == "optimal" and "proof" not in result.certificate:
         out.append(Violation("certificate", (), "status is optimal but the certificate holds no proof"))
+    return out
+
+
+def _quota_violations(result: MatchResult, problem: Problem) -> list[Violation]:
+    out = []
+    sides = {"mentor": problem.mentor_index(), "mentee": problem.mentee_index()}
+    for quota in problem.rules.quotas:
+        index = sides[quota.side]
+        ends = [index.get(p.mentor_id if quota.side == "mentor" else p.mentee_id) for p in result.pairs]
+        for value, members in quota_groups(problem, quota).items():
+            inside = sum(1 for k in ends if k is not None and members[k])
+            broken = inside < quota.min_pairs or (quota.max_pairs is not None and inside > quota.max_pairs)
+            if quota.share is not None and inside > quota.share * len(result.pairs):
+                broken = True
+            if broken:
+                out.append(Violation("quota", (), f"quota '{quota.describe(value)}' has {inside} of "
+                                                  f"{len(result.pairs)} pairs"))
     return out
 
 

@@ -1,22 +1,272 @@
 """The ``pairmatch`` command line.
 
-Exit codes: 0 success, 1 infeasible problem, 2 usage or input error.
+Commands: ``validate`` (check input files), ``match`` (solve, write matches
+and an optional report), ``explain`` (one pair, or one person), ``samples``
+(copy the sample files) and ``demo``.
+
+Exit codes: 0 success, 1 infeasible problem, 2 usage or input error
+(including a bad input file or an output that cannot be written).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from . import __version__
 from .datasets import pilot_problem
-from .exceptions import InfeasibleProblemError
-from .explain import explain, score_matrix_text
+from .exceptions import InfeasibleProblemError, PairmatchError
+from .explain import alternatives, explain, explain_pair, score_matrix_text, why_not, why_unmatched
 from .params import SolveParams
 from .solve import solve
 
-__all__ = ["main"]
+__all__ = ["EXIT_INFEASIBLE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_INFEASIBLE = 1
+EXIT_USAGE = 2
+
+_EPILOG = """\
+exit codes:
+  0  success
+  1  the problem is infeasible (the hard rules cannot all hold); the reasons are printed
+  2  usage or input error: bad arguments, a problem in an input file, or an output that
+     cannot be written; nothing is written
+
+Column layout, config keys and examples: docs/coordinator-guide.md
+"""
+
+_MATCH_EXAMPLES = """\
+examples:
+  pairmatch match mentors.csv mentees.csv -o matches.csv --report report.html
+  pairmatch match mentors.xlsx mentees.xlsx --config config.toml -o matches.xlsx
+  pairmatch match mentors.csv mentees.csv --format json > result.json
+"""
+
+
+class _UsageError(PairmatchError):
+    """A bad combination of arguments, detected after parsing."""
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    """Yield ``step(description)``: a rich progress line on a terminal, a no-op otherwise."""
+    if not enabled:
+        yield lambda description: None
+        return
+    try:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    except ImportError:  # rich is the optional "progress" extra
+        yield lambda description: None
+        return
+    console = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("starting", total=None)  # replaced by the first step
+        yield lambda description: progress.update(task, description=description)
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    return (not getattr(args, "no_progress", False) and args.format == "text"
+            and sys.stdout.isatty() and sys.stderr.isatty())
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def _load(args: argparse.Namespace, step: Any) -> tuple[Any, Any]:
+    from .io import load_problem
+
+    step("reading and checking input files")
+    return load_problem(args.mentors, args.mentees, args.config)
+
+
+def _params(args: argparse.Namespace, config: Any) -> SolveParams:
+    update: dict[str, Any] = {}
+    if getattr(args, "objective", None):
+        update["objective"] = args.objective
+    if getattr(args, "seed", None) is not None:
+        update["seed"] = args.seed
+    try:
+        # Validate the overrides as a whole (model_copy would accept a negative seed).
+        return SolveParams(**{**config.params.model_dump(), **update})
+    except ValidationError as err:
+        raise _UsageError("; ".join(f"--{e['loc'][0]}: {e['msg']}" for e in err.errors())) from err
+
+
+def _solve(args: argparse.Namespace, problem: Any, config: Any, step: Any) -> Any:
+    n_mentors, n_mentees = problem.shape
+    step(f"scoring and solving {n_mentors} mentors x {n_mentees} mentees")
+    params = _params(args, config)
+    return solve(problem, params, seed=params.seed)
+
+
+def _emit_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _validate(args: argparse.Namespace) -> int:
+    with _progress(_show_progress(args)) as step:
+        problem, config = _load(args, step)
+    n_mentors, n_mentees = problem.shape
+    if args.format == "json":
+        _emit_json({"ok": True, "mentors": n_mentors, "mentees": n_mentees, "issues": []})
+    else:
+        print(f"OK: {n_mentors} mentors and {n_mentees} mentees, no problems found"
+              + (f" (settings from {args.config})" if args.config else " (default settings)"))
+    return EXIT_OK
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[Path, str, str]]:
+    """``(path, kind, format)`` for every requested output, checked before any work is done."""
+    out = []
+    for path in args.output or []:
+        fmt = Path(path).suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx", "json"):
+            raise _UsageError(f"output {path!r}: use a .csv, .xlsx or .json file name")
+        out.append((Path(path), "matches", fmt))
+    for path in args.report or []:
+        fmt = Path(path).suffix.lower().lstrip(".")
+        if fmt not in ("html", "htm", "md"):
+            raise _UsageError(f"report {path!r}: use a .html or .md file name")
+        out.append((Path(path), "report", fmt))
+    seen = set()
+    for path, _, _ in out:
+        resolved = path.resolve()
+        if resolved in seen:
+            raise _UsageError(f"{str(path)!r} is given twice")
+        if not resolved.parent.is_dir():
+            raise _UsageError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist")
+        for source in (args.mentors, args.mentees, args.config):
+            if source and Path(source).resolve() == resolved:
+                raise _UsageError(f"refusing to overwrite the input file {str(path)!r}")
+        seen.add(resolved)
+    return out
+
+
+def _match(args: argparse.Namespace) -> int:
+    from .io import matches_bytes, write_atomically
+
+    outputs = _outputs(args)
+    with _progress(_show_progress(args)) as step:
+        problem, config = _load(args, step)
+        result = _solve(args, problem, config, step)
+        files: dict[Path, bytes] = {}
+        sources = [str(s) for s in (args.mentors, args.mentees, args.config) if s]
+        charts: Any = None
+        for path, kind, fmt in outputs:
+            step(f"preparing {path.name}")
+            if kind == "matches":
+                files[path] = matches_bytes(result, fmt)
+            else:
+                from .report import draw_charts, report_bytes
+
+                charts = charts if charts is not None else draw_charts(result)  # once for all reports
+                files[path] = report_bytes(result, fmt, sources=sources, charts=charts)
+        step("writing outputs")
+        # All outputs are rendered before any is written, then replaced together.
+        written = write_atomically(files) if files else []
+    if args.format == "json":
+        _emit_json({**result.to_dict(), "outputs": [str(p) for p in written]})
+        return EXIT_OK
+    print(explain(result) if args.explain else result.summary())
+    if written:
+        print()
+        for path in written:
+            print(f"wrote {path}")
+    elif not args.quiet:
+        print("\n(nothing saved: add -o matches.csv and/or --report report.html)")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    if bool(args.pair) == bool(args.person):
+        raise _UsageError("give either --pair MENTOR_ID MENTEE_ID or --person ID")
+    with _progress(_show_progress(args)) as step:
+        problem, config = _load(args, step)
+        result = _solve(args, problem, config, step)
+    known = {p.id for p in (*problem.mentors, *problem.mentees)}
+    for pid in (args.pair or [args.person]):
+        if pid not in known:
+            from .io import InputFileError, InputIssue
+
+            raise InputFileError([InputIssue("command line", None, None, pid, f"no mentor or mentee has id {pid!r}")])
+    if args.pair:
+        mentor_id, mentee_id = args.pair
+        try:
+            explanation = explain_pair(result, mentor_id, mentee_id)
+        except KeyError as err:
+            raise _UsageError(str(err.args[0])) from err
+        note = None if explanation.matched else why_not(result, mentor_id, mentee_id)
+        if args.format == "json":
+            data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in explanation.__dict__.items()}
+            _emit_json({**data, "why_not": note})
+        else:
+            print(explanation.text())
+            if note:
+                print()
+                print(note)
+        return EXIT_OK
+    pid = args.person
+    text = why_unmatched(result, pid)
+    partners = result.partners_of(pid)
+    side = "mentor" if pid in {m.id for m in problem.mentors} else "mentee"
+    pairs = [(pid, p) if side == "mentor" else (p, pid) for p in partners]
+    alts = alternatives(result, pid, args.top)
+    if args.format == "json":
+        _emit_json({
+            "person_id": pid, "side": side, "partners": list(partners), "text": text,
+            "pairs": [{**explain_pair(result, m, e).__dict__, "blocked_by": []} for m, e in pairs],
+            "alternatives": [{**a.__dict__, "blocked_by": list(a.blocked_by),
+                              "partner_matched_with": list(a.partner_matched_with)} for a in alts],
+        })
+        return EXIT_OK
+    print(text)
+    for m, e in pairs:
+        print()
+        print(explain_pair(result, m, e).text())
+    if alts:
+        print()
+        print(f"best alternatives for {pid}:")
+        for a in alts:
+            extra = (f"ruled out: {'; '.join(a.blocked_by)}" if a.blocked_by
+                     else f"paired with {', '.join(a.partner_matched_with)}" if a.partner_matched_with else "free")
+            print(f"  {a.partner_id}: score {a.score:.3f} ({extra})")
+    return EXIT_OK
+
+
+def _samples(args: argparse.Namespace) -> int:
+    from .io import sample_path
+
+    source = sample_path(args.programme)
+    target = Path(args.directory)
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for item in sorted(source.iterdir()):
+        if item.is_file() and not item.name.startswith("."):
+            destination = target / item.name
+            if destination.exists() and not args.force:
+                raise _UsageError(f"{str(destination)!r} exists; use --force to overwrite")
+            copied.append((item, destination))
+    for item, destination in copied:
+        shutil.copyfile(item, destination)
+        print(f"wrote {destination}")
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -35,14 +285,86 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- parser
+
+
+def _inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("mentors", help="mentors file (.csv, .xlsx or .json)")
+    parser.add_argument("mentees", help="mentees file (.csv, .xlsx or .json); may be the same .xlsx "
+                                        "workbook with sheets named 'mentors' and 'mentees'")
+    parser.add_argument("-c", "--config", metavar="TOML", help="settings: [weights], [rules], [solve], "
+                                                               "meeting_minutes, name (default: built-in defaults)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people, json for programs (default: text)")
+
+
+def _solving(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, help="seed recorded in the result (overrides [solve] seed)")
+    parser.add_argument("--objective", choices=("max_score", "max_participation", "maxmin"),
+                        help="overrides [solve] objective (default max_score)")
+    parser.add_argument("--no-progress", action="store_true", help="never show the progress display")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``pairmatch`` command."""
+    formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="pairmatch",
-        description="Optimal, explained mentor-mentee matching.",
-        epilog="Exit codes: 0 success, 1 infeasible problem, 2 usage or input error.",
+        description="Optimal, explained mentor-mentee matching: spreadsheets in, explained matches out.",
+        epilog=_EPILOG, formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"pairmatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = sub.add_parser(
+        "validate", help="check the input files and list every problem found",
+        description="Read both files (and the config) and report every problem at once: file, row, column, "
+                    "value, what is wrong and a suggestion. Nothing is solved or written.",
+        epilog=_EPILOG, formatter_class=formatter)
+    _inputs(validate)
+    validate.add_argument("--no-progress", action="store_true", help=argparse.SUPPRESS)
+    validate.set_defaults(run=_validate)
+
+    match = sub.add_parser(
+        "match", help="find the best matching; write matches and an optional report",
+        description="Find a provably best matching and print it. Outputs are written only when the whole run "
+                    "succeeds, each to a temporary file first, so existing files are never half-written.",
+        epilog=_MATCH_EXAMPLES + "\n" + _EPILOG, formatter_class=formatter)
+    _inputs(match)
+    _solving(match)
+    match.add_argument("-o", "--output", action="append", metavar="FILE",
+                       help="write the matches to FILE (.csv, .xlsx or .json); repeat for several")
+    match.add_argument("--report", action="append", metavar="FILE",
+                       help="write a report to FILE (.html self-contained, or .md); repeat for several")
+    match.add_argument("--explain", action="store_true", help="print every pair explained, not just the table")
+    match.add_argument("-q", "--quiet", action="store_true", help="no hints")
+    match.set_defaults(run=_match)
+
+    expl = sub.add_parser(
+        "explain", help="explain one pair, or one person's match (or why they are unmatched)",
+        description="Solve as 'match' does, then explain one pair (its score breakdown and, if it was not "
+                    "chosen, why not) or one person (their partners, or why they are unmatched, and their "
+                    "best alternatives).",
+        epilog="examples:\n  pairmatch explain mentors.csv mentees.csv --pair M1 O1\n"
+               "  pairmatch explain mentors.csv mentees.csv --person O3\n\n" + _EPILOG,
+        formatter_class=formatter)
+    _inputs(expl)
+    _solving(expl)
+    expl.add_argument("--pair", nargs=2, metavar=("MENTOR_ID", "MENTEE_ID"), help="the pair to explain")
+    expl.add_argument("--person", metavar="ID", help="the mentor or mentee to explain")
+    expl.add_argument("--top", type=int, default=3, help="alternatives to list for --person (default 3)")
+    expl.set_defaults(run=_explain)
+
+    samples = sub.add_parser(
+        "samples", help="copy sample input files to a folder, to start from",
+        description="Copy a sample programme (mentors, mentees, config) into DIRECTORY.",
+        epilog=_EPILOG, formatter_class=formatter)
+    samples.add_argument("directory", help="where to copy the files")
+    samples.add_argument("--programme", choices=("pilot", "synthetic-200"), default="pilot",
+                         help="which sample (default: pilot)")
+    samples.add_argument("--force", action="store_true", help="overwrite existing files")
+    samples.set_defaults(run=_samples, format="text")
+
     demo = sub.add_parser("demo", help="match the built-in pilot-shaped example and explain the result",
                           description="Match the illustrative pilot-shaped example and print every pair explained.")
     demo.add_argument("--seed", type=int, default=0, help="random seed recorded in the result (default 0)")
@@ -52,11 +374,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(args: argparse.Namespace, code: int, message: str, data: dict[str, Any]) -> int:
+    if getattr(args, "format", "text") == "json":
+        _emit_json(data)
+    print(f"pairmatch: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code."""
+    """Run the CLI; returns the exit code (see the module docstring)."""
+    from .io import InputFileError, MissingExtraError
+
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except InfeasibleProblemError as err:
-        print(f"pairmatch: {err}", file=sys.stderr)
-        return 1
+        return _fail(args, EXIT_INFEASIBLE, str(err), {"error": "infeasible", "reasons": err.reasons})
+    except InputFileError as err:
+        hint = "" if args.command == "validate" else "\nnothing was written."
+        data = {"ok": False, **err.to_dict()} if args.command == "validate" else err.to_dict()
+        return _fail(args, EXIT_USAGE, f"{err}{hint}", data)
+    except (MissingExtraError, _UsageError) as err:
+        return _fail(args, EXIT_USAGE, str(err), {"error": "usage", "message": str(err)})
+    except PairmatchError as err:  # e.g. a backend that is not available
+        return _fail(args, EXIT_USAGE, str(err), {"error": "usage", "message": str(err)})
+    except OSError as err:
+        # e.g. an output folder without write permission: nothing was replaced.
+        message = f"{err.strerror or err}: {err.filename}" if err.filename else str(err)
+        return _fail(args, EXIT_USAGE, message, {"error": "io", "message": message})

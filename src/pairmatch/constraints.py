@@ -12,10 +12,19 @@ from enum import IntFlag
 
 import numpy as np
 
-from .models import Problem
+from .models import Person, Problem, Quota
 from .scoring import ScoreTable, Scorer, profile_matrix
 
-__all__ = ["Candidates", "Rule", "RuleChecker", "build_candidates", "rule_names"]
+__all__ = [
+    "Candidates",
+    "Rule",
+    "RuleChecker",
+    "build_candidates",
+    "minimum_partners",
+    "quota_groups",
+    "quota_key",
+    "rule_names",
+]
 
 
 class Rule(IntFlag):
@@ -151,8 +160,36 @@ def build_candidates(problem: Problem, table: ScoreTable, scorer: Scorer | None 
     return Candidates(
         blocked=blocked,
         required=required,
-        mentor_min=np.array([p.min_partners for p in problem.mentors], dtype=np.int64),
+        mentor_min=minimum_partners(problem, "mentor"),
         mentor_max=np.array([p.max_partners for p in problem.mentors], dtype=np.int64),
-        mentee_min=np.array([p.min_partners for p in problem.mentees], dtype=np.int64),
+        mentee_min=minimum_partners(problem, "mentee"),
         mentee_max=np.array([p.max_partners for p in problem.mentees], dtype=np.int64),
     )
+
+
+def minimum_partners(problem: Problem, side: str) -> np.ndarray:
+    """Each person's lower bound: ``min_partners``, raised to 1 by ``match_all_*``
+    (but never above ``max_partners``, so someone taking no partners stays out)."""
+    people = problem.mentors if side == "mentor" else problem.mentees
+    everyone = problem.rules.match_all_mentors if side == "mentor" else problem.rules.match_all_mentees
+    return np.array([max(p.min_partners, min(int(everyone), p.max_partners)) for p in people], dtype=np.int64)
+
+
+def quota_key(problem: Problem, person: Person, key: str) -> str | None:
+    """The group a person belongs to for a quota ``key`` (None if undefined)."""
+    if key == "focus":
+        return person.focus_areas[0] if person.focus_areas else None
+    if key == "borough":
+        return person.boroughs[0] if person.boroughs else None
+    if key == "bcu":
+        return problem.geography.unit_of.get(person.boroughs[0]) if person.boroughs else None
+    value = person.attributes.get(key)
+    return None if value is None else str(value)
+
+
+def quota_groups(problem: Problem, quota: Quota) -> dict[str, np.ndarray]:
+    """For each group the quota constrains, a boolean mask over that side's people."""
+    people = problem.mentors if quota.side == "mentor" else problem.mentees
+    labels = [quota_key(problem, p, quota.key) for p in people]
+    values = [quota.value] if quota.value is not None else sorted({v for v in labels if v is not None})
+    return {v: np.array([label == v for label in labels], dtype=bool) for v in values}

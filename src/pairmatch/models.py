@@ -7,7 +7,8 @@ a field name is an error rather than a silently ignored setting.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Union
+from fractions import Fraction
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,7 +18,7 @@ from .geography import Geography
 from .params import Weights
 from .taxonomy import Taxonomy, normalize_topic
 
-__all__ = ["Mentee", "Mentor", "Person", "Problem", "Rules"]
+__all__ = ["Mentee", "Mentor", "Person", "Problem", "Quota", "Rules"]
 
 AttributeValue = Union[bool, int, float, str]
 
@@ -99,6 +100,58 @@ class Mentee(Person):
 PairIds = tuple[str, str]
 
 
+class Quota(BaseModel):
+    """A side constraint on how many pairs a group of people may or must form.
+
+    A pair belongs to the group of its ``side`` person's ``key``: an attribute
+    name, or ``"focus"`` (the person's first focus area), ``"borough"`` (first
+    borough) or ``"bcu"`` (policing unit of the first borough). With ``value``
+    the bounds apply to that group only; without it, to every group that
+    occurs among the people on that side. Pinned pairs count.
+
+    Examples
+    --------
+    At least two pairs on each mentee's main focus area, and no BCU of the
+    mentors providing more than 30% of all pairs:
+
+    >>> quotas = (Quota(side="mentee", key="focus", min_pairs=2),
+    ...           Quota(side="mentor", key="bcu", max_share=0.3))
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    side: Literal["mentor", "mentee"]
+    key: str = Field(min_length=1)
+    value: str | None = None
+    min_pairs: int = Field(0, ge=0)
+    max_pairs: int | None = Field(None, ge=0)
+    max_share: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Quota:
+        if self.max_pairs is not None and self.min_pairs > self.max_pairs:
+            raise ValueError(f"quota on {self.key!r}: min_pairs ({self.min_pairs}) > max_pairs ({self.max_pairs})")
+        return self
+
+    @property
+    def share(self) -> Fraction | None:
+        """``max_share`` as an exact fraction (from its decimal text, so 0.3 is 3/10)."""
+        return None if self.max_share is None else Fraction(str(self.max_share))
+
+    def describe(self, value: str | None = None) -> str:
+        """The quota in words, for one group ``value`` if given."""
+        value = self.value if value is None else value
+        target = f"{self.key} = {value!r}" if value is not None else f"each {self.key}"
+        parts = []
+        if self.min_pairs:
+            parts.append(f"at least {self.min_pairs}")
+        if self.max_pairs is not None:
+            parts.append(f"at most {self.max_pairs}")
+        if self.max_share is not None:
+            parts.append(f"at most {self.max_share:.0%} of all")
+        return f"{' and '.join(parts) or 'any number of'} pairs for {target} ({self.side}s)"
+
+
 class Rules(BaseModel):
     """Hard rules. Each removes candidate pairs or fixes them; none is a penalty.
 
@@ -121,6 +174,11 @@ class Rules(BaseModel):
         Attribute names that must differ within a pair (e.g. a chain of
         command). ``"borough"`` and ``"bcu"`` compare the people's boroughs and
         policing units.
+    match_all_mentors, match_all_mentees : bool
+        Everyone on that side must get at least one partner (raise
+        `InfeasibleProblemError` with the reasons rather than leave anyone out).
+    quotas : tuple of Quota
+        Side constraints on groups of pairs (solved with CP-SAT).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -132,6 +190,9 @@ class Rules(BaseModel):
     min_overlap_minutes: int = Field(0, ge=0)
     max_borough_steps: int | None = Field(None, ge=0)
     forbid_same: tuple[str, ...] = ()
+    match_all_mentors: bool = False
+    match_all_mentees: bool = False
+    quotas: tuple[Quota, ...] = ()
 
 
 class Problem(BaseModel):

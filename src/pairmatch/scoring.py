@@ -18,12 +18,17 @@ The combined score is ``sum(weight[c] * component[c])``.
 People with the same set of topics (or boroughs) share a *profile*; the
 profile-by-profile matrix is small and gathered per pair, so focus and
 borough scores cost one array gather each. Availability is a popcount of
-packed bitsets. Rows are processed in chunks so memory stays bounded.
+packed bitsets, computed once per distinct weekly pattern. Rows are
+processed in chunks so memory stays bounded; chunks may run on any
+``concurrent.futures.Executor``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +40,8 @@ from .params import COMPONENTS
 __all__ = ["COMPONENTS", "ScoreTable", "Scorer", "score"]
 
 DEFAULT_CHUNK_CELLS = 1 << 22
+
+Columns = slice | np.ndarray | None
 
 
 def _profiles(
@@ -108,6 +115,13 @@ class ScoreTable:
 class Scorer:
     """Precomputed per-person data; scores any block of mentor rows on demand.
 
+    Every component takes few distinct values: the focus and borough scores
+    come from small profile-by-profile matrices and the availability score
+    only depends on the overlap up to one meeting length. Each pair is
+    therefore scored as a *level*: an index into tables of exact float64
+    values, computed once with the same arithmetic as the weighted sum, so
+    results do not depend on chunking or on where a chunk runs.
+
     Examples
     --------
     >>> from pairmatch.datasets import pilot_problem
@@ -136,35 +150,101 @@ class Scorer:
         self.place_right, place_r = _profiles(mentees, places, geo.index)
         self.place_incidence = (place_l, place_r)
         self.borough_profiles = profile_matrix(place_l, geo.similarity, place_r)
-        self.slots_left = pack_slots(window_slots(p.availability) for p in mentors)
-        self.slots_right = pack_slots(window_slots(p.availability) for p in mentees)
         self.meeting_minutes = problem.meeting_minutes
+        left = pack_slots(window_slots(p.availability) for p in mentors)
+        right = pack_slots(window_slots(p.availability) for p in mentees)
+        self.slots_left, self.slots_right = _common_slots(left, right)
+        # Mentees sharing a weekly pattern share their overlap with any mentor.
+        self.slot_types, self.slot_type_right = np.unique(self.slots_right, axis=0, return_inverse=True)
+        self.slot_type_right = self.slot_type_right.reshape(-1)
+        self.slot_types_by_word = np.ascontiguousarray(self.slot_types.T)
+        self._levels()
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.problem.mentors), len(self.problem.mentees)
-
-    def overlap_minutes(self, start: int, stop: int) -> np.ndarray:
-        """Common weekly minutes of mentors ``start:stop`` with every mentee."""
-        left, right = self.slots_left[start:stop], self.slots_right
-        count = np.zeros((left.shape[0], right.shape[0]), dtype=np.int32)
-        for word in range(left.shape[1]):
-            count += np.bitwise_count(left[:, word, None] & right[None, :, word])
-        return count * SLOT_MINUTES
-
-    def block(self, start: int, stop: int) -> dict[str, np.ndarray]:
-        """Components, ``total`` and ``overlap_minutes`` for mentors ``start:stop``."""
-        overlap = self.overlap_minutes(start, stop)
+    def _levels(self) -> None:
+        """Level codes and the exact value tables behind them."""
+        self.focus_values, fcode = np.unique(self.focus_profiles, return_inverse=True)
+        self.borough_values, bcode = np.unique(self.borough_profiles, return_inverse=True)
+        # Availability is min(1, overlap / meeting): overlaps beyond `cap` slots all score 1.
+        self.cap = -(-self.meeting_minutes // SLOT_MINUTES)
+        slots = np.arange(self.cap + 1)
+        self.availability_values = np.minimum(slots * SLOT_MINUTES / self.meeting_minutes, 1.0)
+        kf, kb, ka = len(self.focus_values), len(self.borough_values), self.cap + 1
+        self.n_levels = max(1, kf * kb * ka)
+        self.level_dtype = np.min_scalar_type(self.n_levels - 1)
+        self.focus_code = (fcode.reshape(self.focus_profiles.shape) * (kb * ka)).astype(self.level_dtype)
+        self.borough_code = (bcode.reshape(self.borough_profiles.shape) * ka).astype(self.level_dtype)
+        level = np.arange(self.n_levels)
         parts = {
-            "focus": self.focus_profiles[np.ix_(self.focus_left[start:stop], self.focus_right)],
-            "borough": self.borough_profiles[np.ix_(self.place_left[start:stop], self.place_right)],
-            "availability": np.minimum(overlap / self.meeting_minutes, 1.0),
+            "focus": self.focus_values[level // (kb * ka)] if kf else np.zeros(0),
+            "borough": self.borough_values[(level // ka) % kb] if kb else np.zeros(0),
+            "availability": self.availability_values[level % ka],
         }
-        total = np.zeros_like(parts["focus"])
+        # The same operations, in the same order, as a per-pair weighted sum.
+        total = np.zeros(self.n_levels)
         for name in COMPONENTS:
             if self.weights[name]:
                 total += self.weights[name] * parts[name]
-        return {**parts, "total": total, "overlap_minutes": overlap}
+        self.level_values = {**parts, "total": total}
+
+    def __getstate__(self) -> dict:
+        # Chunks shipped to other processes need the arrays, not the people.
+        return {**self.__dict__, "problem": None}
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.focus_left), len(self.focus_right)
+
+    def _slot_counts(self, start: int, stop: int) -> np.ndarray:
+        """Common slots of mentors ``start:stop`` with each weekly pattern of mentees."""
+        left, types = self.slots_left[start:stop], self.slot_types_by_word
+        count = np.zeros((left.shape[0], types.shape[1]), dtype=np.uint16)
+        for word in range(left.shape[1]):
+            count += np.bitwise_count(left[:, word, None] & types[word])
+        return count
+
+    def overlap_minutes(self, start: int, stop: int, cols: Columns = None) -> np.ndarray:
+        """Common weekly minutes of mentors ``start:stop`` with mentees ``cols`` (default all)."""
+        counts = self._slot_counts(start, stop).astype(np.int32) * SLOT_MINUTES
+        return np.take(counts, self.slot_type_right[_cols(cols)], axis=1)
+
+    def levels(self, start: int, stop: int, cols: Columns = None) -> np.ndarray:
+        """Level code of each pair of mentors ``start:stop`` and mentees ``cols``.
+
+        ``level_values[name][code]`` is the pair's component or total score.
+        """
+        cols = _cols(cols)
+        code = np.take(self.focus_code[self.focus_left[start:stop]], self.focus_right[cols], axis=1)
+        code += np.take(self.borough_code[self.place_left[start:stop]], self.place_right[cols], axis=1)
+        avail = np.minimum(self._slot_counts(start, stop), self.cap).astype(self.level_dtype)
+        code += np.take(avail, self.slot_type_right[cols], axis=1)
+        return code
+
+    def pair_levels(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Level codes of the pairs ``(rows[k], cols[k])`` (same tables as `levels`)."""
+        code = self.focus_code[self.focus_left[rows], self.focus_right[cols]]
+        code = code + self.borough_code[self.place_left[rows], self.place_right[cols]]
+        count = np.zeros(len(code), dtype=np.uint16)
+        for word in range(self.slots_left.shape[1]):
+            count += np.bitwise_count(self.slots_left[rows, word] & self.slots_right[cols, word])
+        return code + np.minimum(count, self.cap).astype(self.level_dtype)
+
+    def pair_values(self, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+        """Components, ``total`` and ``overlap_minutes`` of the pairs ``(rows[k], cols[k])``."""
+        code = self.pair_levels(rows, cols)
+        out = {name: np.take(values, code) for name, values in self.level_values.items()}
+        count = np.zeros(len(code), dtype=np.int32)
+        for word in range(self.slots_left.shape[1]):
+            count += np.bitwise_count(self.slots_left[rows, word] & self.slots_right[cols, word])
+        out["overlap_minutes"] = count * SLOT_MINUTES
+        return out
+
+    def block(self, start: int, stop: int, cols: Columns = None) -> dict[str, np.ndarray]:
+        """Components, ``total`` and ``overlap_minutes`` for mentors ``start:stop``
+        (and mentees ``cols``, a slice or index array; default all)."""
+        code = self.levels(start, stop, cols)
+        out = {name: np.take(values, code) for name, values in self.level_values.items()}
+        out["overlap_minutes"] = self.overlap_minutes(start, stop, cols)
+        return out
 
     def chunks(self, chunk_cells: int = DEFAULT_CHUNK_CELLS) -> list[tuple[int, int]]:
         """Row ranges covering all mentors with about ``chunk_cells`` pairs each."""
@@ -172,13 +252,21 @@ class Scorer:
         step = max(1, chunk_cells // max(1, n_cols))
         return [(s, min(s + step, n_rows)) for s in range(0, n_rows, step)]
 
-    def table(self, chunk_cells: int = DEFAULT_CHUNK_CELLS) -> ScoreTable:
-        """Score all pairs, chunk by chunk, into one `ScoreTable`."""
+    def table(self, chunk_cells: int = DEFAULT_CHUNK_CELLS, executor: Executor | None = None) -> ScoreTable:
+        """Score all pairs, chunk by chunk, into one `ScoreTable`.
+
+        Parameters
+        ----------
+        chunk_cells : int
+            About how many pairs each chunk holds (bounds temporary memory).
+        executor : concurrent.futures.Executor, optional
+            Runs the chunks (threads, processes, or a Dask client's
+            ``get_executor()``); the result is identical to the serial one.
+        """
         shape = self.shape
         out = {name: np.empty(shape) for name in (*COMPONENTS, "total")}
         overlap = np.empty(shape, dtype=np.int32)
-        for start, stop in self.chunks(chunk_cells):
-            block = self.block(start, stop)
+        for (start, stop), block in zip(self.chunks(chunk_cells), self.map_chunks(_score_chunk, chunk_cells, executor)):
             for name in out:
                 out[name][start:stop] = block[name]
             overlap[start:stop] = block["overlap_minutes"]
@@ -187,9 +275,68 @@ class Scorer:
         total = out.pop("total")
         return ScoreTable(components=out, weights=self.weights, total=total, overlap_minutes=overlap)
 
+    def map_chunks(
+        self, func: Callable, chunk_cells: int = DEFAULT_CHUNK_CELLS, executor: Executor | None = None
+    ) -> Iterator:
+        """``func(scorer, start, stop)`` for every chunk, in chunk order.
 
-def score(problem: Problem) -> ScoreTable:
+        With an executor, at most a few chunks are in flight at once so
+        results never pile up in memory.
+        """
+        chunks = self.chunks(chunk_cells)
+        if executor is None:
+            for start, stop in chunks:
+                yield func(self, start, stop)
+            return
+        scorer = self
+        if _is_dask(executor):
+            scorer = executor._client.scatter(self, broadcast=True)  # ship the arrays once
+        window = 2 * _workers(executor)
+        pending: deque = deque()
+        for start, stop in chunks:
+            pending.append(executor.submit(func, scorer, start, stop))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _score_chunk(scorer: Scorer, start: int, stop: int) -> dict[str, np.ndarray]:
+    return scorer.block(start, stop)
+
+
+def _cols(cols: Columns) -> slice | np.ndarray:
+    return slice(None) if cols is None else cols
+
+
+def _is_dask(executor: Executor) -> bool:
+    return type(executor).__module__.startswith("distributed") and hasattr(executor, "_client")
+
+
+def _workers(executor: Executor) -> int:
+    return int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 2)
+
+
+def _common_slots(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the slots nobody on one side is ever free in: overlaps are unchanged, words fewer."""
+    bits_l = np.unpackbits(left.view(np.uint8), axis=1, bitorder="little").astype(bool)
+    bits_r = np.unpackbits(right.view(np.uint8), axis=1, bitorder="little").astype(bool)
+    keep = bits_l.any(axis=0) & bits_r.any(axis=0)
+    words = max(1, -(-int(keep.sum()) // 64))
+
+    def pack(bits: np.ndarray) -> np.ndarray:
+        padded = np.zeros((bits.shape[0], words * 64), dtype=bool)
+        padded[:, : int(keep.sum())] = bits[:, keep]
+        return np.ascontiguousarray(np.packbits(padded, axis=1, bitorder="little")).view(np.uint64)
+
+    return pack(bits_l), pack(bits_r)
+
+
+def score(problem: Problem, *, executor: Executor | None = None) -> ScoreTable:
     """Score every (mentor, mentee) pair of ``problem``.
+
+    ``executor`` (optional) runs the row chunks, e.g. a process pool or a
+    Dask client's ``get_executor()``; the table is identical either way.
 
     Examples
     --------
@@ -200,4 +347,4 @@ def score(problem: Problem) -> ScoreTable:
     >>> {k: round(v, 3) for k, v in table.breakdown(0, 0).items()}
     {'focus': 1.0, 'borough': 0.6, 'availability': 1.0}
     """
-    return Scorer(problem).table()
+    return Scorer(problem).table(executor=executor)

@@ -9,15 +9,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis import diagnose, unmatched_people
-from ..constraints import Candidates, build_candidates
+from ..constraints import Candidates, build_candidates, quota_groups
 from ..exceptions import InfeasibleProblemError, PairmatchError
 from ..models import Problem
 from ..params import SolveParams
 from ..result import MatchResult, Pair
 from ..scoring import ScoreTable, Scorer
+from ._cpsat import GroupBound, solve_cpsat
 from ._flow import solve_assignment, solve_flow, solve_maxmin, solve_participation
 from ._graph import ArcGraph, Solution
 from ._scaling import rounding_bound, to_integer
+from ._sparse import solve_sparse
 
 __all__ = ["SolveContext", "solve"]
 
@@ -48,10 +50,36 @@ def _arc_graph(candidates: Candidates, table: ScoreTable, resolution: int) -> Ar
     return ArcGraph(rows, cols, gain, np.maximum(mlo, 0), mhi, np.maximum(elo, 0), ehi)
 
 
-def _backend(graph: ArcGraph, params: SolveParams) -> Solution | None:
+def _quota_bounds(problem: Problem, candidates: Candidates, graph: ArcGraph) -> list[GroupBound]:
+    """One `GroupBound` per (quota, group): its free arcs and the pins already in it."""
+    bounds = []
+    for quota in problem.rules.quotas:
+        ends = graph.rows if quota.side == "mentor" else graph.cols
+        pinned_ends = [pair[0 if quota.side == "mentor" else 1] for pair in candidates.required]
+        for value, members in quota_groups(problem, quota).items():
+            bounds.append(GroupBound(
+                label=quota.describe(value),
+                arcs=np.flatnonzero(members[ends]),
+                pinned=int(sum(members[k] for k in pinned_ends)),
+                min_pairs=quota.min_pairs, max_pairs=quota.max_pairs, share=quota.share,
+            ))
+    return bounds
+
+
+def _backend(problem: Problem, candidates: Candidates, graph: ArcGraph, params: SolveParams) -> Solution | None:
     backend, objective = params.backend, params.objective
-    if backend == "cpsat":
-        raise PairmatchError("the CP-SAT backend is not available in this version")
+    quotas = problem.rules.quotas
+    if quotas and backend in ("assignment", "flow"):
+        raise PairmatchError(f"quotas need the CP-SAT backend; backend={backend!r} cannot express them")
+    if quotas or backend == "cpsat":
+        outcome = solve_cpsat(graph, objective, _quota_bounds(problem, candidates, graph),
+                              len(candidates.required), params)
+        if isinstance(outcome, list):
+            raise InfeasibleProblemError([{
+                "rule": "quota_conflict", "people": [], "quotas": outcome,
+                "message": "these quotas cannot all hold with the candidates and capacities: "
+                           + "; ".join(outcome)}])
+        return outcome
     if objective == "max_participation":
         return solve_participation(graph)
     if objective == "maxmin":
@@ -98,6 +126,10 @@ def solve(problem: Problem, params: SolveParams | None = None, *, seed: int | No
     if seed is not None:
         params = params.model_copy(update={"seed": seed})
     started = time.perf_counter()
+    # Large problems: certified sparse candidate graph (None = use the dense path below).
+    sparse = solve_sparse(problem, params, started)
+    if sparse is not None:
+        return sparse
     scorer = Scorer(problem)
     table = scorer.table()
     candidates = build_candidates(problem, table, scorer)
@@ -105,7 +137,7 @@ def solve(problem: Problem, params: SolveParams | None = None, *, seed: int | No
     if reasons:
         raise InfeasibleProblemError(reasons)
     graph = _arc_graph(candidates, table, params.resolution)
-    solution = _backend(graph, params)
+    solution = _backend(problem, candidates, graph, params)
     if solution is None:
         raise InfeasibleProblemError(diagnose(problem, table, candidates) or [{
             "rule": "bounds_conflict", "people": [],

@@ -1,0 +1,241 @@
+"""CP-SAT backend: for side constraints (quotas, shares) that flows cannot express.
+
+One boolean per candidate arc; capacities and quotas are linear constraints.
+Lexicographic objectives are solved in phases, each fixing the optimum of the
+previous one, so every phase keeps integer, exactly comparable objectives.
+``num_workers`` and ``random_seed`` are pinned from `SolveParams` so runs repeat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..exceptions import SolverError
+from ._graph import ArcGraph, Solution
+
+__all__ = ["GroupBound", "solve_cpsat"]
+
+
+@dataclass(frozen=True)
+class GroupBound:
+    """A quota on one group: ``pinned + sum(x[arcs]) in [min, max]`` and
+    ``pinned + sum(x[arcs]) <= share * (all pinned + sum(x))``."""
+
+    label: str
+    arcs: np.ndarray
+    pinned: int
+    min_pairs: int
+    max_pairs: int | None
+    share: Fraction | None
+
+
+class _Model:
+    def __init__(self, graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
+                 assumptions: bool = False) -> None:
+        self.model = cp_model.CpModel()
+        model = self.model
+        self.x = [model.new_bool_var(f"x{k}") for k in range(len(graph.gain))]
+        self.pairs = cp_model.LinearExpr.sum(self.x)
+        self.gain = cp_model.LinearExpr.weighted_sum(self.x, graph.gain.tolist())
+        for rows, lo, hi in ((graph.rows, graph.mentor_lo, graph.mentor_hi),
+                             (graph.cols, graph.mentee_lo, graph.mentee_hi)):
+            order = np.argsort(rows, kind="stable")
+            bounds = np.searchsorted(rows[order], np.arange(len(hi) + 1))
+            for person in range(len(hi)):
+                arcs = order[bounds[person]:bounds[person + 1]]
+                load = cp_model.LinearExpr.sum([self.x[k] for k in arcs])
+                if hi[person] < len(arcs):
+                    model.add(load <= int(hi[person]))
+                if lo[person] > 0:
+                    model.add(load >= int(lo[person]))
+        self.quota_literals = []
+        for group in groups:
+            # Enforcement literals only for diagnosis: as assumptions they let
+            # CP-SAT name a set of quotas that cannot hold together.
+            enforce = model.new_bool_var(f"quota[{group.label}]") if assumptions else None
+            inside = group.pinned + cp_model.LinearExpr.sum([self.x[k] for k in group.arcs])
+            constraints = []
+            if group.min_pairs:
+                constraints.append(model.add(inside >= group.min_pairs))
+            if group.max_pairs is not None:
+                constraints.append(model.add(inside <= group.max_pairs))
+            if group.share is not None:
+                share = group.share
+                constraints.append(model.add(share.denominator * inside
+                                             <= share.numerator * (total_pinned + self.pairs)))
+            if enforce is not None:
+                for constraint in constraints:
+                    constraint.only_enforce_if(enforce)
+                model.add_assumption(enforce)
+                self.quota_literals.append((enforce, group))
+
+
+def _solver(params, time_left: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = params.num_workers
+    solver.parameters.random_seed = params.seed
+    solver.parameters.max_time_in_seconds = max(time_left, 0.01)
+    return solver
+
+
+# Above this many arcs, max-score models are first reduced with LP duals.
+REDUCE_ABOVE = 20_000
+
+
+def solve_cpsat(graph: ArcGraph, objective: str, groups: list[GroupBound], total_pinned: int,
+                params) -> Solution | list[str] | None:
+    """Solve with CP-SAT. Returns a `Solution`, or the labels of a set of quotas
+    that cannot hold together (CP-SAT's infeasibility core), or None when the
+    capacities alone are infeasible."""
+    if objective == "max_score" and len(graph.gain) > REDUCE_ABOVE:
+        reduced = _solve_reduced(graph, groups, total_pinned, params)
+        if reduced is not None:
+            return reduced
+    return _solve_full(graph, objective, groups, total_pinned, params)
+
+
+def _top_per(ends: np.ndarray, gain: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest-gain arcs at each end node."""
+    order = np.lexsort((-gain, ends))
+    sorted_ends = ends[order]
+    starts = np.searchsorted(sorted_ends, sorted_ends)
+    return order[np.arange(len(order)) - starts < k]
+
+
+def _restrict(graph: ArcGraph, groups: list[GroupBound], subset: np.ndarray):
+    local = np.full(len(graph.gain), -1, dtype=np.int64)
+    local[subset] = np.arange(len(subset))
+    sub_groups = []
+    for g in groups:
+        inside = local[g.arcs]
+        sub_groups.append(GroupBound(g.label, inside[inside >= 0], g.pinned, g.min_pairs, g.max_pairs, g.share))
+    return graph.subgraph(subset), sub_groups
+
+
+def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int, params) -> Solution | None:
+    """CP-SAT on the arcs that LP duals cannot rule out; None to fall back to the full model."""
+    from ._lpbound import lp_dual_bound, rows_for
+
+    rows = rows_for(graph, groups, total_pinned)
+    n = len(graph.gain)
+    k = 8
+    parts = [_top_per(graph.rows, graph.gain, k), _top_per(graph.cols, graph.gain, k)]
+    for g in groups:
+        if g.min_pairs and len(g.arcs):
+            parts.append(g.arcs[np.argsort(-graph.gain[g.arcs], kind="stable")[: 4 * g.min_pairs + 10]])
+    subset = np.unique(np.concatenate(parts))
+    lp_rounds = 0
+    while len(subset) < n and lp_rounds < 8:
+        lp_rounds += 1
+        dual = lp_dual_bound(graph, rows, subset)
+        if dual is None:
+            k *= 2
+            subset = np.union1d(subset, np.concatenate([_top_per(graph.rows, graph.gain, k),
+                                                        _top_per(graph.cols, graph.gain, k)]))
+            continue
+        outside = np.setdiff1d(np.arange(n), subset)
+        priced = outside[dual.reduced[outside] > 1e-6]
+        if len(priced):  # column generation: the restricted LP is not yet the full LP
+            best = priced[np.argsort(-dual.reduced[priced], kind="stable")[: max(len(subset), 2000)]]
+            subset = np.union1d(subset, best)
+            continue
+        for attempt in range(2):
+            sub_graph, sub_groups = _restrict(graph, groups, subset)
+            solution = _solve_full(sub_graph, "max_score", sub_groups, total_pinned, params)
+            if not isinstance(solution, Solution) or not solution.optimal:
+                return None
+            incumbent = float(graph.gain[subset[solution.chosen]].sum())
+            useful = np.flatnonzero(dual.useful(incumbent))
+            missing = np.setdiff1d(useful, subset)
+            if not len(missing):
+                certificate = {
+                    **solution.certificate,
+                    "proof": "CP-SAT OPTIMAL on every arc that LP duals cannot rule out",
+                    "lp_dual_bound": dual.bound,
+                    "lp_objective": dual.lp_objective,
+                    "arcs_total": n,
+                    "arcs_in_model": int(len(subset)),
+                    "lp_rounds": lp_rounds,
+                }
+                return Solution(subset[solution.chosen], True, "ortools.cp_sat+glop", certificate)
+            subset = np.union1d(subset, missing)
+        return None
+    return None
+
+
+def _solve_full(graph: ArcGraph, objective: str, groups: list[GroupBound], total_pinned: int,
+                params) -> Solution | list[str] | None:
+    m = _Model(graph, groups, total_pinned)
+    model, x = m.model, m.x
+    phases = {"max_score": ["gain"], "max_participation": ["pairs", "gain"],
+              "maxmin": ["pairs", "min", "gain"]}[objective]
+    budget = params.time_limit_s
+    all_optimal = True
+    bounds: dict[str, float] = {}
+    solver = None
+    weakest = None
+    for phase, name in enumerate(phases):
+        if name == "pairs":
+            target = m.pairs
+        elif name == "min":
+            weakest = model.new_int_var(0, int(graph.gain.max(initial=0)), "weakest")
+            for k, var in enumerate(x):
+                model.add(weakest <= int(graph.gain[k])).only_enforce_if(var)
+            target = weakest
+        else:
+            target = m.gain
+        model.maximize(target)
+        solver = _solver(params, budget)
+        status = solver.solve(model)
+        budget -= solver.wall_time
+        if status == cp_model.INFEASIBLE:
+            if phase:
+                raise SolverError("CP-SAT found a later phase infeasible after an earlier one was solved")
+            return _conflicting_quotas(graph, groups, total_pinned, params)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise SolverError(f"CP-SAT found no solution within {params.time_limit_s} s "
+                              f"(status {solver.status_name(status)}); raise SolveParams.time_limit_s")
+        value = int(round(solver.objective_value))
+        bounds[f"phase{phase + 1}_objective"] = value
+        bounds[f"phase{phase + 1}_bound"] = float(solver.best_objective_bound)
+        if status != cp_model.OPTIMAL:
+            all_optimal = False
+        if phase < len(phases) - 1:
+            # Fix this phase's optimum before optimising the next criterion.
+            model.add(target >= value)
+            model.clear_hints()
+            for var in x:
+                model.add_hint(var, solver.boolean_value(var))
+    assert solver is not None
+    chosen = np.array([k for k, var in enumerate(x) if solver.boolean_value(var)], dtype=np.int64)
+    best, bound = solver.objective_value, solver.best_objective_bound
+    gap = 0.0 if all_optimal else abs(bound - best) / max(1.0, abs(bound))
+    certificate = {
+        "proof": "CP-SAT status OPTIMAL in every phase" if all_optimal else "CP-SAT time limit: best bound shown",
+        "integer_objective": int(round(best)),
+        "integer_bound": float(bound),
+        "gap": gap,
+        "num_workers": params.num_workers,
+        "random_seed": params.seed,
+        **bounds,
+    }
+    if weakest is not None:
+        certificate["bottleneck_integer"] = bounds["phase2_objective"]
+    return Solution(chosen, all_optimal, "ortools.cp_sat", certificate)
+
+
+def _conflicting_quotas(graph: ArcGraph, groups: list[GroupBound], total_pinned: int, params) -> list[str] | None:
+    """Labels of quotas that together make the model infeasible (None: capacities alone do)."""
+    diag = _Model(graph, groups, total_pinned, assumptions=True)
+    solver = _solver(params, params.time_limit_s)
+    solver.parameters.num_workers = 1  # infeasibility cores need the sequential search
+    status = solver.solve(diag.model)
+    if status != cp_model.INFEASIBLE:
+        raise SolverError(f"CP-SAT could not confirm infeasibility (status {solver.status_name(status)})")
+    labels = {lit.index: group.label for lit, group in diag.quota_literals}
+    core = [labels[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in labels]
+    return core or None

@@ -1,0 +1,220 @@
+"""The ``pairmatch`` command end to end: sample files in, outputs equal to the library's result."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pairmatch as pm
+from pairmatch.cli import main
+from pairmatch.io import load_problem, sample_path
+from pairmatch.result import MatchResult, Pair, Unmatched
+
+MALFORMED = Path(__file__).parent / "data" / "malformed"
+PILOT = sample_path("pilot")
+SYNTH = sample_path("synthetic-200")
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pairmatch", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+def result_from_json(data: dict) -> MatchResult:
+    """Rebuild a result from its JSON form, so the file itself is what gets verified."""
+    return MatchResult(
+        pairs=tuple(Pair(**p) for p in data["pairs"]),
+        unmatched=tuple(Unmatched(**u) for u in data["unmatched"]),
+        objective=data["objective"], status=data["status"], objective_name=data["objective_name"],
+        solver=data["solver"], runtime_s=data.get("runtime_s", 0.0), certificate=data["certificate"],
+        seed=data["seed"],
+    )
+
+
+def pair_keys(result: MatchResult) -> list[tuple[str, str, float]]:
+    return [(p.mentor_id, p.mentee_id, p.score) for p in result.pairs]
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synthetic")
+    proc = run("match", SYNTH / "mentors.xlsx", SYNTH / "mentees.xlsx", "--config", SYNTH / "config.toml",
+               "-o", out / "matches.csv", "-o", out / "matches.json", "-o", out / "matches.xlsx",
+               "--report", out / "report.html")
+    return proc, out
+
+
+def test_match_on_synthetic_sample_equals_library_result(synthetic_run):
+    proc, out = synthetic_run
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no progress display when output is not a terminal
+    problem, config = load_problem(SYNTH / "mentors.csv", SYNTH / "mentees.csv", SYNTH / "config.toml")
+    expected = pm.solve(problem, config.params, seed=config.seed)
+
+    from_json = result_from_json(json.loads((out / "matches.json").read_text(encoding="utf-8")))
+    assert pair_keys(from_json) == pair_keys(expected)
+    assert from_json.unmatched == expected.unmatched
+    assert from_json.objective == pytest.approx(expected.objective, abs=1e-12)
+    assert from_json.seed == 200
+    assert pm.is_feasible(from_json, problem)
+
+    rows = list(csv.DictReader((out / "matches.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["mentor_id"], r["mentee_id"], float(r["score"])) for r in rows] == pair_keys(expected)
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(out / "matches.xlsx", read_only=True)
+    sheet_rows = list(book["matches"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[2], r[4]) for r in sheet_rows] == pair_keys(expected)
+    assert len(list(book["unmatched"].iter_rows(min_row=2))) == len(expected.unmatched)
+    book.close()
+    assert f"{expected.n_pairs} pairs" in proc.stdout and "wrote" in proc.stdout
+
+
+def test_match_on_pilot_sample_as_json(tmp_path):
+    proc = run("match", PILOT / "mentors.csv", PILOT / "mentees.csv", "-c", PILOT / "config.toml",
+               "--format", "json", "--seed", "7", "-o", tmp_path / "m.csv")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["outputs"] == [str(tmp_path / "m.csv")]
+    problem = pm.pilot_problem()
+    expected = pm.solve(problem, seed=7)
+    got = result_from_json(data)
+    assert pair_keys(got) == pair_keys(expected) and got.seed == 7
+    assert pm.is_feasible(got, problem)
+
+
+def test_validate_ok_and_json(tmp_path):
+    proc = run("validate", PILOT / "mentors.csv", PILOT / "mentees.csv", "-c", PILOT / "config.toml")
+    assert proc.returncode == 0 and proc.stdout.startswith("OK: 3 mentors and 3 mentees")
+    proc = run("validate", MALFORMED / "many_problems.csv", PILOT / "mentees.csv", "--format", "json")
+    assert proc.returncode == 2
+    data = json.loads(proc.stdout)
+    assert data["ok"] is False
+    assert [(i["row"], i["column"]) for i in data["issues"]] == [
+        (3, "focus_areas"), (3, "boroughs"), (3, "availability"), (3, "min_partners"), (3, "max_partners")]
+
+
+MALFORMED_CASES = sorted(p.name for p in MALFORMED.iterdir()
+                         if p.suffix in (".csv", ".json") and not p.name.startswith("ok_"))
+
+
+@pytest.mark.parametrize("name", MALFORMED_CASES)
+def test_malformed_input_fails_precisely_and_writes_nothing(name, tmp_path, capsys):
+    from test_io import EXPECTED
+
+    row, column = EXPECTED.get(name, (3, "focus_areas"))
+    out = tmp_path / "out"
+    out.mkdir()
+    code = main(["match", str(MALFORMED / name), str(MALFORMED / "ok_mentees.csv"),
+                 "-o", str(out / "matches.csv"), "-o", str(out / "matches.xlsx"), "--report", str(out / "r.html")])
+    err = capsys.readouterr().err
+    assert code == 2
+    kind = "item" if name.endswith(".json") else "row"
+    assert f"{name}, {kind} {row}" in err
+    if column:
+        assert f"column {column!r}" in err
+    assert "nothing was written" in err
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["bad_config.toml", "invalid_toml.toml"])
+def test_malformed_config_fails_with_line_and_key(name, tmp_path, capsys):
+    code = main(["match", str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-c", str(MALFORMED / name),
+                 "-o", str(tmp_path / "m.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{name}, line " in err
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_malformed_input_through_subprocess_leaves_existing_output_identical(tmp_path):
+    target = tmp_path / "matches.csv"
+    target.write_bytes(b"mentor_id,mentee_id\nkeep,me\n")
+    before = target.read_bytes()
+    proc = run("match", MALFORMED / "unknown_borough.csv", MALFORMED / "ok_mentees.csv", "-o", target)
+    assert proc.returncode == 2
+    assert "unknown_borough.csv, row 3, column 'boroughs'" in proc.stderr
+    assert "did you mean 'Newham'?" in proc.stderr
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["matches.csv"]
+
+
+def test_infeasible_run_exits_1_and_leaves_outputs_alone(tmp_path, capsys):
+    config = tmp_path / "c.toml"
+    config.write_text('[rules]\nrequired_pairs = [["M1", "O1"], ["M2", "O1"]]\n', encoding="utf-8")
+    target = tmp_path / "report.html"
+    target.write_bytes(b"old report")
+    code = main(["match", str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-c", str(config),
+                 "--report", str(target), "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert json.loads(captured.out)["error"] == "infeasible"
+    assert "O1" in captured.err
+    assert target.read_bytes() == b"old report"
+
+
+def test_usage_errors_exit_2_before_any_work(tmp_path, capsys):
+    args = [str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv")]
+    assert main(["match", *args, "-o", str(tmp_path / "m.txt")]) == 2
+    assert main(["match", *args, "-o", str(tmp_path / "missing" / "m.csv")]) == 2
+    assert main(["match", *args, "-o", str(PILOT / "mentors.csv")]) == 2
+    assert main(["match", *args, "--seed", "-1"]) == 2
+    assert main(["explain", *args]) == 2
+    assert main(["explain", *args, "--person", "NOBODY"]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["match", str(PILOT / "mentors.csv")])
+    assert info.value.code == 2
+    capsys.readouterr()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_explain_pair_and_person(capsys):
+    args = [str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv")]
+    assert main(["explain", *args, "--pair", "M1", "O1"]) == 0
+    assert "shared focus: knife crime" in capsys.readouterr().out
+    assert main(["explain", *args, "--pair", "M1", "O2", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["matched"] is False and "M1 is paired with O1 instead" in data["why_not"]
+    assert main(["explain", *args, "--person", "O3", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["partners"] == ["M3"] and data["pairs"][0]["score"] == pytest.approx(1.0)
+
+
+def test_explain_unmatched_person(capsys):
+    args = [str(SYNTH / "mentors.csv"), str(SYNTH / "mentees.csv"), "-c", str(SYNTH / "config.toml")]
+    problem, config = load_problem(*args[:2], args[3])
+    result = pm.solve(problem, config.params)
+    person = result.unmatched[0].person_id
+    assert main(["explain", *args, "--person", person]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(pm.why_unmatched(result, person))
+    assert f"best alternatives for {person}:" in out
+
+
+def test_demo_is_unchanged(capsys):
+    assert main(["demo", "--format", "json"]) == 0
+    assert capsys.readouterr().out == pm.solve(pm.pilot_problem(), seed=0).to_json(include_runtime=False) + "\n"
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Reverse mentoring pilot (illustrative)\n")
+    assert "Combined scores (mentor rows, mentee columns):" in out
+
+
+def test_help_documents_commands_and_exit_codes():
+    proc = run("--help")
+    assert proc.returncode == 0
+    for word in ("validate", "match", "explain", "demo", "exit codes", "infeasible"):
+        assert word in proc.stdout
+    proc = run("match", "--help")
+    assert proc.returncode == 0 and "--report" in proc.stdout and "examples:" in proc.stdout
+
+
+def test_samples_command_copies_files(tmp_path, capsys):
+    assert main(["samples", str(tmp_path / "pilot")]) == 0
+    assert sorted(p.name for p in (tmp_path / "pilot").iterdir()) == ["config.toml", "mentees.csv", "mentors.csv"]
+    assert main(["samples", str(tmp_path / "pilot")]) == 2  # refuses to overwrite
+    capsys.readouterr()

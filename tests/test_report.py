@@ -1,0 +1,144 @@
+"""The HTML and Markdown reports: well-formed, self-contained, complete, escaped."""
+
+from __future__ import annotations
+
+import base64
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import pairmatch as pm
+from pairmatch.io import load_problem, sample_path
+from pairmatch.report import render_html, render_markdown, write_report
+
+pytest.importorskip("matplotlib")
+
+VOID = {"meta", "img", "br", "hr", "link", "input"}
+SYNTH = sample_path("synthetic-200")
+
+
+class StrictParser(HTMLParser):
+    """Collects tags and checks that every non-void element is closed in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.images: list[dict[str, str | None]] = []
+        self.rows: list[dict[str, str | None]] = []
+        self.doctype = False
+        self.text: list[str] = []
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = decl.lower() == "doctype html"
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+        if tag == "tr":
+            self.rows.append(dict(attrs))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> with open {self.stack[-3:]}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(page: str) -> StrictParser:
+    parser = StrictParser()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    problem, config = load_problem(SYNTH / "mentors.csv", SYNTH / "mentees.csv", SYNTH / "config.toml")
+    return problem, pm.solve(problem, config.params, seed=config.seed)
+
+
+@pytest.fixture(scope="module")
+def synthetic_page(synthetic):
+    return render_html(synthetic[1], sources=["mentors.csv", "mentees.csv", "config.toml"])
+
+
+def test_html_is_well_formed_and_self_contained(synthetic_page):
+    parser = parse(synthetic_page)
+    assert parser.doctype and parser.errors == [] and parser.stack == []
+    assert len(parser.images) == 4
+    for image in parser.images:
+        src = image["src"]
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG\r\n\x1a\n")
+        assert image["alt"]
+    # Nothing is fetched from elsewhere.
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", synthetic_page)
+
+
+def test_html_contains_every_pair_and_every_unmatched_person(synthetic, synthetic_page):
+    _, result = synthetic
+    parser = parse(synthetic_page)
+    pair_rows = {(r["data-mentor"], r["data-mentee"]) for r in parser.rows if "data-mentor" in r}
+    assert pair_rows == {(p.mentor_id, p.mentee_id) for p in result.pairs}
+    text = " ".join(parser.text)
+    assert result.unmatched
+    for u in result.unmatched:
+        assert u.person_id in text and u.reason in text
+    for p in result.pairs:
+        assert f"{p.score:.3f}" in text
+
+
+def test_html_records_parameters_seed_and_versions(synthetic_page):
+    text = " ".join(parse(synthetic_page).text)
+    for needle in ("seed", "200", "min_overlap_minutes=60", "ortools", "numpy", "pairmatch", "config.toml",
+                   "optimal", "Score distribution", "Coverage per BCU", "Coverage per borough",
+                   "Coverage per focus area"):
+        assert needle in text
+
+
+def test_user_text_is_escaped():
+    hostile = '<script>alert("x")</script> & <b>'
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="M<1>", name=hostile, focus_areas=["knife crime"], boroughs=["Brent"],
+                           availability=["Mon 18:00-20:00"])],
+        mentees=[pm.Mentee(id='E"1', name="O'Brien & co", focus_areas=["knife crime"], boroughs=["Brent"],
+                           availability=["Mon 18:00-20:00"])],
+        name="Programme <One>", description=hostile,
+    )
+    result = pm.solve(problem)
+    page = render_html(result, charts=False)
+    assert "<script>" not in page and "<b>" not in page
+    assert "&lt;script&gt;" in page and "Programme &lt;One&gt;" in page
+    parser = parse(page)
+    assert parser.errors == [] and parser.stack == []
+    assert {(r["data-mentor"], r["data-mentee"]) for r in parser.rows if "data-mentor" in r} == {("M<1>", 'E"1')}
+    assert "Programme <One>" in " ".join(parser.text)
+    markdown = render_markdown(result, charts=False)
+    assert "<script>" not in markdown and "\\<script\\>" in markdown
+
+
+def test_markdown_report_lists_pairs_with_images(synthetic):
+    _, result = synthetic
+    text = render_markdown(result)
+    table = [line for line in text.splitlines() if line.startswith("| Y")]
+    assert len(table) == result.n_pairs
+    assert all(line.count(" | ") == 6 for line in table)  # no stray pipes from user text
+    assert text.count("](data:image/png;base64,") == 4
+
+
+def test_write_report_is_atomic_and_checks_the_extension(tmp_path):
+    result = pm.solve(pm.pilot_problem())
+    path = tmp_path / "r.html"
+    write_report(result, path, charts=False)
+    assert parse(path.read_text(encoding="utf-8")).errors == []
+    path.write_bytes(b"old")
+    with pytest.raises(ValueError, match=r"\.html or \.md"):
+        write_report(result, tmp_path / "r.pdf")
+    assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
