@@ -4,6 +4,7 @@ formulas in pairmatch.scoring, the default taxonomy and the London borders.
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -294,6 +295,49 @@ def test_minimum_partners_met_when_possible():
     assert [(u.person_id, u.code) for u in result.unmatched] == [("B", "no_candidates")]
 
 
+def test_pair_rules_on_the_pilot():
+    """Shared or related focus, 60 common minutes, at most one border apart, different boroughs.
+
+    M3-O3 (both Brent) breaks the borough rule; M3's other options and O3's other
+    options have no related topic, so both end up with no candidate at all.
+    """
+    problem = pairmatch.pilot_problem().model_copy(update={"rules": Rules(
+        require_focus_overlap=True, min_overlap_minutes=60, max_borough_steps=1, forbid_same=("borough",))})
+    result = pairmatch.solve(problem)
+    assert_verified(result, problem)
+    assert pair_set(result) == {("M1", "O1"), ("M2", "O2")}
+    assert result.objective == pytest.approx(M1_O1 + M2_O2, abs=1e-12)
+    assert {(u.person_id, u.code) for u in result.unmatched} == {("M3", "no_candidates"), ("O3", "no_candidates")}
+    assert pairmatch.explain_pair(result, "M3", "O3").blocked_by == ("same value of an attribute that must differ",)
+    assert set(pairmatch.explain_pair(result, "M3", "O2").blocked_by) == {
+        "no shared or related focus area", "too little common availability", "boroughs too far apart"}
+
+
+def test_forbid_same_bcu_on_the_pilot():
+    # M1-O1 (Tower Hamlets, Hackney: Central East) and M3-O3 (Brent) share a BCU; the best
+    # matching left is M1-O3 (0.2) + M2-O2 (0.63) + M3-O1 (0.2) = 1.03.
+    problem = pairmatch.pilot_problem().model_copy(update={"rules": Rules(forbid_same=("bcu",))})
+    result = pairmatch.solve(problem)
+    assert_verified(result, problem)
+    assert pair_set(result) == {("M1", "O3"), ("M2", "O2"), ("M3", "O1")}
+    assert result.objective == pytest.approx(M1_O3 + M2_O2 + M3_O1, abs=1e-12)
+
+
+@pytest.mark.parametrize(("n_mentors", "n_mentees"), [(0, 0), (1, 0), (0, 2)])
+@pytest.mark.parametrize("objective", ["max_score", "max_participation", "maxmin"])
+def test_empty_sides(n_mentors, n_mentees, objective):
+    # Nobody to match with: an empty, optimal result with everyone listed as unmatched.
+    problem = Problem(mentors=[Mentor(id=f"M{k}") for k in range(n_mentors)],
+                      mentees=[Mentee(id=f"E{k}") for k in range(n_mentees)])
+    result = pairmatch.solve(problem, SolveParams(objective=objective))
+    assert_verified(result, problem)
+    assert result.pairs == ()
+    assert result.objective == 0.0
+    assert result.status == "optimal"
+    assert [u.person_id for u in result.unmatched] == [p.id for p in (*problem.mentors, *problem.mentees)]
+    assert all(u.code == "no_candidates" for u in result.unmatched)
+
+
 # --- the command-line demo ---------------------------------------------------------------------
 
 
@@ -315,7 +359,7 @@ def test_cli_demo_json_is_reproducible():
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
-    data = __import__("json").loads(first.stdout)
+    data = json.loads(first.stdout)
     assert [(p["mentor_id"], p["mentee_id"]) for p in data["pairs"]] == [("M1", "O1"), ("M2", "O2"), ("M3", "O3")]
     assert data["seed"] == 7
     assert math.isclose(data["objective"], 2.51, abs_tol=1e-9)

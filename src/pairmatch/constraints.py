@@ -76,14 +76,18 @@ class Candidates:
         return self.blocked == 0
 
 
-def _attribute_codes(people, name: str) -> np.ndarray:
-    """Integer code of each person's attribute value; distinct negatives when missing."""
+def _attribute_codes(mentors, mentees, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of both sides' values of attribute ``name``, from one shared
+    table so equal values get equal codes; a missing value never equals anything."""
     values: dict[object, int] = {}
-    codes = np.empty(len(people), dtype=np.int64)
-    for row, person in enumerate(people):
-        value = person.attributes.get(name)
-        codes[row] = -1 - row if value is None else values.setdefault(value, len(values))
-    return codes
+    out = []
+    for offset, people in ((0, mentors), (len(mentors), mentees)):
+        codes = np.empty(len(people), dtype=np.int64)
+        for row, person in enumerate(people):
+            value = person.attributes.get(name)
+            codes[row] = -1 - offset - row if value is None else values.setdefault(value, len(values))
+        out.append(codes)
+    return out[0], out[1]
 
 
 class RuleChecker:
@@ -117,8 +121,7 @@ class RuleChecker:
                     same = np.array([[u is not None and u == v for v in units] for u in units], dtype=float)
                 self.same.append(("profile", profile_matrix(left, same, right) > 0, np.empty(0)))
             else:
-                self.same.append(("codes", _attribute_codes(problem.mentors, name),
-                                  _attribute_codes(problem.mentees, name)))
+                self.same.append(("codes", *_attribute_codes(problem.mentors, problem.mentees, name)))
 
     def block(self, start: int, stop: int, scores: dict[str, np.ndarray]) -> np.ndarray:
         """Rule bits for mentors ``start:stop`` given their scores (from `Scorer.block`)."""

@@ -10,7 +10,7 @@ from collections import Counter
 from fractions import Fraction
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .availability import normalize_windows
 from .datasets import default_taxonomy, london
@@ -55,6 +55,23 @@ class Person(BaseModel):
     min_partners: int = Field(0, ge=0)
     max_partners: int = Field(1, ge=0)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_the_person(cls, data: Any, handler: Any) -> Any:
+        """Prefix every field error with the person's id, so a message points at a row."""
+        try:
+            return handler(data)
+        except ValidationError as err:
+            pid = data.get("id") if isinstance(data, dict) else None
+            if not pid:
+                raise
+            details = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'record'}: "
+                f"{e['msg'].removeprefix('Value error, ')} [{e['type']}] (got {e['input']!r})"
+                for e in err.errors()
+            )
+            raise ValueError(f"{cls.__name__.lower()} {pid!r}: {details}") from None
 
     @field_validator("focus_areas", mode="before")
     @classmethod

@@ -42,6 +42,7 @@ __all__ = ["COMPONENTS", "ScoreTable", "Scorer", "score"]
 DEFAULT_CHUNK_CELLS = 1 << 22
 
 Columns = slice | np.ndarray | None
+Rows = np.ndarray | None
 
 
 def _profiles(
@@ -194,9 +195,9 @@ class Scorer:
     def shape(self) -> tuple[int, int]:
         return len(self.focus_left), len(self.focus_right)
 
-    def _slot_counts(self, start: int, stop: int) -> np.ndarray:
-        """Common slots of mentors ``start:stop`` with each weekly pattern of mentees."""
-        left, types = self.slots_left[start:stop], self.slot_types_by_word
+    def _slot_counts(self, start: int, stop: int | None = None, *, rows: Rows = None) -> np.ndarray:
+        """Common slots of mentors ``start:stop`` (or ``rows``) with each weekly pattern of mentees."""
+        left, types = self.slots_left[_rows(start, stop, rows)], self.slot_types_by_word
         count = np.zeros((left.shape[0], types.shape[1]), dtype=np.uint16)
         for word in range(left.shape[1]):
             count += np.bitwise_count(left[:, word, None] & types[word])
@@ -207,15 +208,16 @@ class Scorer:
         counts = self._slot_counts(start, stop).astype(np.int32) * SLOT_MINUTES
         return np.take(counts, self.slot_type_right[_cols(cols)], axis=1)
 
-    def levels(self, start: int, stop: int, cols: Columns = None) -> np.ndarray:
-        """Level code of each pair of mentors ``start:stop`` and mentees ``cols``.
+    def levels(self, start: int, stop: int, cols: Columns = None, *, rows: Rows = None) -> np.ndarray:
+        """Level code of each pair of mentors ``start:stop`` (or the index array
+        ``rows``) and mentees ``cols`` (default all).
 
         ``level_values[name][code]`` is the pair's component or total score.
         """
-        cols = _cols(cols)
-        code = np.take(self.focus_code[self.focus_left[start:stop]], self.focus_right[cols], axis=1)
-        code += np.take(self.borough_code[self.place_left[start:stop]], self.place_right[cols], axis=1)
-        avail = np.minimum(self._slot_counts(start, stop), self.cap).astype(self.level_dtype)
+        cols, rows = _cols(cols), _rows(start, stop, rows)
+        code = np.take(self.focus_code[self.focus_left[rows]], self.focus_right[cols], axis=1)
+        code += np.take(self.borough_code[self.place_left[rows]], self.place_right[cols], axis=1)
+        avail = np.minimum(self._slot_counts(0, rows=rows), self.cap).astype(self.level_dtype)
         code += np.take(avail, self.slot_type_right[cols], axis=1)
         return code
 
@@ -307,6 +309,10 @@ def _score_chunk(scorer: Scorer, start: int, stop: int) -> dict[str, np.ndarray]
 
 def _cols(cols: Columns) -> slice | np.ndarray:
     return slice(None) if cols is None else cols
+
+
+def _rows(start: int, stop: int | None, rows: Rows) -> slice | np.ndarray:
+    return slice(start, stop) if rows is None else rows
 
 
 def _is_dask(executor: Executor) -> bool:

@@ -66,14 +66,15 @@ def _quota_bounds(problem: Problem, candidates: Candidates, graph: ArcGraph) -> 
     return bounds
 
 
-def _backend(problem: Problem, candidates: Candidates, graph: ArcGraph, params: SolveParams) -> Solution | None:
+def _backend(problem: Problem, candidates: Candidates, graph: ArcGraph, params: SolveParams,
+             pinned_min: int | None) -> Solution | None:
     backend, objective = params.backend, params.objective
     quotas = problem.rules.quotas
     if quotas and backend in ("assignment", "flow"):
         raise PairmatchError(f"quotas need the CP-SAT backend; backend={backend!r} cannot express them")
     if quotas or backend == "cpsat":
         outcome = solve_cpsat(graph, objective, _quota_bounds(problem, candidates, graph),
-                              len(candidates.required), params)
+                              len(candidates.required), params, pinned_min)
         if isinstance(outcome, list):
             raise InfeasibleProblemError([{
                 "rule": "quota_conflict", "people": [], "quotas": outcome,
@@ -83,7 +84,7 @@ def _backend(problem: Problem, candidates: Candidates, graph: ArcGraph, params: 
     if objective == "max_participation":
         return solve_participation(graph)
     if objective == "maxmin":
-        return solve_maxmin(graph)
+        return solve_maxmin(graph, pinned_min)
     if backend == "assignment" and not graph.is_one_to_one:
         raise PairmatchError("backend='assignment' needs one-to-one capacities and no minimums; use 'flow'")
     if backend == "assignment" or (backend == "auto" and graph.is_one_to_one):
@@ -137,7 +138,8 @@ def solve(problem: Problem, params: SolveParams | None = None, *, seed: int | No
     if reasons:
         raise InfeasibleProblemError(reasons)
     graph = _arc_graph(candidates, table, params.resolution)
-    solution = _backend(problem, candidates, graph, params)
+    pinned_gains = [int(to_integer(table.total[i, j], params.resolution)) for i, j in candidates.required]
+    solution = _backend(problem, candidates, graph, params, min(pinned_gains, default=None))
     if solution is None:
         raise InfeasibleProblemError(diagnose(problem, table, candidates) or [{
             "rule": "bounds_conflict", "people": [],

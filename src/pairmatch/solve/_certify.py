@@ -35,13 +35,19 @@ def _segment_min(values: np.ndarray, keys_sorted: np.ndarray, size: int, fill: n
     return out
 
 
-def potentials(graph: ArcGraph, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def potentials(graph: ArcGraph, chosen: np.ndarray, high: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Shortest-path potentials ``(d_mentor, d_mentee)`` of the residual graph of
     the optimal matching ``chosen`` (arc indices), by Bellman-Ford.
 
     Each round relaxes every residual arc at once (vectorised, mentors and
     mentees alternately); the loop stops when nothing changes. Raises
     `SolverError` if the flow is not optimal (a negative cycle).
+
+    ``high=False`` gives distances *from* a virtual root (the largest
+    potentials, mentees as cheap as the graph allows); ``high=True`` gives
+    minus the distances *to* a virtual root (the smallest: mentees as dear as
+    the graph allows), which leaves fewer pairs outside the graph violated
+    when many mentees are interchangeable.
     """
     m, n = graph.n_mentors, graph.n_mentees
     used = np.zeros(len(graph.gain), dtype=bool)
@@ -62,6 +68,9 @@ def potentials(graph: ArcGraph, chosen: np.ndarray) -> tuple[np.ndarray, np.ndar
     mentor_to_s = load_m > graph.mentor_lo
     mentee_to_t = load_e < graph.mentee_hi
     t_to_mentee = load_e > graph.mentee_lo
+    if high:
+        return _potentials_high(m, n, free_rows, free_cols, free_gain, taken_rows, taken_cols, taken_gain,
+                                s_to_mentor, mentor_to_s, mentee_to_t, t_to_mentee, total, cap)
     d_m = np.zeros(m, dtype=np.int64)
     d_e = np.zeros(n, dtype=np.int64)
     d_s = d_t = 0
@@ -83,3 +92,118 @@ def potentials(graph: ArcGraph, chosen: np.ndarray) -> tuple[np.ndarray, np.ndar
             return d_m, d_e
         d_m, d_e, d_s, d_t = new_m, new_e, new_s, new_t
     raise SolverError("the sparse flow is not optimal (negative residual cycle); cannot certify it")
+
+
+def _potentials_high(m, n, free_rows, free_cols, free_gain, taken_rows, taken_cols, taken_gain,
+                     s_to_mentor, mentor_to_s, mentee_to_t, t_to_mentee, total, cap):
+    """Distances ``D`` to a virtual root (relaxing every residual arc backwards); returns ``-D``."""
+    order = np.argsort(free_rows, kind="stable")
+    fr, fc, fg = free_rows[order], free_cols[order], free_gain[order]
+    order = np.argsort(taken_cols, kind="stable")
+    tr, tc, tg = taken_rows[order], taken_cols[order], taken_gain[order]
+    d_m = np.zeros(m, dtype=np.int64)
+    d_e = np.zeros(n, dtype=np.int64)
+    d_s = d_t = 0
+    for _ in range(m + n + 3):
+        # arc i -> j (unused, cost -w): D_i <= -w + D_j ; arc j -> i (used, +w): D_j <= w + D_i
+        new_m = _segment_min(d_e[fc] - fg, fr, m, d_m)
+        if s_to_mentor.any():  # s -> i: D_s <= D_i
+            pass
+        if mentor_to_s.any():  # i -> s: D_i <= D_s
+            new_m[mentor_to_s] = np.minimum(new_m[mentor_to_s], d_s)
+        new_e = _segment_min(new_m[tr] + tg, tc, n, d_e)
+        if mentee_to_t.any():  # j -> t: D_j <= D_t
+            new_e[mentee_to_t] = np.minimum(new_e[mentee_to_t], d_t)
+        new_s = min([d_s, *(new_m[s_to_mentor].min(keepdims=True) if s_to_mentor.any() else [])])
+        new_t = min([d_t, *(new_e[t_to_mentee].min(keepdims=True) if t_to_mentee.any() else [])])
+        if total > 0:  # s -> t (pushing flow back): D_s <= D_t
+            new_s = min(new_s, new_t)
+        if total < cap:  # t -> s: D_t <= D_s
+            new_t = min(new_t, new_s)
+        new_s, new_t = int(new_s), int(new_t)
+        if new_s == d_s and new_t == d_t and np.array_equal(new_m, d_m) and np.array_equal(new_e, d_e):
+            return -d_m, -d_e
+        d_m, d_e, d_s, d_t = new_m, new_e, new_s, new_t
+    raise SolverError("the sparse flow is not optimal (negative residual cycle); cannot certify it")
+
+
+class BlockBound:
+    """Reduced-cost check over all pairs by type blocks, without scoring every pair.
+
+    Mentors with the same (focus profile, borough profile) form a type ``S``,
+    mentees likewise a type ``T``; every pair of a block ``(S, T)`` has the
+    same focus and borough gain parts, and an availability part of at most
+    ``avail_max``. So for every pair of the block
+
+        reduced cost <= FB[S, T] + avail_max + lift + max(d_e over T) - min(d_m over S).
+
+    Blocks whose bound is <= 0 are certified as a whole; only pairs of the
+    other blocks are scored (exactly) and checked one by one.
+    """
+
+    def __init__(self, scorer, parts, lift: int) -> None:
+        self.scorer, self.lift = scorer, lift
+        self.focus, self.borough, avail = parts
+        self.avail_max = int(avail.max(initial=0))
+        self.row_type, self.row_members, self.row_offsets, self.row_keys = _types(
+            scorer.focus_left, scorer.place_left)
+        self.col_type, self.col_members, self.col_offsets, self.col_keys = _types(
+            scorer.focus_right, scorer.place_right)
+
+    def failing(self, d_m: np.ndarray, d_e: np.ndarray):
+        """Blocks whose bound is positive: ``(row types, col types, FB gains, pairs inside)``."""
+        n_rt, n_ct = len(self.row_offsets) - 1, len(self.col_offsets) - 1
+        min_dm = np.minimum.reduceat(d_m[self.row_members], self.row_offsets[:-1])
+        max_de = np.maximum.reduceat(d_e[self.col_members], self.col_offsets[:-1])
+        fr, pr = self.col_keys
+        fl, pl = self.row_keys
+        base = self.avail_max + self.lift
+        step = max(1, (1 << 22) // max(1, n_ct))
+        found = []
+        for s0 in range(0, n_rt, step):
+            s1 = min(s0 + step, n_rt)
+            fb = self.focus[fl[s0:s1]][:, fr] + self.borough[pl[s0:s1]][:, pr]
+            bound = fb + (base + max_de)[None, :] - min_dm[s0:s1, None]
+            bs, bt = np.nonzero(bound > 0)
+            found.append((s0 + bs, bt, fb[bs, bt]))
+        bs, bt, fb = (np.concatenate(x) for x in zip(*found)) if found else (np.zeros(0, np.int64),) * 3
+        size = int((np.diff(self.row_offsets)[bs] * np.diff(self.col_offsets)[bt]).sum())
+        return bs, bt, fb, size
+
+    def candidates(self, failing, d_m: np.ndarray, d_e: np.ndarray, batch: int = 1 << 22):
+        """Yield ``(rows, cols, bound)`` for the pairs of failing blocks whose own bound is positive."""
+        bs, bt, fb, _ = failing
+        if len(bs):
+            yield from self._expand(bs, bt, fb, d_m, d_e, batch)
+
+    def _expand(self, bs, bt, fb, d_m, d_e, batch):
+        a = np.diff(self.row_offsets)[bs]
+        c = np.diff(self.col_offsets)[bt]
+        sizes = a * c
+        ends = np.cumsum(sizes)
+        start = 0
+        while start < len(bs):
+            stop = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + batch, side="right"))
+            stop = max(stop, start + 1)
+            sel = slice(start, stop)
+            size = sizes[sel]
+            block = np.repeat(np.arange(stop - start), size)
+            q = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+            cc = c[sel][block]
+            rows = self.row_members[self.row_offsets[bs[sel]][block] + q // cc]
+            cols = self.col_members[self.col_offsets[bt[sel]][block] + q % cc]
+            bound = fb[sel][block] + self.avail_max + self.lift + d_e[cols] - d_m[rows]
+            keep = bound > 0
+            yield rows[keep], cols[keep], bound[keep]
+            start = stop
+
+
+def _types(focus: np.ndarray, place: np.ndarray):
+    """People grouped by (focus profile, borough profile): type of each person,
+    members sorted by type, CSR offsets, and the profiles of each type."""
+    key = focus.astype(np.int64) * (int(place.max(initial=0)) + 1) + place
+    uniq, kind = np.unique(key, return_inverse=True)
+    members = np.argsort(kind, kind="stable")
+    offsets = np.r_[0, np.cumsum(np.bincount(kind, minlength=len(uniq)))]
+    first = members[offsets[:-1]]
+    return kind, members, offsets, (focus[first], place[first])

@@ -127,19 +127,21 @@ def solve_participation(graph: ArcGraph) -> Solution | None:
                      "integer_objective": int(-flow.optimal_cost()), "pairs": int(flow.maximum_flow())})
 
 
-def solve_maxmin(graph: ArcGraph) -> Solution | None:
+def solve_maxmin(graph: ArcGraph, cap: int | None = None) -> Solution | None:
     """Max-min fairness: among the largest matchings, make the weakest pair as
     strong as possible, then maximise the total.
 
     Bisects over the distinct gains for the highest threshold ``t`` such that
     the arcs with gain >= t still admit a matching as large as the unrestricted
     one; the certificate names ``t`` and the next threshold that fails.
+    ``cap`` is the gain of the weakest pinned pair: the weakest pair can never
+    beat it, so thresholds above it would only cost total score.
     """
     best = solve_participation(graph)
     if best is None:
         return None
     size = len(best.chosen)
-    levels = np.unique(graph.gain)
+    levels = np.unique(graph.gain if cap is None else np.minimum(graph.gain, cap))
     lo, hi = 0, len(levels) - 1  # invariant: threshold levels[lo] attains `size`
     while lo < hi:
         mid = (lo + hi + 1) // 2

@@ -67,10 +67,15 @@ class DualBound:
     reduced: np.ndarray
     bound: float
     lp_objective: float
+    values: np.ndarray  # LP solution on the subset's arcs
 
-    def useful(self, incumbent: float, margin: float = 1e-6) -> np.ndarray:
-        """Arcs that may still appear in a solution at least as good as ``incumbent``."""
-        return self.bound + self.reduced >= incumbent - margin * max(1.0, abs(incumbent))
+    def improving(self, incumbent: int) -> np.ndarray:
+        """Arcs that could appear in a solution strictly better than ``incumbent``.
+
+        Gains are integers, so a better solution gains at least ``incumbent + 1``;
+        the small slack absorbs float rounding in the bound's arithmetic.
+        """
+        return self.bound + self.reduced >= incumbent + 1 - 1e-3
 
 
 def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualBound | None:
@@ -120,4 +125,5 @@ def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualB
             return None  # dual on an unbounded side: no valid bound from these duals
         bound += y * side
     bound += float(np.maximum(reduced, 0).sum())
-    return DualBound(reduced, bound, float(solver.objective_value))
+    values = np.array([solver.value(v) for v in variables])
+    return DualBound(reduced, bound, float(solver.objective_value), values)

@@ -1,0 +1,319 @@
+"""Benchmark pairmatch against peer assignment solvers on seeded Met-shaped instances.
+
+One command runs everything and writes ``benchmarks/results/latest.md`` and
+``latest.png``::
+
+    python benchmarks/run.py                 # full run (n = 100 ... 32,900)
+    python benchmarks/run.py --smoke         # small CI version (< 60 s)
+    python benchmarks/run.py --sizes 1000 3000
+
+Every (instance, method) pair runs in its own subprocess, so the reported
+peak memory (``ru_maxrss``) belongs to that method alone (plus the problem
+objects, the same for all methods). Objectives are compared in the solvers'
+integer units (``round(score * 1e6)`` summed over pairs), where "agrees"
+means exactly equal to pairmatch's certified optimum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import resource
+import subprocess
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+RESULTS = HERE / "results"
+SEED = 0
+RESOLUTION = 1_000_000
+SQUARE = (100, 300, 1000, 3000, 10_000, 32_900)
+SMOKE = (100, 300, 1000)
+MANY = "3000x1000c3"  # 1,000 mentors taking 3 mentees each, 3,000 mentees
+# Dense peers hold n x n float64 matrices; beyond this they need > 20 GiB here.
+DENSE_MAX = 10_000
+NETWORKX_MAX = 300
+GREEDY_MAX = 10_000
+METHODS = ("pairmatch", "scipy_lsa", "lapjv", "ortools_dense", "networkx", "greedy")
+
+
+def case_shape(case: str) -> tuple[int, int, int]:
+    """``(n_mentors, n_mentees, mentor_capacity)`` of a case name such as ``"3000"`` or ``"3000x1000c3"``."""
+    if "x" in case:
+        mentees, rest = case.split("x")
+        mentors, cap = rest.split("c")
+        return int(mentors), int(mentees), int(cap)
+    return int(case), int(case), 1
+
+
+def problem_for(case: str):
+    """The seeded instance, generated once and cached (generation is not timed)."""
+    from pairmatch import synthetic_problem
+
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"{case}-seed{SEED}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    m, n, cap = case_shape(case)
+    problem = synthetic_problem(m, n, seed=SEED, mentor_capacity=cap)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(problem))
+    tmp.replace(path)
+    return problem
+
+
+def integer_objective(total: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> int:
+    return int(np.rint(total[rows, cols] * RESOLUTION).astype(np.int64).sum())
+
+
+def dense_gain(problem) -> tuple[np.ndarray, int]:
+    """Dense float32-free scoring (pairmatch's own chunked scorer) and the mentor capacity."""
+    from pairmatch import score
+
+    return score(problem).total, max(p.max_partners for p in problem.mentors)
+
+
+def run_method(case: str, method: str) -> dict:
+    """Time one method on one case (in this process); returns a JSON-able record."""
+    problem = problem_for(case)
+    started = time.perf_counter()
+    record: dict = {"case": case, "method": method}
+    if method == "pairmatch":
+        from pairmatch import SolveParams, solve
+
+        result = solve(problem, SolveParams(candidates_per_person=PAIRMATCH_K))
+        record.update(objective=int(result.certificate["integer_objective"]), pairs=result.n_pairs,
+                      status=result.status, solver=result.solver,
+                      detail={k: result.certificate.get(k) for k in (
+                          "method", "rounds", "candidates_kept", "pairs_checked", "pairs_total", "timings_s")})
+    elif method in ("scipy_lsa", "lapjv"):
+        total, cap = dense_gain(problem)
+        gain = np.repeat(total, cap, axis=0) if cap > 1 else total  # a mentor of capacity c = c copies
+        if method == "scipy_lsa":
+            from scipy.optimize import linear_sum_assignment
+
+            rows, cols = linear_sum_assignment(gain, maximize=True)
+        else:
+            import lap
+
+            _, x, _ = lap.lapjv(-gain, extend_cost=True)
+            rows = np.flatnonzero(x >= 0)
+            cols = x[rows]
+        rows = rows // cap if cap > 1 else rows
+        record.update(objective=integer_objective(total, rows, cols), pairs=int(len(rows)))
+    elif method == "ortools_dense":
+        from pairmatch import SolveParams, solve
+
+        result = solve(problem, SolveParams(method="dense"))
+        record.update(objective=int(result.certificate["integer_objective"]), pairs=result.n_pairs,
+                      solver=result.solver)
+    elif method == "networkx":
+        import networkx as nx
+
+        total, cap = dense_gain(problem)
+        m, n = total.shape
+        graph = nx.Graph()
+        copies = [(i, c) for i in range(m) for c in range(cap)]
+        for i, c in copies:
+            for j in range(n):
+                w = int(round(total[i, j] * RESOLUTION))
+                if w > 0:
+                    graph.add_edge(("m", i, c), ("e", j), weight=w)
+        matching = nx.max_weight_matching(graph)
+        pairs = [(a[1], b[1]) if a[0] == "m" else (b[1], a[1]) for a, b in matching]
+        rows = np.array([p[0] for p in pairs], dtype=np.int64)
+        cols = np.array([p[1] for p in pairs], dtype=np.int64)
+        record.update(objective=integer_objective(total, rows, cols), pairs=len(pairs))
+    elif method == "greedy":
+        total, cap = dense_gain(problem)
+        m, n = total.shape
+        order = np.argsort(-total, axis=None, kind="stable")
+        load_m, used_e = np.zeros(m, dtype=np.int64), np.zeros(n, dtype=bool)
+        rows, cols = [], []
+        for flat in order.tolist():
+            i, j = divmod(flat, n)
+            if load_m[i] < cap and not used_e[j]:
+                load_m[i] += 1
+                used_e[j] = True
+                rows.append(i)
+                cols.append(j)
+                if len(cols) == min(m * cap, n):
+                    break
+        record.update(objective=integer_objective(total, np.array(rows), np.array(cols)), pairs=len(rows))
+    else:
+        raise ValueError(method)
+    record["time_s"] = time.perf_counter() - started
+    record["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return record
+
+
+PAIRMATCH_K = int(os.environ.get("PAIRMATCH_BENCH_K", "8"))
+
+
+def applicable(case: str, method: str) -> bool:
+    m, n, cap = case_shape(case)
+    size = max(m * cap, n)
+    if method in ("scipy_lsa", "lapjv", "ortools_dense"):
+        return size <= DENSE_MAX
+    if method == "networkx":
+        return size <= NETWORKX_MAX
+    if method == "greedy":
+        return size <= GREEDY_MAX
+    return True
+
+
+def in_subprocess(case: str, method: str, timeout: float) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", case, method]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"case": case, "method": method, "error": f"timeout after {timeout:.0f} s"}
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        return {"case": case, "method": method, "error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(lines[-1])
+
+
+def environment() -> dict:
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "-"
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=HERE, check=False).stdout.strip() or "unknown"
+    except OSError:
+        commit = "unknown"
+    mem = "?"
+    try:
+        with open("/proc/meminfo") as fh:
+            mem = f"{int(fh.readline().split()[1]) / 2**20:.0f} GiB"
+    except OSError:
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {
+        "machine": f"{cpu}, {os.cpu_count()} cores, {mem} RAM, {platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": {n: ver(n) for n in ("pairmatch", "numpy", "scipy", "ortools", "networkx", "lap")},
+        "commit": commit,
+        "seed": SEED,
+        "candidates_per_person": PAIRMATCH_K,
+    }
+
+
+def write_report(records: list[dict], env: dict, cases: list[str]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    by = {(r["case"], r["method"]): r for r in records}
+    lines = [
+        "# pairmatch benchmark",
+        "",
+        f"- machine: {env['machine']}",
+        f"- python {env['python']}; " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
+        f"- git commit: {env['commit']}; instances: `synthetic_problem(n_mentors, n_mentees, seed={env['seed']}, "
+        f"mentor_capacity=c)`; pairmatch `candidates_per_person={env['candidates_per_person']}`",
+        "- time: scoring + solving (+ certifying for pairmatch), problem generation excluded; "
+        "peak RSS of the subprocess that ran the method",
+        "- objective: sum of round(score * 1e6) over the pairs; *agrees* = equal to pairmatch's certified optimum",
+        "",
+        "| case (mentees x mentors, cap) | method | time (s) | vs pairmatch | peak RSS (MiB) | objective | agrees | note |",
+        "|---|---|---:|---:|---:|---:|---|---|",
+    ]
+    for case in cases:
+        ref = by.get((case, "pairmatch"), {})
+        m, n, cap = case_shape(case)
+        label = f"{n:,} x {m:,}" + (f", cap {cap}" if cap > 1 else "")
+        for method in METHODS:
+            r = by.get((case, method))
+            if r is None:
+                continue
+            if "error" in r:
+                lines.append(f"| {label} | {method} | - | - | - | - | - | {r['error']} |")
+                continue
+            ratio = r["time_s"] / ref["time_s"] if ref.get("time_s") else float("nan")
+            agrees = "yes" if ref.get("objective") == r["objective"] else "no"
+            note = ""
+            if method == "greedy" and ref.get("objective"):
+                note = f"gap {100 * (ref['objective'] - r['objective']) / ref['objective']:.2f}%"
+            if method == "pairmatch":
+                d = r.get("detail") or {}
+                note = f"{d.get('method') or 'dense'}"
+                if d.get("method") == "sparse":
+                    note += (f", {d['rounds']} rounds, {d['candidates_kept']:,} arcs, "
+                             f"{d['pairs_checked']:,} of {d['pairs_total']:,} pairs scored in the last check")
+            lines.append(f"| {label} | {method} | {r['time_s']:.2f} | {ratio:.1f}x | {r['peak_rss_mib']:.0f} | "
+                         f"{r['objective']:,} | {agrees} | {note} |")
+    (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / "latest.json").write_text(json.dumps({"environment": env, "records": records}, indent=1))
+    plot(records, cases)
+
+
+def plot(records: list[dict], cases: list[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for method in METHODS:
+        pts = sorted((case_shape(r["case"])[0], r["time_s"]) for r in records
+                     if r["method"] == method and "error" not in r and "x" not in r["case"])
+        if pts:
+            ax.plot(*zip(*pts), marker="o", label=method)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("people per side (n x n, Met-shaped)")
+    ax.set_ylabel("time: score + solve (s)")
+    ax.set_title("pairmatch vs dense peers (one-to-one)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "latest.png", dpi=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", help="square sizes n (default: the full set)")
+    parser.add_argument("--smoke", action="store_true", help="small, fast run for CI")
+    parser.add_argument("--no-many", action="store_true", help="skip the many-to-one case")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per method and case")
+    parser.add_argument("--worker", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(run_method(*args.worker)), flush=True)
+        return 0
+    sizes = args.sizes or (SMOKE if args.smoke else SQUARE)
+    cases = [str(n) for n in sizes] + ([] if args.no_many or args.smoke else [MANY])
+    env = environment()
+    records = []
+    for case in cases:
+        problem_for(case)  # generate (and cache) outside the timed subprocesses
+        for method in METHODS:
+            if not applicable(case, method):
+                continue
+            record = in_subprocess(case, method, args.timeout)
+            records.append(record)
+            shown = f"{record['time_s']:.2f} s" if "time_s" in record else record.get("error")
+            print(f"{case:>12} {method:<14} {shown}", flush=True)
+            write_report(records, env, cases)  # partial results survive an interrupted run
+    write_report(records, env, cases)
+    print(f"wrote {RESULTS / 'latest.md'} and {RESULTS / 'latest.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
