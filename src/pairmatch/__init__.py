@@ -17,7 +17,7 @@ from .exceptions import InfeasibleProblemError, PairmatchError, SolverError
 from .explain import alternatives, explain, explain_pair, why_not, why_unmatched
 from .generators import synthetic_problem
 from .geography import Geography
-from .models import Mentee, Mentor, Problem, Rules
+from .models import Mentee, Mentor, Person, Problem, Quota, Rules
 from .params import SolveParams, Weights
 from .result import MatchResult, Pair, Unmatched
 from .scoring import ScoreTable, score
@@ -37,7 +37,9 @@ __all__ = [
     "Mentor",
     "Pair",
     "PairmatchError",
+    "Person",
     "Problem",
+    "Quota",
     "Rules",
     "ScoreTable",
     "SolveParams",
