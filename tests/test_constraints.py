@@ -387,3 +387,17 @@ def test_violations_catch_broken_rules():
     )
     kinds = {v.kind for v in pm.violations(bad, problem)}
     assert "rule" in kinds
+
+
+def test_unreachable_quota_is_named_before_solving():
+    problem = pm.Problem(
+        mentors=[person("A", max_partners=3)],
+        mentees=[person("X"), person("Y", topics=("mental health",))],
+        rules=pm.Rules(quotas=(Quota(side="mentee", key="focus", value="mental health", min_pairs=2),)),
+    )
+    (reason,) = pm.diagnose(problem)
+    assert reason["rule"] == "quota_unreachable" and reason["people"] == ["Y"]
+    assert reason["need"] == 2 > reason["can_form"] == 1
+    with pytest.raises(pm.InfeasibleProblemError) as err:
+        pm.solve(problem)
+    assert err.value.reasons == [reason]

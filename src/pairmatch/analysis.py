@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .constraints import Candidates, build_candidates, rule_names
+from .constraints import Candidates, build_candidates, quota_groups, rule_names
 from .models import Problem
 from .result import Unmatched
 from .scoring import ScoreTable, Scorer
@@ -165,11 +165,37 @@ def diagnose(
                             "can_take": int(other_hi.sum()),
                             "message": f"{side}s need {lo.sum()} partners in total but all {other}s together "
                                        f"take at most {other_hi.sum()}"})
+    reasons.extend(_quota_reasons(problem, candidates, free, mhi, ehi))
     if not reasons:
         for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
             found = hall_violator(problem, free_cands, side, lo, other_hi)
             if found:
                 reasons.append(found)
+    return reasons
+
+
+def _quota_reasons(problem: Problem, candidates: Candidates, free: np.ndarray,
+                   mhi: np.ndarray, ehi: np.ndarray) -> list[dict[str, Any]]:
+    """Quotas that no matching can meet, by counting what each group could at most form."""
+    reasons = []
+    for quota in problem.rules.quotas:
+        pos = 0 if quota.side == "mentor" else 1
+        adj, hi, other_hi = (free, mhi, ehi) if pos == 0 else (free.T, ehi, mhi)
+        can_form = np.minimum(hi, (adj & (other_hi > 0)).sum(axis=1))
+        for value, members in quota_groups(problem, quota).items():
+            pinned = sum(1 for pair in candidates.required if members[pair[pos]])
+            people = [p.id for p, inside in zip(_people(problem, quota.side), members) if inside]
+            most = pinned + int(can_form[members].sum())
+            if most < quota.min_pairs:
+                reasons.append({
+                    "rule": "quota_unreachable", "people": people, "quota": quota.describe(value),
+                    "need": quota.min_pairs, "can_form": most,
+                    "message": f"quota '{quota.describe(value)}' needs {quota.min_pairs} pairs but its "
+                               f"{len(people)} {quota.side}(s) can form at most {most}: {', '.join(people) or 'nobody'}"})
+            if quota.max_pairs is not None and pinned > quota.max_pairs:
+                reasons.append({
+                    "rule": "quota_exceeded_by_pins", "people": people, "quota": quota.describe(value),
+                    "message": f"{pinned} pinned pairs already exceed quota '{quota.describe(value)}'"})
     return reasons
 
 

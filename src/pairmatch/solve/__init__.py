@@ -134,7 +134,8 @@ def solve(problem: Problem, params: SolveParams | None = None, *, seed: int | No
     scorer = Scorer(problem)
     table = scorer.table()
     candidates = build_candidates(problem, table, scorer)
-    reasons = diagnose(problem, table, candidates) if candidates.required or _has_minimums(candidates) else []
+    needs_check = candidates.required or _has_minimums(candidates) or problem.rules.quotas
+    reasons = diagnose(problem, table, candidates) if needs_check else []
     if reasons:
         raise InfeasibleProblemError(reasons)
     graph = _arc_graph(candidates, table, params.resolution)
