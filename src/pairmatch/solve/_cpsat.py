@@ -42,17 +42,12 @@ class _Model:
         self.x = [model.new_bool_var(f"x{k}") for k in range(len(graph.gain))]
         self.pairs = cp_model.LinearExpr.sum(self.x)
         self.gain = cp_model.LinearExpr.weighted_sum(self.x, graph.gain.tolist())
-        for rows, lo, hi in ((graph.rows, graph.mentor_lo, graph.mentor_hi),
-                             (graph.cols, graph.mentee_lo, graph.mentee_hi)):
-            order = np.argsort(rows, kind="stable")
-            bounds = np.searchsorted(rows[order], np.arange(len(hi) + 1))
-            for person in range(len(hi)):
-                arcs = order[bounds[person]:bounds[person + 1]]
-                load = cp_model.LinearExpr.sum([self.x[k] for k in arcs])
-                if hi[person] < len(arcs):
-                    model.add(load <= int(hi[person]))
-                if lo[person] > 0:
-                    model.add(load >= int(lo[person]))
+        for arcs, lo, hi in graph.person_arcs():
+            load = cp_model.LinearExpr.sum([self.x[k] for k in arcs])
+            if hi < len(arcs):
+                model.add(load <= hi)
+            if lo > 0:
+                model.add(load >= lo)
         self.quota_literals = []
         for group in groups:
             # Enforcement literals only for diagnosis: as assumptions they let

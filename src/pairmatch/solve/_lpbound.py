@@ -39,14 +39,9 @@ class Row:
 def rows_for(graph: ArcGraph, groups, total_pinned: int) -> list[Row]:
     """Capacity and quota rows over the free arcs (pins moved to the bounds)."""
     rows: list[Row] = []
-    for ends, lo, hi in ((graph.rows, graph.mentor_lo, graph.mentor_hi),
-                         (graph.cols, graph.mentee_lo, graph.mentee_hi)):
-        order = np.argsort(ends, kind="stable")
-        bounds = np.searchsorted(ends[order], np.arange(len(hi) + 1))
-        for person in range(len(hi)):
-            arcs = order[bounds[person]:bounds[person + 1]]
-            if len(arcs) and (hi[person] < len(arcs) or lo[person] > 0):
-                rows.append(Row(arcs, 1.0, 0.0, float(lo[person]), float(hi[person])))
+    for arcs, lo, hi in graph.person_arcs():
+        if len(arcs) and (hi < len(arcs) or lo > 0):
+            rows.append(Row(arcs, 1.0, 0.0, float(lo), float(hi)))
     for group in groups:
         lb = group.min_pairs - group.pinned if group.min_pairs else -INF
         ub = group.max_pairs - group.pinned if group.max_pairs is not None else INF
