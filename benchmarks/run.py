@@ -41,7 +41,7 @@ MANY = "3000x1000c3"  # 1,000 mentors taking 3 mentees each, 3,000 mentees
 # Dense peers hold n x n float64 matrices; beyond this they need > 20 GiB here.
 DENSE_MAX = 10_000
 NETWORKX_MAX = 300
-GREEDY_MAX = 10_000
+GREEDY_MAX = 3000
 METHODS = ("pairmatch", "scipy_lsa", "lapjv", "ortools_dense", "networkx", "greedy")
 
 
@@ -164,7 +164,7 @@ def run_method(case: str, method: str) -> dict:
     return record
 
 
-PAIRMATCH_K = int(os.environ.get("PAIRMATCH_BENCH_K", "8"))
+PAIRMATCH_K = int(os.environ.get("PAIRMATCH_BENCH_K", "4"))
 
 
 def applicable(case: str, method: str, smoke: bool = False) -> bool:
@@ -227,7 +227,7 @@ def environment() -> dict:
     }
 
 
-def write_report(records: list[dict], env: dict, cases: list[str]) -> None:
+def write_report(records: list[dict], env: dict, cases: list[str], name: str = "latest") -> None:
     RESULTS.mkdir(exist_ok=True)
     by = {(r["case"], r["method"]): r for r in records}
     lines = [
@@ -268,12 +268,12 @@ def write_report(records: list[dict], env: dict, cases: list[str]) -> None:
                              f"{d['pairs_checked']:,} of {d['pairs_total']:,} pairs scored in the last check")
             lines.append(f"| {label} | {method} | {r['time_s']:.2f} | {ratio:.1f}x | {r['peak_rss_mib']:.0f} | "
                          f"{r['objective']:,} | {agrees} | {note} |")
-    (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
-    (RESULTS / "latest.json").write_text(json.dumps({"environment": env, "records": records}, indent=1))
-    plot(records, cases)
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{name}.json").write_text(json.dumps({"environment": env, "records": records}, indent=1))
+    plot(records, RESULTS / f"{name}.png")
 
 
-def plot(records: list[dict], cases: list[str]) -> None:
+def plot(records: list[dict], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -293,7 +293,8 @@ def plot(records: list[dict], cases: list[str]) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(RESULTS / "latest.png", dpi=120)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = args.sizes or (SMOKE if args.smoke else SQUARE)
     cases = [str(n) for n in sizes] + ([] if args.no_many or args.smoke else [MANY])
     env = environment()
+    name = "smoke" if args.smoke else "latest"  # a CI smoke run never overwrites the full results
     records = []
     for case in cases:
         problem_for(case)  # generate (and cache) outside the timed subprocesses
@@ -320,9 +322,9 @@ def main(argv: list[str] | None = None) -> int:
             records.append(record)
             shown = f"{record['time_s']:.2f} s" if "time_s" in record else record.get("error")
             print(f"{case:>12} {method:<14} {shown}", flush=True)
-            write_report(records, env, cases)  # partial results survive an interrupted run
-    write_report(records, env, cases)
-    print(f"wrote {RESULTS / 'latest.md'} and {RESULTS / 'latest.png'}")
+            write_report(records, env, cases, name)  # partial results survive an interrupted run
+    write_report(records, env, cases, name)
+    print(f"wrote {RESULTS / (name + '.md')} and {RESULTS / (name + '.png')}")
     return 0
 
 

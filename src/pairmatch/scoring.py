@@ -165,6 +165,11 @@ class Scorer:
         """Level codes and the exact value tables behind them."""
         self.focus_values, fcode = np.unique(self.focus_profiles, return_inverse=True)
         self.borough_values, bcode = np.unique(self.borough_profiles, return_inverse=True)
+        # An empty side has no profile pairs; one dummy level keeps the tables well formed.
+        if not len(self.focus_values):
+            self.focus_values = np.zeros(1)
+        if not len(self.borough_values):
+            self.borough_values = np.zeros(1)
         # Availability is min(1, overlap / meeting): overlaps beyond `cap` slots all score 1.
         self.cap = -(-self.meeting_minutes // SLOT_MINUTES)
         slots = np.arange(self.cap + 1)
@@ -176,8 +181,8 @@ class Scorer:
         self.borough_code = (bcode.reshape(self.borough_profiles.shape) * ka).astype(self.level_dtype)
         level = np.arange(self.n_levels)
         parts = {
-            "focus": self.focus_values[level // (kb * ka)] if kf else np.zeros(0),
-            "borough": self.borough_values[(level // ka) % kb] if kb else np.zeros(0),
+            "focus": self.focus_values[level // (kb * ka)],
+            "borough": self.borough_values[(level // ka) % kb],
             "availability": self.availability_values[level % ka],
         }
         # The same operations, in the same order, as a per-pair weighted sum.
@@ -195,9 +200,12 @@ class Scorer:
     def shape(self) -> tuple[int, int]:
         return len(self.focus_left), len(self.focus_right)
 
-    def _slot_counts(self, start: int, stop: int | None = None, *, rows: Rows = None) -> np.ndarray:
-        """Common slots of mentors ``start:stop`` (or ``rows``) with each weekly pattern of mentees."""
-        left, types = self.slots_left[_rows(start, stop, rows)], self.slot_types_by_word
+    def _slot_counts(self, start: int, stop: int | None = None, *, rows: Rows = None,
+                     types: np.ndarray | None = None) -> np.ndarray:
+        """Common slots of mentors ``start:stop`` (or ``rows``) with each weekly pattern
+        of mentees (or the patterns ``types``)."""
+        left, types = self.slots_left[_rows(start, stop, rows)], (
+            self.slot_types_by_word if types is None else self.slot_types_by_word[:, types])
         count = np.zeros((left.shape[0], types.shape[1]), dtype=np.uint16)
         for word in range(left.shape[1]):
             count += np.bitwise_count(left[:, word, None] & types[word])

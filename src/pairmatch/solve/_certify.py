@@ -35,19 +35,13 @@ def _segment_min(values: np.ndarray, keys_sorted: np.ndarray, size: int, fill: n
     return out
 
 
-def potentials(graph: ArcGraph, chosen: np.ndarray, high: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def potentials(graph: ArcGraph, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Shortest-path potentials ``(d_mentor, d_mentee)`` of the residual graph of
     the optimal matching ``chosen`` (arc indices), by Bellman-Ford.
 
     Each round relaxes every residual arc at once (vectorised, mentors and
     mentees alternately); the loop stops when nothing changes. Raises
     `SolverError` if the flow is not optimal (a negative cycle).
-
-    ``high=False`` gives distances *from* a virtual root (the largest
-    potentials, mentees as cheap as the graph allows); ``high=True`` gives
-    minus the distances *to* a virtual root (the smallest: mentees as dear as
-    the graph allows), which leaves fewer pairs outside the graph violated
-    when many mentees are interchangeable.
     """
     m, n = graph.n_mentors, graph.n_mentees
     used = np.zeros(len(graph.gain), dtype=bool)
@@ -68,9 +62,6 @@ def potentials(graph: ArcGraph, chosen: np.ndarray, high: bool = False) -> tuple
     mentor_to_s = load_m > graph.mentor_lo
     mentee_to_t = load_e < graph.mentee_hi
     t_to_mentee = load_e > graph.mentee_lo
-    if high:
-        return _potentials_high(m, n, free_rows, free_cols, free_gain, taken_rows, taken_cols, taken_gain,
-                                s_to_mentor, mentor_to_s, mentee_to_t, t_to_mentee, total, cap)
     d_m = np.zeros(m, dtype=np.int64)
     d_e = np.zeros(n, dtype=np.int64)
     d_s = d_t = 0
@@ -90,39 +81,6 @@ def potentials(graph: ArcGraph, chosen: np.ndarray, high: bool = False) -> tuple
         new_s, new_t = int(new_s), int(new_t)
         if new_s == d_s and new_t == d_t and np.array_equal(new_m, d_m) and np.array_equal(new_e, d_e):
             return d_m, d_e
-        d_m, d_e, d_s, d_t = new_m, new_e, new_s, new_t
-    raise SolverError("the sparse flow is not optimal (negative residual cycle); cannot certify it")
-
-
-def _potentials_high(m, n, free_rows, free_cols, free_gain, taken_rows, taken_cols, taken_gain,
-                     s_to_mentor, mentor_to_s, mentee_to_t, t_to_mentee, total, cap):
-    """Distances ``D`` to a virtual root (relaxing every residual arc backwards); returns ``-D``."""
-    order = np.argsort(free_rows, kind="stable")
-    fr, fc, fg = free_rows[order], free_cols[order], free_gain[order]
-    order = np.argsort(taken_cols, kind="stable")
-    tr, tc, tg = taken_rows[order], taken_cols[order], taken_gain[order]
-    d_m = np.zeros(m, dtype=np.int64)
-    d_e = np.zeros(n, dtype=np.int64)
-    d_s = d_t = 0
-    for _ in range(m + n + 3):
-        # arc i -> j (unused, cost -w): D_i <= -w + D_j ; arc j -> i (used, +w): D_j <= w + D_i
-        new_m = _segment_min(d_e[fc] - fg, fr, m, d_m)
-        if s_to_mentor.any():  # s -> i: D_s <= D_i
-            pass
-        if mentor_to_s.any():  # i -> s: D_i <= D_s
-            new_m[mentor_to_s] = np.minimum(new_m[mentor_to_s], d_s)
-        new_e = _segment_min(new_m[tr] + tg, tc, n, d_e)
-        if mentee_to_t.any():  # j -> t: D_j <= D_t
-            new_e[mentee_to_t] = np.minimum(new_e[mentee_to_t], d_t)
-        new_s = min([d_s, *(new_m[s_to_mentor].min(keepdims=True) if s_to_mentor.any() else [])])
-        new_t = min([d_t, *(new_e[t_to_mentee].min(keepdims=True) if t_to_mentee.any() else [])])
-        if total > 0:  # s -> t (pushing flow back): D_s <= D_t
-            new_s = min(new_s, new_t)
-        if total < cap:  # t -> s: D_t <= D_s
-            new_t = min(new_t, new_s)
-        new_s, new_t = int(new_s), int(new_t)
-        if new_s == d_s and new_t == d_t and np.array_equal(new_m, d_m) and np.array_equal(new_e, d_e):
-            return -d_m, -d_e
         d_m, d_e, d_s, d_t = new_m, new_e, new_s, new_t
     raise SolverError("the sparse flow is not optimal (negative residual cycle); cannot certify it")
 

@@ -146,18 +146,23 @@ class LazyCandidates:
     mentee_min: np.ndarray
     mentee_max: np.ndarray
 
-    def _bits(self, start: int, stop: int) -> np.ndarray:
-        return self.checker.block(start, stop, self.scorer.block(start, stop))
-
-    @property
-    def blocked(self) -> LazyMatrix:
+    def __post_init__(self) -> None:
         def rows(index: np.ndarray) -> np.ndarray:
             out = np.empty((len(index), self.scorer.shape[1]), dtype=np.uint8)
             for r, k in enumerate(index.tolist()):
                 out[r] = self._bits(k, k + 1)[0]
             return out
 
-        return LazyMatrix(self.scorer.shape, rows, _chunked_columns(self.scorer, self._bits, np.uint8))
+        blocked = LazyMatrix(self.scorer.shape, rows, _chunked_columns(self.scorer, self._bits, np.uint8))
+        object.__setattr__(self, "_blocked", blocked)
+
+    def _bits(self, start: int, stop: int) -> np.ndarray:
+        return self.checker.block(start, stop, self.scorer.block(start, stop))
+
+    @property
+    def blocked(self) -> LazyMatrix:
+        """Rule bits of every pair (``Candidates.blocked``), computed on demand."""
+        return self._blocked
 
     @property
     def allowed(self) -> np.ndarray:

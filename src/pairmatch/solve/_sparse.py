@@ -1,19 +1,25 @@
 """Certified sparse solving: a small candidate graph, solved exactly, proved optimal over all pairs.
 
 1. *Candidates.* Each mentor keeps its ``candidates_per_person`` best
-   partners within a rotating sample of mentee columns, and each sampled
-   mentee its best mentor of the chunk, among pairs every hard rule allows
-   (`RuleChecker.block` on each chunk). Pinned pairs and capacities go through
-   the same `ArcGraph` as the dense path.
-2. *Solve* that graph with OR-Tools min-cost flow.
-3. *Certify.* Dual potentials of the optimal flow (`_certify.potentials`)
-   give every pair a reduced cost; one pass over *all* mentor x mentee pairs,
-   chunk by chunk, checks that no allowed pair left out has a positive one.
-   Violating pairs are added and steps 2-3 repeat until the check passes, so
-   the answer is the optimum of the complete problem, not of the sample.
+   partners (times its capacity) among a seeded sample of the mentees, and
+   each mentee its best mentors among a sample of the mentors. Hard rules
+   come from `RuleChecker.block` on each chunk; pinned pairs and capacities
+   go through the same `ArcGraph` as the dense path.
+2. *Solve* that graph with OR-Tools min-cost flow (`_flow.solve_flow`).
+3. *Price.* Dual potentials of the optimal flow (`_certify.potentials`) give
+   every pair a reduced cost ``gain + d_mentee - d_mentor``. On large
+   problems, violating pairs are first looked for on fresh samples (cheap,
+   never a proof) and added, and steps 2-3 repeat.
+4. *Certify.* A check over *all* mentor x mentee pairs: whole type blocks
+   are cleared by a bound (`_certify.BlockBound`) and the rest is scored
+   exactly, chunk by chunk. Allowed pairs left out with a positive reduced
+   cost are added and steps 2-4 repeat; when none is left, the potentials
+   are a dual solution of the complete problem with the same value, so the
+   answer is its optimum (not just the sample's).
 
 Memory stays at a few chunks plus the candidate graph; the score table is
-never held.
+never held. Results carry on-demand stand-ins for the table and the rule
+bits (`_lazy`), computed through the same `Scorer` and `RuleChecker`.
 """
 
 from __future__ import annotations
@@ -40,12 +46,14 @@ from ._scaling import rounding_bound, to_integer
 
 __all__ = ["AUTO_MIN_PAIRS", "solve_sparse", "sparse_supported"]
 
-# From benchmarks/: below about 1,500 x 1,500 the dense path is as fast.
-AUTO_MIN_PAIRS = 1500 * 1500
+# From benchmarks/: from about 1,000 x 1,000 people the sparse path is the faster one.
+AUTO_MIN_PAIRS = 1000 * 1000
 CHUNK_CELLS = 1 << 20
 MAX_ROUNDS = 50
 SAMPLE_DIV = 4
-HIGH = False
+PRICE_ON_SAMPLES = True  # grow the graph on sampled pairs before the first full check
+PRICE_MIN_PAIRS = 5 * 10**7
+PRICE_STOP = 25  # sampled pricing ends when it finds fewer than (m + n) / PRICE_STOP pairs
 BLOCK_SHARE = 0.05  # certify by type blocks when at most this share of pairs needs scoring
 _EXCLUDED = np.int64(-(1 << 61))  # gain of a pair that is not an arc (ruled out, pinned, no capacity)
 
@@ -96,31 +104,44 @@ class _PairSpace:
         pins = np.array(self.required, dtype=np.int64).reshape(-1, 2)
         self.pins_by_row = pins[np.argsort(pins[:, 0], kind="stable")]
         self.pin_keys = np.unique(pins[:, 0] * self.n + pins[:, 1])
-        self.pin_bits: dict[tuple[int, int], int] = {}
         self.lift = 0
         self.parts = _integer_parts(scorer, resolution, self.level_gain)
         self.block_bound: BlockBound | None = None
 
-    def reduced_costs(self, start: int, stop: int, d_m: np.ndarray, d_e: np.ndarray) -> np.ndarray:
-        """``gain + lift + d_e[j] - d_m[i]`` for mentors ``start:stop`` (no rule applied).
+    def reduced_costs(self, start: int, stop: int, d_m, d_e, cols=None, rows=None) -> np.ndarray:
+        """``gain + lift + d_e[j] - d_m[i]`` for mentors ``start:stop`` (or ``rows``) x
+        mentees ``cols`` (default all), no rule applied; ``d_m`` / ``d_e`` may be 0.
 
         Uses the exact split of each integer gain into focus, borough and
-        availability parts (`_integer_parts`), so the subtraction of ``d_m``
-        folds into the small per-profile matrices before the per-pair gathers.
+        availability parts (`_integer_parts`), so ``d_m`` folds into the small
+        per-profile matrices and every pair costs three gathers and adds.
         """
         sc = self.scorer
         focus, borough, avail = self.parts
-        rows = focus[sc.focus_left[start:stop]] + (self.lift - d_m[start:stop])[:, None].astype(focus.dtype)
-        red = np.take(rows, sc.focus_right, axis=1)
-        red += np.take(borough[sc.place_left[start:stop]], sc.place_right, axis=1)
-        counts = np.minimum(sc._slot_counts(start, stop), sc.cap)
-        red += np.take(avail[counts], sc.slot_type_right, axis=1)
-        red += d_e
+        rows = slice(start, stop) if rows is None else rows
+        cols = slice(None) if cols is None else cols
+        shift = self.lift - (d_m[rows] if np.ndim(d_m) else d_m)
+        left = focus[sc.focus_left[rows]] + np.asarray(shift, dtype=focus.dtype).reshape(-1, 1)
+        red = np.take(left, sc.focus_right[cols], axis=1)
+        red += np.take(borough[sc.place_left[rows]], sc.place_right[cols], axis=1)
+        kinds = sc.slot_type_right[cols]
+        types = None
+        if not isinstance(cols, slice) and len(kinds) < len(sc.slot_types):
+            types, kinds = np.unique(kinds, return_inverse=True)  # only the weekly patterns in `cols`
+        row_kw = {"rows": rows} if not isinstance(rows, slice) else {}
+        counts = sc._slot_counts(rows.start if isinstance(rows, slice) else 0,
+                                 rows.stop if isinstance(rows, slice) else None, types=types, **row_kw)
+        red += np.take(avail[np.minimum(counts, sc.cap)], kinds.reshape(-1), axis=1)
+        if np.ndim(d_e):
+            red += d_e[cols]
         return red
 
     def gains_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Integer gains of mentors ``rows`` x mentees ``cols`` when no rule applies."""
-        gain = self.level_gain[self.scorer.levels(0, None, cols, rows=rows)] + self.lift
+        if self.parts is not None:
+            gain = self.reduced_costs(0, None, 0, 0, cols=cols, rows=rows).astype(np.int64, copy=False)
+        else:
+            gain = self.level_gain[self.scorer.levels(0, None, cols, rows=rows)] + self.lift
         for i, j in self.pins_by_row.tolist():
             gain[np.ix_(rows == i, cols == j)] = _EXCLUDED
         if self.any_dead:
@@ -139,9 +160,9 @@ class _PairSpace:
             gain = self.level_gain[code] + self.lift
             gain[bits != 0] = _EXCLUDED
             allowed = int(np.count_nonzero(bits == 0))
-            lo, hi = np.searchsorted(self.pins_by_row[:, 0], [start, stop])
-            for i, j in self.pins_by_row[lo:hi].tolist():
-                self.pin_bits[(i, j)] = int(bits[i - start, j])
+        elif self.parts is not None:
+            gain = self.reduced_costs(start, stop, 0, 0, cols=cols).astype(np.int64, copy=False)
+            allowed = gain.size
         else:
             code = scorer.levels(start, stop, cols)
             gain = self.level_gain[code]
@@ -191,10 +212,18 @@ def _integer_parts(scorer: Scorer, resolution: int, level_gain: np.ndarray):
 
 
 def _top(gain: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest entries of each row (any order)."""
+    """Indices of the ``k`` largest entries of each row (any order; ties to the first)."""
     if k >= gain.shape[1]:
         return np.broadcast_to(np.arange(gain.shape[1]), gain.shape)
-    return np.argpartition(-gain, k - 1, axis=1)[:, :k]
+    if k > 8:
+        return np.argpartition(-gain, k - 1, axis=1)[:, :k]
+    # A few vectorised argmax passes beat a partial sort for small k.
+    work, rows = gain.copy(), np.arange(gain.shape[0])
+    out = np.empty((gain.shape[0], k), dtype=np.int64)
+    for t in range(k):
+        out[:, t] = work.argmax(axis=1)
+        work[rows, out[:, t]] = np.iinfo(work.dtype).min
+    return out
 
 
 def _select(space: _PairSpace, k: int, executor, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -212,12 +241,16 @@ def _select(space: _PairSpace, k: int, executor, seed: int) -> tuple[np.ndarray,
     if not space.has_rules:  # rules need whole mentor rows; there rows carry the search
         tasks += [("col", c, s, min(s + step_c, n)) for c, s in enumerate(range(0, n, step_c))]
 
+    # Someone taking c partners needs about c times the candidates.
+    k_row = min(sample_c, k * max(1, int(space.bounds[1].max(initial=1))))
+    k_col = min(sample_r, k * max(1, int(space.bounds[3].max(initial=1))))
+
     def run(task):
         kind, c, a, b = task
         if kind == "row":
             cols = perm_cols[(c * sample_c + np.arange(sample_c)) % n]
             gain, _ = space.gains(a, b, cols)
-            top = _top(gain, k)
+            top = _top(gain, k_row)
             rr = np.repeat(np.arange(b - a), top.shape[1])
             cc = top.reshape(-1)
             keep = gain[rr, cc] > _EXCLUDED
@@ -229,7 +262,7 @@ def _select(space: _PairSpace, k: int, executor, seed: int) -> tuple[np.ndarray,
             return rows, picked
         rows = np.sort(perm_rows[(c * sample_r + np.arange(sample_r)) % m])
         gain = space.gains_at(rows, np.arange(a, b)).T  # (mentees, sampled mentors)
-        top = _top(gain, k)
+        top = _top(gain, k_col)
         cc = np.repeat(np.arange(b - a), top.shape[1])
         rr = top.reshape(-1)
         keep = gain[cc, rr] > _EXCLUDED
@@ -239,6 +272,24 @@ def _select(space: _PairSpace, k: int, executor, seed: int) -> tuple[np.ndarray,
     rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     return rows.astype(np.int64), cols.astype(np.int64)
+
+
+def _cap(ks: np.ndarray, v: np.ndarray, n: int, per: int) -> np.ndarray:
+    """The violating pairs to add: each person's ``per`` most violated ones (both sides)."""
+    if len(ks) <= per:
+        return ks
+    limit = per * (int(ks.max()) // n + 1 + n)  # at most `per` for everyone: sort no more than that
+    if len(ks) > limit:
+        top = np.argpartition(-v, limit - 1)[:limit]
+        ks, v = ks[top], v[top]
+    keep = np.zeros(len(ks), dtype=bool)
+    for group in (ks // n, ks % n):
+        order = np.lexsort((-v, group))
+        g = group[order]
+        first = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
+        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+        keep[order[rank < per]] = True
+    return ks[keep]
 
 
 def _sample_violations(space: _PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarray, per_row: int,
@@ -265,15 +316,14 @@ def _sample_violations(space: _PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e
             pos = np.minimum(np.searchsorted(outside, ks), len(outside) - 1)
             new = outside[pos] != ks
             ks, v, r = ks[new], v[new], r[new]
-        order = np.lexsort((-v, r))
-        first = np.r_[0, np.flatnonzero(np.diff(r[order])) + 1] if len(r) else np.zeros(0, np.int64)
-        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
-        return ks[order[rank < per_row]]
+        return ks, v
 
     tasks = [(c, a, min(a + step, m)) for c, a in enumerate(range(0, m, step))]
     rng_cols = [rng.choice(n, size=sample, replace=False) for _ in tasks]
     parts = list(executor.map(run, tasks))
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    if not parts:
+        return np.zeros(0, np.int64)
+    return _cap(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), n, per_row)
 
 
 def _unique_arcs(rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
@@ -345,19 +395,13 @@ def _certify(space: _PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarr
         ks = (start + r) * n + c
         pos = np.minimum(np.searchsorted(outside, ks), len(outside) - 1)
         new = outside[pos] != ks if len(outside) else np.ones(len(ks), bool)
-        ks, v, r = ks[new], v[new], r[new]
-        if len(ks) > per_row:
-            order = np.lexsort((-v, r))  # most violated first within each row
-            first = np.r_[0, np.flatnonzero(np.diff(r[order])) + 1]
-            rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
-            pick = order[rank < per_row]
-            ks, v = ks[pick], v[pick]
-        return ks, v, allowed
+        return ks[new], v[new], allowed
 
     parts = list(executor.map(lambda se: run(*se), space.scorer.chunks(CHUNK_CELLS)))
     viol = np.concatenate([p[0] for p in parts])
-    worst = max((int(p[1].max()) for p in parts if len(p[1])), default=0)
-    return viol, worst, space.m * n, sum(p[2] for p in parts)
+    vals = np.concatenate([p[1] for p in parts])
+    worst = int(vals.max()) if len(vals) else 0
+    return _cap(viol, vals, n, per_row), worst, space.m * n, sum(p[2] for p in parts)
 
 
 def _certify_blocks(space: _PairSpace, outside: np.ndarray, dm: np.ndarray, de: np.ndarray, per_row: int,
@@ -381,17 +425,8 @@ def _certify_blocks(space: _PairSpace, outside: np.ndarray, dm: np.ndarray, de: 
     v = np.concatenate(found_v) if found_v else np.zeros(0, np.int64)
     if space.has_rules and len(ks):
         ks, v = _allowed_only(space, ks, v)
-    r = ks // n
-    if len(ks):
-        order = np.lexsort((-v, r))  # most violated first within each row
-        first = np.r_[0, np.flatnonzero(np.diff(r[order])) + 1]
-        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
-        pick = order[rank < per_row]
-        worst = int(v.max())
-        ks = ks[pick]
-    else:
-        worst = 0
-    return ks, worst, checked, None if space.has_rules else space.m * n
+    worst = int(v.max()) if len(v) else 0
+    return _cap(ks, v, n, per_row), worst, checked, None if space.has_rules else space.m * n
 
 
 def _allowed_only(space: _PairSpace, ks: np.ndarray, v: np.ndarray):
@@ -442,7 +477,8 @@ def _run(problem, params, space: _PairSpace, k: int, executor, started: float) -
                 return None
     rows, cols = _select(space, k, executor, params.seed)
     keys = _unique_arcs(rows, cols, n)
-    rounds, added, widened, sampling = 0, 0, False, True
+    # Pricing on samples first pays off when a full check is expensive.
+    rounds, added, widened, sampling = 0, 0, False, PRICE_ON_SAMPLES and m * n >= PRICE_MIN_PAIRS
     per_row = max(4 * k, 16)
     history: list[dict[str, float]] = []
     timings: dict[str, float] = {"select": time.perf_counter() - started, "solve": 0.0, "potentials": 0.0, "price": 0.0,
@@ -460,12 +496,12 @@ def _run(problem, params, space: _PairSpace, k: int, executor, started: float) -
             widened = True
             continue
         t0 = time.perf_counter()
-        d_m, d_e = potentials(graph, solution.chosen, high=HIGH)
+        d_m, d_e = potentials(graph, solution.chosen)
         timings["potentials"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         if sampling:
             viol = _sample_violations(space, keys, d_m, d_e, per_row, executor, params.seed + rounds)
-            sampling = len(viol) > max(8, (m + n) // 100)  # few left: time for the full check
+            sampling = len(viol) > max(8, (m + n) // PRICE_STOP)  # few left: time for the full check
             timings["price"] += time.perf_counter() - t0
             history.append({"sampled_violations_added": int(len(viol))})
             added += len(viol)

@@ -1,0 +1,25 @@
+"""The benchmark's smoke run works end to end and every exact peer agrees with pairmatch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_benchmark_smoke_run_agrees_with_every_exact_peer():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = (ROOT / "benchmarks" / "results" / "smoke.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1:-1] for line in table.splitlines()
+            if line.startswith("| ") and " x " in line.split("|")[1] and "method" not in line]
+    methods = {cells[1].strip() for cells in rows}
+    assert {"pairmatch", "scipy_lsa", "ortools_dense", "greedy"} <= methods
+    for cells in rows:
+        method, agrees = cells[1].strip(), cells[6].strip()
+        if method != "greedy":
+            assert agrees == "yes", cells
+    assert (ROOT / "benchmarks" / "results" / "smoke.png").stat().st_size > 1000
