@@ -22,7 +22,7 @@ from ortools.linear_solver.python import model_builder as mb
 
 from ._graph import ArcGraph
 
-__all__ = ["DualBound", "lp_dual_bound"]
+__all__ = ["DualBound", "lp_dual_bound", "priced_bound", "rows_for", "split_bound"]
 
 INF = float("inf")
 
@@ -36,8 +36,9 @@ class Row:
     ub: float
 
 
-def rows_for(graph: ArcGraph, groups, total_pinned: int) -> list[Row]:
-    """Capacity and quota rows over the free arcs (pins moved to the bounds)."""
+def rows_for(graph: ArcGraph, groups, total_pinned: int, shares: bool = True) -> list[Row]:
+    """Capacity and quota rows over the free arcs (pins moved to the bounds);
+    ``shares=False`` leaves out the share rows (`split_bound` replaces them)."""
     rows: list[Row] = []
     for arcs, lo, hi in graph.person_arcs():
         if len(arcs) and (hi < len(arcs) or lo > 0):
@@ -47,7 +48,7 @@ def rows_for(graph: ArcGraph, groups, total_pinned: int) -> list[Row]:
         ub = group.max_pairs - group.pinned if group.max_pairs is not None else INF
         if lb > -INF or ub < INF:
             rows.append(Row(group.arcs, 1.0, 0.0, lb, ub))
-        if group.share is not None:
+        if group.share is not None and shares:
             # den * (pinned + inside) <= num * (all pinned + all)  ->  den*inside - num*all <= ...
             num, den = group.share.numerator, group.share.denominator
             rows.append(Row(group.arcs, float(den), float(-num), -INF,
@@ -122,3 +123,96 @@ def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualB
     bound += float(np.maximum(reduced, 0).sum())
     values = np.array([solver.value(v) for v in variables])
     return DualBound(reduced, bound, float(solver.objective_value), values)
+
+
+def priced_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray,
+                 max_rounds: int = 8) -> tuple[DualBound | None, np.ndarray]:
+    """Column generation: solve on ``subset``, add arcs with positive reduced gain, repeat.
+
+    Returns the last duals (a valid bound even if rounds run out) and the grown
+    subset. None means the LP restricted to the subset is infeasible, which says
+    nothing about the full LP.
+    """
+    n = len(graph.gain)
+    dual = None
+    for _ in range(max_rounds):
+        dual = lp_dual_bound(graph, rows, subset)
+        if dual is None:
+            return None, subset
+        inside = np.zeros(n, dtype=bool)
+        inside[subset] = True
+        priced = np.flatnonzero(~inside & (dual.reduced > 1e-6))
+        if not len(priced):
+            break
+        top = priced[np.argsort(-dual.reduced[priced], kind="stable")[: max(len(subset), 2000)]]
+        subset = np.union1d(subset, top)
+    return dual, subset
+
+
+def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subset: np.ndarray,
+                max_intervals: int = 12) -> tuple[np.ndarray, float, int] | None:
+    """Tighter bounds for share quotas by splitting on the number of pairs.
+
+    ``den * inside <= num * total`` is a weak LP row. For a fixed number of
+    free pairs ``T`` it becomes ``inside <= floor(num * (pinned + T) / den) -
+    pinned_in_group``, a valid rounding that is constant on intervals of ``T``.
+    Each interval gets its own LP (cardinality row plus rounded caps); the
+    optimum is at most the largest interval bound. Intervals are pruned from
+    below by bisection: relaxing an interval to "at most ``b`` pairs" gives a
+    bound that only grows with ``b``. Returns the arcs that could still beat
+    ``incumbent`` in some interval, the largest bound and the number of
+    intervals solved, or None when too many intervals survive.
+    """
+    shares = [g for g in groups if g.share is not None]
+    if not shares:
+        return None
+    n = len(graph.gain)
+    base = rows_for(graph, groups, total_pinned, shares=False)
+    every = np.arange(n)
+
+    def caps(t: int) -> tuple[int, ...]:
+        return tuple((g.share.numerator * (total_pinned + t)) // g.share.denominator - g.pinned for g in shares)
+
+    intervals: list[tuple[int, int, tuple[int, ...]]] = []
+    top = graph.max_pairs()
+    start, current = 0, caps(0)
+    for t in range(1, top + 1):
+        if caps(t) != current:
+            intervals.append((start, t - 1, current))
+            start, current = t, caps(t)
+    intervals.append((start, top, current))
+
+    def bound(lo: float, hi: int, cap: tuple[int, ...]) -> DualBound | None:
+        if min(cap) < 0:
+            return None
+        rows = [*base, Row(every, 1.0, 0.0, lo, float(hi)),
+                *(Row(g.arcs, 1.0, 0.0, -INF, float(c)) for g, c in zip(shares, cap))]
+        dual, _ = priced_bound(graph, rows, subset)
+        if dual is None:  # the restricted LP may lack arcs; only the full LP can say "infeasible"
+            dual = lp_dual_bound(graph, rows, every)
+        return dual
+
+    def beats(dual: DualBound | None) -> bool:
+        return dual is not None and dual.bound >= incumbent + 1 - 1e-3
+
+    lo, hi = 0, len(intervals)
+    solved = 0
+    while lo < hi:  # first interval whose "at most b pairs" relaxation can beat the incumbent
+        mid = (lo + hi) // 2
+        solved += 1
+        if beats(bound(-INF, intervals[mid][1], intervals[mid][2])):
+            hi = mid
+        else:
+            lo = mid + 1
+    improving = np.zeros(n, dtype=bool)
+    best = float(incumbent)
+    survivors = intervals[lo:]
+    if len(survivors) > max_intervals:
+        return None
+    for a, b, cap in survivors:
+        solved += 1
+        dual = bound(float(a), b, cap)
+        if beats(dual):
+            improving |= dual.improving(incumbent)
+            best = max(best, dual.bound)
+    return improving, best, solved

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import unmatched_people
-from ..constraints import RuleChecker
+from ..constraints import RuleChecker, minimum_partners
 from ..models import Problem
 from ..params import SolveParams
 from ..result import MatchResult, Pair
@@ -60,18 +60,8 @@ _EXCLUDED = np.int64(-(1 << 61))  # gain of a pair that is not an arc (ruled out
 
 def sparse_supported(problem: Problem, params: SolveParams) -> bool:
     """Objectives and backends the certified sparse method handles."""
-    quotas = getattr(problem.rules, "quotas", ())
     return params.objective in ("max_score", "max_participation") and params.backend in ("auto", "flow") \
-        and not quotas
-
-
-def _lower_bounds(problem: Problem, side: str) -> np.ndarray:
-    try:  # rules such as "match every mentee" raise the lower bounds
-        from ..constraints import minimum_partners
-    except ImportError:  # pragma: no cover - older rule sets
-        people = problem.mentors if side == "mentor" else problem.mentees
-        return np.array([p.min_partners for p in people], dtype=np.int64)
-    return minimum_partners(problem, side)
+        and not problem.rules.quotas
 
 
 class _PairSpace:
@@ -90,7 +80,7 @@ class _PairSpace:
             or rules.min_overlap_minutes or rules.max_borough_steps is not None or rules.forbid_same)
         mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
         self.required = tuple((mentor_ix[a], mentee_ix[b]) for a, b in dict.fromkeys(rules.required_pairs))
-        self.mentor_min, self.mentee_min = _lower_bounds(problem, "mentor"), _lower_bounds(problem, "mentee")
+        self.mentor_min, self.mentee_min = minimum_partners(problem, "mentor"), minimum_partners(problem, "mentee")
         self.mentor_max = np.array([p.max_partners for p in problem.mentors], dtype=np.int64)
         self.mentee_max = np.array([p.max_partners for p in problem.mentees], dtype=np.int64)
         mlo, mhi = self.mentor_min.copy(), self.mentor_max.copy()
