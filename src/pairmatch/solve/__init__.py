@@ -53,7 +53,7 @@ def _arc_graph(candidates: Candidates, table: ScoreTable, resolution: int) -> Ar
 def _quota_bounds(problem: Problem, candidates: Candidates, graph: ArcGraph) -> list[GroupBound]:
     """One `GroupBound` per (quota, group): its free arcs and the pins already in it."""
     bounds = []
-    for quota in problem.rules.quotas:
+    for family, quota in enumerate(problem.rules.quotas):
         ends = graph.rows if quota.side == "mentor" else graph.cols
         pinned_ends = [pair[0 if quota.side == "mentor" else 1] for pair in candidates.required]
         for value, members in quota_groups(problem, quota).items():
@@ -62,6 +62,7 @@ def _quota_bounds(problem: Problem, candidates: Candidates, graph: ArcGraph) -> 
                 arcs=np.flatnonzero(members[ends]),
                 pinned=int(sum(members[k] for k in pinned_ends)),
                 min_pairs=quota.min_pairs, max_pairs=quota.max_pairs, share=quota.share,
+                family=family, side=0 if quota.side == "mentor" else 1,
             ))
     return bounds
 

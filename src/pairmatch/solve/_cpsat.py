@@ -32,6 +32,8 @@ class GroupBound:
     min_pairs: int
     max_pairs: int | None
     share: Fraction | None
+    family: int = 0  # index of the quota this group comes from
+    side: int = 0    # 0: groups of mentors, 1: groups of mentees
 
 
 class _Model:
@@ -119,7 +121,8 @@ def _restrict(graph: ArcGraph, groups: list[GroupBound], subset: np.ndarray):
     sub_groups = []
     for g in groups:
         inside = local[g.arcs]
-        sub_groups.append(GroupBound(g.label, inside[inside >= 0], g.pinned, g.min_pairs, g.max_pairs, g.share))
+        sub_groups.append(GroupBound(g.label, inside[inside >= 0], g.pinned, g.min_pairs, g.max_pairs, g.share,
+                                     g.family, g.side))
     return graph.subgraph(subset), sub_groups
 
 

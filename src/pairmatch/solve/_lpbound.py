@@ -192,6 +192,23 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
             dual = lp_dual_bound(graph, rows, every)
         return dual
 
+    def most_pairs(cap: tuple[int, ...]) -> int:
+        """Free pairs possible at most under ``cap``: per share quota, each group
+        gives at most its cap or its people's capacity, everyone else their capacity."""
+        most = top
+        for family in {g.family for g in shares}:
+            side = shares[[g.family for g in shares].index(family)].side
+            ends, hi = (graph.rows, graph.mentor_hi) if side == 0 else (graph.cols, graph.mentee_hi)
+            covered = np.zeros(len(hi), dtype=bool)
+            total = 0
+            for g, c in zip(shares, cap):
+                if g.family == family:
+                    people = np.unique(ends[g.arcs])
+                    covered[people] = True
+                    total += min(c, int(hi[people].sum()))
+            most = min(most, total + int(hi[~covered].sum()))
+        return most
+
     def beats(dual: DualBound | None) -> bool:
         return dual is not None and dual.bound >= incumbent + 1 - 1e-3
 
@@ -210,6 +227,8 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
     if len(survivors) > max_intervals:
         return None
     for a, b, cap in survivors:
+        if a > most_pairs(cap):
+            continue  # no matching has that many pairs under these caps
         solved += 1
         dual = bound(float(a), b, cap)
         if beats(dual):
