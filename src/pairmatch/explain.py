@@ -29,7 +29,7 @@ __all__ = [
 
 def _context(result: MatchResult) -> Any:
     if result._context is None:
-        raise PairmatchError("explanations need a result returned by pairmatch.solve() in this session")
+        raise PairmatchError("explanations need a result returned by pairmatch.solve() in this Python process")
     return result._context
 
 

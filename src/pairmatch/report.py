@@ -47,7 +47,7 @@ def _problem(result: MatchResult, problem: Problem | None) -> Problem:
     if problem is not None:
         return problem
     if result._context is None:
-        raise PairmatchError("a report needs a result returned by pairmatch.solve() in this session")
+        raise PairmatchError("a report needs a result returned by pairmatch.solve() in this Python process")
     return result._context.problem
 
 
