@@ -28,9 +28,9 @@ __all__ = [
 
 
 def _context(result: MatchResult) -> Any:
-    if result._context is None:
+    if result.context is None:
         raise PairmatchError("explanations need a result returned by pairmatch.solve() in this Python process")
-    return result._context
+    return result.context
 
 
 def _locate(problem: Problem, person_id: str) -> tuple[str, int, Person]:

@@ -964,7 +964,7 @@ def _xlsx_bytes(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]
 def _match_rows(result: MatchResult) -> tuple[list[str], list[list[Any]]]:
     from .explain import explain_pair
 
-    ctx = result._context
+    ctx = result.context
     names = ({p.id: p.name or "" for p in (*ctx.problem.mentors, *ctx.problem.mentees)} if ctx else {})
     components = list(result.pairs[0].components) if result.pairs else ["focus", "borough", "availability"]
     header = ["mentor_id", "mentor_name", "mentee_id", "mentee_name", "score",

@@ -46,9 +46,9 @@ class _Chart:
 def _problem(result: MatchResult, problem: Problem | None) -> Problem:
     if problem is not None:
         return problem
-    if result._context is None:
+    if result.context is None:
         raise PairmatchError("a report needs a result returned by pairmatch.solve() in this Python process")
-    return result._context.problem
+    return result.context.problem
 
 
 def package_versions() -> dict[str, str]:
@@ -85,7 +85,7 @@ def _coverage(problem: Problem, result: MatchResult, key: str) -> list[tuple[str
 
 
 def _parameters(result: MatchResult, problem: Problem) -> dict[str, Any]:
-    params = result._context.params.model_dump() if result._context is not None else {}
+    params = result.context.params.model_dump() if result.context is not None else {}
     rules = problem.rules.model_dump(exclude_defaults=True)
     return {
         "objective": result.objective_name,
@@ -101,7 +101,7 @@ def _pair_rows(result: MatchResult, problem: Problem) -> list[dict[str, Any]]:
     names = {p.id: p for p in (*problem.mentors, *problem.mentees)}
     rows = []
     for pair in result.pairs:
-        facts = explain_pair(result, pair.mentor_id, pair.mentee_id).facts if result._context else {}
+        facts = explain_pair(result, pair.mentor_id, pair.mentee_id).facts if result.context else {}
         rows.append({"pair": pair, "mentor": names.get(pair.mentor_id), "mentee": names.get(pair.mentee_id),
                      "facts": facts})
     return rows
@@ -111,7 +111,7 @@ def _unmatched_rows(result: MatchResult, problem: Problem, k: int = 2) -> list[d
     names = {p.id: p for p in (*problem.mentors, *problem.mentees)}
     rows = []
     for u in result.unmatched:
-        alts = alternatives(result, u.person_id, k) if result._context else []
+        alts = alternatives(result, u.person_id, k) if result.context else []
         described = [
             f"{a.partner_id} ({a.score:.3f}"
             + (f", ruled out: {'; '.join(a.blocked_by)}" if a.blocked_by

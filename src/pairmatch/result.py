@@ -104,6 +104,12 @@ class MatchResult:
         object.__setattr__(self, "certificate", _frozen(self.certificate))
 
     @property
+    def context(self) -> Any:
+        """What the solver saw (problem, score table, candidate graph, parameters),
+        for explanations and reports; None for a result built by hand or from JSON."""
+        return self._context
+
+    @property
     def n_pairs(self) -> int:
         return len(self.pairs)
 
