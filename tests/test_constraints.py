@@ -437,3 +437,9 @@ def test_lp_reduced_cpsat_with_binding_shares_matches_full_model(seed):
     assert reduced.solver == "ortools.cp_sat+glop" or "integral LP" in reduced.certificate["proof"]
     assert pm.is_feasible(reduced, problem) and reduced.status == "optimal"
     assert reduced.certificate["integer_objective"] == full.certificate["integer_objective"]
+
+
+def test_quota_on_an_unknown_attribute_is_rejected_with_the_known_ones():
+    with pytest.raises(ValueError, match=r"rules.quotas\[0\].key: 'rnk' is not an attribute of any mentee \(known: team\)"):
+        pm.Problem(mentors=[person("A")], mentees=[person("X", attributes={"team": "a"})],
+                   rules=pm.Rules(quotas=(Quota(side="mentee", key="rnk", min_pairs=1),)))
