@@ -115,15 +115,6 @@ def _pin_reasons(problem: Problem, candidates: Candidates) -> list[dict[str, Any
     return reasons
 
 
-def _remaining(candidates: Candidates) -> tuple[np.ndarray, ...]:
-    """Capacity bounds left after pinned pairs, and the free candidate arcs."""
-    mlo, mhi = candidates.mentor_min.copy(), candidates.mentor_max.copy()
-    elo, ehi = candidates.mentee_min.copy(), candidates.mentee_max.copy()
-    for i, j in candidates.required:
-        mlo[i], mhi[i], elo[j], ehi[j] = mlo[i] - 1, mhi[i] - 1, elo[j] - 1, ehi[j] - 1
-    return np.maximum(mlo, 0), np.maximum(mhi, 0), np.maximum(elo, 0), np.maximum(ehi, 0)
-
-
 def diagnose(
     problem: Problem, table: ScoreTable | None = None, candidates: Candidates | None = None
 ) -> list[dict[str, Any]]:
@@ -144,7 +135,7 @@ def diagnose(
     reasons = _pin_reasons(problem, candidates)
     if reasons:
         return reasons
-    mlo, mhi, elo, ehi = _remaining(candidates)
+    mlo, mhi, elo, ehi = (np.maximum(b, 0) for b in candidates.free_bounds())
     free = candidates.allowed.copy()
     for i, j in candidates.required:
         free[i, j] = False

@@ -19,6 +19,7 @@ __all__ = [
     "Candidates",
     "Rule",
     "RuleChecker",
+    "bounds_after_pins",
     "build_candidates",
     "minimum_partners",
     "quota_groups",
@@ -75,6 +76,24 @@ class Candidates:
     def allowed(self) -> np.ndarray:
         return self.blocked == 0
 
+    def free_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Capacity bounds left for the solver once the pinned pairs are placed."""
+        return bounds_after_pins(self.required, self.mentor_min, self.mentor_max,
+                                 self.mentee_min, self.mentee_max)
+
+
+def bounds_after_pins(
+    required, mentor_min: np.ndarray, mentor_max: np.ndarray, mentee_min: np.ndarray, mentee_max: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(mentor_lo, mentor_hi, mentee_lo, mentee_hi)`` after each pinned pair takes one
+    place on both sides. Lower bounds stop at 0; an upper bound goes negative when
+    pins overfill someone, which the caller reports."""
+    pins = np.array(required, dtype=np.int64).reshape(-1, 2)
+    taken_m = np.bincount(pins[:, 0], minlength=len(mentor_max))
+    taken_e = np.bincount(pins[:, 1], minlength=len(mentee_max))
+    return (np.maximum(mentor_min - taken_m, 0), mentor_max - taken_m,
+            np.maximum(mentee_min - taken_e, 0), mentee_max - taken_e)
+
 
 def _attribute_codes(mentors, mentees, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of both sides' values of attribute ``name``, from one shared
@@ -122,6 +141,13 @@ class RuleChecker:
                 self.same.append(("profile", profile_matrix(left, same, right) > 0, np.empty(0)))
             else:
                 self.same.append(("codes", *_attribute_codes(problem.mentors, problem.mentees, name)))
+
+    @property
+    def active(self) -> bool:
+        """True when some rule can remove a pair (otherwise every block is all zeros)."""
+        rules = self.problem.rules
+        return bool(len(self.forbidden) or rules.min_score is not None or rules.require_focus_overlap
+                    or rules.min_overlap_minutes or self.steps is not None or self.same)
 
     def block(self, start: int, stop: int, scores: dict[str, np.ndarray]) -> np.ndarray:
         """Rule bits for mentors ``start:stop`` given their scores (from `Scorer.block`)."""

@@ -37,17 +37,11 @@ class SolveContext:
 def _arc_graph(candidates: Candidates, table: ScoreTable, resolution: int) -> ArcGraph:
     """Free candidate arcs (pins removed) and the capacity left after the pins."""
     allowed = candidates.allowed.copy()
-    mlo, mhi = candidates.mentor_min.copy(), candidates.mentor_max.copy()
-    elo, ehi = candidates.mentee_min.copy(), candidates.mentee_max.copy()
     for i, j in candidates.required:
         allowed[i, j] = False
-        mlo[i] -= 1
-        mhi[i] -= 1
-        elo[j] -= 1
-        ehi[j] -= 1
     rows, cols = np.nonzero(allowed)
     gain = to_integer(table.total[rows, cols], resolution)
-    return ArcGraph(rows, cols, gain, np.maximum(mlo, 0), mhi, np.maximum(elo, 0), ehi)
+    return ArcGraph(rows, cols, gain, *candidates.free_bounds())
 
 
 def _quota_bounds(problem: Problem, candidates: Candidates, graph: ArcGraph) -> list[GroupBound]:

@@ -16,7 +16,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..exceptions import SolverError
-from ._graph import ArcGraph, Solution
+from ._graph import ArcGraph, Solution, top_per_group
 
 __all__ = ["GroupBound", "solve_cpsat"]
 
@@ -107,14 +107,6 @@ def solve_cpsat(graph: ArcGraph, objective: str, groups: list[GroupBound], total
     return _solve_full(graph, objective, groups, total_pinned, params, pinned_min, deadline=deadline)
 
 
-def _top_per(ends: np.ndarray, gain: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` highest-gain arcs at each end node."""
-    order = np.lexsort((-gain, ends))
-    sorted_ends = ends[order]
-    starts = np.searchsorted(sorted_ends, sorted_ends)
-    return order[np.arange(len(order)) - starts < k]
-
-
 def _restrict(graph: ArcGraph, groups: list[GroupBound], subset: np.ndarray):
     local = np.full(len(graph.gain), -1, dtype=np.int64)
     local[subset] = np.arange(len(subset))
@@ -134,7 +126,7 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
     rows = rows_for(graph, groups, total_pinned)
     n = len(graph.gain)
     k = START_CANDIDATES
-    parts = [_top_per(graph.rows, graph.gain, k), _top_per(graph.cols, graph.gain, k)]
+    parts = [top_per_group(graph.rows, graph.gain, k), top_per_group(graph.cols, graph.gain, k)]
     for g in groups:
         if g.min_pairs and len(g.arcs):
             parts.append(g.arcs[np.argsort(-graph.gain[g.arcs], kind="stable")[: 4 * g.min_pairs + 10]])
@@ -145,8 +137,8 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
         dual = lp_dual_bound(graph, rows, subset)
         if dual is None:
             k *= 2
-            subset = np.union1d(subset, np.concatenate([_top_per(graph.rows, graph.gain, k),
-                                                        _top_per(graph.cols, graph.gain, k)]))
+            subset = np.union1d(subset, np.concatenate([top_per_group(graph.rows, graph.gain, k),
+                                                        top_per_group(graph.cols, graph.gain, k)]))
             continue
         outside = np.setdiff1d(np.arange(n), subset)
         priced = outside[dual.reduced[outside] > 1e-6]

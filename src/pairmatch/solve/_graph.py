@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ArcGraph", "Solution"]
+__all__ = ["ArcGraph", "Solution", "top_per_group"]
+
+
+def top_per_group(groups: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest ``values`` within each group (ties: earlier index first)."""
+    order = np.lexsort((-values, groups))
+    sorted_groups = groups[order]
+    rank = np.arange(len(order)) - np.searchsorted(sorted_groups, sorted_groups)
+    return order[rank < k]
 
 
 @dataclass(frozen=True)

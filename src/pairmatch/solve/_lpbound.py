@@ -192,22 +192,23 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
             dual = lp_dual_bound(graph, rows, every)
         return dual
 
+    # Per share group: its people's total capacity; per quota: everyone outside its groups.
+    his = (graph.mentor_hi, graph.mentee_hi)
+    group_room, outside_room = [], {}
+    for g in shares:
+        people = np.unique((graph.rows, graph.cols)[g.side][g.arcs])
+        group_room.append(int(his[g.side][people].sum()))
+        covered = outside_room.setdefault(g.family, (g.side, np.zeros(len(his[g.side]), dtype=bool)))[1]
+        covered[people] = True
+    outside = {f: int(his[side][~covered].sum()) for f, (side, covered) in outside_room.items()}
+
     def most_pairs(cap: tuple[int, ...]) -> int:
         """Free pairs possible at most under ``cap``: per share quota, each group
         gives at most its cap or its people's capacity, everyone else their capacity."""
-        most = top
-        for family in {g.family for g in shares}:
-            side = shares[[g.family for g in shares].index(family)].side
-            ends, hi = (graph.rows, graph.mentor_hi) if side == 0 else (graph.cols, graph.mentee_hi)
-            covered = np.zeros(len(hi), dtype=bool)
-            total = 0
-            for g, c in zip(shares, cap):
-                if g.family == family:
-                    people = np.unique(ends[g.arcs])
-                    covered[people] = True
-                    total += min(c, int(hi[people].sum()))
-            most = min(most, total + int(hi[~covered].sum()))
-        return most
+        totals = dict(outside)
+        for g, c, room in zip(shares, cap, group_room):
+            totals[g.family] += min(c, room)
+        return min(top, *totals.values())
 
     def beats(dual: DualBound | None) -> bool:
         return dual is not None and dual.bound >= incumbent + 1 - 1e-3

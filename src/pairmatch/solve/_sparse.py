@@ -33,14 +33,14 @@ from typing import Any
 import numpy as np
 
 from ..analysis import unmatched_people
-from ..constraints import RuleChecker, minimum_partners
+from ..constraints import RuleChecker, bounds_after_pins, minimum_partners
 from ..models import Problem
 from ..params import SolveParams
 from ..result import MatchResult, Pair
 from ..scoring import COMPONENTS, Scorer
 from ._certify import BlockBound, potentials
 from ._flow import solve_flow
-from ._graph import ArcGraph, Solution
+from ._graph import ArcGraph, Solution, top_per_group
 from ._lazy import LazyCandidates, LazyTable
 from ._scaling import rounding_bound, to_integer
 
@@ -75,19 +75,15 @@ class _PairSpace:
         self.m, self.n = scorer.shape
         self.level_gain = to_integer(scorer.level_values["total"], resolution)
         rules = problem.rules
-        self.has_rules = bool(
-            rules.forbidden_pairs or rules.min_score is not None or rules.require_focus_overlap
-            or rules.min_overlap_minutes or rules.max_borough_steps is not None or rules.forbid_same)
+        self.has_rules = self.checker.active
         mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
         self.required = tuple((mentor_ix[a], mentee_ix[b]) for a, b in dict.fromkeys(rules.required_pairs))
         self.mentor_min, self.mentee_min = minimum_partners(problem, "mentor"), minimum_partners(problem, "mentee")
         self.mentor_max = np.array([p.max_partners for p in problem.mentors], dtype=np.int64)
         self.mentee_max = np.array([p.max_partners for p in problem.mentees], dtype=np.int64)
-        mlo, mhi = self.mentor_min.copy(), self.mentor_max.copy()
-        elo, ehi = self.mentee_min.copy(), self.mentee_max.copy()
-        for i, j in self.required:
-            mlo[i], mhi[i], elo[j], ehi[j] = mlo[i] - 1, mhi[i] - 1, elo[j] - 1, ehi[j] - 1
-        self.bounds = (np.maximum(mlo, 0), mhi, np.maximum(elo, 0), ehi)
+        self.bounds = bounds_after_pins(self.required, self.mentor_min, self.mentor_max,
+                                        self.mentee_min, self.mentee_max)
+        mhi, ehi = self.bounds[1], self.bounds[3]
         self.pins_ok = bool((mhi >= 0).all() and (ehi >= 0).all())
         self.dead_rows, self.dead_cols = mhi <= 0, ehi <= 0
         self.any_dead = bool(self.dead_rows.any() or self.dead_cols.any())
@@ -274,11 +270,7 @@ def _cap(ks: np.ndarray, v: np.ndarray, n: int, per: int) -> np.ndarray:
         ks, v = ks[top], v[top]
     keep = np.zeros(len(ks), dtype=bool)
     for group in (ks // n, ks % n):
-        order = np.lexsort((-v, group))
-        g = group[order]
-        first = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
-        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
-        keep[order[rank < per]] = True
+        keep[top_per_group(group, v, per)] = True
     return ks[keep]
 
 
