@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import platform
 import resource
 import subprocess
@@ -31,7 +30,6 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-CACHE = HERE / ".cache"
 RESULTS = HERE / "results"
 SEED = 0
 RESOLUTION = 1_000_000
@@ -55,23 +53,19 @@ def case_shape(case: str) -> tuple[int, int, int]:
 
 
 def problem_for(case: str):
-    """The seeded instance, generated once and cached (generation is not timed)."""
+    """The seeded instance, regenerated from its seed in every process (never loaded from a file)."""
     from pairmatch import synthetic_problem
 
-    CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"{case}-seed{SEED}.pkl"
-    if path.exists():
-        return pickle.loads(path.read_bytes())
     m, n, cap = case_shape(case)
-    problem = synthetic_problem(m, n, seed=SEED, mentor_capacity=cap)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(problem))
-    tmp.replace(path)
-    return problem
+    return synthetic_problem(m, n, seed=SEED, mentor_capacity=cap)
 
 
-def integer_objective(total: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> int:
-    return int(np.rint(total[rows, cols] * RESOLUTION).astype(np.int64).sum())
+def integer_objective(problem, total: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> int:
+    """The pairs' total in the solver's integer units (pairmatch's scaling policy)."""
+    from pairmatch.scoring import Scorer
+    from pairmatch.solve import Scaling
+
+    return int(Scaling(RESOLUTION, Scorer(problem).upper_bound).to_integer(total[rows, cols]).sum())
 
 
 def dense_gain(problem) -> tuple[np.ndarray, int]:
@@ -117,7 +111,7 @@ def run_method(case: str, method: str) -> dict:
             rows = np.flatnonzero(x >= 0)
             cols = x[rows]
         rows = rows // cap if cap > 1 else rows
-        record.update(objective=integer_objective(total, rows, cols), pairs=int(len(rows)))
+        record.update(objective=integer_objective(problem, total, rows, cols), pairs=int(len(rows)))
     elif method == "ortools_dense":
         from pairmatch import SolveParams, solve
 
@@ -140,7 +134,7 @@ def run_method(case: str, method: str) -> dict:
         pairs = [(a[1], b[1]) if a[0] == "m" else (b[1], a[1]) for a, b in matching]
         rows = np.array([p[0] for p in pairs], dtype=np.int64)
         cols = np.array([p[1] for p in pairs], dtype=np.int64)
-        record.update(objective=integer_objective(total, rows, cols), pairs=len(pairs))
+        record.update(objective=integer_objective(problem, total, rows, cols), pairs=len(pairs))
     elif method == "greedy":
         total, cap = dense_gain(problem)
         m, n = total.shape
@@ -156,7 +150,7 @@ def run_method(case: str, method: str) -> dict:
                 cols.append(j)
                 if len(cols) == min(m * cap, n):
                     break
-        record.update(objective=integer_objective(total, np.array(rows), np.array(cols)), pairs=len(rows))
+        record.update(objective=integer_objective(problem, total, np.array(rows), np.array(cols)), pairs=len(rows))
     else:
         raise ValueError(method)
     record["time_s"] = time.perf_counter() - started
@@ -227,8 +221,9 @@ def environment() -> dict:
     }
 
 
-def write_report(records: list[dict], env: dict, cases: list[str], name: str = "latest") -> None:
-    RESULTS.mkdir(exist_ok=True)
+def write_report(records: list[dict], env: dict, cases: list[str], name: str = "latest",
+                 results: Path = RESULTS) -> None:
+    results.mkdir(exist_ok=True)
     by = {(r["case"], r["method"]): r for r in records}
     lines = [
         "# pairmatch benchmark",
@@ -268,9 +263,9 @@ def write_report(records: list[dict], env: dict, cases: list[str], name: str = "
                              f"{d['pairs_checked']:,} of {d['pairs_total']:,} pairs scored in the last check")
             lines.append(f"| {label} | {method} | {r['time_s']:.2f} | {ratio:.1f}x | {r['peak_rss_mib']:.0f} | "
                          f"{r['objective']:,} | {agrees} | {note} |")
-    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
-    (RESULTS / f"{name}.json").write_text(json.dumps({"environment": env, "records": records}, indent=1))
-    plot(records, RESULTS / f"{name}.png")
+    (results / f"{name}.md").write_text("\n".join(lines) + "\n")
+    (results / f"{name}.json").write_text(json.dumps({"environment": env, "records": records}, indent=1))
+    plot(records, results / f"{name}.png")
 
 
 def plot(records: list[dict], path: Path) -> None:
@@ -303,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="small, fast run for CI")
     parser.add_argument("--no-many", action="store_true", help="skip the many-to-one case")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per method and case")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results (default: results/)")
     parser.add_argument("--worker", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -314,7 +310,6 @@ def main(argv: list[str] | None = None) -> int:
     name = "smoke" if args.smoke else "latest"  # a CI smoke run never overwrites the full results
     records = []
     for case in cases:
-        problem_for(case)  # generate (and cache) outside the timed subprocesses
         for method in METHODS:
             if not applicable(case, method, args.smoke):
                 continue
@@ -322,9 +317,9 @@ def main(argv: list[str] | None = None) -> int:
             records.append(record)
             shown = f"{record['time_s']:.2f} s" if "time_s" in record else record.get("error")
             print(f"{case:>12} {method:<14} {shown}", flush=True)
-            write_report(records, env, cases, name)  # partial results survive an interrupted run
-    write_report(records, env, cases, name)
-    print(f"wrote {RESULTS / (name + '.md')} and {RESULTS / (name + '.png')}")
+            write_report(records, env, cases, name, args.out)  # partial results survive an interrupted run
+    write_report(records, env, cases, name, args.out)
+    print(f"wrote {args.out / (name + '.md')} and {args.out / (name + '.png')}")
     return 0
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_benchmark_smoke_run_agrees_with_every_exact_peer():
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke"],
+def test_benchmark_smoke_run_agrees_with_every_exact_peer(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    table = (ROOT / "benchmarks" / "results" / "smoke.md").read_text(encoding="utf-8")
+    table = (tmp_path / "smoke.md").read_text(encoding="utf-8")
     rows = [line.split("|")[1:-1] for line in table.splitlines()
             if line.startswith("| ") and " x " in line.split("|")[1] and "method" not in line]
     methods = {cells[1].strip() for cells in rows}
@@ -22,4 +22,4 @@ def test_benchmark_smoke_run_agrees_with_every_exact_peer():
         method, agrees = cells[1].strip(), cells[6].strip()
         if method != "greedy":
             assert agrees == "yes", cells
-    assert (ROOT / "benchmarks" / "results" / "smoke.png").stat().st_size > 1000
+    assert (tmp_path / "smoke.png").stat().st_size > 1000

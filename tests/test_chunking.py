@@ -12,7 +12,8 @@ from strategies import problems
 
 from pairmatch import score, synthetic_problem
 from pairmatch.availability import window_slots
-from pairmatch.scoring import COMPONENTS, Scorer
+from pairmatch.scoring import BUILT_IN_COMPONENTS as COMPONENTS
+from pairmatch.scoring import ChunkRunner, Scorer, score_table
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -38,19 +39,19 @@ def reference_total(problem, i: int, j: int) -> tuple[float, float, float]:
 @given(problem=problems(mentors=(1, 9), mentees=(1, 9)), cells=st.integers(1, 40))
 def test_chunked_scoring_equals_unchunked_exactly(problem, cells):
     scorer = Scorer(problem)
-    assert_tables_equal(scorer.table(chunk_cells=cells), scorer.table())
+    assert_tables_equal(score_table(scorer, chunk_cells=cells), score_table(scorer))
 
 
 @PROPS
 @given(problem=problems(mentors=(1, 7), mentees=(1, 7)), data=st.data())
 def test_blocks_columns_and_pairs_read_the_same_numbers(problem, data):
     scorer = Scorer(problem)
-    table = scorer.table()
+    table = score_table(scorer)
     m, n = scorer.shape
     start = data.draw(st.integers(0, m - 1))
     stop = data.draw(st.integers(start + 1, m))
     cols = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n)))
-    block = scorer.block(start, stop, cols=cols)
+    block = scorer.block(slice(start, stop), cols)
     assert np.array_equal(block["total"], table.total[start:stop][:, cols])
     assert np.array_equal(block["overlap_minutes"], table.overlap_minutes[start:stop][:, cols])
     rows = np.repeat(np.arange(m), n)
@@ -77,19 +78,21 @@ def test_level_totals_are_the_weighted_sum_in_float64():
 
 def test_thread_and_process_executors_equal_serial():
     problem = synthetic_problem(60, 50, seed=2)
-    serial = Scorer(problem).table(chunk_cells=300)
+    serial = score_table(Scorer(problem), chunk_cells=300)
     with ThreadPoolExecutor(2) as pool:
-        assert_tables_equal(Scorer(problem).table(chunk_cells=300, executor=pool), serial)
+        assert_tables_equal(score_table(Scorer(problem), chunk_cells=300, executor=pool), serial)
     with ProcessPoolExecutor(2) as pool:
-        assert_tables_equal(score(problem, executor=pool), Scorer(problem).table())
-        assert_tables_equal(Scorer(problem).table(chunk_cells=300, executor=pool), serial)
+        assert_tables_equal(score(problem, executor=pool), score_table(Scorer(problem)))
+        assert_tables_equal(score_table(Scorer(problem), chunk_cells=300, executor=pool), serial)
 
 
 def test_dask_client_executor_equals_serial():
     distributed = pytest.importorskip("distributed")
     problem = synthetic_problem(50, 45, seed=4)
-    serial = Scorer(problem).table(chunk_cells=200)
+    serial = score_table(Scorer(problem), chunk_cells=200)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        table = Scorer(problem).table(chunk_cells=200, executor=client.get_executor())
-    assert_tables_equal(table, serial)
+        scattered = score_table(Scorer(problem), chunk_cells=200, executor=ChunkRunner.dask(client))
+        plain = score_table(Scorer(problem), chunk_cells=200, executor=client.get_executor())
+    assert_tables_equal(scattered, serial)
+    assert_tables_equal(plain, serial)

@@ -37,7 +37,8 @@ def result_from_json(data: dict) -> MatchResult:
 
 
 def pair_keys(result: MatchResult) -> list[tuple[str, str, float]]:
-    return [(p.mentor_id, p.mentee_id, p.score) for p in result.pairs]
+    """Pairs with scores at the precision files and JSON carry."""
+    return [(p.mentor_id, p.mentee_id, round(p.score, 6)) for p in result.pairs]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 import pairmatch as pm
 from pairmatch.availability import window_slots
 from pairmatch.models import Quota
-from pairmatch.solve._scaling import to_integer
+from pairmatch.scoring import Scorer
+from pairmatch.solve.scaling import Scaling
 
 TOPICS = ["knife crime", "domestic abuse", "social inequality", "stop and search", "mental health"]
 BOROUGHS = ["Newham", "Tower Hamlets", "Hackney", "Brent", "Croydon", "Waltham Forest"]
@@ -114,7 +115,7 @@ def quotas_hold(problem: pm.Problem, chosen: list[tuple[int, int]]) -> bool:
 def brute_force(problem: pm.Problem):
     """All feasible matchings' (count, weakest, total) keys, by enumerating arc subsets."""
     total = pm.score(problem).total
-    gain = to_integer(total, RES)
+    gain = Scaling(RES, Scorer(problem).upper_bound).to_integer(total)
     arcs = sorted(allowed_pairs(problem, total))
     required = {(int(m[1:]), int(e[1:])) for m, e in problem.rules.required_pairs}
     match_all = problem.rules.match_all_mentors, problem.rules.match_all_mentees
@@ -136,7 +137,7 @@ def brute_force(problem: pm.Problem):
 
 
 def solved_key(problem: pm.Problem, result: pm.MatchResult):
-    gain = to_integer(pm.score(problem).total, RES)
+    gain = Scaling(RES, Scorer(problem).upper_bound).to_integer(pm.score(problem).total)
     ix, ex = problem.mentor_index(), problem.mentee_index()
     gains = [int(gain[ix[p.mentor_id], ex[p.mentee_id]]) for p in result.pairs]
     return len(gains), min(gains, default=0), sum(gains)

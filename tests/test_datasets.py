@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import pairmatch
-from pairmatch.datasets import default_taxonomy, london, pilot_problem
+from pairmatch.datasets import default_taxonomy, london
+from pairmatch.examples import pilot_problem
 
 # The Met's 12 Basic Command Units as listed in the design brief.
 BCUS = {

@@ -73,10 +73,13 @@ def test_unknown_borough_far_from_any_name_has_no_suggestion():
 
 
 def test_borough_and_topic_spellings_are_canonicalised():
+    # A person keeps what was written (tidied); the problem resolves it against its own vocabularies.
     mentor = Mentor(id="A", boroughs=["barking & dagenham", "TOWER  hamlets"],
                     focus_areas=["Violence Against Women & Girls", "knife crime", "Knife Crime"])
-    assert mentor.boroughs == ("Barking and Dagenham", "Tower Hamlets")
+    assert mentor.boroughs == ("barking & dagenham", "TOWER hamlets")
     assert mentor.focus_areas == ("violence against women and girls", "knife crime")
+    problem = Problem(mentors=[mentor], mentees=[])
+    assert problem.mentors[0].boroughs == ("Barking and Dagenham", "Tower Hamlets")
 
 
 def test_unknown_ids_in_rules_rejected():
@@ -144,11 +147,16 @@ def test_unknown_field_rejected_on_every_model():
         Problem(mentors=[], mentees=[], unexpected=1)
 
 
-@pytest.mark.parametrize("weights", [{"focus": -0.1}, {"focus": 0, "borough": 0, "availability": 0},
-                                     {"borough": float("nan")}, {"availability": float("inf")}])
+@pytest.mark.parametrize("weights", [{"focus": -0.1}, {"borough": float("nan")}, {"availability": float("inf")}])
 def test_invalid_weights(weights):
     with pytest.raises(ValidationError):
         Weights(**weights)
+
+
+def test_a_problem_needs_some_positive_weight():
+    zero = Weights(focus=0, borough=0, availability=0)  # fine on its own: custom scores may carry the weight
+    with pytest.raises(ValidationError, match="at least one weight"):
+        Problem(mentors=[], mentees=[], weights=zero)
 
 
 def test_meeting_minutes_must_be_on_the_grid():

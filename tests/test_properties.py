@@ -20,7 +20,8 @@ import pairmatch
 from pairmatch import InfeasibleProblemError, Problem, SolveParams, Weights
 from pairmatch.solve._flow import solve_assignment, solve_flow
 from pairmatch.solve._graph import ArcGraph
-from pairmatch.solve._scaling import to_integer
+from pairmatch.scoring import Scorer
+from pairmatch.solve.scaling import Scaling
 from strategies import (
     bounded_problems,
     many_to_one_problems,
@@ -80,10 +81,15 @@ def feasible_assignments(problem: Problem):
         yield pairs
 
 
+def solver_scaling(problem: Problem) -> Scaling:
+    """The integer scaling the solver uses for ``problem`` (largest possible score -> RESOLUTION)."""
+    return Scaling(RESOLUTION, Scorer(problem).upper_bound)
+
+
 def brute_force(problem: Problem, key) -> tuple | None:
     """The best value of ``key(pairs, float scores, integer scores)`` over all feasible matchings."""
     total = pairmatch.score(problem).total
-    scaled = to_integer(total, RESOLUTION)
+    scaled = solver_scaling(problem).to_integer(total)
     values = [key(pairs, total, scaled) for pairs in feasible_assignments(problem)]
     return max(values) if values else None
 
@@ -107,7 +113,8 @@ def maxmin_key(pairs, total, scaled):
 
 def rounded(result: pairmatch.MatchResult) -> list[int]:
     """The pairs' scores as the solver's integers."""
-    return to_integer(np.array([p.score for p in result.pairs]), RESOLUTION).tolist()
+    scaling = Scaling(RESOLUTION, result.certificate["score_upper_bound"])
+    return scaling.to_integer(np.array([p.score for p in result.pairs])).tolist()
 
 
 # What each objective optimises, lexicographically, on the solver's integer scores.
@@ -220,10 +227,13 @@ def test_people_taking_no_partner_stay_out_and_the_rest_is_optimal(problem):
 @given(values=st.lists(st.floats(0, 50, allow_nan=False), min_size=1, max_size=20),
        resolution=st.sampled_from([1, 10, 1000, 10**6]))
 def test_integer_scaling_rounds_to_the_nearest_multiple(values, resolution):
-    scaled = to_integer(np.array(values), resolution)
+    scaling = Scaling(resolution, max(values))
+    scaled = scaling.to_integer(np.array(values))
     assert scaled.dtype == np.int64
+    if max(values) >= 1e-300:  # the largest score gets the whole resolution
+        assert int(scaled.max()) == resolution
     for x, k in zip(values, scaled.tolist()):
-        assert abs(k - x * resolution) <= 0.5 + 1e-9
+        assert abs(k - x * scaling.scale) <= 0.5 + 1e-9
 
 
 @PROPS

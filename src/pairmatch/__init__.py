@@ -12,36 +12,45 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .analysis import compatibility_graph, diagnose
 from .checks import Violation, is_feasible, violations
-from .datasets import default_taxonomy, london, pilot_problem
-from .exceptions import InfeasibleProblemError, PairmatchError, SolverError
+from .custom_scores import CustomScore, PeopleTable
+from .datasets import default_taxonomy, london
+from .examples import pilot_problem
+from .exceptions import InfeasibleProblemError, MissingExtraError, PairmatchError, SolverError
 from .explain import alternatives, explain, explain_pair, why_not, why_unmatched
 from .generators import synthetic_problem
 from .geography import Geography
+from .matching import solve
 from .models import Mentee, Mentor, Person, Problem, Quota, Rules
 from .params import SolveParams, Weights
 from .result import MatchResult, Pair, Unmatched
-from .scoring import ScoreTable, score
-from .solve import solve
+from .scoring import ChunkRunner, ScoreTable, ScoreView, score
+from .solve import SolveContext
 from .taxonomy import Taxonomy
 
 try:
-    __version__ = version("pairmatch")
+    __version__ = version("pairmatch-mentoring")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
 __all__ = [
+    "ChunkRunner",
+    "CustomScore",
     "Geography",
     "InfeasibleProblemError",
     "MatchResult",
     "Mentee",
     "Mentor",
+    "MissingExtraError",
     "Pair",
     "PairmatchError",
+    "PeopleTable",
     "Person",
     "Problem",
     "Quota",
     "Rules",
     "ScoreTable",
+    "ScoreView",
+    "SolveContext",
     "SolveParams",
     "SolverError",
     "Taxonomy",

@@ -1,26 +1,24 @@
-"""The compatibility graph and what it tells: infeasibility certificates, why people are unmatched.
+"""The compatibility graph and what it tells: infeasibility certificates.
 
-Infeasibility reasons are dicts with a ``rule`` code, a readable ``message``
-and the ids involved. Hall violators come from a minimum cut (König's theorem
-for bipartite graphs, generalised to capacities): a set ``S`` of people who
-need ``need`` partners in total while everyone they may be paired with can
-take only ``can_take``; ``need > can_take`` is checkable by anyone.
+Infeasibility reasons (`diagnose`) are dicts with a ``rule`` code, a readable
+``message`` and the ids involved. Hall violators come from a minimum cut
+(König's theorem for bipartite graphs, generalised to capacities): a set
+``S`` of people who need ``need`` partners in total while everyone they may
+be paired with can take only ``can_take``; ``need > can_take`` is checkable
+by anyone.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
-
 import networkx as nx
 import numpy as np
 
-from .constraints import Candidates, build_candidates, quota_groups, rule_names
+from .constraints import Candidates, build_candidates
 from .models import Problem
-from .result import Unmatched
-from .scoring import ScoreTable, Scorer
+from .scoring import Scorer, score_table
+from .solve import diagnose, hall_violator
 
-__all__ = ["compatibility_graph", "diagnose", "hall_violator", "unmatched_people"]
+__all__ = ["compatibility_graph", "diagnose", "hall_violator"]
 
 SIDES = ("mentor", "mentee")
 
@@ -29,13 +27,13 @@ def compatibility_graph(problem: Problem, candidates: Candidates | None = None) 
     """Bipartite networkx graph of candidate pairs; nodes are person ids with a ``side``
     and ``min_partners`` / ``max_partners`` attributes, edges carry no weight.
 
-    >>> from pairmatch.datasets import pilot_problem
+    >>> from pairmatch.examples import pilot_problem
     >>> compatibility_graph(pilot_problem()).number_of_edges()
     9
     """
     if candidates is None:
         scorer = Scorer(problem)
-        candidates = build_candidates(problem, scorer.table(), scorer)
+        candidates = build_candidates(problem, score_table(scorer), scorer)
     graph = nx.Graph()
     for side, people in zip(SIDES, (problem.mentors, problem.mentees)):
         for p in people:
@@ -44,196 +42,3 @@ def compatibility_graph(problem: Problem, candidates: Candidates | None = None) 
     rows, cols = np.nonzero(candidates.allowed)
     graph.add_edges_from((problem.mentors[i].id, problem.mentees[j].id) for i, j in zip(rows, cols))
     return graph
-
-
-def _people(problem: Problem, side: str):
-    return problem.mentors if side == "mentor" else problem.mentees
-
-
-def hall_violator(
-    problem: Problem, candidates: Candidates, side: str, need: np.ndarray, can_take: np.ndarray
-) -> dict[str, Any] | None:
-    """A set on ``side`` whose total ``need`` exceeds what its candidate partners ``can_take``.
-
-    Found as the source side of a minimum cut in: source -> person (need),
-    person -> candidate partner (unbounded), partner -> sink (can_take).
-    Returns None when every set can be served.
-    """
-    allowed = candidates.allowed if side == "mentor" else candidates.allowed.T
-    askers = np.flatnonzero(need > 0)
-    if not len(askers):
-        return None
-    net = nx.DiGraph()
-    for a in askers:
-        net.add_edge("source", ("a", int(a)), capacity=int(need[a]))
-        for b in np.flatnonzero(allowed[a]):
-            net.add_edge(("a", int(a)), ("b", int(b)))  # no capacity attribute = unbounded
-    for b in np.flatnonzero(allowed[askers].any(axis=0)):
-        net.add_edge(("b", int(b)), "sink", capacity=int(can_take[b]))
-    net.add_node("sink")
-    cut_value, (reachable, _) = nx.minimum_cut(net, "source", "sink")
-    if cut_value >= need.sum():
-        return None
-    group = sorted(int(x[1]) for x in reachable if isinstance(x, tuple) and x[0] == "a")
-    partners = sorted(int(x[1]) for x in reachable if isinstance(x, tuple) and x[0] == "b")
-    other = "mentee" if side == "mentor" else "mentor"
-    ids = [_people(problem, side)[a].id for a in group]
-    partner_ids = [_people(problem, other)[b].id for b in partners]
-    total_need, total_cap = int(need[group].sum()), int(can_take[partners].sum())
-    return {
-        "rule": "hall_violation",
-        "side": side,
-        "people": ids,
-        "partners": partner_ids,
-        "need": total_need,
-        "can_take": total_cap,
-        "message": (
-            f"these {len(ids)} {side}s need {total_need} partner(s) in total but can only be matched "
-            f"to {len(partner_ids)} {other}(s) taking at most {total_cap}: "
-            f"{', '.join(ids)} -> {', '.join(partner_ids) or 'nobody'}"
-        ),
-    }
-
-
-def _pin_reasons(problem: Problem, candidates: Candidates) -> list[dict[str, Any]]:
-    reasons: list[dict[str, Any]] = []
-    for i, j in candidates.required:
-        bits = int(candidates.blocked[i, j])
-        if bits:
-            mentor, mentee = problem.mentors[i].id, problem.mentees[j].id
-            rules = rule_names(bits)
-            reasons.append({"rule": "pinned_pair_blocked", "people": [mentor, mentee], "rules": rules,
-                            "message": f"pinned pair {mentor} - {mentee} breaks a hard rule: {', '.join(rules)}"})
-    for side, pos, hi in (("mentor", 0, candidates.mentor_max), ("mentee", 1, candidates.mentee_max)):
-        counts = Counter(pair[pos] for pair in candidates.required)
-        for k, count in sorted(counts.items()):
-            if count > hi[k]:
-                pid = _people(problem, side)[k].id
-                reasons.append({"rule": "pinned_over_capacity", "people": [pid], "pinned": count,
-                                "max_partners": int(hi[k]),
-                                "message": f"{side} {pid} is pinned to {count} partners but takes at most {hi[k]}"})
-    return reasons
-
-
-def diagnose(
-    problem: Problem, table: ScoreTable | None = None, candidates: Candidates | None = None
-) -> list[dict[str, Any]]:
-    """Every reason found why no matching satisfies the hard rules (empty if none).
-
-    Checks pinned pairs against rules and capacities, people who need partners
-    but have too few candidates, total capacity shortfalls, and Hall violator
-    sets on each side.
-
-    >>> from pairmatch.datasets import pilot_problem
-    >>> diagnose(pilot_problem())
-    []
-    """
-    if candidates is None:
-        scorer = Scorer(problem)
-        table = table or scorer.table()
-        candidates = build_candidates(problem, table, scorer)
-    reasons = _pin_reasons(problem, candidates)
-    if reasons:
-        return reasons
-    mlo, mhi, elo, ehi = (np.maximum(b, 0) for b in candidates.free_bounds())
-    free = candidates.allowed.copy()
-    for i, j in candidates.required:
-        free[i, j] = False
-    free_cands = Candidates((~free).astype(np.uint8), (), mlo, mhi, elo, ehi)
-    for side, lo, other_hi, adj in (("mentor", mlo, ehi, free), ("mentee", elo, mhi, free.T)):
-        for k in np.flatnonzero(lo > 0):
-            usable = int(np.minimum(other_hi[adj[k]], 1).sum())
-            if usable < lo[k]:
-                pid = _people(problem, side)[k].id
-                reasons.append({"rule": "too_few_candidates", "people": [pid], "need": int(lo[k]),
-                                "candidates": usable,
-                                "message": f"{side} {pid} needs {lo[k]} more partner(s) but has only "
-                                           f"{usable} candidate(s) with room left"})
-    for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
-        if lo.sum() > other_hi.sum():
-            other = "mentee" if side == "mentor" else "mentor"
-            reasons.append({"rule": "capacity_shortfall", "people": [], "need": int(lo.sum()),
-                            "can_take": int(other_hi.sum()),
-                            "message": f"{side}s need {lo.sum()} partners in total but all {other}s together "
-                                       f"take at most {other_hi.sum()}"})
-    reasons.extend(_quota_reasons(problem, candidates, free, mhi, ehi))
-    if not reasons:
-        for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
-            found = hall_violator(problem, free_cands, side, lo, other_hi)
-            if found:
-                reasons.append(found)
-    return reasons
-
-
-def _quota_reasons(problem: Problem, candidates: Candidates, free: np.ndarray,
-                   mhi: np.ndarray, ehi: np.ndarray) -> list[dict[str, Any]]:
-    """Quotas that no matching can meet, by counting what each group could at most form."""
-    reasons = []
-    for quota in problem.rules.quotas:
-        pos = 0 if quota.side == "mentor" else 1
-        adj, hi, other_hi = (free, mhi, ehi) if pos == 0 else (free.T, ehi, mhi)
-        can_form = np.minimum(hi, (adj & (other_hi > 0)).sum(axis=1))
-        for value, members in quota_groups(problem, quota).items():
-            pinned = sum(1 for pair in candidates.required if members[pair[pos]])
-            people = [p.id for p, inside in zip(_people(problem, quota.side), members) if inside]
-            most = pinned + int(can_form[members].sum())
-            if most < quota.min_pairs:
-                reasons.append({
-                    "rule": "quota_unreachable", "people": people, "quota": quota.describe(value),
-                    "need": quota.min_pairs, "can_form": most,
-                    "message": f"quota '{quota.describe(value)}' needs {quota.min_pairs} pairs but its "
-                               f"{len(people)} {quota.side}(s) can form at most {most}: {', '.join(people) or 'nobody'}"})
-            if quota.max_pairs is not None and pinned > quota.max_pairs:
-                reasons.append({
-                    "rule": "quota_exceeded_by_pins", "people": people, "quota": quota.describe(value),
-                    "message": f"{pinned} pinned pairs already exceed quota '{quota.describe(value)}'"})
-    return reasons
-
-
-def unmatched_people(
-    problem: Problem, table: ScoreTable, candidates: Candidates, pairs: list[tuple[int, int]]
-) -> tuple[Unmatched, ...]:
-    """Everyone with no partner in ``pairs``, with the reason in plain words."""
-    load = [np.zeros(len(problem.mentors), dtype=np.int64), np.zeros(len(problem.mentees), dtype=np.int64)]
-    for i, j in pairs:
-        load[0][i] += 1
-        load[1][j] += 1
-    caps = (candidates.mentor_max, candidates.mentee_max)
-    out = []
-    for s, side in enumerate(SIDES):
-        other = SIDES[1 - s]
-        blocked = candidates.blocked if s == 0 else candidates.blocked.T
-        scores = table.total if s == 0 else table.total.T
-        if hasattr(blocked, "prefetch"):  # computed on demand: fetch everyone needed in one pass
-            needed = [k for k in range(len(load[s])) if not load[s][k] and caps[s][k]]
-            blocked.prefetch(needed)
-            scores.prefetch(needed)
-        for k, person in enumerate(_people(problem, side)):
-            if load[s][k]:
-                continue
-            if caps[s][k] == 0:
-                out.append(Unmatched(person.id, side, "no_capacity", "takes no partners (max_partners = 0)"))
-                continue
-            allowed = np.flatnonzero(blocked[k] == 0)
-            if not len(allowed):
-                counts = Counter(name for bits in blocked[k] for name in rule_names(int(bits)))
-                detail = ", ".join(f"{name} ({n})" for name, n in counts.most_common())
-                out.append(Unmatched(person.id, side, "no_candidates",
-                                     f"no candidate {other}: every pair is ruled out - {detail or f'there are no {other}s'}"))
-                continue
-            full = allowed[load[1 - s][allowed] >= caps[1 - s][allowed]]
-            best = allowed[np.argmax(scores[k, allowed])]
-            best_id = _people(problem, other)[best].id
-            if len(full) == len(allowed):
-                out.append(Unmatched(person.id, side, "partners_taken",
-                                     f"all {len(allowed)} candidate {other}(s) are at capacity with matches that "
-                                     f"score higher overall (best candidate: {best_id}, "
-                                     f"score {scores[k, best]:.3f})"))
-            elif scores[k, allowed].max() <= 0:
-                out.append(Unmatched(person.id, side, "no_gain",
-                                     f"every candidate {other} with room left scores 0 with them"))
-            else:
-                out.append(Unmatched(person.id, side, "not_chosen",
-                                     f"left out by the objective or a side constraint; best candidate "
-                                     f"{best_id} (score {scores[k, best]:.3f})"))
-    return tuple(out)

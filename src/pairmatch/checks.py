@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .constraints import build_candidates, minimum_partners, quota_groups, rule_names
 from .models import Problem
 from .result import MatchResult
-from .scoring import Scorer
+from .scoring import Scorer, score_table
 
 __all__ = ["Violation", "is_feasible", "violations"]
 
@@ -37,7 +37,7 @@ def violations(result: MatchResult, problem: Problem) -> list[Violation]:
     pinned pairs, every hard rule, reported scores and the objective.
 
     >>> from pairmatch import solve
-    >>> from pairmatch.datasets import pilot_problem
+    >>> from pairmatch.examples import pilot_problem
     >>> problem = pilot_problem()
     >>> violations(solve(problem), problem)
     []
@@ -45,7 +45,7 @@ def violations(result: MatchResult, problem: Problem) -> list[Violation]:
     out: list[Violation] = []
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
     scorer = Scorer(problem)
-    table = scorer.table()
+    table = score_table(scorer)
     candidates = build_candidates(problem, table, scorer)
     seen: Counter[tuple[str, str]] = Counter()
     for pair in result.pairs:

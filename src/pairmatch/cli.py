@@ -22,11 +22,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import __version__
-from .datasets import pilot_problem
+from .examples import pilot_problem
 from .exceptions import InfeasibleProblemError, PairmatchError
 from .explain import alternatives, explain, explain_pair, score_matrix_text, why_not, why_unmatched
 from .params import SolveParams
-from .solve import solve
+from .matching import solve
 
 __all__ = ["EXIT_INFEASIBLE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 

@@ -12,18 +12,26 @@ from enum import IntFlag
 
 import numpy as np
 
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
 from .models import Person, Problem, Quota
 from .scoring import ScoreTable, Scorer, profile_matrix
+from .scoring.levels import Index
 
 __all__ = [
+    "CandidateView",
     "Candidates",
+    "LazyCandidates",
     "Rule",
     "RuleChecker",
     "bounds_after_pins",
     "build_candidates",
+    "lazy_candidates",
     "minimum_partners",
     "quota_groups",
     "quota_key",
+    "required_indices",
     "rule_names",
 ]
 
@@ -57,9 +65,37 @@ def rule_names(bits: int) -> list[str]:
     return [RULE_TEXT[r] for r in Rule if bits & r]
 
 
+@runtime_checkable
+class CandidateView(Protocol):
+    """What every consumer of the candidate graph may read: pins, capacities and
+    the rule bits of any pair, row or column."""
+
+    required: tuple[tuple[int, int], ...]
+    mentor_min: np.ndarray
+    mentor_max: np.ndarray
+    mentee_min: np.ndarray
+    mentee_max: np.ndarray
+
+    def blocked_rows(self, index: np.ndarray) -> np.ndarray:
+        """Rule bits of mentors ``index`` with every mentee: ``(len(index), n_mentees)`` uint8."""
+        ...
+
+    def blocked_cols(self, index: np.ndarray) -> np.ndarray:
+        """Rule bits of mentees ``index`` with every mentor: ``(len(index), n_mentors)`` uint8."""
+        ...
+
+    def blocked_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Rule bits of the pairs ``(rows[k], cols[k])``."""
+        ...
+
+    def free_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Capacity bounds left for the solver once the pinned pairs are placed."""
+        ...
+
+
 @dataclass(frozen=True)
 class Candidates:
-    """The solver's graph: allowed arcs, pinned pairs, capacity bounds.
+    """The solver's graph, in memory: allowed arcs, pinned pairs, capacity bounds.
 
     ``blocked[i, j]`` is 0 for a candidate pair, else the OR of the `Rule`
     bits that removed it. ``required`` lists pinned (mentor, mentee) indices.
@@ -76,14 +112,57 @@ class Candidates:
     def allowed(self) -> np.ndarray:
         return self.blocked == 0
 
+    def blocked_rows(self, index: np.ndarray) -> np.ndarray:
+        return self.blocked[np.asarray(index, dtype=np.int64)]
+
+    def blocked_cols(self, index: np.ndarray) -> np.ndarray:
+        return self.blocked[:, np.asarray(index, dtype=np.int64)].T
+
+    def blocked_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return self.blocked[rows, cols]
+
     def free_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Capacity bounds left for the solver once the pinned pairs are placed."""
         return bounds_after_pins(self.required, self.mentor_min, self.mentor_max,
                                  self.mentee_min, self.mentee_max)
 
 
+@dataclass(frozen=True)
+class LazyCandidates:
+    """`CandidateView` whose rule bits are computed on demand (the sparse path's
+    results), through the same `Scorer` and `RuleChecker` as the dense table."""
+
+    scorer: Scorer
+    checker: RuleChecker
+    required: tuple[tuple[int, int], ...]
+    mentor_min: np.ndarray
+    mentor_max: np.ndarray
+    mentee_min: np.ndarray
+    mentee_max: np.ndarray
+
+    def blocked_rows(self, index: np.ndarray) -> np.ndarray:
+        rows = np.asarray(index, dtype=np.int64)
+        return self.checker.block(rows, slice(None), self.scorer.block(rows))
+
+    def blocked_cols(self, index: np.ndarray) -> np.ndarray:
+        cols = np.asarray(index, dtype=np.int64)
+        return self.checker.block(slice(None), cols, self.scorer.block(slice(None), cols)).T
+
+    def blocked_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        out = np.empty(len(rows), dtype=np.uint8)
+        for k in range(len(rows)):  # explanations ask for a handful of pairs
+            r, c = rows[k:k + 1], cols[k:k + 1]
+            out[k] = self.checker.block(r, c, self.scorer.block(r, c))[0, 0]
+        return out
+
+    def free_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return bounds_after_pins(self.required, self.mentor_min, self.mentor_max,
+                                 self.mentee_min, self.mentee_max)
+
+
 def bounds_after_pins(
-    required, mentor_min: np.ndarray, mentor_max: np.ndarray, mentee_min: np.ndarray, mentee_max: np.ndarray
+    required: Sequence[tuple[int, int]], mentor_min: np.ndarray, mentor_max: np.ndarray, mentee_min: np.ndarray, mentee_max: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(mentor_lo, mentor_hi, mentee_lo, mentee_hi)`` after each pinned pair takes one
     place on both sides. Lower bounds stop at 0; an upper bound goes negative when
@@ -95,7 +174,7 @@ def bounds_after_pins(
             np.maximum(mentee_min - taken_e, 0), mentee_max - taken_e)
 
 
-def _attribute_codes(mentors, mentees, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _attribute_codes(mentors: Sequence[Person], mentees: Sequence[Person], name: str) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of both sides' values of attribute ``name``, from one shared
     table so equal values get equal codes; a missing value never equals anything."""
     values: dict[object, int] = {}
@@ -110,25 +189,28 @@ def _attribute_codes(mentors, mentees, name: str) -> tuple[np.ndarray, np.ndarra
 
 
 class RuleChecker:
-    """Evaluates the hard rules on any block of mentor rows.
+    """Evaluates the hard rules on any block of mentor rows x mentee columns.
 
     Per-person data (attribute codes, borough profiles) is prepared once, so
-    a block costs a few vectorised comparisons and gathers; dense and chunked
-    callers share this one implementation.
+    a block costs a few vectorised comparisons and gathers; dense, chunked
+    and on-demand callers share this one implementation.
     """
 
     def __init__(self, problem: Problem, scorer: Scorer) -> None:
-        self.problem, self.scorer = problem, scorer
+        self.rules, self.shape = problem.rules, problem.shape
         rules, geo = problem.rules, problem.geography
+        builtin = scorer.builtin
+        self.place_left, self.place_right = builtin.left.place, builtin.right.place
         mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
         forbidden = [(mentor_ix[m], mentee_ix[e]) for m, e in rules.forbidden_pairs]
         self.forbidden = np.array(forbidden, dtype=np.int64).reshape(-1, 2)
-        left, right = scorer.place_incidence
-        self.steps = None
+        left, right = builtin.left.place_incidence, builtin.right.place_incidence
+        self.steps: np.ndarray | None = None
         if rules.max_borough_steps is not None:
             far = np.iinfo(np.int16).max
             dist = np.where(geo.distance < 0, far, geo.distance)
             self.steps = profile_matrix(left, dist, right, best="min", empty=far)
+        # ("profile", same[left profile, right profile]) or ("codes", left codes, right codes)
         self.same: list[tuple[str, np.ndarray, np.ndarray]] = []
         for name in rules.forbid_same:
             if name in ("borough", "bcu"):
@@ -145,16 +227,19 @@ class RuleChecker:
     @property
     def active(self) -> bool:
         """True when some rule can remove a pair (otherwise every block is all zeros)."""
-        rules = self.problem.rules
+        rules = self.rules
         return bool(len(self.forbidden) or rules.min_score is not None or rules.require_focus_overlap
                     or rules.min_overlap_minutes or self.steps is not None or self.same)
 
-    def block(self, start: int, stop: int, scores: dict[str, np.ndarray]) -> np.ndarray:
-        """Rule bits for mentors ``start:stop`` given their scores (from `Scorer.block`)."""
-        rules, scorer = self.problem.rules, self.scorer
+    def block(self, rows: Index, cols: Index, scores: dict[str, np.ndarray]) -> np.ndarray:
+        """Rule bits for mentors ``rows`` x mentees ``cols`` given their scores (from `Scorer.block`)."""
+        rules = self.rules
         blocked = np.zeros(scores["total"].shape, dtype=np.uint8)
-        rows = (self.forbidden[:, 0] >= start) & (self.forbidden[:, 0] < stop)
-        blocked[self.forbidden[rows, 0] - start, self.forbidden[rows, 1]] |= np.uint8(Rule.FORBIDDEN)
+        if len(self.forbidden):
+            r, c = _positions(rows, self.forbidden[:, 0], self.shape[0]), \
+                _positions(cols, self.forbidden[:, 1], self.shape[1])
+            hit = (r >= 0) & (c >= 0)
+            blocked[r[hit], c[hit]] |= np.uint8(Rule.FORBIDDEN)
         if rules.min_score is not None:
             # A small tolerance keeps a pair exactly at the threshold despite float noise.
             blocked[scores["total"] < rules.min_score - 1e-9] |= np.uint8(Rule.MIN_SCORE)
@@ -163,15 +248,23 @@ class RuleChecker:
         if rules.min_overlap_minutes:
             blocked[scores["overlap_minutes"] < rules.min_overlap_minutes] |= np.uint8(Rule.TOO_LITTLE_OVERLAP)
         if self.steps is not None:
-            steps = self.steps[np.ix_(scorer.place_left[start:stop], scorer.place_right)]
+            steps = self.steps[np.ix_(self.place_left[rows], self.place_right[cols])]
             blocked[steps > rules.max_borough_steps] |= np.uint8(Rule.TOO_FAR)
         for kind, left, right in self.same:
             if kind == "profile":
-                same = left[np.ix_(scorer.place_left[start:stop], scorer.place_right)]
+                same = left[np.ix_(self.place_left[rows], self.place_right[cols])]
             else:
-                same = left[start:stop, None] == right[None, :]
+                same = left[rows][:, None] == right[cols][None, :]
             blocked[same] |= np.uint8(Rule.SAME_ATTRIBUTE)
         return blocked
+
+
+def _positions(selection: Index, items: np.ndarray, size: int) -> np.ndarray:
+    """Where each of ``items`` sits within ``selection`` (-1 when it is not selected)."""
+    where = np.full(size, -1, dtype=np.int64)
+    chosen = np.arange(size)[selection]
+    where[chosen] = np.arange(len(chosen))
+    return where[items]
 
 
 def build_candidates(problem: Problem, table: ScoreTable, scorer: Scorer | None = None) -> Candidates:
@@ -181,19 +274,36 @@ def build_candidates(problem: Problem, table: ScoreTable, scorer: Scorer | None 
     blocked = np.empty(table.shape, dtype=np.uint8)
     arrays = {**table.components, "total": table.total, "overlap_minutes": table.overlap_minutes}
     for start, stop in scorer.chunks():
-        blocked[start:stop] = checker.block(start, stop, {k: v[start:stop] for k, v in arrays.items()})
-    mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-    required = tuple(
-        (mentor_ix[m], mentee_ix[e]) for m, e in dict.fromkeys(problem.rules.required_pairs)
-    )
+        rows = slice(start, stop)
+        blocked[rows] = checker.block(rows, slice(None), {k: v[rows] for k, v in arrays.items()})
+    blocked.setflags(write=False)
     return Candidates(
         blocked=blocked,
-        required=required,
+        required=required_indices(problem),
         mentor_min=minimum_partners(problem, "mentor"),
         mentor_max=np.array([p.max_partners for p in problem.mentors], dtype=np.int64),
         mentee_min=minimum_partners(problem, "mentee"),
         mentee_max=np.array([p.max_partners for p in problem.mentees], dtype=np.int64),
     )
+
+
+def lazy_candidates(problem: Problem, scorer: Scorer, checker: RuleChecker | None = None) -> LazyCandidates:
+    """The candidate graph of ``problem`` with rule bits computed on demand."""
+    return LazyCandidates(
+        scorer=scorer,
+        checker=checker or RuleChecker(problem, scorer),
+        required=required_indices(problem),
+        mentor_min=minimum_partners(problem, "mentor"),
+        mentor_max=np.array([p.max_partners for p in problem.mentors], dtype=np.int64),
+        mentee_min=minimum_partners(problem, "mentee"),
+        mentee_max=np.array([p.max_partners for p in problem.mentees], dtype=np.int64),
+    )
+
+
+def required_indices(problem: Problem) -> tuple[tuple[int, int], ...]:
+    """Pinned pairs as (mentor row, mentee column), each once, in the order given."""
+    mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
+    return tuple((mentor_ix[m], mentee_ix[e]) for m, e in dict.fromkeys(problem.rules.required_pairs))
 
 
 def minimum_partners(problem: Problem, side: str) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["InfeasibleProblemError", "PairmatchError", "SolverError"]
+__all__ = ["InfeasibleProblemError", "MissingExtraError", "PairmatchError", "SolverError", "require"]
 
 
 class PairmatchError(Exception):
@@ -27,3 +27,21 @@ class InfeasibleProblemError(PairmatchError):
         self.reasons = reasons
         lines = "\n".join(f"  - {r['message']}" for r in reasons)
         super().__init__(f"the problem has no feasible matching:\n{lines}")
+
+
+class MissingExtraError(PairmatchError, ImportError):
+    """An optional dependency is needed for this file type or feature."""
+
+    def __init__(self, package: str, extra: str, purpose: str) -> None:
+        super().__init__(f"{purpose} needs the optional package {package!r}; "
+                         f"install it with: pip install 'pairmatch-mentoring[{extra}]'")
+
+
+def require(module: str, extra: str, purpose: str) -> Any:
+    """Import an optional dependency, or raise `MissingExtraError` naming the extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise MissingExtraError(module, extra, purpose) from err

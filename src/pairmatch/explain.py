@@ -1,20 +1,27 @@
 """Explanations: why a pair was proposed, what the alternatives were, why someone is unmatched.
 
-Everything here reads the score arrays and candidate graph that the solver
-used (kept on the result), never a second scoring route.
+Everything here reads the score and candidate views the solver used (kept
+on the result as its `SolveContext`), never a second scoring route. Look-ups
+go through id maps built once per problem and result; alternatives scan one
+row of scores with a partial sort, so explaining a pair or a person costs
+O(n) and never a pass over all pairs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from .availability import format_slots, window_slots
+import numpy as np
+
+from .availability import SLOT_MINUTES, format_slots, window_slots
 from .constraints import rule_names
 from .exceptions import InfeasibleProblemError, PairmatchError
 from .geography import BoroughRelation
+from .matching import solve
 from .models import Person, Problem
 from .result import MatchResult
+from .solve import SolveContext
+from .text import printable
 
 __all__ = [
     "Alternative",
@@ -27,23 +34,15 @@ __all__ = [
 ]
 
 
-def _context(result: MatchResult) -> Any:
+def _context(result: MatchResult) -> SolveContext:
     if result.context is None:
         raise PairmatchError("explanations need a result returned by pairmatch.solve() in this Python process")
     return result.context
 
 
-def _locate(problem: Problem, person_id: str) -> tuple[str, int, Person]:
-    for side, people in (("mentor", problem.mentors), ("mentee", problem.mentees)):
-        for k, person in enumerate(people):
-            if person.id == person_id:
-                return side, k, person
-    raise KeyError(f"no mentor or mentee has id {person_id!r}")
-
-
 def _pair_index(problem: Problem, mentor_id: str, mentee_id: str) -> tuple[int, int]:
-    side_m, i, _ = _locate(problem, mentor_id)
-    side_e, j, _ = _locate(problem, mentee_id)
+    side_m, i = problem.locate(mentor_id)
+    side_e, j = problem.locate(mentee_id)
     if (side_m, side_e) != ("mentor", "mentee"):
         raise KeyError(f"{mentor_id!r} must be a mentor and {mentee_id!r} a mentee")
     return i, j
@@ -86,9 +85,26 @@ def availability_fact(problem: Problem, mentor: Person, mentee: Person) -> str:
     common = window_slots(mentor.availability) & window_slots(mentee.availability)
     if not common:
         return "no common weekly time"
-    minutes = len(common) * 30
+    minutes = len(common) * SLOT_MINUTES
     windows = ", ".join(format_slots(common))
     return f"common time {windows} ({minutes} min a week; a meeting needs {problem.meeting_minutes})"
+
+
+def _facts(problem: Problem, names: tuple[str, ...], values: dict[str, float], mentor: Person,
+           mentee: Person) -> dict[str, str]:
+    facts = {}
+    custom = {c.name: c for c in problem.scores}
+    for name in names:
+        if name == "focus":
+            facts[name] = focus_fact(problem, mentor, mentee)
+        elif name == "borough":
+            facts[name] = borough_fact(problem, mentor, mentee)
+        elif name == "availability":
+            facts[name] = availability_fact(problem, mentor, mentee)
+        else:
+            component = custom[name]
+            facts[name] = f"{component.label} {values[name]:.3g} (weight {component.weight:g})"
+    return facts
 
 
 @dataclass(frozen=True)
@@ -106,10 +122,10 @@ class PairExplanation:
 
     def text(self) -> str:
         state = "matched" if self.matched else ("not a candidate" if self.blocked_by else "not matched")
-        lines = [f"{self.mentor_id} - {self.mentee_id}: score {self.score:.3f} ({state})"]
+        lines = [printable(f"{self.mentor_id} - {self.mentee_id}: score {self.score:.3f} ({state})")]
         for name, value in self.components.items():
             lines.append(f"  {name:<12} {value:.2f} x weight -> {self.contributions[name]:.3f}   "
-                         f"{self.facts[name]}")
+                         f"{printable(self.facts[name])}")
         if self.blocked_by:
             lines.append(f"  ruled out by: {', '.join(self.blocked_by)}")
         return "\n".join(lines)
@@ -119,29 +135,27 @@ def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExp
     """Component values, weighted contributions and the facts behind them for one pair.
 
     >>> from pairmatch import solve
-    >>> from pairmatch.datasets import pilot_problem
+    >>> from pairmatch.examples import pilot_problem
     >>> e = explain_pair(solve(pilot_problem()), "M2", "O2")
     >>> e.facts["borough"]
     'adjacent: Newham - Redbridge'
     """
     ctx = _context(result)
-    problem, table = ctx.problem, ctx.table
+    problem, scores = ctx.problem, ctx.scores
     i, j = _pair_index(problem, mentor_id, mentee_id)
-    mentor, mentee = problem.mentors[i], problem.mentees[j]
-    components = table.breakdown(i, j)
+    rows, cols = np.array([i]), np.array([j])
+    values = scores.pair_values(rows, cols)
+    weights = dict(scores.weights)
+    components = {name: float(values[name][0]) for name in weights}
     return PairExplanation(
         mentor_id=mentor_id,
         mentee_id=mentee_id,
         matched=mentee_id in result.partners_of(mentor_id),
-        score=float(table.total[i, j]),
+        score=float(values["total"][0]),
         components=components,
-        contributions={k: table.weights[k] * v for k, v in components.items()},
-        facts={
-            "focus": focus_fact(problem, mentor, mentee),
-            "borough": borough_fact(problem, mentor, mentee),
-            "availability": availability_fact(problem, mentor, mentee),
-        },
-        blocked_by=tuple(rule_names(int(ctx.candidates.blocked[i, j]))),
+        contributions={k: weights[k] * v for k, v in components.items()},
+        facts=_facts(problem, tuple(weights), components, problem.mentors[i], problem.mentees[j]),
+        blocked_by=tuple(rule_names(int(ctx.candidates.blocked_pairs(rows, cols)[0]))),
     )
 
 
@@ -155,25 +169,45 @@ class Alternative:
     partner_matched_with: tuple[str, ...]
 
 
-def alternatives(result: MatchResult, person_id: str, k: int = 3) -> list[Alternative]:
-    """The ``k`` best-scoring partners of ``person_id`` other than the ones proposed."""
+def _best(scores: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best eligible scores, best first (ties: lower index first)."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    pool = np.flatnonzero(eligible)
+    if len(pool) > k:
+        # The k-th best value by a partial sort; everything tied with it stays for the tie rule.
+        cut = np.partition(scores[pool], len(pool) - k)[len(pool) - k]
+        pool = pool[scores[pool] >= cut]
+    order = np.lexsort((pool, -scores[pool]))
+    return pool[order][:k]
+
+
+def alternatives(result: MatchResult, person_id: str, k: int = 3, *,
+                 allowed_only: bool = True) -> list[Alternative]:
+    """The ``k`` best partners of ``person_id`` other than the ones proposed.
+
+    By default only pairs the rules allow and that score above 0 are listed;
+    ``allowed_only=False`` also lists ruled-out partners (with the rules that
+    remove them).
+    """
     ctx = _context(result)
-    problem, table = ctx.problem, ctx.table
-    side, idx, _ = _locate(problem, person_id)
-    scores = table.total[idx] if side == "mentor" else table.total[:, idx]
-    blocked = ctx.candidates.blocked[idx] if side == "mentor" else ctx.candidates.blocked[:, idx]
-    others = problem.mentees if side == "mentor" else problem.mentors
-    current = set(result.partners_of(person_id))
-    order = sorted(range(len(others)), key=lambda x: (-scores[x], x))
-    out = []
-    for x in order:
-        if others[x].id in current:
-            continue
-        out.append(Alternative(others[x].id, float(scores[x]), tuple(rule_names(int(blocked[x]))),
-                               result.partners_of(others[x].id)))
-        if len(out) == k:
-            break
-    return out
+    problem = ctx.problem
+    side, idx = problem.locate(person_id)
+    index = np.array([idx])
+    if side == "mentor":
+        scores, blocked, others = ctx.scores.total_rows(index)[0], ctx.candidates.blocked_rows(index)[0], problem.mentees
+        position = problem.mentee_index()
+    else:
+        scores, blocked, others = ctx.scores.total_cols(index)[0], ctx.candidates.blocked_cols(index)[0], problem.mentors
+        position = problem.mentor_index()
+    eligible = np.ones(len(others), dtype=bool)
+    for pid in result.partners_of(person_id):
+        eligible[position[pid]] = False
+    if allowed_only:
+        eligible &= (blocked == 0) & (scores > 0)
+    return [Alternative(others[x].id, float(scores[x]), tuple(rule_names(int(blocked[x]))),
+                        result.partners_of(others[x].id))
+            for x in _best(scores, eligible, k).tolist()]
 
 
 def why_not(result: MatchResult, mentor_id: str, mentee_id: str) -> str:
@@ -182,8 +216,6 @@ def why_not(result: MatchResult, mentor_id: str, mentee_id: str) -> str:
     The cost comes from solving again with the pair pinned (same problem and
     parameters), so it is the true loss in objective, not an estimate.
     """
-    from .solve import solve  # the explanation layer may re-run the public solver
-
     ctx = _context(result)
     problem = ctx.problem
     explanation = explain_pair(result, mentor_id, mentee_id)
@@ -214,16 +246,28 @@ def why_unmatched(result: MatchResult, person_id: str) -> str:
     for u in result.unmatched:
         if u.person_id == person_id:
             return f"{u.side} {person_id} is unmatched: {u.reason}"
-    _locate(_context(result).problem, person_id)
+    _context(result).problem.locate(person_id)
     partners = result.partners_of(person_id)
     return f"{person_id} is matched with {', '.join(partners)}." if partners else f"{person_id} takes no partners."
+
+
+def _describe(alts: list[Alternative]) -> str:
+    return ", ".join(
+        f"{a.partner_id} ({a.score:.3f}"
+        + (f", ruled out: {'; '.join(a.blocked_by)}" if a.blocked_by
+           else f", paired with {', '.join(a.partner_matched_with)}" if a.partner_matched_with else "")
+        + ")"
+        for a in alts)
 
 
 def explain(result: MatchResult, k: int = 2) -> str:
     """The result's summary followed by an explanation of every pair and every unmatched person.
 
+    Each pair lists up to ``k`` next-best allowed partners of its mentor
+    (``k=0`` leaves them out: each costs one scan of the mentor's scores).
+
     >>> from pairmatch import solve
-    >>> from pairmatch.datasets import pilot_problem
+    >>> from pairmatch.examples import pilot_problem
     >>> text = explain(solve(pilot_problem()))
     >>> "shared focus: knife crime" in text
     True
@@ -232,30 +276,26 @@ def explain(result: MatchResult, k: int = 2) -> str:
     names = {p.id: p.label for p in (*problem.mentors, *problem.mentees)}
     lines = [result.summary(), ""]
     for pair in result.pairs:
-        lines.append(f"{names[pair.mentor_id]}  <->  {names[pair.mentee_id]}" + ("  [pinned]" if pair.pinned else ""))
+        lines.append(printable(f"{names[pair.mentor_id]}  <->  {names[pair.mentee_id]}")
+                     + ("  [pinned]" if pair.pinned else ""))
         lines.append(explain_pair(result, pair.mentor_id, pair.mentee_id).text())
-        alts = alternatives(result, pair.mentor_id, k)
+        alts = alternatives(result, pair.mentor_id, k) if k else []
         if alts:
-            described = ", ".join(
-                f"{a.partner_id} ({a.score:.3f}"
-                + (f", ruled out: {'; '.join(a.blocked_by)}" if a.blocked_by
-                   else f", paired with {', '.join(a.partner_matched_with)}" if a.partner_matched_with else "")
-                + ")"
-                for a in alts)
-            lines.append(f"  next best for {pair.mentor_id}: {described}")
+            lines.append(printable(f"  next best for {pair.mentor_id}: {_describe(alts)}"))
         lines.append("")
     for u in result.unmatched:
-        lines.append(f"{names[u.person_id]} is unmatched: {u.reason}")
+        lines.append(printable(f"{names[u.person_id]} is unmatched: {u.reason}"))
     return "\n".join(lines).rstrip()
 
 
 def score_matrix_text(result: MatchResult) -> str:
     """All pair scores as a small grid (for tiny problems such as the demo)."""
     ctx = _context(result)
-    problem, total = ctx.problem, ctx.table.total
-    head = ["".ljust(8)] + [m.id.ljust(8) for m in problem.mentees]
+    problem = ctx.problem
+    total = ctx.scores.total_rows(np.arange(len(problem.mentors)))
+    head = ["".ljust(8)] + [printable(m.id).ljust(8) for m in problem.mentees]
     rows = ["".join(head).rstrip()]
     for i, mentor in enumerate(problem.mentors):
-        rows.append("".join([mentor.id.ljust(8)] + [f"{total[i, j]:.3f}".ljust(8) for j in range(total.shape[1])]).rstrip())
+        rows.append("".join([printable(mentor.id).ljust(8)]
+                            + [f"{total[i, j]:.3f}".ljust(8) for j in range(total.shape[1])]).rstrip())
     return "\n".join(rows)
-

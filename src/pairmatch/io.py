@@ -48,7 +48,7 @@ from .exceptions import PairmatchError
 from .geography import Geography
 from .models import Mentee, Mentor, Person, Problem, Rules
 from .params import SolveParams, Weights
-from .result import MatchResult
+from .result import MatchResult, rounded
 from .taxonomy import Taxonomy, normalize_topic
 
 __all__ = [
@@ -972,8 +972,9 @@ def _match_rows(result: MatchResult) -> tuple[list[str], list[list[Any]]]:
     rows = []
     for p in result.pairs:
         facts = explain_pair(result, p.mentor_id, p.mentee_id).facts if ctx else {}
-        rows.append([p.mentor_id, names.get(p.mentor_id, ""), p.mentee_id, names.get(p.mentee_id, ""), p.score,
-                     *(p.components[c] for c in components), p.pinned, *(facts.get(c, "") for c in components)])
+        rows.append([p.mentor_id, names.get(p.mentor_id, ""), p.mentee_id, names.get(p.mentee_id, ""),
+                     rounded(p.score), *(rounded(p.components[c]) for c in components), p.pinned,
+                     *(facts.get(c, "") for c in components)])
     return header, rows
 
 

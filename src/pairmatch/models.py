@@ -7,16 +7,21 @@ a field name is an error rather than a silently ignored setting.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, Literal, Union
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .availability import normalize_windows
+from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
 from .datasets import default_taxonomy, london
 from .geography import Geography
 from .params import Weights
 from .taxonomy import Taxonomy, normalize_topic
+from .text import control_characters, printable
 
 __all__ = ["Mentee", "Mentor", "Person", "Problem", "Quota", "Rules"]
 
@@ -59,19 +64,44 @@ class Person(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _name_the_person(cls, data: Any, handler: Any) -> Any:
-        """Prefix every field error with the person's id, so a message points at a row."""
+        """Prefix every field error with the person's id, so a message points at a row.
+
+        The errors keep pydantic's structure (``loc``, ``type``, ``input``) and
+        carry the id in ``ctx["person_id"]``, so file readers map them to cells.
+        """
         try:
             return handler(data)
         except ValidationError as err:
-            pid = data.get("id") if isinstance(data, dict) else None
-            if not pid:
+            pid = data.get("id") if isinstance(data, Mapping) else None
+            if not isinstance(pid, str) or not pid:
                 raise
-            details = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'record'}: "
-                f"{e['msg'].removeprefix('Value error, ')} [{e['type']}] (got {e['input']!r})"
+            side = cls.__name__.lower()
+            details = [
+                InitErrorDetails(
+                    type=PydanticCustomError(e["type"], f"{side} '{{person_id}}': {e['msg'].removeprefix('Value error, ')}",
+                                             {**e.get("ctx", {}), "person_id": printable(pid)}),
+                    loc=e["loc"], input=e["input"])
                 for e in err.errors()
-            )
-            raise ValueError(f"{cls.__name__.lower()} {pid!r}: {details}") from None
+            ]
+            raise ValidationError.from_exception_data(cls.__name__, details) from None
+
+    @field_validator("id", "name")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        if value is not None and (found := control_characters(value)):
+            raise ValueError(f"{printable(value)!r} contains control characters ({', '.join(found)}); "
+                             "use printable text only")
+        return value
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_text(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, item in value.items():
+            for text in (key, item):
+                if isinstance(text, str) and (found := control_characters(text)):
+                    raise ValueError(f"attribute {printable(key)!r}: {printable(text)!r} contains control "
+                                     f"characters ({', '.join(found)}); use printable text only")
+        return value
 
     @field_validator("focus_areas", mode="before")
     @classmethod
@@ -82,10 +112,9 @@ class Person(BaseModel):
     @field_validator("boroughs", mode="before")
     @classmethod
     def _places(cls, value: Any) -> Any:
+        # Spellings are resolved against the problem's own geography in Problem.
         items = value.split(";") if isinstance(value, str) else value
-        # Known London spellings are canonicalised here; other geographies are
-        # checked against the problem's own geography in Problem.
-        return tuple(dict.fromkeys(london().canonical(p) or str(p).strip() for p in items if str(p).strip()))
+        return tuple(dict.fromkeys(" ".join(str(p).split()) for p in items if str(p).strip()))
 
     @field_validator("availability", mode="before")
     @classmethod
@@ -215,6 +244,12 @@ class Rules(BaseModel):
 class Problem(BaseModel):
     """A matching problem: both sides, the weights, the rules and the context.
 
+    Focus areas and boroughs are resolved against the problem's own
+    ``taxonomy`` and ``geography`` (default: the built-in policing topics and
+    London), so another force or a charity elsewhere brings its own
+    vocabularies and gets the same validation. ``scores`` adds the caller's
+    own components (`CustomScore`).
+
     Examples
     --------
     >>> p = Problem(
@@ -231,6 +266,7 @@ class Problem(BaseModel):
     mentees: tuple[Mentee, ...]
     weights: Weights = Weights()
     rules: Rules = Rules()
+    scores: tuple[CustomScore, ...] = ()
     meeting_minutes: int = Field(60, gt=0, le=24 * 60, multiple_of=30)
     taxonomy: Taxonomy = Field(default_factory=default_taxonomy)
     geography: Geography = Field(default_factory=london)
@@ -244,9 +280,11 @@ class Problem(BaseModel):
         for pid, count in counts.items():
             if count > 1:
                 errors.append(f"id {pid!r} is used {count} times; ids must be unique across mentors and mentees")
-        for side, people in (("mentor", self.mentors), ("mentee", self.mentees)):
-            for person in people:
-                errors.extend(self._unknown_names(side, person))
+        for field, side in (("mentors", "mentor"), ("mentees", "mentee")):
+            people = getattr(self, field)
+            resolved = tuple(self._resolve(side, person, errors) for person in people)
+            if any(a is not b for a, b in zip(resolved, people)):
+                object.__setattr__(self, field, resolved)  # canonical spellings, still validated values
         mentor_ids = {m.id for m in self.mentors}
         mentee_ids = {m.id for m in self.mentees}
         for field in ("forbidden_pairs", "required_pairs"):
@@ -261,30 +299,194 @@ class Problem(BaseModel):
             if quota.key not in ("focus", "borough", "bcu") and quota.key not in known:
                 hint = f" (known: {', '.join(sorted(known))})" if known else ""
                 errors.append(f"rules.quotas[{k}].key: {quota.key!r} is not an attribute of any {quota.side}{hint}")
+        aligned = self._align_scores(mentor_ids, mentee_ids, errors)
+        weight = self.weights.total + sum(s.weight for s in self.scores)
+        if weight <= 0:
+            errors.append("at least one weight (built-in or of a custom score) must be positive")
         if errors:
             raise ValueError("; ".join(errors))
+        object.__setattr__(self, "scores", aligned)
         return self
 
-    def _unknown_names(self, side: str, person: Person) -> list[str]:
-        errors = []
+    def _resolve(self, side: str, person: Person, errors: list[str]) -> Person:
+        """The person with focus areas and boroughs in the vocabularies' own spelling."""
+        topics, places = [], []
         for topic in person.focus_areas:
-            if topic not in self.taxonomy:
+            if topic in self.taxonomy:
+                topics.append(normalize_topic(topic))
+            else:
                 errors.append(_unknown(side, person.id, "focus_areas", topic, self.taxonomy.suggest(topic)))
         for place in person.boroughs:
-            if place not in self.geography:
+            canonical = self.geography.canonical(place)
+            if canonical is not None:
+                places.append(canonical)
+            else:
                 errors.append(_unknown(side, person.id, "boroughs", place, self.geography.suggest(place)))
-        return errors
+        topics_t, places_t = tuple(dict.fromkeys(topics)), tuple(dict.fromkeys(places))
+        if topics_t == person.focus_areas and places_t == person.boroughs:
+            return person
+        return person.model_copy(update={"focus_areas": topics_t, "boroughs": places_t})
+
+    def _align_scores(self, mentor_ids: set[str], mentee_ids: set[str], errors: list[str]) -> tuple[CustomScore, ...]:
+        """Custom scores in the problem's row and column order (matrices checked for shape and ids)."""
+        out = []
+        names = Counter(s.name for s in self.scores)
+        for name, count in names.items():
+            if count > 1:
+                errors.append(f"scores: component name {name!r} is used {count} times")
+        shape = (len(self.mentors), len(self.mentees))
+        for k, component in enumerate(self.scores):
+            where = f"scores[{k}] ({component.name!r})"
+            if component.matrix is not None:
+                matrix = component.matrix
+                if component.mentor_ids is None and component.mentee_ids is None:
+                    if matrix.shape != shape:
+                        errors.append(f"{where}: matrix has shape {matrix.shape}, expected {shape} "
+                                      "(n_mentors, n_mentees)")
+                    out.append(component)
+                    continue
+                rows = _positions(component.mentor_ids, [m.id for m in self.mentors], matrix.shape[0],
+                                  f"{where}: mentor_ids", errors)
+                cols = _positions(component.mentee_ids, [m.id for m in self.mentees], matrix.shape[1],
+                                  f"{where}: mentee_ids", errors)
+                if rows is not None and cols is not None:
+                    out.append(component.model_copy(update={"matrix": _readonly(matrix[np.ix_(rows, cols)]),
+                                                            "mentor_ids": None, "mentee_ids": None}))
+                continue
+            if component.entries is not None:
+                for mentor_id, mentee_id, _ in component.entries:
+                    if mentor_id not in mentor_ids:
+                        errors.append(f"{where}: entries name {mentor_id!r}, which is not a mentor id")
+                    if mentee_id not in mentee_ids:
+                        errors.append(f"{where}: entries name {mentee_id!r}, which is not a mentee id")
+            out.append(component)
+        return tuple(out)
 
     @property
     def shape(self) -> tuple[int, int]:
         """``(n_mentors, n_mentees)``."""
         return len(self.mentors), len(self.mentees)
 
+    @property
+    def component_names(self) -> tuple[str, ...]:
+        """Score components that count: built-ins with a positive weight, then custom ones."""
+        weights = self.weights.as_dict()
+        return (*(c for c in BUILT_IN_COMPONENTS if weights[c] > 0), *(s.name for s in self.scores))
+
+    def _cached(self, key: str, source: tuple[Person, ...], build: Any) -> Any:
+        """``build(source)``, computed once per tuple of people. The cache is checked
+        against the very tuple it was built from, so `model_copy` with new
+        people never sees a stale value."""
+        cache = self.__dict__.setdefault("__pairmatch_cache__", {})
+        hit = cache.get(key)
+        if hit is None or hit[0] is not source:
+            hit = cache[key] = (source, build(source))
+        return hit[1]
+
     def mentor_index(self) -> dict[str, int]:
-        return {m.id: i for i, m in enumerate(self.mentors)}
+        """Mentor id -> row (built once per problem; do not modify)."""
+        return self._cached("mentor_index", self.mentors, lambda ps: {p.id: i for i, p in enumerate(ps)})
 
     def mentee_index(self) -> dict[str, int]:
-        return {m.id: j for j, m in enumerate(self.mentees)}
+        """Mentee id -> column (built once per problem; do not modify)."""
+        return self._cached("mentee_index", self.mentees, lambda ps: {p.id: j for j, p in enumerate(ps)})
+
+    def locate(self, person_id: str) -> tuple[Literal["mentor", "mentee"], int]:
+        """``(side, position)`` of a person; raises ``KeyError`` for an unknown id."""
+        mentors, mentees = self.mentor_index(), self.mentee_index()
+        if person_id in mentors:
+            return "mentor", mentors[person_id]
+        if person_id in mentees:
+            return "mentee", mentees[person_id]
+        raise KeyError(f"no mentor or mentee has id {person_id!r}")
+
+    def person(self, person_id: str) -> Person:
+        """The mentor or mentee with this id."""
+        side, k = self.locate(person_id)
+        return self.mentors[k] if side == "mentor" else self.mentees[k]
+
+    @property
+    def mentor_table(self) -> PeopleTable:
+        """All mentors as a `PeopleTable` (what score functions receive, in blocks)."""
+        return self._cached("mentor_table", self.mentors, PeopleTable.of)
+
+    @property
+    def mentee_table(self) -> PeopleTable:
+        """All mentees as a `PeopleTable`."""
+        return self._cached("mentee_table", self.mentees, PeopleTable.of)
+
+    @classmethod
+    def from_matrix(
+        cls,
+        scores: Any,
+        mentor_ids: Any,
+        mentee_ids: Any,
+        *,
+        name: str = "score",
+        description: str = "",
+        mentor_capacity: int | Any = 1,
+        mentee_capacity: int | Any = 1,
+        rules: Rules | None = None,
+    ) -> Problem:
+        """A problem made of a score matrix and the people's ids, for callers who only want the optimiser.
+
+        ``scores[i][j]`` (finite, >= 0) is the value of pairing mentor
+        ``mentor_ids[i]`` with mentee ``mentee_ids[j]``; it becomes the only
+        score component (``name``, weight 1). Capacities are one number for
+        everyone or one per person.
+
+        Examples
+        --------
+        >>> p = Problem.from_matrix([[0.9, 0.1], [0.4, 0.8]], ["a", "b"], ["x", "y"])
+        >>> p.component_names, p.shape
+        (('score',), (2, 2))
+        """
+        mentor_ids = [str(x) for x in mentor_ids]
+        mentee_ids = [str(x) for x in mentee_ids]
+        mentor_caps = _capacities(mentor_capacity, len(mentor_ids), "mentor_capacity")
+        mentee_caps = _capacities(mentee_capacity, len(mentee_ids), "mentee_capacity")
+        return cls(
+            mentors=tuple(Mentor(id=pid, max_partners=c) for pid, c in zip(mentor_ids, mentor_caps)),
+            mentees=tuple(Mentee(id=pid, max_partners=c) for pid, c in zip(mentee_ids, mentee_caps)),
+            weights=Weights(focus=0, borough=0, availability=0),
+            scores=(CustomScore(name=name, weight=1.0, description=description, matrix=scores),),
+            rules=rules or Rules(),
+        )
+
+
+def _capacities(value: Any, n: int, what: str) -> list[int]:
+    values = [value] * n if isinstance(value, int) else list(value)
+    if len(values) != n:
+        raise ValueError(f"{what}: {len(values)} values for {n} people")
+    return [int(v) for v in values]
+
+
+def _positions(ids: tuple[str, ...] | None, order: list[str], size: int, where: str,
+               errors: list[str]) -> np.ndarray | None:
+    """Positions in a labelled matrix of the problem's people, in the problem's order."""
+    if ids is None:
+        if size != len(order):
+            errors.append(f"{where.rsplit(':', 1)[0]}: {size} unlabelled rows or columns for {len(order)} people")
+            return None
+        return np.arange(size)
+    where_id = {pid: k for k, pid in enumerate(ids)}
+    missing = [pid for pid in order if pid not in where_id]
+    unknown = sorted(set(ids) - set(order))
+    if len(where_id) != len(ids):
+        errors.append(f"{where}: some ids appear twice")
+    if missing:
+        errors.append(f"{where}: no values for {', '.join(map(repr, missing[:5]))}"
+                      + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+    if unknown:
+        errors.append(f"{where}: {', '.join(map(repr, unknown[:5]))} not in the problem")
+    if missing or unknown or len(where_id) != len(ids):
+        return None
+    return np.array([where_id[pid] for pid in order], dtype=np.int64)
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 def _unknown(side: str, pid: str, field: str, value: str, suggestion: str | None) -> str:

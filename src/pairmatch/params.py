@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["COMPONENTS", "SolveParams", "Weights"]
 
@@ -20,8 +20,10 @@ class Weights(BaseModel):
     """Weight of each score component in the combined score.
 
     The combined score of a pair is ``focus * F + borough * B + availability * A``
-    with every component in [0, 1]. Weights need not sum to 1; scaling all of
-    them by ``c`` scales every score and the objective by ``c``.
+    (plus any custom components, each with its own weight) with every built-in
+    component in [0, 1]. Weights need not sum to 1; scaling all of them by
+    ``c`` scales every score and the objective by ``c``. A weight of 0 leaves
+    the component out (a `Problem` needs at least one positive weight).
 
     >>> Weights(focus=2, borough=1, availability=1).total
     4.0
@@ -32,12 +34,6 @@ class Weights(BaseModel):
     focus: float = Field(0.5, ge=0, allow_inf_nan=False)
     borough: float = Field(0.3, ge=0, allow_inf_nan=False)
     availability: float = Field(0.2, ge=0, allow_inf_nan=False)
-
-    @model_validator(mode="after")
-    def _some_weight(self) -> Weights:
-        if self.total <= 0:
-            raise ValueError("at least one weight must be positive")
-        return self
 
     @property
     def total(self) -> float:
@@ -61,8 +57,10 @@ class SolveParams(BaseModel):
         ``auto`` picks OR-Tools linear sum assignment for plain one-to-one
         problems, min-cost flow for capacities, CP-SAT for side constraints.
     resolution : int
-        Scores are rounded to multiples of ``1 / resolution`` for the integer
-        solvers (see :mod:`pairmatch.solve._scaling`).
+        Integer units given to the largest possible pair score when scores
+        become integers for the OR-Tools solvers (see
+        `pairmatch.solve.scaling.Scaling`); the result's certificate bounds
+        the effect of that rounding.
     time_limit_s, num_workers, seed
         CP-SAT limits; ``seed`` is also recorded in the result.
     method : {"auto", "dense", "sparse"}

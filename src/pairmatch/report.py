@@ -261,7 +261,7 @@ def render_html(
     Examples
     --------
     >>> from pairmatch import solve
-    >>> from pairmatch.datasets import pilot_problem
+    >>> from pairmatch.examples import pilot_problem
     >>> page = render_html(solve(pilot_problem()), charts=False)
     >>> page.startswith("<!DOCTYPE html>"), "M1" in page
     (True, True)
@@ -353,7 +353,7 @@ def render_markdown(
     """The report as Markdown (charts embedded as PNG data URIs when ``charts``).
 
     >>> from pairmatch import solve
-    >>> from pairmatch.datasets import pilot_problem
+    >>> from pairmatch.examples import pilot_problem
     >>> text = render_markdown(solve(pilot_problem()), charts=False)
     >>> text.splitlines()[0]
     '# Reverse mentoring pilot (illustrative)'

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
-__all__ = ["MatchResult", "Pair", "Unmatched"]
+import numpy as np
+
+from .exceptions import require
+from .solve import Outcome, SolveContext
+from .text import printable
+from .unmatched import Unmatched, unmatched_people
+
+__all__ = ["SCORE_DECIMALS", "MatchResult", "Pair", "Unmatched", "rounded"]
 
 Status = Literal["optimal", "feasible"]
+
+# Scores are written with this many decimals in files and JSON: enough to tell
+# any two built-in scores apart (they are multiples of 0.0025 times a weight)
+# and free of float noise such as 0.8799999999999999.
+SCORE_DECIMALS = 6
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -26,12 +40,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def rounded(value: float) -> float:
+    """A score at the written precision (`SCORE_DECIMALS`)."""
+    return round(float(value), SCORE_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
 @dataclass(frozen=True)
 class Pair:
     """One proposed match.
 
-    ``components`` holds the raw component values in [0, 1] and
-    ``contributions`` the weighted parts that add up to ``score``.
+    ``components`` holds the value of every component that counts (the
+    built-ins in [0, 1] and any custom ones) and ``contributions`` the
+    weighted parts that add up to ``score``.
     """
 
     mentor_id: str
@@ -46,20 +66,11 @@ class Pair:
         object.__setattr__(self, "contributions", _frozen(self.contributions))
 
     def to_record(self) -> dict[str, Any]:
+        """Ids, score, pinned flag and each component, at the written precision."""
         record: dict[str, Any] = {"mentor_id": self.mentor_id, "mentee_id": self.mentee_id,
-                                  "score": self.score, "pinned": self.pinned}
-        record.update({f"{k}_score": v for k, v in self.components.items()})
+                                  "score": rounded(self.score), "pinned": self.pinned}
+        record.update({f"{k}_score": rounded(v) for k, v in self.components.items()})
         return record
-
-
-@dataclass(frozen=True)
-class Unmatched:
-    """Someone left without a partner, and why (``code`` is machine-readable)."""
-
-    person_id: str
-    side: Literal["mentor", "mentee"]
-    code: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ class MatchResult:
     Attributes
     ----------
     pairs : tuple of Pair
-        In the input order of mentors, then of mentees.
+        Sorted by mentor, then mentee, in input order.
     unmatched : tuple of Unmatched
         Everyone with no partner, mentors first.
     objective : float
@@ -84,8 +95,15 @@ class MatchResult:
         Wall time of scoring and solving.
     certificate : mapping
         Evidence for the status: the solver's proof, integer objective,
-        scaling resolution and rounding bound, and bound/gap where relevant.
+        scaling and rounding bound, bound and gap where relevant, and the
+        ``method`` (``dense`` or ``sparse``) that produced it. Never timings,
+        so it is identical between runs.
     seed : int
+    timings : mapping of str to float
+        Seconds per stage (scoring, solving, certifying, ...).
+    context : SolveContext or None
+        What the solver saw (problem, scores, candidate graph, parameters), for
+        explanations and reports; None for a result built by hand.
     """
 
     pairs: tuple[Pair, ...]
@@ -97,67 +115,149 @@ class MatchResult:
     runtime_s: float
     certificate: Mapping[str, Any]
     seed: int = 0
-    # Scored arrays the solver used, kept so explanations read the same numbers.
-    _context: Any = field(default=None, repr=False, compare=False)
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    context: SolveContext | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "certificate", _frozen(self.certificate))
+        object.__setattr__(self, "timings", _frozen(self.timings))
 
-    @property
-    def context(self) -> Any:
-        """What the solver saw (problem, score table, candidate graph, parameters),
-        for explanations and reports; None for a result built by hand or from JSON."""
-        return self._context
+    @classmethod
+    def from_outcome(cls, outcome: Outcome, runtime_s: float | None = None) -> MatchResult:
+        """Dress the solver's `Outcome` as a result: pairs with their score breakdown
+        (read from the solver's own score view) and every unmatched person's reason."""
+        ctx = outcome.context
+        problem = ctx.problem
+        index = np.array([(i, j) for i, j, _ in outcome.pairs], dtype=np.int64).reshape(-1, 2)
+        values = ctx.scores.pair_values(index[:, 0], index[:, 1])
+        weights = dict(ctx.scores.weights)
+        columns = {name: values[name].tolist() for name in weights}
+        totals = values["total"].tolist()
+        pairs = []
+        for k, (i, j, pinned) in enumerate(outcome.pairs):
+            components = {name: columns[name][k] for name in weights}
+            pairs.append(Pair(problem.mentors[i].id, problem.mentees[j].id, totals[k], components,
+                              {name: weights[name] * v for name, v in components.items()}, pinned))
+        timings = dict(outcome.timings)
+        return cls(
+            pairs=tuple(pairs),
+            unmatched=unmatched_people(ctx, index.tolist()),
+            objective=math.fsum(totals),
+            status="optimal" if outcome.optimal else "feasible",
+            objective_name=ctx.params.objective,
+            solver=outcome.solver,
+            runtime_s=float(runtime_s if runtime_s is not None else sum(timings.values())),
+            certificate=outcome.certificate,
+            seed=ctx.params.seed,
+            timings=timings,
+            context=ctx,
+        )
 
     @property
     def n_pairs(self) -> int:
         return len(self.pairs)
 
+    @cached_property
+    def _partners(self) -> dict[str, tuple[str, ...]]:
+        partners: dict[str, list[str]] = {}
+        for p in self.pairs:
+            partners.setdefault(p.mentor_id, []).append(p.mentee_id)
+            partners.setdefault(p.mentee_id, []).append(p.mentor_id)
+        return {pid: tuple(ids) for pid, ids in partners.items()}
+
     def partners_of(self, person_id: str) -> tuple[str, ...]:
-        """Ids of everyone matched with ``person_id``."""
-        return tuple(
-            p.mentee_id if p.mentor_id == person_id else p.mentor_id
-            for p in self.pairs
-            if person_id in (p.mentor_id, p.mentee_id)
-        )
+        """Ids of everyone matched with ``person_id`` (a map built once per result)."""
+        return self._partners.get(person_id, ())
+
+    def _names(self) -> dict[str, str]:
+        if self.context is None:
+            return {}
+        problem = self.context.problem
+        return {p.id: p.name for p in (*problem.mentors, *problem.mentees) if p.name}
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per pair (ids, score, pinned flag, each component)."""
         return [p.to_record() for p in self.pairs]
 
     def to_dict(self, *, include_runtime: bool = True) -> dict[str, Any]:
-        out = {
+        """The whole result as plain data; scores at `SCORE_DECIMALS` decimals.
+
+        Without ``include_runtime`` the output holds no wall-clock figure, so
+        two runs of the same problem give identical dictionaries.
+        """
+        out: dict[str, Any] = {
             "status": self.status,
-            "objective": self.objective,
+            "objective": rounded(self.objective),
             "objective_name": self.objective_name,
             "solver": self.solver,
             "seed": self.seed,
             "certificate": _plain(self.certificate),
-            "pairs": [_plain(p.__dict__) for p in self.pairs],
+            "pairs": [{"mentor_id": p.mentor_id, "mentee_id": p.mentee_id, "score": rounded(p.score),
+                       "components": {k: rounded(v) for k, v in p.components.items()},
+                       "contributions": {k: rounded(v) for k, v in p.contributions.items()},
+                       "pinned": p.pinned} for p in self.pairs],
             "unmatched": [dict(u.__dict__) for u in self.unmatched],
         }
         if include_runtime:
             out["runtime_s"] = self.runtime_s
+            out["timings"] = dict(self.timings)
         return out
 
     def to_json(self, *, indent: int | None = 2, include_runtime: bool = True) -> str:
         """The whole result as JSON (pass ``include_runtime=False`` for reproducible output)."""
-        return json.dumps(self.to_dict(include_runtime=include_runtime), indent=indent, sort_keys=False)
+        return json.dumps(self.to_dict(include_runtime=include_runtime), indent=indent, ensure_ascii=False)
 
-    def summary(self) -> str:
-        """A readable table of the pairs, the unmatched and the status.
+    def to_frame(self) -> Any:
+        """The pairs as a pandas DataFrame: ids, names, score, each component's value
+        and its weighted contribution, pinned flag (needs the ``io`` extra).
 
         >>> from pairmatch import solve
-        >>> from pairmatch.datasets import pilot_problem
+        >>> from pairmatch.examples import pilot_problem
+        >>> frame = solve(pilot_problem()).to_frame()
+        >>> list(frame.columns[:5]), len(frame)
+        (['mentor_id', 'mentor_name', 'mentee_id', 'mentee_name', 'score'], 3)
+        """
+        pandas = require("pandas", "io", "MatchResult.to_frame()")
+        names = self._names()
+        components = list(self.pairs[0].components) if self.pairs else []
+        rows = [{"mentor_id": p.mentor_id, "mentor_name": names.get(p.mentor_id, ""),
+                 "mentee_id": p.mentee_id, "mentee_name": names.get(p.mentee_id, ""), "score": p.score,
+                 **{c: p.components[c] for c in components},
+                 **{f"{c}_contribution": p.contributions[c] for c in components}, "pinned": p.pinned}
+                for p in self.pairs]
+        columns = ["mentor_id", "mentor_name", "mentee_id", "mentee_name", "score", *components,
+                   *(f"{c}_contribution" for c in components), "pinned"]
+        return pandas.DataFrame(rows, columns=columns)
+
+    def unmatched_frame(self) -> Any:
+        """Everyone without a partner as a pandas DataFrame (id, name, side, code, reason)."""
+        pandas = require("pandas", "io", "MatchResult.unmatched_frame()")
+        names = self._names()
+        return pandas.DataFrame(
+            [{"person_id": u.person_id, "name": names.get(u.person_id, ""), "side": u.side, "code": u.code,
+              "reason": u.reason} for u in self.unmatched],
+            columns=["person_id", "name", "side", "code", "reason"])
+
+    def summary(self) -> str:
+        """A readable table of the pairs (names beside ids), the unmatched and the status.
+
+        >>> from pairmatch import solve
+        >>> from pairmatch.examples import pilot_problem
         >>> print(solve(pilot_problem()).summary().splitlines()[0])
         3 pairs, objective 2.5100, status optimal (ortools.linear_sum_assignment)
         """
+        names = self._names()
+
+        def who(pid: str) -> str:
+            return printable(f"{names[pid]} ({pid})" if pid in names else pid)
+
         head = (f"{self.n_pairs} pairs, objective {self.objective:.4f}, "
                 f"status {self.status} ({self.solver})")
-        rows = [("mentor", "mentee", "score", *(p for p in (self.pairs[0].components if self.pairs else {})))]
+        components = list(self.pairs[0].components) if self.pairs else []
+        rows = [("mentor", "mentee", "score", *components)]
         for p in self.pairs:
-            rows.append((p.mentor_id + (" *" if p.pinned else ""), p.mentee_id, f"{p.score:.3f}",
-                         *(f"{v:.2f}" for v in p.components.values())))
+            rows.append((who(p.mentor_id) + (" *" if p.pinned else ""), who(p.mentee_id), f"{p.score:.3f}",
+                         *(f"{p.components[c]:.2f}" for c in components)))
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
         table = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
         lines = [head, "", *table]
@@ -165,7 +265,7 @@ class MatchResult:
             lines.append("(* pinned pair)")
         if self.unmatched:
             lines += ["", f"{len(self.unmatched)} unmatched:"]
-            lines += [f"  {u.side} {u.person_id}: {u.reason}" for u in self.unmatched]
+            lines += [f"  {u.side} {who(u.person_id)}: {u.reason}" for u in self.unmatched]
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -1,22 +1,24 @@
-"""Package data: London's boroughs and BCUs, the default taxonomy, the pilot-shaped example."""
+"""Package data: London's boroughs and BCUs and the default taxonomy (vocabularies only).
+
+This package loads vocabularies and raw data; it never builds people or problems
+(see `pairmatch.examples` for those), so it sits below the models.
+"""
 
 from __future__ import annotations
 
 import json
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..geography import Geography
 from ..taxonomy import Taxonomy
 
-if TYPE_CHECKING:
-    from ..models import Problem
-
-__all__ = ["default_taxonomy", "london", "pilot_problem"]
+__all__ = ["default_taxonomy", "load_json", "london"]
 
 
-def _load(name: str) -> dict[str, Any]:
+def load_json(name: str) -> dict[str, Any]:
+    """A JSON file shipped in this package, parsed (plain data, never code)."""
     return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
@@ -28,7 +30,7 @@ def london() -> Geography:
     >>> len(geo.places), geo.unit_of["Newham"], geo.relation("Newham", "Tower Hamlets")
     (32, 'North East', 'adjacent')
     """
-    data = _load("london.json")
+    data = load_json("london.json")
     return Geography(data["borders"], data["bcus"], unit_name="BCU")
 
 
@@ -40,21 +42,4 @@ def default_taxonomy() -> Taxonomy:
     >>> tax.path("knife crime", "community safety")
     ('knife crime', 'violent crime', 'community safety')
     """
-    return Taxonomy(_load("taxonomy.json")["edges"])
-
-
-def pilot_problem() -> Problem:
-    """A small example shaped like the 2021 London reverse-mentoring pilot.
-
-    Three young mentors from Tower Hamlets, Newham and Brent and three senior
-    officers, one focus each (knife crime, domestic abuse, social inequality),
-    monthly virtual meetings. **Illustrative**: the real pairings were never
-    published, so everyone here is fictional and every attribute is invented.
-
-    >>> p = pilot_problem()
-    >>> p.shape
-    (3, 3)
-    """
-    from ..models import Problem
-
-    return Problem.model_validate(_load("pilot.json"))
+    return Taxonomy(load_json("taxonomy.json")["edges"])

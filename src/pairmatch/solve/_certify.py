@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..exceptions import SolverError
+from ..scoring import BuiltinLevels
 from ._graph import ArcGraph
 
 __all__ = ["potentials"]
@@ -99,14 +100,14 @@ class BlockBound:
     other blocks are scored (exactly) and checked one by one.
     """
 
-    def __init__(self, scorer, parts, lift: int) -> None:
-        self.scorer, self.lift = scorer, lift
+    def __init__(self, builtin: BuiltinLevels, parts: tuple[np.ndarray, np.ndarray, np.ndarray], lift: int) -> None:
+        self.lift = lift
         self.focus, self.borough, avail = parts
         self.avail_max = int(avail.max(initial=0))
         self.row_type, self.row_members, self.row_offsets, self.row_keys = _types(
-            scorer.focus_left, scorer.place_left)
+            builtin.left.focus, builtin.left.place)
         self.col_type, self.col_members, self.col_offsets, self.col_keys = _types(
-            scorer.focus_right, scorer.place_right)
+            builtin.right.focus, builtin.right.place)
 
     def failing(self, d_m: np.ndarray, d_e: np.ndarray):
         """Blocks whose bound is positive: ``(row types, col types, FB gains, pairs inside)``."""

@@ -11,7 +11,7 @@ from ortools.graph.python import linear_sum_assignment, min_cost_flow
 
 from ..exceptions import SolverError
 from ._graph import ArcGraph, Solution
-from ._scaling import check_range
+from .scaling import check_range
 
 __all__ = ["solve_assignment", "solve_flow", "solve_participation", "solve_maxmin"]
 
@@ -102,11 +102,15 @@ def solve_participation(graph: ArcGraph) -> Solution | None:
     """As many pairs as possible, then the maximum total gain among those matchings.
 
     Without lower bounds this is OR-Tools' ``solve_max_flow_with_min_cost``.
-    With lower bounds, each pair's gain is lifted by a constant larger than any
-    total gain, which makes the circulation optimise the same lexicographic order.
+    With lower bounds, each pair's gain is lifted by a constant larger than
+    any two matchings' totals can differ by (``sum(|gain|)``, or twice the
+    largest matching size times the largest ``|gain|``), so one more pair
+    always outweighs any change of total; every lifted gain is positive, so
+    the circulation optimises the same lexicographic order for gains of any sign.
     """
     if graph.has_lower_bounds:
-        lift = int(graph.gain.sum()) + 1
+        magnitude = np.abs(graph.gain)
+        lift = min(int(magnitude.sum()), 2 * graph.max_pairs() * int(magnitude.max(initial=0))) + 1
         solution = _circulation(graph, -(graph.gain + lift), "ortools.min_cost_flow[participation]",
                                 "OR-Tools SimpleMinCostFlow status OPTIMAL (lexicographic costs)")
         if solution is not None:

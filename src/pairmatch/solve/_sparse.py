@@ -18,13 +18,13 @@
    answer is its optimum (not just the sample's).
 
 Memory stays at a few chunks plus the candidate graph; the score table is
-never held. Results carry on-demand stand-ins for the table and the rule
-bits (`_lazy`), computed through the same `Scorer` and `RuleChecker`.
+never held. Results carry on-demand views of the scores and the rule bits
+(`LazyScores`, `LazyCandidates`), computed through the same `Scorer` and
+`RuleChecker` as the dense table.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,17 +32,15 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis import unmatched_people
-from ..constraints import RuleChecker, bounds_after_pins, minimum_partners
+from ..constraints import RuleChecker, bounds_after_pins, lazy_candidates, minimum_partners, required_indices
 from ..models import Problem
 from ..params import SolveParams
-from ..result import MatchResult, Pair
-from ..scoring import COMPONENTS, Scorer
+from ..scoring import BuiltinLevels, ChunkRunner, LazyScores, Scorer
 from ._certify import BlockBound, potentials
 from ._flow import solve_flow
 from ._graph import ArcGraph, Solution, top_per_group
-from ._lazy import LazyCandidates, LazyTable
-from ._scaling import rounding_bound, to_integer
+from .contracts import Outcome, SolveContext
+from .scaling import Scaling
 
 __all__ = ["AUTO_MIN_PAIRS", "solve_sparse", "sparse_supported"]
 
@@ -68,16 +66,18 @@ class _PairSpace:
     """Integer gains of every pair, a chunk of mentor rows at a time, with
     ruled-out, pinned and no-capacity pairs marked ``_EXCLUDED``."""
 
-    def __init__(self, problem: Problem, resolution: int) -> None:
+    def __init__(self, problem: Problem, scorer: Scorer, scaling: Scaling) -> None:
         self.problem = problem
-        self.scorer = scorer = Scorer(problem)
+        self.scorer = scorer
+        self.scaling = scaling
+        self.builtin = builtin = scorer.builtin
         self.checker = RuleChecker(problem, scorer)
         self.m, self.n = scorer.shape
-        self.level_gain = to_integer(scorer.level_values["total"], resolution)
-        rules = problem.rules
+        # Only the built-in components are level-coded; custom ones are scored block by block.
+        self.level_gain = scaling.to_integer(builtin.level_values["total"])
+        self.coded = scorer.level_coded
         self.has_rules = self.checker.active
-        mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-        self.required = tuple((mentor_ix[a], mentee_ix[b]) for a, b in dict.fromkeys(rules.required_pairs))
+        self.required = required_indices(problem)
         self.mentor_min, self.mentee_min = minimum_partners(problem, "mentor"), minimum_partners(problem, "mentee")
         self.mentor_max = np.array([p.max_partners for p in problem.mentors], dtype=np.int64)
         self.mentee_max = np.array([p.max_partners for p in problem.mentees], dtype=np.int64)
@@ -91,10 +91,15 @@ class _PairSpace:
         self.pins_by_row = pins[np.argsort(pins[:, 0], kind="stable")]
         self.pin_keys = np.unique(pins[:, 0] * self.n + pins[:, 1])
         self.lift = 0
-        self.parts = _integer_parts(scorer, resolution, self.level_gain)
+        self.parts = _integer_parts(builtin, scaling.scale, self.level_gain) if self.coded else None
         self.block_bound: BlockBound | None = None
 
-    def reduced_costs(self, start: int, stop: int, d_m, d_e, cols=None, rows=None) -> np.ndarray:
+    @property
+    def max_gain(self) -> int:
+        """No pair's integer gain exceeds this."""
+        return int(self.scaling.to_integer(self.scorer.upper_bound))
+
+    def reduced_costs(self, start: int, stop: int | None, d_m, d_e, cols=None, rows=None) -> np.ndarray:
         """``gain + lift + d_e[j] - d_m[i]`` for mentors ``start:stop`` (or ``rows``) x
         mentees ``cols`` (default all), no rule applied; ``d_m`` / ``d_e`` may be 0.
 
@@ -102,32 +107,42 @@ class _PairSpace:
         availability parts (`_integer_parts`), so ``d_m`` folds into the small
         per-profile matrices and every pair costs three gathers and adds.
         """
-        sc = self.scorer
+        builtin = self.builtin
+        assert self.parts is not None
         focus, borough, avail = self.parts
         rows = slice(start, stop) if rows is None else rows
         cols = slice(None) if cols is None else cols
         shift = self.lift - (d_m[rows] if np.ndim(d_m) else d_m)
-        left = focus[sc.focus_left[rows]] + np.asarray(shift, dtype=focus.dtype).reshape(-1, 1)
-        red = np.take(left, sc.focus_right[cols], axis=1)
-        red += np.take(borough[sc.place_left[rows]], sc.place_right[cols], axis=1)
-        kinds = sc.slot_type_right[cols]
+        left = focus[builtin.left.focus[rows]] + np.asarray(shift, dtype=focus.dtype).reshape(-1, 1)
+        red = np.take(left, builtin.right.focus[cols], axis=1)
+        red += np.take(borough[builtin.left.place[rows]], builtin.right.place[cols], axis=1)
+        kinds = builtin.slot_type_right[cols]
         types = None
-        if not isinstance(cols, slice) and len(kinds) < len(sc.slot_types):
+        if not isinstance(cols, slice) and len(kinds) < len(builtin.slot_types):
             types, kinds = np.unique(kinds, return_inverse=True)  # only the weekly patterns in `cols`
-        row_kw = {"rows": rows} if not isinstance(rows, slice) else {}
-        counts = sc._slot_counts(rows.start if isinstance(rows, slice) else 0,
-                                 rows.stop if isinstance(rows, slice) else None, types=types, **row_kw)
-        red += np.take(avail[np.minimum(counts, sc.cap)], kinds.reshape(-1), axis=1)
+        counts = builtin.slot_counts(rows, types)
+        red += np.take(avail[np.minimum(counts, builtin.cap)], kinds.reshape(-1), axis=1)
         if np.ndim(d_e):
             red += d_e[cols]
         return red
 
+    def _raw_gains(self, rows, cols) -> np.ndarray:
+        """Integer gains (plus lift) of mentors ``rows`` x mentees ``cols``, no rule applied."""
+        if self.parts is not None:
+            return self.reduced_costs(0, None, 0, 0, cols=cols, rows=rows).astype(np.int64, copy=False)
+        if self.coded:
+            return self.level_gain[self.builtin.levels(rows, cols)] + self.lift
+        return self.scaling.to_integer(self.scorer.totals(rows, cols)) + self.lift
+
+    def pair_gains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Integer gains (plus lift) of the pairs ``(rows[k], cols[k])``."""
+        if self.coded:
+            return self.level_gain[self.builtin.pair_levels(rows, cols)] + self.lift
+        return self.scaling.to_integer(self.scorer.pair_totals(rows, cols)) + self.lift
+
     def gains_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Integer gains of mentors ``rows`` x mentees ``cols`` when no rule applies."""
-        if self.parts is not None:
-            gain = self.reduced_costs(0, None, 0, 0, cols=cols, rows=rows).astype(np.int64, copy=False)
-        else:
-            gain = self.level_gain[self.scorer.levels(0, None, cols, rows=rows)] + self.lift
+        gain = self._raw_gains(rows, cols)
         for i, j in self.pins_by_row.tolist():
             gain[np.ix_(rows == i, cols == j)] = _EXCLUDED
         if self.any_dead:
@@ -138,25 +153,20 @@ class _PairSpace:
     def gains(self, start: int, stop: int, cols: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         """``(gain, allowed)``: integer gains of mentors ``start:stop`` x mentees ``cols``
         (excluded pairs at ``_EXCLUDED``), and how many pairs the rules allow."""
-        scorer = self.scorer
+        rows = slice(start, stop)
         if self.has_rules:
-            block = scorer.block(start, stop)
-            bits = self.checker.block(start, stop, block)
-            code = scorer.levels(start, stop)
-            gain = self.level_gain[code] + self.lift
+            block = self.scorer.block(rows)
+            bits = self.checker.block(rows, slice(None), block)
+            gain = self.scaling.to_integer(block["total"]) if not self.coded else \
+                self.level_gain[self.builtin.levels(rows, slice(None))]
+            gain += self.lift
             gain[bits != 0] = _EXCLUDED
             allowed = int(np.count_nonzero(bits == 0))
-        elif self.parts is not None:
-            gain = self.reduced_costs(start, stop, 0, 0, cols=cols).astype(np.int64, copy=False)
-            allowed = gain.size
+            if cols is not None:
+                gain = gain[:, cols]
         else:
-            code = scorer.levels(start, stop, cols)
-            gain = self.level_gain[code]
-            if self.lift:
-                gain += self.lift
+            gain = self._raw_gains(rows, slice(None) if cols is None else cols)
             allowed = gain.size
-        if cols is not None and self.has_rules:
-            gain = gain[:, cols]
         cols_ix = np.arange(self.n) if cols is None else cols
         lo, hi = np.searchsorted(self.pins_by_row[:, 0], [start, stop])
         for i, j in self.pins_by_row[lo:hi].tolist():
@@ -168,32 +178,32 @@ class _PairSpace:
         return gain, allowed
 
 
-def _integer_parts(scorer: Scorer, resolution: int, level_gain: np.ndarray):
+def _integer_parts(builtin: BuiltinLevels, scale: float, level_gain: np.ndarray):
     """Integer focus / borough / availability parts whose sum is each pair's integer gain,
     or None when rounding does not split exactly (then whole gains are looked up).
 
-    ``round(resolution * (wF F + wB B + wA A))`` equals the sum of the rounded
+    ``round(scale * (wF F + wB B + wA A))`` equals the sum of the rounded
     weighted parts whenever each part is an integer up to float noise; that
     is checked on every level, not assumed.
     """
-    w = scorer.weights
+    w = builtin.weights
     parts = []
-    for name, values in (("focus", scorer.focus_values), ("borough", scorer.borough_values),
-                         ("availability", scorer.availability_values)):
-        raw = resolution * w[name] * np.asarray(values, dtype=float)
+    for name, values in (("focus", builtin.focus_values), ("borough", builtin.borough_values),
+                         ("availability", builtin.availability_values)):
+        raw = scale * w[name] * np.asarray(values, dtype=float)
         if len(raw) and np.abs(raw - np.rint(raw)).max() > 1e-6:
             return None
         parts.append(np.rint(raw).astype(np.int64))
     kf, kb, ka = len(parts[0]), len(parts[1]), len(parts[2])
-    level = np.arange(scorer.n_levels)
+    level = np.arange(builtin.n_levels)
     if kf and kb:
         split = parts[0][level // (kb * ka)] + parts[1][(level // ka) % kb] + parts[2][level % ka]
         if not np.array_equal(split, level_gain):
             return None
     else:
         return None
-    fcode = scorer.focus_code // (kb * ka)
-    bcode = scorer.borough_code // ka
+    fcode = builtin.focus_code // (kb * ka)
+    bcode = builtin.borough_code // ka
     return parts[0][fcode], parts[1][bcode], parts[2]
 
 
@@ -321,7 +331,7 @@ def _sorted_unique(keys: np.ndarray) -> np.ndarray:
 def _graph(space: _PairSpace, keys: np.ndarray) -> ArcGraph:
     rows, cols = keys // space.n, keys % space.n
     # Every key is an allowed pair (chosen from rule-checked chunks), so only its score is needed.
-    gain = space.level_gain[space.scorer.pair_levels(rows, cols)] + space.lift
+    gain = space.pair_gains(rows, cols)
     mlo, mhi, elo, ehi = space.bounds
     return ArcGraph(rows, cols, gain, mlo, mhi, elo, ehi)
 
@@ -336,7 +346,7 @@ def _certify(space: _PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarr
     pair can beat, the others are filtered out exactly.
     """
     n = space.n
-    big = int(space.level_gain.max(initial=0)) + space.lift + 1
+    big = space.max_gain + space.lift + 1
     dm = np.where(space.dead_rows, big + max(0, int(d_m.max(initial=0))), d_m)
     de = np.where(space.dead_cols, int(d_e.min(initial=0)) - big, d_e)
     span = max(abs(int(dm.min(initial=0))), abs(int(dm.max(initial=0))), abs(int(de.min(initial=0)))) + big
@@ -347,7 +357,7 @@ def _certify(space: _PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarr
 
     if space.parts is not None:
         if space.block_bound is None or space.block_bound.lift != space.lift:
-            space.block_bound = BlockBound(space.scorer, space.parts, space.lift)
+            space.block_bound = BlockBound(space.builtin, space.parts, space.lift)
         failing = space.block_bound.failing(dm.astype(np.int64), de.astype(np.int64))
         if failing[3] <= BLOCK_SHARE * space.m * n:  # else scoring every pair is cheaper
             return _certify_blocks(space, outside, dm.astype(np.int64), de.astype(np.int64), per_row, failing)
@@ -360,12 +370,12 @@ def _certify(space: _PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarr
             red = space.reduced_costs(start, stop, dm, de)
             allowed = red.size
         else:
-            if space.has_rules:
+            if space.has_rules or not space.coded:
                 gain, allowed = space.gains(start, stop)
                 red = gain.astype(dtype)
                 red[gain <= _EXCLUDED] = np.iinfo(dtype).min // 2
             else:
-                red = np.take(lut, space.scorer.levels(start, stop))
+                red = np.take(lut, space.builtin.levels(slice(start, stop), slice(None)))
                 allowed = red.size
             red += de
             red -= dm[start:stop, None]
@@ -394,7 +404,7 @@ def _certify_blocks(space: _PairSpace, outside: np.ndarray, dm: np.ndarray, de: 
     found_k, found_v, checked = [], [], 0
     for rows, cols, _ in space.block_bound.candidates(failing, dm, de):
         checked += len(rows)
-        exact = space.level_gain[space.scorer.pair_levels(rows, cols)] + space.lift + de[cols] - dm[rows]
+        exact = space.pair_gains(rows, cols) + de[cols] - dm[rows]
         hit = exact > 0
         ks, v = rows[hit] * n + cols[hit], exact[hit]
         if len(outside) and len(ks):
@@ -418,12 +428,13 @@ def _allowed_only(space: _PairSpace, ks: np.ndarray, v: np.ndarray):
     rows = ks // n
     for i in np.unique(rows).tolist():
         idx = np.flatnonzero(rows == i)
-        bits = space.checker.block(i, i + 1, space.scorer.block(i, i + 1))[0]
+        bits = space.checker.block(slice(i, i + 1), slice(None), space.scorer.block(slice(i, i + 1)))[0]
         keep[idx] = bits[ks[idx] % n] == 0
     return ks[keep], v[keep]
 
 
-def solve_sparse(problem: Problem, params: SolveParams, started: float | None = None) -> MatchResult | None:
+def solve_sparse(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling,
+                 runner: ChunkRunner | None = None, started: float | None = None) -> Outcome | None:
     """Solve ``problem`` by the certified sparse method, or return None when the
     dense method should run instead (unsupported objective or backend,
     ``method="auto"`` on a small problem, pins that break a rule, or a sparse
@@ -437,7 +448,7 @@ def solve_sparse(problem: Problem, params: SolveParams, started: float | None = 
         return None
     if m == 0 or n == 0:
         return None
-    space = _PairSpace(problem, params.resolution)
+    space = _PairSpace(problem, scorer, scaling)
     if not space.pins_ok:
         return None
     k = min(params.candidates_per_person, n)
@@ -446,15 +457,17 @@ def solve_sparse(problem: Problem, params: SolveParams, started: float | None = 
         return _run(problem, params, space, k, executor, started)
 
 
-def _run(problem, params, space: _PairSpace, k: int, executor, started: float) -> MatchResult | None:
+def _run(problem, params, space: _PairSpace, k: int, executor, started: float) -> Outcome | None:
     m, n = space.m, space.n
+    scale = space.scaling.scale
     participation = params.objective == "max_participation"
     if participation:
         # Lexicographic objective: each pair is worth more than any total score.
-        space.lift = int(space.level_gain.max(initial=0)) * min(m, n) + 1
+        space.lift = space.max_gain * min(m, n) + 1
     if space.required and space.has_rules:
         for i, j in space.required:  # pin rule bits come from the same checker
-            bits = space.checker.block(i, i + 1, space.scorer.block(i, i + 1))
+            rows = slice(i, i + 1)
+            bits = space.checker.block(rows, slice(None), space.scorer.block(rows))
             if bits[0, j]:
                 return None
     rows, cols = _select(space, k, executor, params.seed)
@@ -491,14 +504,14 @@ def _run(problem, params, space: _PairSpace, k: int, executor, started: float) -
             continue
         viol, worst, checked, allowed = _certify(space, keys, d_m, d_e, per_row, executor)
         timings["certify"] += time.perf_counter() - t0
-        history.append({"violating_pairs_added": int(len(viol)), "max_violation": worst / params.resolution})
+        history.append({"violating_pairs_added": int(len(viol)), "max_violation": worst / scale})
         if not len(viol):
             break
         if rounds >= MAX_ROUNDS:
             return None
         added += len(viol)
         keys = _sorted_unique(np.r_[keys, viol])
-    return _result(problem, params, space, graph, solution, started, {
+    return _outcome(problem, params, space, graph, solution, started, timings, {
         "method": "sparse",
         "proof": (f"{solution.certificate['proof']} on {len(keys)} candidate pairs; dual potentials of that "
                   f"flow leave no allowed pair with a positive reduced cost (checked against all pairs)"),
@@ -510,10 +523,9 @@ def _run(problem, params, space: _PairSpace, k: int, executor, started: float) -
         "pairs_checked": int(checked),
         "pairs_total": m * n,
         "max_violation": max((h.get("max_violation", 0.0) for h in history), default=0.0),
-        "final_max_violation": worst / params.resolution,
+        "final_max_violation": worst / scale,
         "round_history": history,
         "candidate_pairs": None if allowed is None else int(allowed),  # not counted when rules apply
-        "timings_s": {key: round(v, 4) for key, v in timings.items()},
     })
 
 
@@ -546,44 +558,23 @@ def _widen(space: _PairSpace, keys: np.ndarray, executor) -> np.ndarray:
     return _sorted_unique(np.r_[keys, np.concatenate(extra)]) if extra else keys
 
 
-def _result(problem, params, space: _PairSpace, graph: ArcGraph, solution: Solution, started: float,
-            certificate: dict[str, Any]) -> MatchResult:
-    from . import SolveContext  # the public module defines what results carry
-
-    scorer = space.scorer
-    index_pairs = [(i, j, True) for i, j in space.required]
-    index_pairs += [(int(graph.rows[a]), int(graph.cols[a]), False) for a in solution.chosen]
-    index_pairs.sort()
-    rows = np.array([p[0] for p in index_pairs], dtype=np.int64)
-    cols = np.array([p[1] for p in index_pairs], dtype=np.int64)
-    values = scorer.pair_values(rows, cols)
-    pairs = []
-    for k, (i, j, pinned) in enumerate(index_pairs):
-        components = {name: float(values[name][k]) for name in COMPONENTS}
-        contributions = {name: scorer.weights[name] * v for name, v in components.items()}
-        pairs.append(Pair(problem.mentors[i].id, problem.mentees[j].id, float(values["total"][k]),
-                          components, contributions, pinned))
-    table = LazyTable(scorer)
-    candidates = LazyCandidates(scorer, space.checker, space.required, space.mentor_min, space.mentor_max,
-                                space.mentee_min, space.mentee_max)
+def _outcome(problem: Problem, params: SolveParams, space: _PairSpace, graph: ArcGraph, solution: Solution,
+             started: float, timings: dict[str, float], certificate: dict[str, Any]) -> Outcome:
+    pairs = [(i, j, True) for i, j in space.required]
+    pairs += [(int(graph.rows[a]), int(graph.cols[a]), False) for a in solution.chosen]
+    max_pairs = int(min(space.mentor_max.sum(), space.mentee_max.sum(), space.m * space.n))
     certificate = {
         **certificate,
         "integer_objective": int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen),
-        "resolution": params.resolution,
-        "rounding_bound": rounding_bound(len(pairs), params.resolution),
+        **space.scaling.describe(),
+        "max_pairs": max_pairs,
+        "rounding_bound": space.scaling.rounding_bound(max_pairs),
         "pinned_pairs": len(space.required),
     }
     if params.objective == "max_participation":
         certificate["pairs"] = len(solution.chosen)
-    return MatchResult(
-        pairs=tuple(pairs),
-        unmatched=unmatched_people(problem, table, candidates, [(i, j) for i, j, _ in index_pairs]),
-        objective=math.fsum(p.score for p in pairs),
-        status="optimal",
-        objective_name=params.objective,
-        solver=f"{solution.solver}[sparse, certified]",
-        runtime_s=time.perf_counter() - started,
-        certificate=certificate,
-        seed=params.seed,
-        _context=SolveContext(problem, table, candidates, params),
-    )
+    candidates = lazy_candidates(problem, space.scorer, space.checker)
+    context = SolveContext(problem, LazyScores(space.scorer), candidates, params, space.scaling)
+    timings = {**timings, "total": time.perf_counter() - started}
+    return Outcome(pairs=tuple(sorted(pairs)), optimal=True, solver=f"{solution.solver}[sparse, certified]",
+                   certificate=certificate, context=context, timings=timings)

@@ -1,0 +1,245 @@
+"""Scores brought by the caller: named components next to focus, borough and availability.
+
+Other programme systems often have their own affinities (a survey, an
+interview rating, a model). A `CustomScore` adds one as a named, weighted
+component of the combined score, in one of three forms:
+
+``matrix``
+    A complete ``(n_mentors, n_mentees)`` array, in the problem's order or
+    labelled by ``mentor_ids`` / ``mentee_ids`` (any order).
+``entries``
+    ``(mentor_id, mentee_id, value)`` triples; every other pair gets
+    ``default``. Suits sparse data such as past feedback ratings.
+``function``
+    A vectorised function of two `PeopleTable` views (a block of mentors
+    and a block of mentees) returning their ``(rows, cols)`` block of values.
+    The solver calls it on row chunks, so it never needs the whole matrix.
+
+Values must be finite and between 0 and ``max_value`` (default: the largest
+value given, or 1 for a function).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["BUILT_IN_COMPONENTS", "CustomScore", "PeopleTable"]
+
+BUILT_IN_COMPONENTS = ("focus", "borough", "availability")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class PeopleTable:
+    """A block of people on one side, as columns: what a score function receives.
+
+    Attributes
+    ----------
+    index : ndarray of int64
+        Positions of these people in the problem's mentor (or mentee) list.
+    ids : ndarray of str (object)
+    people : tuple of Person
+        The people themselves (focus areas, boroughs, availability, attributes).
+
+    Examples
+    --------
+    >>> from pairmatch import Mentor
+    >>> t = PeopleTable.of([Mentor(id="A", attributes={"age": 19}), Mentor(id="B")])
+    >>> t.attribute("age").tolist(), len(t)
+    ([19, None], 2)
+    """
+
+    index: np.ndarray
+    ids: np.ndarray
+    people: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, people: Sequence[Any], index: np.ndarray | None = None) -> PeopleTable:
+        ids = np.empty(len(people), dtype=object)
+        ids[:] = [p.id for p in people]
+        positions = np.arange(len(people), dtype=np.int64) if index is None else np.asarray(index, dtype=np.int64)
+        return cls(positions, ids, tuple(people))
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    def take(self, rows: np.ndarray | slice) -> PeopleTable:
+        """The sub-table of rows ``rows`` (positions within this table)."""
+        positions = np.arange(len(self))[rows]
+        return PeopleTable(self.index[positions], self.ids[positions], tuple(self.people[k] for k in positions))
+
+    def attribute(self, name: str, default: Any = None) -> np.ndarray:
+        """Values of attribute ``name`` (``default`` where missing): a float array when
+        every value is a number, else an object array."""
+        values = [p.attributes.get(name, default) for p in self.people]
+        if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            return np.asarray(values, dtype=float)
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+
+
+ScoreFunction = Callable[[PeopleTable, PeopleTable], Any]
+
+
+class CustomScore(BaseModel):
+    """A named score component supplied by the caller, with its weight.
+
+    Exactly one of ``matrix``, ``entries`` and ``function`` is given.
+
+    Attributes
+    ----------
+    name : str
+        Identifier shown in results and files (letters, digits, ``_``); must
+        differ from ``focus``, ``borough`` and ``availability``.
+    weight : float
+        Non-negative weight in the combined score.
+    description : str
+        Words for explanations, e.g. ``"interview rating"``.
+    matrix : array, optional
+        ``(n_mentors, n_mentees)`` values; rows and columns follow the
+        problem's order unless ``mentor_ids`` / ``mentee_ids`` label them.
+    entries : tuple of (mentor_id, mentee_id, value), optional
+        Values of some pairs; the others get ``default``.
+    function : callable, optional
+        ``function(mentors: PeopleTable, mentees: PeopleTable)`` returning a
+        ``(len(mentors), len(mentees))`` array; called on blocks of people.
+    max_value : float, optional
+        Largest value allowed (and the component's upper bound). Defaults to
+        the largest value given, or 1.0 for a function.
+
+    Examples
+    --------
+    >>> rating = CustomScore(name="interview", weight=0.2, description="interview rating",
+    ...                      entries=[("M1", "O1", 0.8)], default=0.5)
+    >>> rating.upper_bound
+    0.8
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    name: str
+    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    description: str = ""
+    matrix: np.ndarray | None = Field(None, repr=False)
+    mentor_ids: tuple[str, ...] | None = Field(None, repr=False)
+    mentee_ids: tuple[str, ...] | None = Field(None, repr=False)
+    entries: tuple[tuple[str, str, float], ...] | None = Field(None, repr=False)
+    default: float = Field(0.0, ge=0, allow_inf_nan=False)
+    function: ScoreFunction | None = Field(None, repr=False)
+    max_value: float | None = Field(None, gt=0, allow_inf_nan=False)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(f"{value!r} is not a valid component name (letters, digits and '_', "
+                             "starting with a letter)")
+        if value in BUILT_IN_COMPONENTS:
+            raise ValueError(f"{value!r} is a built-in component; choose another name")
+        return value
+
+    @field_validator("matrix", mode="before")
+    @classmethod
+    def _matrix(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"matrix must hold numbers, got dtype {array.dtype}")
+        if array.ndim != 2:
+            raise ValueError(f"matrix must be 2-dimensional, got shape {array.shape}")
+        if array.dtype.kind != "f" or array.dtype.itemsize < 4:
+            array = array.astype(np.float64)
+        _check_values(array, "matrix")
+        view = array.view()
+        view.setflags(write=False)
+        return view
+
+    @field_validator("entries", mode="before")
+    @classmethod
+    def _entries(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            value = [(m, e, v) for (m, e), v in value.items()]
+        out = []
+        for k, item in enumerate(value):
+            if isinstance(item, dict):
+                item = (item.get("mentor_id"), item.get("mentee_id"), item.get("value"))
+            if len(item) != 3:
+                raise ValueError(f"entries[{k}] must be (mentor_id, mentee_id, value), got {item!r}")
+            mentor_id, mentee_id, v = item
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ValueError(f"entries[{k}]: value {v!r} must be a finite number >= 0")
+            out.append((str(mentor_id), str(mentee_id), float(v)))
+        return tuple(out)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> CustomScore:
+        given = [form for form in ("matrix", "entries", "function") if getattr(self, form) is not None]
+        if len(given) != 1:
+            raise ValueError(f"component {self.name!r}: give exactly one of matrix, entries or function "
+                             f"(got {', '.join(given) or 'none'})")
+        if (self.mentor_ids is not None or self.mentee_ids is not None) and self.matrix is None:
+            raise ValueError(f"component {self.name!r}: mentor_ids / mentee_ids label a matrix")
+        if self.matrix is not None:
+            for ids, axis, side in ((self.mentor_ids, 0, "mentor"), (self.mentee_ids, 1, "mentee")):
+                if ids is not None and len(ids) != self.matrix.shape[axis]:
+                    raise ValueError(f"component {self.name!r}: {len(ids)} {side}_ids for "
+                                     f"{self.matrix.shape[axis]} matrix {'rows' if axis == 0 else 'columns'}")
+        found = self.largest_given
+        if self.max_value is not None and found > self.max_value:
+            raise ValueError(f"component {self.name!r}: value {found} is above max_value {self.max_value}")
+        return self
+
+    @property
+    def form(self) -> str:
+        """``"matrix"``, ``"entries"`` or ``"function"``."""
+        return "matrix" if self.matrix is not None else "entries" if self.entries is not None else "function"
+
+    @property
+    def largest_given(self) -> float:
+        """Largest value present in the data (0 for a function, known only when called)."""
+        if self.matrix is not None:
+            return float(self.matrix.max(initial=0.0))
+        if self.entries is not None:
+            return max([self.default, *(v for _, _, v in self.entries)])
+        return 0.0
+
+    @property
+    def upper_bound(self) -> float:
+        """No value of this component exceeds this (``max_value`` when given)."""
+        if self.max_value is not None:
+            return float(self.max_value)
+        return 1.0 if self.function is not None else self.largest_given
+
+    @property
+    def label(self) -> str:
+        """The description, or the name."""
+        return self.description or self.name
+
+
+def _check_values(array: np.ndarray, what: str) -> None:
+    if array.size and not np.isfinite(array).all():
+        raise ValueError(f"{what} holds NaN or infinite values")
+    if array.size and float(array.min()) < 0:
+        raise ValueError(f"{what} holds negative values (min {float(array.min())}); scores are >= 0")
+
+
+def check_block(name: str, block: Any, shape: tuple[int, int], upper: float) -> np.ndarray:
+    """Validate what a score function returned for a block: shape, finite, within [0, upper]."""
+    array = np.asarray(block, dtype=np.float64)
+    if array.shape != shape:
+        raise ValueError(f"score function {name!r} returned shape {array.shape}, expected {shape}")
+    _check_values(array, f"score function {name!r}'s result")
+    if array.size and float(array.max()) > upper:
+        raise ValueError(f"score function {name!r} returned {float(array.max())}, above its max_value {upper}")
+    return array

@@ -1,0 +1,135 @@
+"""`Scorer`: every score component of any block of pairs, on demand.
+
+The combined score of a pair is ``sum(weight[c] * component[c])`` over the
+built-in components (level-coded, `levels`) and the caller's own
+(`custom`), always in the same order, so the dense table, chunked and
+parallel scoring and single-pair look-ups agree to the last bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from typing import Any
+
+import numpy as np
+
+from ..availability import SLOT_MINUTES
+from ..custom_scores import BUILT_IN_COMPONENTS
+from ..models import Problem
+from .custom import CustomBlocks
+from .levels import BuiltinLevels, Index
+from .parallel import ChunkRunner, as_runner
+
+__all__ = ["DEFAULT_CHUNK_CELLS", "Scorer"]
+
+DEFAULT_CHUNK_CELLS = 1 << 22
+
+
+class Scorer:
+    """Precomputed per-person data; scores any block of mentor rows on demand.
+
+    Attributes
+    ----------
+    components : tuple of str
+        The components that count, built-ins first (see `Problem.component_names`).
+    weights : dict of str to float
+        Weight of each of ``components``.
+    builtin : BuiltinLevels
+        Level codes and value tables of the built-in components.
+    custom : CustomBlocks
+        The caller's own components.
+
+    Examples
+    --------
+    >>> from pairmatch.examples import pilot_problem
+    >>> scorer = Scorer(pilot_problem())
+    >>> block = scorer.block(slice(0, 1))
+    >>> round(float(block["total"][0, 0]), 3)
+    0.88
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem: Problem | None = problem
+        self.components = problem.component_names
+        builtin_weights = problem.weights.as_dict()
+        self.weights = {**{c: builtin_weights[c] for c in BUILT_IN_COMPONENTS if builtin_weights[c] > 0},
+                        **{s.name: float(s.weight) for s in problem.scores}}
+        self.builtin = BuiltinLevels(problem)
+        self.custom = CustomBlocks(problem)
+        self.shape = problem.shape
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Chunks shipped to other processes need the arrays, not the problem.
+        return {**self.__dict__, "problem": None}
+
+    @property
+    def upper_bound(self) -> float:
+        """No pair's combined score exceeds this."""
+        return self.builtin.upper_bound + self.custom.upper_bound
+
+    @property
+    def level_coded(self) -> bool:
+        """True when every component is built in, so a pair's total is a function of its level."""
+        return not self.custom
+
+    def block(self, rows: Index, cols: Index = slice(None)) -> dict[str, np.ndarray]:
+        """Every component, ``total`` and ``overlap_minutes`` for mentors ``rows`` x mentees
+        ``cols`` (each a slice or an index array)."""
+        builtin = self.builtin
+        code = builtin.levels(rows, cols)
+        out = {name: np.take(builtin.level_values[name], code) for name in BUILT_IN_COMPONENTS}
+        total = np.take(builtin.level_values["total"], code)
+        for component in self.custom.components:
+            values = self.custom.block(component, rows, cols)
+            out[component.name] = values
+            if component.weight:
+                total += component.weight * values
+        out = {name: out[name] for name in (*BUILT_IN_COMPONENTS, *(c.name for c in self.custom.components))}
+        out["total"] = total
+        out["overlap_minutes"] = builtin.overlap_minutes(rows, cols)
+        return out
+
+    def totals(self, rows: Index, cols: Index = slice(None)) -> np.ndarray:
+        """Only the combined scores of mentors ``rows`` x mentees ``cols``."""
+        total = np.take(self.builtin.level_values["total"], self.builtin.levels(rows, cols))
+        for component in self.custom.components:
+            if component.weight:
+                total += component.weight * self.custom.block(component, rows, cols)
+        return total
+
+    def pair_values(self, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+        """Components, ``total`` and ``overlap_minutes`` of the pairs ``(rows[k], cols[k])``."""
+        builtin = self.builtin
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        code = builtin.pair_levels(rows, cols)
+        out = {name: np.take(builtin.level_values[name], code) for name in BUILT_IN_COMPONENTS}
+        total = np.take(builtin.level_values["total"], code)
+        for component in self.custom.components:
+            values = self.custom.pairs(component, rows, cols)
+            out[component.name] = values
+            if component.weight:
+                total += component.weight * values
+        out["total"] = total
+        out["overlap_minutes"] = builtin.pair_slot_counts(rows, cols) * SLOT_MINUTES
+        return out
+
+    def pair_totals(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Combined scores of the pairs ``(rows[k], cols[k])``."""
+        total = np.take(self.builtin.level_values["total"], self.builtin.pair_levels(rows, cols))
+        for component in self.custom.components:
+            if component.weight:
+                total += component.weight * self.custom.pairs(component, rows, cols)
+        return total
+
+    def chunks(self, chunk_cells: int = DEFAULT_CHUNK_CELLS) -> list[tuple[int, int]]:
+        """Row ranges covering all mentors with about ``chunk_cells`` pairs each."""
+        n_rows, n_cols = self.shape
+        step = max(1, chunk_cells // max(1, n_cols))
+        return [(s, min(s + step, n_rows)) for s in range(0, n_rows, step)]
+
+    def map_chunks(self, func: Callable[[Scorer, int, int], Any], chunk_cells: int = DEFAULT_CHUNK_CELLS,
+                   executor: Executor | ChunkRunner | None = None) -> Iterator[Any]:
+        """``func(scorer, start, stop)`` for every chunk of rows, in chunk order."""
+        return as_runner(executor).map(func, self, self.chunks(chunk_cells))

@@ -1,0 +1,140 @@
+"""Score, apply the hard rules, pick an exact backend, return an `Outcome`.
+
+Large problems take the certified sparse path (`_sparse`); everything else is
+scored densely and solved by the backend the objective and rules call for.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor
+from typing import Any
+
+import numpy as np
+
+from ..constraints import Candidates, build_candidates, quota_groups
+from ..exceptions import InfeasibleProblemError, PairmatchError
+from ..models import Problem
+from ..params import SolveParams
+from ..scoring import ChunkRunner, Scorer, ScoreTable, as_runner, score_table
+from ._cpsat import GroupBound, solve_cpsat
+from ._flow import solve_assignment, solve_flow, solve_maxmin, solve_participation
+from ._graph import ArcGraph, Solution
+from ._sparse import solve_sparse
+from .contracts import Outcome, SolveContext
+from .diagnosis import diagnose
+from .scaling import Scaling
+
+__all__ = ["run"]
+
+
+def _arc_graph(candidates: Candidates, table: ScoreTable, scaling: Scaling) -> ArcGraph:
+    """Free candidate arcs (pins removed) and the capacity left after the pins."""
+    allowed = candidates.allowed.copy()
+    for i, j in candidates.required:
+        allowed[i, j] = False
+    rows, cols = np.nonzero(allowed)
+    gain = scaling.to_integer(table.total[rows, cols])
+    return ArcGraph(rows, cols, gain, *candidates.free_bounds())
+
+
+def _quota_bounds(problem: Problem, candidates: Candidates, graph: ArcGraph) -> list[GroupBound]:
+    """One `GroupBound` per (quota, group): its free arcs and the pins already in it."""
+    bounds = []
+    for family, quota in enumerate(problem.rules.quotas):
+        ends = graph.rows if quota.side == "mentor" else graph.cols
+        pinned_ends = [pair[0 if quota.side == "mentor" else 1] for pair in candidates.required]
+        for value, members in quota_groups(problem, quota).items():
+            bounds.append(GroupBound(
+                label=quota.describe(value),
+                arcs=np.flatnonzero(members[ends]),
+                pinned=int(sum(members[k] for k in pinned_ends)),
+                min_pairs=quota.min_pairs, max_pairs=quota.max_pairs, share=quota.share,
+                family=family, side=0 if quota.side == "mentor" else 1,
+            ))
+    return bounds
+
+
+def _backend(problem: Problem, candidates: Candidates, graph: ArcGraph, params: SolveParams,
+             pinned_min: int | None) -> Solution | None:
+    backend, objective = params.backend, params.objective
+    quotas = problem.rules.quotas
+    if quotas and backend in ("assignment", "flow"):
+        raise PairmatchError(f"quotas need the CP-SAT backend; backend={backend!r} cannot express them")
+    if quotas or backend == "cpsat":
+        outcome = solve_cpsat(graph, objective, _quota_bounds(problem, candidates, graph),
+                              len(candidates.required), params, pinned_min)
+        if isinstance(outcome, list):
+            raise InfeasibleProblemError([{
+                "rule": "quota_conflict", "people": [], "quotas": outcome,
+                "message": "these quotas cannot all hold with the candidates and capacities: "
+                           + "; ".join(outcome)}])
+        return outcome
+    if objective == "max_participation":
+        return solve_participation(graph)
+    if objective == "maxmin":
+        return solve_maxmin(graph, pinned_min)
+    if backend == "assignment" and not graph.is_one_to_one:
+        raise PairmatchError("backend='assignment' needs one-to-one capacities and no minimums; use 'flow'")
+    if backend == "assignment" or (backend == "auto" and graph.is_one_to_one):
+        return solve_assignment(graph)
+    return solve_flow(graph)
+
+
+def max_pairs(candidates: Candidates | Any, n_arcs: int) -> int:
+    """An upper bound on the number of pairs any matching can have."""
+    return int(min(candidates.mentor_max.sum(), candidates.mentee_max.sum(), n_arcs))
+
+
+def run(problem: Problem, params: SolveParams | None = None,
+        executor: Executor | ChunkRunner | None = None) -> Outcome:
+    """Solve ``problem`` exactly; raises `InfeasibleProblemError` with reasons when
+    the hard rules cannot all hold."""
+    params = params or SolveParams()
+    started = time.perf_counter()
+    runner = as_runner(executor)
+    scorer = Scorer(problem)
+    scaling = Scaling(params.resolution, scorer.upper_bound)
+    # Large problems: certified sparse candidate graph (None = use the dense path below).
+    sparse = solve_sparse(problem, params, scorer, scaling, runner, started)
+    if sparse is not None:
+        return sparse
+    table = score_table(scorer, executor=runner)
+    candidates = build_candidates(problem, table, scorer)
+    scored = time.perf_counter()
+    needs_check = candidates.required or _has_minimums(candidates) or problem.rules.quotas
+    reasons = diagnose(problem, table, candidates) if needs_check else []
+    if reasons:
+        raise InfeasibleProblemError(reasons)
+    graph = _arc_graph(candidates, table, scaling)
+    pinned_gains = [int(scaling.to_integer(table.total[i, j])) for i, j in candidates.required]
+    solution = _backend(problem, candidates, graph, params, min(pinned_gains, default=None))
+    if solution is None:
+        raise InfeasibleProblemError(diagnose(problem, table, candidates) or [{
+            "rule": "bounds_conflict", "people": [],
+            "message": "the minimum numbers of partners on both sides cannot be met together"}])
+    pairs = [(i, j, True) for i, j in candidates.required]
+    pairs += [(int(graph.rows[k]), int(graph.cols[k]), False) for k in solution.chosen]
+    n_candidates = int(np.count_nonzero(candidates.allowed))
+    certificate = {
+        **solution.certificate,
+        "method": "dense",
+        **scaling.describe(),
+        "max_pairs": max_pairs(candidates, n_candidates),
+        "rounding_bound": scaling.rounding_bound(max_pairs(candidates, n_candidates)),
+        "pinned_pairs": len(candidates.required),
+        "candidate_pairs": n_candidates,
+    }
+    finished = time.perf_counter()
+    return Outcome(
+        pairs=tuple(sorted(pairs)),
+        optimal=solution.optimal,
+        solver=solution.solver,
+        certificate=certificate,
+        context=SolveContext(problem, table, candidates, params, scaling),
+        timings={"score": scored - started, "solve": finished - scored},
+    )
+
+
+def _has_minimums(candidates: Candidates) -> bool:
+    return bool(candidates.mentor_min.any() or candidates.mentee_min.any())
