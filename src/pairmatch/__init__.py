@@ -8,8 +8,6 @@ optimality. `explain` turns a result into plain words; `violations` checks it.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .analysis import compatibility_graph, diagnose
 from .checks import Violation, is_feasible, violations
 from .custom_scores import CustomScore, PeopleTable
@@ -26,11 +24,8 @@ from .result import MatchResult, Pair, Unmatched
 from .scoring import ChunkRunner, ScoreTable, ScoreView, score
 from .solve import SolveContext
 from .taxonomy import Taxonomy
+from .version import __version__
 
-try:
-    __version__ = version("pairmatch-mentoring")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
 
 __all__ = [
     "ChunkRunner",

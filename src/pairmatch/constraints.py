@@ -70,11 +70,30 @@ class CandidateView(Protocol):
     """What every consumer of the candidate graph may read: pins, capacities and
     the rule bits of any pair, row or column."""
 
-    required: tuple[tuple[int, int], ...]
-    mentor_min: np.ndarray
-    mentor_max: np.ndarray
-    mentee_min: np.ndarray
-    mentee_max: np.ndarray
+    @property
+    def required(self) -> tuple[tuple[int, int], ...]:
+        """Pinned pairs as (mentor row, mentee column)."""
+        ...
+
+    @property
+    def mentor_min(self) -> np.ndarray:
+        """Each mentor's lower bound on partners (``match_all_mentors`` included)."""
+        ...
+
+    @property
+    def mentor_max(self) -> np.ndarray:
+        """Each mentor's ``max_partners``."""
+        ...
+
+    @property
+    def mentee_min(self) -> np.ndarray:
+        """Each mentee's lower bound on partners."""
+        ...
+
+    @property
+    def mentee_max(self) -> np.ndarray:
+        """Each mentee's ``max_partners``."""
+        ...
 
     def blocked_rows(self, index: np.ndarray) -> np.ndarray:
         """Rule bits of mentors ``index`` with every mentee: ``(len(index), n_mentees)`` uint8."""

@@ -194,6 +194,7 @@ def alternatives(result: MatchResult, person_id: str, k: int = 3, *,
     problem = ctx.problem
     side, idx = problem.locate(person_id)
     index = np.array([idx])
+    others: tuple[Person, ...]
     if side == "mentor":
         scores, blocked, others = ctx.scores.total_rows(index)[0], ctx.candidates.blocked_rows(index)[0], problem.mentees
         position = problem.mentee_index()

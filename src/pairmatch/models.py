@@ -294,8 +294,8 @@ class Problem(BaseModel):
                 if mentee_id not in mentee_ids:
                     errors.append(f"rules.{field}: {mentee_id!r} is not a mentee id")
         for k, quota in enumerate(self.rules.quotas):
-            side = self.mentors if quota.side == "mentor" else self.mentees
-            known = {name for person in side for name in person.attributes}
+            group: tuple[Person, ...] = self.mentors if quota.side == "mentor" else self.mentees
+            known = {name for person in group for name in person.attributes}
             if quota.key not in ("focus", "borough", "bcu") and quota.key not in known:
                 hint = f" (known: {', '.join(sorted(known))})" if known else ""
                 errors.append(f"rules.quotas[{k}].key: {quota.key!r} is not an attribute of any {quota.side}{hint}")

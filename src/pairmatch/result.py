@@ -141,7 +141,7 @@ class MatchResult:
         timings = dict(outcome.timings)
         return cls(
             pairs=tuple(pairs),
-            unmatched=unmatched_people(ctx, index.tolist()),
+            unmatched=unmatched_people(ctx, [(int(i), int(j)) for i, j, _ in outcome.pairs]),
             objective=math.fsum(totals),
             status="optimal" if outcome.optimal else "feasible",
             objective_name=ctx.params.objective,

@@ -18,7 +18,7 @@ from .solve import SolveContext
 
 __all__ = ["Unmatched", "unmatched_people"]
 
-SIDES: tuple[Literal["mentor"], Literal["mentee"]] = ("mentor", "mentee")
+SIDES: tuple[Literal["mentor", "mentee"], Literal["mentor", "mentee"]] = ("mentor", "mentee")
 _BATCH = 256  # people whose full row of scores is held at once
 
 
@@ -54,7 +54,7 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
     caps = (candidates.mentor_max, candidates.mentee_max)
     out: list[Unmatched] = []
     for s, side in enumerate(SIDES):
-        other = SIDES[1 - s]
+        other: Literal["mentor", "mentee"] = SIDES[1 - s]
         alone = np.flatnonzero(load[s] == 0)
         for k in alone[caps[s][alone] == 0].tolist():
             out.append(Unmatched(people[s][k].id, side, "no_capacity", "takes no partners (max_partners = 0)"))
@@ -73,7 +73,7 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
     return tuple(out)
 
 
-def _reason(pid: str, side: Literal["mentor", "mentee"], other: str, blocked: np.ndarray, totals: np.ndarray,
+def _reason(pid: str, side: Literal["mentor", "mentee"], other: Literal["mentor", "mentee"], blocked: np.ndarray, totals: np.ndarray,
             other_load: np.ndarray, other_cap: np.ndarray, others: Sequence) -> Unmatched:
     allowed = np.flatnonzero(blocked == 0)
     if not len(allowed):

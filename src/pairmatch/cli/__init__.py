@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from .. import __version__
 from ..exceptions import InfeasibleProblemError, MissingExtraError, PairmatchError
+from ..version import __version__
 from . import commands
 from .common import EPILOG, EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, UsageError, fail
 

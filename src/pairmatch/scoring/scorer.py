@@ -69,6 +69,11 @@ class Scorer:
         return self.builtin.upper_bound + self.custom.upper_bound
 
     @property
+    def block_names(self) -> tuple[str, ...]:
+        """The arrays `block` returns: every built-in and custom component, ``total``, ``overlap_minutes``."""
+        return (*BUILT_IN_COMPONENTS, *(c.name for c in self.custom.components), "total", "overlap_minutes")
+
+    @property
     def level_coded(self) -> bool:
         """True when every component is built in, so a pair's total is a function of its level."""
         return not self.custom

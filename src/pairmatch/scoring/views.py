@@ -113,7 +113,7 @@ def score_table(scorer: Scorer, chunk_cells: int = DEFAULT_CHUNK_CELLS,
     `ChunkRunner.dask`); the result is identical to the serial one.
     """
     shape = scorer.shape
-    names = list(_score_chunk(scorer, 0, 0))
+    names = scorer.block_names
     out = {name: np.empty(shape, dtype=np.int32 if name == "overlap_minutes" else np.float64) for name in names}
     for (start, stop), block in zip(scorer.chunks(chunk_cells), scorer.map_chunks(_score_chunk, chunk_cells, executor)):
         for name in out:
