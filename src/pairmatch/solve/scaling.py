@@ -59,8 +59,9 @@ class Scaling:
 
     def rounding_bound(self, max_pairs: int) -> float:
         """Largest possible gap between the float optimum and the float value of an
-        integer-optimal matching, when no matching has more than ``max_pairs`` pairs."""
-        return max_pairs / self.scale
+        integer-optimal matching, when no matching has more than ``max_pairs`` pairs
+        (0 when every score is 0: nothing is rounded)."""
+        return max_pairs / self.scale if self.upper_bound > 0 else 0.0
 
     def describe(self) -> dict[str, float]:
         """The policy's numbers, for certificates."""
