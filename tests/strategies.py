@@ -92,7 +92,9 @@ def problems(
         people = []
         for k in range(n):
             hi = draw(st.integers(*cap_max))
-            lo = min(hi, draw(st.integers(*cap_min)))
+            # The lowest minimum is drawn most often so that most problems are feasible
+            # while infeasible ones still occur.
+            lo = min(hi, draw(st.sampled_from([cap_min[0]] * 4 + list(range(cap_min[0], cap_min[1] + 1)))))
             people.append(cls(id=f"{prefix}{k}", min_partners=lo, max_partners=hi, **draw(person_fields())))
         return tuple(people)
 
@@ -100,9 +102,12 @@ def problems(
     mentee_people = side(Mentee, "E", n_e, mentee_max, mentee_min)
     pair_ids = st.tuples(st.sampled_from([m.id for m in mentor_people]),
                          st.sampled_from([e.id for e in mentee_people]))
+    forbidden_pairs = tuple(draw(st.lists(pair_ids, max_size=3))) if forbidden else ()
+    # Pins come from the pairs that are not forbidden (pinning a forbidden pair is tested on its own).
+    pinnable = pair_ids.filter(lambda pair: pair not in forbidden_pairs)
     rules = Rules(
-        forbidden_pairs=tuple(draw(st.lists(pair_ids, max_size=3))) if forbidden else (),
-        required_pairs=tuple(draw(st.lists(pair_ids, max_size=2))) if required else (),
+        forbidden_pairs=forbidden_pairs,
+        required_pairs=tuple(draw(st.lists(pinnable, max_size=2))) if required else (),
         min_score=draw(st.sampled_from([None, 0.05, 0.2, 0.4])) if min_score else None,
     )
     return Problem(
@@ -130,7 +135,7 @@ def zero_capacity_problems() -> st.SearchStrategy[Problem]:
 
 
 def bounded_problems() -> st.SearchStrategy[Problem]:
-    """Tiny problems with minimum numbers of partners, forbidden and pinned pairs (often infeasible)."""
+    """Tiny problems with minimum numbers of partners, forbidden and pinned pairs (sometimes infeasible)."""
     return problems(mentors=(1, 3), mentees=(1, 4), mentor_max=(1, 3), mentor_min=(0, 2),
                     mentee_min=(0, 1), forbidden=True, required=True)
 

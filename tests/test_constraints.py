@@ -26,7 +26,9 @@ def people(draw, prefix: str, n: int, cap_max: int, min_max: int):
     out = []
     for k in range(n):
         hi = draw(st.integers(0, cap_max)) if cap_max > 1 else draw(st.sampled_from([0, 1, 1, 1]))
-        lo = draw(st.integers(0, min(hi, min_max)))
+        # Minimums are drawn sparingly: most drawn problems should be feasible, so every
+        # objective phase is exercised, while infeasible ones still occur.
+        lo = min(hi, min_max, draw(st.sampled_from([0] * 11 + [1])))
         out.append(dict(
             id=f"{prefix}{k}",
             focus_areas=draw(st.lists(st.sampled_from(TOPICS), max_size=2, unique=True)),
@@ -45,9 +47,11 @@ def problems(draw, quotas: bool = False, minimums: bool = True):
     mentors = draw(people("M", m, 2, 1 if minimums else 0))
     mentees = draw(people("E", n, 1, 1 if minimums else 0))
     pairs = [(f"M{i}", f"E{j}") for i in range(m) for j in range(n)]
+    forbidden = draw(st.lists(st.sampled_from(pairs), max_size=2, unique=True))
+    pinnable = [p for p in pairs if p not in forbidden] or pairs
     rules = dict(
-        forbidden_pairs=draw(st.lists(st.sampled_from(pairs), max_size=2, unique=True)),
-        required_pairs=draw(st.lists(st.sampled_from(pairs), max_size=1, unique=True)),
+        forbidden_pairs=forbidden,
+        required_pairs=draw(st.sampled_from([[], [], draw(st.lists(st.sampled_from(pinnable), max_size=1))])),
         min_score=draw(st.sampled_from([None, 0.1, 0.3])),
         require_focus_overlap=draw(st.booleans()),
         min_overlap_minutes=draw(st.sampled_from([0, 0, 30, 90])),
@@ -57,7 +61,7 @@ def problems(draw, quotas: bool = False, minimums: bool = True):
     if quotas:
         rules["quotas"] = draw(st.lists(st.builds(
             Quota, side=st.sampled_from(["mentor", "mentee"]), key=st.sampled_from(["team", "bcu", "focus"]),
-            min_pairs=st.integers(0, 1), max_pairs=st.sampled_from([None, 1, 2]),
+            min_pairs=st.sampled_from([0, 0, 0, 1]), max_pairs=st.sampled_from([None, 1, 2]),
             max_share=st.sampled_from([None, None, 0.5, 0.75]),
         ), min_size=1, max_size=2))
     weights = draw(st.sampled_from([pm.Weights(), pm.Weights(focus=1, borough=0, availability=0.5)]))
