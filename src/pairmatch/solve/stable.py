@@ -65,7 +65,8 @@ class StableMatching:
         The side that proposed; the matching is optimal for that side among
         all stable matchings.
     rounds : int
-        Number of rounds in which at least one proposal was made.
+        Number of rounds in which at least one proposal was made (a proposer
+        with more than 1,024 free places spreads its proposals over rounds).
     proposals : int
         Total number of proposals made.
 
