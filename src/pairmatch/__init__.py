@@ -23,11 +23,13 @@ from .params import SolveParams, Weights
 from .result import MatchResult, Pair, Unmatched
 from .scoring import ChunkRunner, ScoreTable, ScoreView, score
 from .solve import SolveContext
+from .stability import BlockingPair, blocking_pairs, is_stable
 from .taxonomy import Taxonomy
 from .version import __version__
 
 
 __all__ = [
+    "BlockingPair",
     "ChunkRunner",
     "CustomScore",
     "Geography",
@@ -54,12 +56,14 @@ __all__ = [
     "Weights",
     "__version__",
     "alternatives",
+    "blocking_pairs",
     "compatibility_graph",
     "default_taxonomy",
     "diagnose",
     "explain",
     "explain_pair",
     "is_feasible",
+    "is_stable",
     "london",
     "pilot_problem",
     "score",

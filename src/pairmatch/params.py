@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["COMPONENTS", "SolveParams", "Weights"]
 
 COMPONENTS = ("focus", "borough", "availability")
 
-Objective = Literal["max_score", "max_participation", "maxmin"]
+Objective = Literal["max_score", "max_participation", "maxmin", "stable"]
 Backend = Literal["auto", "assignment", "flow", "cpsat"]
 Method = Literal["auto", "dense", "sparse"]
 
@@ -48,11 +48,21 @@ class SolveParams(BaseModel):
 
     Attributes
     ----------
-    objective : {"max_score", "max_participation", "maxmin"}
+    objective : {"max_score", "max_participation", "maxmin", "stable"}
         ``max_score`` maximises the total score; ``max_participation`` first
         matches as many people as possible, then maximises the score;
         ``maxmin`` makes the weakest pair as good as possible, then maximises
-        the total.
+        the total; ``stable`` finds a stable matching for preferences derived
+        from the scores (no mentor and mentee would both rather be paired
+        with each other) by deferred acceptance, and reports the score it
+        costs against the ``max_score`` optimum.
+    proposer : {"mentor", "mentee"}
+        The proposing side of the ``stable`` objective (it gets its best
+        stable matching).
+    mentee_weights : dict of str to float, optional
+        For ``stable``: mentees rank mentors by their own weighting of the
+        components (by name). Without it both sides rank by the same scores,
+        and then there is exactly one stable matching whichever side proposes.
     backend : {"auto", "assignment", "flow", "cpsat"}
         ``auto`` picks OR-Tools linear sum assignment for plain one-to-one
         problems, min-cost flow for capacities, CP-SAT for side constraints.
@@ -81,3 +91,12 @@ class SolveParams(BaseModel):
     seed: int = Field(0, ge=0)
     method: Method = "auto"
     candidates_per_person: int = Field(32, ge=1)
+    proposer: Literal["mentor", "mentee"] = "mentor"
+    mentee_weights: dict[str, float] | None = None
+
+    @field_validator("mentee_weights")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None and any(not math.isfinite(w) or w < 0 for w in value.values()):
+            raise ValueError("mentee_weights must be finite and >= 0")
+        return value

@@ -24,6 +24,7 @@ from ._sparse import solve_sparse
 from .contracts import Outcome, SolveContext
 from .diagnosis import diagnose
 from .scaling import Scaling
+from .stable import blocking_pairs, deferred_acceptance
 
 __all__ = ["run"]
 
@@ -95,6 +96,8 @@ def run(problem: Problem, params: SolveParams | None = None,
     runner = as_runner(executor)
     scorer = Scorer(problem)
     scaling = Scaling(params.resolution, scorer.upper_bound)
+    if params.objective == "stable":
+        return _stable(problem, params, scorer, scaling, runner, started)
     # Large problems: certified sparse candidate graph (None = use the dense path below).
     sparse = solve_sparse(problem, params, scorer, scaling, runner, started)
     if sparse is not None:
@@ -138,3 +141,72 @@ def run(problem: Problem, params: SolveParams | None = None,
 
 def _has_minimums(candidates: Candidates) -> bool:
     return bool(candidates.mentor_min.any() or candidates.mentee_min.any())
+
+
+def _stable(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, runner: ChunkRunner,
+            started: float) -> Outcome:
+    """A stable matching by deferred acceptance, with the score it costs against the optimum.
+
+    Pinned pairs are placed first and take their places; stability holds among
+    everyone's remaining places. Minimums and quotas cannot be expressed by
+    preferences, so they are refused rather than silently ignored.
+    """
+    if problem.rules.quotas or problem.rules.match_all_mentors or problem.rules.match_all_mentees or any(
+            p.min_partners for p in (*problem.mentors, *problem.mentees)):
+        raise PairmatchError("the stable objective cannot guarantee minimum partners, match_all_* or quotas; "
+                             "use max_score, max_participation or maxmin for those")
+    table = score_table(scorer, executor=runner)
+    candidates = build_candidates(problem, table, scorer)
+    reasons = diagnose(problem, table, candidates) if candidates.required else []
+    if reasons:
+        raise InfeasibleProblemError(reasons)
+    scored = time.perf_counter()
+    allowed = candidates.allowed.copy()
+    for i, j in candidates.required:
+        allowed[i, j] = False
+    _, mentor_hi, _, mentee_hi = (np.maximum(b, 0) for b in candidates.free_bounds())
+    mentee_scores = None
+    if params.mentee_weights is not None:
+        unknown = sorted(set(params.mentee_weights) - set(table.components))
+        if unknown:
+            raise PairmatchError(f"mentee_weights names unknown components {unknown}; known: {sorted(table.components)}")
+        mentee_scores = np.zeros(table.shape)
+        for name, weight in params.mentee_weights.items():
+            mentee_scores += weight * table.components[name]
+    stable = deferred_acceptance(table.total, allowed, mentor_hi, mentee_hi, proposer=params.proposer,
+                                 mentee_scores=mentee_scores)
+    blocking = blocking_pairs(table.total, allowed, mentor_hi, mentee_hi, stable.rows, stable.cols,
+                              mentee_scores=mentee_scores)
+    # The price of stability: the max_score optimum on the same candidates.
+    graph = _arc_graph(candidates, table, scaling)
+    best = _backend(problem, candidates, graph, params.model_copy(update={"objective": "max_score"}), None)
+    assert best is not None  # no minimums, so some matching (maybe empty) always exists
+    pinned_gain = int(sum(int(scaling.to_integer(table.total[i, j])) for i, j in candidates.required))
+    stable_gain = int(scaling.to_integer(table.total[stable.rows, stable.cols]).sum()) + pinned_gain
+    optimum_gain = int(best.certificate["integer_objective"]) + pinned_gain
+    pairs = [(i, j, True) for i, j in candidates.required]
+    pairs += [(int(i), int(j), False) for i, j in zip(stable.rows.tolist(), stable.cols.tolist())]
+    certificate = {
+        "method": "stable",
+        "proof": (f"deferred acceptance with {params.proposer}s proposing (the {params.proposer}-optimal stable "
+                  f"matching); blocking pairs counted over all allowed pairs: {len(blocking[0])}"),
+        "proposer": params.proposer,
+        "rounds": stable.rounds,
+        "proposals": stable.proposals,
+        "blocking_pairs": len(blocking[0]),
+        "unique_stable_matching": params.mentee_weights is None,
+        "integer_objective": stable_gain,
+        "max_score_integer_objective": optimum_gain,
+        "cost_of_stability": (optimum_gain - stable_gain) / scaling.scale,
+        **scaling.describe(),
+        "pinned_pairs": len(candidates.required),
+    }
+    finished = time.perf_counter()
+    return Outcome(
+        pairs=tuple(sorted(pairs)),
+        optimal=len(blocking[0]) == 0,
+        solver="pairmatch.deferred_acceptance",
+        certificate=certificate,
+        context=SolveContext(problem, table, candidates, params, scaling),
+        timings={"score": scored - started, "solve": finished - scored},
+    )
