@@ -1,112 +1,471 @@
 """Public verifiers: does a result obey every rule of its problem?
 
-They recompute everything from the problem itself (scores, rules,
-capacities), so they are independent of the solver path that produced the
-result. Every solver test calls them.
+The verifier is written from the *definitions* of the model, in plain
+Python over the reported pairs: it never calls the solver's scoring or
+candidate code and never reads ``result.context``, so a bug there cannot
+hide itself. It only uses the problem's own vocabularies
+(``taxonomy.relatedness``, ``geography.score`` / ``steps`` / ``unit_of``),
+the availability windows and the caller's custom scores. It costs a few
+operations per reported pair and per person (never one per possible pair),
+so it runs on the largest programmes.
+
+Each `Violation` has one of the kinds in `VIOLATION_KINDS`:
+
+``unknown_id``
+    A pair's first id is not a mentor of the problem, its second not a
+    mentee, or an unmatched entry names nobody in the problem.
+``duplicate_pair``
+    The same (mentor, mentee) pair is listed more than once.
+``score``
+    A pair's ``score`` differs from the sum, over the components that count
+    (`Problem.component_names`), of weight x value recomputed from the
+    definitions: *focus* = the best ``taxonomy.relatedness`` over (mentor
+    topic, mentee topic), 0 if a side lists none; *borough* = the best
+    ``geography.score`` over (mentor borough, mentee borough), 0 if none;
+    *availability* = ``min(1, common weekly minutes / meeting_minutes)``;
+    a custom component's value from its matrix, entries (else ``default``)
+    or function.
+``component``
+    A pair's ``components`` do not name exactly the components that count,
+    a value differs from its definition, or a ``contributions`` entry is not
+    weight x value.
+``rule``
+    A pair breaks a hard rule of ``problem.rules``: forbidden pair, score
+    below ``min_score``, no related focus area (``require_focus_overlap``),
+    fewer common minutes than ``min_overlap_minutes``, closest boroughs more
+    than ``max_borough_steps`` borders apart (unconnected or no borough on
+    a side counts as infinitely far), or the same value of a ``forbid_same``
+    attribute (``"borough"``: a shared borough; ``"bcu"``: boroughs in the
+    same policing unit).
+``capacity``
+    Someone's number of distinct partners is outside
+    ``[lo, max_partners]``, where ``lo`` is ``min_partners``, raised to 1 by
+    ``match_all_mentors`` / ``match_all_mentees`` unless ``max_partners`` is 0.
+``required_pair_missing``
+    A pair of ``rules.required_pairs`` is not in the result.
+``pinned_flag``
+    A required pair is not flagged ``pinned``, or a pair flagged ``pinned``
+    is not required.
+``quota``
+    A group of a `Quota` has fewer than ``min_pairs`` pairs, more than
+    ``max_pairs``, or more than ``max_share`` of all pairs (exact fractions).
+    A pair's group is its ``side`` person's attribute value (as text), or
+    first focus area (``"focus"``), first borough (``"borough"``) or unit of
+    the first borough (``"bcu"``).
+``objective``
+    ``objective`` differs from the sum of the reported pair scores.
+``unmatched_list``
+    ``unmatched`` is not exactly everyone with no partner, each once and
+    on the right side.
+``certificate``
+    Status ``optimal`` without a ``proof`` in the certificate.
+``status``
+    Status other than ``optimal`` or ``feasible``.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
 
-from .constraints import build_candidates, minimum_partners, quota_groups, rule_names
-from .models import Problem
-from .result import MatchResult
-from .scoring import Scorer, score_table
+import numpy as np
 
-__all__ = ["Violation", "is_feasible", "violations"]
+from .availability import SLOT_MINUTES, window_slots
+from .constraints import Rule
+from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
+from .models import Mentee, Mentor, Person, Problem, Quota
+from .result import MatchResult, Pair
 
+__all__ = ["SCORE_TOLERANCE", "VIOLATION_KINDS", "Violation", "is_feasible", "violations"]
+
+VIOLATION_KINDS = (
+    "unknown_id",
+    "duplicate_pair",
+    "score",
+    "component",
+    "rule",
+    "capacity",
+    "required_pair_missing",
+    "pinned_flag",
+    "quota",
+    "objective",
+    "unmatched_list",
+    "certificate",
+    "status",
+)
+
+# Relative: two scores agree when they differ by at most this times the larger
+# magnitude (at least 1), since custom scores may be large.
 SCORE_TOLERANCE = 1e-9
+
+# The same slack the rules give a pair exactly at the minimum score.
+_MIN_SCORE_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: a machine-readable ``kind``, the people involved, a message."""
+    """One broken rule.
+
+    Attributes
+    ----------
+    kind : str
+        Machine-readable kind, one of `VIOLATION_KINDS`.
+    people : tuple of str
+        Ids of the people involved (a pair's mentor and mentee, one person,
+        or none for a result-wide problem).
+    message : str
+        What is wrong, naming the people and the rule.
+
+    Examples
+    --------
+    >>> Violation("capacity", ("M1",), "M1 has 2 partners; allowed 0..1")
+    Violation(kind='capacity', people=('M1',), message='M1 has 2 partners; allowed 0..1')
+    """
 
     kind: str
     people: tuple[str, ...]
     message: str
 
 
-def violations(result: MatchResult, problem: Problem) -> list[Violation]:
-    """Every way ``result`` breaks the rules of ``problem`` (empty when feasible).
+def _close(reported: float, expected: float, tolerance: float, scale: float = 1.0) -> bool:
+    return abs(reported - expected) <= tolerance * max(scale, abs(reported), abs(expected))
 
-    Checks ids, duplicate pairs, capacity bounds on both sides, forbidden and
-    pinned pairs, every hard rule, reported scores and the objective.
 
+def _group(problem: Problem, person: Person, key: str) -> str | None:
+    """The quota group of a person for ``key`` (None when undefined)."""
+    if key == "focus":
+        return person.focus_areas[0] if person.focus_areas else None
+    if key == "borough":
+        return person.boroughs[0] if person.boroughs else None
+    if key == "bcu":
+        return problem.geography.unit_of.get(person.boroughs[0]) if person.boroughs else None
+    value = person.attributes.get(key)
+    return None if value is None else str(value)
+
+
+class _Definitions:
+    """The model's definitions, evaluated for one pair at a time."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        builtin = problem.weights.as_dict()
+        self.weights = {**{c: builtin[c] for c in BUILT_IN_COMPONENTS if builtin[c] > 0},
+                        **{s.name: float(s.weight) for s in problem.scores}}
+        # Later entries win, as when a dict is built from the triples.
+        self.entries = {s.name: {(m, e): v for m, e, v in s.entries}
+                        for s in problem.scores if s.entries is not None}
+
+    def focus(self, mentor: Person, mentee: Person) -> float:
+        tax = self.problem.taxonomy
+        return max((tax.relatedness(a, b) for a in mentor.focus_areas for b in mentee.focus_areas), default=0.0)
+
+    def borough(self, mentor: Person, mentee: Person) -> float:
+        geo = self.problem.geography
+        return max((geo.score(a, b) for a in mentor.boroughs for b in mentee.boroughs), default=0.0)
+
+    @staticmethod
+    def common_minutes(mentor: Person, mentee: Person) -> int:
+        return len(window_slots(mentor.availability) & window_slots(mentee.availability)) * SLOT_MINUTES
+
+    def availability(self, mentor: Person, mentee: Person) -> float:
+        return min(1.0, self.common_minutes(mentor, mentee) / self.problem.meeting_minutes)
+
+    def custom(self, component: CustomScore, mentor: Mentor, mentee: Mentee, i: int, j: int) -> float:
+        if component.matrix is not None:
+            return float(component.matrix[i, j])
+        if component.entries is not None:
+            return float(self.entries[component.name].get((mentor.id, mentee.id), component.default))
+        assert component.function is not None
+        value = np.asarray(component.function(PeopleTable.of([mentor], [i]), PeopleTable.of([mentee], [j])),
+                           dtype=np.float64)
+        if value.size != 1:
+            raise ValueError(f"score function {component.name!r} returned shape {value.shape} for one pair")
+        return float(value.reshape(-1)[0])
+
+    def components(self, mentor: Mentor, mentee: Mentee, i: int, j: int) -> dict[str, float]:
+        """Every component that counts, then every built-in (rules read them even at weight 0)."""
+        out = {"focus": self.focus(mentor, mentee), "borough": self.borough(mentor, mentee),
+               "availability": self.availability(mentor, mentee)}
+        for component in self.problem.scores:
+            out[component.name] = self.custom(component, mentor, mentee, i, j)
+        return out
+
+    def total(self, values: dict[str, float]) -> float:
+        return sum(weight * values[name] for name, weight in self.weights.items())
+
+    def closest_steps(self, mentor: Person, mentee: Person) -> float:
+        geo = self.problem.geography
+        steps = [geo.steps(a, b) for a in mentor.boroughs for b in mentee.boroughs]
+        return min((s for s in steps if s >= 0), default=math.inf)
+
+    def same(self, name: str, mentor: Person, mentee: Person) -> str | None:
+        """How the pair shares ``name`` (words for the message), or None when it does not."""
+        if name == "borough":
+            shared = [b for b in mentor.boroughs if b in mentee.boroughs]
+            return f"both list {shared[0]}" if shared else None
+        if name == "bcu":
+            unit_of = self.problem.geography.unit_of
+            theirs = {unit_of[b] for b in mentee.boroughs if b in unit_of}
+            shared = [unit_of[b] for b in mentor.boroughs if b in unit_of and unit_of[b] in theirs]
+            return f"both in {self.problem.geography.unit_name} {shared[0]}" if shared else None
+        if name in mentor.attributes and name in mentee.attributes:
+            a, b = mentor.attributes[name], mentee.attributes[name]
+            if a == b:
+                return f"both have {name} = {a!r}"
+        return None
+
+
+def _who(problem: Problem, person_id: str) -> str:
+    try:
+        return problem.person(person_id).label
+    except KeyError:
+        return repr(person_id)
+
+
+def _pair_words(problem: Problem, key: tuple[str, str]) -> str:
+    return f"{_who(problem, key[0])} with {_who(problem, key[1])}"
+
+
+def _rule_violations(problem: Problem, definitions: _Definitions, key: tuple[str, str], mentor: Mentor,
+                     mentee: Mentee, values: dict[str, float], total: float,
+                     forbidden: set[tuple[str, str]]) -> Iterable[Violation]:
+    rules, pair = problem.rules, _pair_words(problem, key)
+
+    def broken(rule: Rule, detail: str) -> Violation:
+        return Violation("rule", key, f"{pair} breaks a hard rule: {rule.describe()} ({detail})")
+
+    if key in forbidden:
+        yield broken(Rule.FORBIDDEN, "listed in rules.forbidden_pairs")
+    if rules.min_score is not None and total < rules.min_score - _MIN_SCORE_SLACK:
+        yield broken(Rule.MIN_SCORE, f"score {total:.6g} < rules.min_score {rules.min_score:g}")
+    if rules.require_focus_overlap and values["focus"] <= 0:
+        yield broken(Rule.NO_FOCUS_OVERLAP, "rules.require_focus_overlap")
+    if rules.min_overlap_minutes:
+        minutes = definitions.common_minutes(mentor, mentee)
+        if minutes < rules.min_overlap_minutes:
+            yield broken(Rule.TOO_LITTLE_OVERLAP,
+                         f"{minutes} common minutes a week < rules.min_overlap_minutes {rules.min_overlap_minutes}")
+    if rules.max_borough_steps is not None:
+        steps = definitions.closest_steps(mentor, mentee)
+        if steps > rules.max_borough_steps:
+            apart = "no connected boroughs" if math.isinf(steps) else f"closest boroughs {int(steps)} borders apart"
+            yield broken(Rule.TOO_FAR, f"{apart} > rules.max_borough_steps {rules.max_borough_steps}")
+    for name in rules.forbid_same:
+        how = definitions.same(name, mentor, mentee)
+        if how is not None:
+            yield broken(Rule.SAME_ATTRIBUTE, f"{how}; rules.forbid_same includes {name!r}")
+
+
+def _score_violations(definitions: _Definitions, problem: Problem, pair: Pair, key: tuple[str, str],
+                      values: dict[str, float], total: float, tolerance: float) -> Iterable[Violation]:
+    words = _pair_words(problem, key)
+    if not _close(pair.score, total, tolerance):
+        yield Violation("score", key, f"{words} reports score {pair.score!r} but its components give {total!r}")
+    counting = tuple(definitions.weights)
+    missing = [n for n in counting if n not in pair.components]
+    extra = [n for n in pair.components if n not in definitions.weights]
+    if missing or extra:
+        yield Violation("component", key, f"{words} should report components {', '.join(counting)}"
+                        + (f"; missing {', '.join(missing)}" if missing else "")
+                        + (f"; does not count {', '.join(map(str, extra))}" if extra else ""))
+    for name in counting:
+        if name in pair.components and not _close(pair.components[name], values[name], tolerance):
+            yield Violation("component", key, f"{words} reports {name} = {pair.components[name]!r} but "
+                                              f"its definition gives {values[name]!r}")
+    for name, weight in definitions.weights.items():
+        expected = weight * values[name]
+        if name not in pair.contributions:
+            yield Violation("component", key, f"{words} has no contribution for {name}")
+        elif not _close(pair.contributions[name], expected, tolerance):
+            yield Violation("component", key, f"{words} reports a {name} contribution of "
+                                              f"{pair.contributions[name]!r}; weight {weight:g} x value "
+                                              f"{values[name]!r} = {expected!r}")
+    stray = [n for n in pair.contributions if n not in definitions.weights]
+    if stray:
+        yield Violation("component", key, f"{words} reports contributions of {', '.join(map(str, stray))}, "
+                                          "which do not count")
+
+
+def _quota_violations(problem: Problem, quota: Quota, ends: Sequence[Person], n_pairs: int) -> Iterable[Violation]:
+    """``ends`` holds the ``quota.side`` person of every (distinct, known) pair."""
+    side = problem.mentors if quota.side == "mentor" else problem.mentees
+    if quota.value is not None:
+        groups = [quota.value]
+    else:
+        groups = sorted({g for g in (_group(problem, p, quota.key) for p in side) if g is not None})
+    inside = Counter(_group(problem, p, quota.key) for p in ends)
+    share = quota.share
+    for group in groups:
+        count = inside[group]
+        broken = []
+        if count < quota.min_pairs:
+            broken.append(f"fewer than {quota.min_pairs}")
+        if quota.max_pairs is not None and count > quota.max_pairs:
+            broken.append(f"more than {quota.max_pairs}")
+        if share is not None and Fraction(count) > share * n_pairs:
+            broken.append(f"more than {quota.max_share:.0%} of {n_pairs}")
+        if broken:
+            yield Violation("quota", (), f"quota '{quota.describe(group)}' is broken: {count} pairs for "
+                                         f"{quota.key} = {group!r}, {' and '.join(broken)}")
+
+
+def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCORE_TOLERANCE) -> list[Violation]:
+    """Every way ``result`` breaks the definitions and rules of ``problem``.
+
+    Recomputes each reported pair's components and score from the problem
+    itself (never from the solver's arrays) and checks ids, duplicates, hard
+    rules, capacities, pinned pairs, quotas, objective, the unmatched list
+    and the certificate. The kinds are listed in `VIOLATION_KINDS`.
+
+    Parameters
+    ----------
+    result : MatchResult
+        Any result, from `solve` or built by hand (``context`` is not read).
+    problem : Problem
+        The problem the result claims to solve.
+    tolerance : float
+        Relative tolerance on scores, components and the objective (scaled
+        by the larger magnitude, at least 1). Results read back from files
+        carry ``SCORE_DECIMALS`` decimals, so pass about ``1e-6`` for those.
+
+    Returns
+    -------
+    list of Violation
+        Empty when the result is feasible and every number is right; in
+        order: per pair, then per person, pinned pairs, quotas, result-wide.
+
+    Examples
+    --------
+    >>> import dataclasses
     >>> from pairmatch import solve
     >>> from pairmatch.examples import pilot_problem
     >>> problem = pilot_problem()
-    >>> violations(solve(problem), problem)
+    >>> result = solve(problem)
+    >>> violations(result, problem)
     []
+    >>> wrong = dataclasses.replace(result, objective=result.objective + 1)
+    >>> [v.kind for v in violations(wrong, problem)]
+    ['objective']
     """
     out: list[Violation] = []
+    definitions = _Definitions(problem)
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-    scorer = Scorer(problem)
-    table = score_table(scorer)
-    candidates = build_candidates(problem, table, scorer)
-    seen: Counter[tuple[str, str]] = Counter()
+    forbidden = {tuple(p) for p in problem.rules.forbidden_pairs}
+    counts: Counter[tuple[str, str]] = Counter()
+    known: dict[tuple[str, str], list[Pair]] = {}
     for pair in result.pairs:
         key = (pair.mentor_id, pair.mentee_id)
-        seen[key] += 1
-        if pair.mentor_id not in mentor_ix or pair.mentee_id not in mentee_ix:
-            out.append(Violation("unknown_id", key, f"pair {key} names someone who is not in the problem"))
+        counts[key] += 1
+        if counts[key] > 1:
+            if key in known:
+                known[key].append(pair)
             continue
-        i, j = mentor_ix[pair.mentor_id], mentee_ix[pair.mentee_id]
-        bits = int(candidates.blocked[i, j])
-        if bits:
-            out.append(Violation("rule", key, f"pair {key} breaks: {', '.join(rule_names(bits))}"))
-        expected = float(table.total[i, j])
-        if not math.isclose(pair.score, expected, rel_tol=0, abs_tol=SCORE_TOLERANCE):
-            out.append(Violation("score", key, f"pair {key} reports score {pair.score} but scores {expected}"))
-    for key, count in seen.items():
+        unknown = [f"{pid!r} is not a {side} of this problem"
+                   for pid, side, index in ((key[0], "mentor", mentor_ix), (key[1], "mentee", mentee_ix))
+                   if pid not in index]
+        if unknown:
+            out.append(Violation("unknown_id", key, f"pair {key}: {'; '.join(unknown)}"))
+            continue
+        known[key] = [pair]
+    for key, same_pairs in known.items():
+        i, j = mentor_ix[key[0]], mentee_ix[key[1]]
+        mentor, mentee = problem.mentors[i], problem.mentees[j]
+        values = definitions.components(mentor, mentee, i, j)
+        total = definitions.total(values)
+        for pair in same_pairs:
+            out.extend(_score_violations(definitions, problem, pair, key, values, total, tolerance))
+        out.extend(_rule_violations(problem, definitions, key, mentor, mentee, values, total, forbidden))
+    for key, count in counts.items():
         if count > 1:
-            out.append(Violation("duplicate_pair", key, f"pair {key} appears {count} times"))
-    load = Counter(pid for p in result.pairs for pid in (p.mentor_id, p.mentee_id))
-    for side, people in (("mentor", problem.mentors), ("mentee", problem.mentees)):
-        for person, lo in zip(people, minimum_partners(problem, side)):
-            n = load[person.id]
+            out.append(Violation("duplicate_pair", key, f"{_pair_words(problem, key)} is listed {count} times"))
+
+    partners: Counter[str] = Counter(pid for key in known for pid in key)
+    rules = problem.rules
+    for side, people, everyone in (("mentor", problem.mentors, rules.match_all_mentors),
+                                   ("mentee", problem.mentees, rules.match_all_mentees)):
+        for person in people:
+            lo = max(person.min_partners, min(1, person.max_partners)) if everyone else person.min_partners
+            n = partners[person.id]
             if not lo <= n <= person.max_partners:
+                why = f"match_all_{side}s" if everyone and lo > person.min_partners else "min_partners"
                 out.append(Violation("capacity", (person.id,),
-                                     f"{person.id} has {n} partners; allowed {lo}..{person.max_partners}"))
-    out.extend(_quota_violations(result, problem))
-    matched = set(seen)
-    for key in problem.rules.required_pairs:
-        if tuple(key) not in matched:
-            out.append(Violation("required_pair_missing", tuple(key), f"pinned pair {tuple(key)} is missing"))
-    objective = math.fsum(p.score for p in result.pairs)
-    if not math.isclose(result.objective, objective, rel_tol=0, abs_tol=1e-6):
-        out.append(Violation("objective", (), f"objective {result.objective} != sum of pair scores {objective}"))
-    unmatched = {u.person_id for u in result.unmatched}
-    for person in (*problem.mentors, *problem.mentees):
-        if (load[person.id] == 0) != (person.id in unmatched):
-            out.append(Violation("unmatched_list", (person.id,),
-                                 f"{person.id} has {load[person.id]} partners but "
-                                 f"{'is' if person.id in unmatched else 'is not'} listed as unmatched"))
-    if result.status == "optimal" and "proof" not in result.certificate:
-        out.append(Violation("certificate", (), "status is optimal but the certificate holds no proof"))
+                                     f"{side} {person.label} has {n} partner{'s' * (n != 1)}; allowed "
+                                     f"{lo}..{person.max_partners} ({why} {lo}, max_partners {person.max_partners})"))
+
+    required = dict.fromkeys(tuple(p) for p in rules.required_pairs)
+    for key in required:
+        if key not in known:
+            out.append(Violation("required_pair_missing", key,
+                                 f"{_pair_words(problem, key)} is in rules.required_pairs but not in the result"))
+        elif not any(p.pinned for p in known[key]):
+            out.append(Violation("pinned_flag", key,
+                                 f"{_pair_words(problem, key)} is in rules.required_pairs but not flagged pinned"))
+    for key, same_pairs in known.items():
+        if key not in required and any(p.pinned for p in same_pairs):
+            out.append(Violation("pinned_flag", key,
+                                 f"{_pair_words(problem, key)} is flagged pinned but is not in rules.required_pairs"))
+
+    for quota in rules.quotas:
+        ends = [problem.mentors[mentor_ix[m]] if quota.side == "mentor" else problem.mentees[mentee_ix[e]]
+                for m, e in known]
+        out.extend(_quota_violations(problem, quota, ends, len(known)))
+
+    scores = [p.score for p in result.pairs]
+    objective = math.fsum(scores)
+    scale = max(1.0, float(len(scores)), math.fsum(abs(s) for s in scores))
+    if not _close(result.objective, objective, tolerance, scale):
+        out.append(Violation("objective", (), f"objective {result.objective!r} differs from the sum of the "
+                                              f"pair scores {objective!r}"))
+
+    out.extend(_unmatched_violations(result, problem, partners))
+
+    if result.status not in ("optimal", "feasible"):
+        out.append(Violation("status", (), f"status {result.status!r} is neither 'optimal' nor 'feasible'"))
+    if result.status == "optimal" and not result.certificate.get("proof"):
+        out.append(Violation("certificate", (), "status is 'optimal' but the certificate holds no proof"))
     return out
 
 
-def _quota_violations(result: MatchResult, problem: Problem) -> list[Violation]:
-    out = []
-    sides = {"mentor": problem.mentor_index(), "mentee": problem.mentee_index()}
-    for quota in problem.rules.quotas:
-        index = sides[quota.side]
-        ends = [index.get(p.mentor_id if quota.side == "mentor" else p.mentee_id) for p in result.pairs]
-        for value, members in quota_groups(problem, quota).items():
-            inside = sum(1 for k in ends if k is not None and members[k])
-            broken = inside < quota.min_pairs or (quota.max_pairs is not None and inside > quota.max_pairs)
-            if quota.share is not None and inside > quota.share * len(result.pairs):
-                broken = True
-            if broken:
-                out.append(Violation("quota", (), f"quota '{quota.describe(value)}' has {inside} of "
-                                                  f"{len(result.pairs)} pairs"))
-    return out
+def _unmatched_violations(result: MatchResult, problem: Problem, partners: Counter[str]) -> Iterable[Violation]:
+    listed = Counter(u.person_id for u in result.unmatched)
+    for entry in result.unmatched:
+        if entry.person_id not in problem.mentor_index() and entry.person_id not in problem.mentee_index():
+            yield Violation("unknown_id", (entry.person_id,),
+                            f"unmatched entry {entry.person_id!r} names nobody in this problem")
+    sides: dict[str, set[Any]] = {}
+    for entry in result.unmatched:
+        sides.setdefault(entry.person_id, set()).add(entry.side)
+    for side, people in (("mentor", problem.mentors), ("mentee", problem.mentees)):
+        for person in people:
+            n, times = partners[person.id], listed[person.id]
+            if n == 0 and times == 0:
+                yield Violation("unmatched_list", (person.id,),
+                                f"{side} {person.label} has no partner but is not listed as unmatched")
+            elif n > 0 and times > 0:
+                yield Violation("unmatched_list", (person.id,),
+                                f"{side} {person.label} has {n} partner{'s' * (n != 1)} but is listed as unmatched")
+            elif times > 1:
+                yield Violation("unmatched_list", (person.id,),
+                                f"{side} {person.label} is listed as unmatched {times} times")
+            if times and sides[person.id] != {side}:
+                wrong = ", ".join(sorted(map(repr, sides[person.id] - {side})))
+                yield Violation("unmatched_list", (person.id,),
+                                f"{side} {person.label} is listed as unmatched with side {wrong}")
 
 
-def is_feasible(result: MatchResult, problem: Problem) -> bool:
-    """True when `violations` finds nothing."""
-    return not violations(result, problem)
+def is_feasible(result: MatchResult, problem: Problem, *, tolerance: float = SCORE_TOLERANCE) -> bool:
+    """True when `violations` finds nothing.
+
+    Examples
+    --------
+    >>> from pairmatch import solve
+    >>> from pairmatch.examples import pilot_problem
+    >>> problem = pilot_problem()
+    >>> is_feasible(solve(problem), problem)
+    True
+    """
+    return not violations(result, problem, tolerance=tolerance)
