@@ -91,6 +91,8 @@ class CustomBlocks:
         if component.entries is not None:
             return self.entries[component.name].pairs(rows, cols)
         out = np.empty(len(rows))
+        if not len(rows):
+            return out
         # A function scores blocks; group the pairs by mentor so each call is one row.
         order = np.argsort(rows, kind="stable")
         bounds = np.flatnonzero(np.r_[True, rows[order][1:] != rows[order][:-1], True])
