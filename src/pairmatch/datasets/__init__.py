@@ -22,14 +22,19 @@ def _load(name: str) -> dict[str, Any]:
 
 @cache
 def london() -> Geography:
-    """The 32 London boroughs, their land borders and the Met's 12 BCUs.
+    """The 32 London boroughs and the City of London, their borders and the Met's 12 BCUs.
+
+    Borders are land borders and borders in the Thames (boroughs facing each
+    other across the river); the City of London is in no BCU. Everyday names
+    such as "Kingston" resolve. See docs/geography-and-topics.md.
 
     >>> geo = london()
     >>> len(geo.places), geo.unit_of["Newham"], geo.relation("Newham", "Tower Hamlets")
-    (32, 'North East', 'adjacent')
+    (33, 'North East', 'adjacent')
+    >>> geo.relation("Westminster", "Lambeth"), geo.steps("Westminster", "Tower Hamlets")
+    ('across the river', 2)
     """
-    data = _load("london.json")
-    return Geography(data["borders"], data["bcus"], unit_name="BCU")
+    return Geography.from_dict(_load("london.json"), source="pairmatch/datasets/london.json")
 
 
 @cache
