@@ -41,11 +41,13 @@ def london() -> Geography:
 def default_taxonomy() -> Taxonomy:
     """Policing and community topics (knife crime, domestic abuse, stop and search, ...).
 
+    Every link between two topics carries the reason for it (`Taxonomy.reason`).
+
     >>> tax = default_taxonomy()
     >>> tax.path("knife crime", "community safety")
     ('knife crime', 'violent crime', 'community safety')
     """
-    return Taxonomy(_load("taxonomy.json")["edges"])
+    return Taxonomy.from_dict(_load("taxonomy.json"), source="pairmatch/datasets/taxonomy.json")
 
 
 def pilot_problem() -> Problem:
