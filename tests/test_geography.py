@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from importlib import resources
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -96,6 +98,16 @@ def test_river_border_list_is_exactly_the_thames_pairs(geo):
     across = {frozenset((a, b)) for a, b in itertools.combinations(geo.places, 2)
               if geo.relation(a, b) == BoroughRelation.ACROSS_RIVER}
     assert across == {frozenset(p) for p in RIVER_BORDERS} - ALSO_LAND
+
+
+def test_docs_list_the_river_borders_and_aliases(geo):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "geography-and-topics.md").read_text("utf-8")
+    section = page.split("## River borders")[1].split("\n## ")[0]
+    rows = re.findall(r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \|$", section, re.MULTILINE)
+    assert {frozenset((a.strip(), b.strip())) for a, b in rows[1:]} == geo.river_borders
+    names = page.split("## Everyday names")[1].split("\n## ")[0]
+    rows = re.findall(r"^\| ([^|]+) \| ([^|]+) \|$", names, re.MULTILINE)
+    assert {a.strip(): p.strip() for a, p in rows[1:]} == geo.aliases
 
 
 @pytest.mark.parametrize(("a", "b"), NOT_ACROSS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -156,3 +158,11 @@ def test_bad_taxonomy_file(tmp_path):
     path.write_text('{"edges": [}', encoding="utf-8")
     with pytest.raises(ValueError, match=r"broken.json: not valid JSON \(line 1"):
         Taxonomy.from_file(path)
+
+
+def test_docs_table_lists_every_link_with_its_reason(tax):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "geography-and-topics.md").read_text("utf-8")
+    table = page.split("### Every link and its reason")[1].split("\n#")[0]
+    rows = re.findall(r"^\| (\d+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$", table, re.MULTILINE)
+    assert [(int(k), a.strip(), b.strip(), r.strip(), s.strip()) for k, a, b, r, s in rows] == [
+        (k, x.a, x.b, x.reason, x.source or "—") for k, x in enumerate(tax.links, 1)]
