@@ -117,6 +117,25 @@ class Geography:
     assumptions : mapping of str to str, optional
         Further assumptions in words, shown by `describe`.
 
+    Attributes
+    ----------
+    places : tuple of str
+        Every place, sorted; ``index`` maps each to its row in the matrices.
+    unit_of : dict of str to str
+        The unit of each place that has one.
+    graph : networkx.Graph
+        Frozen; each edge's ``relation`` is "adjacent" or "across the river".
+    land_borders, river_borders : frozenset of frozenset
+        The two kinds of border as unordered pairs.
+    distance : numpy.ndarray
+        int16 border steps between places, -1 where unconnected.
+    similarity : numpy.ndarray
+        The score of every pair of places.
+    scores : dict of str to float
+        The score of each `BoroughRelation`, strongest first.
+    aliases, notes : dict of str to str
+        Everyday names and notes, as given.
+
     Examples
     --------
     >>> geo = Geography([("A", "B"), ("B", "C"), ("C", "D")], units={"U1": ["A", "B"], "U2": ["C", "D"]})

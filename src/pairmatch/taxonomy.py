@@ -96,6 +96,17 @@ class Taxonomy:
     name, description, as_of : str, optional
         What the taxonomy is, where it comes from, and when it was reviewed.
 
+    Attributes
+    ----------
+    topics : tuple of str
+        Every topic, sorted; ``index`` maps each to its row in ``similarity``.
+    links : tuple of TopicLink
+        Every link with its reason and source, sorted by topic.
+    graph : networkx.Graph
+        Frozen; each edge's ``link`` is its `TopicLink`.
+    similarity : numpy.ndarray
+        Relatedness of every pair of topics.
+
     Examples
     --------
     >>> tax = Taxonomy([("knife crime", "violent crime"), ("violent crime", "community safety")])
