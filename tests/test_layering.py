@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"solve"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()
     {"explain", "checks", "analysis", "stability", "contract"},  # reading results, the JSON contract
-    {"io", "report", "store"},  # files, reports, programme store
+    {"io", "report", "maps", "store"},  # files, reports, maps, programme store
     {"cli", "service"},  # command line, HTTP service
     {"__init__", "__main__"},
 ]
