@@ -294,32 +294,6 @@ def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geograp
     def top(row: int) -> float:  # rows south of the river move down to open its channel
         return row + (_CHANNEL if river is not None and row > river.after_row else 0.0)
 
-    size = 1.0 - _GAP
-    for place in places:
-        tile = layout.tiles[place]
-        people, matched = counts.get(place, (0, 0))
-        x, y = tile.col + _GAP / 2, top(tile.row) + _GAP / 2
-        face = cmap(norm(matched / people)) if people else _EMPTY
-        ax.add_patch(Rectangle((x, y), size, size, facecolor=face, edgecolor=_EDGE, linewidth=0.8))
-        if place in no_unit:
-            ax.add_patch(Rectangle((x, y), size, size, facecolor="none", edgecolor=_HATCH, hatch="//",
-                                   linewidth=1.2, linestyle="--", alpha=0.6))
-        ink = "white" if people and _dark(face) else "#1d2733"
-        cx, cy = tile.col + 0.5, top(tile.row)
-        ax.text(cx, cy + 0.27, tile.abbr, ha="center", va="center", fontsize=10, fontweight="bold", color=ink)
-        if people:
-            ax.text(cx, cy + 0.54, f"{matched:,} of {people:,}", ha="center", va="center", fontsize=8, color=ink)
-            left = people - matched
-            ax.text(cx, cy + 0.77, f"{left:,} unmatched" if left else "all matched", ha="center", va="center",
-                    fontsize=6.8, color=ink, fontweight="bold" if left else "normal")
-        else:
-            ax.text(cx, cy + 0.6, "no one", ha="center", va="center", fontsize=7.5, color="#6b7785")
-    if river is not None:
-        y = river.after_row + 1 + _CHANNEL / 2
-        ax.plot([river.from_col, river.to_col], [y, y], color=_RIVER, linewidth=5.0, solid_capstyle="round",
-                zorder=0.5)
-        ax.text(river.from_col + 0.05, y + 0.07, river.name, color="#2f6ea5", fontsize=8, fontstyle="italic",
-                ha="left", va="top")
     cols = [t.col for t in layout.tiles.values()]
     tops = [top(t.row) for t in layout.tiles.values()]
     ax.set_xlim(min(cols) - 0.05, max(cols) + 1.05)
@@ -336,6 +310,41 @@ def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geograp
         bar = fig.colorbar(mappable, ax=ax, shrink=0.55, pad=0.01)
     bar.set_label("share of people matched")
     bar.set_ticks([0, 0.25, 0.5, 0.75, 1.0], labels=["0%", "25%", "50%", "75%", "100%"])
+
+    # Labels scale with the tiles, so they fit whether the map fills a figure or shares one.
+    box = ax.get_position()
+    width, height = fig.get_size_inches()
+    x_span, y_span = ax.get_xlim(), ax.get_ylim()
+    tile_pt = 72 * min(box.width * width / abs(x_span[1] - x_span[0]),
+                       box.height * height / abs(y_span[1] - y_span[0]))
+    big, medium, small = (min(cap, share * tile_pt) for cap, share in ((10, 0.15), (8, 0.12), (6.8, 0.098)))
+    size = 1.0 - _GAP
+    for place in places:
+        tile = layout.tiles[place]
+        people, matched = counts.get(place, (0, 0))
+        x, y = tile.col + _GAP / 2, top(tile.row) + _GAP / 2
+        face = cmap(norm(matched / people)) if people else _EMPTY
+        ax.add_patch(Rectangle((x, y), size, size, facecolor=face, edgecolor=_EDGE, linewidth=0.8))
+        if place in no_unit:
+            ax.add_patch(Rectangle((x, y), size, size, facecolor="none", edgecolor=_HATCH, hatch="//",
+                                   linewidth=1.2, linestyle="--", alpha=0.6))
+        ink = "white" if people and _dark(face) else "#1d2733"
+        cx, cy = tile.col + 0.5, top(tile.row)
+        ax.text(cx, cy + 0.27, tile.abbr, ha="center", va="center", fontsize=big, fontweight="bold", color=ink)
+        if people:
+            ax.text(cx, cy + 0.54, f"{matched:,} of {people:,}", ha="center", va="center", fontsize=medium,
+                    color=ink)
+            left = people - matched
+            ax.text(cx, cy + 0.77, f"{left:,} unmatched" if left else "all matched", ha="center", va="center",
+                    fontsize=small, color=ink, fontweight="bold" if left else "normal")
+        else:
+            ax.text(cx, cy + 0.6, "no one", ha="center", va="center", fontsize=medium, color="#6b7785")
+    if river is not None:
+        y = river.after_row + 1 + _CHANNEL / 2
+        ax.plot([river.from_col, river.to_col], [y, y], color=_RIVER, linewidth=5.0, solid_capstyle="round",
+                zorder=0.5)
+        ax.text(river.from_col + 0.05, y + 0.07, river.name, color="#2f6ea5", fontsize=medium, fontstyle="italic",
+                ha="left", va="top")
     handles = [Patch(facecolor=_EMPTY, edgecolor=_EDGE, label=f"no one names this {layout.place_name}")]
     unit = geography.unit_name or "unit"
     for place in no_unit:
