@@ -51,13 +51,13 @@ def layers(path: Path = LAYERING) -> list[tuple[list[str], str]]:
 
 
 def layers_markdown(stack: list[tuple[list[str], str]] | None = None) -> str:
-    """The stack as a text diagram (top layer first) and a table."""
+    """The stack as a text diagram (top layer first) and a table of what each layer holds."""
     stack = layers() if stack is None else stack
-    rows = [(f"{k}  {' · '.join(units)}", what) for k, (units, what) in enumerate(stack)][::-1]
-    width = max(len(text) for text, _ in rows) + 2
-    diagram = ["top: each layer imports only the layers below it  ▼", "┌" + "─" * width + "┐"]
-    for n, (text, what) in enumerate(rows):
-        diagram.append(f"│ {text.ljust(width - 2)} │  {what}".rstrip())
+    rows = [f"{k}  {' · '.join(units)}" for k, (units, _) in enumerate(stack)][::-1]
+    width = max(len(text) for text in rows) + 2
+    diagram = ["each layer imports only the layers below it  ▼", "┌" + "─" * width + "┐"]
+    for n, text in enumerate(rows):
+        diagram.append(f"│ {text.ljust(width - 2)} │")
         diagram.append(("├" if n < len(rows) - 1 else "└") + "─" * width + ("┤" if n < len(rows) - 1 else "┘"))
     table = ["| layer | modules | what they hold |", "|---:|---|---|"]
     for k, (units, what) in enumerate(stack):
