@@ -133,6 +133,13 @@ def test_doctest_paragraphs_outside_examples_become_code():
     assert fences("```python\n>>> x\n```") == "```python\n>>> x\n```"
 
 
+def test_simple_tables_become_markdown_tables():
+    tables = load_script("griffe_doctests").simple_tables
+    text = "Columns:\n\n=====  ====\nname   kind\n=====  ====\n``id``  text\na|b    x y\n=====  ====\n\nEnd."
+    assert tables(text) == "Columns:\n\n| name | kind |\n|---|---|\n| ``id`` | text |\n| a\\|b | x y |\n\nEnd."
+    assert tables("a\n=====\nb") == "a\n=====\nb"
+
+
 def test_site_builds_strictly(tmp_path):
     for module in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"):
         pytest.importorskip(module, reason='the docs extra is not installed: pip install -e ".[docs]"')

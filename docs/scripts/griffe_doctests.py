@@ -1,10 +1,13 @@
-"""Griffe extension for the API reference: doctest examples outside an "Examples" section render as code.
+"""Griffe extension for the API reference: docstrings written for ``help()`` render well as Markdown.
 
-Some docstrings show a short ``>>>`` example in their description instead of a
-numpydoc ``Examples`` section. Markdown would read such lines as text (and
-``[...][...]`` in their output as a link), so this extension fences every
-paragraph that starts with ``>>>`` outside an ``Examples`` section. Only the
-rendered page changes; the docstrings, and the doctests run from them, do not.
+- Some docstrings show a short ``>>>`` example in their description instead of
+  a numpydoc ``Examples`` section. Markdown would read such lines as text (and
+  ``[...][...]`` in their output as a link), so every paragraph that starts
+  with ``>>>`` outside an ``Examples`` section is fenced as code.
+- reStructuredText simple tables (columns under ``=====  =====`` rules) become
+  Markdown tables.
+
+Only the rendered page changes; the docstrings, and the doctests run from them, do not.
 """
 
 from __future__ import annotations
@@ -15,6 +18,32 @@ from typing import Any
 import griffe
 
 _HEADER = re.compile(r"^-{3,}\s*$")
+_RULE = re.compile(r"^=+( +=+)+\s*$")
+
+
+def simple_tables(text: str) -> str:
+    """``text`` with each reST simple table (header, rules of ``=``) as a Markdown table."""
+    lines = text.splitlines()
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        rule = lines[k]
+        ends = [j for j in range(k + 2, len(lines)) if lines[j].strip() == rule.strip()][:2]
+        if not _RULE.match(rule) or len(ends) < 2 or ends[0] != k + 2:
+            out.append(lines[k])
+            k += 1
+            continue
+        starts = [m.start() for m in re.finditer(r"=+", rule)]
+        spans = list(zip(starts, [*starts[1:], None], strict=True))
+        out.append(_row(lines[k + 1], spans))
+        out.append("|" + "---|" * len(spans))
+        out += [_row(line, spans) for line in lines[k + 3:ends[1]] if line.strip()]
+        k = ends[1] + 1
+    return "\n".join(out)
+
+
+def _row(line: str, spans: list[tuple[int, int | None]]) -> str:
+    return "| " + " | ".join(line[a:b].strip().replace("|", "\\|") for a, b in spans) + " |"
 
 
 def fence_doctests(text: str) -> str:
@@ -43,8 +72,12 @@ def fence_doctests(text: str) -> str:
 
 
 class DoctestFences(griffe.Extension):
-    """Fence stray doctest paragraphs in every docstring griffe loads."""
+    """Fence stray doctest paragraphs and convert simple tables in every docstring griffe loads."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
-        if obj.docstring is not None and ">>>" in obj.docstring.value:
+        if obj.docstring is None:
+            return
+        if ">>>" in obj.docstring.value:
             obj.docstring.value = fence_doctests(obj.docstring.value)
+        if "==" in obj.docstring.value:
+            obj.docstring.value = simple_tables(obj.docstring.value)
