@@ -172,6 +172,15 @@ def test_tiles_are_coloured_by_the_share_matched():
     assert draw_coverage_map(result, side="mentee") is not None
 
 
+def test_counts_without_a_geography_are_drawn_on_london_when_they_name_london_places():
+    pytest.importorskip("matplotlib")
+    fig = draw_place_coverage([("Newham", 4, 1), ("City of London", 1, 0)])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(label.startswith("CTY: City of London, in no BCU") for label in labels)
+    assert "3 unmatched" in {t.get_text() for t in fig.axes[0].texts}
+    assert draw_place_coverage([("Newham", 4, 1), ("(no BCU)", 1, 0)]) is None
+
+
 def test_the_map_draws_into_given_axes():
     pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure

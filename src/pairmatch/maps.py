@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from .datasets import load_json
+from .datasets import load_json, london
 from .exceptions import PairmatchError, require
 from .geography import Geography
 from .models import Problem
@@ -252,20 +252,40 @@ def draw_coverage_map(result: MatchResult, *, problem: Problem | None = None, si
                                title=title or f"Coverage by borough: {who} matched")
 
 
-def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geography, *, ax: Any = None,
-                        title: str | None = None, note: str | None = None) -> Any:
+def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geography | None = None, *,
+                        ax: Any = None, title: str | None = None, note: str | None = None) -> Any:
     """Draw ``(place, people, matched)`` rows on the tile map of ``geography``.
 
     The lower-level form of `draw_coverage_map`, for callers that already
-    counted (a report's coverage table). Rows for places without a tile, such
-    as a report's "(no BCU)" group, are ignored; places without a row are
-    drawn empty.
+    counted (a report's coverage table). Places without a row are drawn
+    empty; rows for places without a tile are ignored.
+
+    Parameters
+    ----------
+    rows : iterable of (place, people, matched)
+    geography : Geography, optional
+        The places the rows name. Without it, the rows are taken to name
+        London's places (`pairmatch.london`, BCUs included) when every one of
+        them is a London place, and nothing is drawn otherwise.
 
     Returns
     -------
     matplotlib.figure.Figure or None
-        None when ``geography`` has no tile layout.
+        None when there is no tile layout for the places.
+
+    Examples
+    --------
+    >>> fig = draw_place_coverage([("Newham", 4, 3), ("Brent", 2, 2)])
+    >>> sorted(t.get_text() for t in fig.axes[0].texts if " of " in t.get_text())
+    ['2 of 2', '3 of 4']
+    >>> draw_place_coverage([("Salford", 1, 1)]) is None
+    True
     """
+    rows = list(rows)
+    if geography is None:
+        geography = london()
+        if not all(place in geography.places for place, _, _ in rows):
+            return None
     layout = tile_layout(geography)
     if layout is None:
         return None
