@@ -27,7 +27,7 @@ coordinator are forbidden from then on.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -147,6 +147,10 @@ class RematchResult:
     baseline_score : float or None
         Total score when every working pair is kept (``move_penalty=inf``);
         None when not computed or infeasible.
+    applied : Changes
+        The changes this re-match was asked to make.
+    working : tuple of (mentor_id, mentee_id)
+        The working pairs (current, not ended, nobody leaving, not locked).
     """
 
     result: MatchResult
@@ -156,6 +160,7 @@ class RematchResult:
     move_penalty: float
     score: float
     baseline_score: float | None = None
+    applied: Changes = field(default_factory=Changes, repr=False)
     working: tuple[PairIds, ...] = field(default=(), repr=False)
 
     def count(self, change: ChangeKind) -> int:
@@ -302,6 +307,7 @@ def rematch(
     move_penalty: float = math.inf,
     params: SolveParams | None = None,
     baseline: bool = True,
+    adjust: Callable[[Problem], Problem] | None = None,
 ) -> RematchResult:
     """Propose a new matching after people leave or join or pairs end, disturbing as little as asked.
 
@@ -323,6 +329,10 @@ def rematch(
     baseline : bool
         With a finite ``move_penalty``, also solve with every working pair
         kept, to report the gain bought by the moves.
+    adjust : callable, optional
+        Applied to the changed programme before the re-match's own pins and
+        continuity are added (e.g. rules from the programme's history for
+        the people now in it).
 
     Returns
     -------
@@ -374,28 +384,29 @@ def rematch(
             raise ValueError(f"locked pair {pair!r}: {', '.join(sorted(gone & set(pair)))} is leaving")
 
     base = changed_problem(problem, changes)
+    ready = adjust(base) if adjust is not None else base
     locked = changes.locked
     ended = set(changes.ended)
     working = tuple(p for p in current if p not in ended and not gone & set(p) and p not in set(locked))
-    required = tuple(dict.fromkeys((*base.rules.required_pairs, *locked)))
+    required = tuple(dict.fromkeys((*ready.rules.required_pairs, *locked)))
     if math.isinf(move_penalty):
-        solved = _rebuild(base, rules=base.rules.model_copy(
+        solved = _rebuild(ready, rules=ready.rules.model_copy(
             update={"required_pairs": tuple(dict.fromkeys((*required, *working)))}))
     else:
-        scores = base.scores
+        scores = ready.scores
         if move_penalty > 0 and working:
             bonus = CustomScore(name=CONTINUITY, weight=move_penalty, max_value=1.0, default=0.0,
                                 description="current partner kept (score per kept working pair)",
                                 entries=tuple((m, e, 1.0) for m, e in working))
             scores = (*scores, bonus)
-        solved = _rebuild(base, rules=base.rules.model_copy(update={"required_pairs": required}), scores=scores)
+        solved = _rebuild(ready, rules=ready.rules.model_copy(update={"required_pairs": required}), scores=scores)
     result = solve(solved, params)
     score = without_continuity(result)
     baseline_score = None
     if math.isinf(move_penalty):
         baseline_score = score
     elif baseline:
-        pinned = _rebuild(base, rules=base.rules.model_copy(
+        pinned = _rebuild(ready, rules=ready.rules.model_copy(
             update={"required_pairs": tuple(dict.fromkeys((*required, *working)))}))
         try:
             baseline_score = solve(pinned, params).objective
@@ -404,7 +415,7 @@ def rematch(
     return RematchResult(
         result=result, problem=solved, base_problem=base,
         changes=_classify(result, current, changes, working, move_penalty),
-        move_penalty=move_penalty, score=score, baseline_score=baseline_score, working=working)
+        move_penalty=move_penalty, score=score, baseline_score=baseline_score, applied=changes, working=working)
 
 
 def _classify(result: MatchResult, current: tuple[PairIds, ...], changes: Changes, working: tuple[PairIds, ...],
@@ -431,7 +442,7 @@ def _classify(result: MatchResult, current: tuple[PairIds, ...], changes: Change
         cols = np.array([ei[e] for _, e in moved], dtype=np.int64)
         values = scores.pair_values(rows, cols)
         totals = values["total"] - (bonus * values[CONTINUITY] if CONTINUITY in values else 0.0)
-        moved_scores = dict(zip(moved, totals.tolist()))
+        moved_scores = dict(zip(moved, totals.tolist(), strict=True))
 
     # Groups of moves: moved and new pairs connected through the people they share.
     graph = nx.Graph()
