@@ -9,6 +9,7 @@ other weights or rules) as well as for a cohort before and after a re-match.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from .exceptions import PairmatchError
 from .models import Person, Problem
+from .rematch import CONTINUITY
 from .result import MatchResult, rounded
 
 __all__ = ["COVERAGE_KEYS", "CoverageRow", "PartnerChange", "ResultDiff", "Snapshot", "coverage", "diff"]
@@ -34,7 +36,9 @@ class Snapshot:
         How reports name it (e.g. ``"run 3"``).
     problem : Problem
     pairs : tuple of (mentor_id, mentee_id, score)
+        Scores without any re-match continuity bonus.
     objective : float
+        The sum of those scores.
 
     Examples
     --------
@@ -50,12 +54,17 @@ class Snapshot:
 
     @classmethod
     def of(cls, result: MatchResult, label: str = "") -> Snapshot:
-        """The snapshot of a result solved in this process."""
+        """The snapshot of a result solved in this process.
+
+        Scores leave out a re-match's continuity bonus, so that a re-match
+        compares with the run before it in the same units.
+        """
         if result.context is None:
             raise PairmatchError("a diff needs a result returned by pairmatch.solve() in this Python process, "
                                  "or a Snapshot with its problem")
-        return cls(label, result.context.problem, tuple((p.mentor_id, p.mentee_id, p.score) for p in result.pairs),
-                   result.objective)
+        pairs = tuple((p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0))
+                      for p in result.pairs)
+        return cls(label, result.context.problem, pairs, math.fsum(s for _, _, s in pairs))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, inspect, select
@@ -44,7 +45,7 @@ from .history import HistoryOptions, PastPairing, with_history
 from .records import CohortInfo, Member, PairingEvent, PairingRecord, StoredRun
 from .schema import CohortRow, EventRow, MemberRow, PairingRow, PersonRow, RunRow, utcnow
 
-__all__ = ["ConcurrentChangeError", "ProgrammeStore", "Reader", "Writer", "package_versions"]
+__all__ = ["ConcurrentChangeError", "ProgrammeStore", "Proposal", "Reader", "Writer", "package_versions"]
 
 PairIds = tuple[str, str]
 
@@ -671,13 +672,13 @@ class ProgrammeStore:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def match(self, cohort: str, problem: Problem, params: SolveParams | None = None, *,
-              history: HistoryOptions | None = None, note: str = "") -> tuple[StoredRun, MatchResult]:
-        """Match a cohort using the programme's history, record the run and start its pairs.
+    def plan_match(self, cohort: str, problem: Problem, params: SolveParams | None = None, *,
+                   history: HistoryOptions | None = None) -> Proposal:
+        """Solve a cohort's first matching using the programme's history, without recording it.
 
         By default nobody is paired with someone they were paired with
-        before (`HistoryOptions`). The cohort is created if needed; it must
-        have no active pairs.
+        before (`HistoryOptions`). The cohort must have no active pairs.
+        `commit` records the proposal.
         """
         params = params or SolveParams()
         history = history or HistoryOptions()
@@ -689,24 +690,21 @@ class ProgrammeStore:
             past = r.past_pairings()
         solved = with_history(problem, past, history)
         result = solve(solved, params)
-        with self.transaction() as tx:
-            run = tx.record_run(cohort, solved, params, result, base_problem=problem,
-                                settings={"history": history.model_dump()},
-                                expected_revision=0 if info is None else info.revision, note=note)
-        return run, result
+        return Proposal(cohort, "match", solved, problem, params, result, None, None,
+                        0 if info is None else info.revision, {"history": history.model_dump()})
 
-    def rematch(self, cohort: str, *, leave: Sequence[str] = (), join: Sequence[Person] = (),
-                lock: Sequence[PairIds] = (), move_penalty: float = math.inf, params: SolveParams | None = None,
-                history: HistoryOptions | None = None, leave_reason: str = "", note: str = "",
-                baseline: bool = True) -> tuple[StoredRun, RematchResult]:
-        """Re-match a running cohort after leavers, joiners and ended pairs; record it and update the pairs.
+    def plan_rematch(self, cohort: str, *, leave: Sequence[str] = (), join: Sequence[Person] = (),
+                     lock: Sequence[PairIds] = (), move_penalty: float = math.inf, params: SolveParams | None = None,
+                     history: HistoryOptions | None = None, baseline: bool = True) -> Proposal:
+        """Re-match a running cohort after leavers, joiners and ended pairs, without recording it.
 
         Starts from the cohort's latest run: its pairs are the current ones;
-        pairs ended since then (``end_pair``) and people who left since then
-        (``leave``) count as changes, as do ``leave``, ``join`` and ``lock``
+        pairs ended since then (`end_pair`) and people who left since then
+        (`leave`) count as changes, as do ``leave``, ``join`` and ``lock``
         here. Locked pairs stay; working pairs move only for a gain of at
         least ``move_penalty`` each (see `pairmatch.rematch.rematch`). The
         solve parameters and history options default to the latest run's.
+        `commit` records the proposal.
         """
         with self.reading() as r:
             info = r.cohort(cohort)
@@ -733,10 +731,70 @@ class ProgrammeStore:
                           locked=tuple(dict.fromkeys((*locked_now, *lock))))
         outcome = rematch(base, current, changes, move_penalty=move_penalty, params=params, baseline=baseline,
                           adjust=lambda p: with_history(p, past, history, keep=active_now))
+        return Proposal(cohort, "rematch", outcome.problem, outcome.base_problem, params, outcome.result, outcome,
+                        last.id, info.revision, {"history": history.model_dump(),
+                                                 "move_penalty": None if math.isinf(move_penalty) else move_penalty})
+
+    def commit(self, proposal: Proposal, *, leave_reason: str = "", note: str = "") -> StoredRun:
+        """Record a proposal in one transaction: the run, its people and members, the pairs it starts and ends.
+
+        Raises `ConcurrentChangeError` (and writes nothing) when the cohort
+        changed since the proposal was made.
+        """
         with self.transaction() as tx:
-            run = tx.record_run(cohort, outcome.problem, params, outcome.result, base_problem=outcome.base_problem,
-                                kind="rematch", parent=last.id, rematch_result=outcome,
-                                settings={"history": history.model_dump(),
-                                          "move_penalty": None if math.isinf(move_penalty) else move_penalty},
-                                expected_revision=info.revision, leave_reason=leave_reason, note=note)
-        return run, outcome
+            return tx.record_run(proposal.cohort, proposal.problem, proposal.params, proposal.result,
+                                 base_problem=proposal.base_problem, kind=proposal.kind, parent=proposal.parent,
+                                 rematch_result=proposal.rematch, settings=proposal.settings,
+                                 expected_revision=proposal.revision, leave_reason=leave_reason, note=note)
+
+    def match(self, cohort: str, problem: Problem, params: SolveParams | None = None, *,
+              history: HistoryOptions | None = None, note: str = "") -> tuple[StoredRun, MatchResult]:
+        """`plan_match` and `commit`: match a cohort, record the run and start its pairs."""
+        proposal = self.plan_match(cohort, problem, params, history=history)
+        return self.commit(proposal, note=note), proposal.result
+
+    def rematch(self, cohort: str, *, leave: Sequence[str] = (), join: Sequence[Person] = (),
+                lock: Sequence[PairIds] = (), move_penalty: float = math.inf, params: SolveParams | None = None,
+                history: HistoryOptions | None = None, leave_reason: str = "", note: str = "",
+                baseline: bool = True) -> tuple[StoredRun, RematchResult]:
+        """`plan_rematch` and `commit`: re-match a cohort, record the run and update its pairs."""
+        proposal = self.plan_rematch(cohort, leave=leave, join=join, lock=lock, move_penalty=move_penalty,
+                                     params=params, history=history, baseline=baseline)
+        assert proposal.rematch is not None
+        return self.commit(proposal, leave_reason=leave_reason, note=note), proposal.rematch
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A solved but unrecorded matching of a cohort (`ProgrammeStore.commit` records it).
+
+    Attributes
+    ----------
+    cohort : str
+    kind : {"match", "rematch"}
+    problem : Problem
+        What was solved (history rules, pins and continuity included).
+    base_problem : Problem
+        The programme as described, carried forward to the next re-match.
+    params : SolveParams
+    result : MatchResult
+    rematch : RematchResult or None
+        For a re-match: the changes and their reasons.
+    parent : int or None
+        The run this one re-matches.
+    revision : int
+        The cohort's revision when it was read (0 for a new cohort).
+    settings : dict
+        History options and move penalty, recorded with the run.
+    """
+
+    cohort: str
+    kind: str
+    problem: Problem
+    base_problem: Problem
+    params: SolveParams
+    result: MatchResult
+    rematch: RematchResult | None
+    parent: int | None
+    revision: int
+    settings: dict[str, Any]

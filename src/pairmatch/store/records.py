@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -11,6 +12,7 @@ from ..contract import MatchRequest, MatchResponse
 from ..diff import Snapshot
 from ..matching import solve
 from ..models import Problem
+from ..rematch import CONTINUITY
 from ..result import MatchResult, rounded
 from .engine import StoreError
 
@@ -150,10 +152,16 @@ class StoredRun:
         """The programme the coordinator described (without history rules or re-match pins)."""
         return self.base_request.to_problem()
 
+    @property
+    def score(self) -> float:
+        """Total score of the pairs without a re-match's continuity bonus (the objective otherwise)."""
+        return math.fsum(p.score - p.contributions.get(CONTINUITY, 0.0) for p in self.response.pairs)
+
     def snapshot(self) -> Snapshot:
-        """The run as a `Snapshot` for `pairmatch.diff.diff` (no solving)."""
-        return Snapshot(f"run {self.id}", self.problem(),
-                        tuple((p.mentor_id, p.mentee_id, p.score) for p in self.response.pairs), self.objective)
+        """The run as a `Snapshot` for `pairmatch.diff.diff` (no solving; scores without continuity bonus)."""
+        pairs = tuple((p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0))
+                      for p in self.response.pairs)
+        return Snapshot(f"run {self.id}", self.problem(), pairs, math.fsum(s for _, _, s in pairs))
 
     def solve_again(self) -> MatchResult:
         """Solve the stored request again and check it gives the stored pairs and objective.
