@@ -20,8 +20,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("pairings") as batch:
-        batch.add_column(sa.Column("locked", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN on every backend: copying the table (SQLite batch mode) would drop and
+    # re-create it, and dropping it cascades to the pairing events.
+    op.add_column("pairings", sa.Column("locked", sa.Boolean(), nullable=False, server_default=sa.false()))
     # A pairing is locked when its latest lock event is 'locked'.
     op.execute(sa.text("""
         UPDATE pairings SET locked = (
@@ -38,5 +39,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_pairings_mentee_pk"), table_name="pairings")
     op.drop_index(op.f("ix_pairings_mentor_pk"), table_name="pairings")
-    with op.batch_alter_table("pairings") as batch:
-        batch.drop_column("locked")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE pairings DROP COLUMN locked")  # in place (SQLite >= 3.35), no table copy
+    else:
+        op.drop_column("pairings", "locked")
