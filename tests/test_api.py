@@ -174,7 +174,12 @@ def test_explain_pair_of_an_unmatched_pair(pilot):
     assert e.facts["availability"] == "no common weekly time"
     assert e.facts["focus"].startswith("related focus: knife crime ~ violence against women and girls (2 step")
     assert "not matched" in e.text()
-    assert pairmatch.explain_pair(result, "M3", "O1").facts["focus"].startswith("no related focus areas")
+    assert pairmatch.explain_pair(result, "M3", "O1").facts["focus"].startswith(
+        "related focus: social inequality ~ knife crime (1 step")
+    far = pairmatch.Problem(mentors=[pairmatch.Mentor(id="A", focus_areas=["online safety"])],
+                            mentees=[pairmatch.Mentee(id="X", focus_areas=["stop and search"])])
+    facts = pairmatch.explain_pair(pairmatch.solve(far), "A", "X").facts
+    assert facts["focus"].startswith("no related focus areas")
 
 
 def test_explain_pair_same_bcu_fact():
@@ -196,12 +201,12 @@ def test_alternatives(pilot):
     _, result = pilot
     alts = pairmatch.alternatives(result, "M1")
     assert [(a.partner_id, a.partner_matched_with) for a in alts] == [("O3", ("M3",)), ("O2", ("M2",))]
-    assert [a.score for a in alts] == pytest.approx([0.2, 0.185])
+    assert [a.score for a in alts] == pytest.approx([0.45, 0.185])
     assert [a.partner_id for a in pairmatch.alternatives(result, "M1", k=1)] == ["O3"]
-    # From the mentee side: O1's next best after M1 is M2 (0.2425), then M3 (0.2).
+    # From the mentee side: O1's next best after M1 is M3 (0.45), then M2 (0.2425).
     alts_o1 = pairmatch.alternatives(result, "O1")
-    assert [a.partner_id for a in alts_o1] == ["M2", "M3"]
-    assert [a.score for a in alts_o1] == pytest.approx([0.2425, 0.2])
+    assert [a.partner_id for a in alts_o1] == ["M3", "M2"]
+    assert [a.score for a in alts_o1] == pytest.approx([0.45, 0.2425])
 
 
 def test_why_not(pilot):
@@ -220,7 +225,7 @@ def test_why_unmatched():
     assert {(p.mentor_id, p.mentee_id) for p in result.pairs} == {("M1", "O1"), ("M2", "O2")}
     assert pairmatch.why_unmatched(result, "M3") == (
         "mentor M3 is unmatched: all 2 candidate mentee(s) are at capacity with matches that score "
-        "higher overall (best candidate: O1, score 0.200)")
+        "higher overall (best candidate: O1, score 0.450)")
     assert pairmatch.why_unmatched(result, "M1") == "M1 is matched with O1."
     with pytest.raises(KeyError):
         pairmatch.why_unmatched(result, "nobody")
@@ -241,7 +246,7 @@ def test_explain_text(pilot):
     assert text.startswith(result.summary())
     for fact in ("shared focus: knife crime", "adjacent: Tower Hamlets - Hackney", "adjacent: Newham - Redbridge",
                  "shared focus: social inequality", "same borough: Brent",
-                 "next best for M1: O3 (0.200, paired with M3), O2 (0.185, paired with M2)"):
+                 "next best for M1: O3 (0.450, paired with M3), O2 (0.185, paired with M2)"):
         assert fact in text
     for label in ("Mentor A (Tower Hamlets) (M1)  <->  Officer 1 (Deputy Assistant Commissioner) (O1)",
                   "Mentor B (Newham) (M2)  <->  Officer 2 (Commander) (O2)",

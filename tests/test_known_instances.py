@@ -42,18 +42,22 @@ M3_O3 = 0.5 * 1 + 0.3 * 1 + 0.2 * 1
 # M1-O2: knife crime -> violent crime -> VAWG two steps (0.25); Tower Hamlets-Newham-Redbridge
 # two borders apart in different BCUs (0.2); no common time.
 M1_O2 = 0.5 * 0.25 + 0.3 * 0.2 + 0.2 * 0
-# M1-O3: knife crime is >3 steps from stop and search / social inequality (0); Tower Hamlets-Brent
-# far (0); Sat 10-11 = 60 min (1).
-M1_O3 = 0.2 * 1
+# M1-O3: knife crime -> stop and search one step (0.5); Tower Hamlets-City of London-Westminster-Brent
+# three borders, far (0); Sat 10-11 = 60 min (1).
+M1_O3 = 0.5 * 0.5 + 0.2 * 1
 # M2-O1: domestic abuse -> VAWG -> violent crime -> knife crime three steps (0.125);
 # Newham-Hackney adjacent (0.6); no common time.
 M2_O1 = 0.5 * 0.125 + 0.3 * 0.6
-# M3-O1: unrelated topics, Brent-Hackney far, Thu 18-19 = 60 min (1).
-M3_O1 = 0.2 * 1
+# M2-O3: domestic abuse -> VAWG -> social inequality two steps (0.25); Newham-Brent far; no common time.
+M2_O3 = 0.5 * 0.25
+# M3-O1: social inequality -> knife crime one step (0.5), Brent-Hackney far, Thu 18-19 = 60 min (1).
+M3_O1 = 0.5 * 0.5 + 0.2 * 1
+# M3-O2: social inequality -> VAWG one step (0.5); Brent-Redbridge far; no common time.
+M3_O2 = 0.5 * 0.5
 PILOT_MATRIX = [
     [M1_O1, M1_O2, M1_O3],
-    [M2_O1, M2_O2, 0.0],
-    [M3_O1, 0.0, M3_O3],
+    [M2_O1, M2_O2, M2_O3],
+    [M3_O1, M3_O2, M3_O3],
 ]
 
 
@@ -97,8 +101,8 @@ def greedy_trap() -> Problem:
     A-X = 0.5*1 + 0.5*1   = 1.0  (shared knife crime, both Newham)
     A-Y = 0.5*1 + 0.5*0.6 = 0.8  (shared knife crime, Newham-Tower Hamlets adjacent)
     B-X = 0.5*1 + 0.5*0   = 0.5  (shared social inequality, Brent-Newham far)
-    B-Y = 0.5*0 + 0.5*0   = 0.0  (unrelated topics, Brent-Tower Hamlets far)
-    Greedy takes A-X first and ends with 1.0; the optimum A-Y + B-X is 1.3.
+    B-Y = 0.5*0.5 + 0.5*0 = 0.25 (social inequality -> knife crime, Brent-Tower Hamlets far)
+    Greedy takes A-X first and ends with 1.25; the optimum A-Y + B-X is 1.3.
     """
     return Problem(
         mentors=[Mentor(id="A", focus_areas=["knife crime"], boroughs=["Newham"]),
@@ -112,7 +116,7 @@ def greedy_trap() -> Problem:
 @pytest.mark.parametrize("backend", ["auto", "assignment", "flow"])
 def test_optimum_beats_greedy(backend):
     problem = greedy_trap()
-    assert_matrix(pairmatch.score(problem).total, [[1.0, 0.8], [0.5, 0.0]])
+    assert_matrix(pairmatch.score(problem).total, [[1.0, 0.8], [0.5, 0.25]])
     result = pairmatch.solve(problem, SolveParams(backend=backend))
     assert_verified(result, problem)
     assert pair_set(result) == {("A", "Y"), ("B", "X")}
@@ -124,8 +128,8 @@ def test_optimum_beats_greedy(backend):
 
 def capacity_problem(capacity_a: int) -> Problem:
     """Focus only. A covers every mentee's topic exactly; B (violent crime) is
-    one step from knife crime (0.5), two from domestic abuse (0.25) and four
-    from social inequality (0)."""
+    one step from knife crime (0.5) and two from domestic abuse and from social
+    inequality (0.25)."""
     return Problem(
         mentors=[Mentor(id="A", focus_areas=["knife crime", "domestic abuse", "social inequality"],
                         max_partners=capacity_a),
@@ -138,9 +142,9 @@ def capacity_problem(capacity_a: int) -> Problem:
 
 
 def test_many_to_one_capacity_two():
-    # A takes two of X, Y, Z (1 each); B takes the third: X (0.5) beats Y (0.25) and Z (0).
+    # A takes two of X, Y, Z (1 each); B takes the third: X (0.5) beats Y and Z (0.25).
     problem = capacity_problem(2)
-    assert_matrix(pairmatch.score(problem).total, [[1, 1, 1], [0.5, 0.25, 0]])
+    assert_matrix(pairmatch.score(problem).total, [[1, 1, 1], [0.5, 0.25, 0.25]])
     result = pairmatch.solve(problem)
     assert_verified(result, problem)
     assert pair_set(result) == {("A", "Y"), ("A", "Z"), ("B", "X")}
@@ -163,11 +167,11 @@ def test_max_participation_trades_score_for_more_pairs():
     """Focus only, B-Y forbidden.
 
     A-X 1 (shared knife crime), A-Y 0.5 (knife crime -> violent crime),
-    B-X 0.25 (gang violence -> violent crime -> knife crime).
+    B-X 0.25 (community safety -> violent crime -> knife crime).
     max_score keeps A-X alone (1.0 > 0.5 + 0.25); max_participation makes two pairs.
     """
     problem = Problem(
-        mentors=[Mentor(id="A", focus_areas=["knife crime"]), Mentor(id="B", focus_areas=["gang violence"])],
+        mentors=[Mentor(id="A", focus_areas=["knife crime"]), Mentor(id="B", focus_areas=["community safety"])],
         mentees=[Mentee(id="X", focus_areas=["knife crime"]), Mentee(id="Y", focus_areas=["violent crime"])],
         weights=Weights(focus=1, borough=0, availability=0),
         rules=Rules(forbidden_pairs=[("B", "Y")]),
@@ -223,7 +227,7 @@ def test_maxmin_counts_pinned_pairs_as_pairs():
         weights=Weights(focus=1, borough=0, availability=0),
         rules=Rules(required_pairs=[("P", "W")]),
     )
-    assert_matrix(pairmatch.score(problem).total, [[1, 0.5, 1], [0.5, 0.25, 0.125], [0.125, 0.25, 0.125]])
+    assert_matrix(pairmatch.score(problem).total, [[1, 0.5, 1], [0.5, 0.25, 0.25], [0.125, 0.25, 0.125]])
     fair = pairmatch.solve(problem, SolveParams(objective="maxmin"))
     assert_verified(fair, problem)
     assert min(p.score for p in fair.pairs) == 0.125
@@ -235,14 +239,15 @@ def test_maxmin_counts_pinned_pairs_as_pairs():
 
 
 def test_forbidden_and_required_pairs_on_the_pilot():
-    """Forbid M3-O3 and pin M1-O2 (0.185).
+    """Forbid M3-O3 and M3-O1 and pin M1-O2 (0.185).
 
-    Left: M2, M3 with O1, O3 and M3-O3 ruled out. M2-O1 (0.2425) beats
-    M3-O1 + M2-O3 (0.2 + 0). M3's candidates O1 and O2 are then full, and so
-    are O3's (M1 pinned, M2 taken): both unmatched.
+    Left: M2, M3 with O1, O3, and M3 may only take O2, which the pin fills.
+    M2-O1 (0.2425) beats M2-O3 (0.125). M3's only candidate O2 is then full, and
+    so are O3's (M1 pinned, M2 taken): both unmatched.
     """
     base = pairmatch.pilot_problem()
-    problem = base.model_copy(update={"rules": Rules(forbidden_pairs=[("M3", "O3")], required_pairs=[("M1", "O2")])})
+    problem = base.model_copy(update={"rules": Rules(forbidden_pairs=[("M3", "O3"), ("M3", "O1")],
+                                                     required_pairs=[("M1", "O2")])})
     result = pairmatch.solve(problem)
     assert_verified(result, problem)
     assert [(p.mentor_id, p.mentee_id, p.pinned) for p in result.pairs] == [("M1", "O2", True), ("M2", "O1", False)]
@@ -298,8 +303,8 @@ def test_minimum_partners_met_when_possible():
 def test_pair_rules_on_the_pilot():
     """Shared or related focus, 60 common minutes, at most one border apart, different boroughs.
 
-    M3-O3 (both Brent) breaks the borough rule; M3's other options and O3's other
-    options have no related topic, so both end up with no candidate at all.
+    M3-O3 (both Brent) breaks the borough rule; M3's and O3's other options are more
+    than one border apart, so both end up with no candidate at all.
     """
     problem = pairmatch.pilot_problem().model_copy(update={"rules": Rules(
         require_focus_overlap=True, min_overlap_minutes=60, max_borough_steps=1, forbid_same=("borough",))})
@@ -310,12 +315,14 @@ def test_pair_rules_on_the_pilot():
     assert {(u.person_id, u.code) for u in result.unmatched} == {("M3", "no_candidates"), ("O3", "no_candidates")}
     assert pairmatch.explain_pair(result, "M3", "O3").blocked_by == ("same value of an attribute that must differ",)
     assert set(pairmatch.explain_pair(result, "M3", "O2").blocked_by) == {
-        "no shared or related focus area", "too little common availability", "boroughs too far apart"}
+        "too little common availability", "boroughs too far apart"}
+    assert set(pairmatch.explain_pair(result, "M2", "O3").blocked_by) == {
+        "too little common availability", "boroughs too far apart"}
 
 
 def test_forbid_same_bcu_on_the_pilot():
     # M1-O1 (Tower Hamlets, Hackney: Central East) and M3-O3 (Brent) share a BCU; the best
-    # matching left is M1-O3 (0.2) + M2-O2 (0.63) + M3-O1 (0.2) = 1.03.
+    # matching left is M1-O3 (0.45) + M2-O2 (0.63) + M3-O1 (0.45) = 1.53.
     problem = pairmatch.pilot_problem().model_copy(update={"rules": Rules(forbid_same=("bcu",))})
     result = pairmatch.solve(problem)
     assert_verified(result, problem)

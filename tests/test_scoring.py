@@ -28,7 +28,8 @@ def one_pair(mentor: dict, mentee: dict, weights: Weights = Weights(), **problem
     ("knife crime", "violent crime", 0.5),                       # one step
     ("knife crime", "community safety", 0.25),                   # knife -> violent -> community safety
     ("domestic abuse", "knife crime", 0.125),                    # domestic abuse -> VAWG -> violent -> knife
-    ("knife crime", "social inequality", 0.0),                   # beyond the maximum distance of 3
+    ("knife crime", "social inequality", 0.5),                   # one step: deprivation and knife violence
+    ("online safety", "stop and search", 0.0),                   # beyond the maximum distance of 3
     ("stop and search", "racial disproportionality", 0.5),
     ("hate crime", "social inequality", 0.25),                   # via equality and inclusion
 ])
@@ -43,8 +44,9 @@ def test_focus_component(a, b, expected):
 def test_focus_takes_the_best_topic_pair():
     table = one_pair({"focus_areas": ["social inequality", "gang violence"]},
                      {"focus_areas": ["online safety", "knife crime"]}, FOCUS_ONLY)
-    # gang violence -> violent crime -> knife crime is the closest link (2 steps).
-    assert table.components["focus"][0, 0] == 0.25
+    # gang violence -> knife crime and social inequality -> knife crime are the closest links
+    # (1 step); online safety is further from both mentor topics.
+    assert table.components["focus"][0, 0] == 0.5
 
 
 @pytest.mark.parametrize(("mentor", "mentee"), [([], ["knife crime"]), (["knife crime"], []), ([], [])])

@@ -118,7 +118,7 @@ class TaxonomySpec(BaseModel):
     edges: list[EdgeSpec] = []
 
     def build(self) -> Taxonomy:
-        return Taxonomy.from_dict(self.model_dump(exclude_none=True), source="taxonomy")
+        return Taxonomy.from_dict(self.model_dump(mode="json", exclude_none=True), source="taxonomy")
 
 
 class GeographySpec(BaseModel):
@@ -141,7 +141,7 @@ class GeographySpec(BaseModel):
     assumptions: dict[str, str] = {}
 
     def build(self) -> Geography:
-        return Geography.from_dict(self.model_dump(exclude_none=True), source="geography")
+        return Geography.from_dict(self.model_dump(mode="json", exclude_none=True), source="geography")
 
 
 class MatchRequest(BaseModel):
@@ -194,10 +194,8 @@ class MatchRequest(BaseModel):
 
 
 def _build(spec: GeographySpec | TaxonomySpec, field: str) -> Any:
-    try:
-        return spec.build()
-    except ValueError as err:
-        raise PairmatchError(f"{field}: {err}") from err
+    """The vocabulary a spec describes; its errors already name the key (prefixed by ``field``)."""
+    return spec.build()
 
 
 class PairOut(BaseModel):

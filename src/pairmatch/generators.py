@@ -69,7 +69,8 @@ def synthetic_problem(
     topics = [t for t in TOPIC_MIX if t in tax]
     p_topic = np.array([TOPIC_MIX[t] for t in topics])
     p_topic /= p_topic.sum()
-    boroughs = list(places.places)
+    # Met-shaped: people come from the boroughs the Met polices, each in a BCU.
+    boroughs = [b for b in places.places if b in places.unit_of]
     units = sorted(set(places.unit_of.values()))
     members = {u: [b for b in boroughs if places.unit_of[b] == u] for u in units}
 

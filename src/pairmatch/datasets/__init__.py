@@ -24,22 +24,29 @@ def load_json(name: str) -> dict[str, Any]:
 
 @cache
 def london() -> Geography:
-    """The 32 London boroughs, their land borders and the Met's 12 BCUs.
+    """The 32 London boroughs and the City of London, their borders and the Met's 12 BCUs.
+
+    Borders are land borders and borders in the Thames (boroughs facing each
+    other across the river); the City of London is in no BCU. Everyday names
+    such as "Kingston" resolve. See docs/geography-and-topics.md.
 
     >>> geo = london()
     >>> len(geo.places), geo.unit_of["Newham"], geo.relation("Newham", "Tower Hamlets")
-    (32, 'North East', 'adjacent')
+    (33, 'North East', 'adjacent')
+    >>> geo.relation("Westminster", "Lambeth"), geo.steps("Westminster", "Tower Hamlets")
+    ('across the river', 2)
     """
-    data = load_json("london.json")
-    return Geography(data["borders"], data["bcus"], unit_name="BCU")
+    return Geography.from_dict(load_json("london.json"), source="pairmatch/datasets/london.json")
 
 
 @cache
 def default_taxonomy() -> Taxonomy:
     """Policing and community topics (knife crime, domestic abuse, stop and search, ...).
 
+    Every link between two topics carries the reason for it (`Taxonomy.reason`).
+
     >>> tax = default_taxonomy()
     >>> tax.path("knife crime", "community safety")
     ('knife crime', 'violent crime', 'community safety')
     """
-    return Taxonomy(load_json("taxonomy.json")["edges"])
+    return Taxonomy.from_dict(load_json("taxonomy.json"), source="pairmatch/datasets/taxonomy.json")
