@@ -135,7 +135,8 @@ def with_history(problem: Problem, past: Iterable[PastPairing], options: History
         if clash:
             raise ValueError(f"{clash[0]!r} is a required pair but was paired before; allow repeats or "
                              "drop the requirement")
-        update["rules"] = problem.rules.model_copy(update={"forbidden_pairs": forbidden})
+        if forbidden != problem.rules.forbidden_pairs:
+            update["rules"] = problem.rules.model_copy(update={"forbidden_pairs": forbidden})
     scores = [s for s in problem.scores if s.name not in (CONTINUITY_COMPONENT, FEEDBACK_COMPONENT)]
     if options.continuity_weight > 0:
         earlier = sorted({(p.mentor_id, p.mentee_id) for p in mine} - spared)
