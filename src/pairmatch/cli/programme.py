@@ -87,8 +87,8 @@ def run_store(args: argparse.Namespace) -> int:
 
     url = store_url(args.store)
     if args.action == "init":
-        store = ProgrammeStore.init(args.store)
-        print(f"programme store ready at {display_url(url)} (schema {store.revision()})")
+        with ProgrammeStore.init(args.store) as store:
+            print(f"programme store ready at {display_url(url)} (schema {store.revision()})")
     elif args.action == "upgrade":
         from ..store.engine import connect, migrate
 
@@ -335,7 +335,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def _solved(args: argparse.Namespace) -> tuple[Any, Any]:
     with _open(args) as store:
-        run = store.run(args.run)
+        run = store.run(args.run_id)
     return run, run.solve_again()
 
 
@@ -527,7 +527,7 @@ def register(sub: Any) -> None:
     inspect = sub.add_parser("inspect", help="solve a recorded run again (checking it) and explain a pair or person",
                              epilog="examples:\n  pairmatch inspect 2 --pair M1 O3\n  pairmatch inspect 2 --person "
                                     "O3 --top 5\n\n" + epilog, formatter_class=formatter)
-    inspect.add_argument("run", type=int, metavar="RUN")
+    inspect.add_argument("run_id", type=int, metavar="RUN")
     inspect.add_argument("--pair", nargs=2, metavar=("MENTOR", "MENTEE"), help="explain this pair (and why not)")
     inspect.add_argument("--person", metavar="ID", help="this person's partner or reason, and alternatives")
     inspect.add_argument("--top", type=int, default=3, help="alternatives to list (default 3)")
@@ -539,7 +539,7 @@ def register(sub: Any) -> None:
                                            "who would both rather be paired with each other) and compare with a "
                                            "stable matching of the same problem.",
                                epilog=epilog, formatter_class=formatter)
-    stability.add_argument("run", type=int, metavar="RUN")
+    stability.add_argument("run_id", type=int, metavar="RUN")
     stability.add_argument("--limit", type=int, default=20, help="blocking pairs to print (default 20)")
     _store_option(stability)
     _format_option(stability)
