@@ -49,11 +49,16 @@ def test_coverage_counts_people_and_matched_people():
     before, after = pilot_pair()
     problem = before.context.problem
     matched = {x for p in before.pairs for x in (p.mentor_id, p.mentee_id)}
-    for key in ("bcu", "borough", "focus"):
-        table = coverage(problem, matched, key)
-        for group, (people, hit) in table.items():
-            assert 0 <= hit <= people
-        assert sum(people for people, _ in table.values()) >= len(problem.mentors) + len(problem.mentees) - 6
+    everyone = (*problem.mentors, *problem.mentees)
+    unit_of = problem.geography.unit_of
+    for key, groups in (("borough", lambda p: set(p.boroughs)), ("focus", lambda p: set(p.focus_areas)),
+                        ("bcu", lambda p: {unit_of.get(b, "(no unit)") for b in p.boroughs})):
+        expected: dict = {}
+        for person in everyone:
+            for g in groups(person):
+                people, hit = expected.get(g, (0, 0))
+                expected[g] = (people + 1, hit + (person.id in matched))
+        assert coverage(problem, matched, key) == expected
     d = diff(before, after)
     rows = {r.group: r for r in d.coverage["borough"]}
     assert rows["Brent"].people_before == rows["Brent"].people_after == 2

@@ -9,7 +9,6 @@ import pytest
 pytest.importorskip("sqlalchemy")
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from test_store_backends import store_location  # noqa: E402, F401
 
 import pairmatch as pm  # noqa: E402
 from pairmatch.contract import MatchRequest  # noqa: E402
@@ -22,6 +21,7 @@ from pairmatch.store import (  # noqa: E402
     store_url,
 )
 from pairmatch.store.schema import Base  # noqa: E402
+from test_store_backends import store_location  # noqa: E402, F401
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ import pytest
 
 pytest.importorskip("sqlalchemy")
 
-from test_store_backends import store_location  # noqa: E402, F401
-
 from pairmatch.cli import EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, main  # noqa: E402
 from pairmatch.store import ProgrammeStore  # noqa: E402
+from test_store_backends import store_location  # noqa: E402, F401
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

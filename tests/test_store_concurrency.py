@@ -20,10 +20,10 @@ import pytest
 pytest.importorskip("sqlalchemy")
 
 from sqlalchemy import text  # noqa: E402
-from test_store_backends import store_location  # noqa: E402, F401
 
 import pairmatch as pm  # noqa: E402
 from pairmatch.store import ProgrammeStore  # noqa: E402
+from test_store_backends import store_location  # noqa: E402, F401
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

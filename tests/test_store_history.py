@@ -6,8 +6,6 @@ import pytest
 
 pytest.importorskip("sqlalchemy")
 
-from test_store_backends import store_location  # noqa: E402, F401
-
 import pairmatch as pm  # noqa: E402
 from pairmatch.store import (  # noqa: E402
     CONTINUITY_COMPONENT,
@@ -18,6 +16,7 @@ from pairmatch.store import (  # noqa: E402
     feedback_value,
     with_history,
 )
+from test_store_backends import store_location  # noqa: E402, F401
 
 
 def pairs(result):
