@@ -97,6 +97,9 @@ def check_no_repeats(store: ProgrammeStore, seen: dict) -> None:
 def test_end_to_end_with_the_default_sqlite_file(folder, capsys):
     code, _, err = run(capsys, "history")
     assert code == EXIT_USAGE and "no programme store at" in err and "pairmatch store init" in err
+    code, _, err = run(capsys, "store", "upgrade")
+    assert code == EXIT_USAGE and "no programme store at" in err
+    assert not (folder / "programme.db").exists()
     seen = scenario(capsys, [])
     assert (folder / "programme.db").exists()
     with ProgrammeStore.open(folder / "programme.db") as store:

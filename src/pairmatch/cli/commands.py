@@ -11,7 +11,6 @@ from ..examples import pilot_problem
 from ..explain import alternatives, explain, explain_pair, score_matrix_text, why_not, why_unmatched
 from ..matching import solve
 from ..params import SolveParams
-from . import programme
 from .common import (
     EPILOG,
     EXIT_OK,
@@ -25,6 +24,7 @@ from .common import (
     show_progress,
     solve_inputs,
 )
+from .programme import add_match_arguments, match_with_store
 
 __all__ = ["register"]
 
@@ -74,7 +74,7 @@ def run_match(args: argparse.Namespace) -> int:
     outputs = planned_outputs(args)
     with progress(show_progress(args)) as step:
         problem, config = load_inputs(args, step)
-        result = programme.match_with_store(args, problem, config, step)
+        result = match_with_store(args, problem, config, step)
         files: dict[Path, bytes] = {}
         sources = [str(s) for s in (args.mentors, args.mentees, args.config) if s]
         charts: Any = None
@@ -221,7 +221,7 @@ def register(sub: Any) -> None:
                        help="write a report to FILE (.html self-contained, or .md); repeat for several")
     match.add_argument("--explain", action="store_true", help="print every pair explained, not just the table")
     match.add_argument("-q", "--quiet", action="store_true", help="no hints")
-    programme.add_match_arguments(match)
+    add_match_arguments(match)
     match.set_defaults(run=run_match)
 
     expl = sub.add_parser(

@@ -90,9 +90,13 @@ def run_store(args: argparse.Namespace) -> int:
         with ProgrammeStore.init(args.store) as store:
             print(f"programme store ready at {display_url(url)} (schema {store.revision()})")
     elif args.action == "upgrade":
+        from ..store import StoreError
         from ..store.engine import connect, migrate
 
         engine = connect(url)
+        if engine.dialect.name == "sqlite" and engine.url.database and not Path(engine.url.database).exists():
+            engine.dispose()
+            raise StoreError(f"no programme store at {engine.url.database}; create it with: pairmatch store init")
         try:
             before, after = migrate(engine, args.revision)
         finally:
