@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
@@ -224,25 +224,26 @@ class Writer(Reader):
     def add_people(self, people: Iterable[Person]) -> int:
         """Add people or update their details (matched by id); returns how many were added."""
         people = list(people)
-        ids = [p.id for p in people]
-        existing = {r.person_id: r for r in self.session.scalars(select(PersonRow))} if ids else {}
-        added = 0
+        if not people:
+            return 0
+        existing = {r.person_id: r for r in self.session.scalars(select(PersonRow))}
+        new: dict[str, dict[str, Any]] = {}
         for person in people:
             side = "mentor" if isinstance(person, Mentor) else "mentee"
             data = person.model_dump(mode="json")
             row = existing.get(person.id)
             if row is None:
-                row = PersonRow(person_id=person.id, side=side, name=person.name, data=data, created_at=self.now,
-                                updated_at=self.now)
-                self.session.add(row)
-                existing[person.id] = row
-                added += 1
+                new[person.id] = {"person_id": person.id, "side": side, "name": person.name, "data": data,
+                                  "created_at": self.now, "updated_at": self.now}
             elif row.side != side:
                 raise StoreError(f"{person.id!r} is stored as a {row.side}, not a {side}")
             elif row.data != data:
                 row.data, row.name, row.updated_at = data, person.name, self.now
         self.session.flush()
-        return added
+        if new:
+            # One batched insert: a cohort brings thousands of people at once.
+            self.session.execute(insert(PersonRow), list(new.values()))
+        return len(new)
 
     def create_cohort(self, name: str, description: str = "") -> CohortInfo:
         """A new, empty cohort."""
@@ -261,23 +262,22 @@ class Writer(Reader):
         assert row is not None
         people = {r.person_id: r for r in self.session.scalars(select(PersonRow))}
         present = {m.person_pk: m for m in self.session.scalars(select(MemberRow).where(MemberRow.cohort_id == row.id))}
-        added = 0
+        rows: dict[int, dict[str, Any]] = {}
         for pid in person_ids:
             person = people.get(pid)
             if person is None:
                 raise StoreError(f"nobody with id {pid!r} in the store; add them first")
             member = present.get(person.id)
             if member is None:
-                member = MemberRow(cohort_id=row.id, person_pk=person.id, joined_at=self.now, join_reason=reason)
-                self.session.add(member)
-                present[person.id] = member
-                added += 1
+                rows[person.id] = {"cohort_id": row.id, "person_pk": person.id, "joined_at": self.now,
+                                   "join_reason": reason}
             elif member.left_at is not None:
                 raise StoreError(f"{pid!r} left cohort {cohort!r}; a person cannot rejoin the same cohort")
-        if added:
+        if rows:
+            self.session.execute(insert(MemberRow), list(rows.values()))
             self._touch(row)
         self.session.flush()
-        return added
+        return len(rows)
 
     def _active(self, cohort: CohortRow | None, mentor_id: str, mentee_id: str) -> PairingRow:
         mentor, mentee = self.person_row(mentor_id), self.person_row(mentee_id)
@@ -459,17 +459,22 @@ class Writer(Reader):
             change = why.get(pair)
             reason = (change.reason if change is not None else "not in the new matching")
             self._end(pairing, f"re-match run {run.id}: {reason}", run.id)
-        for p in result.pairs:
-            key = (ids[p.mentor_id], ids[p.mentee_id])
-            if key in have:
-                continue
-            pairing = PairingRow(cohort_id=cohort.id, mentor_pk=key[0], mentee_pk=key[1], run_id=run.id,
-                                 started_at=self.now, locked=False)
-            self.session.add(pairing)
-            self.session.flush()
+        self.session.flush()
+        starting = [p for p in result.pairs if (ids[p.mentor_id], ids[p.mentee_id]) not in have]
+        if not starting:
+            return
+        # Batched inserts (RETURNING the new ids): a first run starts thousands of pairings at once.
+        created = self.session.execute(
+            insert(PairingRow).returning(PairingRow.id, PairingRow.mentor_pk, PairingRow.mentee_pk,
+                                         sort_by_parameter_order=True),
+            [{"cohort_id": cohort.id, "mentor_pk": ids[p.mentor_id], "mentee_pk": ids[p.mentee_id],
+              "run_id": run.id, "started_at": self.now, "locked": False} for p in starting]).all()
+        events = []
+        for p, (pairing_id, _, _) in zip(starting, created, strict=True):
             change = why.get((p.mentor_id, p.mentee_id))
-            self.session.add(EventRow(pairing_id=pairing.id, kind="started", at=self.now, run_id=run.id,
-                                      reason=change.reason if change is not None else f"matched by run {run.id}"))
+            events.append({"pairing_id": pairing_id, "kind": "started", "at": self.now, "run_id": run.id,
+                           "reason": change.reason if change is not None else f"matched by run {run.id}"})
+        self.session.execute(insert(EventRow), events)
 
 
 class ProgrammeStore:
