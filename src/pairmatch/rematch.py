@@ -451,7 +451,7 @@ def _classify(result: MatchResult, current: tuple[PairIds, ...], changes: Change
     fresh = [pair for pair in new if pair not in set(current)]
     for m, e in fresh:
         graph.add_edge(("mentor", m), ("mentee", e), old=False)
-    gain_of: dict[tuple[str, str], float] = {}
+    gain_of: dict[str, float] = {}  # person id -> gain of the group of moves they are in
     for nodes in nx.connected_components(graph):
         sub = graph.subgraph(nodes)
         olds = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]) for a, b, d in sub.edges(data=True) if d["old"]]

@@ -76,7 +76,7 @@ def _report_outputs(paths: list[str] | None, option: str) -> list[tuple[Path, st
 def _write(files: dict[Path, bytes]) -> list[Path]:
     from ..io import write_atomically
 
-    return write_atomically(files) if files else []
+    return write_atomically(dict(files.items())) if files else []
 
 
 # --------------------------------------------------------------------------- store

@@ -67,11 +67,13 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
+def _utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _maybe_utc(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _utc(value)
 
 
 class Reader:
@@ -128,7 +130,7 @@ class Reader:
         for m in self.session.scalars(query):
             if include_left or m.left_at is None:
                 out.append(Member(m.person.person_id, m.person.side, m.person.name, _utc(m.joined_at),
-                                  m.join_reason, _utc(m.left_at), m.leave_reason))
+                                  m.join_reason, _maybe_utc(m.left_at), m.leave_reason))
         return out
 
     def person(self, person_id: str) -> Person:
@@ -148,7 +150,7 @@ class Reader:
     def _record(p: PairingRow, cohort: str) -> PairingRecord:
         events = tuple(PairingEvent(e.kind, _utc(e.at), e.reason, e.rating, e.run_id) for e in p.events)
         return PairingRecord(p.id, cohort, p.mentor.person_id, p.mentee.person_id, p.run_id, _utc(p.started_at),
-                             _utc(p.ended_at), p.end_reason, p.ended_run_id, bool(p.locked), events)
+                             _maybe_utc(p.ended_at), p.end_reason, p.ended_run_id, bool(p.locked), events)
 
     def active_pairs(self, cohort: str) -> list[PairingRecord]:
         """The cohort's pairs now, in the order they started."""
