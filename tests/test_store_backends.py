@@ -40,6 +40,16 @@ def store_location(request, tmp_path):
     if request.param == "sqlite":
         yield str(tmp_path / "programme.db")
         return
+    yield from fresh_postgres_database()
+
+
+@pytest.fixture
+def postgres_location():
+    """The URL of a fresh PostgreSQL database."""
+    yield from fresh_postgres_database()
+
+
+def fresh_postgres_database():
     admin = make_url(postgres_admin_url())
     name = f"pm_{uuid.uuid4().hex[:16]}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")

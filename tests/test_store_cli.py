@@ -14,7 +14,7 @@ pytest.importorskip("sqlalchemy")
 
 from pairmatch.cli import EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, main  # noqa: E402
 from pairmatch.store import ProgrammeStore  # noqa: E402
-from test_store_backends import store_location  # noqa: E402, F401
+from test_store_backends import postgres_location  # noqa: E402, F401
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -106,12 +106,10 @@ def test_end_to_end_with_the_default_sqlite_file(folder, capsys):
         check_no_repeats(store, seen)
 
 
-def test_end_to_end_on_postgresql(folder, capsys, store_location):  # noqa: F811
-    if not store_location.startswith("postgresql"):
-        pytest.skip("the SQLite run is the default-file test")
-    seen = scenario(capsys, ["--store", store_location])
+def test_end_to_end_on_postgresql(folder, capsys, postgres_location):  # noqa: F811
+    seen = scenario(capsys, ["--store", postgres_location])
     assert not (folder / "programme.db").exists()
-    with ProgrammeStore.open(store_location) as store:
+    with ProgrammeStore.open(postgres_location) as store:
         check_no_repeats(store, seen)
 
 
