@@ -82,7 +82,7 @@ def test_every_public_name_is_in_the_api_reference():
     assert missing == [], f"add these to a page under docs/reference/: {missing}"
 
 
-@pytest.mark.parametrize("module", ["contract", "io", "report", "stability", "maps"])
+@pytest.mark.parametrize("module", ["contract", "io", "report", "stability", "maps", "rematch", "diff", "store"])
 def test_public_modules_have_a_reference_page(module):
     documented = set()
     for path in (DOCS_DIR / "reference").glob("*.md"):
