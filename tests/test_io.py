@@ -98,6 +98,7 @@ def test_problems_in_both_files_and_config_are_reported_together():
         ("unknown_borough.csv", 3, "boroughs"),
         ("duplicate_id.csv", 4, "id"),
         ("duplicate_id.csv", 2, "id"),  # X1 is also a mentor id
+        ("duplicate_id.csv", 3, "id"),  # so is X2, though its mentor row has a mistake of its own
     ]
 
 
@@ -245,5 +246,5 @@ def test_missing_openpyxl_names_the_extra(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # makes "import openpyxl" fail
-    with pytest.raises(ImportError, match=r"pip install 'pairmatch\[io\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'pairmatch-mentoring\[io"):
         read_people(SYNTH / "mentors.xlsx", "mentor")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["control_characters", "printable"]
+__all__ = ["control_characters", "excerpt", "printable", "quoted"]
 
 # Bidirectional overrides and isolates can make text display in a different
 # order than it is stored ("Trojan Source"), so they count as control characters.
@@ -34,3 +34,36 @@ def printable(text: object) -> str:
     if not any(_is_control(ch) for ch in value):
         return value
     return "".join(ch.encode("unicode_escape").decode("ascii") if _is_control(ch) else ch for ch in value)
+
+
+def excerpt(text: object, limit: int = 80) -> str:
+    """``text`` made safe to echo in a message: control characters escaped and
+    anything beyond ``limit`` characters cut, saying how long it was.
+
+    The text is cut before it is escaped, so echoing a huge cell costs no more
+    than echoing a short one.
+
+    >>> excerpt("Mon 18:00-20:00")
+    'Mon 18:00-20:00'
+    >>> excerpt("x" * 100_000, limit=5)
+    'xxxxx... (100000 characters)'
+    >>> excerpt("M1\\x1b[2J")
+    'M1\\\\x1b[2J'
+    """
+    value = str(text)
+    if len(value) <= limit:
+        return printable(value)
+    return f"{printable(value[:limit])}... ({len(value)} characters)"
+
+
+def quoted(text: object, limit: int = 80) -> str:
+    """`excerpt` in quotes, for messages that echo a value (``repr`` would double the
+    backslashes of escaped control characters).
+
+    >>> print(quoted("Newhm"), quoted("O'Brien"), quoted("M1\\x1b[2J"))
+    'Newhm' "O'Brien" 'M1\\x1b[2J'
+    """
+    shown = excerpt(text, limit)
+    if "'" in shown and '"' not in shown:
+        return f'"{shown}"'
+    return f"'{shown}'"
