@@ -50,10 +50,10 @@ class _Warnings:
 
 
 def _setting(rule: Rule, problem: Problem) -> tuple[str, str]:
-    """``(setting, what it asks in words)`` of a rule."""
+    """``(setting, what a pair needs under it, in words)``."""
     rules = problem.rules
     if rule == Rule.MIN_SCORE:
-        return "rules.min_score", f"min_score = {rules.min_score:g}"
+        return "rules.min_score", f"a score of at least {rules.min_score:g}"
     if rule == Rule.TOO_LITTLE_OVERLAP:
         return "rules.min_overlap_minutes", f"at least {rules.min_overlap_minutes} minutes a week in common"
     if rule == Rule.NO_FOCUS_OVERLAP:
@@ -62,7 +62,7 @@ def _setting(rule: Rule, problem: Problem) -> tuple[str, str]:
         return "rules.max_borough_steps", f"boroughs at most {rules.max_borough_steps} borders apart"
     if rule == Rule.SAME_ATTRIBUTE:
         return "rules.forbid_same", f"different {', '.join(rules.forbid_same)}"
-    return "rules.forbidden_pairs", "not a forbidden pair"
+    return "rules.forbidden_pairs", "a pairing not listed as forbidden"
 
 
 def _active(problem: Problem, side: str) -> np.ndarray:
@@ -70,27 +70,32 @@ def _active(problem: Problem, side: str) -> np.ndarray:
     return np.array([p.max_partners > 0 for p in people], dtype=bool)
 
 
-def _report_blocked(w: _Warnings, side: str, stuck: dict[int, np.ndarray], alone: np.ndarray) -> None:
-    """One warning per rule that alone leaves people of ``side`` without any candidate;
-    one for those only the rules together leave without one."""
+def _report_blocked(w: _Warnings, stuck: dict[str, dict[int, np.ndarray]], alone: dict[str, np.ndarray]) -> None:
+    """One warning per rule that alone leaves people without any candidate (once, if it
+    rules out every pair); one for people only the rules together leave without one."""
     problem = w.problem
-    people = problem.mentors if side == "mentor" else problem.mentees
-    other = "mentee" if side == "mentor" else "mentor"
-    active = _active(problem, side)
-    for rule, mask in stuck.items():
-        index = np.flatnonzero(mask & active).tolist()
-        if not index:
-            continue
-        setting, asks = _setting(Rule(rule), problem)
-        if len(index) == int(active.sum()) and len(index) > 1:
-            w.add(setting, f"rules out every pair: no {side} has a {other} with {asks}")
-        else:
+    active = {side: _active(problem, side) for side in ("mentor", "mentee")}
+    everyone = set()
+    for side in ("mentor", "mentee"):
+        for rule, mask in stuck[side].items():
+            if active[side].any() and (mask | ~active[side]).all() and rule not in everyone:
+                everyone.add(rule)
+                setting, needs = _setting(Rule(rule), problem)
+                w.add(setting, f"rules out every pair: no mentor and mentee have {needs}")
+    for side in ("mentor", "mentee"):
+        people = problem.mentors if side == "mentor" else problem.mentees
+        other = "mentee" if side == "mentor" else "mentor"
+        for rule, mask in stuck[side].items():
+            index = np.flatnonzero(mask & active[side]).tolist()
+            if not index or rule in everyone:
+                continue
+            setting, needs = _setting(Rule(rule), problem)
             w.add(setting, f"rules out every pair of {len(index)} {side}{'s' if len(index) != 1 else ''} "
-                           f"({_ids(people, index)}): no {other} with {asks}")
-    rest = np.flatnonzero(alone & active).tolist()
-    if rest:
-        w.add("rules", f"the rules together leave {len(rest)} {side}{'s' if len(rest) != 1 else ''} "
-                       f"({_ids(people, rest)}) without any candidate {other}")
+                           f"({_ids(people, index)}): no {other} with {needs}")
+        rest = np.flatnonzero(alone[side] & active[side]).tolist()
+        if rest:
+            w.add("rules", f"the rules together leave {len(rest)} {side}{'s' if len(rest) != 1 else ''} "
+                           f"({_ids(people, rest)}) without any candidate {other}")
 
 
 def _dense(w: _Warnings, scorer: Scorer, skip: int) -> None:
@@ -113,30 +118,34 @@ def _dense(w: _Warnings, scorer: Scorer, skip: int) -> None:
             hit = (blocked & np.uint8(r)) != 0
             every_m[r][rows] &= hit.all(axis=1)
             every_e[r] &= hit.all(axis=0)
+    stuck: dict[str, dict[int, np.ndarray]] = {}
+    alone: dict[str, np.ndarray] = {}
     for side, allowed, every in (("mentor", allowed_m, every_m), ("mentee", allowed_e, every_e)):
         none = allowed == 0
-        if not none.any():
-            continue
-        stuck = {r: every[r] & none for r in rules}
+        stuck[side] = {r: every[r] & none for r in rules if (every[r] & none).any()}
         explained = np.zeros(len(none), dtype=bool)
-        for mask in stuck.values():
+        for mask in stuck[side].values():
             explained |= mask
-        _report_blocked(w, side, stuck, none & ~explained)
+        alone[side] = none & ~explained
+    _report_blocked(w, stuck, alone)
 
 
 def _bounds(w: _Warnings) -> None:
     """O(n) checks: people whose own data leaves them no candidate under one rule."""
     problem, rules = w.problem, w.problem.rules
+    stuck: dict[str, dict[int, np.ndarray]] = {}
     for side, people in (("mentor", problem.mentors), ("mentee", problem.mentees)):
-        stuck: dict[int, np.ndarray] = {}
+        found: dict[int, np.ndarray] = {}
         if rules.min_overlap_minutes:
             minutes = np.array([len(window_slots(p.availability)) * SLOT_MINUTES for p in people])
-            stuck[int(Rule.TOO_LITTLE_OVERLAP)] = minutes < rules.min_overlap_minutes
+            found[int(Rule.TOO_LITTLE_OVERLAP)] = minutes < rules.min_overlap_minutes
         if rules.require_focus_overlap:
-            stuck[int(Rule.NO_FOCUS_OVERLAP)] = np.array([not p.focus_areas for p in people], dtype=bool)
+            found[int(Rule.NO_FOCUS_OVERLAP)] = np.array([not p.focus_areas for p in people], dtype=bool)
         if rules.max_borough_steps is not None:
-            stuck[int(Rule.TOO_FAR)] = np.array([not p.boroughs for p in people], dtype=bool)
-        _report_blocked(w, side, stuck, np.zeros(len(people), dtype=bool))
+            found[int(Rule.TOO_FAR)] = np.array([not p.boroughs for p in people], dtype=bool)
+        stuck[side] = {r: mask for r, mask in found.items() if mask.any()}
+    n_m, n_e = problem.shape
+    _report_blocked(w, stuck, {"mentor": np.zeros(n_m, dtype=bool), "mentee": np.zeros(n_e, dtype=bool)})
 
 
 def _swapped(w: _Warnings, mentors_file: str, mentees_file: str) -> None:
