@@ -1,13 +1,9 @@
 """Rows to people: every cell checked by the models' own validators, every problem collected.
 
-Each row's id, name and capacity go through ``Mentor.model_validate`` /
-``Mentee.model_validate``; the list columns (focus areas, boroughs,
-availability) and attribute values repeat a lot, so the same model
-validation runs once per distinct cell value and its result is reused.
-The model's errors keep pydantic's structure, so each maps to a cell by its
-``loc``; focus areas and boroughs are then checked against the problem's own
-taxonomy and geography. A person is built with ``model_construct`` only
-from values that passed those validators; apart from ``min_partners <=
+`PeopleReader` checks the header, then the rows column by column through
+`CellValidator` (each distinct value once), and collects every problem in
+row and column order. A person is built with ``model_construct`` only from
+values that passed the model's validators; apart from ``min_partners <=
 max_partners`` (checked on each row's own record) every check of a person
 is about one field, so checking fields separately is checking the person.
 """
@@ -16,22 +12,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Hashable
-from functools import cache
+from collections.abc import Hashable
 from difflib import get_close_matches
 from typing import Any
-
-from pydantic import TypeAdapter, ValidationError
 
 from ..datasets import default_taxonomy, london
 from ..geography import Geography
 from ..models import Mentee, Mentor, Person
 from ..taxonomy import Taxonomy
-from ..text import control_characters, excerpt, quoted
-from .cells import attribute_value, blank, cell_text, items, whole_number
-from .hints import place_problem, topic_problem, window_problem
+from ..text import excerpt, quoted
+from .cells import blank, cell_text
 from .issues import InputIssue, IssueLog
 from .readers import COLUMNS, REQUIRED_COLUMNS, Side, Table, read_table
+from .validation import CellValidator, hashable, model_message
 
 __all__ = ["PeopleReader", "SideData", "read_mentees", "read_mentors", "read_people", "read_side"]
 
@@ -39,9 +32,7 @@ __all__ = ["PeopleReader", "SideData", "read_mentees", "read_mentors", "read_peo
 # ``model_validate`` of the whole row would record them.
 _FIELDS = frozenset({"id", "focus_areas", "boroughs", "availability", "min_partners", "max_partners", "attributes"})
 _FIELDS_NAMED = _FIELDS | {"name"}
-_BATCH = 4096  # rows validated per call
 _ORDER = {c: k for k, c in enumerate(COLUMNS)}
-_PROBE_ID = "probe"
 
 
 class SideData:
@@ -61,35 +52,12 @@ class SideData:
         return f"{self.table.file}, {self.table.row_kind} {self.rows[person_id]}"
 
 
-def model_message(error: Any, side: str) -> str:
-    """A model error in the coordinator's words (the error's ``type`` decides; the
-    validator's own message is used as written)."""
-    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    field = error["loc"][0] if error["loc"] else None
-    if kind == "value_error" and field in ("id", "name") and isinstance(value, str) and control_characters(value):
-        # The model escapes the value; say it once more without repr's doubled backslashes.
-        codes = ", ".join(dict.fromkeys(control_characters(value)))
-        return f"'{excerpt(value)}' contains control characters ({codes}); use printable text only"
-    if kind == "value_error" and "error" in ctx:
-        return str(ctx["error"])
-    if field in ("min_partners", "max_partners"):
-        if kind.startswith("int") or kind in ("bool_type",):
-            return f"{quoted(cell_text(value))} is not a whole number"
-        if kind == "greater_than_equal":
-            return f"{excerpt(value)} is negative; capacities are 0 or more"
-    if field == "id" and kind == "string_too_short":
-        return "the id is empty; every person needs a unique id"
-    prefix = f"{side} '{ctx.get('person_id', '')}': "
-    return str(error["msg"]).removeprefix(prefix).removeprefix("Value error, ")
-
-
 class PeopleReader:
     """Validates the rows of one table as mentors or mentees, collecting every issue."""
 
     def __init__(self, table: Table, side: Side, taxonomy: Taxonomy, geography: Geography, log: IssueLog) -> None:
         self.table, self.side, self.taxonomy, self.geography, self.log = table, side, taxonomy, geography, log
-        self.cls: type[Person] = Mentor if side == "mentor" else Mentee
-        self.cache: dict[Hashable, Any] = {}
+        self.cells = CellValidator(side, taxonomy, geography)
 
     # ------------------------------------------------------------------ issues
 
@@ -125,7 +93,7 @@ class PeopleReader:
         for key, written in self.table.headers.items():
             if key in COLUMNS:
                 continue
-            problem = self.validate_once(("attribute name", key), {"attributes": {key: ""}})[1]
+            problem = self.cells.validate_once(("attribute name", key), {"attributes": {key: ""}})[1]
             if problem:
                 self.log.add(InputIssue(self.table.file, self.table.header_row, excerpt(written), None,
                                         f"column name: {problem[0][1]}", None, self.table.row_kind))
@@ -133,127 +101,7 @@ class PeopleReader:
                 good.add(key)
         return good
 
-    # ------------------------------------------------------------------ cached validation
-
-    def validate_once(self, key: Hashable, fields: dict[str, Any]) -> tuple[Person | None, list[tuple[Any, str]]]:
-        """Validate ``fields`` (with a stand-in id) through the model, once per ``key``:
-        the model, or ``(loc, message)`` of each error."""
-        hit = self.cache.get(key)
-        if hit is None:
-            try:
-                hit = (self.cls.model_validate({"id": _PROBE_ID, **fields}), [])
-            except ValidationError as err:
-                hit = (None, [(e["loc"], model_message(e, self.side)) for e in err.errors()])
-            self.cache[key] = hit
-        return hit
-
-    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = compute()
-        return hit
-
-    def check_cell(self, column: str, value: Any) -> tuple[tuple[str, ...], list[tuple[str, str, str | None]]]:
-        """A list column's cell checked once per distinct value (most cells repeat)."""
-        key = ("cell", column, value if type(value) is str else _hashable(value))
-        hit = self.cache.get(key)
-        if hit is None:
-            compute = self.topics if column == "focus_areas" else self.places if column == "boroughs" else self.windows
-            hit = self.cache[key] = compute(value)
-        return hit
-
-    def prevalidate(self, column: str, values: list[Any]) -> None:
-        """Validate the distinct ``values`` of a list column through the model in batches
-        (one call per batch rather than one per value), filling `validate_once`'s cache."""
-        keys, records = [], []
-        for value in values:
-            written = items(value)
-            key = (column, tuple(written))
-            if key not in self.cache:
-                keys.append(key)
-                records.append({"id": _PROBE_ID, column: written})
-        adapter = _adapter(self.cls)
-        for start in range(0, len(records), _BATCH):
-            batch = records[start:start + _BATCH]
-            try:
-                models = adapter.validate_python(batch)
-            except ValidationError:
-                continue  # the values of a failing batch are validated one by one when met
-            for key, model in zip(keys[start:start + _BATCH], models):
-                self.cache[key] = (model, [])
-
-    def topics(self, value: Any) -> tuple[tuple[str, ...], list[tuple[str, str, str | None]]]:
-        written = items(value)
-        person, errors = self.validate_once(("focus_areas", tuple(written)), {"focus_areas": written})
-        problems = [(str(item), *found) for item in written if (found := topic_problem(self.taxonomy, item))]
-        problems += [(cell_text(value), message, None) for _, message in errors]
-        return (person.focus_areas if person is not None else ()), problems
-
-    def places(self, value: Any) -> tuple[tuple[str, ...], list[tuple[str, str, str | None]]]:
-        written = items(value)
-        person, errors = self.validate_once(("boroughs", tuple(written)), {"boroughs": written})
-        problems: list[tuple[str, str, str | None]] = [(cell_text(value), m, None) for _, m in errors]
-        canonical = []
-        for place in (person.boroughs if person is not None else ()):
-            found = place_problem(self.geography, place)
-            if found:
-                problems.append((place, *found))
-            else:
-                canonical.append(self.geography.canonical(place))
-        return tuple(dict.fromkeys(canonical)), problems
-
-    def windows(self, value: Any) -> tuple[tuple[str, ...], list[tuple[str, str, str | None]]]:
-        written = items(value)
-        person, errors = self.validate_once(("availability", tuple(written)), {"availability": written})
-        if person is not None:
-            return person.availability, []
-        # Say which window is wrong and what was meant; fall back on the model's words.
-        problems = [(w, message, None) for w in written if (message := window_problem(w))]
-        return (), problems or [(cell_text(value), m, None) for _, m in errors]
-
-    def attribute(self, key: str, value: Any) -> tuple[Any, str | None]:
-        def compute() -> tuple[Any, str | None]:
-            typed = attribute_value(value)
-            errors = self.validate_once(("attribute", key, type(typed), typed), {"attributes": {key: typed}})[1]
-            return typed, (errors[0][1] if errors else None)
-        return self.cached(("attribute cell", key, value if type(value) is str else _hashable(value)), compute)
-
-    def number(self, value: Any) -> Any:
-        key = ("number", value if type(value) is str else _hashable(value))
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = (whole_number(value),)
-        return hit[0]
-
     # ------------------------------------------------------------------ rows
-
-    def scalars(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The row's id, name and capacity as the model's input (a stand-in for an empty id)."""
-        raw_id = record.get("id")
-        out: dict[str, Any] = {"id": _PROBE_ID if blank(raw_id) else cell_text(raw_id)}
-        name = record.get("name")
-        if not blank(name):
-            out["name"] = cell_text(name)
-        for column in ("min_partners", "max_partners"):
-            value = record.get(column)
-            if not blank(value):
-                out[column] = self.number(value)
-        return out
-
-    def validate_scalars(self, records: list[dict[str, Any]]) -> tuple[list[Person | None], dict[int, list[Any]]]:
-        """Every row's scalar fields through the model, in batches (one call per batch
-        instead of one per row); ``(models, {row position: [model errors]})``."""
-        adapter = _adapter(self.cls)
-        models: list[Person | None] = [None] * len(records)
-        errors: dict[int, list[Any]] = {}
-        for start in range(0, len(records), _BATCH):
-            batch = records[start:start + _BATCH]
-            try:
-                models[start:start + len(batch)] = adapter.validate_python(batch)
-            except ValidationError as err:
-                for e in err.errors():
-                    errors.setdefault(start + int(e["loc"][0]), []).append({**e, "loc": tuple(e["loc"][1:])})
-        return models, errors
 
     def read(self) -> SideData:
         """Check every row, column by column (each distinct value once); build the people
@@ -276,8 +124,8 @@ class PeopleReader:
             rank = order if order is not None else _ORDER.get(column, len(_ORDER))
             found.append((k, rank, self.issue(rows[k], column, value, message, suggestion)))
 
-        scalars = [self.scalars(record) for record in records]
-        bases, errors = self.validate_scalars(scalars)
+        scalars = [self.cells.scalars(record) for record in records]
+        bases, errors = self.cells.validate_scalars(scalars)
         for k, row_errors in errors.items():
             for e in row_errors:
                 column = str(e["loc"][0]) if e["loc"] else "min_partners"  # the capacity check is model-wide
@@ -296,15 +144,15 @@ class PeopleReader:
             for record in records:
                 value = record.get(column)
                 if not blank(value):
-                    distinct.setdefault(value if type(value) is str else _hashable(value), value)
-            self.prevalidate(column, list(distinct.values()))
+                    distinct.setdefault(value if type(value) is str else hashable(value), value)
+            self.cells.prevalidate(column, list(distinct.values()))
             out = columns[column] = []
             for k, record in enumerate(records):
                 value = record.get(column)
                 if blank(value):
                     out.append(())
                     continue
-                checked, problems = self.check_cell(column, value)
+                checked, problems = self.cells.check_cell(column, value)
                 out.append(checked)
                 for item, message, suggestion in problems:
                     add(k, column, item, message, suggestion)
@@ -319,7 +167,7 @@ class PeopleReader:
                     add(k, column, json.dumps(value), "attribute values must be text, numbers or true/false",
                         order=order)
                     continue
-                typed, problem = self.attribute(column, value)
+                typed, problem = self.cells.attribute(column, value)
                 if problem:
                     add(k, column, value, problem, order=order)
                 else:
@@ -339,7 +187,7 @@ class PeopleReader:
             self.log.add(issue)
 
         bad = {k for k, _, _ in found}
-        construct = self.cls.model_construct
+        construct = self.cells.cls.model_construct
         focus, places, windows = columns["focus_areas"], columns["boroughs"], columns["availability"]
         people = [
             construct(_FIELDS_NAMED if "name" in scalars[k] else _FIELDS, id=base.id, name=base.name,
@@ -350,24 +198,11 @@ class PeopleReader:
 
     def attribute_name_problem(self, key: str) -> bool:
         """Report a JSON attribute key the model rejects (once); True if it is bad."""
-        problem = self.validate_once(("attribute name", key), {"attributes": {key: ""}})[1]
+        problem = self.cells.validate_once(("attribute name", key), {"attributes": {key: ""}})[1]
         if problem:
             self.log.add(InputIssue(self.table.file, None, excerpt(key), None, f"key: {problem[0][1]}", None,
                                     self.table.row_kind))
         return bool(problem)
-
-
-@cache
-def _adapter(cls: type[Person]) -> TypeAdapter[list[Any]]:
-    return TypeAdapter(list[cls])  # type: ignore[valid-type]
-
-
-def _hashable(value: Any) -> Hashable:
-    if isinstance(value, (list, tuple)):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return ("dict", json.dumps(value, sort_keys=True, default=str))
-    return (type(value).__name__, value)
 
 
 def read_side(source: Any, side: Side, taxonomy: Taxonomy, geography: Geography, sheet: str | None,
