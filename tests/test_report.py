@@ -210,3 +210,25 @@ def test_report_states_rules_in_words_and_vocabularies():
     vocabularies = dict(build_report(result).vocabularies)
     assert set(vocabularies) == {"geography", "taxonomy"}
     assert all(v and v in text for v in vocabularies.values())
+
+
+def test_report_follows_a_geography_without_units(tmp_path):
+    from pairmatch.report import build_report
+    from pairmatch.report.charts import report_charts
+
+    geo = pm.Geography([("Birmingham", "Coventry")], unit_name="policing area")
+    tax = pm.Taxonomy([("knife crime", "violent crime")])
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="W1", focus_areas=["knife crime"], boroughs=["Birmingham"],
+                           availability=["Mon 18:00-20:00"])],
+        mentees=[pm.Mentee(id="P1", focus_areas=["violent crime"], boroughs=["Coventry"],
+                           availability=["Mon 18:00-20:00"])],
+        geography=geo, taxonomy=tax, description="Spring \x1b[2J cohort",
+    )
+    report = build_report(pm.solve(problem))
+    assert [c.title for c in report.coverage] == ["Coverage per borough", "Coverage per focus area"]
+    assert [c.title for c in report_charts(report)] == ["Score distribution", "Coverage per borough",
+                                                        "Coverage per focus area"]
+    page = render_html(report, charts=False)
+    assert "\x1b" not in page and "Spring \\x1b[2J cohort" in page
+    assert "\x1b" not in render_markdown(report, charts=False)
