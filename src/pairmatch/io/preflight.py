@@ -191,17 +191,18 @@ def problem_warnings(problem: Problem, config: Config | None = None, *, mentors_
     w = _Warnings(problem, config)
     n_m, n_e = problem.shape
     skip = 0
-    scorer = Scorer(problem)
     rules = problem.rules
-    if rules.min_score is not None and n_m and n_e and rules.min_score > scorer.upper_bound + 1e-9:
+    dense = 0 < n_m * n_e <= dense_limit
+    # Preparing scores costs about a second at 30,000 a side: only when a check needs them.
+    scorer = Scorer(problem) if dense or (rules.min_score is not None and n_m and n_e) else None
+    if scorer is not None and rules.min_score is not None and rules.min_score > scorer.upper_bound + 1e-9:
         w.add("rules.min_score", f"min_score = {rules.min_score:g} is above the highest score any pair can "
                                  f"reach ({scorer.upper_bound:g} with these weights): it rules out every pair")
         skip = int(Rule.MIN_SCORE)
-    if n_m and n_e:
-        if n_m * n_e <= dense_limit:
-            _dense(w, scorer, skip)
-        else:
-            _bounds(w)
+    if dense and scorer is not None:
+        _dense(w, scorer, skip)
+    elif n_m and n_e:
+        _bounds(w)
     _swapped(w, mentors_file, mentees_file)
     return tuple(w.out)
 
