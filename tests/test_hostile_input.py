@@ -297,3 +297,19 @@ def test_json_mode_answers_every_failure_kind(tmp_path, capsys):
         assert main(argv) == code
         data = json.loads(capsys.readouterr().out)  # exactly one document
         assert data["error"] == kind and data["exit_code"] == code
+
+
+def test_the_fast_control_character_scan_agrees_with_unicode_categories():
+    import unicodedata
+
+    from pairmatch.text import control_characters
+
+    controls = [chr(c) for c in range(sys.maxunicode + 1)
+                if not 0xD800 <= c <= 0xDFFF
+                and (unicodedata.category(chr(c)) in ("Cc", "Zl", "Zp") or chr(c) in "\u202a\u202b\u202c\u202d"
+                     "\u202e\u2066\u2067\u2068\u2069")]
+    text = "".join(controls)
+    assert control_characters(text) == [f"U+{ord(ch):04X}" for ch in controls]
+    everything_else = "".join(chr(c) for c in range(0x20, 0x30000) if chr(c) not in set(controls)
+                              and not 0xD800 <= c <= 0xDFFF)
+    assert control_characters(everything_else) == []

@@ -62,6 +62,10 @@ class CellValidator:
         self.side, self.taxonomy, self.geography = side, taxonomy, geography
         self.cls: type[Person] = Mentor if side == "mentor" else Mentee
         self.cache: dict[Hashable, Any] = {}
+        # Per list column: cell value -> (checked tuple, problems); plain dicts keyed by the
+        # cell itself, since this look-up runs three times per row.
+        self.cells: dict[str, dict[Hashable, Any]] = {"focus_areas": {}, "boroughs": {}, "availability": {}}
+        self.split: dict[Hashable, list[str]] = {}
 
     def validate_once(self, key: Hashable, fields: dict[str, Any]) -> tuple[Person | None, list[tuple[Any, str]]]:
         """Validate ``fields`` (with a stand-in id) through the model, once per ``key``:
@@ -83,19 +87,28 @@ class CellValidator:
 
     def check_cell(self, column: str, value: Any) -> tuple[tuple[str, ...], Problems]:
         """A list column's cell checked once per distinct value (most cells repeat)."""
-        key = ("cell", column, value if type(value) is str else hashable(value))
-        hit = self.cache.get(key)
+        cells = self.cells[column]
+        key = value if type(value) is str else hashable(value)
+        hit = cells.get(key)
         if hit is None:
             compute = self.topics if column == "focus_areas" else self.places if column == "boroughs" else self.windows
-            hit = self.cache[key] = compute(value)
+            hit = cells[key] = compute(value)
         return hit
+
+    def items(self, value: Any) -> list[str]:
+        """The ``;``-separated items of a cell, split once per distinct value."""
+        key = value if type(value) is str else hashable(value)
+        written = self.split.get(key)
+        if written is None:
+            written = self.split[key] = items(value)
+        return written
 
     def prevalidate(self, column: str, values: list[Any]) -> None:
         """Validate the distinct ``values`` of a list column through the model in batches
         (one call per batch rather than one per value), filling `validate_once`'s cache."""
         keys, records = [], []
         for value in values:
-            written = items(value)
+            written = self.items(value)
             key = (column, tuple(written))
             if key not in self.cache:
                 keys.append(key)
@@ -111,14 +124,14 @@ class CellValidator:
                 self.cache[key] = (model, [])
 
     def topics(self, value: Any) -> tuple[tuple[str, ...], Problems]:
-        written = items(value)
+        written = self.items(value)
         person, errors = self.validate_once(("focus_areas", tuple(written)), {"focus_areas": written})
         problems = [(str(item), *found) for item in written if (found := topic_problem(self.taxonomy, item))]
         problems += [(cell_text(value), message, None) for _, message in errors]
         return (person.focus_areas if person is not None else ()), problems
 
     def places(self, value: Any) -> tuple[tuple[str, ...], Problems]:
-        written = items(value)
+        written = self.items(value)
         person, errors = self.validate_once(("boroughs", tuple(written)), {"boroughs": written})
         problems: Problems = [(cell_text(value), m, None) for _, m in errors]
         canonical = []
@@ -131,7 +144,7 @@ class CellValidator:
         return tuple(dict.fromkeys(canonical)), problems
 
     def windows(self, value: Any) -> tuple[tuple[str, ...], Problems]:
-        written = items(value)
+        written = self.items(value)
         person, errors = self.validate_once(("availability", tuple(written)), {"availability": written})
         if person is not None:
             return person.availability, []
