@@ -344,7 +344,8 @@ def test_match_with_a_geography_outside_london(tmp_path):
     bad = tmp_path / "m2.csv"
     bad.write_text("id,focus_areas,boroughs,availability\nW9,knife crime,Newham,Mon 18-20\n", encoding="utf-8")
     proc = run("validate", bad, folder / "mentees.csv", "-c", folder / "config.toml")
-    assert proc.returncode == 2 and "'Newham' is not a known borough" in proc.stderr
+    assert proc.returncode == 2
+    assert "'Newham' is not a known borough (known: Birmingham, Coventry, Wolverhampton)" in proc.stderr
 
 
 # --------------------------------------------------------------------------- output that reads well

@@ -428,6 +428,9 @@ def test_a_london_borough_is_an_error_in_another_geography(tmp_path):
         load_problem(mentors, WEST_MIDLANDS / "mentees.csv", config)
     assert [(i.row, i.value, i.suggestion) for i in info.value.issues] == [
         (2, "Newham", None), (3, "Birmingam", "Birmingham")]
+    # Nothing close to Newham: a programme's few places are listed instead.
+    assert info.value.issues[0].message == ("'Newham' is not a known borough (known: Birmingham, Coventry, "
+                                            "Wolverhampton)")
 
 
 def test_a_bad_vocabulary_file_names_the_file_and_key(tmp_path):

@@ -14,6 +14,8 @@ __all__ = ["place_problem", "topic_problem", "window_problem"]
 
 # Long values get no "did you mean": comparing them costs time and helps nobody.
 SUGGEST_MAX_LENGTH = 100
+# With no close name, a vocabulary this small is listed in full (a programme's own places).
+LIST_AT_MOST = 15
 
 _TIMES = re.compile(r"\s*(?P<day>[A-Za-z]+)\.?\s+(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*[-\u2013]\s*"
                     r"(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*")
@@ -93,7 +95,7 @@ def place_problem(geography: Geography, place: str) -> tuple[str, str | None] | 
     if note:
         return f"{shown} is not a borough of this programme's geography: {note}", None
     suggestion = geography.suggest(place) if len(place) <= SUGGEST_MAX_LENGTH else None
-    return f"{shown} is not a known borough", suggestion
+    return f"{shown} is not a known borough{_known(geography.places, suggestion)}", suggestion
 
 
 def topic_problem(taxonomy: Taxonomy, topic: str) -> tuple[str, str | None] | None:
@@ -106,4 +108,10 @@ def topic_problem(taxonomy: Taxonomy, topic: str) -> tuple[str, str | None] | No
     if topic in taxonomy:
         return None
     suggestion = taxonomy.suggest(topic) if len(topic) <= SUGGEST_MAX_LENGTH else None
-    return f"{quoted(topic)} is not a known focus area", suggestion
+    return f"{quoted(topic)} is not a known focus area{_known(taxonomy.topics, suggestion)}", suggestion
+
+
+def _known(names: tuple[str, ...], suggestion: str | None) -> str:
+    if suggestion is not None or not names or len(names) > LIST_AT_MOST:
+        return ""
+    return f" (known: {', '.join(names)})"
