@@ -126,10 +126,6 @@ class IssueLog:
     def __len__(self) -> int:
         return self.count
 
-    def full(self, file: str) -> bool:
-        """True once ``file`` has used up its shown issues (later ones are only counted)."""
-        return self.per_file[file] >= self.limit
-
     def add(self, issue: InputIssue) -> None:
         self.count += 1
         if self.per_file[issue.file] < self.limit:

@@ -10,7 +10,6 @@ rule behind every person left without a candidate.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from ..models import Person, Problem
 from ..scoring import Scorer
 from ..text import excerpt
 from .config import Config, TomlLines
-from .issues import InputIssue
+from .issues import InputFileError, InputIssue
 
 __all__ = ["DENSE_CHECK_PAIRS", "OFFICER_COLUMNS", "problem_warnings", "strict_error"]
 
@@ -207,8 +206,6 @@ def problem_warnings(problem: Problem, config: Config | None = None, *, mentors_
     return tuple(w.out)
 
 
-def strict_error(warnings: Sequence[InputIssue]) -> Any:
+def strict_error(warnings: Sequence[InputIssue]) -> InputFileError:
     """The warnings as errors (for ``--strict``)."""
-    from .issues import InputFileError
-
     return InputFileError([InputIssue(**{**i.to_dict(), "severity": "error"}) for i in warnings])
