@@ -516,3 +516,20 @@ def test_rules_that_only_together_leave_someone_alone():
     messages = [w.message for w in problem_warnings(problem)]
     assert "the rules together leave 1 mentor (M1) without any candidate mentee" in messages
     assert problem_warnings(pm.pilot_problem()) == ()
+
+
+def test_reading_pauses_the_garbage_collector_only_while_it_reads():
+    import gc
+
+    assert gc.isenabled()
+    load_problem(PILOT / "mentors.csv", PILOT / "mentees.csv")
+    assert gc.isenabled()
+    with pytest.raises(InputFileError):
+        read_people(MALFORMED / "many_problems.csv", "mentor")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_people(PILOT / "mentors.csv", "mentor")
+        assert not gc.isenabled()  # a caller's own setting is left as it was
+    finally:
+        gc.enable()

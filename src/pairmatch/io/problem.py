@@ -22,7 +22,7 @@ from ..taxonomy import Taxonomy
 from ..text import excerpt, quoted
 from .config import Config, TomlLines, config_from_mapping, read_config_into
 from .issues import InputIssue, IssueLog
-from .people import SideData, read_side
+from .people import SideData, bulk, read_side
 
 __all__ = ["load_problem", "load_sides", "problem_from_frames"]
 
@@ -150,8 +150,10 @@ def load_problem(
     ((3, 3), 0)
     """
     log = IssueLog()
-    cfg, left, right, tax, geo = load_sides(mentors, mentees, config, log, taxonomy=taxonomy, geography=geography)
-    return build_problem(cfg, left, right, tax, geo, log), cfg
+    with bulk():
+        cfg, left, right, tax, geo = load_sides(mentors, mentees, config, log, taxonomy=taxonomy,
+                                                geography=geography)
+        return build_problem(cfg, left, right, tax, geo, log), cfg
 
 
 def problem_from_frames(
