@@ -489,7 +489,7 @@ def test_problem_from_frames_takes_a_dict_of_settings_and_results_come_back_as_f
     result = pm.solve(problem)
     frame = result.to_frame()
     assert list(frame["mentor_id"]) == [p.mentor_id for p in result.pairs]
-    assert ("M1", "O1") not in set(zip(frame["mentor_id"], frame["mentee_id"]))
+    assert ("M1", "O1") not in set(zip(frame["mentor_id"], frame["mentee_id"], strict=True))
     names = {m.id: m.name for m in problem.mentors}
     assert list(frame["mentor_name"]) == [names[m] for m in frame["mentor_id"]]
     assert len(result.unmatched_frame()) == len(result.unmatched)

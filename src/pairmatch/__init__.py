@@ -32,7 +32,6 @@ from .stability import BlockingPair, blocking_pairs, is_stable
 from .taxonomy import Taxonomy
 from .version import __version__
 
-
 __all__ = [
     "BlockingPair",
     "Changes",

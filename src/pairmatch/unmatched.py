@@ -74,7 +74,8 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
     return tuple(out)
 
 
-def _reason(pid: str, side: Literal["mentor", "mentee"], other: Literal["mentor", "mentee"], blocked: np.ndarray, totals: np.ndarray,
+def _reason(pid: str, side: Literal["mentor", "mentee"], other: Literal["mentor", "mentee"], blocked: np.ndarray,
+            totals: np.ndarray,
             other_load: np.ndarray, other_cap: np.ndarray, others: Sequence) -> Unmatched:
     allowed = np.flatnonzero(blocked == 0)
     if not len(allowed):

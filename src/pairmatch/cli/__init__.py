@@ -117,7 +117,8 @@ def _run(args: argparse.Namespace, json_mode: bool) -> int:
             raise
         # e.g. a full disk while writing: every output was rolled back.
         message = f"{err.strerror or err}: {err.filename}" if err.filename else str(err)
-        return fail(json_mode, EXIT_USAGE, f"{message}\nnothing was written.", {"error": "io", "message": printable(message)})
+        return fail(json_mode, EXIT_USAGE, f"{message}\nnothing was written.",
+                    {"error": "io", "message": printable(message)})
     except Exception as err:  # a bug: say so plainly, keep the traceback off standard output
         traceback.print_exc(file=sys.stderr)
         written = getattr(args, "written", None)

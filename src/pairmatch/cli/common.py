@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import sys
@@ -90,14 +91,14 @@ class Parser(argparse.ArgumentParser):
     """An argument parser that reports errors to the caller instead of exiting,
     so that ``--format json`` can answer with a JSON document."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise CommandLineError(message, self.format_usage())
 
 
 def wants_json(argv: Sequence[str]) -> bool:
     """True when the arguments ask for JSON output (known before they are parsed)."""
     args = list(argv)
-    return "--format=json" in args or any(a == "--format" and b == "json" for a, b in zip(args, args[1:]))
+    return "--format=json" in args or any(a == "--format" and b == "json" for a, b in itertools.pairwise(args))
 
 
 @contextlib.contextmanager

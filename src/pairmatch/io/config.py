@@ -93,7 +93,7 @@ class TomlLines:
         # (table name, occurrence, first line index, end index); the root table first.
         self.sections: list[tuple[str, int, int, int]] = []
         seen: dict[str, int] = {}
-        starts = [(None, -1)]
+        starts: list[tuple[str | None, int]] = [(None, -1)]
         for n, line in enumerate(self.lines):
             match = _HEADER.match(line)
             if match:

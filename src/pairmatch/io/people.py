@@ -14,8 +14,7 @@ import contextlib
 import gc
 import json
 import os
-from collections.abc import Iterator
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from difflib import get_close_matches
 from typing import Any
 
@@ -210,7 +209,7 @@ class PeopleReader:
         construct = self.cells.cls.model_construct
         focus, places, windows = columns["focus_areas"], columns["boroughs"], columns["availability"]
         people = [
-            construct(_FIELDS_NAMED if "name" in scalars[k] else _FIELDS, id=base.id, name=base.name,
+            construct(set(_FIELDS_NAMED if "name" in scalars[k] else _FIELDS), id=base.id, name=base.name,
                       focus_areas=focus[k], boroughs=places[k], availability=windows[k],
                       min_partners=base.min_partners, max_partners=base.max_partners, attributes=attrs[k])
             for k, base in enumerate(bases) if base is not None and k not in bad]

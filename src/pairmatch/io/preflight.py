@@ -186,8 +186,9 @@ def problem_warnings(problem: Problem, config: Config | None = None, *, mentors_
     >>> from pairmatch import Rules
     >>> from pairmatch.examples import pilot_problem
     >>> problem = pilot_problem().model_copy(update={"rules": Rules(min_score=2)})
-    >>> print(problem_warnings(problem)[0])
-    settings, setting 'rules.min_score': min_score = 2 is above the highest score any pair can reach (1 with these weights): it rules out every pair
+    >>> print(problem_warnings(problem)[0])  # doctest: +NORMALIZE_WHITESPACE
+    settings, setting 'rules.min_score': min_score = 2 is above the highest score any pair can reach
+    (1 with these weights): it rules out every pair
     """
     w = _Warnings(problem, config)
     n_m, n_e = problem.shape

@@ -50,7 +50,7 @@ def _cross_checks(cfg: Config, left: SideData, right: SideData, log: IssueLog) -
     sides = {"mentor": left, "mentee": right}
     for rule in ("forbidden_pairs", "required_pairs"):
         for k, pair in enumerate(getattr(cfg.rules, rule)):
-            for pid, role in zip(pair, ("mentor", "mentee")):
+            for pid, role in zip(pair, ("mentor", "mentee"), strict=True):
                 side = sides[role]
                 if side.table is None or pid in side.rows:
                     continue  # an unreadable file is reported already

@@ -104,19 +104,21 @@ def header_table(file: str, header_row: int | None, header: Sequence[Any], body:
         keys.append(key)
     duplicates = {n for n, raw in enumerate(header) if keys[n] is None and not blank(raw)}
     unnamed: dict[int, tuple[Any, Any, int]] = {}  # column -> (first row, first value, count)
-    rows = []
+    rows: list[tuple[int | str, dict[str, Any]]] = []
     width = len(keys)
     plain = None not in keys  # every column named: a row is one zip
+    named = [k for k in keys if k is not None]
     for number, cells in body:
         if all(blank(c) for c in cells):
             continue  # spreadsheets often end with blank rows
         if plain and len(cells) <= width:
-            rows.append((number, dict(zip(keys, cells))))
+            rows.append((number, dict(zip(named, cells, strict=False))))
             continue
-        record = {}
+        record: dict[str, Any] = {}
         for col, value in enumerate(cells):
-            if col < width and keys[col] is not None:
-                record[keys[col]] = value
+            column = keys[col] if col < width else None
+            if column is not None:
+                record[column] = value
             elif col not in duplicates and not blank(value):
                 first = unnamed.get(col)
                 unnamed[col] = (number, value, 1) if first is None else (first[0], first[1], first[2] + 1)
@@ -251,7 +253,7 @@ def _read_json(path: Path, file: str, side: Side, log: IssueLog) -> Table | None
     if not isinstance(data, list) or not all(isinstance(r, Mapping) for r in data):
         log.add(InputIssue(file, None, None, None, "expected a list of objects, one per person"))
         return None
-    rows = []
+    rows: list[tuple[int | str, dict[str, Any]]] = []
     for item, record in enumerate(data, start=1):
         flat = {}
         for k, v in record.items():
@@ -266,7 +268,7 @@ def _read_json(path: Path, file: str, side: Side, log: IssueLog) -> Table | None
 def _frame_table(frame: Any, log: IssueLog) -> Table:
     header = list(frame.columns)
     labels = [label.item() if hasattr(label, "item") else label for label in frame.index]  # numpy -> Python
-    body = list(zip(labels, (list(v) for v in frame.itertuples(index=False, name=None))))
+    body = list(zip(labels, (list(v) for v in frame.itertuples(index=False, name=None)), strict=True))
     return header_table("<DataFrame>", None, header, body, log, row_kind="index")
 
 

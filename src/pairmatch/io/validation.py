@@ -120,7 +120,7 @@ class CellValidator:
                 models = adapter.validate_python(batch)
             except ValidationError:
                 continue  # the values of a failing batch are validated one by one when met
-            for key, model in zip(keys[start:start + BATCH], models):
+            for key, model in zip(keys[start:start + BATCH], models, strict=True):
                 self.cache[key] = (model, [])
 
     def topics(self, value: Any) -> tuple[tuple[str, ...], Problems]:
@@ -141,7 +141,7 @@ class CellValidator:
                 problems.append((place, *found))
             else:
                 canonical.append(self.geography.canonical(place))
-        return tuple(dict.fromkeys(canonical)), problems
+        return tuple(dict.fromkeys(c for c in canonical if c is not None)), problems
 
     def windows(self, value: Any) -> tuple[tuple[str, ...], Problems]:
         written = self.items(value)
@@ -149,7 +149,7 @@ class CellValidator:
         if person is not None:
             return person.availability, []
         # Say which window is wrong and what was meant; fall back on the model's words.
-        problems = [(w, message, None) for w in written if (message := window_problem(w))]
+        problems: Problems = [(w, message, None) for w in written if (message := window_problem(w))]
         return (), problems or [(cell_text(value), m, None) for _, m in errors]
 
     def attribute(self, key: str, value: Any) -> tuple[Any, str | None]:

@@ -56,7 +56,8 @@ class _Checker:
         for key in data:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
-                self.bad(excerpt(key), None, f"unknown key (expected {', '.join(allowed)})", close[0] if close else None)
+                self.bad(excerpt(key), None, f"unknown key (expected {', '.join(allowed)})",
+                         close[0] if close else None)
         return True
 
     def names(self, data: Mapping[str, Any], key: str, label: str | None = None) -> list[str]:

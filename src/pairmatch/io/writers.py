@@ -90,7 +90,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(files: Mapping[str | os.PathLike[str], bytes]) -> list[Path]:
+def write_atomically(files: Mapping[Any, bytes]) -> list[Path]:
     """Write several files so that either all are replaced or none is touched.
 
     Each file is first written in full to a temporary file in its target
@@ -166,7 +166,7 @@ def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+def xlsx_bytes(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[object]]]]) -> bytes:
     """An XLSX workbook with one sheet per entry; text is stored as text, never a formula."""
     openpyxl = require("openpyxl", "io", "writing .xlsx files")
     book = openpyxl.Workbook()
@@ -230,7 +230,7 @@ def _match_rows(result: MatchResult) -> tuple[list[str], list[list[Any]]]:
     header = ["mentor_id", "mentor_name", "mentee_id", "mentee_name", "score",
               *(f"{c}_score" for c in components), "pinned", *(f"{c}_reason" for c in components)]
     rows = []
-    for p, facts in zip(result.pairs, pair_facts(result)):
+    for p, facts in zip(result.pairs, pair_facts(result), strict=True):
         rows.append([p.mentor_id, names.get(p.mentor_id, ""), p.mentee_id, names.get(p.mentee_id, ""),
                      rounded(p.score), *(rounded(p.components[c]) for c in components), p.pinned,
                      *(facts.get(c, "") for c in components)])
@@ -262,7 +262,7 @@ def matches_bytes(result: MatchResult, fmt: str) -> bytes:
                                 for r in rows]
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     unmatched = [[u.side, u.person_id, u.code, u.reason] for u in result.unmatched]
-    run = [["status", result.status], ["objective", rounded(result.objective)],
+    run: list[list[object]] = [["status", result.status], ["objective", rounded(result.objective)],
            ["objective_name", result.objective_name], ["solver", result.solver], ["seed", result.seed],
            ["runtime_s", result.runtime_s]]
     return xlsx_bytes({"matches": (header, rows), "unmatched": (["side", "id", "code", "reason"], unmatched),

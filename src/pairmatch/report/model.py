@@ -284,7 +284,7 @@ def build_report(
     pairs = tuple(
         PairRow(p.mentor_id, label["mentor"](p.mentor_id), p.mentee_id, label["mentee"](p.mentee_id), p.score,
                 tuple(p.components.items()), tuple(p.contributions.items()), p.pinned, tuple(f.items()))
-        for p, f in zip(result.pairs, facts))
+        for p, f in zip(result.pairs, facts, strict=True))
     unmatched = []
     for u in result.unmatched:
         other = "mentee" if u.side == "mentor" else "mentor"
@@ -307,7 +307,7 @@ def build_report(
     return Report(
         title=title or problem.name or "pairmatch matching report",
         description=problem.description,
-        generated=generated or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=generated or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         summary=_summary(result, problem),
         components=tuple(result.pairs[0].components) if result.pairs else (),
         pairs=pairs,
