@@ -61,7 +61,7 @@ def test_identical_people_on_the_sparse_path_stay_within_the_graph_bound():
     result = pairmatch.solve(problem, SolveParams(method="sparse"))
     cert = result.certificate
     assert cert["method"] == "sparse" and cert["rounds"] <= 3
-    assert cert["candidate_arcs"] <= 20 * 400
+    assert cert["candidate_arcs"] <= 2 * SolveParams().candidates_per_person * (400 + 400)
     assert_certified(result, problem, dense_optimum(problem))
 
 

@@ -169,18 +169,27 @@ class TypeScan:
         people) are scored exactly against every member, and each member keeps
         its ``k`` best of them (ties broken per pair)."""
         out_r, out_c = [], []
-        # A few members per candidate list, each list drawn with its own tie-break: many
-        # members of one type never crowd onto the same few mentees.
+        # A few members per candidate list: each list holds the type's best half-width
+        # and its own window of the next best, so many members of one type (ties) never
+        # crowd onto the same few mentees.
         group = max(1, width // (2 * k))
+        half = max(1, width // 2)
+        n = len(self.col_type)
         for t in range(lo, hi):
             everyone = self.row_members[self.row_offsets[t]:self.row_offsets[t + 1]]
             fb = (self.focus_by_col[self.row_focus[t]] + self.borough_by_col[self.row_place[t]])[self.col_type]
-            high = fb.astype(np.int64) << 16
+            key = (fb.astype(np.int64) << 16) | (tie_cols ^ tie_types[t])
+            wide = min(n, max(width, half * (1 + -(-len(everyone) // group))))
+            best = np.argpartition(-key, wide - 1)[:wide] if wide < n else np.arange(n)
+            best = best[np.argsort(-key[best], kind="stable")]
+            head, tail = best[:half], best[half:]
             for g0 in range(0, len(everyone), group):
                 members = everyone[g0:g0 + group]
-                code = (int(tie_types[t]) + 7919 * (g0 // group)) & 0xFFFF
-                key = high | (tie_cols ^ code)
-                cand = np.argpartition(-key, width - 1)[:width] if width < len(key) else np.arange(len(key))
+                if len(tail):
+                    window = tail[((g0 // group) * half + np.arange(min(half, len(tail)))) % len(tail)]
+                    cand = np.r_[head, window]
+                else:
+                    cand = head
                 rows = np.repeat(members, len(cand))
                 cols = np.tile(cand, len(members))
                 gain = space.pair_gains(rows, cols).reshape(len(members), len(cand))
