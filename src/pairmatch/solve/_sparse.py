@@ -52,6 +52,7 @@ CHUNK_CELLS = 1 << 20
 SAMPLE_DIV = 4
 SAMPLE_SPLITS = 32
 FULL_SCAN_PAIRS = 4 * 1000 * 1000
+LATE_SHARE = 100  # fewer violations than (m + n) / LATE_SHARE: prune harder
 SAMPLE_MAX = 2048
 
 
@@ -305,7 +306,10 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
             raise SparseEnd(outcome, rounds, "round_budget")
         new = _cap(viol, values, n, per_person, params.seed + rounds)
         added += len(new)
-        keys = sorted_unique(np.r_[_prune(graph, solution, d_m, d_e, keys, space.max_gain), new])
+        # Few violations left: the potentials will hardly move, so arcs far from tight can go.
+        late = len(viol) * LATE_SHARE < m + n
+        gap = space.max_gain // (16 if late else 4)
+        keys = sorted_unique(np.r_[_prune(graph, solution, d_m, d_e, keys, gap), new])
     return _outcome(problem, params, space, graph, solution, started, timings, {
         "method": "sparse",
         "end": "certified",
@@ -318,11 +322,10 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
 
 
 def _prune(graph: ArcGraph, solution: Solution, d_m: np.ndarray, d_e: np.ndarray, keys: np.ndarray,
-           max_gain: int) -> np.ndarray:
+           gap: int) -> np.ndarray:
     """The graph's arcs worth keeping for the next solve: the matching and every arc whose
-    reduced cost is within a quarter of the largest gain of tight. Dropping the others
-    is safe (the final check covers every pair) and keeps the solves small."""
-    gap = max_gain // 4
+    reduced cost is within ``gap`` of tight. Dropping the others is safe (the final check
+    covers every pair) and keeps the solves small."""
     red = graph.gain + d_e[graph.cols] - d_m[graph.rows]
     keep = red >= -gap
     keep[solution.chosen] = True
