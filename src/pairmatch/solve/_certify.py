@@ -140,22 +140,21 @@ class TypeScan:
             cand, neg = cand[order], -ws[order]
             count = np.searchsorted(neg, self.base - dm, side="left")  # ws > dm - base
             take = count if limit is None else np.minimum(count, limit)
-            rows, cols, red = self._exact(space, members, cand, take, d_m, d_e)
-            exact += len(rows)
+            rows, cols, red, scored = self._exact(space, members, cand, take, d_m, d_e)
+            exact += scored
             if limit is not None:
                 # A mentor cut short without a violation in its prefix: score the rest too.
                 hit_rows = np.zeros(len(members), dtype=bool)
-                hit_rows[np.searchsorted(members, rows[red > 0])] = True
+                hit_rows[np.searchsorted(members, rows)] = True
                 short = (count > take) & ~hit_rows
                 if short.any():
-                    more_r, more_c, more_v = self._exact(space, members[short], cand, count[short], d_m, d_e,
-                                                         skip=take[short])
-                    exact += len(more_r)
+                    more_r, more_c, more_v, scored = self._exact(space, members[short], cand, count[short], d_m,
+                                                                 d_e, skip=take[short])
+                    exact += scored
                     rows, cols, red = np.r_[rows, more_r], np.r_[cols, more_c], np.r_[red, more_v]
-            hit = red > 0
-            found_r.append(rows[hit])
-            found_c.append(cols[hit])
-            found_v.append(red[hit])
+            found_r.append(rows)
+            found_c.append(cols)
+            found_v.append(red)
         if not found_r:
             empty = np.zeros(0, np.int64)
             return empty, empty, empty, exact
@@ -164,10 +163,11 @@ class TypeScan:
     def best(self, space, lo: int, hi: int, k: int, width: int, tie_types: np.ndarray, tie_cols: np.ndarray):
         """Each mentor of types ``lo:hi`` with its ``k`` best mentees: ``(rows, cols)``.
 
-        Per type, the ``width`` mentees with the best focus and borough parts
+        Per type, mentees are ranked once by their focus and borough parts
         (ties broken by a per-type code, so similar types look at different
-        people) are scored exactly against every member, and each member keeps
-        its ``k`` best of them (ties broken per pair)."""
+        people); a few members at a time score the best ``width / 2`` and their
+        own window of the next best exactly, and each keeps its ``k`` best of
+        them (ties broken per pair)."""
         out_r, out_c = [], []
         # A few members per candidate list: each list holds the type's best half-width
         # and its own window of the next best, so many members of one type (ties) never
@@ -203,19 +203,33 @@ class TypeScan:
         return np.concatenate(out_r), np.concatenate(out_c)
 
     @staticmethod
-    def _exact(space, members, cand, take, d_m, d_e, skip=None):
-        """Exact reduced costs of each member with its prefix ``cand[skip:take]``."""
+    def _exact(space, members, cand, take, d_m, d_e, skip=None, batch: int = 1 << 21):
+        """Each member with its prefix ``cand[skip:take]`` scored exactly, a batch of about
+        ``batch`` pairs at a time: ``(rows, cols, reduced costs)`` of the violating pairs
+        and how many pairs were scored."""
         first = np.zeros(len(take), dtype=np.int64) if skip is None else skip
-        size = take - first
-        total = int(size.sum())
-        if total <= 0:
+        size = np.maximum(take - first, 0)
+        ends = np.cumsum(size)
+        out_r, out_c, out_v = [], [], []
+        a = 0
+        while a < len(size):
+            b = max(a + 1, int(np.searchsorted(ends, (ends[a - 1] if a else 0) + batch, side="right")))
+            part = size[a:b]
+            total = int(part.sum())
+            if total:
+                rows = np.repeat(members[a:b], part)
+                pos = np.arange(total) - np.repeat(np.cumsum(part) - part, part) + np.repeat(first[a:b], part)
+                cols = cand[pos]
+                red = space.pair_gains(rows, cols) + d_e[cols] - d_m[rows]
+                hit = red > 0
+                out_r.append(rows[hit])
+                out_c.append(cols[hit])
+                out_v.append(red[hit])
+            a = b
+        if not out_r:
             empty = np.zeros(0, np.int64)
-            return empty, empty, empty
-        rows = np.repeat(members, size)
-        pos = np.arange(total) - np.repeat(np.cumsum(size) - size, size) + np.repeat(first, size)
-        cols = cand[pos]
-        red = space.pair_gains(rows, cols) + d_e[cols] - d_m[rows]
-        return rows, cols, red
+            return empty, empty, empty, int(ends[-1]) if len(ends) else 0
+        return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v), int(ends[-1])
 
 
 @dataclass(frozen=True)
