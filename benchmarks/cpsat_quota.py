@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(row, flush=True)
                 lines.append(row)
     args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / "cpsat_quota.md"
+    # Only the many-to-one cases: their own file, so the worker-count table stays.
+    target = args.out / ("cpsat_quota_many.md" if args.skip_square else "cpsat_quota.md")
     with tempfile.NamedTemporaryFile("w", dir=args.out, delete=False, suffix=".tmp") as tmp:
         tmp.write("\n".join(lines) + "\n")
     os.replace(tmp.name, target)
