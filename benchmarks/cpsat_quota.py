@@ -67,10 +67,13 @@ print(json.dumps(out))
 
 
 MANY_QUOTAS = {
-    "BCU share<=10%, every BCU, focus>=5": [
-        {"side": "mentee", "key": "focus", "min_pairs": 5},
+    "mentor BCU share<=10%, every BCU": [
         {"side": "mentor", "key": "bcu", "max_share": 0.10},
         {"side": "mentor", "key": "bcu", "min_pairs": 1},
+    ],
+    "mentee rank share<=40% (binding), mentor BCU share<=10%": [
+        {"side": "mentee", "key": "rank", "max_share": 0.40},
+        {"side": "mentor", "key": "bcu", "max_share": 0.10},
     ],
 }
 

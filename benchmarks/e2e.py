@@ -97,14 +97,33 @@ print(json.dumps(out))
 """
 
 
+def _xlsx_from_csv(data: bytes, sheet: str) -> bytes:
+    """The same table as an XLSX workbook, written in openpyxl's streaming mode (the
+    library's own XLSX writer grows faster than linearly with rows; generation is not
+    what this benchmark measures)."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))):
+        ws.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def write_inputs(folder: Path, n: int, fmt: str) -> tuple[Path, Path, Path]:
     from pairmatch import synthetic_problem
     from pairmatch.io import people_bytes
 
     problem = synthetic_problem(n, seed=SEED)
     mentors, mentees, config = folder / f"mentors.{fmt}", folder / f"mentees.{fmt}", folder / "config.toml"
-    mentors.write_bytes(people_bytes(problem.mentors, fmt, sheet="mentors"))
-    mentees.write_bytes(people_bytes(problem.mentees, fmt, sheet="mentees"))
+    for path, people, sheet in ((mentors, problem.mentors, "mentors"), (mentees, problem.mentees, "mentees")):
+        data = people_bytes(people, "csv")
+        path.write_bytes(data if fmt == "csv" else _xlsx_from_csv(data, sheet))
     config.write_text(CONFIG.format(n=n, seed=SEED), encoding="utf-8")
     return mentors, mentees, config
 
@@ -174,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--append", action="store_true", help="add to the records already in --out")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
     from run import git_state
@@ -181,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     commit, dirty = git_state()
     label = commit + (" (uncommitted changes)" if dirty else "")
     records = []
+    if args.append and (args.out / "e2e.json").exists():
+        records = json.loads((args.out / "e2e.json").read_text(encoding="utf-8"))["records"]
     for n in args.sizes:
         for fmt in args.formats:
             record = measure(n, fmt, args.timeout)
