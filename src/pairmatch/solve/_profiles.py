@@ -26,16 +26,15 @@ from typing import Any
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from ..constraints import lazy_candidates, minimum_partners
+from ..constraints import RuleChecker, lazy_candidates, minimum_partners
 from ..exceptions import SolverError
 from ..models import Problem
 from ..params import SolveParams
 from ..scoring import LazyScores, Scorer
-from ..constraints import RuleChecker
 from .contracts import Outcome, SolveContext
 from .scaling import Scaling, check_range
 
-__all__ = ["Profiles", "profiles_of", "solve_profiles"]
+__all__ = ["Profiles", "profiles_of", "solve_profiles", "why_not_profiles"]
 
 
 class Profiles:
@@ -201,7 +200,7 @@ def _deal(profiles: Profiles, ps: np.ndarray, qs: np.ndarray, x: np.ndarray, lo_
     row_members, row_off = _members(profiles.row_kind, profiles.n_rows)
     col_members, col_off = _members(profiles.col_kind, profiles.n_cols)
 
-    def slots(members, off, kinds, lo, hi, flows_by_kind):
+    def slots(members, off, lo, hi, flows_by_kind):
         """For each profile, a list of person indices, one per unit of flow (lower bounds first)."""
         out = {}
         for p, units in flows_by_kind.items():
@@ -219,8 +218,8 @@ def _deal(profiles: Profiles, ps: np.ndarray, qs: np.ndarray, x: np.ndarray, lo_
     for p, q, u in zip(ps.tolist(), qs.tolist(), x.tolist()):
         by_p[p] = by_p.get(p, 0) + u
         by_q[q] = by_q.get(q, 0) + u
-    rows = slots(row_members, row_off, profiles.row_kind, lo_m, hi_m, by_p)
-    cols = slots(col_members, col_off, profiles.col_kind, lo_e, hi_e, by_q)
+    rows = slots(row_members, row_off, lo_m, hi_m, by_p)
+    cols = slots(col_members, col_off, lo_e, hi_e, by_q)
     pairs = []
     for p, q, u in zip(ps.tolist(), qs.tolist(), x.tolist()):
         take_r, take_c = rows[p][:u], cols[q][:u]

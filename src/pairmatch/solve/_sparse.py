@@ -1,17 +1,20 @@
 """Certified sparse solving: a small candidate graph, solved exactly, proved optimal over all pairs.
 
 1. *Candidates.* Each mentor keeps its ``candidates_per_person`` best
-   partners (times its capacity) among a seeded sample of the mentees, and
-   each mentee its best mentors among a sample of the mentors; equal gains
-   are broken by a per-pair code, so identical people pick different
-   partners. Hard rules come from `RuleChecker.block` on each chunk.
+   partners (times its capacity), found over all mentees through its type's
+   focus and borough parts (`_certify.TypeScan.best`; on small problems or
+   with hard rules, among a seeded sample), and each mentee its best mentors
+   among a sample of the mentors; equal gains are broken by a per-pair code,
+   so identical people pick different partners. Hard rules come from
+   `RuleChecker.block` on each chunk.
 2. *Solve* that graph with OR-Tools min-cost flow (`_flow.solve_flow`).
 3. *Certify.* Dual potentials of the optimal flow (`_certify.potentials`)
    give every pair a reduced cost ``gain + d_mentee - d_mentor``. One pass
-   over *all* mentor x mentee pairs: type blocks and, inside failing blocks,
-   single pairs are cleared by a bound (`_certify.BlockBound`), the rest is
-   scored exactly. Allowed pairs left out with a positive reduced cost are
-   added (each person's most violated few) and steps 2-3 repeat; when none
+   over *all* mentor x mentee pairs: one mentor type at a time, pairs are
+   cleared by a bound over every mentee (`_certify.TypeScan`), the rest is
+   scored exactly (small problems: every pair is scored). Allowed pairs left
+   out with a positive reduced cost are added (each person's most violated
+   few), arcs far from tight are dropped, and steps 2-3 repeat; when none
    is left, the potentials are a dual solution of the complete problem with
    the same value, so the answer is its optimum (not just the graph's).
 
