@@ -295,11 +295,13 @@ class ScanState:
     per_person: int
     tie_rows: np.ndarray
     tie_cols: np.ndarray
+    slack: int = 0
 
 
 def scan_chunk(state: ScanState, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Allowed pairs of mentors ``start:stop`` outside the graph with a positive reduced
-    cost ``gain + d_e[j] - d_m[i]``: ``(keys, reduced costs, pairs the rules allow)``."""
+    """Allowed pairs of mentors ``start:stop`` outside the graph whose reduced cost
+    ``gain + d_e[j] - d_m[i]`` is above ``-slack`` (positive: a violation; the others are
+    nearly tight): ``(keys, reduced costs, pairs the rules allow)``."""
     space, dm, de = state.space, state.d_m, state.d_e
     rows = slice(start, stop)
     if space.parts is not None and not space.has_rules:
@@ -313,7 +315,7 @@ def scan_chunk(state: ScanState, start: int, stop: int) -> tuple[np.ndarray, np.
         red = gain + de
         red -= dm[start:stop, None]
         red[gain <= EXCLUDED] = -1
-    hit = red > 0
+    hit = red > -state.slack
     if len(state.outside):  # pairs already in the graph are never violations
         lo, hi = np.searchsorted(state.outside, [start * space.n, stop * space.n])
         inside = state.outside[lo:hi]

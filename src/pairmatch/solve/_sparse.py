@@ -55,6 +55,7 @@ CHUNK_CELLS = 1 << 20
 SAMPLE_DIV = 4
 SAMPLE_SPLITS = 32
 FULL_SCAN_PAIRS = 25 * 1000 * 1000
+NEAR_DIV = 16  # plain scans also return pairs within max_gain / NEAR_DIV of violating (measured: fewer rounds)
 LATE_SHARE = 100  # fewer violations than (m + n) / LATE_SHARE: prune harder
 SAMPLE_MAX = 2048
 
@@ -184,9 +185,10 @@ def _type_scan(space: PairSpace, cache: dict) -> TypeScan | None:
 def _certify(space: PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarray, run: ChunkRunner,
              cache: dict, per_person: int, seed: int) -> dict[str, Any]:
     """One check over all pairs: allowed pairs outside ``keys`` with a positive reduced
-    cost ``gain + d_e[j] - d_m[i]``.
+    cost ``gain + d_e[j] - d_m[i]`` (plain scans add nearly tight ones, with reduced
+    costs <= 0, which never count as violations).
 
-    Returns the violating keys and reduced costs, and how many pairs were
+    Returns those keys and reduced costs, and how many pairs were
     cleared by a bound, scored exactly, and allowed by the rules (None when
     not counted). People without capacity get potentials no pair can beat.
     Arcs of the graph never violate (the potentials are optimal on it); pins are filtered.
@@ -218,8 +220,9 @@ def _certify(space: PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarra
                 "allowed": None if space.has_rules else space.m * n}
     rng = np.random.default_rng(seed)
     tie = np.iinfo(np.uint16).max + 1
+    # Nearly tight pairs come along with the violations: on small problems that saves rounds.
     state = ScanState(space, dm, de, outside, per_person, rng.integers(0, tie, space.m, dtype=np.int64),
-                      rng.integers(0, tie, n, dtype=np.int64))
+                      rng.integers(0, tie, n, dtype=np.int64), space.max_gain // NEAR_DIV)
     parts = list(run.map(scan_chunk, state, space.scorer.chunks(CHUNK_CELLS)))
     ks = np.concatenate([p[0] for p in parts])
     v = np.concatenate([p[1] for p in parts])
@@ -291,7 +294,8 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         t0 = time.perf_counter()
         check = _certify(space, keys, d_m, d_e, run, cache, per_person, params.seed + rounds)
         timings["certify"] += time.perf_counter() - t0
-        viol, values = check["keys"], check["values"]
+        near_k, near_v = check["keys"], check["values"]
+        viol, values = near_k[near_v > 0], near_v[near_v > 0]
         worst = int(values.max()) if len(values) else 0
         history.append({"arcs": int(len(keys)), "violating_pairs": int(len(viol)),
                         "max_violation": worst * space.unit / scale, "pairs_scored_exactly": int(check["exact"])})
@@ -307,7 +311,7 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
                 **_counts(space, keys, rounds, added, k, history, check, worst * space.unit / scale),
             }, optimal=False)
             raise SparseEnd(outcome, rounds, "round_budget")
-        new = _cap(viol, values, n, per_person, params.seed + rounds)
+        new = _cap(near_k, near_v, n, per_person, params.seed + rounds)
         added += len(new)
         # Few violations left: the potentials will hardly move, so arcs far from tight can go.
         late = len(viol) * LATE_SHARE < m + n
