@@ -314,21 +314,34 @@ def scan_chunk(state: ScanState, start: int, stop: int) -> tuple[np.ndarray, np.
         gain, allowed = space.gains(rows)
         red = gain + de
         red -= dm[start:stop, None]
-        red[gain <= EXCLUDED] = -1
-    hit = red > -state.slack
+        red[gain <= EXCLUDED] = np.iinfo(red.dtype).min // 2
+    hit = red > 0
     if len(state.outside):  # pairs already in the graph are never violations
         lo, hi = np.searchsorted(state.outside, [start * space.n, stop * space.n])
         inside = state.outside[lo:hi]
         hit[inside // space.n - start, inside % space.n] = False
     per = state.per_person
-    if int(np.count_nonzero(hit)) > per * red.shape[0]:
+    budget = per * red.shape[0]
+    near = None
+    if state.slack and hit.any():
+        # Nearly tight pairs come along (a seeded, even thinning when there are many).
+        near = (red > -state.slack) & ~hit
+        if len(state.outside):
+            near[inside // space.n - start, inside % space.n] = False
+        count = int(np.count_nonzero(near))
+        if count > budget:
+            code = (state.tie_rows[start:stop, None] ^ state.tie_cols[None, :]) & 0xFFFF
+            near &= code < (0x10000 * budget) // count
+    if int(np.count_nonzero(hit)) > budget:
         # Potentials still far off: keep each mentor's few most violated pairs (the
         # mentees' side is capped over all chunks by the caller).
-        red[~hit] = np.iinfo(red.dtype).min
-        best = top_rows(_keys(red, state.tie_rows[start:stop, None] ^ state.tie_cols[None, :]), per)
+        masked = np.where(hit, red, np.iinfo(red.dtype).min)
+        best = top_rows(_keys(masked, state.tie_rows[start:stop, None] ^ state.tie_cols[None, :]), per)
         keep = np.zeros_like(hit)
         keep[np.repeat(np.arange(red.shape[0]), per), best.reshape(-1)] = True
         hit &= keep
+    if near is not None:
+        hit |= near
     r, c = np.nonzero(hit)
     if not len(r):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), allowed
