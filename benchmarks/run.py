@@ -7,11 +7,14 @@ One command runs everything and writes ``benchmarks/results/latest.md`` and
     python benchmarks/run.py --smoke         # small CI version (< 60 s)
     python benchmarks/run.py --sizes 1000 3000
 
-Every (instance, method) pair runs in its own subprocess, so the reported
-peak memory (``ru_maxrss``) belongs to that method alone (plus the problem
-objects, the same for all methods). Objectives are compared in the solvers'
-integer units (``round(score * 1e6)`` summed over pairs), where "agrees"
-means exactly equal to pairmatch's certified optimum.
+pairmatch always runs with the library's default parameters. Every
+(instance, method) pair runs in its own subprocess, so the reported peak
+memory (``ru_maxrss``) belongs to that method alone (plus the problem
+objects, the same for all methods). Objectives are compared in the solver's
+integer units (`pairmatch.solve.Scaling`, summed over pairs), where "agrees"
+means exactly equal to pairmatch's certified optimum. The run records the
+git commit and refuses a tree with uncommitted changes unless
+``--allow-dirty`` is given (then the table says so).
 """
 
 from __future__ import annotations
@@ -60,19 +63,43 @@ def problem_for(case: str):
     return synthetic_problem(m, n, seed=SEED, mentor_capacity=cap)
 
 
-def integer_objective(problem, total: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> int:
-    """The pairs' total in the solver's integer units (pairmatch's scaling policy)."""
+def integer_objective(problem, total, rows: np.ndarray, cols: np.ndarray) -> int:
+    """The pairs' total in the solver's integer units (pairmatch's scaling policy), from
+    each pair's exact float64 score (whatever precision the peer ranked them in)."""
     from pairmatch.scoring import Scorer
     from pairmatch.solve import Scaling
 
-    return int(Scaling(RESOLUTION, Scorer(problem).upper_bound).to_integer(total[rows, cols]).sum())
+    scorer = Scorer(problem)
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    return int(Scaling(RESOLUTION, scorer.upper_bound).to_integer(scorer.pair_totals(rows, cols)).sum())
+
+
+def float32_scores(problem, chunk_rows: int = 1024) -> np.ndarray:
+    """A plain dense float32 numpy scorer of the same formulas (focus and borough from
+    the profile-by-profile matrices, availability from the common slots), in row chunks."""
+    from pairmatch.availability import SLOT_MINUTES
+    from pairmatch.scoring import BuiltinLevels
+
+    levels = BuiltinLevels(problem)
+    w = problem.weights.as_dict()
+    focus = (w["focus"] * levels.focus_profiles).astype(np.float32)
+    borough = (w["borough"] * levels.borough_profiles).astype(np.float32)
+    m, n = levels.shape
+    out = np.empty((m, n), dtype=np.float32)
+    for a in range(0, m, chunk_rows):
+        rows = slice(a, min(a + chunk_rows, m))
+        block = focus[levels.left.focus[rows]][:, levels.right.focus]
+        block += borough[levels.left.place[rows]][:, levels.right.place]
+        minutes = levels.slot_counts(rows).astype(np.float32) * SLOT_MINUTES
+        avail = np.minimum(minutes / problem.meeting_minutes, 1.0) * np.float32(w["availability"])
+        block += avail[:, levels.slot_type_right]
+        out[rows] = block
+    return out
 
 
 def dense_gain(problem) -> tuple[np.ndarray, int]:
-    """Dense float32-free scoring (pairmatch's own chunked scorer) and the mentor capacity."""
-    from pairmatch import score
-
-    return score(problem).total, max(p.max_partners for p in problem.mentors)
+    """Dense float32 scores and the mentor capacity."""
+    return float32_scores(problem), max(p.max_partners for p in problem.mentors)
 
 
 def _import_peer(method: str) -> None:
@@ -87,16 +114,19 @@ def run_method(case: str, method: str) -> dict:
     """Time one method on one case (in this process); returns a JSON-able record."""
     problem = problem_for(case)
     _import_peer(method)  # imports are not part of the timing
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     record: dict = {"case": case, "method": method}
     if method == "pairmatch":
-        from pairmatch import SolveParams, solve
+        from pairmatch import solve
 
-        result = solve(problem, SolveParams(candidates_per_person=PAIRMATCH_K))
+        result = solve(problem)  # the library's defaults, always
         record.update(objective=int(result.certificate["integer_objective"]), pairs=result.n_pairs,
-                      status=result.status, solver=result.solver,
+                      status=result.status, solver=result.solver, timings=dict(result.timings),
                       detail={k: result.certificate.get(k) for k in (
-                          "method", "rounds", "candidates_kept", "pairs_checked", "pairs_total", "timings_s")})
+                          "method", "end", "rounds", "candidate_arcs", "pairs_scored_exactly",
+                          "pairs_cleared_by_bound", "pairs_total", "certified_over_all_pairs",
+                          "mentor_profiles", "mentee_profiles")})
     elif method in ("scipy_lsa", "lapjv"):
         total, cap = dense_gain(problem)
         gain = np.repeat(total, cap, axis=0) if cap > 1 else total  # a mentor of capacity c = c copies
@@ -111,6 +141,7 @@ def run_method(case: str, method: str) -> dict:
             rows = np.flatnonzero(x >= 0)
             cols = x[rows]
         rows = rows // cap if cap > 1 else rows
+        record["time_s"] = time.perf_counter() - started
         record.update(objective=integer_objective(problem, total, rows, cols), pairs=int(len(rows)))
     elif method == "ortools_dense":
         from pairmatch import SolveParams, solve
@@ -134,6 +165,7 @@ def run_method(case: str, method: str) -> dict:
         pairs = [(a[1], b[1]) if a[0] == "m" else (b[1], a[1]) for a, b in matching]
         rows = np.array([p[0] for p in pairs], dtype=np.int64)
         cols = np.array([p[1] for p in pairs], dtype=np.int64)
+        record["time_s"] = time.perf_counter() - started
         record.update(objective=integer_objective(problem, total, rows, cols), pairs=len(pairs))
     elif method == "greedy":
         total, cap = dense_gain(problem)
@@ -150,15 +182,14 @@ def run_method(case: str, method: str) -> dict:
                 cols.append(j)
                 if len(cols) == min(m * cap, n):
                     break
+        record["time_s"] = time.perf_counter() - started
         record.update(objective=integer_objective(problem, total, np.array(rows), np.array(cols)), pairs=len(rows))
     else:
         raise ValueError(method)
-    record["time_s"] = time.perf_counter() - started
+    record.setdefault("time_s", time.perf_counter() - started)  # exact re-scoring of peers' pairs not timed
     record["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record["load"] = [round(load, 2), round(os.getloadavg()[0], 2)]
     return record
-
-
-PAIRMATCH_K = int(os.environ.get("PAIRMATCH_BENCH_K", "4"))
 
 
 def applicable(case: str, method: str, smoke: bool = False) -> bool:
@@ -194,11 +225,7 @@ def environment() -> dict:
         except PackageNotFoundError:
             return "-"
 
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=HERE, check=False).stdout.strip() or "unknown"
-    except OSError:
-        commit = "unknown"
+    commit, dirty = git_state()
     mem = "?"
     try:
         with open("/proc/meminfo") as fh:
@@ -216,9 +243,32 @@ def environment() -> dict:
         "python": platform.python_version(),
         "versions": {n: ver(n) for n in ("pairmatch", "numpy", "scipy", "ortools", "networkx", "lap")},
         "commit": commit,
+        "dirty": dirty,
         "seed": SEED,
-        "candidates_per_person": PAIRMATCH_K,
+        "defaults": default_params(),
+        "load_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def git_state() -> tuple[str, bool]:
+    """``(commit, dirty)``: the checked-out commit and whether tracked files differ from it
+    (results written by this script do not count)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=HERE, check=False).stdout.strip() or "unknown"
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                 ":(exclude)benchmarks/results"], capture_output=True, text=True,
+                                cwd=HERE.parent, check=False).stdout.strip()
+    except OSError:
+        return "unknown", True
+    return commit, bool(status)
+
+
+def default_params() -> dict:
+    from pairmatch import SolveParams
+
+    p = SolveParams()
+    return {"method": p.method, "candidates_per_person": p.candidates_per_person, "max_rounds": p.max_rounds}
 
 
 def write_report(records: list[dict], env: dict, cases: list[str], name: str = "latest",
@@ -230,14 +280,19 @@ def write_report(records: list[dict], env: dict, cases: list[str], name: str = "
         "",
         f"- machine: {env['machine']}",
         f"- python {env['python']}; " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
-        f"- git commit: {env['commit']}; instances: `synthetic_problem(n_mentors, n_mentees, seed={env['seed']}, "
-        f"mentor_capacity=c)`; pairmatch `candidates_per_person={env['candidates_per_person']}`",
-        "- time: scoring + solving (+ certifying for pairmatch), problem generation excluded; "
-        "peak RSS of the subprocess that ran the method",
-        "- objective: sum of round(score * 1e6) over the pairs; *agrees* = equal to pairmatch's certified optimum",
+        f"- git commit: {env['commit']}" + (" **(uncommitted changes: not a clean measurement)**" if env["dirty"]
+                                             else " (clean tree)"),
+        f"- instances: `synthetic_problem(n_mentors, n_mentees, seed={env['seed']}, mentor_capacity=c)`; "
+        f"pairmatch with the library defaults {env['defaults']}",
+        f"- load average at start: {env['load_at_start']} (2 cores shared: compare ratios within a run)",
+        "- time: scoring + solving (+ certifying for pairmatch), problem generation excluded; peers score "
+        "densely in float32 numpy; peak RSS of the subprocess that ran the method",
+        "- objective: sum of round(score * scale) over the pairs (pairmatch's `Scaling`, exact float64 scores); "
+        "*agrees* = equal to pairmatch's certified optimum",
         "",
-        "| case (mentees x mentors, cap) | method | time (s) | vs pairmatch | peak RSS (MiB) | objective | agrees | note |",
-        "|---|---|---:|---:|---:|---:|---|---|",
+        "| case (mentees x mentors, cap) | method | time (s) | vs pairmatch | peak RSS (MiB) | objective | agrees "
+        "| load | note |",
+        "|---|---|---:|---:|---:|---:|---|---|---|",
     ]
     for case in cases:
         ref = by.get((case, "pairmatch"), {})
@@ -248,7 +303,7 @@ def write_report(records: list[dict], env: dict, cases: list[str], name: str = "
             if r is None:
                 continue
             if "error" in r:
-                lines.append(f"| {label} | {method} | - | - | - | - | - | {r['error']} |")
+                lines.append(f"| {label} | {method} | - | - | - | - | - | - | {r['error']} |")
                 continue
             ratio = r["time_s"] / ref["time_s"] if ref.get("time_s") else float("nan")
             agrees = "yes" if ref.get("objective") == r["objective"] else "no"
@@ -259,10 +314,16 @@ def write_report(records: list[dict], env: dict, cases: list[str], name: str = "
                 d = r.get("detail") or {}
                 note = f"{d.get('method') or 'dense'}"
                 if d.get("method") == "sparse":
-                    note += (f", {d['rounds']} rounds, {d['candidates_kept']:,} arcs, "
-                             f"{d['pairs_checked']:,} of {d['pairs_total']:,} pairs scored in the last check")
+                    note += (f", {d['end']} after {d['rounds']} rounds, {d['candidate_arcs']:,} arcs, "
+                             f"{d['pairs_scored_exactly']:,} of {d['pairs_total']:,} pairs scored exactly in the "
+                             "last check, the rest cleared by bound")
+                elif d.get("method") == "profiles":
+                    note += f", {d['mentor_profiles']:,} x {d['mentee_profiles']:,} profiles"
+                if r.get("status") != "optimal":
+                    note += f", status {r.get('status')}"
+            load = "-".join(f"{x:.1f}" for x in r.get("load", []))
             lines.append(f"| {label} | {method} | {r['time_s']:.2f} | {ratio:.1f}x | {r['peak_rss_mib']:.0f} | "
-                         f"{r['objective']:,} | {agrees} | {note} |")
+                         f"{r['objective']:,} | {agrees} | {load} | {note} |")
     (results / f"{name}.md").write_text("\n".join(lines) + "\n")
     (results / f"{name}.json").write_text(json.dumps({"environment": env, "records": records}, indent=1))
     plot(records, results / f"{name}.png")
@@ -299,11 +360,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-many", action="store_true", help="skip the many-to-one case")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per method and case")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results (default: results/)")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="measure a tree with uncommitted changes (marked in the results)")
     parser.add_argument("--worker", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(run_method(*args.worker)), flush=True)
         return 0
+    commit, dirty = git_state()
+    if dirty and not (args.allow_dirty or args.smoke):
+        print(f"refusing to benchmark commit {commit} with uncommitted changes; commit them or pass "
+              "--allow-dirty (the results will say so)", file=sys.stderr)
+        return 2
     sizes = args.sizes or (SMOKE if args.smoke else SQUARE)
     cases = [str(n) for n in sizes] + ([] if args.no_many or args.smoke else [MANY])
     env = environment()

@@ -96,3 +96,24 @@ def test_dask_client_executor_equals_serial():
         plain = score_table(Scorer(problem), chunk_cells=200, executor=client.get_executor())
     assert_tables_equal(scattered, serial)
     assert_tables_equal(plain, serial)
+
+
+def _without_timings(result):
+    return result.to_json(include_runtime=False)
+
+
+def test_sparse_solve_on_a_dask_cluster_equals_serial():
+    distributed = pytest.importorskip("distributed")
+    from pairmatch import SolveParams, solve
+
+    problem = synthetic_problem(70, 60, seed=6, mentor_capacity=2)
+    params = SolveParams(method="sparse", candidates_per_person=1)
+    serial = solve(problem, params)
+    with ThreadPoolExecutor(2) as pool:
+        threads = solve(problem, params, executor=pool)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        on_dask = solve(problem, params, executor=ChunkRunner.dask(client))
+    assert serial.certificate["method"] == "sparse" and serial.certificate["certified_over_all_pairs"] is True
+    assert _without_timings(on_dask) == _without_timings(serial) == _without_timings(threads)
+    assert dict(on_dask.certificate) == dict(serial.certificate)  # no timings in certificates

@@ -40,7 +40,7 @@ def assert_same_optimum(problem: Problem, k: int, objective: str = "max_score") 
     if objective == "max_participation":
         assert sparse.n_pairs == dense.n_pairs
     if sparse.certificate.get("method") == "sparse":
-        assert sparse.certificate["checked_against_all_pairs"] is True
+        assert sparse.certificate["certified_over_all_pairs"] is True
         assert sparse.certificate["final_max_violation"] <= 0
 
 
@@ -143,9 +143,9 @@ def test_certificate_reports_the_search():
     problem = synthetic_problem(80, seed=2)
     result = pairmatch.solve(problem, SolveParams(method="sparse", candidates_per_person=1))
     cert = result.certificate
-    assert cert["checked_against_all_pairs"] is True
-    assert cert["rounds"] >= 2 and cert["pairs_added"] > 0  # k = 1 cannot be enough here
-    assert cert["candidates_kept"] >= 80
+    assert cert["certified_over_all_pairs"] is True
+    assert cert["rounds"] >= 2 and cert["arcs_added"] > 0  # k = 1 cannot be enough here
+    assert cert["candidate_arcs"] >= 80
     assert cert["pairs_total"] == 80 * 80
     assert result.solver.endswith("[sparse, certified]")
 
@@ -155,3 +155,61 @@ def test_auto_uses_dense_for_small_problems_and_unsupported_objectives():
     assert pairmatch.solve(problem).certificate["method"] == "dense"
     maxmin = pairmatch.solve(problem, SolveParams(method="sparse", objective="maxmin"))
     assert "sparse" not in maxmin.solver and maxmin.certificate["method"] == "dense"
+
+
+def test_certificate_fields_say_what_was_checked():
+    problem = synthetic_problem(90, seed=4)
+    cert = pairmatch.solve(problem, SolveParams(method="sparse")).certificate
+    assert cert["method"] == "sparse" and cert["end"] == "certified"
+    assert cert["certified_over_all_pairs"] is True
+    assert cert["pairs_total"] == 90 * 90
+    assert cert["pairs_cleared_by_bound"] + cert["pairs_scored_exactly"] == cert["pairs_total"]
+    assert {"checked_against_all_pairs", "pairs_checked", "candidates_kept"}.isdisjoint(cert)
+    assert not any("time" in key for key in cert)  # timings live in result.timings
+    dense = pairmatch.solve(problem, SolveParams(method="dense")).certificate
+    assert dense["method"] == "dense" and dense["certified_over_all_pairs"] is True
+    assert dense["pairs_scored_exactly"] == dense["pairs_total"] == 90 * 90
+
+
+def test_certificates_are_identical_between_runs():
+    problem = synthetic_problem(70, seed=9)
+    params = SolveParams(method="sparse", candidates_per_person=1)
+    first, second = pairmatch.solve(problem, params), pairmatch.solve(problem, params)
+    assert dict(first.certificate) == dict(second.certificate)
+    assert first.timings and set(first.timings) >= {"select", "solve", "certify"}
+
+
+def test_round_budget_stops_and_says_so():
+    problem = synthetic_problem(80, seed=2)
+    params = SolveParams(method="sparse", candidates_per_person=1, max_rounds=1, on_round_budget="stop")
+    result = pairmatch.solve(problem, params)
+    cert = result.certificate
+    assert cert["method"] == "sparse" and cert["end"] == "round_budget" and cert["rounds"] == 1
+    assert cert["certified_over_all_pairs"] is False and cert["final_max_violation"] > 0
+    assert result.status == "feasible" and "uncertified" in result.solver
+    assert is_feasible(result, problem)
+    optimum = pairmatch.solve(problem, SolveParams(method="dense")).certificate["integer_objective"]
+    assert cert["integer_objective"] <= optimum
+
+
+def test_round_budget_switches_to_dense_explicitly_when_it_fits():
+    problem = synthetic_problem(80, seed=2)
+    params = SolveParams(method="sparse", candidates_per_person=1, max_rounds=1)
+    result = pairmatch.solve(problem, params)
+    cert = result.certificate
+    assert cert["method"] == "dense" and cert["switched_from"] == "sparse"
+    assert "round_budget" in cert["switch_reason"] and result.status == "optimal"
+    # ... and never when the dense table would be too large: then it stops, saying why.
+    small_limit = params.model_copy(update={"dense_max_pairs": 80 * 80 - 1})
+    stopped = pairmatch.solve(problem, small_limit).certificate
+    assert stopped["method"] == "sparse" and stopped["end"] == "round_budget"
+    assert stopped["certified_over_all_pairs"] is False
+
+
+def test_solver_parameters_are_validated():
+    with pytest.raises(ValueError):
+        SolveParams(max_rounds=0)
+    with pytest.raises(ValueError):
+        SolveParams(on_round_budget="quietly")
+    with pytest.raises(ValueError):
+        SolveParams(dense_max_pairs=-1)

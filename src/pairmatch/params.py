@@ -13,7 +13,8 @@ COMPONENTS = ("focus", "borough", "availability")
 
 Objective = Literal["max_score", "max_participation", "maxmin", "stable"]
 Backend = Literal["auto", "assignment", "flow", "cpsat"]
-Method = Literal["auto", "dense", "sparse"]
+Method = Literal["auto", "dense", "sparse", "profiles"]
+OnRoundBudget = Literal["dense", "stop"]
 
 
 class Weights(BaseModel):
@@ -73,12 +74,28 @@ class SolveParams(BaseModel):
         the effect of that rounding.
     time_limit_s, num_workers, seed
         CP-SAT limits; ``seed`` is also recorded in the result.
-    method : {"auto", "dense", "sparse"}
+    method : {"auto", "dense", "sparse", "profiles"}
         ``dense`` scores every pair into memory; ``sparse`` keeps the best
         ``candidates_per_person`` partners of each person, solves that graph
-        and certifies the result against all pairs; ``auto`` picks by size.
+        and certifies the result against all pairs; ``profiles`` groups people
+        whose score rows are identical and solves a transportation problem
+        between the groups (needs repeated profiles and no person-specific
+        rules); ``auto`` picks by size and by how many profiles repeat. The
+        certificate's ``method`` always names the path that produced the answer.
     candidates_per_person : int
         Starting candidate count of the sparse method (widened as needed).
+    max_rounds : int
+        Most solve-and-certify rounds of the sparse method.
+    on_round_budget : {"dense", "stop"}
+        What the sparse method does when ``max_rounds`` pass without a
+        certificate: ``dense`` switches to the dense method if the problem has
+        at most ``dense_max_pairs`` pairs (recorded in the certificate), else
+        stops; ``stop`` returns its best matching with status ``feasible`` and a
+        certificate saying why it ended.
+    dense_max_pairs : int
+        Largest ``n_mentors * n_mentees`` that ``auto`` and ``on_round_budget``
+        may hand to the dense method (it holds every pair in memory, about 50
+        bytes each).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -90,7 +107,10 @@ class SolveParams(BaseModel):
     num_workers: int = Field(1, ge=1)
     seed: int = Field(0, ge=0)
     method: Method = "auto"
-    candidates_per_person: int = Field(32, ge=1)
+    candidates_per_person: int = Field(8, ge=1)
+    max_rounds: int = Field(30, ge=1)
+    on_round_budget: OnRoundBudget = "dense"
+    dense_max_pairs: int = Field(25_000_000, ge=0)
     proposer: Literal["mentor", "mentee"] = "mentor"
     mentee_weights: dict[str, float] | None = None
 

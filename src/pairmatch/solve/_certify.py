@@ -17,13 +17,16 @@ unimodular, so the LP optimum is integral).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from ..exceptions import SolverError
 from ..scoring import BuiltinLevels
 from ._graph import ArcGraph
 
-__all__ = ["potentials"]
+__all__ = ["TypeBestState", "TypeScan", "TypeScanState", "potentials", "type_best_chunk", "type_scan_chunk"]
 
 
 def _segment_min(values: np.ndarray, keys_sorted: np.ndarray, size: int, fill: np.ndarray) -> np.ndarray:
@@ -86,75 +89,180 @@ def potentials(graph: ArcGraph, chosen: np.ndarray) -> tuple[np.ndarray, np.ndar
     raise SolverError("the sparse flow is not optimal (negative residual cycle); cannot certify it")
 
 
-class BlockBound:
-    """Reduced-cost check over all pairs by type blocks, without scoring every pair.
+class TypeScan:
+    """Reduced-cost check over all pairs, one mentor *type* at a time.
 
-    Mentors with the same (focus profile, borough profile) form a type ``S``,
-    mentees likewise a type ``T``; every pair of a block ``(S, T)`` has the
-    same focus and borough gain parts, and an availability part of at most
-    ``avail_max``. So for every pair of the block
+    Mentors with the same (focus profile, borough profile) form a type ``S``.
+    For every mentee ``j`` the focus and borough gain parts against ``S`` are
+    the same for all of ``S``, so ``w_S[j] = FB[S, j] + d_e[j]`` is computed
+    once per type (``n`` numbers, not ``|S| * n``); the availability part is at
+    most ``avail_max``, so
 
-        reduced cost <= FB[S, T] + avail_max + lift + max(d_e over T) - min(d_m over S).
+        reduced cost(i, j) <= w_S[j] + avail_max + lift - d_m[i].
 
-    Blocks whose bound is <= 0 are certified as a whole; only pairs of the
-    other blocks are scored (exactly) and checked one by one.
+    Pairs where that bound is <= 0 are cleared; for each mentor the others
+    are a prefix of the mentees sorted by ``w_S``, and only those are scored
+    exactly. While potentials are still poor, ``limit`` caps how many of a
+    mentor's prefix are scored once it has shown a violation (the round is
+    not a certificate then anyway); a round without violations has scored
+    every pair the bound did not clear.
     """
 
     def __init__(self, builtin: BuiltinLevels, parts: tuple[np.ndarray, np.ndarray, np.ndarray], lift: int) -> None:
         self.lift = lift
-        self.focus, self.borough, avail = parts
-        self.avail_max = int(avail.max(initial=0))
-        self.row_type, self.row_members, self.row_offsets, self.row_keys = _types(
+        focus, borough, avail = parts
+        self.base = int(avail.max(initial=0)) + lift
+        self.row_type, self.row_members, self.row_offsets, (self.row_focus, self.row_place) = _types(
             builtin.left.focus, builtin.left.place)
-        self.col_type, self.col_members, self.col_offsets, self.col_keys = _types(
-            builtin.right.focus, builtin.right.place)
+        self.col_type, _, _, (col_focus, col_place) = _types(builtin.right.focus, builtin.right.place)
+        self.focus_by_col = np.ascontiguousarray(focus[:, col_focus])
+        self.borough_by_col = np.ascontiguousarray(borough[:, col_place])
 
-    def failing(self, d_m: np.ndarray, d_e: np.ndarray):
-        """Blocks whose bound is positive: ``(row types, col types, FB gains, pairs inside)``."""
-        n_rt, n_ct = len(self.row_offsets) - 1, len(self.col_offsets) - 1
-        min_dm = np.minimum.reduceat(d_m[self.row_members], self.row_offsets[:-1])
-        max_de = np.maximum.reduceat(d_e[self.col_members], self.col_offsets[:-1])
-        fr, pr = self.col_keys
-        fl, pl = self.row_keys
-        base = self.avail_max + self.lift
-        step = max(1, (1 << 22) // max(1, n_ct))
-        found = []
-        for s0 in range(0, n_rt, step):
-            s1 = min(s0 + step, n_rt)
-            fb = self.focus[fl[s0:s1]][:, fr] + self.borough[pl[s0:s1]][:, pr]
-            bound = fb + (base + max_de)[None, :] - min_dm[s0:s1, None]
-            bs, bt = np.nonzero(bound > 0)
-            found.append((s0 + bs, bt, fb[bs, bt]))
-        bs, bt, fb = (np.concatenate(x) for x in zip(*found)) if found else (np.zeros(0, np.int64),) * 3
-        size = int((np.diff(self.row_offsets)[bs] * np.diff(self.col_offsets)[bt]).sum())
-        return bs, bt, fb, size
+    @property
+    def n_types(self) -> int:
+        return len(self.row_offsets) - 1
 
-    def candidates(self, failing, d_m: np.ndarray, d_e: np.ndarray, batch: int = 1 << 22):
-        """Yield ``(rows, cols, bound)`` for the pairs of failing blocks whose own bound is positive."""
-        bs, bt, fb, _ = failing
-        if len(bs):
-            yield from self._expand(bs, bt, fb, d_m, d_e, batch)
+    def scan(self, space, d_m: np.ndarray, d_e: np.ndarray, lo: int, hi: int, limit: int | None):
+        """Mentor types ``lo:hi``: ``(rows, cols, reduced costs)`` of violating pairs
+        (rules not yet applied) and how many pairs were scored exactly."""
+        found_r, found_c, found_v, exact = [], [], [], 0
+        for t in range(lo, hi):
+            members = self.row_members[self.row_offsets[t]:self.row_offsets[t + 1]]
+            dm = d_m[members]
+            fb = self.focus_by_col[self.row_focus[t]] + self.borough_by_col[self.row_place[t]]
+            w = fb[self.col_type]
+            w += d_e
+            cand = np.flatnonzero(w > int(dm.min()) - self.base)
+            if not len(cand):
+                continue
+            ws = w[cand]
+            order = np.argsort(-ws, kind="stable")
+            cand, neg = cand[order], -ws[order]
+            count = np.searchsorted(neg, self.base - dm, side="left")  # ws > dm - base
+            take = count if limit is None else np.minimum(count, limit)
+            rows, cols, red, scored = self._exact(space, members, cand, take, d_m, d_e)
+            exact += scored
+            if limit is not None:
+                # A mentor cut short without a violation in its prefix: score the rest too.
+                hit_rows = np.zeros(len(members), dtype=bool)
+                hit_rows[np.searchsorted(members, rows)] = True
+                short = (count > take) & ~hit_rows
+                if short.any():
+                    more_r, more_c, more_v, scored = self._exact(space, members[short], cand, count[short], d_m,
+                                                                 d_e, skip=take[short])
+                    exact += scored
+                    rows, cols, red = np.r_[rows, more_r], np.r_[cols, more_c], np.r_[red, more_v]
+            found_r.append(rows)
+            found_c.append(cols)
+            found_v.append(red)
+        if not found_r:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, exact
+        return np.concatenate(found_r), np.concatenate(found_c), np.concatenate(found_v), exact
 
-    def _expand(self, bs, bt, fb, d_m, d_e, batch):
-        a = np.diff(self.row_offsets)[bs]
-        c = np.diff(self.col_offsets)[bt]
-        sizes = a * c
-        ends = np.cumsum(sizes)
-        start = 0
-        while start < len(bs):
-            stop = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + batch, side="right"))
-            stop = max(stop, start + 1)
-            sel = slice(start, stop)
-            size = sizes[sel]
-            block = np.repeat(np.arange(stop - start), size)
-            q = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
-            cc = c[sel][block]
-            rows = self.row_members[self.row_offsets[bs[sel]][block] + q // cc]
-            cols = self.col_members[self.col_offsets[bt[sel]][block] + q % cc]
-            bound = fb[sel][block] + self.avail_max + self.lift + d_e[cols] - d_m[rows]
-            keep = bound > 0
-            yield rows[keep], cols[keep], bound[keep]
-            start = stop
+    def best(self, space, lo: int, hi: int, k: int, width: int, tie_types: np.ndarray, tie_cols: np.ndarray):
+        """Each mentor of types ``lo:hi`` with its ``k`` best mentees: ``(rows, cols)``.
+
+        Per type, mentees are ranked once by their focus and borough parts
+        (ties broken by a per-type code, so similar types look at different
+        people); a few members at a time score the best ``width / 2`` and their
+        own window of the next best exactly, and each keeps its ``k`` best of
+        them (ties broken per pair)."""
+        out_r, out_c = [], []
+        # A few members per candidate list: each list holds the type's best half-width
+        # and its own window of the next best, so many members of one type (ties) never
+        # crowd onto the same few mentees.
+        group = max(1, width // (2 * k))
+        half = max(1, width // 2)
+        n = len(self.col_type)
+        for t in range(lo, hi):
+            everyone = self.row_members[self.row_offsets[t]:self.row_offsets[t + 1]]
+            fb = (self.focus_by_col[self.row_focus[t]] + self.borough_by_col[self.row_place[t]])[self.col_type]
+            key = (fb.astype(np.int64) << 16) | (tie_cols ^ tie_types[t])
+            wide = min(n, max(width, half * (1 + -(-len(everyone) // group))))
+            best = np.argpartition(-key, wide - 1)[:wide] if wide < n else np.arange(n)
+            best = best[np.argsort(-key[best], kind="stable")]
+            head, tail = best[:half], best[half:]
+            for g0 in range(0, len(everyone), group):
+                members = everyone[g0:g0 + group]
+                if len(tail):
+                    window = tail[((g0 // group) * half + np.arange(min(half, len(tail)))) % len(tail)]
+                    cand = np.r_[head, window]
+                else:
+                    cand = head
+                rows = np.repeat(members, len(cand))
+                cols = np.tile(cand, len(members))
+                gain = space.pair_gains(rows, cols).reshape(len(members), len(cand))
+                noise = (tie_cols[cand][None, :] ^ (members[:, None] * 40503)) & 0xFFFF
+                kk = min(k, len(cand))
+                top = np.argpartition(-((gain << 16) | noise), kk - 1, axis=1)[:, :kk]
+                out_r.append(np.repeat(members, kk))
+                out_c.append(cand[top.reshape(-1)])
+        if not out_r:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(out_r), np.concatenate(out_c)
+
+    @staticmethod
+    def _exact(space, members, cand, take, d_m, d_e, skip=None, batch: int = 1 << 21):
+        """Each member with its prefix ``cand[skip:take]`` scored exactly, a batch of about
+        ``batch`` pairs at a time: ``(rows, cols, reduced costs)`` of the violating pairs
+        and how many pairs were scored."""
+        first = np.zeros(len(take), dtype=np.int64) if skip is None else skip
+        size = np.maximum(take - first, 0)
+        ends = np.cumsum(size)
+        out_r, out_c, out_v = [], [], []
+        a = 0
+        while a < len(size):
+            b = max(a + 1, int(np.searchsorted(ends, (ends[a - 1] if a else 0) + batch, side="right")))
+            part = size[a:b]
+            total = int(part.sum())
+            if total:
+                rows = np.repeat(members[a:b], part)
+                pos = np.arange(total) - np.repeat(np.cumsum(part) - part, part) + np.repeat(first[a:b], part)
+                cols = cand[pos]
+                red = space.pair_gains(rows, cols) + d_e[cols] - d_m[rows]
+                hit = red > 0
+                out_r.append(rows[hit])
+                out_c.append(cols[hit])
+                out_v.append(red[hit])
+            a = b
+        if not out_r:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, int(ends[-1]) if len(ends) else 0
+        return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v), int(ends[-1])
+
+
+@dataclass(frozen=True)
+class TypeScanState:
+    """What one chunk of mentor types needs (sent to the executor)."""
+
+    scan: TypeScan
+    space: Any
+    d_m: np.ndarray
+    d_e: np.ndarray
+    limit: int | None
+
+
+def type_scan_chunk(state: TypeScanState, lo: int, hi: int):
+    """`TypeScan.scan` of mentor types ``lo:hi``."""
+    return state.scan.scan(state.space, state.d_m, state.d_e, lo, hi, state.limit)
+
+
+@dataclass(frozen=True)
+class TypeBestState:
+    """What one chunk of mentor types needs to pick its candidates."""
+
+    scan: TypeScan
+    space: Any
+    k: int
+    width: int
+    tie_types: np.ndarray
+    tie_cols: np.ndarray
+
+
+def type_best_chunk(state: TypeBestState, lo: int, hi: int):
+    """`TypeScan.best` of mentor types ``lo:hi``."""
+    return state.scan.best(state.space, lo, hi, state.k, state.width, state.tie_types, state.tie_cols)
 
 
 def _types(focus: np.ndarray, place: np.ndarray):
@@ -162,6 +270,7 @@ def _types(focus: np.ndarray, place: np.ndarray):
     members sorted by type, CSR offsets, and the profiles of each type."""
     key = focus.astype(np.int64) * (int(place.max(initial=0)) + 1) + place
     uniq, kind = np.unique(key, return_inverse=True)
+    kind = kind.reshape(-1)
     members = np.argsort(kind, kind="stable")
     offsets = np.r_[0, np.cumsum(np.bincount(kind, minlength=len(uniq)))]
     first = members[offsets[:-1]]

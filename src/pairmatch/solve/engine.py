@@ -7,6 +7,7 @@ scored densely and solved by the backend the objective and rules call for.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from concurrent.futures import Executor
 from typing import Any
 
@@ -20,13 +21,14 @@ from ..scoring import ChunkRunner, Scorer, ScoreTable, as_runner, score_table
 from ._cpsat import GroupBound, solve_cpsat
 from ._flow import solve_assignment, solve_flow, solve_maxmin, solve_participation
 from ._graph import ArcGraph, Solution
-from ._sparse import solve_sparse
+from ._profiles import profiles_of, solve_profiles, why_not_profiles
+from ._sparse import SPARSE_MIN_PAIRS, SparseEnd, solve_sparse, sparse_supported
 from .contracts import Outcome, SolveContext
 from .diagnosis import diagnose
 from .scaling import Scaling
 from .stable import blocking_pairs, deferred_acceptance
 
-__all__ = ["run"]
+__all__ = ["choose_method", "run"]
 
 
 def _arc_graph(candidates: Candidates, table: ScoreTable, scaling: Scaling) -> ArcGraph:
@@ -87,21 +89,93 @@ def max_pairs(candidates: Candidates | Any, n_arcs: int) -> int:
     return int(min(candidates.mentor_max.sum(), candidates.mentee_max.sum(), n_arcs))
 
 
+# The profile path pays off when it has at most this many profile pairs per person.
+PROFILE_PAIRS_PER_PERSON = 8
+
+
+def choose_method(problem: Problem, params: SolveParams, scorer: Scorer) -> tuple[str, str, Any]:
+    """``(method, why, profiles)``: the path ``run`` takes first for ``problem`` under
+    ``params`` (``profiles`` is the grouping when that path is chosen)."""
+    m, n = problem.shape
+    if params.method == "dense":
+        return "dense", "requested", None
+    if not sparse_supported(problem, params):
+        return "dense", (f"objective {params.objective!r}, backend {params.backend!r} or quotas need the "
+                         "dense path"), None
+    if params.method in ("profiles", "auto") and (params.method == "profiles" or m * n >= SPARSE_MIN_PAIRS):
+        blocker = why_not_profiles(problem, params, scorer)
+        if blocker is None:
+            profiles = profiles_of(problem, scorer)
+            if params.method == "profiles" or profiles.pairs <= PROFILE_PAIRS_PER_PERSON * max(m, n):
+                return "profiles", (f"{profiles.n_rows:,} x {profiles.n_cols:,} profiles for {m:,} x {n:,} "
+                                    "people"), profiles
+            blocker = f"{profiles.n_rows:,} x {profiles.n_cols:,} profiles: too few repeats"
+        if params.method == "profiles":
+            return ("sparse" if m * n >= SPARSE_MIN_PAIRS else "dense"), f"profiles not usable: {blocker}", None
+    if params.method == "sparse":
+        return "sparse", "requested", None
+    if m * n < SPARSE_MIN_PAIRS:
+        return "dense", f"{m * n:,} pairs: below the sparse threshold of {SPARSE_MIN_PAIRS:,}", None
+    return "sparse", f"{m * n:,} pairs: at or above the sparse threshold of {SPARSE_MIN_PAIRS:,}", None
+
+
 def run(problem: Problem, params: SolveParams | None = None,
         executor: Executor | ChunkRunner | None = None) -> Outcome:
     """Solve ``problem`` exactly; raises `InfeasibleProblemError` with reasons when
-    the hard rules cannot all hold."""
+    the hard rules cannot all hold.
+
+    The certificate's ``method`` names the path that produced the answer;
+    when a path hands over to another one, ``switched_from`` and
+    ``switch_reason`` say so.
+    """
     params = params or SolveParams()
     started = time.perf_counter()
-    runner = as_runner(executor)
+    runner = as_runner(executor) if executor is not None else None
     scorer = Scorer(problem)
     scaling = Scaling(params.resolution, scorer.upper_bound)
     if params.objective == "stable":
         return _stable(problem, params, scorer, scaling, runner, started)
-    # Large problems: certified sparse candidate graph (None = use the dense path below).
-    sparse = solve_sparse(problem, params, scorer, scaling, runner, started)
-    if sparse is not None:
-        return sparse
+    method, why, profiles = choose_method(problem, params, scorer)
+    note: dict[str, Any] = {}
+    if params.method != method:
+        note = {"method_requested": params.method, "method_reason": why}
+    if method == "profiles":
+        outcome = solve_profiles(problem, params, scorer, scaling, profiles, started)
+        if outcome is not None:
+            return _noted(outcome, note)
+        note = {**note, "switched_from": "profiles", "switch_reason": "profile capacities cannot be met"}
+        method = "dense"
+    if method == "sparse":
+        try:
+            sparse = solve_sparse(problem, params, scorer, scaling, runner, started)
+        except SparseEnd as end:
+            m, n = problem.shape
+            if params.on_round_budget == "stop" or m * n > params.dense_max_pairs:
+                assert end.outcome is not None
+                return _noted(end.outcome, note)
+            note = {**note, "switched_from": "sparse", "switch_reason": f"{end.reason} after {end.rounds} rounds"}
+        else:
+            if sparse is not None:
+                return _noted(sparse, note)
+            note = {**note, "switched_from": "sparse",
+                    "switch_reason": "pins, rules or minimum partners need the dense path's diagnosis"}
+    return _dense(problem, params, scorer, scaling, runner, started, note)
+
+
+def _noted(outcome: Outcome, note: dict[str, Any]) -> Outcome:
+    if not note:
+        return outcome
+    return replace(outcome, certificate={**outcome.certificate, **note})
+
+
+def _dense(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, runner: ChunkRunner | None,
+           started: float, note: dict[str, Any]) -> Outcome:
+    m, n = problem.shape
+    if note.get("switched_from") and m * n > params.dense_max_pairs:
+        raise PairmatchError(
+            f"the sparse method could not finish ({note['switch_reason']}) and the dense method would hold "
+            f"{m * n:,} pairs, above dense_max_pairs={params.dense_max_pairs:,}; raise dense_max_pairs or "
+            "max_rounds, or relax the minimum partners and pins")
     table = score_table(scorer, executor=runner)
     candidates = build_candidates(problem, table, scorer)
     scored = time.perf_counter()
@@ -122,11 +196,15 @@ def run(problem: Problem, params: SolveParams | None = None,
     certificate = {
         **solution.certificate,
         "method": "dense",
+        **note,
         **scaling.describe(),
         "max_pairs": max_pairs(candidates, n_candidates),
         "rounding_bound": scaling.rounding_bound(max_pairs(candidates, n_candidates)),
         "pinned_pairs": len(candidates.required),
+        "pairs_total": m * n,
+        "pairs_scored_exactly": m * n,
         "candidate_pairs": n_candidates,
+        "certified_over_all_pairs": bool(solution.optimal),
     }
     finished = time.perf_counter()
     return Outcome(
@@ -143,7 +221,7 @@ def _has_minimums(candidates: Candidates) -> bool:
     return bool(candidates.mentor_min.any() or candidates.mentee_min.any())
 
 
-def _stable(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, runner: ChunkRunner,
+def _stable(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, runner: ChunkRunner | None,
             started: float) -> Outcome:
     """A stable matching by deferred acceptance, with the score it costs against the optimum.
 
