@@ -28,7 +28,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -46,13 +46,13 @@ from starlette.requests import ClientDisconnect
 from ..contract import SCHEMA_MODELS, ErrorDetail, ErrorResponse, JobStatus
 from ..version import __version__
 from .auth import ANONYMOUS, authenticate, presented_key
-from .config import MIB, ApiKey, ServiceConfig
+from .config import MIB, ApiKey, Scope, ServiceConfig
 from .jobs import JobBackend, JobRecord, QueueFull
 from .logs import error_summary, log_event
 from .pool import Busy, SolvePool, SolveTimeout, WorkerLost
 from .runner import JobRunner
 
-__all__ = ["MAX_WAIT_S", "Service", "ServiceError", "create_app"]
+__all__ = ["MAX_WAIT_S", "Reader", "Service", "ServiceError", "Writer", "create_app", "reader", "writer"]
 
 MAX_WAIT_S = 60.0
 """Longest a poll may wait for a job to finish (``GET /v1/jobs/{id}?wait=``)."""
@@ -91,6 +91,12 @@ def error_json(status: int, error: str, message: str, *, details: list[ErrorDeta
                              request_id=_request_id())
     return Response(document.model_dump_json(exclude_none=True), status_code=status, media_type=JSON,
                     headers=headers)
+
+
+def error_copy(document: bytes, status: int) -> Response:
+    """A stored or relayed error document, stamped with this request's id."""
+    error = ErrorResponse.model_validate_json(document).model_copy(update={"request_id": _request_id()})
+    return Response(error.model_dump_json(exclude_none=True), status_code=status, media_type=JSON)
 
 
 class RequestContext:
@@ -210,6 +216,46 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return build
 
 
+# --- keys and scopes ---------------------------------------------------------------------------------------
+
+_BEARER = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer <key>`")
+_HEADER_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same key in `X-API-Key`")
+
+
+def _caller(request: Request, scope: Scope) -> ApiKey:
+    config: ServiceConfig = request.app.state.service.config
+    if config.anonymous and not config.keys:
+        key = ANONYMOUS
+    else:
+        found = authenticate(config.keys, presented_key(request.headers))
+        if found is None:
+            raise ServiceError(401, "unauthorized", "send a valid API key: Authorization: Bearer <key>",
+                               headers={"WWW-Authenticate": 'Bearer realm="pairmatch"'})
+        key = found
+    _note(client=key.client)
+    if not key.allows(scope):
+        raise ServiceError(403, "forbidden", f"this endpoint needs a {scope} key; this key is {key.scope}-only")
+    return key
+
+
+# The security parameters only describe the two ways of sending a key in the OpenAPI document;
+# `_caller` reads the headers itself.
+async def reader(request: Request, bearer: Annotated[Any, Security(_BEARER)],
+                 header: Annotated[Any, Security(_HEADER_KEY)]) -> ApiKey:
+    """The caller, who needs a read (or write) key."""
+    return _caller(request, "read")
+
+
+async def writer(request: Request, bearer: Annotated[Any, Security(_BEARER)],
+                 header: Annotated[Any, Security(_HEADER_KEY)]) -> ApiKey:
+    """The caller, who needs a write key."""
+    return _caller(request, "write")
+
+
+Reader = Annotated[ApiKey, Depends(reader)]
+Writer = Annotated[ApiKey, Depends(writer)]
+
+
 # --- the application ---------------------------------------------------------------------------------------
 
 def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "info") -> FastAPI:
@@ -262,30 +308,6 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
                                message=str(e.get("msg", "")), type=e.get("type")) for e in err.errors()]
         return error_json(422, "invalid_request", f"{len(details)} problem(s) in the request", details=details)
 
-    bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer <key>`")
-    header_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same key in `X-API-Key`")
-
-    def needs(scope: str) -> Callable[..., Awaitable[ApiKey]]:
-        async def check(request: Request, _bearer: Annotated[Any, Security(bearer)],
-                        _header: Annotated[Any, Security(header_key)]) -> ApiKey:
-            if config.anonymous and not config.keys:
-                key = ANONYMOUS
-            else:
-                found = authenticate(config.keys, presented_key(request.headers))
-                if found is None:
-                    raise ServiceError(401, "unauthorized", "send a valid API key: Authorization: Bearer <key>",
-                                       headers={"WWW-Authenticate": 'Bearer realm="pairmatch"'})
-                key = found
-            _note(client=key.client)
-            if not key.allows(scope):  # type: ignore[arg-type]
-                raise ServiceError(403, "forbidden", f"this endpoint needs a {scope} key; this key is {key.scope}-only")
-            return key
-
-        return check
-
-    Reader = Annotated[ApiKey, Depends(needs("read"))]
-    Writer = Annotated[ApiKey, Depends(needs("write"))]
-
     async def read_body(request: Request, limit: int) -> bytes:
         """The body, refused with 413 as soon as it is known to exceed ``limit`` (declared or streamed)."""
         hint = (f"; larger problems go to POST /v1/jobs (up to {config.max_job_body_bytes // MIB} MiB)"
@@ -327,8 +349,7 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
         _note(task=task, wait_ms=round(waited * 1000, 1), **reply.info)
         if reply.status == 200:
             return Response(reply.body, status_code=200, media_type=JSON)
-        document = ErrorResponse.model_validate_json(reply.body).model_copy(update={"request_id": _request_id()})
-        return Response(document.model_dump_json(exclude_none=True), status_code=reply.status, media_type=JSON)
+        return error_copy(reply.body, reply.status)
 
     common = (401, 403, 413, 422, 503, 504, 500)
 
@@ -449,6 +470,8 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
         if stored is None:
             raise ServiceError(404, "not_found", "no such job (or it belongs to another client)")
         status, document = stored
+        if status != 200:
+            return error_copy(document, status)
         return Response(document, status_code=status, media_type=JSON)
 
     @app.post("/v1/jobs/{job_id}/cancel", tags=["jobs"], summary="Cancel a queued or running job (write)",

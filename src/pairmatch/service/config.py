@@ -31,6 +31,7 @@ __all__ = [
     "MIN_SECRET_LENGTH",
     "SCOPES",
     "ApiKey",
+    "Scope",
     "KeyConfigError",
     "ServiceConfig",
     "load_keys",
