@@ -256,7 +256,9 @@ class SqlJobs:
         with self._write() as conn:
             return conn.execute(update(jobs_table).where(self._mine(job_id, worker)).values(
                 state=state, stage="finished", progress=1.0, finished_at=utcnow(), lease_until=None,
-                result_status=status, result=document, message=message,
+                result_status=status, result=document,
+                # A finished job keeps the note of an earlier re-queue unless there is a newer one.
+                message=jobs_table.c.message if message is None else message,
                 mentors=counts.get("mentors"), mentees=counts.get("mentees"))).rowcount == 1
 
     def release(self, job_id: str, worker: str, message: str) -> bool:

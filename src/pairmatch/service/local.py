@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,14 +56,14 @@ class LocalServer:
     def __init__(self, *, keys: str | None = None, store: str | os.PathLike[str] | None = None,
                  args: list[str] | tuple[str, ...] = (), port: int | None = None, startup_s: float = 60.0,
                  env: dict[str, str] | None = None) -> None:
-        self.folder = tempfile.TemporaryDirectory(prefix="pairmatch-serve-")
-        self.store = os.fspath(store) if store is not None else str(Path(self.folder.name) / "programme.db")
+        self.folder = Path(tempfile.mkdtemp(prefix="pairmatch-serve-"))
+        self.store = os.fspath(store) if store is not None else str(self.folder / "programme.db")
         self.keys = keys
         self.args = list(args)
         self.port = port or free_port()
         self.startup_s = startup_s
         self.extra_env = dict(env or {})
-        self.log_path = Path(self.folder.name) / f"serve-{self.port}.log"
+        self.log_path = self.folder / f"serve-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -127,7 +128,11 @@ class LocalServer:
         return out
 
     def stop(self, timeout_s: float = 30.0) -> int | None:
-        """SIGTERM and wait (an orderly stop: running jobs go back to the queue)."""
+        """SIGTERM and wait (an orderly stop: running jobs go back to the queue); the exit code.
+
+        The server ends by re-raising the signal once it has shut down, so an
+        orderly stop exits with ``-SIGTERM`` on POSIX.
+        """
         if self.process is None or self.process.poll() is not None:
             return None if self.process is None else self.process.returncode
         self.process.send_signal(signal.SIGTERM)
@@ -143,9 +148,13 @@ class LocalServer:
             self.process.kill()
             self.process.wait()
 
+    def close(self) -> None:
+        """Stop the server if it runs, and delete its temporary folder (log, default store)."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     def __enter__(self) -> LocalServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
-        self.folder.cleanup()
+        self.close()
