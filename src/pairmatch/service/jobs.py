@@ -231,11 +231,13 @@ class SqlJobs:
                                   .order_by(jobs_table.c.submitted_at, jobs_table.c.id).limit(1)).scalar()
             if job_id is None:
                 return None
-            conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(
+            # Guarded by the state as well, so two instances can never both take the same job.
+            taken = conn.execute(update(jobs_table).where(and_(
+                jobs_table.c.id == job_id, jobs_table.c.state == "queued")).values(
                 state="running", stage="starting", progress=STAGE_PROGRESS["starting"],
                 attempts=jobs_table.c.attempts + 1, started_at=now, worker=worker,
-                lease_until=now + dt.timedelta(seconds=lease_s)))
-            return self._get(conn, job_id)
+                lease_until=now + dt.timedelta(seconds=lease_s))).rowcount
+            return self._get(conn, job_id) if taken == 1 else None
 
     def _mine(self, job_id: str, worker: str) -> Any:
         return and_(jobs_table.c.id == job_id, jobs_table.c.worker == worker, jobs_table.c.state == "running")
