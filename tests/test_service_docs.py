@@ -73,7 +73,7 @@ def check(expected: object, actual: object, where: str = "$") -> None:
             check(expected[key], actual[key], f"{where}.{key}")
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: {actual!r}"
-        for n, (e, a) in enumerate(zip(expected, actual)):
+        for n, (e, a) in enumerate(zip(expected, actual, strict=True)):
             check(e, a, f"{where}[{n}]")
     else:
         assert expected == actual, f"{where}: the page shows {expected!r}, the server answered {actual!r}"
