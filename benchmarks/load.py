@@ -134,7 +134,8 @@ async def small_clients(client: httpx.AsyncClient, payload: bytes, clients: int,
                 continue
             tally.add(response.status_code, time.perf_counter() - started, response)
             if response.status_code == 503:
-                await asyncio.sleep(min(float(response.headers.get("retry-after", 1)), max(until - time.monotonic(), 0)))
+                told = float(response.headers.get("retry-after", 1))
+                await asyncio.sleep(min(told, max(until - time.monotonic(), 0)))
 
     await asyncio.gather(*(one() for _ in range(clients)))
 
@@ -223,7 +224,7 @@ def report(args: argparse.Namespace, env: dict[str, str], load_after: str, out: 
         "",
         f"- machine: {env['machine']}; load average before {env['load']}, after {load_after}",
         f"- python {env['python']}, pairmatch {env['pairmatch']}, git commit {env['commit']}",
-        f"- server: `pairmatch serve` defaults (2 solve slots, 1 job worker) on 127.0.0.1; client in the same "
+        "- server: `pairmatch serve` defaults (2 solve slots, 1 job worker) on 127.0.0.1; client in the same "
         "machine",
         f"- small: {args.clients} clients, `synthetic_problem(20, seed=11)` to /v1/match for {out['small_s']:.1f} s",
         f"- jobs: {n_jobs} x `synthetic_problem({args.job_size}, seed=12+k)` to /v1/jobs at once, with 2 clients "

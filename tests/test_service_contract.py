@@ -82,7 +82,8 @@ def test_explaining_a_person_without_a_partner_gives_the_reason_and_alternatives
     person = response.person
     assert person.partners == [] and person.unmatched is not None and person.unmatched.side == "mentor"
     assert person.text.startswith("mentor M3 is unmatched: ")
-    assert [a.partner_id for a in person.alternatives] == ["O2"] and person.alternatives[0].partner_matched_with == ["M1"]
+    assert [a.partner_id for a in person.alternatives] == ["O2"]
+    assert person.alternatives[0].partner_matched_with == ["M1"]
     # The same facts as the library's own explanation of the same solve.
     result = pm.solve(MatchRequest.model_validate(request).to_problem())
     assert person.text == pm.why_unmatched(result, "M3")
