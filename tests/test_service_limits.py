@@ -37,7 +37,8 @@ def slow_request():
 @pytest.fixture(scope="module")
 def server():
     args = ["--solve-slots", "1", "--queue-size", "0", "--solve-timeout", "0.5", "--retry-after", "3",
-            "--job-workers", "1", "--job-timeout", "0.5", "--max-queued-jobs", "2", "--lease", "5"]
+            "--job-workers", "1", "--job-timeout", "0.5", "--max-queued-jobs", "2", "--lease", "5",
+            "--body-timeout", "1.5", "--max-uploads", "1"]
     with LocalServer(keys=f"ops=write:{KEY}", args=args) as running:
         running.wait_ready()
         yield running
@@ -106,3 +107,33 @@ def test_a_full_job_queue_gets_503_with_retry_after(client):
     for response in accepted:
         state = client.get(response.json()["links"]["self"], params={"wait": 30}).json()["state"]
         assert state in ("cancelled", "failed")  # failed: it reached its 0.5 s limit before the cancel
+
+
+def test_a_body_that_does_not_arrive_gets_408_and_holds_no_more_than_its_admission(server, client):
+    outcome = {}
+
+    def stalled():
+        yield b'{"mentors": ['
+        time.sleep(4)
+        yield b"]}"
+
+    def upload():
+        with httpx.Client(base_url=server.url, timeout=60, headers=HEADERS) as other:
+            try:
+                outcome["stalled"] = other.post("/v1/jobs", content=stalled())
+            except httpx.HTTPError as err:  # the server may close the connection while we still write
+                outcome["stalled"] = err
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    time.sleep(0.5)
+    # Only one job submission may be arriving at once here: the next is refused before its body is read.
+    refused = client.post("/v1/jobs", json=example())
+    error = check_error(refused, 503, "busy")
+    assert "job submissions are already arriving" in error["message"] and refused.headers["retry-after"] == "30"
+    thread.join()
+    stalled_response = outcome["stalled"]
+    if isinstance(stalled_response, httpx.Response):
+        check_error(stalled_response, 408, "timeout")
+    accepted = client.post("/v1/jobs", json=example())
+    assert accepted.status_code == 202

@@ -61,6 +61,7 @@ def run_serve(args: argparse.Namespace) -> int:
             store=args.store, keys=keys, anonymous=args.no_auth, solve_slots=args.solve_slots,
             queue_size=args.queue_size, queue_wait_s=args.queue_wait, solve_timeout_s=args.solve_timeout,
             max_body_bytes=int(args.max_body_mb * mib), max_job_body_bytes=int(args.max_job_body_mb * mib),
+            body_timeout_s=args.body_timeout, max_uploads=args.max_uploads,
             job_workers=args.job_workers, job_timeout_s=args.job_timeout, max_queued_jobs=args.max_queued_jobs,
             job_attempts=args.job_attempts, lease_s=args.lease, job_retention_s=args.retention_days * 86400,
             retry_after_s=args.retry_after)
@@ -151,6 +152,10 @@ def register(sub: Any) -> None:
                        help="time limit of a synchronous request, seconds (default 30)")
     serve.add_argument("--max-body-mb", type=float, default=8.0, help="largest synchronous request, MiB (default 8)")
     serve.add_argument("--max-job-body-mb", type=float, default=64.0, help="largest job request, MiB (default 64)")
+    serve.add_argument("--body-timeout", type=float, default=60.0,
+                       help="seconds a request body may take to arrive (default 60)")
+    serve.add_argument("--max-uploads", type=int, default=4,
+                       help="job submissions whose bodies may arrive at once (default 4)")
     serve.add_argument("--job-workers", type=int, default=1, help="jobs solved at once (default 1)")
     serve.add_argument("--job-timeout", type=float, default=1800.0, help="time limit of a job, seconds (default 1800)")
     serve.add_argument("--max-queued-jobs", type=int, default=100, help="queued jobs accepted (default 100)")

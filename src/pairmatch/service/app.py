@@ -28,7 +28,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -162,6 +162,24 @@ class Service:
         self.pool = SolvePool(config.solve_slots, queue_size=config.queue_size, queue_wait_s=config.queue_wait_s,
                               log_level=log_level)
         self.runner = JobRunner(backend, config, log_level)
+
+        # Requests admitted and not yet answered (bodies arriving, waiting, solving), by kind.
+        self.admitted = {"solve": 0, "upload": 0}
+        self.admission_limits = {"solve": config.solve_slots + config.queue_size, "upload": config.max_uploads}
+
+    @contextlib.contextmanager
+    def admit(self, kind: str) -> Iterator[None]:
+        """Let a request in, or refuse it with 503 before its body is read (so bodies held in memory are bounded)."""
+        if self.admitted[kind] >= self.admission_limits[kind]:
+            wait = self.config.retry_after_s * (1 if kind == "solve" else 10)
+            what = (f"all {self.config.solve_slots} solve slots and the waiting line are taken" if kind == "solve"
+                    else f"{self.config.max_uploads} job submissions are already arriving")
+            raise ServiceError(503, "busy", f"{what}; retry after {wait} s", headers={"Retry-After": str(wait)})
+        self.admitted[kind] += 1
+        try:
+            yield
+        finally:
+            self.admitted[kind] -= 1
 
     async def start(self) -> None:
         await self.pool.start()
@@ -318,13 +336,17 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             raise too_large
         chunks, size = [], 0
         try:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise too_large
-                chunks.append(chunk)
+            async with asyncio.timeout(config.body_timeout_s):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    chunks.append(chunk)
         except ClientDisconnect as err:
             raise ServiceError(400, "invalid_request", "the request body was cut short") from err
+        except TimeoutError as err:
+            raise ServiceError(408, "timeout", f"the request body did not arrive within {config.body_timeout_s:g} s",
+                               headers={"Connection": "close"}) from err
         if not size:
             raise ServiceError(422, "invalid_request", "the request body is empty; send a JSON document",
                                details=[ErrorDetail(loc=["body"], message="a JSON document is required",
@@ -332,9 +354,14 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
         return b"".join(chunks)
 
     async def solve_now(request: Request, task: str) -> Response:
-        body = await read_body(request, config.max_body_bytes)
+        with service.admit("solve"):
+            body = await read_body(request, config.max_body_bytes)
+            return await solve_body(task, body)
+
+    async def solve_body(task: str, body: bytes) -> Response:
         try:
-            reply, waited = await service.pool.run(task, body, timeout_s=config.solve_timeout_s)
+            reply, waited = await service.pool.run(task, body, timeout_s=config.solve_timeout_s,
+                                                   reference={"request_id": _request_id() or ""})
         except Busy as err:
             raise ServiceError(503, "busy", f"all {config.solve_slots} solve slots are taken; retry after "
                                             f"{config.retry_after_s} s, or submit large problems to POST /v1/jobs",
@@ -428,7 +455,8 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
               openapi_extra=_body("match-request", "a match request, as for POST /v1/match"),
               responses=_responses(202, "job", "queued; poll the Location", 401, 403, 413, 422, 503, 500))
     async def submit(request: Request, key: Writer) -> Response:
-        body = await read_body(request, config.max_job_body_bytes)
+        with service.admit("upload"):
+            body = await read_body(request, config.max_job_body_bytes)
         try:
             job = await run_in_threadpool(service.backend.submit, "match", key.client, body,
                                           max_queued=config.max_queued_jobs)

@@ -137,6 +137,12 @@ class ServiceConfig(BaseModel):
         a slower solve is stopped (its process killed) and answered with 504.
     max_body_bytes, max_job_body_bytes : int
         Largest request body of a synchronous request and of a job.
+    body_timeout_s : float
+        Time a request body may take to arrive; slower: 408.
+    max_uploads : int
+        Job submissions whose bodies may be arriving at once (with the
+        synchronous slots and waiting line, this bounds the memory held by
+        request bodies); beyond: 503.
     job_workers : int
         Worker processes for jobs (separate from the synchronous slots).
     job_timeout_s : float
@@ -169,6 +175,8 @@ class ServiceConfig(BaseModel):
     solve_timeout_s: float = Field(30.0, gt=0, allow_inf_nan=False)
     max_body_bytes: int = Field(8 * MIB, ge=1024)
     max_job_body_bytes: int = Field(64 * MIB, ge=1024)
+    body_timeout_s: float = Field(60.0, gt=0, allow_inf_nan=False)
+    max_uploads: int = Field(4, ge=1)
     job_workers: int = Field(1, ge=1, le=256)
     job_timeout_s: float = Field(1800.0, gt=0, allow_inf_nan=False)
     max_queued_jobs: int = Field(100, ge=1)

@@ -122,7 +122,8 @@ class WorkerProcess:
         self.start()
 
     def call(self, task: str, body: bytes, *, timeout_s: float, on_stage: Callable[[str], None] | None = None,
-             should_stop: Callable[[], bool] | None = None, check_every_s: float = 0.2) -> Reply:
+             should_stop: Callable[[], bool] | None = None, check_every_s: float = 0.2,
+             reference: dict[str, str] | None = None) -> Reply:
         """Run ``task`` on ``body``; stop it (kill and replace the process) at ``timeout_s`` or when
         ``should_stop()`` turns true.
 
@@ -132,7 +133,7 @@ class WorkerProcess:
             self.restart("found dead")
         deadline = time.monotonic() + timeout_s
         try:
-            self.conn.send((task, body))
+            self.conn.send((task, body, reference or {}))
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -200,13 +201,15 @@ class SolvePool:
         finally:
             self.waiting -= 1
 
-    async def run(self, task: str, body: bytes, *, timeout_s: float) -> tuple[Reply, float]:
+    async def run(self, task: str, body: bytes, *, timeout_s: float, reference: dict[str, str] | None = None
+                  ) -> tuple[Reply, float]:
         """Run ``task`` in a free process: ``(reply, seconds waited for the slot)``."""
         started = time.perf_counter()
         worker = await self.acquire()
         waited = time.perf_counter() - started
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, lambda: worker.call(task, body, timeout_s=timeout_s))
+        future = loop.run_in_executor(
+            self.executor, lambda: worker.call(task, body, timeout_s=timeout_s, reference=reference))
         # The slot is free when the process has answered, even if the caller stopped waiting.
         future.add_done_callback(lambda _: self._release(worker))
         return await asyncio.shield(future), waited

@@ -148,7 +148,7 @@ class JobRunner:
         try:
             body = self.backend.request_body(job.id)
             reply = worker.call(job.kind, body, timeout_s=self.config.job_timeout_s, on_stage=on_stage,
-                                should_stop=should_stop)
+                                should_stop=should_stop, reference={"job_id": job.id})
         except SolveTimeout:
             self.fail(job, name, "timeout", f"the job ran past its time limit of {self.config.job_timeout_s:g} s "
                                             "and was stopped")

@@ -1,6 +1,6 @@
 """What runs inside a solver process: contract documents in, contract documents out.
 
-A solver process receives ``(task, body)`` messages on a pipe and answers
+A solver process receives ``(task, body, reference)`` messages on a pipe and answers
 each with zero or more ``("stage", name)`` messages and then one
 ``("reply", status, body, info)``: the HTTP status, the JSON document
 (a response, or the contract's `ErrorResponse`) and ``info``, counts and
@@ -55,8 +55,12 @@ TASKS: dict[str, Task] = {
 """Each task's request model and the contract function that answers it."""
 
 
-def run_task(task: str, body: bytes, stage: Stage) -> tuple[int, bytes, dict[str, Any]]:
-    """Answer one request: ``(status, JSON document, info for the log)``."""
+def run_task(task: str, body: bytes, stage: Stage, reference: dict[str, str] | None = None
+             ) -> tuple[int, bytes, dict[str, Any]]:
+    """Answer one request: ``(status, JSON document, info for the log)``.
+
+    ``reference`` (the request or job id) goes into the log line of an unexpected failure.
+    """
     model, function = TASKS[task]
     info: dict[str, Any] = {}
     started = time.perf_counter()
@@ -78,7 +82,7 @@ def run_task(task: str, body: bytes, stage: Stage) -> tuple[int, bytes, dict[str
     except Exception as err:  # every failure becomes the contract's error document
         document, status = error_document(err)
         if status == 500:
-            log_event("task_failed", logging.ERROR, task=task, **error_summary(err))
+            log_event("task_failed", logging.ERROR, task=task, **(reference or {}), **error_summary(err))
         info["error"] = ErrorResponse.model_validate_json(document).error
     info["task_s"] = round(time.perf_counter() - started, 4)
     return status, document, info
@@ -122,11 +126,11 @@ def serve(conn: Any, log_level: str = "info") -> None:
     logging.config.dictConfig(logging_config(log_level))
     while True:
         try:
-            task, body = conn.recv()
+            task, body, reference = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            status, document, info = run_task(task, body, lambda name: conn.send(("stage", name)))
+            status, document, info = run_task(task, body, lambda name: conn.send(("stage", name)), reference)
             conn.send(("reply", status, document, info))
         except (BrokenPipeError, OSError):
             return
