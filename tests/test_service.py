@@ -312,3 +312,17 @@ def test_logs_are_json_lines_with_request_ids_and_no_person_data(server, client)
     assert line["event"] == "request" and line["route"] == "/v1/match" and line["status"] == 200
     assert line["mentors"] == 1 and line["mentees"] == 1 and line["pairs"] == 1 and line["client"] == "crm"
     assert line["duration_ms"] >= 0 and line["bytes_in"] > 0
+
+
+def test_a_client_that_leaves_frees_its_solve_slot(server, client):
+    slow = large_request(2500, seed=4)
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(server.url + "/v1/match", content=slow, headers={**auth(WRITE_KEY), "X-Request-ID": "leaver-1"},
+                   timeout=httpx.Timeout(60, read=0.5))
+    deadline = time.monotonic() + 10
+    while not any(e.get("request_id") == "leaver-1" for e in server.log_events()):
+        assert time.monotonic() < deadline, "the request never finished"
+        time.sleep(0.1)
+    line = next(e for e in server.log_events() if e.get("request_id") == "leaver-1")
+    assert line["client_gone"] is True and line["task"] == "match"
+    assert client.get("/readyz").json()["checks"]["solve_slots"]["busy"] == 0

@@ -49,7 +49,7 @@ from .auth import ANONYMOUS, authenticate, presented_key
 from .config import MIB, ApiKey, Scope, ServiceConfig
 from .jobs import JobBackend, JobRecord, QueueFull
 from .logs import error_summary, log_event
-from .pool import Busy, SolvePool, SolveTimeout, WorkerLost
+from .pool import Busy, SolveCancelled, SolvePool, SolveTimeout, WorkerLost
 from .runner import JobRunner
 
 __all__ = ["MAX_WAIT_S", "Reader", "Service", "ServiceError", "Writer", "create_app", "reader", "writer"]
@@ -356,12 +356,13 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
     async def solve_now(request: Request, task: str) -> Response:
         with service.admit("solve"):
             body = await read_body(request, config.max_body_bytes)
-            return await solve_body(task, body)
+            return await solve_body(task, body, request)
 
-    async def solve_body(task: str, body: bytes) -> Response:
+    async def solve_body(task: str, body: bytes, request: Request) -> Response:
         try:
             reply, waited = await service.pool.run(task, body, timeout_s=config.solve_timeout_s,
-                                                   reference={"request_id": _request_id() or ""})
+                                                   reference={"request_id": _request_id() or ""},
+                                                   gone=request.is_disconnected)
         except Busy as err:
             raise ServiceError(503, "busy", f"all {config.solve_slots} solve slots are taken; retry after "
                                             f"{config.retry_after_s} s, or submit large problems to POST /v1/jobs",
@@ -373,6 +374,10 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
         except WorkerLost as err:
             raise ServiceError(500, "internal", "the solver process stopped unexpectedly (perhaps out of memory); "
                                                 "try a job, or a smaller problem") from err
+        except SolveCancelled as err:
+            _note(task=task, client_gone=True)
+            raise ServiceError(400, "invalid_request", "the client closed the connection before the answer; "
+                                                       "the solve was stopped") from err
         _note(task=task, wait_ms=round(waited * 1000, 1), **reply.info)
         if reply.status == 200:
             return Response(reply.body, status_code=200, media_type=JSON)

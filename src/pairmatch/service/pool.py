@@ -20,7 +20,7 @@ import logging
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -201,17 +201,29 @@ class SolvePool:
         finally:
             self.waiting -= 1
 
-    async def run(self, task: str, body: bytes, *, timeout_s: float, reference: dict[str, str] | None = None
+    async def run(self, task: str, body: bytes, *, timeout_s: float, reference: dict[str, str] | None = None,
+                  gone: Callable[[], Awaitable[bool]] | None = None, check_every_s: float = 0.5
                   ) -> tuple[Reply, float]:
-        """Run ``task`` in a free process: ``(reply, seconds waited for the slot)``."""
+        """Run ``task`` in a free process: ``(reply, seconds waited for the slot)``.
+
+        ``gone()`` is asked every ``check_every_s`` seconds whether the caller
+        has left; if so the solve is stopped (`SolveCancelled`) so the slot is
+        not spent on an answer nobody reads.
+        """
         started = time.perf_counter()
         worker = await self.acquire()
         waited = time.perf_counter() - started
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(
-            self.executor, lambda: worker.call(task, body, timeout_s=timeout_s, reference=reference))
+        stop = threading.Event()
+        future = loop.run_in_executor(self.executor, lambda: worker.call(
+            task, body, timeout_s=timeout_s, reference=reference, should_stop=stop.is_set))
         # The slot is free when the process has answered, even if the caller stopped waiting.
         future.add_done_callback(lambda _: self._release(worker))
+        while gone is not None and not future.done():
+            await asyncio.wait([future], timeout=check_every_s)
+            if not future.done() and await gone():
+                stop.set()
+                break
         return await asyncio.shield(future), waited
 
     def _release(self, worker: WorkerProcess) -> None:
