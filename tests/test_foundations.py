@@ -170,3 +170,38 @@ def test_control_characters_in_ids_and_names_are_rejected_without_echoing_them_r
         pm.Mentor(**kwargs)
     message = str(err.value)
     assert "control characters (U+001B)" in message and "\x1b" not in message.split("input_value")[0]
+
+
+# --- one interface, two implementations ---------------------------------------------------------
+
+
+@PROPS
+@given(problem=one_to_one_problems(), data=st.data())
+def test_on_demand_views_read_exactly_what_the_dense_ones_hold(problem, data):
+    from pairmatch.constraints import build_candidates, lazy_candidates
+    from pairmatch.scoring import LazyScores, Scorer, score_table
+
+    m, n = problem.shape
+    pairs = [(a.id, b.id) for a in problem.mentors for b in problem.mentees]
+    rules = pm.Rules(forbidden_pairs=data.draw(st.lists(st.sampled_from(pairs), max_size=3)),
+                     min_score=data.draw(st.sampled_from([None, 0.2])),
+                     require_focus_overlap=data.draw(st.booleans()),
+                     min_overlap_minutes=data.draw(st.sampled_from([0, 60])),
+                     max_borough_steps=data.draw(st.sampled_from([None, 1])),
+                     forbid_same=data.draw(st.sampled_from([(), ("bcu",), ("borough",)])))
+    problem = problem.model_copy(update={"rules": rules})
+    scorer = Scorer(problem)
+    table = score_table(scorer)
+    dense, lazy = build_candidates(problem, table, scorer), lazy_candidates(problem, scorer)
+    views = LazyScores(scorer)
+    rows = np.array(data.draw(st.lists(st.integers(0, m - 1), min_size=1, max_size=m)))
+    cols = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n)))
+    assert np.array_equal(lazy.blocked_rows(rows), dense.blocked_rows(rows))
+    assert np.array_equal(lazy.blocked_cols(cols), dense.blocked_cols(cols))
+    k = min(len(rows), len(cols))
+    assert np.array_equal(lazy.blocked_pairs(rows[:k], cols[:k]), dense.blocked_pairs(rows[:k], cols[:k]))
+    assert np.array_equal(views.total_rows(rows), table.total_rows(rows))
+    assert np.array_equal(views.total_cols(cols), table.total_cols(cols))
+    a, b = views.pair_values(rows[:k], cols[:k]), table.pair_values(rows[:k], cols[:k])
+    assert a.keys() == b.keys() and all(np.array_equal(a[key], b[key]) for key in a)
+    assert views.breakdown(int(rows[0]), int(cols[0])) == table.breakdown(int(rows[0]), int(cols[0]))

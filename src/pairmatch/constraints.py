@@ -255,10 +255,7 @@ class RuleChecker:
         rules = self.rules
         blocked = np.zeros(scores["total"].shape, dtype=np.uint8)
         if len(self.forbidden):
-            r, c = _positions(rows, self.forbidden[:, 0], self.shape[0]), \
-                _positions(cols, self.forbidden[:, 1], self.shape[1])
-            hit = (r >= 0) & (c >= 0)
-            blocked[r[hit], c[hit]] |= np.uint8(Rule.FORBIDDEN)
+            _mark_pairs(blocked, rows, cols, self.forbidden, self.shape, Rule.FORBIDDEN)
         if rules.min_score is not None:
             # A small tolerance keeps a pair exactly at the threshold despite float noise.
             blocked[scores["total"] < rules.min_score - 1e-9] |= np.uint8(Rule.MIN_SCORE)
@@ -278,12 +275,42 @@ class RuleChecker:
         return blocked
 
 
-def _positions(selection: Index, items: np.ndarray, size: int) -> np.ndarray:
-    """Where each of ``items`` sits within ``selection`` (-1 when it is not selected)."""
-    where = np.full(size, -1, dtype=np.int64)
-    chosen = np.arange(size)[selection]
-    where[chosen] = np.arange(len(chosen))
-    return where[items]
+def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])`` without a Python loop."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
+
+
+def _occurrences(selection: Index, items: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every place each of ``items`` occurs in ``selection``: ``(item index, position)`` pairs.
+
+    Costs O((len(items) + len(selection)) log len(selection)), never O(size):
+    explanations ask for single pairs of very large problems. An index array
+    may repeat a person; each occurrence is reported.
+    """
+    if isinstance(selection, slice):
+        start, stop, step = selection.indices(size)
+        offset = items - start
+        hit = np.flatnonzero((offset >= 0) & (items < stop) & (offset % step == 0))
+        return hit, offset[hit] // step
+    chosen = np.asarray(selection, dtype=np.int64)
+    order = np.argsort(chosen, kind="stable")
+    ordered = chosen[order]
+    lo, hi = np.searchsorted(ordered, items, "left"), np.searchsorted(ordered, items, "right")
+    counts = hi - lo
+    return np.repeat(np.arange(len(items)), counts), order[_ragged(lo, counts)]
+
+
+def _mark_pairs(blocked: np.ndarray, rows: Index, cols: Index, pairs: np.ndarray, shape: tuple[int, int],
+                bit: int) -> None:
+    """Set ``bit`` on every cell of the block that holds one of ``pairs`` (mentor, mentee)."""
+    r_item, r_pos = _occurrences(rows, pairs[:, 0], shape[0])
+    c_item, c_pos = _occurrences(cols, pairs[:, 1], shape[1])
+    order = np.argsort(c_item, kind="stable")
+    c_item, c_pos = c_item[order], c_pos[order]
+    lo, hi = np.searchsorted(c_item, r_item, "left"), np.searchsorted(c_item, r_item, "right")
+    counts = hi - lo
+    blocked[np.repeat(r_pos, counts), c_pos[_ragged(lo, counts)]] |= np.uint8(bit)
 
 
 def build_candidates(problem: Problem, table: ScoreTable, scorer: Scorer | None = None) -> Candidates:
