@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems
     {"solve"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()
-    {"explain", "checks", "analysis", "stability", "contract"},  # reading results, the JSON contract
+    {"explain", "checks", "analysis", "stability", "contract", "rematch", "diff"},  # reading results, the JSON contract
     {"io", "report", "store"},  # files, reports, programme store
     {"cli", "service"},  # command line, HTTP service
     {"__init__", "__main__"},

@@ -12,6 +12,7 @@ from .analysis import compatibility_graph, diagnose
 from .checks import Violation, is_feasible, violations
 from .custom_scores import CustomScore, PeopleTable
 from .datasets import default_taxonomy, london
+from .diff import ResultDiff, Snapshot, diff
 from .examples import pilot_problem
 from .exceptions import InfeasibleProblemError, MissingExtraError, PairmatchError, SolverError
 from .explain import alternatives, explain, explain_pair, why_not, why_unmatched
@@ -20,6 +21,7 @@ from .geography import Geography
 from .matching import solve
 from .models import Mentee, Mentor, Person, Problem, Quota, Rules
 from .params import SolveParams, Weights
+from .rematch import Changes, PairChange, RematchResult, rematch
 from .result import MatchResult, Pair, Unmatched
 from .scoring import ChunkRunner, ScoreTable, ScoreView, score
 from .solve import SolveContext
@@ -30,6 +32,7 @@ from .version import __version__
 
 __all__ = [
     "BlockingPair",
+    "Changes",
     "ChunkRunner",
     "CustomScore",
     "Geography",
@@ -39,14 +42,18 @@ __all__ = [
     "Mentor",
     "MissingExtraError",
     "Pair",
+    "PairChange",
     "PairmatchError",
     "PeopleTable",
     "Person",
     "Problem",
     "Quota",
+    "RematchResult",
+    "ResultDiff",
     "Rules",
     "ScoreTable",
     "ScoreView",
+    "Snapshot",
     "SolveContext",
     "SolveParams",
     "SolverError",
@@ -60,12 +67,14 @@ __all__ = [
     "compatibility_graph",
     "default_taxonomy",
     "diagnose",
+    "diff",
     "explain",
     "explain_pair",
     "is_feasible",
     "is_stable",
     "london",
     "pilot_problem",
+    "rematch",
     "score",
     "solve",
     "synthetic_problem",

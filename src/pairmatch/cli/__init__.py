@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from ..exceptions import InfeasibleProblemError, MissingExtraError, PairmatchError
 from ..version import __version__
-from . import commands, service
+from . import commands, programme, service
 from .common import EPILOG, EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, UsageError, fail
 
 __all__ = ["EXIT_INFEASIBLE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pairmatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub)
+    programme.register(sub)
     service.register(sub)
     return parser
 

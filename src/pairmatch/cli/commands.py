@@ -24,6 +24,7 @@ from .common import (
     show_progress,
     solve_inputs,
 )
+from .programme import add_match_arguments, match_with_store
 
 __all__ = ["register"]
 
@@ -73,7 +74,7 @@ def run_match(args: argparse.Namespace) -> int:
     outputs = planned_outputs(args)
     with progress(show_progress(args)) as step:
         problem, config = load_inputs(args, step)
-        result = solve_inputs(args, problem, config, step)
+        result = match_with_store(args, problem, config, step)
         files: dict[Path, bytes] = {}
         sources = [str(s) for s in (args.mentors, args.mentees, args.config) if s]
         charts: Any = None
@@ -220,6 +221,7 @@ def register(sub: Any) -> None:
                        help="write a report to FILE (.html self-contained, or .md); repeat for several")
     match.add_argument("--explain", action="store_true", help="print every pair explained, not just the table")
     match.add_argument("-q", "--quiet", action="store_true", help="no hints")
+    add_match_arguments(match)
     match.set_defaults(run=run_match)
 
     expl = sub.add_parser(

@@ -126,7 +126,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_solving_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed recorded in the result (overrides [solve] seed)")
-    parser.add_argument("--objective", choices=("max_score", "max_participation", "maxmin"),
+    parser.add_argument("--objective", choices=("max_score", "max_participation", "maxmin", "stable"),
                         help="overrides [solve] objective (default max_score)")
     parser.add_argument("--no-progress", action="store_true", help="never show the progress display")
 

@@ -1,0 +1,512 @@
+"""Re-matching a running programme with as little disruption as the coordinator asks for.
+
+People leave, join late, and pairs that do not work are ended; the people
+affected need new partners while everyone else carries on. `rematch` takes
+the programme's problem, the pairs working now and what changed, and solves
+the new problem exactly with `solve`, so the proposal carries the same
+certificates and explanations as any solve.
+
+One parameter sets the trade-off, with a unit that cannot be misread:
+``move_penalty`` is *score per moved working pair*. A working pair (one
+that is neither ended nor broken by someone leaving) is moved only when the
+total score gains at least ``move_penalty`` for each pair moved:
+
+- ``move_penalty=inf`` (the default) keeps every working pair: they are
+  pinned, so only the people affected get new partners;
+- ``move_penalty=0`` re-optimises everything: the objective equals a fresh
+  solve of the changed programme;
+- in between, each working pair gets a ``continuity`` score component worth
+  ``move_penalty`` (component value 1 for a working pair, 0 otherwise,
+  weight ``move_penalty``), so the solver maximises score + ``move_penalty``
+  x kept working pairs.
+
+Pairs locked by the coordinator are always pinned; pairs ended by the
+coordinator are forbidden from then on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import networkx as nx
+import numpy as np
+
+from .custom_scores import CustomScore
+from .exceptions import InfeasibleProblemError
+from .matching import solve
+from .models import Mentee, Mentor, Person, Problem
+from .params import SolveParams
+from .result import MatchResult, Pair, rounded
+
+__all__ = ["CONTINUITY", "Changes", "PairChange", "RematchResult", "rematch", "without_continuity"]
+
+CONTINUITY = "continuity"
+"""Name of the score component that carries ``move_penalty`` to the working pairs."""
+
+PairIds = tuple[str, str]
+ChangeKind = Literal["kept", "locked", "ended", "left", "moved", "new"]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What happened since the current pairs were made.
+
+    Attributes
+    ----------
+    leave : tuple of str
+        Ids of people leaving the programme.
+    join : tuple of Mentor or Mentee
+        People joining (late joiners, replacements).
+    ended : tuple of (mentor_id, mentee_id)
+        Current pairs the coordinator ended; they are never proposed again.
+    locked : tuple of (mentor_id, mentee_id)
+        Current pairs that must stay exactly as they are.
+
+    Examples
+    --------
+    >>> Changes(leave=["M2"], ended=[("M1", "O1")]).ended
+    (('M1', 'O1'),)
+    """
+
+    leave: tuple[str, ...] = ()
+    join: tuple[Person, ...] = ()
+    ended: tuple[PairIds, ...] = ()
+    locked: tuple[PairIds, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "leave", tuple(dict.fromkeys(str(p) for p in self.leave)))
+        object.__setattr__(self, "join", tuple(self.join))
+        for name in ("ended", "locked"):
+            object.__setattr__(self, name, tuple(dict.fromkeys((str(m), str(e)) for m, e in getattr(self, name))))
+        for person in self.join:
+            if not isinstance(person, (Mentor, Mentee)):
+                raise TypeError(f"join: {person!r} is not a Mentor or a Mentee")
+
+
+@dataclass(frozen=True)
+class PairChange:
+    """One pair before or after the re-match, and why it is (or is no longer) there.
+
+    Attributes
+    ----------
+    mentor_id, mentee_id : str
+    change : {"kept", "locked", "ended", "left", "moved", "new"}
+        ``kept``/``locked``: a current pair that stays. ``ended`` (by the
+        coordinator), ``left`` (someone in it left) and ``moved`` (broken for a
+        gain): a current pair that goes. ``new``: a proposed pair.
+    reason : str
+        The same in words.
+    score : float or None
+        The pair's score without the continuity bonus (None for a pair whose
+        person left: they are no longer in the problem).
+    gain : float or None
+        For pairs taking part in a move: the score gained by the group of
+        changes the pair belongs to (new pairs' scores minus moved pairs'
+        scores, connected through shared people).
+    """
+
+    mentor_id: str
+    mentee_id: str
+    change: ChangeKind
+    reason: str
+    score: float | None = None
+    gain: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, scores at the written precision."""
+        return {"mentor_id": self.mentor_id, "mentee_id": self.mentee_id, "change": self.change,
+                "reason": self.reason, "score": None if self.score is None else rounded(self.score),
+                "gain": None if self.gain is None else rounded(self.gain)}
+
+
+@dataclass(frozen=True)
+class RematchResult:
+    """A proposed re-match: the new matching, what changed and what it cost.
+
+    Attributes
+    ----------
+    result : MatchResult
+        The new matching, solved by `solve` on ``problem`` (explanations,
+        certificates and verifiers apply as to any result).
+    problem : Problem
+        What was solved: ``base_problem`` plus the pins and the continuity
+        component.
+    base_problem : Problem
+        The programme after the changes (leavers out, joiners in, ended
+        pairs forbidden), without anything added for this re-match: the
+        problem to carry forward to the next one.
+    changes : tuple of PairChange
+        Every current pair (kept, locked, ended, left, moved) and every new pair.
+    move_penalty : float
+        Score per moved working pair (``inf``: working pairs pinned).
+    score : float
+        Total score of the new matching without the continuity bonus.
+    baseline_score : float or None
+        Total score when every working pair is kept (``move_penalty=inf``);
+        None when not computed or infeasible.
+    applied : Changes
+        The changes this re-match was asked to make.
+    working : tuple of (mentor_id, mentee_id)
+        The working pairs (current, not ended, nobody leaving, not locked).
+    """
+
+    result: MatchResult
+    problem: Problem
+    base_problem: Problem
+    changes: tuple[PairChange, ...]
+    move_penalty: float
+    score: float
+    baseline_score: float | None = None
+    applied: Changes = field(default_factory=Changes, repr=False)
+    working: tuple[PairIds, ...] = field(default=(), repr=False)
+
+    def count(self, change: ChangeKind) -> int:
+        """Number of pairs with this kind of change."""
+        return sum(1 for c in self.changes if c.change == change)
+
+    @property
+    def moved(self) -> int:
+        """Working pairs broken for a gain (the disruption)."""
+        return self.count("moved")
+
+    @property
+    def gain(self) -> float | None:
+        """Score gained over keeping every working pair (``score - baseline_score``)."""
+        return None if self.baseline_score is None else self.score - self.baseline_score
+
+    def summary(self) -> str:
+        """Counts of each kind of change, the score and the disruption, in one paragraph.
+
+        >>> from pairmatch import synthetic_problem, solve
+        >>> p = synthetic_problem(6, seed=1)
+        >>> now = [(x.mentor_id, x.mentee_id) for x in solve(p).pairs]
+        >>> print(rematch(p, now, Changes(leave=["Y00000"])).summary().splitlines()[0])
+        re-match (move_penalty inf): 5 kept, 0 locked, 0 ended, 1 left, 0 moved, 0 new
+        """
+        counts = ", ".join(f"{self.count(k)} {k}" for k in ("kept", "locked", "ended", "left", "moved", "new"))
+        lines = [f"re-match (move_penalty {_penalty_text(self.move_penalty)}): {counts}",
+                 f"score {self.score:.4f} without the continuity bonus; {self.moved} working pair(s) moved"]
+        if self.gain is not None and not math.isinf(self.move_penalty):
+            lines.append(f"gain over keeping every working pair: {self.gain:.4f} "
+                         f"(at least {_penalty_text(self.move_penalty)} per moved pair)")
+        lines.append("")
+        for c in self.changes:
+            if c.change != "kept":
+                lines.append(f"  {c.change:<7} {c.mentor_id} - {c.mentee_id}: {c.reason}")
+        return "\n".join(lines).rstrip()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: parameters, score, counts and every change."""
+        return {
+            "move_penalty": None if math.isinf(self.move_penalty) else self.move_penalty,
+            "score": rounded(self.score),
+            "objective": rounded(self.result.objective),
+            "baseline_score": None if self.baseline_score is None else rounded(self.baseline_score),
+            "gain": None if self.gain is None else rounded(self.gain),
+            "moved": self.moved,
+            "counts": {k: self.count(k) for k in ("kept", "locked", "ended", "left", "moved", "new")},
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+def _penalty_text(value: float) -> str:
+    return "inf" if math.isinf(value) else f"{value:g}"
+
+
+def without_continuity(result: MatchResult) -> float:
+    """Total score of ``result`` without the re-match continuity bonus.
+
+    >>> from pairmatch import solve, pilot_problem
+    >>> r = solve(pilot_problem())
+    >>> without_continuity(r) == r.objective
+    True
+    """
+    return math.fsum(p.score - p.contributions.get(CONTINUITY, 0.0) for p in result.pairs)
+
+
+def _check_pairs(what: str, pairs: Iterable[PairIds], mentors: set[str], mentees: set[str]) -> None:
+    for m, e in pairs:
+        if m not in mentors or e not in mentees:
+            raise ValueError(f"{what}: ({m!r}, {e!r}) is not a (mentor, mentee) pair of the programme")
+
+
+def _scores_after(scores: Sequence[CustomScore], stay_mentors: np.ndarray, stay_mentees: np.ndarray,
+                  gone: set[str], joining: Sequence[Person]) -> tuple[CustomScore, ...]:
+    """The caller's components with leavers removed; joiners get an entry form's default."""
+    out = []
+    for component in scores:
+        if component.name == CONTINUITY:
+            continue  # a bonus of an earlier re-match, never carried forward
+        if component.matrix is not None:
+            if joining:
+                who = ", ".join(p.id for p in joining[:5])
+                raise ValueError(f"custom score {component.name!r} is a matrix with no values for the people "
+                                 f"joining ({who}); give it as entries with a default, or as a function")
+            matrix = np.asarray(component.matrix)[np.ix_(stay_mentors, stay_mentees)]
+            out.append(component.model_copy(update={"matrix": matrix}))
+        elif component.entries is not None:
+            entries = tuple(x for x in component.entries if x[0] not in gone and x[1] not in gone)
+            out.append(component.model_copy(update={"entries": entries}))
+        else:
+            out.append(component)
+    return tuple(out)
+
+
+def changed_problem(problem: Problem, changes: Changes) -> Problem:
+    """``problem`` after the people changes: leavers out, joiners in, ended pairs forbidden.
+
+    Rules naming a leaver are dropped; a pinned pair the coordinator ended is
+    no longer pinned. Nothing for the re-match itself (pins of working pairs,
+    continuity) is added.
+
+    >>> from pairmatch import pilot_problem
+    >>> changed_problem(pilot_problem(), Changes(leave=["M3"])).shape
+    (2, 3)
+    """
+    mentor_ids = [m.id for m in problem.mentors]
+    mentee_ids = [m.id for m in problem.mentees]
+    known = set(mentor_ids) | set(mentee_ids)
+    unknown = [p for p in changes.leave if p not in known]
+    if unknown:
+        raise ValueError(f"leave: {', '.join(map(repr, unknown))} not in the programme")
+    clash = [p.id for p in changes.join if p.id in known]
+    if clash:
+        raise ValueError(f"join: {', '.join(map(repr, clash))} already in the programme")
+    _check_pairs("ended", changes.ended, set(mentor_ids), set(mentee_ids))
+    gone = set(changes.leave)
+    joining = list(changes.join)
+    stay_mentors = np.array([k for k, pid in enumerate(mentor_ids) if pid not in gone], dtype=np.int64)
+    stay_mentees = np.array([k for k, pid in enumerate(mentee_ids) if pid not in gone], dtype=np.int64)
+    mentors = (*(problem.mentors[k] for k in stay_mentors.tolist()), *(p for p in joining if isinstance(p, Mentor)))
+    mentees = (*(problem.mentees[k] for k in stay_mentees.tolist()), *(p for p in joining if isinstance(p, Mentee)))
+    ended = set(changes.ended)
+    rules = problem.rules.model_copy(update={
+        "forbidden_pairs": tuple(dict.fromkeys(
+            (*(p for p in problem.rules.forbidden_pairs if not gone & set(p)), *changes.ended))),
+        "required_pairs": tuple(p for p in problem.rules.required_pairs if not gone & set(p) and p not in ended),
+    })
+    scores = _scores_after(problem.scores, stay_mentors, stay_mentees, gone, joining)
+    return _rebuild(problem, mentors=mentors, mentees=mentees, rules=rules, scores=scores)
+
+
+def _rebuild(problem: Problem, **update: Any) -> Problem:
+    """A new, validated problem from ``problem``'s fields and ``update`` (model_copy would skip validation)."""
+    data = {name: getattr(problem, name) for name in type(problem).model_fields}
+    data.update(update)
+    return Problem(**data)
+
+
+def rematch(
+    problem: Problem,
+    current: Iterable[PairIds],
+    changes: Changes | None = None,
+    *,
+    move_penalty: float = math.inf,
+    params: SolveParams | None = None,
+    baseline: bool = True,
+    adjust: Callable[[Problem], Problem] | None = None,
+) -> RematchResult:
+    """Propose a new matching after people leave or join or pairs end, disturbing as little as asked.
+
+    Parameters
+    ----------
+    problem : Problem
+        The programme as it was when the current pairs were made (without
+        any pins or continuity of an earlier re-match: `RematchResult.base_problem`).
+    current : iterable of (mentor_id, mentee_id)
+        The pairs working now.
+    changes : Changes, optional
+        Who leaves and joins, which pairs the coordinator ended or locked.
+    move_penalty : float
+        Score per moved working pair, >= 0. A working pair moves only when
+        the total score gains at least this much for each moved pair;
+        ``inf`` (default) keeps them all, 0 re-optimises everything.
+    params : SolveParams, optional
+        Passed to `solve` (objective, seed, ...).
+    baseline : bool
+        With a finite ``move_penalty``, also solve with every working pair
+        kept, to report the gain bought by the moves.
+    adjust : callable, optional
+        Applied to the changed programme before the re-match's own pins and
+        continuity are added (e.g. rules from the programme's history for
+        the people now in it).
+
+    Returns
+    -------
+    RematchResult
+
+    Raises
+    ------
+    ValueError
+        Unknown people or pairs, a locked pair that is not current, ended, or
+        whose person leaves, a negative or NaN ``move_penalty``.
+    InfeasibleProblemError
+        When the rules cannot hold with the locked (and, for ``inf``, kept) pairs.
+
+    Examples
+    --------
+    The pilot's mentor M3 leaves and a new mentor joins:
+
+    >>> from pairmatch import Mentor, pilot_problem, solve
+    >>> p = pilot_problem()
+    >>> now = [(x.mentor_id, x.mentee_id) for x in solve(p).pairs]
+    >>> new = Mentor(id="M4", focus_areas=["social inequality"], boroughs=["Brent"],
+    ...              availability=["Thu 18:00-20:00"])
+    >>> r = rematch(p, now, Changes(leave=["M3"], join=[new]))
+    >>> [(c.mentor_id, c.mentee_id, c.change) for c in r.changes]
+    [('M1', 'O1', 'kept'), ('M2', 'O2', 'kept'), ('M3', 'O3', 'left'), ('M4', 'O3', 'new')]
+    >>> r.changes[-1].reason
+    'M4 joined; the partner of O3 (M3) left'
+    """
+    changes = changes or Changes()
+    if not isinstance(move_penalty, (int, float)) or math.isnan(move_penalty) or move_penalty < 0:
+        raise ValueError(f"move_penalty must be a number >= 0 (score per moved working pair) or inf, "
+                         f"got {move_penalty!r}")
+    move_penalty = float(move_penalty)
+    params = params or SolveParams()
+    current = tuple(dict.fromkeys((str(m), str(e)) for m, e in current))
+    mentor_ids = {m.id for m in problem.mentors}
+    mentee_ids = {m.id for m in problem.mentees}
+    _check_pairs("current", current, mentor_ids, mentee_ids)
+    now = set(current)
+    for what, pairs in (("ended", changes.ended), ("locked", changes.locked)):
+        stray = [p for p in pairs if p not in now]
+        if stray:
+            raise ValueError(f"{what}: {stray[0]!r} is not a current pair")
+    gone = set(changes.leave)
+    for pair in changes.locked:
+        if pair in set(changes.ended):
+            raise ValueError(f"{pair!r} is both ended and locked")
+        if gone & set(pair):
+            raise ValueError(f"locked pair {pair!r}: {', '.join(sorted(gone & set(pair)))} is leaving")
+
+    base = changed_problem(problem, changes)
+    ready = adjust(base) if adjust is not None else base
+    locked = changes.locked
+    ended = set(changes.ended)
+    working = tuple(p for p in current if p not in ended and not gone & set(p) and p not in set(locked))
+    required = tuple(dict.fromkeys((*ready.rules.required_pairs, *locked)))
+    if math.isinf(move_penalty):
+        solved = _rebuild(ready, rules=ready.rules.model_copy(
+            update={"required_pairs": tuple(dict.fromkeys((*required, *working)))}))
+    else:
+        scores = ready.scores
+        if move_penalty > 0 and working:
+            bonus = CustomScore(name=CONTINUITY, weight=move_penalty, max_value=1.0, default=0.0,
+                                description="current partner kept (score per kept working pair)",
+                                entries=tuple((m, e, 1.0) for m, e in working))
+            scores = (*scores, bonus)
+        solved = _rebuild(ready, rules=ready.rules.model_copy(update={"required_pairs": required}), scores=scores)
+    result = solve(solved, params)
+    score = without_continuity(result)
+    baseline_score = None
+    if math.isinf(move_penalty):
+        baseline_score = score
+    elif baseline:
+        pinned = _rebuild(ready, rules=ready.rules.model_copy(
+            update={"required_pairs": tuple(dict.fromkeys((*required, *working)))}))
+        try:
+            baseline_score = solve(pinned, params).objective
+        except InfeasibleProblemError:
+            baseline_score = None
+    return RematchResult(
+        result=result, problem=solved, base_problem=base,
+        changes=_classify(result, current, changes, working, move_penalty),
+        move_penalty=move_penalty, score=score, baseline_score=baseline_score, applied=changes, working=working)
+
+
+def _classify(result: MatchResult, current: tuple[PairIds, ...], changes: Changes, working: tuple[PairIds, ...],
+              move_penalty: float) -> tuple[PairChange, ...]:
+    """Every current and every new pair, with the kind of change and the reason."""
+    assert result.context is not None
+    problem, scores = result.context.problem, result.context.scores
+    new = {(p.mentor_id, p.mentee_id): p for p in result.pairs}
+    gone = set(changes.leave)
+    joined = {p.id for p in changes.join}
+    ended = set(changes.ended)
+    locked = set(changes.locked)
+    moved = [p for p in working if p not in new]
+    bonus = move_penalty if not math.isinf(move_penalty) else 0.0
+
+    def plain(pair: Pair) -> float:
+        return pair.score - pair.contributions.get(CONTINUITY, 0.0)
+
+    # Scores of the moved pairs (not in the result) from the solver's own view, without the bonus.
+    moved_scores: dict[PairIds, float] = {}
+    if moved:
+        mi, ei = problem.mentor_index(), problem.mentee_index()
+        rows = np.array([mi[m] for m, _ in moved], dtype=np.int64)
+        cols = np.array([ei[e] for _, e in moved], dtype=np.int64)
+        values = scores.pair_values(rows, cols)
+        totals = values["total"] - (bonus * values[CONTINUITY] if CONTINUITY in values else 0.0)
+        moved_scores = dict(zip(moved, totals.tolist(), strict=True))
+
+    # Groups of moves: moved and new pairs connected through the people they share.
+    graph = nx.Graph()
+    for m, e in moved:
+        graph.add_edge(("mentor", m), ("mentee", e), old=True)
+    fresh = [pair for pair in new if pair not in set(current)]
+    for m, e in fresh:
+        graph.add_edge(("mentor", m), ("mentee", e), old=False)
+    gain_of: dict[str, float] = {}  # person id -> gain of the group of moves they are in
+    for nodes in nx.connected_components(graph):
+        sub = graph.subgraph(nodes)
+        olds = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]) for a, b, d in sub.edges(data=True) if d["old"]]
+        if not olds:
+            continue
+        news = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1])
+                for a, b, d in sub.edges(data=True) if not d["old"]]
+        gain = math.fsum(plain(new[p]) for p in news) - math.fsum(moved_scores[p] for p in olds)
+        for node in nodes:
+            gain_of[node[1]] = gain
+
+    before_partner: dict[str, list[str]] = {}
+    for m, e in current:
+        before_partner.setdefault(m, []).append(e)
+        before_partner.setdefault(e, []).append(m)
+
+    mentor_side = {m.id for m in problem.mentors} | {m for m, _ in current}
+    moved_set = set(moved)
+
+    def why_free(pid: str) -> str | None:
+        if pid in joined:
+            return f"{pid} joined"
+        partners = before_partner.get(pid, [])
+        for other in partners:
+            pair = (pid, other) if pid in mentor_side else (other, pid)
+            if pair in ended:
+                return f"the pair of {pid} with {other} was ended by the coordinator"
+            if other in gone:
+                return f"the partner of {pid} ({other}) left"
+            if pair in moved_set:
+                return f"{pid} moved for a gain of {gain_of.get(pid, 0.0):.4f}"
+        if not partners:
+            return f"{pid} had no partner"
+        return None
+
+    out: list[PairChange] = []
+    for pair in current:
+        m, e = pair
+        if pair in new:
+            kind: ChangeKind = "locked" if pair in locked else "kept"
+            text = "locked by the coordinator" if kind == "locked" else "working pair kept"
+            out.append(PairChange(m, e, kind, text, plain(new[pair])))
+        elif pair in ended:
+            out.append(PairChange(m, e, "ended", "ended by the coordinator"))
+        elif gone & set(pair):
+            who = " and ".join(p for p in pair if p in gone)
+            out.append(PairChange(m, e, "left", f"{who} left"))
+        else:
+            gain = gain_of.get(m, 0.0)
+            out.append(PairChange(m, e, "moved", f"moved for a gain of {gain:.4f}", moved_scores[pair], gain))
+    for pair in fresh:
+        m, e = pair
+        reasons = [r for r in (why_free(m), why_free(e)) if r]
+        reason = "; ".join(reasons) or "new pair"
+        out.append(PairChange(m, e, "new", reason, plain(new[pair]), gain_of.get(m)))
+    order = {"kept": 0, "locked": 0, "ended": 0, "left": 0, "moved": 0, "new": 1}
+    return tuple(sorted(out, key=lambda c: (order[c.change], c.mentor_id, c.mentee_id)))
+

@@ -1,0 +1,1 @@
+"""Alembic migrations of the programme store, run programmatically (see `pairmatch.store.engine`)."""

@@ -1,0 +1,189 @@
+"""What the programme store hands back: plain frozen records, never live database rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..contract import MatchRequest, MatchResponse
+from ..diff import Snapshot
+from ..matching import solve
+from ..models import Problem
+from ..rematch import CONTINUITY
+from ..result import MatchResult, rounded
+from .engine import StoreError
+
+__all__ = ["CohortInfo", "Member", "PairingEvent", "PairingRecord", "ReplayMismatchError", "StoredRun"]
+
+
+class ReplayMismatchError(StoreError):
+    """Solving a stored request again did not give the stored pairs (e.g. another pairmatch version)."""
+
+
+@dataclass(frozen=True)
+class CohortInfo:
+    """A cohort and its counts; ``revision`` changes with every change to its members or pairings."""
+
+    name: str
+    description: str
+    created_at: dt.datetime
+    revision: int
+    members: int
+    active_pairs: int
+    runs: int
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone's membership of a cohort."""
+
+    person_id: str
+    side: str
+    name: str | None
+    joined_at: dt.datetime
+    join_reason: str
+    left_at: dt.datetime | None
+    leave_reason: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+
+@dataclass(frozen=True)
+class PairingEvent:
+    """Something that happened to a pairing."""
+
+    kind: str
+    at: dt.datetime
+    reason: str | None = None
+    rating: int | None = None
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PairingRecord:
+    """A pair of a cohort, its dates and its events (``ended_at`` None: still active)."""
+
+    id: int
+    cohort: str
+    mentor_id: str
+    mentee_id: str
+    run_id: int
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    end_reason: str | None
+    ended_run_id: int | None
+    locked: bool
+    events: tuple[PairingEvent, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def ratings(self) -> tuple[int, ...]:
+        """Feedback ratings recorded for this pairing, oldest first."""
+        return tuple(e.rating for e in self.events if e.kind == "feedback" and e.rating is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "cohort": self.cohort, "mentor_id": self.mentor_id, "mentee_id": self.mentee_id,
+                "run_id": self.run_id, "started_at": self.started_at.isoformat(),
+                "ended_at": self.ended_at.isoformat() if self.ended_at else None, "end_reason": self.end_reason,
+                "ended_run_id": self.ended_run_id, "locked": self.locked,
+                "events": [{"kind": e.kind, "at": e.at.isoformat(), "reason": e.reason, "rating": e.rating,
+                            "run_id": e.run_id} for e in self.events]}
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A recorded solve: the request that was solved, its response and provenance.
+
+    ``request_json`` is exactly what was solved (history rules, pins and the
+    re-match continuity included); ``base_request_json`` is the programme as
+    the coordinator described it, which the next re-match starts from.
+    """
+
+    id: int
+    cohort: str
+    kind: str
+    parent_id: int | None
+    created_at: dt.datetime
+    status: str
+    objective: float
+    seed: int
+    settings: dict[str, Any]
+    certificate: dict[str, Any]
+    versions: dict[str, Any]
+    move_penalty: float | None
+    changes: dict[str, Any] | None
+    note: str
+    request_json: str = field(repr=False)
+    base_request_json: str = field(repr=False)
+    response_json: str = field(repr=False)
+
+    @cached_property
+    def request(self) -> MatchRequest:
+        """The contract request that was solved."""
+        return MatchRequest.model_validate_json(self.request_json)
+
+    @cached_property
+    def base_request(self) -> MatchRequest:
+        return MatchRequest.model_validate_json(self.base_request_json)
+
+    @cached_property
+    def response(self) -> MatchResponse:
+        """The contract response that was recorded."""
+        return MatchResponse.model_validate_json(self.response_json)
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The run's pairs as ``(mentor_id, mentee_id)``."""
+        return tuple((p.mentor_id, p.mentee_id) for p in self.response.pairs)
+
+    def problem(self) -> Problem:
+        """The problem that was solved."""
+        return self.request.to_problem()
+
+    def base_problem(self) -> Problem:
+        """The programme the coordinator described (without history rules or re-match pins)."""
+        return self.base_request.to_problem()
+
+    @property
+    def score(self) -> float:
+        """Total score of the pairs without a re-match's continuity bonus (the objective otherwise)."""
+        return math.fsum(p.score - p.contributions.get(CONTINUITY, 0.0) for p in self.response.pairs)
+
+    def snapshot(self) -> Snapshot:
+        """The run as a `Snapshot` for `pairmatch.diff.diff` (no solving; scores without continuity bonus)."""
+        pairs = tuple((p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0))
+                      for p in self.response.pairs)
+        return Snapshot(f"run {self.id}", self.problem(), pairs, math.fsum(s for _, _, s in pairs))
+
+    def solve_again(self) -> MatchResult:
+        """Solve the stored request again and check it gives the stored pairs and objective.
+
+        The returned result carries its context, so `explain_pair`,
+        `why_not` and `alternatives` work on it.
+
+        Raises
+        ------
+        ReplayMismatchError
+            When the pairs or the objective differ from the stored ones.
+        """
+        request = self.request
+        result = solve(request.to_problem(), request.params)
+        got = {(p.mentor_id, p.mentee_id) for p in result.pairs}
+        stored = set(self.pairs)
+        if got != stored:
+            extra, missing = sorted(got - stored), sorted(stored - got)
+            raise ReplayMismatchError(
+                f"solving run {self.id} again gave other pairs ({len(extra)} new, e.g. {extra[:3]}; "
+                f"{len(missing)} missing, e.g. {missing[:3]}); it was made with {self.versions.get('pairmatch')}")
+        if rounded(result.objective) != rounded(self.objective):
+            raise ReplayMismatchError(f"solving run {self.id} again gave objective {result.objective:.6f}, "
+                                      f"stored {self.objective:.6f}")
+        return result
