@@ -18,6 +18,7 @@ from pairmatch.service.jobs import utcnow  # noqa: E402
 from pairmatch.service.logs import JsonFormatter, error_summary  # noqa: E402
 from pairmatch.service.pool import Busy, SolvePool, SolveTimeout, WorkerProcess  # noqa: E402
 from test_service_limits import request_of  # noqa: E402
+from test_store_backends import store_location  # noqa: E402, F401
 
 SECRET = "0123456789abcdef"
 
@@ -86,8 +87,46 @@ def test_authentication_takes_the_same_time_whichever_key_matches():
 # --- the job store ---------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def jobs(tmp_path):
-    return open_jobs(tmp_path / "jobs.db")
+def jobs(store_location):  # noqa: F811 - a SQLite file and a PostgreSQL database
+    backend = open_jobs(store_location)
+    yield backend
+    backend.engine.dispose()
+
+
+def test_jobs_live_in_the_programme_store_with_their_own_migrations(store_location):  # noqa: F811
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from pairmatch.service.jobs import VERSION_TABLE, metadata
+    from pairmatch.service.storage import jobs_head_revision, jobs_revision
+    from pairmatch.store import ProgrammeStore, head_revision
+
+    backend = open_jobs(store_location)
+    try:
+        with backend.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={
+                "include_name": lambda name, kind, parent: kind != "table" or name in metadata.tables})
+            assert compare_metadata(context, metadata) == []  # the migrations build exactly the jobs table
+            assert jobs_revision(conn) == jobs_head_revision()
+        with ProgrammeStore.open(store_location) as store:  # still a programme store at its newest revision
+            assert store.revision() == head_revision()
+            assert {"jobs", VERSION_TABLE, "people", "runs"} <= set(store.tables())
+        again = open_jobs(store_location)  # opening again changes nothing
+        assert again.counts()["queued"] == 0
+        again.engine.dispose()
+    finally:
+        backend.engine.dispose()
+
+
+def test_a_store_at_an_older_revision_is_not_upgraded_behind_its_owners_back(tmp_path):
+    from pairmatch.store import ProgrammeStore, StoreError
+
+    path = tmp_path / "old.db"
+    ProgrammeStore.init(path, revision="0001").close()
+    with pytest.raises(StoreError, match="pairmatch store upgrade"):
+        open_jobs(path)
+    with pytest.raises(StoreError, match="cannot open the store"):
+        open_jobs(tmp_path / "missing" / "folder" / "p.db")
 
 
 def test_jobs_are_claimed_oldest_first_and_owned_by_their_client(jobs):

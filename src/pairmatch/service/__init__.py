@@ -15,13 +15,14 @@ from ..exceptions import require
 require("fastapi", "service", "the HTTP service")
 require("uvicorn", "service", "the HTTP service")
 require("sqlalchemy", "service", "the HTTP service's job store")
+require("alembic", "service", "the HTTP service's job store")
 
 from .app import MAX_WAIT_S, Service, ServiceError, create_app  # noqa: E402
 from .auth import authenticate  # noqa: E402
 from .config import ApiKey, KeyConfigError, ServiceConfig, load_keys, parse_keys  # noqa: E402
 from .jobs import JobBackend, JobRecord, SqlJobs  # noqa: E402
 from .logs import logging_config  # noqa: E402
-from .storage import open_jobs  # noqa: E402
+from .storage import migrate_jobs, open_jobs  # noqa: E402
 
 __all__ = [
     "MAX_WAIT_S",
@@ -37,6 +38,7 @@ __all__ = [
     "create_app",
     "load_keys",
     "logging_config",
+    "migrate_jobs",
     "open_jobs",
     "parse_keys",
 ]

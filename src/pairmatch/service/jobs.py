@@ -50,6 +50,7 @@ from ..contract import JOB_STATES, ErrorResponse
 __all__ = [
     "FINAL_STATES",
     "STAGE_PROGRESS",
+    "VERSION_TABLE",
     "JobBackend",
     "JobRecord",
     "QueueFull",
@@ -65,6 +66,9 @@ STAGE_PROGRESS = {"queued": 0.0, "starting": 0.05, "validating": 0.1, "solving":
 """Share of the work done when a stage starts (solving has no finer measure)."""
 
 Heartbeat = Literal["ok", "cancel", "lost"]
+
+VERSION_TABLE = "alembic_version_service"
+"""Where the schema revision of the service's tables is kept (the store's own is in ``alembic_version``)."""
 
 metadata = MetaData()
 jobs_table = Table(
@@ -91,7 +95,11 @@ jobs_table = Table(
     CheckConstraint("state IN (" + ", ".join(f"'{s}'" for s in JOB_STATES) + ")", name="ck_jobs_state"),
     Index("ix_jobs_state_submitted_at", "state", "submitted_at"),
 )
-"""The ``jobs`` table (request and result are the contract's JSON documents, as sent and as written)."""
+"""The ``jobs`` table (request and result are the contract's JSON documents, as sent and as written).
+
+Created and changed only by the migrations in ``pairmatch/service/migrations``;
+a test checks that they build exactly this table.
+"""
 
 _STATUS_COLUMNS = [c for c in jobs_table.c if c.name not in ("request", "result")]
 

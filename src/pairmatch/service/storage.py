@@ -1,71 +1,83 @@
-"""Where the service keeps its jobs: a SQL database given by URL or SQLite file path."""
+"""Where the service keeps its jobs: a ``jobs`` table in the programme store.
+
+The store is a SQLite file (default ``programme.db`` or ``$PAIRMATCH_STORE``)
+or a database URL (PostgreSQL for a shared deployment), opened with the
+store's own engine settings: writers take turns, reads see one snapshot. A
+location with no store yet becomes a new programme store; a store at an
+older schema revision must be upgraded first (``pairmatch store upgrade``),
+as for every other use of it. The service's own table is then brought to
+its newest revision by its own migrations.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from importlib.resources import files
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
-from .jobs import SqlJobs, metadata
+from ..store import StoreError, display_url, head_revision, store_url
+from ..store.engine import connect, current_revision, migrate, read_transaction, write_transaction
+from .jobs import VERSION_TABLE, SqlJobs
 
-__all__ = ["DEFAULT_PATH", "open_jobs", "store_url"]
-
-DEFAULT_PATH = "programme.db"
-_WRITE = "pairmatch_write"
-
-
-def store_url(location: str | os.PathLike[str] | None = None) -> str:
-    """The SQLAlchemy URL of ``location`` (a URL, a file path, or None: ``$PAIRMATCH_STORE`` or ``programme.db``)."""
-    raw = os.fspath(location or os.environ.get("PAIRMATCH_STORE") or DEFAULT_PATH)
-    if "://" in raw:
-        return raw
-    return "sqlite:///" + str(Path(raw).expanduser().resolve())
+__all__ = ["jobs_head_revision", "jobs_revision", "migrate_jobs", "open_jobs"]
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 60000")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.close()
+def _config(conn: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("pairmatch.service") / "migrations"))
+    if conn is not None:
+        config.attributes["connection"] = conn
+    return config
 
 
-def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+def jobs_head_revision() -> str:
+    """The newest revision of the service's tables."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
 
 
-def connect(url: str) -> Engine:
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
-    return engine
+def jobs_revision(conn: Connection) -> str | None:
+    """The revision of the service's tables in the database on ``conn`` (None: not created yet)."""
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
 
 
-@contextlib.contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
-        conn.execution_options(**{_WRITE: True})
-        with conn.begin():
-            yield conn
-
-
-@contextlib.contextmanager
-def read_transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            yield conn
-        finally:
-            transaction.rollback()
+def migrate_jobs(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the service's tables to ``revision`` in one transaction; returns ``(before, after)``."""
+    with write_transaction(engine) as conn:
+        before = jobs_revision(conn)
+        command.upgrade(_config(conn), revision)
+        after = jobs_revision(conn)
+    return before, after
 
 
 def open_jobs(location: str | os.PathLike[str] | None = None) -> SqlJobs:
-    """The jobs kept at ``location``, creating the table when missing."""
-    engine = connect(store_url(location))
-    metadata.create_all(engine)
+    """The jobs kept in the programme store at ``location`` (see the module docstring).
+
+    Raises `StoreError` when the location cannot be opened or holds a store
+    at an older revision.
+    """
+    url = store_url(location)
+    engine = connect(url)
+    try:
+        with read_transaction(engine) as conn:
+            found = current_revision(conn)
+        if found is None:
+            migrate(engine)
+        elif found != head_revision():
+            raise StoreError(f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
+                             f"{head_revision()}; upgrade it with: pairmatch store upgrade --store {display_url(url)}")
+        migrate_jobs(engine)
+    except OperationalError as err:
+        engine.dispose()
+        raise StoreError(f"cannot open the store at {display_url(url)}: {err.orig}") from err
+    except StoreError:
+        engine.dispose()
+        raise
     return SqlJobs(engine, write_transaction, read_transaction)
