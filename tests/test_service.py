@@ -103,7 +103,7 @@ def test_requests_without_a_valid_key_get_401(client, headers):
     spec = client.get("/openapi.json").json()
     operations = [(method.upper(), path.replace("{job_id}", "abc")) for path, item in spec["paths"].items()
                   if path.startswith("/v1/") for method in item]
-    assert len(operations) == 8
+    assert len(operations) == 10
     for method, path in operations:
         response = client.request(method, path, json=example(), headers=headers)
         check_error(response, 401, "unauthorized")
@@ -282,7 +282,8 @@ def test_a_result_that_is_not_ready_gets_409_with_retry_after(client):
 
 def test_openapi_and_docs_are_served(client):
     spec = client.get("/openapi.json").json()
-    assert {"/v1/validate", "/v1/match", "/v1/explain", "/v1/diagnose", "/v1/jobs", "/v1/jobs/{job_id}",
+    assert {"/v1/validate", "/v1/match", "/v1/explain", "/v1/diagnose", "/v1/rematch", "/v1/diff", "/v1/jobs",
+            "/v1/jobs/{job_id}",
             "/v1/jobs/{job_id}/result", "/v1/jobs/{job_id}/cancel", "/healthz", "/readyz"} <= set(spec["paths"])
     components = spec["components"]["schemas"]
     assert {"MatchRequest", "MatchResponse", "ErrorResponse", "ExplainRequest", "JobStatus"} <= set(components)
@@ -326,3 +327,27 @@ def test_a_client_that_leaves_frees_its_solve_slot(server, client):
     line = next(e for e in server.log_events() if e.get("request_id") == "leaver-1")
     assert line["client_gone"] is True and line["task"] == "match"
     assert client.get("/readyz").json()["checks"]["solve_slots"]["busy"] == 0
+
+
+def test_rematch_needs_write_and_diff_read_and_both_run_as_jobs(client):
+    data = json.loads(large_request(8, seed=2))
+    data["current"] = [[p["mentor_id"], p["mentee_id"]] for p in
+                       client.post("/v1/match", json=data, headers=auth(WRITE_KEY)).json()["pairs"]]
+    request = {**data, "leave": [data["current"][0][0]], "move_penalty": 0}
+    check_error(client.post("/v1/rematch", json=request, headers=auth(READ_KEY)), 403, "forbidden")
+    direct = client.post("/v1/rematch", json=request, headers=auth(WRITE_KEY))
+    assert direct.status_code == 200, direct.text
+    assert direct.json()["counts"]["left"] == 1 and direct.json()["match"]["status"] == "optimal"
+
+    job = client.post("/v1/jobs", params={"kind": "rematch"}, json=request, headers=auth(WRITE_KEY)).json()
+    assert job["kind"] == "rematch"
+    assert client.get(job["links"]["self"], params={"wait": 30}, headers=auth(READ_KEY)).json()["state"] == "done"
+    assert client.get(job["links"]["result"], headers=auth(READ_KEY)).json() == direct.json()
+
+    before = {k: v for k, v in data.items() if k != "current"}
+    after = {**before, "weights": {"focus": 0.1, "borough": 0.8, "availability": 0.1}}
+    compared = client.post("/v1/diff", json={"before": before, "after": after}, headers=auth(READ_KEY))
+    assert compared.status_code == 200 and compared.json()["pairs_before"] == len(data["current"])
+    body = check_error(client.post("/v1/jobs", params={"kind": "teleport"}, json=before, headers=auth(WRITE_KEY)),
+                       422, "invalid_request")
+    assert body["details"][0]["loc"] == ["query", "kind"]

@@ -20,11 +20,14 @@ from pairmatch.contract import (
     ExplainRequest,
     JobStatus,
     MatchRequest,
+    RematchRequest,
     breaking_changes,
     diagnose_request,
+    diff_request,
     error_response,
     explain_request,
     match,
+    rematch_request,
     schemas,
     validate_request,
 )
@@ -187,3 +190,66 @@ def test_contract_input_adds_only_the_option(capsys):
     args = argparse.Namespace(input=str(DOCS / "examples" / "request-minimal.json"), format="json", output=["x.csv"])
     with pytest.raises(pm.PairmatchError, match="standard output"):
         run_contract_match(args)
+
+
+# --- re-match and diff ---------------------------------------------------------------------------------------
+
+def programme() -> dict:
+    """A small running programme: the request it was matched from and its current pairs."""
+    request = MatchRequest.from_problem(pm.synthetic_problem(8, seed=2), vocabularies=False)
+    data = request.model_dump(mode="json", exclude_defaults=True)
+    data["current"] = [[p.mentor_id, p.mentee_id] for p in match(request).pairs]
+    return data
+
+
+def test_rematch_request_answers_as_the_library_does():
+    from pairmatch.rematch import Changes, rematch
+
+    data = programme()
+    leaver, (ended_m, ended_e) = data["current"][0][0], data["current"][1]
+    joiner = {"id": "NEW1", "focus_areas": ["knife crime"], "boroughs": ["Newham"], "availability": ["Mon 18:00-20:00"]}
+    request = {**data, "leave": [leaver], "ended": [[ended_m, ended_e]], "join_mentors": [joiner], "move_penalty": 0.05}
+    response = rematch_request(request)
+    jsonschema.validate(json.loads(response.model_dump_json(exclude_none=True)),
+                        schemas(service=True)["rematch-response"])
+    problem = MatchRequest.model_validate({k: v for k, v in data.items() if k != "current"}).to_problem()
+    expected = rematch(problem, [tuple(p) for p in data["current"]],
+                       Changes(leave=[leaver], ended=[(ended_m, ended_e)], join=[pm.Mentor(**joiner)]),
+                       move_penalty=0.05)
+    assert [c.model_dump() for c in response.changes] == [c.to_dict() for c in expected.changes]
+    assert response.score == pytest.approx(expected.score) and response.move_penalty == 0.05
+    assert {c.change for c in response.changes} >= {"left", "ended"}
+    assert [(p.mentor_id, p.mentee_id) for p in response.match.pairs] == \
+        [(p.mentor_id, p.mentee_id) for p in expected.result.pairs]
+    kept = rematch_request({**data, "leave": [leaver]})  # no move_penalty: every working pair is kept
+    assert kept.move_penalty is None and kept.moved == 0 and kept.counts["left"] == 1
+
+
+def test_rematch_request_names_each_wrong_id_or_pair():
+    data = programme()
+    request = {**data, "current": [*data["current"], ["NOBODY", data["current"][0][1]]], "leave": ["GHOST"],
+               "ended": [["Y00000", "P99999"]], "locked": [data["current"][0]], "move_penalty": -1}
+    with pytest.raises(ValidationError) as err:
+        RematchRequest.model_validate(request)
+    assert [d.loc for d in error_response(err.value).details] == [["move_penalty"]]
+    request.pop("move_penalty")
+    request["leave"] = ["GHOST", data["current"][0][0]]
+    with pytest.raises(ValidationError) as err:
+        rematch_request(request)
+    locs = [d.loc for d in error_response(err.value).details]
+    assert locs == [["current", len(data["current"]), 0], ["leave", 0], ["ended", 0], ["locked", 0]]
+
+
+def test_diff_request_compares_two_solved_requests_as_the_library_does():
+    from pairmatch.diff import diff
+
+    before = MatchRequest.from_problem(pm.synthetic_problem(10, seed=3), vocabularies=False)
+    after = before.model_copy(update={"weights": pm.Weights(focus=0.1, borough=0.8, availability=0.1)})
+    response = diff_request({"before": before.model_dump(mode="json"), "after": after.model_dump(mode="json")})
+    jsonschema.validate(json.loads(response.model_dump_json()), schemas(service=True)["diff-response"])
+    expected = diff(pm.solve(before.to_problem()), pm.solve(after.to_problem())).to_dict()
+    assert response.added and response.model_dump() == {**{k: v for k, v in expected.items()
+                                                           if k not in ("before", "after")}, "schema_version": "1.0"}
+    with pytest.raises(ValidationError) as err:
+        diff_request({"before": before.model_dump(mode="json"), "after": {"mentors": []}})
+    assert ["after", "mentees"] in [d.loc for d in error_response(err.value).details]

@@ -127,7 +127,8 @@ def test_the_page_has_examples_of_every_endpoint_and_failure():
     statuses = {status for kind, _, status, _ in shown if kind == "curl"}
     assert {200, 202, 401, 403, 409, 413, 422} <= statuses
     urls = " ".join(command for kind, command, _, _ in shown if kind == "curl")
-    for path in ("/v1/validate", "/v1/match", "/v1/explain", "/v1/diagnose", "/v1/jobs\"", "/v1/jobs/$JOB_ID?wait",
+    for path in ("/v1/validate", "/v1/match", "/v1/explain", "/v1/diagnose", "/v1/rematch", "/v1/diff", "/v1/jobs\"",
+                 "/v1/jobs/$JOB_ID?wait",
                  "/v1/jobs/$JOB_ID/result", "/v1/jobs/$JOB_ID/cancel"):
         assert path in urls, path
 

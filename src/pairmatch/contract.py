@@ -16,13 +16,16 @@ HTTP service speak this contract; so does `match` here, for Python callers.
 The service adds documents of its own, all versioned with the same
 ``schema_version``: ``ExplainRequest``/``ExplainResponse`` (one pair or one
 person explained), ``DiagnoseResponse`` (why the hard rules cannot hold),
-``ValidateResponse`` (a request checked without solving) and ``JobStatus``
-(an asynchronous solve).
+``ValidateResponse`` (a request checked without solving),
+``RematchRequest``/``RematchResponse`` (a running programme re-matched after
+people leave or join), ``DiffRequest``/``DiffResponse`` (two matchings
+compared) and ``JobStatus`` (an asynchronous solve).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -32,12 +35,14 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from .analysis import diagnose
 from .custom_scores import CustomScore
 from .datasets import default_taxonomy, london
+from .diff import diff
 from .exceptions import InfeasibleProblemError, PairmatchError
 from .explain import alternatives, explain_pair, why_not, why_unmatched
 from .geography import Geography
 from .matching import solve
 from .models import Mentee, Mentor, Problem, Rules
 from .params import SolveParams, Weights
+from .rematch import Changes, rematch
 from .result import MatchResult, rounded
 from .taxonomy import Taxonomy
 
@@ -47,6 +52,8 @@ __all__ = [
     "JOB_STATES",
     "SCHEMA_VERSION",
     "DiagnoseResponse",
+    "DiffRequest",
+    "DiffResponse",
     "ErrorResponse",
     "ExplainRequest",
     "ExplainResponse",
@@ -54,16 +61,21 @@ __all__ = [
     "JobStatus",
     "MatchRequest",
     "MatchResponse",
+    "RematchRequest",
+    "RematchResponse",
     "SCHEMA_MODELS",
     "ScoreSpec",
     "TaxonomySpec",
     "ValidateResponse",
     "breaking_changes",
     "diagnose_request",
+    "diff_request",
     "error_response",
     "explain_request",
     "match",
+    "rematch_request",
     "schemas",
+    "supported_version",
     "validate_request",
 ]
 
@@ -73,6 +85,13 @@ SCHEMA_VERSION = "1.0"
 _MAJOR = SCHEMA_VERSION.split(".")[0]
 _CLOSED = ConfigDict(extra="forbid", frozen=True)
 RequestT = TypeVar("RequestT", bound=BaseModel)
+
+
+def supported_version(value: str) -> str:
+    """``value`` if this pairmatch reads documents of that schema version (same major), else ``ValueError``."""
+    if value.split(".")[0] != _MAJOR:
+        raise ValueError(f"schema_version {value!r} is not supported; this pairmatch speaks {SCHEMA_VERSION}")
+    return value
 
 
 class EntrySpec(BaseModel):
@@ -186,9 +205,7 @@ class MatchRequest(BaseModel):
     @field_validator("schema_version")
     @classmethod
     def _supported(cls, value: str) -> str:
-        if value.split(".")[0] != _MAJOR:
-            raise ValueError(f"schema_version {value!r} is not supported; this pairmatch speaks {SCHEMA_VERSION}")
-        return value
+        return supported_version(value)
 
     def to_problem(self) -> Problem:
         """The `Problem` this request describes (raises ``ValidationError`` naming the field).
@@ -611,6 +628,198 @@ def validate_request(request: MatchRequest | Mapping[str, Any] | str | bytes, *,
     return ValidateResponse(mentors=n_mentors, mentees=n_mentees, components=components)
 
 
+class RematchRequest(MatchRequest):
+    """A running programme to re-match: the programme as it was, the pairs working now, what changed.
+
+    The match request's people, weights and rules describe the programme
+    when the current pairs were made; ``leave``, ``join_mentors``,
+    ``join_mentees``, ``ended`` and ``locked`` say what happened since.
+    ``move_penalty`` is the score a re-match must gain for each working pair
+    it breaks (absent: every working pair is kept, only the people affected
+    get new partners; 0: re-optimise everything). See `pairmatch.rematch`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch rematch request"})
+    current: list[tuple[str, str]] = Field(description="the pairs working now, [mentor_id, mentee_id]")
+    leave: list[str] = Field([], description="ids of people leaving the programme")
+    join_mentors: list[Mentor] = Field([], description="mentors joining")
+    join_mentees: list[Mentee] = Field([], description="mentees joining")
+    ended: list[tuple[str, str]] = Field([], description="current pairs the coordinator ended (never proposed again)")
+    locked: list[tuple[str, str]] = Field([], description="current pairs that must stay as they are")
+    move_penalty: float | None = Field(None, ge=0, allow_inf_nan=False,
+                                       description="score per moved working pair; absent: keep every working pair")
+
+    def to_changes(self) -> Changes:
+        """The `Changes` this request describes (raises ``ValidationError`` naming each wrong id or pair)."""
+        errors: list[InitErrorDetails] = []
+
+        def add(loc: tuple[str | int, ...], message: str) -> None:
+            errors.append(InitErrorDetails(type=PydanticCustomError("unknown_id", message), loc=loc, input=None))
+
+        mentors, mentees = {m.id for m in self.mentors}, {m.id for m in self.mentees}
+        for k, (mentor_id, mentee_id) in enumerate(self.current):
+            if mentor_id not in mentors:
+                add(("current", k, 0), f"{mentor_id!r} is not a mentor id")
+            if mentee_id not in mentees:
+                add(("current", k, 1), f"{mentee_id!r} is not a mentee id")
+        for k, pid in enumerate(self.leave):
+            if pid not in mentors and pid not in mentees:
+                add(("leave", k), f"{pid!r} is not a mentor or mentee id")
+        now, leaving = set(self.current), set(self.leave)
+        for field in ("ended", "locked"):
+            for k, pair in enumerate(getattr(self, field)):
+                if pair not in now:
+                    add((field, k), f"{list(pair)!r} is not a current pair")
+                elif field == "locked" and (pair in set(self.ended) or leaving & set(pair)):
+                    add((field, k), f"{list(pair)!r} is ended or someone in it leaves; it cannot be locked")
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return Changes(leave=tuple(self.leave), join=(*self.join_mentors, *self.join_mentees),
+                       ended=tuple(self.ended), locked=tuple(self.locked))
+
+
+class PairChangeOut(BaseModel):
+    """A pair before or after the re-match, and why it is (or is no longer) there."""
+
+    model_config = _CLOSED
+    mentor_id: str
+    mentee_id: str
+    change: Literal["kept", "locked", "ended", "left", "moved", "new"]
+    reason: str
+    score: float | None = None
+    gain: float | None = None
+
+
+class RematchResponse(BaseModel):
+    """A proposed re-match: what changed, what it cost, and the new matching explained."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch rematch response"})
+    schema_version: str = SCHEMA_VERSION
+    move_penalty: float | None = Field(None, description="absent: every working pair was kept")
+    score: float = Field(description="total score of the new matching without the continuity bonus")
+    baseline_score: float | None = Field(None, description="total score when every working pair is kept")
+    gain: float | None = Field(None, description="score - baseline_score")
+    moved: int = Field(description="working pairs broken for a gain")
+    counts: dict[str, int]
+    changes: list[PairChangeOut]
+    match: MatchResponse = Field(description="the new matching (its scores include the continuity component)")
+
+
+def rematch_request(request: RematchRequest | Mapping[str, Any] | str | bytes, *,
+                    on_stage: StageCallback | None = None) -> RematchResponse:
+    """Re-match a running programme as the request asks (see `pairmatch.rematch.rematch`).
+
+    >>> request = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]},
+    ...                        {"id": "M2", "focus_areas": ["drugs"], "boroughs": ["Brent"]}],
+    ...            "mentees": [{"id": "O1", "focus_areas": ["knife crime"], "boroughs": ["Hackney"]},
+    ...                        {"id": "O2", "focus_areas": ["drugs"], "boroughs": ["Harrow"]}],
+    ...            "current": [["M1", "O1"], ["M2", "O2"]], "leave": ["M2"]}
+    >>> response = rematch_request(request)
+    >>> [(c.mentor_id, c.mentee_id, c.change) for c in response.changes]
+    [('M1', 'O1', 'kept'), ('M2', 'O2', 'left')]
+    """
+    stage = on_stage or _quiet
+    stage("validating")
+    parsed = _parse(request, RematchRequest)
+    problem, changes = parsed.to_problem(), parsed.to_changes()
+    stage("solving")
+    penalty = math.inf if parsed.move_penalty is None else parsed.move_penalty
+    outcome = rematch(problem, parsed.current, changes, move_penalty=penalty, params=parsed.params)
+    stage("explaining")
+    data = outcome.to_dict()
+    return RematchResponse(
+        move_penalty=data["move_penalty"], score=data["score"], baseline_score=data["baseline_score"],
+        gain=data["gain"], moved=data["moved"], counts=data["counts"],
+        changes=[PairChangeOut(**c) for c in data["changes"]],
+        match=MatchResponse.from_result(outcome.result, explain=parsed.explain))
+
+
+class DiffRequest(BaseModel):
+    """Two match requests to solve and compare (e.g. the same cohort under other weights or rules)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch diff request"})
+    schema_version: str = SCHEMA_VERSION
+    before: MatchRequest
+    after: MatchRequest
+
+    @field_validator("schema_version")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        return supported_version(value)
+
+
+class PairScoreOut(BaseModel):
+    """A pair and its score in the matching it belongs to."""
+
+    model_config = _CLOSED
+    mentor_id: str
+    mentee_id: str
+    score: float
+
+
+class PartnerChangeOut(BaseModel):
+    """Someone whose partners differ between the two matchings."""
+
+    model_config = _CLOSED
+    person_id: str
+    side: Literal["mentor", "mentee"]
+    before: list[str]
+    after: list[str]
+
+
+class CoverageRowOut(BaseModel):
+    """People and matched people of one group (a BCU, borough or focus area) before and after."""
+
+    model_config = _CLOSED
+    key: str
+    group: str
+    people_before: int
+    matched_before: int
+    people_after: int
+    matched_after: int
+
+
+class DiffResponse(BaseModel):
+    """What changed between the two matchings: pairs, partners, objective and coverage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch diff response"})
+    schema_version: str = SCHEMA_VERSION
+    objective_before: float
+    objective_after: float
+    objective_change: float
+    pairs_before: int
+    pairs_after: int
+    kept: int
+    added: list[PairScoreOut]
+    removed: list[PairScoreOut]
+    changed: list[PartnerChangeOut]
+    coverage: dict[str, list[CoverageRowOut]] = Field(description="per bcu, borough and focus: groups that changed "
+                                                                   "first")
+
+
+def diff_request(request: DiffRequest | Mapping[str, Any] | str | bytes, *,
+                 on_stage: StageCallback | None = None) -> DiffResponse:
+    """Solve both requests and compare the matchings (see `pairmatch.diff.diff`).
+
+    >>> before = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]}],
+    ...           "mentees": [{"id": "O1", "focus_areas": ["knife crime"], "boroughs": ["Hackney"]},
+    ...                       {"id": "O2", "focus_areas": ["knife crime"], "boroughs": ["Newham"]}]}
+    >>> after = {**before, "rules": {"forbidden_pairs": [["M1", "O2"]]}}
+    >>> compared = diff_request({"before": before, "after": after})
+    >>> [(p.mentor_id, p.mentee_id) for p in compared.added], [(p.mentor_id, p.mentee_id) for p in compared.removed]
+    ([('M1', 'O1')], [('M1', 'O2')])
+    """
+    stage = on_stage or _quiet
+    stage("validating")
+    parsed = _parse(request, DiffRequest)
+    problems = parsed.before.to_problem(), parsed.after.to_problem()
+    stage("solving")
+    results = solve(problems[0], parsed.before.params), solve(problems[1], parsed.after.params)
+    data = diff(*results).to_dict()
+    data.pop("before"), data.pop("after")
+    return DiffResponse.model_validate(data)
+
+
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 JOB_STATES: tuple[str, ...] = JobState.__args__  # type: ignore[attr-defined]
 """Every state of an asynchronous job; ``done``, ``failed`` and ``cancelled`` are final."""
@@ -627,7 +836,8 @@ class JobStatus(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch job"})
     schema_version: str = SCHEMA_VERSION
     id: str
-    kind: str = Field(description="what the job does: match")
+    kind: str = Field(description="what the job does, as the endpoint it stands for: match (the default), rematch, "
+                                  "explain, diagnose, diff or validate")
     state: JobState
     stage: str
     progress: float = Field(ge=0, le=1)
@@ -649,6 +859,10 @@ SCHEMA_MODELS: dict[str, tuple[type[BaseModel], Literal["validation", "serializa
     "diagnose-response": (DiagnoseResponse, "serialization"),
     "validate-response": (ValidateResponse, "serialization"),
     "job": (JobStatus, "serialization"),
+    "rematch-request": (RematchRequest, "validation"),
+    "rematch-response": (RematchResponse, "serialization"),
+    "diff-request": (DiffRequest, "validation"),
+    "diff-response": (DiffResponse, "serialization"),
 }
 """Each schema file's model and mode (requests as they are accepted, responses as they are written)."""
 

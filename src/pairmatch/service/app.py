@@ -10,7 +10,9 @@ OpenAPI document the service serves at ``/openapi.json``):
 ``POST /v1/match``             write  solve a match request (time-limited)
 ``POST /v1/explain``           read   solve and explain one pair or one person
 ``POST /v1/diagnose``          read   why the hard rules cannot all hold
-``POST /v1/jobs``              write  queue a match request; 202 with ``Location``
+``POST /v1/rematch``           write  re-match a running programme after changes
+``POST /v1/diff``              read   solve two match requests and compare them
+``POST /v1/jobs``              write  queue a request (``?kind=``); 202 with ``Location``
 ``GET /v1/jobs/{id}``          read   the job's state, stage and progress (``?wait=``)
 ``GET /v1/jobs/{id}/result``   read   the job's response or error document
 ``POST /v1/jobs/{id}/cancel``  write  stop a queued or running job
@@ -30,7 +32,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
@@ -57,6 +59,7 @@ __all__ = ["MAX_WAIT_S", "Reader", "Service", "ServiceError", "Writer", "create_
 MAX_WAIT_S = 60.0
 """Longest a poll may wait for a job to finish (``GET /v1/jobs/{id}?wait=``)."""
 
+JobKind = Literal["match", "rematch", "explain", "diagnose", "diff", "validate"]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _CONTEXT: ContextVar[dict[str, Any] | None] = ContextVar("pairmatch_request", default=None)
 JSON = "application/json"
@@ -429,6 +432,20 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
     async def diagnose(request: Request, key: Reader) -> Response:
         return await solve_now(request, "diagnose")
 
+    @app.post("/v1/rematch", tags=["matching"],
+              summary="Re-match a running programme after people leave or join or pairs end (write)",
+              openapi_extra=_body("rematch-request", "a match request (the programme as it was) plus the current "
+                                                     "pairs and what changed"),
+              responses=_responses(200, "rematch-response", "the changes and the new matching", *common))
+    async def rematch(request: Request, key: Writer) -> Response:
+        return await solve_now(request, "rematch")
+
+    @app.post("/v1/diff", tags=["matching"], summary="Solve two match requests and compare the matchings (read)",
+              openapi_extra=_body("diff-request", "two match requests: before and after"),
+              responses=_responses(200, "diff-response", "what changed", *common))
+    async def diff(request: Request, key: Reader) -> Response:
+        return await solve_now(request, "diff")
+
     def status_of(job: JobRecord) -> JobStatus:
         error = None
         if job.state == "failed":
@@ -456,14 +473,17 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             raise ServiceError(404, "not_found", "no such job (or it belongs to another client)")
         return job
 
-    @app.post("/v1/jobs", tags=["jobs"], status_code=202, summary="Queue a match request as a job (write)",
-              openapi_extra=_body("match-request", "a match request, as for POST /v1/match"),
+    @app.post("/v1/jobs", tags=["jobs"], status_code=202, summary="Queue a request as a job (write)",
+              openapi_extra=_body("match-request", "a match request, as for POST /v1/match (or, with ?kind=, the "
+                                                   "request of that endpoint)"),
               responses=_responses(202, "job", "queued; poll the Location", 401, 403, 413, 422, 503, 500))
-    async def submit(request: Request, key: Writer) -> Response:
+    async def submit(request: Request, key: Writer,
+                     kind: Annotated[JobKind, Query(description="what the job does: the endpoint it stands for")]
+                     = "match") -> Response:
         with service.admit("upload"):
             body = await read_body(request, config.max_job_body_bytes)
         try:
-            job = await run_in_threadpool(service.backend.submit, "match", key.client, body,
+            job = await run_in_threadpool(service.backend.submit, kind, key.client, body,
                                           max_queued=config.max_queued_jobs)
         except QueueFull as err:
             wait = str(config.retry_after_s * 10)
@@ -476,8 +496,8 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
     @app.get("/v1/jobs/{job_id}", tags=["jobs"], summary="A job's state, stage and progress (read)",
              responses=_responses(200, "job", "the job", 401, 403, 404, 422, 500))
     async def poll(job_id: str, key: Reader,
-                   wait: float = Query(0, ge=0, le=MAX_WAIT_S,
-                                       description="seconds to wait for the job to finish before answering")
+                   wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for the job to "
+                                                                                 "finish before answering")] = 0
                    ) -> Response:
         job = await find(job_id, key)
         deadline = time.monotonic() + wait

@@ -24,13 +24,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..contract import (
+    DiffRequest,
     ErrorResponse,
     ExplainRequest,
     MatchRequest,
+    RematchRequest,
     diagnose_request,
+    diff_request,
     error_response,
     explain_request,
     match,
+    rematch_request,
     validate_request,
 )
 from .logs import error_summary, log_event, logging_config
@@ -44,13 +48,15 @@ STATUS_OF = {
 """HTTP status of each ``ErrorResponse.error`` code."""
 
 Stage = Callable[[str], None]
-Task = tuple[type[MatchRequest], Callable[..., BaseModel]]
+Task = tuple[type[BaseModel], Callable[..., BaseModel]]
 
 TASKS: dict[str, Task] = {
     "validate": (MatchRequest, validate_request),
     "match": (MatchRequest, match),
     "explain": (ExplainRequest, explain_request),
     "diagnose": (MatchRequest, diagnose_request),
+    "rematch": (RematchRequest, rematch_request),
+    "diff": (DiffRequest, diff_request),
 }
 """Each task's request model and the contract function that answers it."""
 
@@ -67,7 +73,10 @@ def run_task(task: str, body: bytes, stage: Stage, reference: dict[str, str] | N
     try:
         stage("validating")
         request = model.model_validate_json(body)
-        info.update(mentors=len(request.mentors), mentees=len(request.mentees))
+        for side in ("mentors", "mentees"):
+            people = getattr(request, side, None) or getattr(getattr(request, "after", None), side, None)
+            if people is not None:
+                info[side] = len(people)
 
         def later_stages(name: str) -> None:
             if name != "validating":  # already reported
