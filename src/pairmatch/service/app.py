@@ -174,7 +174,7 @@ class Service:
     def admit(self, kind: str) -> Iterator[None]:
         """Let a request in, or refuse it with 503 before its body is read (so bodies held in memory are bounded)."""
         if self.admitted[kind] >= self.admission_limits[kind]:
-            wait = self.config.retry_after_s * (1 if kind == "solve" else 10)
+            wait = self.config.retry_after_s  # an arriving body or a solve frees its place in seconds
             what = (f"all {self.config.solve_slots} solve slots and the waiting line are taken" if kind == "solve"
                     else f"{self.config.max_uploads} job submissions are already arriving")
             raise ServiceError(503, "busy", f"{what}; retry after {wait} s", headers={"Retry-After": str(wait)})
