@@ -5,9 +5,10 @@ loopback port, waits until ``/healthz`` answers, and stops it (politely, or
 with SIGKILL to test what a crash leaves behind). Its JSON log lines are
 kept in a file for inspection.
 
->>> with LocalServer(keys="ci=write:0123456789abcdef") as server:  # doctest: +SKIP
-...     server.url
-'http://127.0.0.1:...'
+Example (``tests/test_service*.py`` use it this way)::
+
+    with LocalServer(keys="ci=write:0123456789abcdef") as server:
+        httpx.get(server.url + "/healthz")
 """
 
 from __future__ import annotations
