@@ -237,7 +237,7 @@ def test_why_unmatched_names_the_rules():
     result = pairmatch.solve(problem)
     text = pairmatch.why_unmatched(result, "M2")
     assert text.startswith("mentor M2 is unmatched: no candidate mentee")
-    assert "forbidden pair (3)" in text
+    assert "forbidden pair (3 mentees)" in text
 
 
 def test_explain_text(pilot):

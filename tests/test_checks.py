@@ -22,6 +22,7 @@ import pairmatch as pm
 from pairmatch import checks
 from pairmatch.checks import VIOLATION_KINDS, Violation
 from pairmatch.models import Quota
+
 from strategies import problems
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -135,7 +136,7 @@ BROKEN = {
         **pair_of(r, "A").components, "focus": 0.5}), base()), "reports focus = 0.5"),
     "contribution_wrong": _b("component", lambda: (replace_pair(r := pm.solve(base()), "A", contributions={
         **pair_of(r, "A").contributions, "borough": 0.0}), base()), "borough contribution"),
-    "component_missing": _b("component", lambda: (replace_pair(r := pm.solve(base()), "A", components={
+    "component_missing": _b("component", lambda: (replace_pair(_r := pm.solve(base()), "A", components={
         "focus": 1.0, "borough": 1.0}), base()), "missing availability"),
     "custom_value_wrong": _b("component", lambda: (replace_pair(r := pm.solve(rating_problem()), "A", components={
         **pair_of(r, "A").components, "rating": 0.5}), rating_problem()), "reports rating = 0.5"),
@@ -281,7 +282,8 @@ def test_rules_that_hold_are_not_reported():
 def zero_score_result(problem: pm.Problem, n_pairs: int) -> pm.MatchResult:
     """Mentor k with mentee k for the first ``n_pairs`` people of a problem where every pair scores 0."""
     zeros = {"focus": 0.0, "borough": 0.0, "availability": 0.0}
-    pairs = tuple(pm.Pair(m.id, e.id, 0.0, zeros, zeros) for m, e in zip(problem.mentors[:n_pairs], problem.mentees))
+    people = zip(problem.mentors[:n_pairs], problem.mentees, strict=False)  # as many pairs as both allow
+    pairs = tuple(pm.Pair(m.id, e.id, 0.0, zeros, zeros) for m, e in people)
     unmatched = (*(pm.Unmatched(m.id, "mentor", "not_chosen", "?") for m in problem.mentors[n_pairs:]),
                  *(pm.Unmatched(e.id, "mentee", "not_chosen", "?") for e in problem.mentees[n_pairs:]))
     return pm.MatchResult(pairs=pairs, unmatched=unmatched, objective=0.0, status="feasible",

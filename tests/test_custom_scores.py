@@ -8,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy.optimize import linear_sum_assignment
-from strategies import problems
 
 import pairmatch as pm
 from pairmatch.explain import explain_pair
+
+from strategies import problems
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 METHODS = (pm.SolveParams(method="dense"), pm.SolveParams(method="sparse", candidates_per_person=2))

@@ -14,11 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from strategies import one_to_one_problems
 
 import pairmatch as pm
 from pairmatch.solve._flow import solve_participation
 from pairmatch.solve._graph import ArcGraph
+
+from strategies import one_to_one_problems
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

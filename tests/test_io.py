@@ -98,6 +98,7 @@ def test_problems_in_both_files_and_config_are_reported_together():
         ("unknown_borough.csv", 3, "boroughs"),
         ("duplicate_id.csv", 4, "id"),
         ("duplicate_id.csv", 2, "id"),  # X1 is also a mentor id
+        ("duplicate_id.csv", 3, "id"),  # so is X2, though its mentor row has a mistake of its own
     ]
 
 
@@ -245,5 +246,301 @@ def test_missing_openpyxl_names_the_extra(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # makes "import openpyxl" fail
-    with pytest.raises(ImportError, match=r"pip install 'pairmatch\[io\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'pairmatch-mentoring\[io"):
         read_people(SYNTH / "mentors.xlsx", "mentor")
+
+
+# --------------------------------------------------------------------------- all-or-nothing writes
+
+
+def test_failure_between_two_renames_restores_both_files(tmp_path, monkeypatch):
+    first, second = tmp_path / "matches.csv", tmp_path / "report.html"
+    first.write_bytes(b"old matches")
+    second.write_bytes(b"old report")
+    real = os.replace
+    calls = []
+
+    def fail_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+    with pytest.raises(OSError):
+        write_atomically({first: b"new matches", second: b"new report"})
+    assert first.read_bytes() == b"old matches" and second.read_bytes() == b"old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["matches.csv", "report.html"]  # no temp, no backup
+
+
+def test_failed_write_of_a_new_file_removes_it_again(tmp_path, monkeypatch):
+    first, second = tmp_path / "new.csv", tmp_path / "old.csv"
+    second.write_bytes(b"old")
+    real = os.replace
+    calls = []
+
+    def fail_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C between the renames
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically({first: b"new", second: b"newer"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.csv"] and second.read_bytes() == b"old"
+
+
+def test_write_into_a_missing_folder_names_the_target(tmp_path):
+    with pytest.raises(OSError) as info:
+        write_atomically({tmp_path / "nowhere" / "m.csv": b"x"})
+    assert info.value.filename == str(tmp_path / "nowhere" / "m.csv")
+
+
+# --------------------------------------------------------------------------- validation through the models
+
+
+def test_rows_are_validated_by_the_models_themselves():
+    # Reading a file gives exactly what validating each row with the model gives.
+    rows = list(csv.DictReader((SYNTH / "mentees.csv").read_text(encoding="utf-8-sig").splitlines()))
+    expected = []
+    for row in rows:
+        record = {k: v for k, v in row.items() if k in ("id", "focus_areas", "boroughs", "availability",
+                                                        "min_partners", "max_partners")}
+        record["attributes"] = {"rank": row["rank"], "bcu": row["bcu"]}
+        expected.append(pm.Mentee.model_validate(record))
+    got = read_people(SYNTH / "mentees.csv", "mentee")
+    assert got == tuple(expected)
+    assert [p.model_fields_set >= {"id", "focus_areas", "boroughs", "availability"} for p in got] == [True] * len(got)
+
+
+def test_messages_say_what_was_expected(tmp_path):
+    path = _write(tmp_path, "m.csv", f"{HEADER}\nA1,,knife crime,Brent,Mon 9-5,0,1\n"
+                                     "A2,,knife crime,Brent,Fri 22:00-02:00; Sat 18-0,0,1\n")
+    with pytest.raises(InputFileError) as info:
+        read_people(path, "mentor")
+    messages = [i.message for i in info.value.issues]
+    assert "'Mon 9-5' ends before it starts: write 24-hour times, e.g. 'Mon 09:00-17:00'" in messages
+    assert ("'Fri 22:00-02:00' ends before it starts: a window cannot cross midnight; split it, "
+            "e.g. 'Fri 22:00-24:00; Sat 00:00-02:00'") in messages
+    assert "'Sat 18-0' ends at midnight: write 24:00, e.g. 'Sat 18:00-24:00'" in messages
+
+
+def test_the_city_of_london_is_a_place_with_a_note_not_an_error(tmp_path):
+    from pairmatch.io import problem_warnings
+
+    mentors = _write(tmp_path, "m.csv", f"{HEADER}\nA1,,knife crime,City of London,Mon 18-20,0,1\n")
+    mentees = _write(tmp_path, "e.csv", f"{HEADER}\nB1,,knife crime,the Square Mile,Mon 18-20,0,1\n")
+    problem, config = load_problem(mentors, mentees)
+    assert problem.mentors[0].boroughs == problem.mentees[0].boroughs == ("City of London",)
+    notes = [w for w in problem_warnings(problem, config, mentors_file="m.csv", mentees_file="e.csv")
+             if w.severity == "note"]
+    assert [(n.file, n.value) for n in notes] == [("m.csv", "City of London"), ("e.csv", "City of London")]
+    assert all("City of London Police" in n.message and "no Met BCU" in n.message for n in notes)
+
+
+def test_a_geography_that_explains_a_place_is_quoted(tmp_path):
+    from pairmatch.datasets import london
+
+    class Noted(pm.Geography):
+        def note(self, place):
+            return "policed by the City of London Police, not the Met" if "city" in place.lower() else None
+
+    base = london()
+    geo = Noted([tuple(e) for e in base.graph.edges], {u: [p for p in base.places if base.unit_of.get(p) == u]
+                                                      for u in set(base.unit_of.values())}, unit_name="BCU")
+    path = _write(tmp_path, "m.csv", f"{HEADER}\nA1,,knife crime,the City,Mon 18-20,0,1\n")
+    with pytest.raises(InputFileError) as info:
+        read_people(path, "mentor", geography=geo)
+    assert info.value.issues[0].message.endswith("policed by the City of London Police, not the Met")
+
+
+def test_title_row_above_the_header_is_skipped(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Mentors \u2013 spring cohort"])
+    for row in csv.reader((PILOT / "mentors.csv").read_text(encoding="utf-8-sig").splitlines()):
+        sheet.append(row)
+    book.save(tmp_path / "m.xlsx")
+    assert read_people(tmp_path / "m.xlsx", "mentor") == pm.pilot_problem().mentors
+    sheet.append(["M9", "", "knif crime", "Brent", "Mon 18:00-20:00"])
+    book.save(tmp_path / "m.xlsx")
+    with pytest.raises(InputFileError) as info:
+        read_people(tmp_path / "m.xlsx", "mentor")
+    (issue,) = info.value.issues
+    assert (issue.row, issue.column) == (6, "focus_areas")  # the sheet's own row number
+
+
+def test_a_sheet_without_a_header_says_so_once(tmp_path):
+    path = _write(tmp_path, "m.csv", "Mentors - spring cohort\nM1,Ann,knife crime,Brent,Mon 18-20\n"
+                                     "M2,Bo,hate crime,Harrow,Tue 18-20\n")
+    with pytest.raises(InputFileError) as info:
+        read_people(path, "mentor")
+    assert [str(i) for i in info.value.issues] == [
+        f"{path}, row 1: row 1 is not a header: expected columns id, focus_areas, boroughs, availability "
+        "(found 'Mentors - spring cohort')"]
+
+
+def test_a_duplicated_header_is_reported_once(tmp_path):
+    path = _write(tmp_path, "m.csv", "id,focus_areas,boroughs,availability,boroughs\n"
+                                     "M1,knife crime,Brent,Mon 18-20,Harrow\nM2,knife crime,Brent,Mon 18-20,Ealing\n")
+    with pytest.raises(InputFileError) as info:
+        read_people(path, "mentor")
+    assert [(i.row, i.column, i.message) for i in info.value.issues] == [
+        (1, "boroughs", "column 'boroughs' appears twice (also as 'boroughs'); keep one")]
+
+
+def test_every_mistake_at_once_with_config_lines(tmp_path):
+    config = _write(tmp_path, "c.toml", '[weights]\nfocus = 0.5\n\n[rules]\nforbidden_pairs = [\n'
+                                        '  ["A1", "O1"],\n  ["A1", "O11"],\n]\nrequired_pairs = [["O2", "A2"]]\n'
+                                        '\n[[rules.quotas]]\nside = "mentee"\nkey = "rnak"\nmin_pairs = 1\n')
+    mentees = _write(tmp_path, "e.csv", f"{HEADER},rank\nO1,,knife crime,Newhm,Mon 18:00-20:00,0,1,Inspector\n"
+                                        "O2,,knife crime,Brent,Mon 18:00-20:00,0,1,Inspector\n")
+    with pytest.raises(InputFileError) as info:
+        load_problem(MALFORMED / "ok_mentors.csv", mentees, config)
+    found = [(Path(i.file).name, i.row, i.column, i.suggestion) for i in info.value.issues]
+    assert found == [
+        ("e.csv", 2, "boroughs", "Newham"),
+        ("c.toml", 7, "rules.forbidden_pairs[1]", "O1"),
+        ("c.toml", 9, "rules.required_pairs[0]", None),
+        ("c.toml", 9, "rules.required_pairs[0]", None),
+        ("c.toml", 13, "rules.quotas[0].key", "rank"),
+    ]
+    messages = [i.message for i in info.value.issues]
+    assert "'O2' is a mentee id, not a mentor id (" in messages[2] and "[mentor, mentee]" in messages[2]
+
+
+# --------------------------------------------------------------------------- custom vocabularies
+
+
+WEST_MIDLANDS = Path(__file__).parent / "data" / "west-midlands"
+
+
+def test_a_programme_outside_london_uses_its_own_geography_and_topics():
+    problem, config = load_problem(WEST_MIDLANDS / "mentors.csv", WEST_MIDLANDS / "mentees.csv",
+                                   WEST_MIDLANDS / "config.toml")
+    assert problem.geography.places == ("Birmingham", "Coventry", "Wolverhampton")
+    assert problem.geography.unit_name == "policing area"
+    assert "canal safety" in problem.taxonomy and "knife crime" in problem.taxonomy
+    result = pm.solve(problem)
+    assert pm.is_feasible(result, problem)
+    assert [(p.mentor_id, p.mentee_id) for p in result.pairs] == [("W1", "P1"), ("W2", "P2"), ("W3", "P3")]
+    assert result.pairs[0].components["focus"] == pytest.approx(0.5)  # knife crime ~ violent crime
+    assert result.pairs[0].components["borough"] == pytest.approx(1.0)
+
+
+def test_a_london_borough_is_an_error_in_another_geography(tmp_path):
+    mentors = _write(tmp_path, "m.csv", "id,focus_areas,boroughs,availability\nW1,knife crime,Newham,Mon 18-20\n"
+                                        "W2,knife crime,Birmingam,Mon 18-20\n")
+    config = _write(tmp_path, "c.toml", f'[vocabularies]\ngeography = "{WEST_MIDLANDS / "west-midlands.json"}"\n'
+                                        f'taxonomy = "{WEST_MIDLANDS / "topics.json"}"\n')
+    with pytest.raises(InputFileError) as info:
+        load_problem(mentors, WEST_MIDLANDS / "mentees.csv", config)
+    assert [(i.row, i.value, i.suggestion) for i in info.value.issues] == [
+        (2, "Newham", None), (3, "Birmingam", "Birmingham")]
+    # Nothing close to Newham: a programme's few places are listed instead.
+    assert info.value.issues[0].message == ("'Newham' is not a known borough (known: Birmingham, Coventry, "
+                                            "Wolverhampton)")
+
+
+def test_a_bad_vocabulary_file_names_the_file_and_key(tmp_path):
+    geo = tmp_path / "geo.json"
+    geo.write_text(json.dumps({"places": ["Birmingham", "Coventry"], "borders": [["Birmingham", "Coventy"]],
+                               "unit": {"West": ["Birmingham"]}}), encoding="utf-8")
+    tax = tmp_path / "topics.json"
+    tax.write_text(json.dumps({"edges": [["a"]], "decay": 2}), encoding="utf-8")
+    config = _write(tmp_path, "c.toml", '[vocabularies]\ngeography = "geo.json"\ntaxonomy = "topics.json"\n'
+                                        'geograpy = "x.json"\n')
+    with pytest.raises(InputFileError) as info:
+        read_config(config)
+    found = [(Path(i.file).name, i.column, i.suggestion) for i in info.value.issues]
+    assert found == [
+        ("geo.json", "unit", "units"),
+        ("geo.json", "borders[0]", "Coventry"),
+        ("topics.json", "edges[0]", None),
+        ("topics.json", "decay", None),
+        ("c.toml", "vocabularies.geograpy", "geography"),
+    ]
+    assert "geo.json, key 'borders[0]': 'Coventy' is not in 'places' - did you mean 'Coventry'?" in str(info.value)
+
+
+def test_vocabulary_loaders_read_the_documented_format():
+    from pairmatch.io import load_geography, load_taxonomy
+
+    geo = load_geography(WEST_MIDLANDS / "west-midlands.json")
+    assert geo.relation("Coventry", "Wolverhampton") == "two boroughs apart"
+    assert geo.unit_of["Wolverhampton"] == "Black Country"
+    tax = load_taxonomy(WEST_MIDLANDS / "topics.json")
+    assert tax.path("knife crime", "road safety") == ("knife crime", "violent crime", "community safety",
+                                                      "road safety")
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def test_problem_from_frames_takes_a_dict_of_settings_and_results_come_back_as_frames():
+    pd = pytest.importorskip("pandas")
+    mentors = pd.read_csv(PILOT / "mentors.csv", encoding="utf-8-sig")
+    mentees = pd.read_csv(PILOT / "mentees.csv", encoding="utf-8-sig")
+    problem = pm.problem_from_frames(mentors, mentees, {"meeting_minutes": 60, "rules": {"forbidden_pairs": [
+        ["M1", "O1"]]}})
+    assert problem.mentors == pm.pilot_problem().mentors and problem.rules.forbidden_pairs == (("M1", "O1"),)
+    result = pm.solve(problem)
+    frame = result.to_frame()
+    assert list(frame["mentor_id"]) == [p.mentor_id for p in result.pairs]
+    assert ("M1", "O1") not in set(zip(frame["mentor_id"], frame["mentee_id"], strict=True))
+    names = {m.id: m.name for m in problem.mentors}
+    assert list(frame["mentor_name"]) == [names[m] for m in frame["mentor_id"]]
+    assert len(result.unmatched_frame()) == len(result.unmatched)
+    with pytest.raises(InputFileError) as info:
+        pm.problem_from_frames(mentors, mentees, {"rules": {"min_scor": 0.2}})
+    assert info.value.issues[0].suggestion == "min_score"
+
+
+# --------------------------------------------------------------------------- warnings before solving
+
+
+@pytest.mark.parametrize("dense_limit", [0, 10**6])  # O(n) bounds only, or every pair evaluated
+def test_rules_that_leave_people_without_candidates_are_named(dense_limit):
+    from pairmatch.io import problem_warnings
+
+    problem = pm.pilot_problem()
+    lonely = problem.mentees[2].model_copy(update={"availability": ("Sun 06:00-06:30",)})
+    problem = problem.model_copy(update={"mentees": (*problem.mentees[:2], lonely),
+                                         "rules": pm.Rules(min_overlap_minutes=60)})
+    (warning,) = problem_warnings(problem, dense_limit=dense_limit)
+    assert warning.severity == "warning" and warning.column == "rules.min_overlap_minutes"
+    assert warning.message == ("rules out every pair of 1 mentee (O3): no mentor with at least 60 minutes a "
+                               "week in common")
+    everyone = problem.model_copy(update={"rules": pm.Rules(min_overlap_minutes=600)})
+    (warning,) = problem_warnings(everyone, dense_limit=dense_limit)
+    assert warning.message == "rules out every pair: no mentor and mentee have at least 600 minutes a week in common"
+
+
+def test_rules_that_only_together_leave_someone_alone():
+    from pairmatch.io import problem_warnings
+
+    # M1 scores 0.880 with O1 (forbidden) and 0.185 / 0.200 with O2 / O3 (below the minimum).
+    problem = pm.pilot_problem().model_copy(update={"rules": pm.Rules(forbidden_pairs=[("M1", "O1")],
+                                                                      min_score=0.5)})
+    messages = [w.message for w in problem_warnings(problem)]
+    assert "the rules together leave 1 mentor (M1) without any candidate mentee" in messages
+    assert problem_warnings(pm.pilot_problem()) == ()
+
+
+def test_reading_pauses_the_garbage_collector_only_while_it_reads():
+    import gc
+
+    assert gc.isenabled()
+    load_problem(PILOT / "mentors.csv", PILOT / "mentees.csv")
+    assert gc.isenabled()
+    with pytest.raises(InputFileError):
+        read_people(MALFORMED / "many_problems.csv", "mentor")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_people(PILOT / "mentors.csv", "mentor")
+        assert not gc.isenabled()  # a caller's own setting is left as it was
+    finally:
+        gc.enable()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from pydantic import ValidationError
 
 from pairmatch import Mentee, Mentor, Problem, Rules, SolveParams, Weights
 from pairmatch.availability import format_slots, normalize_windows, parse_window, window_slots
+
 from strategies import window_lists
 
 
@@ -224,4 +227,4 @@ def test_formatting_round_trips(windows):
     # Canonical windows are disjoint and in week order.
     ranges = [parse_window(w) for w in canonical]
     assert ranges == sorted(ranges)
-    assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:]))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges))

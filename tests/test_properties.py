@@ -18,10 +18,11 @@ from scipy.optimize import linear_sum_assignment
 
 import pairmatch
 from pairmatch import InfeasibleProblemError, Problem, SolveParams, Weights
+from pairmatch.scoring import Scorer
 from pairmatch.solve._flow import solve_assignment, solve_flow
 from pairmatch.solve._graph import ArcGraph
-from pairmatch.scoring import Scorer
 from pairmatch.solve.scaling import Scaling
+
 from strategies import (
     bounded_problems,
     many_to_one_problems,
@@ -64,7 +65,7 @@ def feasible_assignments(problem: Problem):
     forbidden = {(mentor_ix[a], mentee_ix[b]) for a, b in problem.rules.forbidden_pairs}
     if problem.rules.min_score is not None:
         total = pairmatch.score(problem).total
-        forbidden |= set(zip(*np.nonzero(total < problem.rules.min_score - 1e-9)))
+        forbidden |= set(zip(*np.nonzero(total < problem.rules.min_score - 1e-9), strict=True))
     required = {(mentor_ix[a], mentee_ix[b]) for a, b in problem.rules.required_pairs}
     n_m = len(problem.mentors)
     for choice in itertools.product(range(-1, n_m), repeat=len(problem.mentees)):
@@ -232,7 +233,7 @@ def test_integer_scaling_rounds_to_the_nearest_multiple(values, resolution):
     assert scaled.dtype == np.int64
     if max(values) >= 1e-300:  # the largest score gets the whole resolution
         assert int(scaled.max()) == resolution
-    for x, k in zip(values, scaled.tolist()):
+    for x, k in zip(values, scaled.tolist(), strict=True):
         assert abs(k - x * scaling.scale) <= 0.5 + 1e-9
 
 

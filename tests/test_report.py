@@ -142,3 +142,93 @@ def test_write_report_is_atomic_and_checks_the_extension(tmp_path):
     with pytest.raises(ValueError, match=r"\.html or \.md"):
         write_report(result, tmp_path / "r.pdf")
     assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_quotes_pipes_and_markup_stay_text_in_both_formats():
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id='M"1|x', name="A | B <i>it</i> & 'q'", focus_areas=["knife crime"],
+                           boroughs=["Brent"], availability=["Mon 18:00-20:00"])],
+        mentees=[pm.Mentee(id="E'1", name="*bold* [link](http://x) `code` #h", focus_areas=["knife crime"],
+                           boroughs=["Brent"], availability=["Mon 18:00-20:00"])],
+    )
+    result = pm.solve(problem)
+    page = render_html(result, charts=False)
+    parser = parse(page)
+    assert parser.errors == [] and parser.stack == []
+    assert {(r["data-mentor"], r["data-mentee"]) for r in parser.rows if "data-mentor" in r} == {('M"1|x', "E'1")}
+    assert "<i>" not in page and "&lt;i&gt;" in page and "&quot;" in page
+    markdown = render_markdown(result, charts=False)
+    (row,) = [line for line in markdown.splitlines() if line.startswith("| A")]
+    assert row.count(" | ") == 6  # the name's pipe is escaped, so the row keeps its seven cells
+    assert "\\|" in row and "\\[link\\]" in row and "\\`code\\`" in row and "\\*bold\\*" in row
+
+
+def test_people_axes_count_in_whole_numbers():
+    from pairmatch.report.charts import coverage_figure, score_figure
+    from pairmatch.report.model import Coverage, build_report
+
+    coverage = Coverage("borough", "Coverage per borough", "borough", (("Brent", 3, 2), ("Harrow", 1, 1)))
+    ax = coverage_figure(coverage).axes[0]
+    ticks = [t for t in ax.get_xticks() if 0 <= t <= 3]
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
+    ax = score_figure(build_report(pm.solve(pm.pilot_problem()))).axes[0]
+    ticks = [t for t in ax.get_yticks() if t >= 0]
+    assert all(float(t).is_integer() for t in ticks)
+
+
+def test_report_building_looks_up_alternatives_only_for_unmatched_people(synthetic, monkeypatch):
+    import pairmatch.io.writers as writers
+    import pairmatch.report.model as model
+
+    calls = []
+    real = model.alternatives
+
+    def counting(result, person_id, k=3, **kwargs):
+        calls.append(person_id)
+        return real(result, person_id, k, **kwargs)
+
+    def no_per_pair_explanations(*args, **kwargs):
+        raise AssertionError("built-in facts need no explain_pair call per pair")
+
+    monkeypatch.setattr(model, "alternatives", counting)
+    monkeypatch.setattr(writers, "explain_pair", no_per_pair_explanations)
+    _, result = synthetic
+    report = model.build_report(result)
+    assert sorted(calls) == sorted(u.person_id for u in result.unmatched)
+    assert len(report.pairs) == result.n_pairs and len(report.unmatched) == len(result.unmatched)
+    # Alternatives offered are allowed and worth something.
+    assert all(a.score > 0 for row in report.unmatched for a in row.alternatives)
+
+
+def test_report_states_rules_in_words_and_vocabularies():
+    from pairmatch.report import build_report
+
+    problem = pm.pilot_problem().model_copy(update={"rules": pm.Rules(min_overlap_minutes=90)})
+    result = pm.solve(problem)
+    text = " ".join(parse(render_html(result, charts=False)).text)
+    assert "pairs need at least 90 minutes a week of common availability" in text
+    vocabularies = dict(build_report(result).vocabularies)
+    assert set(vocabularies) == {"geography", "taxonomy"}
+    assert all(v and v in text for v in vocabularies.values())
+
+
+def test_report_follows_a_geography_without_units(tmp_path):
+    from pairmatch.report import build_report
+    from pairmatch.report.charts import report_charts
+
+    geo = pm.Geography([("Birmingham", "Coventry")], unit_name="policing area")
+    tax = pm.Taxonomy([("knife crime", "violent crime")])
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="W1", focus_areas=["knife crime"], boroughs=["Birmingham"],
+                           availability=["Mon 18:00-20:00"])],
+        mentees=[pm.Mentee(id="P1", focus_areas=["violent crime"], boroughs=["Coventry"],
+                           availability=["Mon 18:00-20:00"])],
+        geography=geo, taxonomy=tax, description="Spring \x1b[2J cohort",
+    )
+    report = build_report(pm.solve(problem))
+    assert [c.title for c in report.coverage] == ["Coverage per borough", "Coverage per focus area"]
+    assert [c.title for c in report_charts(report)] == ["Score distribution", "Coverage per borough",
+                                                        "Coverage per focus area"]
+    page = render_html(report, charts=False)
+    assert "\x1b" not in page and "Spring \\x1b[2J cohort" in page
+    assert "\x1b" not in render_markdown(report, charts=False)

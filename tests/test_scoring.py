@@ -15,9 +15,9 @@ BOROUGH_ONLY = Weights(focus=0, borough=1, availability=0)
 AVAILABILITY_ONLY = Weights(focus=0, borough=0, availability=1)
 
 
-def one_pair(mentor: dict, mentee: dict, weights: Weights = Weights(), **problem) -> pairmatch.ScoreTable:
+def one_pair(mentor: dict, mentee: dict, weights: Weights | None = None, **problem) -> pairmatch.ScoreTable:
     return pairmatch.score(Problem(mentors=[Mentor(id="A", **mentor)], mentees=[Mentee(id="X", **mentee)],
-                                   weights=weights, **problem))
+                                   weights=weights or Weights(), **problem))
 
 
 # --- focus -------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def test_weighted_combination():
 def test_score_arrays_are_read_only_and_in_range():
     table = pairmatch.score(pairmatch.synthetic_problem(15, 11, seed=4))
     assert table.shape == (15, 11)
-    for name, arr in (*table.components.items(), ("total", table.total)):
+    for _name, arr in (*table.components.items(), ("total", table.total)):
         assert arr.shape == (15, 11)
         with pytest.raises(ValueError):
             arr[0, 0] = 0.5

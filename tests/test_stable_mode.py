@@ -7,9 +7,10 @@ import itertools
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import problems
 
 import pairmatch as pm
+
+from strategies import problems
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

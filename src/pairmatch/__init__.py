@@ -4,6 +4,8 @@ Describe mentors and mentees (`Mentor`, `Mentee`, `Problem`), `solve` the
 assignment problem with OR-Tools, and read the `MatchResult`: every pair with
 its score breakdown, every unmatched person with the reason, and proof of
 optimality. `explain` turns a result into plain words; `violations` checks it.
+`problem_from_frames` builds a problem from two pandas DataFrames (see
+`pairmatch.io` for files).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .exceptions import InfeasibleProblemError, MissingExtraError, PairmatchErro
 from .explain import alternatives, explain, explain_pair, why_not, why_unmatched
 from .generators import synthetic_problem
 from .geography import Geography
+from .io import problem_from_frames
 from .matching import solve
 from .models import Mentee, Mentor, Person, Problem, Quota, Rules
 from .params import SolveParams, Weights
@@ -28,7 +31,6 @@ from .solve import SolveContext
 from .stability import BlockingPair, blocking_pairs, is_stable
 from .taxonomy import Taxonomy
 from .version import __version__
-
 
 __all__ = [
     "BlockingPair",
@@ -74,6 +76,7 @@ __all__ = [
     "is_stable",
     "london",
     "pilot_problem",
+    "problem_from_frames",
     "rematch",
     "score",
     "solve",

@@ -180,7 +180,7 @@ class _Definitions:
         if component.entries is not None:
             return float(self.entries[component.name].get((mentor.id, mentee.id), component.default))
         assert component.function is not None
-        value = np.asarray(component.function(PeopleTable.of([mentor], [i]), PeopleTable.of([mentee], [j])),
+        value = np.asarray(component.function(PeopleTable.of([mentor], np.array([i])), PeopleTable.of([mentee], np.array([j]))),
                            dtype=np.float64)
         if value.size != 1:
             raise ValueError(f"score function {component.name!r} returned shape {value.shape} for one pair")
@@ -354,7 +354,7 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
     out: list[Violation] = []
     definitions = _Definitions(problem)
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-    forbidden = {tuple(p) for p in problem.rules.forbidden_pairs}
+    forbidden: set[tuple[str, str]] = {(a, b) for a, b in problem.rules.forbidden_pairs}
     counts: Counter[tuple[str, str]] = Counter()
     known: dict[tuple[str, str], list[Pair]] = {}
     for pair in result.pairs:
@@ -396,7 +396,7 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
                                      f"{side} {person.label} has {n} partner{'s' * (n != 1)}; allowed "
                                      f"{lo}..{person.max_partners} ({why} {lo}, max_partners {person.max_partners})"))
 
-    required = dict.fromkeys(tuple(p) for p in rules.required_pairs)
+    required = dict.fromkeys((a, b) for a, b in rules.required_pairs)
     for key in required:
         if key not in known:
             out.append(Violation("required_pair_missing", key,

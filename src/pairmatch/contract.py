@@ -916,7 +916,8 @@ def breaking_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str
             elif _type_of(spec) != _type_of(new_props[prop]):
                 out.append(f"{name}: property {prop!r} changed type")
             elif not set(_values(spec)) <= set(_values(new_props[prop])):
-                out.append(f"{name}: property {prop!r} no longer accepts {sorted(set(_values(spec)) - set(_values(new_props[prop])))}")
+                lost = sorted(set(_values(spec)) - set(_values(new_props[prop])))
+                out.append(f"{name}: property {prop!r} no longer accepts {lost}")
         for prop in sorted(set(other.get("required", [])) - set(schema.get("required", []))):
             out.append(f"{name}: property {prop!r} is now required")
     return out

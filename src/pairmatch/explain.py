@@ -196,11 +196,11 @@ def alternatives(result: MatchResult, person_id: str, k: int = 3, *,
     index = np.array([idx])
     others: tuple[Person, ...]
     if side == "mentor":
-        scores, blocked, others = ctx.scores.total_rows(index)[0], ctx.candidates.blocked_rows(index)[0], problem.mentees
-        position = problem.mentee_index()
+        scores, blocked = ctx.scores.total_rows(index)[0], ctx.candidates.blocked_rows(index)[0]
+        others, position = problem.mentees, problem.mentee_index()
     else:
-        scores, blocked, others = ctx.scores.total_cols(index)[0], ctx.candidates.blocked_cols(index)[0], problem.mentors
-        position = problem.mentor_index()
+        scores, blocked = ctx.scores.total_cols(index)[0], ctx.candidates.blocked_cols(index)[0]
+        others, position = problem.mentors, problem.mentor_index()
     eligible = np.ones(len(others), dtype=bool)
     for pid in result.partners_of(person_id):
         eligible[position[pid]] = False

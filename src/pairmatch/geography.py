@@ -192,7 +192,7 @@ class Geography:
                                              else BoroughRelation.ACROSS_RIVER)
         self.graph = nx.freeze(graph)
         self.unit_name = unit_name
-        self.scores = {_SCORE_PARAMS[k]: float(s) for k, s in zip(_SCORE_PARAMS, scores)}
+        self.scores = {_SCORE_PARAMS[k]: float(s) for k, s in zip(_SCORE_PARAMS, scores, strict=True)}
         self.places: tuple[str, ...] = tuple(sorted(graph.nodes))
         self.index = {p: i for i, p in enumerate(self.places)}
         self.name, self.description, self.as_of = name, description, as_of

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -25,7 +25,7 @@ from .text import control_characters, printable
 
 __all__ = ["Mentee", "Mentor", "Person", "Problem", "Quota", "Rules"]
 
-AttributeValue = Union[bool, int, float, str]
+AttributeValue = bool | int | float | str
 
 
 class Person(BaseModel):
@@ -78,7 +78,8 @@ class Person(BaseModel):
             side = cls.__name__.lower()
             details = [
                 InitErrorDetails(
-                    type=PydanticCustomError(e["type"], f"{side} '{{person_id}}': {e['msg'].removeprefix('Value error, ')}",
+                    type=PydanticCustomError(e["type"],
+                                             f"{side} '{{person_id}}': {e['msg'].removeprefix('Value error, ')}",
                                              {**e.get("ctx", {}), "person_id": printable(pid)}),
                     loc=e["loc"], input=e["input"])
                 for e in err.errors()
@@ -283,7 +284,7 @@ class Problem(BaseModel):
         for field, side in (("mentors", "mentor"), ("mentees", "mentee")):
             people = getattr(self, field)
             resolved = tuple(self._resolve(side, person, errors) for person in people)
-            if any(a is not b for a, b in zip(resolved, people)):
+            if any(a is not b for a, b in zip(resolved, people, strict=True)):
                 object.__setattr__(self, field, resolved)  # canonical spellings, still validated values
         mentor_ids = {m.id for m in self.mentors}
         mentee_ids = {m.id for m in self.mentees}
@@ -446,8 +447,8 @@ class Problem(BaseModel):
         mentor_caps = _capacities(mentor_capacity, len(mentor_ids), "mentor_capacity")
         mentee_caps = _capacities(mentee_capacity, len(mentee_ids), "mentee_capacity")
         return cls(
-            mentors=tuple(Mentor(id=pid, max_partners=c) for pid, c in zip(mentor_ids, mentor_caps)),
-            mentees=tuple(Mentee(id=pid, max_partners=c) for pid, c in zip(mentee_ids, mentee_caps)),
+            mentors=tuple(Mentor(id=pid, max_partners=c) for pid, c in zip(mentor_ids, mentor_caps, strict=True)),
+            mentees=tuple(Mentee(id=pid, max_partners=c) for pid, c in zip(mentee_ids, mentee_caps, strict=True)),
             weights=Weights(focus=0, borough=0, availability=0),
             scores=(CustomScore(name=name, weight=1.0, description=description, matrix=scores),),
             rules=rules or Rules(),

@@ -259,7 +259,7 @@ class MatchResult:
             rows.append((who(p.mentor_id) + (" *" if p.pinned else ""), who(p.mentee_id), f"{p.score:.3f}",
                          *(f"{p.components[c]:.2f}" for c in components)))
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-        table = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        table = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
         lines = [head, "", *table]
         if any(p.pinned for p in self.pairs):
             lines.append("(* pinned pair)")

@@ -86,7 +86,7 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
                                       rows, cols, mentee_scores=mentee_scores)
     return [BlockingPair(problem.mentors[i].id, problem.mentees[j].id, float(total[i, j]),
                          result.partners_of(problem.mentors[i].id), result.partners_of(problem.mentees[j].id))
-            for i, j in zip(b_rows.tolist(), b_cols.tolist())]
+            for i, j in zip(b_rows.tolist(), b_cols.tolist(), strict=True)]
 
 
 def is_stable(result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None) -> bool:

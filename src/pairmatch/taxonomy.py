@@ -9,6 +9,7 @@ written to and read from a JSON document (`Taxonomy.to_dict`,
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -219,7 +220,7 @@ class Taxonomy:
     def path_links(self, a: str, b: str) -> tuple[TopicLink, ...]:
         """The links along `path` from ``a`` to ``b``, each with its reason (empty if unconnected)."""
         steps = self.path(a, b)
-        return tuple(self.graph.edges[x, y]["link"] for x, y in zip(steps, steps[1:]))
+        return tuple(self.graph.edges[x, y]["link"] for x, y in itertools.pairwise(steps))
 
     def describe(self) -> dict[str, str]:
         """The taxonomy's assumptions in words, for a report's parameters section.

@@ -38,11 +38,12 @@ class Unmatched:
     reason: str
 
 
-def _rule_counts(bits: np.ndarray) -> str:
+def _rule_counts(bits: np.ndarray, other: str) -> str:
+    """Each rule with how many of the other side's people it rules out, most first."""
     counts = [(int(np.count_nonzero(bits & np.uint8(rule))), rule) for rule in Rule]
     counts = [(n, rule) for n, rule in counts if n]
     counts.sort(key=lambda item: -item[0])
-    return ", ".join(f"{rule_names(int(rule))[0]} ({n})" for n, rule in counts)
+    return ", ".join(f"{rule_names(int(rule))[0]} ({n} {other}{'s' if n != 1 else ''})" for n, rule in counts)
 
 
 def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) -> tuple[Unmatched, ...]:
@@ -73,11 +74,12 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
     return tuple(out)
 
 
-def _reason(pid: str, side: Literal["mentor", "mentee"], other: Literal["mentor", "mentee"], blocked: np.ndarray, totals: np.ndarray,
+def _reason(pid: str, side: Literal["mentor", "mentee"], other: Literal["mentor", "mentee"], blocked: np.ndarray,
+            totals: np.ndarray,
             other_load: np.ndarray, other_cap: np.ndarray, others: Sequence) -> Unmatched:
     allowed = np.flatnonzero(blocked == 0)
     if not len(allowed):
-        detail = _rule_counts(blocked) or f"there are no {other}s"
+        detail = _rule_counts(blocked, other) or f"there are no {other}s"
         return Unmatched(pid, side, "no_candidates", f"no candidate {other}: every pair is ruled out - {detail}")
     full = other_load[allowed] >= other_cap[allowed]
     best = allowed[np.argmax(totals[allowed])]

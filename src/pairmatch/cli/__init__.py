@@ -2,28 +2,48 @@
 
 Commands: ``validate`` (check input files), ``match`` (solve, write matches
 and an optional report), ``explain`` (one pair, or one person), ``samples``
-(copy the sample files) and ``demo``.
+(copy the sample files), ``guide`` (print the coordinator guide) and ``demo``.
 
 Exit codes: 0 success, 1 infeasible problem, 2 usage or input error
-(including a bad input file or an output that cannot be written).
+(including a bad input file or an output that cannot be written), 3 an
+unexpected internal error, 130 interrupted (Ctrl-C), 141 standard output
+closed early (``pairmatch ... | head``). With ``--format json`` every run
+prints exactly one JSON document on standard output, errors included.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import traceback
 from collections.abc import Sequence
 
 from ..exceptions import InfeasibleProblemError, MissingExtraError, PairmatchError
+from ..text import printable
 from ..version import __version__
 from . import commands, programme, service
-from .common import EPILOG, EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, UsageError, fail
+from .common import (
+    EPILOG,
+    EXIT_BROKEN_PIPE,
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandLineError,
+    Parser,
+    UsageError,
+    fail,
+    wants_json,
+)
 
 __all__ = ["EXIT_INFEASIBLE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pairmatch`` command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="pairmatch",
         description="Optimal, explained mentor-mentee matching: spreadsheets in, explained matches out.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -36,24 +56,74 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout replaced by something without a descriptor
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see the module docstring)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    json_mode = wants_json(argv)
+    args: argparse.Namespace | None = None
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except CommandLineError as err:
+            if not json_mode:
+                sys.stderr.write(err.usage)
+            return fail(json_mode, EXIT_USAGE, f"error: {err}", {"error": "usage", "message": str(err)})
+        json_mode = getattr(args, "format", "text") == "json"
+        return _run(args, json_mode)
+    except BrokenPipeError:
+        # The reader went away (``pairmatch ... | head``): stop quietly, as Unix tools do.
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        written = getattr(args, "written", None) if args is not None else None
+        if written:
+            message = "interrupted after writing " + ", ".join(printable(p) for p in written)
+        else:
+            message = "interrupted; nothing was written"
+        try:
+            return fail(json_mode, EXIT_INTERRUPTED, message,
+                        {"error": "interrupted", "message": message, "outputs": [str(p) for p in written or []]})
+        except BrokenPipeError:
+            _quiet_stdout()
+            return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace, json_mode: bool) -> int:
     from ..io import InputFileError
 
-    args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except InfeasibleProblemError as err:
-        return fail(args, EXIT_INFEASIBLE, str(err), {"error": "infeasible", "reasons": err.reasons})
+        return fail(json_mode, EXIT_INFEASIBLE, f"{err}\nnothing was written.",
+                    {"error": "infeasible", "reasons": err.reasons})
     except InputFileError as err:
         hint = "" if args.command == "validate" else "\nnothing was written."
         data = {"ok": False, **err.to_dict()} if args.command == "validate" else err.to_dict()
-        return fail(args, EXIT_USAGE, f"{err}{hint}", data)
+        return fail(json_mode, EXIT_USAGE, f"{err}{hint}", data)
     except (MissingExtraError, UsageError) as err:
-        return fail(args, EXIT_USAGE, str(err), {"error": "usage", "message": str(err)})
+        return fail(json_mode, EXIT_USAGE, str(err), {"error": "usage", "message": printable(err)})
     except PairmatchError as err:  # e.g. a backend that is not available
-        return fail(args, EXIT_USAGE, str(err), {"error": "usage", "message": str(err)})
+        return fail(json_mode, EXIT_USAGE, str(err), {"error": "usage", "message": printable(err)})
     except OSError as err:
-        # e.g. an output folder without write permission: nothing was replaced.
+        if isinstance(err, BrokenPipeError):
+            raise
+        # e.g. a full disk while writing: every output was rolled back.
         message = f"{err.strerror or err}: {err.filename}" if err.filename else str(err)
-        return fail(args, EXIT_USAGE, message, {"error": "io", "message": message})
+        return fail(json_mode, EXIT_USAGE, f"{message}\nnothing was written.",
+                    {"error": "io", "message": printable(message)})
+    except Exception as err:  # a bug: say so plainly, keep the traceback off standard output
+        traceback.print_exc(file=sys.stderr)
+        written = getattr(args, "written", None)
+        note = "" if written else "\nnothing was written."
+        message = f"internal error ({type(err).__name__}: {err}); please report it{note}"
+        return fail(json_mode, EXIT_INTERNAL, message,
+                    {"error": "internal", "type": type(err).__name__, "message": printable(err)})

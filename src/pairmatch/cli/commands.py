@@ -1,4 +1,4 @@
-"""The coordinator commands: ``validate``, ``match``, ``explain``, ``samples`` and ``demo``."""
+"""The coordinator commands: ``validate``, ``match``, ``explain``, ``samples``, ``guide`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ..examples import pilot_problem
 from ..explain import alternatives, explain, explain_pair, score_matrix_text, why_not, why_unmatched
 from ..matching import solve
 from ..params import SolveParams
+from ..text import printable, quoted
 from .common import (
     EPILOG,
     EXIT_OK,
@@ -18,9 +19,11 @@ from .common import (
     UsageError,
     add_input_arguments,
     add_solving_arguments,
+    check_output,
     emit_json,
     load_inputs,
     progress,
+    report_warnings,
     show_progress,
     solve_inputs,
 )
@@ -31,13 +34,16 @@ __all__ = ["register"]
 
 def run_validate(args: argparse.Namespace) -> int:
     with progress(show_progress(args)) as step:
-        problem, config = load_inputs(args, step)
+        problem, config, warnings = load_inputs(args, step)
+    report_warnings(warnings)
     n_mentors, n_mentees = problem.shape
     if args.format == "json":
-        emit_json({"ok": True, "mentors": n_mentors, "mentees": n_mentees, "issues": []})
+        emit_json({"ok": True, "mentors": n_mentors, "mentees": n_mentees, "issues": [],
+                   "warnings": [w.to_dict() for w in warnings]})
     else:
         print(f"OK: {n_mentors} mentors and {n_mentees} mentees, no problems found"
-              + (f" (settings from {args.config})" if args.config else " (default settings)"))
+              + (f" (settings from {printable(args.config)})" if args.config else " (default settings)")
+              + (f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''} above" if warnings else ""))
     return EXIT_OK
 
 
@@ -59,11 +65,7 @@ def planned_outputs(args: argparse.Namespace) -> list[tuple[Path, str, str]]:
         resolved = path.resolve()
         if resolved in seen:
             raise UsageError(f"{str(path)!r} is given twice")
-        if not resolved.parent.is_dir():
-            raise UsageError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist")
-        for source in (args.mentors, args.mentees, args.config):
-            if source and Path(source).resolve() == resolved:
-                raise UsageError(f"refusing to overwrite the input file {str(path)!r}")
+        check_output(path, (args.mentors, args.mentees, args.config))
         seen.add(resolved)
     return out
 
@@ -73,25 +75,31 @@ def run_match(args: argparse.Namespace) -> int:
 
     outputs = planned_outputs(args)
     with progress(show_progress(args)) as step:
-        problem, config = load_inputs(args, step)
+        problem, config, warnings = load_inputs(args, step)
+        report_warnings(warnings)
         result = match_with_store(args, problem, config, step)
         files: dict[Path, bytes] = {}
         sources = [str(s) for s in (args.mentors, args.mentees, args.config) if s]
         charts: Any = None
+        report: Any = None
         for path, kind, fmt in outputs:
             step(f"preparing {path.name}")
             if kind == "matches":
                 files[path] = matches_bytes(result, fmt)
             else:
-                from ..report import draw_charts, report_bytes
+                from ..report import build_report, draw_charts, report_bytes
 
-                charts = charts if charts is not None else draw_charts(result)  # once for all reports
-                files[path] = report_bytes(result, fmt, sources=sources, charts=charts)
+                if report is None:  # built and drawn once for all reports
+                    report = build_report(result, sources=sources)
+                    charts = draw_charts(report)
+                files[path] = report_bytes(report, fmt, charts=charts)
         step("writing outputs")
         # All outputs are rendered before any is written, then replaced together.
         written = write_atomically(files) if files else []
+        args.written = written
     if args.format == "json":
-        emit_json({**result.to_dict(), "outputs": [str(p) for p in written]})
+        emit_json({**result.to_dict(), "outputs": [str(p) for p in written],
+                   "warnings": [w.to_dict() for w in warnings]})
         return EXIT_OK
     print(explain(result) if args.explain else result.summary())
     if written:
@@ -107,14 +115,19 @@ def run_explain(args: argparse.Namespace) -> int:
     if bool(args.pair) == bool(args.person):
         raise UsageError("give either --pair MENTOR_ID MENTEE_ID or --person ID")
     with progress(show_progress(args)) as step:
-        problem, config = load_inputs(args, step)
-        result = solve_inputs(args, problem, config, step)
-    known = {p.id for p in (*problem.mentors, *problem.mentees)}
-    for pid in (args.pair or [args.person]):
-        if pid not in known:
-            from ..io import InputFileError, InputIssue
+        problem, config, warnings = load_inputs(args, step)
+        report_warnings(warnings)
+        # Unknown ids are input mistakes: say so before solving.
+        for pid in (args.pair or [args.person]):
+            try:
+                problem.locate(pid)
+            except KeyError:
+                from ..io import InputFileError, InputIssue
+                from ..text import excerpt
 
-            raise InputFileError([InputIssue("command line", None, None, pid, f"no mentor or mentee has id {pid!r}")])
+                raise InputFileError([InputIssue("command line", None, None, excerpt(pid),
+                                                 f"no mentor or mentee has id {quoted(pid)}")]) from None
+        result = solve_inputs(args, problem, config, step)
     if args.pair:
         mentor_id, mentee_id = args.pair
         try:
@@ -134,7 +147,7 @@ def run_explain(args: argparse.Namespace) -> int:
     pid = args.person
     text = why_unmatched(result, pid)
     partners = result.partners_of(pid)
-    side = "mentor" if pid in {m.id for m in problem.mentors} else "mentee"
+    side = problem.locate(pid)[0]
     pairs = [(pid, p) if side == "mentor" else (p, pid) for p in partners]
     alts = alternatives(result, pid, args.top)
     if args.format == "json":
@@ -145,17 +158,17 @@ def run_explain(args: argparse.Namespace) -> int:
                               "partner_matched_with": list(a.partner_matched_with)} for a in alts],
         })
         return EXIT_OK
-    print(text)
+    print(printable(text))
     for m, e in pairs:
         print()
         print(explain_pair(result, m, e).text())
     if alts:
         print()
-        print(f"best alternatives for {pid}:")
+        print(f"best allowed alternatives for {printable(problem.person(pid).label)}:")
         for a in alts:
             extra = (f"ruled out: {'; '.join(a.blocked_by)}" if a.blocked_by
                      else f"paired with {', '.join(a.partner_matched_with)}" if a.partner_matched_with else "free")
-            print(f"  {a.partner_id}: score {a.score:.3f} ({extra})")
+            print(printable(f"  {problem.person(a.partner_id).label}: score {a.score:.3f} ({extra})"))
     return EXIT_OK
 
 
@@ -178,12 +191,19 @@ def run_samples(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_guide(args: argparse.Namespace) -> int:
+    from ..io import guide_text
+
+    print(guide_text(), end="")
+    return EXIT_OK
+
+
 def run_demo(args: argparse.Namespace) -> int:
     problem = pilot_problem()
     result = solve(problem, SolveParams(objective=args.objective), seed=args.seed)
     if args.format == "json":
         print(result.to_json(include_runtime=False))
-        return 0
+        return EXIT_OK
     print(problem.name)
     print(problem.description)
     print()
@@ -191,7 +211,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(score_matrix_text(result))
     print()
     print(explain(result))
-    return 0
+    return EXIT_OK
 
 
 
@@ -248,6 +268,12 @@ def register(sub: Any) -> None:
                          help="which sample (default: pilot)")
     samples.add_argument("--force", action="store_true", help="overwrite existing files")
     samples.set_defaults(run=run_samples, format="text")
+
+    guide = sub.add_parser(
+        "guide", help="print the coordinator guide: column layout, settings, commands, examples",
+        description="Print the coordinator guide (Markdown) shipped with pairmatch. Page through it with "
+                    "'pairmatch guide | less'.", epilog=EPILOG, formatter_class=formatter)
+    guide.set_defaults(run=run_guide, format="text")
 
     demo = sub.add_parser("demo", help="match the built-in pilot-shaped example and explain the result",
                           description="Match the illustrative pilot-shaped example and print every pair explained.")

@@ -1,12 +1,17 @@
-"""What every ``pairmatch`` command shares: exit codes, progress display, loading and solving, errors."""
+"""What every ``pairmatch`` command shares: exit codes, messages, progress display,
+checking outputs, loading and solving."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
+import os
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,37 +19,52 @@ from pydantic import ValidationError
 from ..exceptions import PairmatchError
 from ..matching import solve
 from ..params import SolveParams
+from ..text import printable, quoted
 
 __all__ = [
     "EPILOG",
+    "EXIT_BROKEN_PIPE",
     "EXIT_INFEASIBLE",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
     "MATCH_EXAMPLES",
+    "CommandLineError",
+    "Parser",
     "UsageError",
     "add_input_arguments",
     "add_solving_arguments",
+    "check_output",
     "emit_json",
     "fail",
     "load_inputs",
     "progress",
+    "report_warnings",
+    "safe_lines",
     "show_progress",
     "solve_inputs",
     "solve_params",
+    "wants_json",
 ]
 
 EXIT_OK = 0
 EXIT_INFEASIBLE = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as Unix tools exit when the reader goes away
 
 EPILOG = """\
 exit codes:
-  0  success
-  1  the problem is infeasible (the hard rules cannot all hold); the reasons are printed
-  2  usage or input error: bad arguments, a problem in an input file, or an output that
-     cannot be written; nothing is written
+  0    success
+  1    the problem is infeasible (the hard rules cannot all hold); the reasons are printed
+  2    usage or input error: bad arguments, a problem in an input file, or an output that
+       cannot be written; nothing is written
+  3    unexpected internal error (please report it); nothing is written
+  130  interrupted (Ctrl-C); nothing is written
 
-Column layout, config keys and examples: docs/coordinator-guide.md
+Column layout, settings and examples: run 'pairmatch guide' (the coordinator guide).
 """
 
 MATCH_EXAMPLES = """\
@@ -57,6 +77,28 @@ examples:
 
 class UsageError(PairmatchError):
     """A bad combination of arguments, detected after parsing."""
+
+
+class CommandLineError(Exception):
+    """Arguments argparse could not parse; ``usage`` is the command's usage line."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that reports errors to the caller instead of exiting,
+    so that ``--format json`` can answer with a JSON document."""
+
+    def error(self, message: str) -> Any:
+        raise CommandLineError(message, self.format_usage())
+
+
+def wants_json(argv: Sequence[str]) -> bool:
+    """True when the arguments ask for JSON output (known before they are parsed)."""
+    args = list(argv)
+    return "--format=json" in args or any(a == "--format" and b == "json" for a, b in itertools.pairwise(args))
 
 
 @contextlib.contextmanager
@@ -73,9 +115,9 @@ def progress(enabled: bool) -> Iterator[Any]:
         return
     console = Console(stderr=True)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task("starting", total=None)  # replaced by the first step
-        yield lambda description: progress.update(task, description=description)
+                  console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)  # replaced by the first step
+        yield lambda description: bar.update(task, description=description)
 
 
 def show_progress(args: argparse.Namespace) -> bool:
@@ -83,11 +125,45 @@ def show_progress(args: argparse.Namespace) -> bool:
             and sys.stdout.isatty() and sys.stderr.isatty())
 
 
-def load_inputs(args: argparse.Namespace, step: Any) -> tuple[Any, Any]:
-    from ..io import load_problem
+def check_output(path: Path, sources: Sequence[str | None]) -> None:
+    """Fail now, before any work, if ``path`` cannot be written; the message names ``path``."""
+    shown = quoted(str(path), 200)
+    if path.is_dir():
+        raise UsageError(f"cannot write {shown}: it is a folder; give a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {shown}: folder {quoted(str(folder), 200)} does not exist")
+    for source in sources:
+        if source and Path(source).resolve() == path.resolve():
+            raise UsageError(f"refusing to overwrite the input file {shown}")
+    try:
+        # Creating a file is the only reliable test (permissions, read-only mounts, ACLs).
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".check", dir=folder)
+    except OSError as err:
+        raise UsageError(f"cannot write {shown}: folder {quoted(str(folder), 200)} is not writable "
+                         f"({err.strerror or err})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def load_inputs(args: argparse.Namespace, step: Any) -> tuple[Any, Any, tuple[Any, ...]]:
+    """``(problem, config, warnings)``; with ``--strict`` warnings are errors."""
+    from ..io import load_problem, problem_warnings
+    from ..io.preflight import strict_error
 
     step("reading and checking input files")
-    return load_problem(args.mentors, args.mentees, args.config)
+    problem, config = load_problem(args.mentors, args.mentees, args.config)
+    step("checking the rules")
+    warnings = problem_warnings(problem, config, mentors_file=str(args.mentors), mentees_file=str(args.mentees))
+    serious = [w for w in warnings if w.severity == "warning"]  # notes only inform
+    if serious and getattr(args, "strict", False):
+        raise strict_error(serious)
+    return problem, config, warnings
+
+
+def report_warnings(warnings: Sequence[Any]) -> None:
+    for warning in warnings:
+        print(f"pairmatch: {warning.severity}: {warning}", file=sys.stderr)
 
 
 def solve_params(args: argparse.Namespace, config: Any) -> SolveParams:
@@ -119,9 +195,12 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("mentees", help="mentees file (.csv, .xlsx or .json); may be the same .xlsx "
                                         "workbook with sheets named 'mentors' and 'mentees'")
     parser.add_argument("-c", "--config", metavar="TOML", help="settings: [weights], [rules], [solve], "
-                                                               "meeting_minutes, name (default: built-in defaults)")
+                                                               "[vocabularies], meeting_minutes, name "
+                                                               "(default: built-in defaults)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people, json for programs (default: text)")
+    parser.add_argument("--strict", action="store_true",
+                        help="treat warnings (rules nobody can meet, swapped files) as errors: exit 2")
 
 
 def add_solving_arguments(parser: argparse.ArgumentParser) -> None:
@@ -131,10 +210,14 @@ def add_solving_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="never show the progress display")
 
 
-def fail(args: argparse.Namespace, code: int, message: str, data: dict[str, Any]) -> int:
-    if getattr(args, "format", "text") == "json":
-        emit_json(data)
-    print(f"pairmatch: {message}", file=sys.stderr)
+def fail(json_mode: bool, code: int, message: str, data: dict[str, Any]) -> int:
+    """Report a failure: one JSON document on stdout (in JSON mode) and one message on stderr."""
+    if json_mode:
+        emit_json({**data, "exit_code": code})
+    print(f"pairmatch: {safe_lines(message)}", file=sys.stderr)
     return code
 
 
+def safe_lines(message: str) -> str:
+    """``message`` with control characters escaped, line breaks kept."""
+    return "\n".join(printable(line) for line in str(message).split("\n"))

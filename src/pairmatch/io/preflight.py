@@ -1,0 +1,232 @@
+"""Warnings before solving: rules that leave someone (or everyone) without a candidate,
+and files that look swapped.
+
+Cheap bounds come first (a minimum score above the best possible score,
+people with less weekly time than the overlap rule asks for); on problems
+small enough the rules are also evaluated on every pair, which names the
+rule behind every person left without a candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..availability import SLOT_MINUTES, window_slots
+from ..constraints import Rule, RuleChecker
+from ..models import Person, Problem
+from ..scoring import Scorer
+from ..text import excerpt
+from .config import Config, TomlLines
+from .issues import InputFileError, InputIssue
+
+__all__ = ["DENSE_CHECK_PAIRS", "OFFICER_COLUMNS", "problem_warnings", "strict_error"]
+
+# Up to this many pairs the rules are evaluated on every pair before solving
+# (well under a second); above it only the O(n) bounds run.
+DENSE_CHECK_PAIRS = 1_000_000
+# Columns that describe police officers: on the mentor side only, the files are probably swapped.
+OFFICER_COLUMNS = ("rank", "police_rank", "collar_number", "warrant_number", "shoulder_number", "bcu", "command")
+_SHOWN_IDS = 5
+
+
+def _ids(people: Sequence[Person], index: Sequence[int]) -> str:
+    shown = ", ".join(excerpt(people[k].id, 40) for k in index[:_SHOWN_IDS])
+    return shown + (f" and {len(index) - _SHOWN_IDS} more" if len(index) > _SHOWN_IDS else "")
+
+
+class _Warnings:
+    def __init__(self, problem: Problem, config: Config | None) -> None:
+        self.problem = problem
+        self.file = (config.source if config is not None else None) or "settings"
+        self.lines = TomlLines(config.text) if config is not None and config.text else None
+        self.out: list[InputIssue] = []
+
+    def add(self, setting: str, message: str) -> None:
+        line = self.lines.key(tuple(setting.split("."))) if self.lines else None
+        self.out.append(InputIssue(self.file, line, setting, None, message, None, "line", "setting", "warning"))
+
+
+def _setting(rule: Rule, problem: Problem) -> tuple[str, str]:
+    """``(setting, what a pair needs under it, in words)``."""
+    rules = problem.rules
+    if rule == Rule.MIN_SCORE:
+        return "rules.min_score", f"a score of at least {rules.min_score:g}"
+    if rule == Rule.TOO_LITTLE_OVERLAP:
+        return "rules.min_overlap_minutes", f"at least {rules.min_overlap_minutes} minutes a week in common"
+    if rule == Rule.NO_FOCUS_OVERLAP:
+        return "rules.require_focus_overlap", "a shared or related focus area"
+    if rule == Rule.TOO_FAR:
+        return "rules.max_borough_steps", f"boroughs at most {rules.max_borough_steps} borders apart"
+    if rule == Rule.SAME_ATTRIBUTE:
+        return "rules.forbid_same", f"different {', '.join(rules.forbid_same)}"
+    return "rules.forbidden_pairs", "a pairing not listed as forbidden"
+
+
+def _active(problem: Problem, side: str) -> np.ndarray:
+    people = problem.mentors if side == "mentor" else problem.mentees
+    return np.array([p.max_partners > 0 for p in people], dtype=bool)
+
+
+def _report_blocked(w: _Warnings, stuck: dict[str, dict[int, np.ndarray]], alone: dict[str, np.ndarray]) -> None:
+    """One warning per rule that alone leaves people without any candidate (once, if it
+    rules out every pair); one for people only the rules together leave without one."""
+    problem = w.problem
+    active = {side: _active(problem, side) for side in ("mentor", "mentee")}
+    everyone = set()
+    for side in ("mentor", "mentee"):
+        for rule, mask in stuck[side].items():
+            if active[side].any() and (mask | ~active[side]).all() and rule not in everyone:
+                everyone.add(rule)
+                setting, needs = _setting(Rule(rule), problem)
+                w.add(setting, f"rules out every pair: no mentor and mentee have {needs}")
+    for side in ("mentor", "mentee"):
+        people = problem.mentors if side == "mentor" else problem.mentees
+        other = "mentee" if side == "mentor" else "mentor"
+        for rule, mask in stuck[side].items():
+            index = np.flatnonzero(mask & active[side]).tolist()
+            if not index or rule in everyone:
+                continue
+            setting, needs = _setting(Rule(rule), problem)
+            w.add(setting, f"rules out every pair of {len(index)} {side}{'s' if len(index) != 1 else ''} "
+                           f"({_ids(people, index)}): no {other} with {needs}")
+        rest = np.flatnonzero(alone[side] & active[side]).tolist()
+        if rest:
+            w.add("rules", f"the rules together leave {len(rest)} {side}{'s' if len(rest) != 1 else ''} "
+                           f"({_ids(people, rest)}) without any candidate {other}")
+
+
+def _dense(w: _Warnings, scorer: Scorer, skip: int) -> None:
+    problem = w.problem
+    checker = RuleChecker(problem, scorer)
+    if not checker.active:
+        return
+    n_m, n_e = problem.shape
+    rules = [int(r) for r in Rule if not r & skip]
+    allowed_m, allowed_e = np.zeros(n_m, dtype=np.int64), np.zeros(n_e, dtype=np.int64)
+    every_m = {r: np.ones(n_m, dtype=bool) for r in rules}
+    every_e = {r: np.ones(n_e, dtype=bool) for r in rules}
+    for start, stop in scorer.chunks():
+        rows = slice(start, stop)
+        blocked = checker.block(rows, slice(None), scorer.block(rows)) & np.uint8(~skip & 0xFF)
+        open_pairs = blocked == 0
+        allowed_m[rows] += open_pairs.sum(axis=1)
+        allowed_e += open_pairs.sum(axis=0)
+        for r in rules:
+            hit = (blocked & np.uint8(r)) != 0
+            every_m[r][rows] &= hit.all(axis=1)
+            every_e[r] &= hit.all(axis=0)
+    stuck: dict[str, dict[int, np.ndarray]] = {}
+    alone: dict[str, np.ndarray] = {}
+    for side, allowed, every in (("mentor", allowed_m, every_m), ("mentee", allowed_e, every_e)):
+        none = allowed == 0
+        stuck[side] = {r: every[r] & none for r in rules if (every[r] & none).any()}
+        explained = np.zeros(len(none), dtype=bool)
+        for mask in stuck[side].values():
+            explained |= mask
+        alone[side] = none & ~explained
+    _report_blocked(w, stuck, alone)
+
+
+def _bounds(w: _Warnings) -> None:
+    """O(n) checks: people whose own data leaves them no candidate under one rule."""
+    problem, rules = w.problem, w.problem.rules
+    stuck: dict[str, dict[int, np.ndarray]] = {}
+    for side, people in (("mentor", problem.mentors), ("mentee", problem.mentees)):
+        found: dict[int, np.ndarray] = {}
+        if rules.min_overlap_minutes:
+            minutes = np.array([len(window_slots(p.availability)) * SLOT_MINUTES for p in people])
+            found[int(Rule.TOO_LITTLE_OVERLAP)] = minutes < rules.min_overlap_minutes
+        if rules.require_focus_overlap:
+            found[int(Rule.NO_FOCUS_OVERLAP)] = np.array([not p.focus_areas for p in people], dtype=bool)
+        if rules.max_borough_steps is not None:
+            found[int(Rule.TOO_FAR)] = np.array([not p.boroughs for p in people], dtype=bool)
+        stuck[side] = {r: mask for r, mask in found.items() if mask.any()}
+    n_m, n_e = problem.shape
+    _report_blocked(w, stuck, {"mentor": np.zeros(n_m, dtype=bool), "mentee": np.zeros(n_e, dtype=bool)})
+
+
+def _swapped(w: _Warnings, mentors_file: str, mentees_file: str) -> None:
+    problem = w.problem
+    left = {k for p in problem.mentors for k in p.attributes}
+    right = {k for p in problem.mentees for k in p.attributes}
+    for column in OFFICER_COLUMNS:
+        if column in left and column not in right:
+            w.out.append(InputIssue(mentors_file, None, column, None,
+                                    f"{excerpt(mentors_file)} has a {column!r} column that {excerpt(mentees_file)} "
+                                    "lacks: are the files swapped? (mentors first, then mentees)",
+                                    None, "row", "column", "warning"))
+            return
+
+
+def problem_warnings(problem: Problem, config: Config | None = None, *, mentors_file: str = "the mentors file",
+                     mentees_file: str = "the mentees file", dense_limit: int = DENSE_CHECK_PAIRS
+                     ) -> tuple[InputIssue, ...]:
+    """Things to look at before solving, as issues with ``severity="warning"`` (or ``"note"``).
+
+    A rule that leaves everyone, or some people, without a single candidate
+    (with the rule and the people named), and officer-like columns (``rank``,
+    ``bcu``, ...) on the mentor side only, which suggests swapped files.
+    Places the geography explains (the City of London: policed by the City of
+    London Police, in no Met BCU) get a note, which ``--strict`` ignores.
+
+    Parameters
+    ----------
+    problem : Problem
+    config : Config, optional
+        Where the rules came from, for the file and line of each warning.
+    mentors_file, mentees_file : str
+        Names of the input files, for messages.
+    dense_limit : int
+        Evaluate every rule on every pair when the problem has at most this many pairs.
+
+    Examples
+    --------
+    >>> from pairmatch import Rules
+    >>> from pairmatch.examples import pilot_problem
+    >>> problem = pilot_problem().model_copy(update={"rules": Rules(min_score=2)})
+    >>> print(problem_warnings(problem)[0])  # doctest: +NORMALIZE_WHITESPACE
+    settings, setting 'rules.min_score': min_score = 2 is above the highest score any pair can reach
+    (1 with these weights): it rules out every pair
+    """
+    w = _Warnings(problem, config)
+    n_m, n_e = problem.shape
+    skip = 0
+    rules = problem.rules
+    dense = 0 < n_m * n_e <= dense_limit
+    # Preparing scores costs about a second at 30,000 a side: only when a check needs them.
+    scorer = Scorer(problem) if dense or (rules.min_score is not None and n_m and n_e) else None
+    if scorer is not None and rules.min_score is not None and rules.min_score > scorer.upper_bound + 1e-9:
+        w.add("rules.min_score", f"min_score = {rules.min_score:g} is above the highest score any pair can "
+                                 f"reach ({scorer.upper_bound:g} with these weights): it rules out every pair")
+        skip = int(Rule.MIN_SCORE)
+    if dense and scorer is not None:
+        _dense(w, scorer, skip)
+    elif n_m and n_e:
+        _bounds(w)
+    _swapped(w, mentors_file, mentees_file)
+    _noted_places(w, mentors_file, mentees_file)
+    return tuple(w.out)
+
+
+def _noted_places(w: _Warnings, mentors_file: str, mentees_file: str) -> None:
+    """A note (never an error) for places the geography explains, such as the City of London,
+    which is a place people live and work in but belongs to no Met BCU."""
+    geography = w.problem.geography
+    for file, people in ((mentors_file, w.problem.mentors), (mentees_file, w.problem.mentees)):
+        counts: dict[str, int] = {}
+        for person in people:
+            for place in person.boroughs:
+                counts[place] = counts.get(place, 0) + 1
+        for place, count in sorted(counts.items()):
+            note = geography.note(place)
+            if note:
+                who = "1 person lists" if count == 1 else f"{count} people list"
+                w.out.append(InputIssue(file, None, "boroughs", place, f"{who} {place!r}: {note}", None, "row",
+                                        "column", "note"))
+
+
+def strict_error(warnings: Sequence[InputIssue]) -> InputFileError:
+    """The warnings as errors (for ``--strict``)."""
+    return InputFileError([InputIssue(**{**i.to_dict(), "severity": "error"}) for i in warnings])

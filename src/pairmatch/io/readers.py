@@ -1,0 +1,296 @@
+"""Raw tables from CSV, XLSX, JSON and DataFrames: rows of cells keyed by the column layout.
+
+Nothing here knows what a valid person is; it finds the header, maps
+columns to layout names and keeps every row's number as the spreadsheet
+shows it, so that later messages point at the right cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as stdio
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..exceptions import require
+from ..text import excerpt, quoted
+from .cells import blank, column_key, unescape_formula
+from .issues import InputIssue, IssueLog
+
+__all__ = ["COLUMNS", "HEADER_SCAN_ROWS", "REQUIRED_COLUMNS", "Side", "Table", "decode", "read_table"]
+
+Side = Literal["mentor", "mentee"]
+COLUMNS = ("id", "name", "focus_areas", "boroughs", "availability", "min_partners", "max_partners")
+REQUIRED_COLUMNS = ("id", "focus_areas", "boroughs", "availability")
+# Title rows above the header ("Mentors - spring cohort") are skipped when the
+# header is among this many first non-blank rows.
+HEADER_SCAN_ROWS = 10
+
+
+@dataclass
+class Table:
+    """Rows of one source as ``(row label, {column key: raw value})``.
+
+    ``headers`` maps each column key to the header as written; ``header_row``
+    is the spreadsheet row of the header (None for JSON and DataFrames).
+    """
+
+    file: str
+    row_kind: str
+    rows: list[tuple[int | str, dict[str, Any]]]
+    headers: dict[str, str] = field(default_factory=dict)
+    tabular: bool = True
+    header_row: int | None = 1
+
+    def column(self, key: str | None) -> str | None:
+        """The column as the file spells it."""
+        return None if key is None else self.headers.get(key, key)
+
+
+def expected_columns() -> str:
+    return ", ".join(REQUIRED_COLUMNS)
+
+
+def _required_in(cells: Sequence[Any]) -> int:
+    keys = {column_key(c) for c in cells if not blank(c) and len(str(c)) < 200}
+    return len(keys & set(REQUIRED_COLUMNS))
+
+
+def _header_index(file: str, rows: list[tuple[int, list[Any]]], log: IssueLog) -> int | None:
+    """Position in ``rows`` of the header row, or None (with an issue) when there is none."""
+    number, first = rows[0]
+    filled = [c for c in first if not blank(c)]
+    if len(filled) == 1 and any(sep in str(filled[0]) for sep in (";", "\t")):
+        log.add(InputIssue(file, number, None, excerpt(filled[0]),
+                           "the header is one column; save the file as comma-separated CSV (CSV UTF-8)"))
+        return None
+    found = [_required_in(cells) for _, cells in rows[:HEADER_SCAN_ROWS]]
+    if found[0] == len(REQUIRED_COLUMNS):
+        return 0
+    best = max(range(len(found)), key=lambda k: (found[k], -k))
+    if found[best] > found[0]:
+        return best  # rows above it are titles or notes
+    if found[0] == 0:
+        shown = ", ".join(repr(excerpt(c, 40)) for c in filled[:4]) + (", ..." if len(filled) > 4 else "")
+        log.add(InputIssue(file, number, None, None,
+                           f"row {number} is not a header: expected columns {expected_columns()} "
+                           f"(found {shown or 'nothing'})"))
+        return None
+    return 0
+
+
+def header_table(file: str, header_row: int | None, header: Sequence[Any], body: Sequence[tuple[Any, Sequence[Any]]],
+                 log: IssueLog, row_kind: str = "row") -> Table:
+    """Map a header and data rows to records; duplicate headers are reported once,
+    values under no header once per column."""
+    keys: list[str | None] = []
+    headers: dict[str, str] = {}
+    for raw in header:
+        if blank(raw):
+            keys.append(None)
+            continue
+        written = str(raw).strip()
+        key = column_key(written)
+        if key in headers:
+            log.add(InputIssue(file, header_row, excerpt(written), None,
+                               f"column {quoted(written)} appears twice (also as {quoted(headers[key])}); "
+                               "keep one", row_kind=row_kind))
+            keys.append(None)
+            continue
+        headers[key] = written
+        keys.append(key)
+    duplicates = {n for n, raw in enumerate(header) if keys[n] is None and not blank(raw)}
+    unnamed: dict[int, tuple[Any, Any, int]] = {}  # column -> (first row, first value, count)
+    rows: list[tuple[int | str, dict[str, Any]]] = []
+    width = len(keys)
+    plain = None not in keys  # every column named: a row is one zip
+    named = [k for k in keys if k is not None]
+    for number, cells in body:
+        if all(blank(c) for c in cells):
+            continue  # spreadsheets often end with blank rows
+        if plain and len(cells) <= width:
+            rows.append((number, dict(zip(named, cells, strict=False))))
+            continue
+        record: dict[str, Any] = {}
+        for col, value in enumerate(cells):
+            column = keys[col] if col < width else None
+            if column is not None:
+                record[column] = value
+            elif col not in duplicates and not blank(value):
+                first = unnamed.get(col)
+                unnamed[col] = (number, value, 1) if first is None else (first[0], first[1], first[2] + 1)
+        rows.append((number, record))
+    for col, (number, value, count) in sorted(unnamed.items()):
+        log.add(InputIssue(file, number, None, excerpt(value),
+                           f"column {col + 1} has values but no header ({count} row{'s' if count != 1 else ''}); "
+                           "add a header or delete the column", row_kind=row_kind))
+    return Table(file, row_kind, rows, headers, header_row=header_row)
+
+
+def decode(file: str, data: bytes, log: IssueLog) -> str | None:
+    """UTF-8 text of a file, or None with an issue naming the encoding found."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:200]:
+        log.add(InputIssue(file, 1, None, None,
+                           "the file is UTF-16 encoded; save it as 'CSV UTF-8 (comma delimited)'"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        # Point at the first bad byte the way a spreadsheet user would find it.
+        before = data[: err.start]
+        line = before.count(b"\n") + 1
+        line_start = before.rfind(b"\n") + 1
+        text_before = before[line_start:].decode("utf-8", errors="replace")
+        column = None
+        try:
+            first_line = data[: data.find(b"\n")] if b"\n" in data else data
+            first = next(csv.reader([first_line.decode("utf-8-sig", errors="replace")]))
+            cells_before = next(csv.reader([text_before])) if text_before else [""]
+            position = len(cells_before) - 1
+            if position < len(first):
+                column = excerpt(first[position].strip())
+        except (StopIteration, csv.Error):
+            pass
+        bad = data[err.start: err.start + 1]
+        log.add(InputIssue(file, line, column, repr(bad),
+                           f"byte 0x{bad.hex()} is not valid UTF-8 (the file looks like latin-1 or "
+                           "Windows-1252); save it as 'CSV UTF-8 (comma delimited)'"))
+        return None
+
+
+def _empty(file: str, what: str, log: IssueLog) -> None:
+    log.add(InputIssue(file, 1, None, None, f"the {what} is empty; expected a header row with the columns "
+                       + expected_columns()))
+
+
+def _tabular(file: str, rows: list[tuple[int, list[Any]]], log: IssueLog) -> Table | None:
+    rows = [(n, cells) for n, cells in rows if not all(blank(c) for c in cells)]
+    if not rows:
+        return None
+    at = _header_index(file, rows, log)
+    if at is None:
+        return None
+    number, header = rows[at]
+    return header_table(file, number, header, rows[at + 1:], log)
+
+
+def _read_csv(path: Path, file: str, log: IssueLog) -> Table | None:
+    data = path.read_bytes()
+    if not data.strip():
+        _empty(file, "file", log)
+        return None
+    text = decode(file, data, log)
+    if text is None:
+        return None
+    reader = csv.reader(stdio.StringIO(text, newline=""))
+    rows: list[tuple[int, list[Any]]] = []
+    try:
+        # One CSV record is one spreadsheet row (even with line breaks inside a
+        # quoted cell), so record numbers are the row numbers a coordinator sees.
+        quoted = "'" in text  # only then can a cell carry a formula-escaping quote
+        for number, cells in enumerate(reader, start=1):
+            rows.append((number, [unescape_formula(c) for c in cells] if quoted else cells))
+    except csv.Error as err:
+        log.add(InputIssue(file, len(rows) + 1, None, None, f"not readable as CSV: {err}"))
+        return None
+    table = _tabular(file, rows, log)
+    if table is None and not log.per_file[file]:
+        _empty(file, "file", log)
+    return table
+
+
+def _read_xlsx(path: Path, file: str, side: Side, sheet: str | None, log: IssueLog) -> Table | None:
+    openpyxl = require("openpyxl", "io", "reading .xlsx files")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises several unrelated types for a bad workbook
+        log.add(InputIssue(file, None, None, None, f"not a readable .xlsx workbook ({excerpt(err, 200)})"))
+        return None
+    try:
+        names = {n.lower(): n for n in book.sheetnames}
+        if sheet is not None:
+            if sheet.lower() not in names:
+                log.add(InputIssue(file, None, None, excerpt(sheet), f"no sheet named {quoted(sheet)} (sheets: "
+                                   f"{', '.join(excerpt(s) for s in book.sheetnames)})"))
+                return None
+            ws = book[names[sheet.lower()]]
+        else:
+            # One workbook may hold both sides as sheets named "mentors" and "mentees".
+            ws = book[names[f"{side}s"]] if f"{side}s" in names else book.worksheets[0]
+        # Row numbers stay those the sheet shows, even below blank rows.
+        rows = [(r, list(values)) for r, values in enumerate(ws.iter_rows(values_only=True), start=1)]
+    finally:
+        book.close()
+    label = f"{file} [{ws.title}]"
+    table = _tabular(label, rows, log)
+    if table is None and not log.per_file[label]:
+        _empty(label, "sheet", log)
+    return table
+
+
+def _read_json(path: Path, file: str, side: Side, log: IssueLog) -> Table | None:
+    text = decode(file, path.read_bytes(), log)
+    if text is None:
+        return None
+    if not text.strip():
+        log.add(InputIssue(file, 1, None, None, "the file is empty; expected a JSON list of people"))
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        log.add(InputIssue(file, err.lineno, None, None, f"not valid JSON: {err.msg} (column {err.colno})",
+                           row_kind="line"))
+        return None
+    if isinstance(data, Mapping):
+        key = f"{side}s"
+        if key not in data:
+            log.add(InputIssue(file, None, key, None, f"a JSON object must have a {key!r} list"))
+            return None
+        data = data[key]
+    if not isinstance(data, list) or not all(isinstance(r, Mapping) for r in data):
+        log.add(InputIssue(file, None, None, None, "expected a list of objects, one per person"))
+        return None
+    rows: list[tuple[int | str, dict[str, Any]]] = []
+    for item, record in enumerate(data, start=1):
+        flat = {}
+        for k, v in record.items():
+            if k == "attributes" and isinstance(v, Mapping):
+                flat.update({column_key(a): x for a, x in v.items()})
+            else:
+                flat[column_key(k)] = v
+        rows.append((item, flat))
+    return Table(file, "item", rows, tabular=False, header_row=None)
+
+
+def _frame_table(frame: Any, log: IssueLog) -> Table:
+    header = list(frame.columns)
+    labels = [label.item() if hasattr(label, "item") else label for label in frame.index]  # numpy -> Python
+    body = list(zip(labels, (list(v) for v in frame.itertuples(index=False, name=None)), strict=True))
+    return header_table("<DataFrame>", None, header, body, log, row_kind="index")
+
+
+def read_table(source: Any, side: Side, sheet: str | None, log: IssueLog) -> Table | None:
+    """The raw rows of ``source`` (path or DataFrame), or None when it cannot be read."""
+    if hasattr(source, "columns") and hasattr(source, "itertuples"):
+        return _frame_table(source, log)
+    path = Path(source)
+    file = str(source)
+    if not path.is_file():
+        log.add(InputIssue(file, None, None, None, "no such file" if not path.exists() else "not a file"))
+        return None
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            return _read_csv(path, file, log)
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_xlsx(path, file, side, sheet, log)
+        if suffix == ".json":
+            return _read_json(path, file, side, log)
+    except OSError as err:
+        log.add(InputIssue(file, None, None, None, f"cannot read the file ({err.strerror or err})"))
+        return None
+    log.add(InputIssue(file, None, None, excerpt(suffix) or None, "unsupported file type; use .csv, .xlsx or .json"))
+    return None
