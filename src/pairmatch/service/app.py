@@ -90,7 +90,7 @@ def _request_id() -> str | None:
 
 def error_json(status: int, error: str, message: str, *, details: list[ErrorDetail] | None = None,
                headers: dict[str, str] | None = None) -> Response:
-    document = ErrorResponse(error=error, message=message, details=details or [],  # type: ignore[arg-type]
+    document = ErrorResponse(error=error, message=message, details=details or [],
                              request_id=_request_id())
     return Response(document.model_dump_json(exclude_none=True), status_code=status, media_type=JSON,
                     headers=headers)
@@ -452,7 +452,7 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             stored = service.backend.result(job.id, job.client)
             error = None if stored is None else ErrorResponse.model_validate_json(stored[1])
         base = f"/v1/jobs/{job.id}"
-        return JobStatus(id=job.id, kind=job.kind, state=job.state, stage=job.stage,  # type: ignore[arg-type]
+        return JobStatus(id=job.id, kind=job.kind, state=job.state, stage=job.stage,
                          progress=round(job.progress, 3), submitted_at=job.submitted_at.isoformat(),
                          started_at=job.started_at.isoformat() if job.started_at else None,
                          finished_at=job.finished_at.isoformat() if job.finished_at else None,

@@ -181,7 +181,7 @@ class JobRunner:
             self.cancels.pop(job.id, None)
 
     def fail(self, job: JobRecord, name: str, code: str, message: str) -> None:
-        error = ErrorResponse(error=code, message=message)  # type: ignore[arg-type]
+        error = ErrorResponse(error=code, message=message)
         self.backend.finish(job.id, name, "failed", STATUS_OF[code],
                             error.model_dump_json(exclude_none=True).encode("utf-8"), message)
         log_event("job_failed", logging.WARNING, job_id=job.id, error=code)
