@@ -36,7 +36,6 @@ DENSE_CHECK_MAX = 3000
 def run_case(name: str, n: int) -> dict:
     sys.path.insert(0, str(HERE))
     from families import family
-
     from pairmatch import SolveParams, solve
 
     problem = family(name, n)

@@ -340,7 +340,7 @@ def plot(records: list[dict], path: Path) -> None:
         pts = sorted((case_shape(r["case"])[0], r["time_s"]) for r in records
                      if r["method"] == method and "error" not in r and "x" not in r["case"])
         if pts:
-            ax.plot(*zip(*pts), marker="o", label=method)
+            ax.plot(*zip(*pts, strict=True), marker="o", label=method)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("people per side (n x n, Met-shaped)")

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import problems
 
 import pairmatch
 from pairmatch import CustomScore, Mentee, Mentor, Problem, SolveParams, is_feasible
+
+from strategies import problems
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from families import FAMILIES, family  # noqa: E402

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import problems
 
 from pairmatch import score, synthetic_problem
 from pairmatch.availability import window_slots
 from pairmatch.scoring import BUILT_IN_COMPONENTS as COMPONENTS
 from pairmatch.scoring import ChunkRunner, Scorer, score_table
+
+from strategies import problems
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -445,6 +445,7 @@ def test_lp_reduced_cpsat_with_binding_shares_matches_full_model(seed):
 
 
 def test_quota_on_an_unknown_attribute_is_rejected_with_the_known_ones():
-    with pytest.raises(ValueError, match=r"rules.quotas\[0\].key: 'rnk' is not an attribute of any mentee \(known: team\)"):
+    message = r"rules.quotas\[0\].key: 'rnk' is not an attribute of any mentee \(known: team\)"
+    with pytest.raises(ValueError, match=message):
         pm.Problem(mentors=[person("A")], mentees=[person("X", attributes={"team": "a"})],
                    rules=pm.Rules(quotas=(Quota(side="mentee", key="rnk", min_pairs=1),)))

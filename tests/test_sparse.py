@@ -5,12 +5,23 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import problems
 
 import pairmatch
-from pairmatch import (InfeasibleProblemError, Mentee, Mentor, Problem, Rules, SolveParams, explain,
-                       is_feasible, synthetic_problem, why_unmatched)
+from pairmatch import (
+    InfeasibleProblemError,
+    Mentee,
+    Mentor,
+    Problem,
+    Rules,
+    SolveParams,
+    explain,
+    is_feasible,
+    synthetic_problem,
+    why_unmatched,
+)
 from pairmatch.explain import alternatives, explain_pair
+
+from strategies import problems
 
 PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

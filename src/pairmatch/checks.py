@@ -180,8 +180,8 @@ class _Definitions:
         if component.entries is not None:
             return float(self.entries[component.name].get((mentor.id, mentee.id), component.default))
         assert component.function is not None
-        value = np.asarray(component.function(PeopleTable.of([mentor], np.array([i])), PeopleTable.of([mentee], np.array([j]))),
-                           dtype=np.float64)
+        one_mentor, one_mentee = PeopleTable.of([mentor], np.array([i])), PeopleTable.of([mentee], np.array([j]))
+        value = np.asarray(component.function(one_mentor, one_mentee), dtype=np.float64)
         if value.size != 1:
             raise ValueError(f"score function {component.name!r} returned shape {value.shape} for one pair")
         return float(value.reshape(-1)[0])

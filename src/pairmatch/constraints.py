@@ -7,16 +7,15 @@ penalty: a blocked pair is simply not an arc of the solver's graph.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntFlag
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
-
 from .models import Person, Problem, Quota
-from .scoring import ScoreTable, Scorer, profile_matrix
+from .scoring import Scorer, ScoreTable, profile_matrix
 from .scoring.levels import Index
 
 __all__ = [
@@ -181,7 +180,8 @@ class LazyCandidates:
 
 
 def bounds_after_pins(
-    required: Sequence[tuple[int, int]], mentor_min: np.ndarray, mentor_max: np.ndarray, mentee_min: np.ndarray, mentee_max: np.ndarray
+    required: Sequence[tuple[int, int]], mentor_min: np.ndarray, mentor_max: np.ndarray, mentee_min: np.ndarray,
+    mentee_max: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(mentor_lo, mentor_hi, mentee_lo, mentee_hi)`` after each pinned pair takes one
     place on both sides. Lower bounds stop at 0; an upper bound goes negative when

@@ -13,38 +13,70 @@ retyped or made required) unless the major version changes.
 
 The command ``pairmatch match --input request.json --format json`` and the
 HTTP service speak this contract; so does `match` here, for Python callers.
+The service adds documents of its own, all versioned with the same
+``schema_version``: ``ExplainRequest``/``ExplainResponse`` (one pair or one
+person explained), ``DiagnoseResponse`` (why the hard rules cannot hold),
+``ValidateResponse`` (a request checked without solving),
+``RematchRequest``/``RematchResponse`` (a running programme re-matched after
+people leave or join), ``DiffRequest``/``DiffResponse`` (two matchings
+compared) and ``JobStatus`` (an asynchronous solve).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, Literal
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .analysis import diagnose
 from .custom_scores import CustomScore
+from .datasets import default_taxonomy, london
+from .diff import diff
 from .exceptions import InfeasibleProblemError, PairmatchError
-from .explain import explain_pair
+from .explain import alternatives, explain_pair, why_not, why_unmatched
 from .geography import Geography
 from .matching import solve
 from .models import Mentee, Mentor, Problem, Rules
 from .params import SolveParams, Weights
+from .rematch import Changes, rematch
 from .result import MatchResult, rounded
 from .taxonomy import Taxonomy
 
 __all__ = [
+    "CORE_SCHEMAS",
+    "ERROR_CODES",
+    "JOB_STATES",
     "SCHEMA_VERSION",
+    "DiagnoseResponse",
+    "DiffRequest",
+    "DiffResponse",
     "ErrorResponse",
+    "ExplainRequest",
+    "ExplainResponse",
     "GeographySpec",
+    "JobStatus",
     "MatchRequest",
     "MatchResponse",
+    "RematchRequest",
+    "RematchResponse",
+    "SCHEMA_MODELS",
     "ScoreSpec",
     "TaxonomySpec",
+    "ValidateResponse",
     "breaking_changes",
+    "diagnose_request",
+    "diff_request",
     "error_response",
+    "explain_request",
     "match",
+    "rematch_request",
     "schemas",
+    "supported_version",
+    "validate_request",
 ]
 
 # major.minor: a new minor version only adds optional fields; anything a client
@@ -52,6 +84,14 @@ __all__ = [
 SCHEMA_VERSION = "1.0"
 _MAJOR = SCHEMA_VERSION.split(".")[0]
 _CLOSED = ConfigDict(extra="forbid", frozen=True)
+RequestT = TypeVar("RequestT", bound=BaseModel)
+
+
+def supported_version(value: str) -> str:
+    """``value`` if this pairmatch reads documents of that schema version (same major), else ``ValueError``."""
+    if value.split(".")[0] != _MAJOR:
+        raise ValueError(f"schema_version {value!r} is not supported; this pairmatch speaks {SCHEMA_VERSION}")
+    return value
 
 
 class EntrySpec(BaseModel):
@@ -165,20 +205,57 @@ class MatchRequest(BaseModel):
     @field_validator("schema_version")
     @classmethod
     def _supported(cls, value: str) -> str:
-        if value.split(".")[0] != _MAJOR:
-            raise ValueError(f"schema_version {value!r} is not supported; this pairmatch speaks {SCHEMA_VERSION}")
-        return value
+        return supported_version(value)
 
     def to_problem(self) -> Problem:
-        """The `Problem` this request describes (raises ``ValidationError`` naming the field)."""
-        extra: dict[str, Any] = {}
-        if self.geography is not None:
-            extra["geography"] = _build(self.geography, "geography")
-        if self.taxonomy is not None:
-            extra["taxonomy"] = _build(self.taxonomy, "taxonomy")
-        return Problem(mentors=self.mentors, mentees=self.mentees, weights=self.weights, rules=self.rules,
-                       scores=tuple(s.to_custom() for s in self.scores), meeting_minutes=self.meeting_minutes,
-                       name=self.name, description=self.description, **extra)
+        """The `Problem` this request describes (raises ``ValidationError`` naming the field).
+
+        Unknown topics and places, repeated ids and rules naming unknown
+        people are reported with their path in the request (e.g.
+        ``["mentors", 0, "boroughs", 1]``), all at once.
+        """
+        geography = london() if self.geography is None else _build(self.geography, "geography")
+        taxonomy = default_taxonomy() if self.taxonomy is None else _build(self.taxonomy, "taxonomy")
+        errors = self._located_errors(geography, taxonomy)
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return Problem(mentors=tuple(self.mentors), mentees=tuple(self.mentees), weights=self.weights,
+                       rules=self.rules, scores=tuple(s.to_custom() for s in self.scores),
+                       meeting_minutes=self.meeting_minutes, name=self.name, description=self.description,
+                       geography=geography, taxonomy=taxonomy)
+
+    def _located_errors(self, geography: Geography, taxonomy: Taxonomy) -> list[InitErrorDetails]:
+        """The problems `Problem` would report in one message, each at its place in the request."""
+        errors: list[InitErrorDetails] = []
+
+        def add(loc: tuple[str | int, ...], kind: str, message: str) -> None:
+            errors.append(InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=None))
+
+        first: dict[str, tuple[str, int]] = {}
+        for field in ("mentors", "mentees"):
+            for i, person in enumerate(getattr(self, field)):
+                if person.id in first:
+                    where = first[person.id]
+                    add((field, i, "id"), "duplicate_id",
+                        f"id {person.id!r} is already used by {where[0]}[{where[1]}]; ids must be unique across "
+                        "mentors and mentees")
+                first.setdefault(person.id, (field, i))
+                for k, topic in enumerate(person.focus_areas):
+                    if topic not in taxonomy:
+                        add((field, i, "focus_areas", k), "unknown_value",
+                            f"unknown focus area {topic!r}{_hint(taxonomy.suggest(topic))}")
+                for k, place in enumerate(person.boroughs):
+                    if geography.canonical(place) is None:
+                        add((field, i, "boroughs", k), "unknown_value",
+                            f"unknown place {place!r}{_hint(geography.suggest(place))}")
+        mentor_ids, mentee_ids = {m.id for m in self.mentors}, {m.id for m in self.mentees}
+        for rule in ("forbidden_pairs", "required_pairs"):
+            for k, (mentor_id, mentee_id) in enumerate(getattr(self.rules, rule)):
+                if mentor_id not in mentor_ids:
+                    add(("rules", rule, k, 0), "unknown_id", f"{mentor_id!r} is not a mentor id")
+                if mentee_id not in mentee_ids:
+                    add(("rules", rule, k, 1), "unknown_id", f"{mentee_id!r} is not a mentee id")
+        return errors
 
     @classmethod
     def from_problem(cls, problem: Problem, params: SolveParams | None = None, *, explain: bool = True,
@@ -191,6 +268,10 @@ class MatchRequest(BaseModel):
             geography=GeographySpec(**problem.geography.to_dict()) if vocabularies else None,
             taxonomy=TaxonomySpec(**problem.taxonomy.to_dict()) if vocabularies else None,
             params=params or SolveParams(), explain=explain)
+
+
+def _hint(suggestion: str | None) -> str:
+    return f" - did you mean {suggestion!r}?" if suggestion else ""
 
 
 def _build(spec: GeographySpec | TaxonomySpec, field: str) -> Any:
@@ -256,16 +337,27 @@ class ErrorDetail(BaseModel):
     type: str | None = None
 
 
+ErrorCode = Literal["invalid_request", "infeasible", "unsupported", "internal", "unauthorized", "forbidden",
+                    "not_found", "too_large", "busy", "timeout", "conflict"]
+ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
+"""Every value of ``ErrorResponse.error``; the HTTP service documents the status code of each."""
+
+
 class ErrorResponse(BaseModel):
-    """Why a request was not solved. ``error`` is one of ``invalid_request``,
-    ``infeasible``, ``unsupported`` or ``internal``."""
+    """Why a request was not solved.
+
+    ``error`` is one of ``invalid_request``, ``infeasible``, ``unsupported``
+    or ``internal``; the HTTP service adds ``unauthorized``, ``forbidden``,
+    ``not_found``, ``too_large``, ``busy``, ``timeout`` and ``conflict``.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch error"})
     schema_version: str = SCHEMA_VERSION
-    error: Literal["invalid_request", "infeasible", "unsupported", "internal"]
+    error: ErrorCode
     message: str
     details: list[ErrorDetail] = []
     reasons: list[dict[str, Any]] = Field([], description="infeasibility reasons with the people and rules")
+    request_id: str | None = Field(None, description="the HTTP request's X-Request-ID, to quote when asking for help")
 
 
 def error_response(err: BaseException) -> ErrorResponse:
@@ -286,12 +378,28 @@ def error_response(err: BaseException) -> ErrorResponse:
     return ErrorResponse(error="internal", message="the request could not be solved; see the server log")
 
 
-def match(request: MatchRequest | Mapping[str, Any] | str | bytes) -> MatchResponse:
+StageCallback = Callable[[str], None]
+
+
+def _parse(request: Any, model: type[RequestT]) -> RequestT:
+    if isinstance(request, model):
+        return request
+    if isinstance(request, (str, bytes)):
+        return model.model_validate_json(request)
+    if isinstance(request, BaseModel):
+        request = request.model_dump()
+    return model.model_validate(request)
+
+
+def match(request: MatchRequest | Mapping[str, Any] | str | bytes, *,
+          on_stage: StageCallback | None = None) -> MatchResponse:
     """Solve a request given as a `MatchRequest`, a dict or JSON text.
 
     Raises ``pydantic.ValidationError`` for a malformed request and
     `InfeasibleProblemError` when the rules cannot all hold; `error_response`
-    turns either into the contract's error document.
+    turns either into the contract's error document. ``on_stage`` is called
+    with ``"validating"``, ``"solving"`` and ``"explaining"`` as each stage
+    starts (progress for long solves).
 
     Examples
     --------
@@ -301,20 +409,478 @@ def match(request: MatchRequest | Mapping[str, Any] | str | bytes) -> MatchRespo
     >>> response.status, [(p.mentor_id, p.mentee_id) for p in response.pairs]
     ('optimal', [('M1', 'O1')])
     """
-    if isinstance(request, (str, bytes)):
-        request = MatchRequest.model_validate_json(request)
-    elif not isinstance(request, MatchRequest):
-        request = MatchRequest.model_validate(request)
-    result = solve(request.to_problem(), request.params)
-    return MatchResponse.from_result(result, explain=request.explain)
+    stage = on_stage or _quiet
+    stage("validating")
+    parsed = _parse(request, MatchRequest)
+    problem = parsed.to_problem()
+    stage("solving")
+    result = solve(problem, parsed.params)
+    stage("explaining")
+    return MatchResponse.from_result(result, explain=parsed.explain)
 
 
-def schemas() -> dict[str, dict[str, Any]]:
-    """The JSON Schemas of the contract, by file name (as committed under ``docs/schemas``)."""
+def _quiet(stage: str) -> None:
+    """The default stage callback: progress is not wanted."""
+
+
+class ExplainRequest(MatchRequest):
+    """A match request plus the one pair or one person to explain.
+
+    The request is solved as `match` would solve it; then either ``pair``
+    (a mentor id and a mentee id, proposed or not) or ``person`` (anyone's id)
+    is explained from the solver's own scores.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch explain request"})
+    pair: tuple[str, str] | None = Field(None, description="[mentor_id, mentee_id]: explain this pair, and if it "
+                                                           "was not proposed, why not")
+    person: str | None = Field(None, description="a mentor's or mentee's id: explain their partners, or why they "
+                                                 "have none, and their best alternatives")
+    alternatives: int = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
+
+    @field_validator("pair")
+    @classmethod
+    def _known_pair(cls, value: tuple[str, str] | None, info: ValidationInfo) -> tuple[str, str] | None:
+        if value is None or "mentors" not in info.data or "mentees" not in info.data:
+            return value
+        mentor_id, mentee_id = value
+        if mentor_id not in {m.id for m in info.data["mentors"]}:
+            raise ValueError(f"no mentor has id {mentor_id!r}")
+        if mentee_id not in {m.id for m in info.data["mentees"]}:
+            raise ValueError(f"no mentee has id {mentee_id!r}")
+        return value
+
+    @field_validator("person")
+    @classmethod
+    def _known_person(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or "mentors" not in info.data or "mentees" not in info.data:
+            return value
+        if value not in {p.id for p in (*info.data["mentors"], *info.data["mentees"])}:
+            raise ValueError(f"no mentor or mentee has id {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> ExplainRequest:
+        if (self.pair is None) == (self.person is None):
+            raise ValueError("give exactly one of 'pair' ([mentor_id, mentee_id]) or 'person' (an id)")
+        return self
+
+
+class PairExplanationOut(BaseModel):
+    """One pair explained: component values, weighted contributions, the facts behind them."""
+
+    model_config = _CLOSED
+    mentor_id: str
+    mentee_id: str
+    matched: bool
+    score: float
+    components: dict[str, float]
+    contributions: dict[str, float]
+    facts: dict[str, str]
+    blocked_by: list[str] = Field(description="hard rules that rule the pair out (empty: it is a candidate)")
+    why_not: str | None = Field(None, description="for a pair not proposed: why, with the exact cost of forcing it")
+    text: str
+
+
+class AlternativeOut(BaseModel):
+    """Another possible partner, best first."""
+
+    model_config = _CLOSED
+    partner_id: str
+    score: float
+    blocked_by: list[str]
+    partner_matched_with: list[str]
+
+
+class PersonExplanationOut(BaseModel):
+    """One person explained: their pairs, or why they have none, and their alternatives."""
+
+    model_config = _CLOSED
+    person_id: str
+    side: Literal["mentor", "mentee"]
+    partners: list[str]
+    text: str
+    pairs: list[PairExplanationOut]
+    alternatives: list[AlternativeOut]
+    unmatched: UnmatchedOut | None = None
+
+
+class ExplainResponse(BaseModel):
+    """The explanation asked for, with the solve it comes from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch explain response"})
+    schema_version: str = SCHEMA_VERSION
+    status: Literal["optimal", "feasible"]
+    objective: float
+    objective_name: str
+    pair: PairExplanationOut | None = None
+    person: PersonExplanationOut | None = None
+
+
+def _pair_out(result: MatchResult, mentor_id: str, mentee_id: str, *, with_why_not: bool) -> PairExplanationOut:
+    e = explain_pair(result, mentor_id, mentee_id)
+    note = why_not(result, mentor_id, mentee_id) if with_why_not and not e.matched else None
+    return PairExplanationOut(
+        mentor_id=e.mentor_id, mentee_id=e.mentee_id, matched=e.matched, score=rounded(e.score),
+        components={k: rounded(v) for k, v in e.components.items()},
+        contributions={k: rounded(v) for k, v in e.contributions.items()}, facts=e.facts,
+        blocked_by=list(e.blocked_by), why_not=note, text=e.text())
+
+
+def explain_request(request: ExplainRequest | Mapping[str, Any] | str | bytes, *,
+                    on_stage: StageCallback | None = None) -> ExplainResponse:
+    """Solve a request and explain the pair or the person it names.
+
+    Examples
+    --------
+    >>> request = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]},
+    ...                        {"id": "M2", "focus_areas": ["drugs"], "boroughs": ["Brent"]}],
+    ...            "mentees": [{"id": "O1", "focus_areas": ["knife crime"], "boroughs": ["Hackney"]}],
+    ...            "pair": ["M2", "O1"]}
+    >>> explained = explain_request(request).pair
+    >>> explained.matched, explained.facts["borough"]
+    (False, 'far apart: Brent - Hackney')
+    """
+    stage = on_stage or _quiet
+    stage("validating")
+    parsed = _parse(request, ExplainRequest)
+    problem = parsed.to_problem()
+    stage("solving")
+    result = solve(problem, parsed.params)
+    stage("explaining")
+    base = ExplainResponse(status=result.status, objective=rounded(result.objective),
+                           objective_name=result.objective_name)
+    if parsed.pair is not None:
+        return base.model_copy(update={"pair": _pair_out(result, *parsed.pair, with_why_not=True)})
+    pid = parsed.person
+    assert pid is not None
+    side, _ = problem.locate(pid)
+    partners = list(result.partners_of(pid))
+    pairs = [(pid, p) if side == "mentor" else (p, pid) for p in partners]
+    unmatched = next((UnmatchedOut(person_id=u.person_id, side=u.side, code=u.code, reason=u.reason)
+                      for u in result.unmatched if u.person_id == pid), None)
+    person = PersonExplanationOut(
+        person_id=pid, side=side, partners=partners, text=why_unmatched(result, pid),
+        pairs=[_pair_out(result, m, e, with_why_not=False) for m, e in pairs],
+        alternatives=[AlternativeOut(partner_id=a.partner_id, score=rounded(a.score), blocked_by=list(a.blocked_by),
+                                     partner_matched_with=list(a.partner_matched_with))
+                      for a in alternatives(result, pid, parsed.alternatives)],
+        unmatched=unmatched)
+    return base.model_copy(update={"person": person})
+
+
+class DiagnoseResponse(BaseModel):
+    """Whether the hard rules of a request can all hold, and if not, why (without solving)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch diagnosis"})
+    schema_version: str = SCHEMA_VERSION
+    feasible: bool = Field(description="true when no reason was found (the solve may still need time)")
+    mentors: int
+    mentees: int
+    reasons: list[dict[str, Any]] = Field([], description="each with a rule code, a message and the people involved")
+
+
+def diagnose_request(request: MatchRequest | Mapping[str, Any] | str | bytes, *,
+                     on_stage: StageCallback | None = None) -> DiagnoseResponse:
+    """Check a request's hard rules for infeasibility (Hall/König certificates), without solving.
+
+    >>> request = {"mentors": [{"id": "M1"}], "mentees": [{"id": "O1"}, {"id": "O2"}],
+    ...            "rules": {"required_pairs": [["M1", "O1"], ["M1", "O2"]]}}
+    >>> diagnosis = diagnose_request(request)
+    >>> diagnosis.feasible, diagnosis.reasons[0]["rule"]
+    (False, 'pinned_over_capacity')
+    """
+    stage = on_stage or _quiet
+    stage("validating")
+    parsed = _parse(request, MatchRequest)
+    problem = parsed.to_problem()
+    stage("diagnosing")
+    reasons = json.loads(json.dumps(diagnose(problem), default=str))
+    n_mentors, n_mentees = problem.shape
+    return DiagnoseResponse(feasible=not reasons, mentors=n_mentors, mentees=n_mentees, reasons=reasons)
+
+
+class ValidateResponse(BaseModel):
+    """A request that passed every check (a failing one gets an `ErrorResponse`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch validation"})
+    schema_version: str = SCHEMA_VERSION
+    valid: Literal[True] = True
+    mentors: int
+    mentees: int
+    components: dict[str, float] = Field(description="every score component that counts, with its weight")
+
+
+def validate_request(request: MatchRequest | Mapping[str, Any] | str | bytes, *,
+                     on_stage: StageCallback | None = None) -> ValidateResponse:
+    """Check a request as a solve would (every field, names against the vocabularies) without solving.
+
+    >>> checked = validate_request({"mentors": [{"id": "M1", "boroughs": ["Kingston"]}], "mentees": [{"id": "O1"}]})
+    >>> checked.mentors, checked.mentees, checked.components
+    (1, 1, {'focus': 0.5, 'borough': 0.3, 'availability': 0.2})
+    """
+    (on_stage or _quiet)("validating")
+    parsed = _parse(request, MatchRequest)
+    problem = parsed.to_problem()
+    n_mentors, n_mentees = problem.shape
+    components = {k: v for k, v in problem.weights.as_dict().items() if v > 0}
+    components.update({s.name: float(s.weight) for s in problem.scores})
+    return ValidateResponse(mentors=n_mentors, mentees=n_mentees, components=components)
+
+
+class RematchRequest(MatchRequest):
+    """A running programme to re-match: the programme as it was, the pairs working now, what changed.
+
+    The match request's people, weights and rules describe the programme
+    when the current pairs were made; ``leave``, ``join_mentors``,
+    ``join_mentees``, ``ended`` and ``locked`` say what happened since.
+    ``move_penalty`` is the score a re-match must gain for each working pair
+    it breaks (absent: every working pair is kept, only the people affected
+    get new partners; 0: re-optimise everything). See `pairmatch.rematch`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch rematch request"})
+    current: list[tuple[str, str]] = Field(description="the pairs working now, [mentor_id, mentee_id]")
+    leave: list[str] = Field([], description="ids of people leaving the programme")
+    join_mentors: list[Mentor] = Field([], description="mentors joining")
+    join_mentees: list[Mentee] = Field([], description="mentees joining")
+    ended: list[tuple[str, str]] = Field([], description="current pairs the coordinator ended (never proposed again)")
+    locked: list[tuple[str, str]] = Field([], description="current pairs that must stay as they are")
+    move_penalty: float | None = Field(None, ge=0, allow_inf_nan=False,
+                                       description="score per moved working pair; absent: keep every working pair")
+
+    def to_changes(self) -> Changes:
+        """The `Changes` this request describes (raises ``ValidationError`` naming each wrong id or pair)."""
+        errors: list[InitErrorDetails] = []
+
+        def add(loc: tuple[str | int, ...], message: str) -> None:
+            errors.append(InitErrorDetails(type=PydanticCustomError("unknown_id", message), loc=loc, input=None))
+
+        mentors, mentees = {m.id for m in self.mentors}, {m.id for m in self.mentees}
+        for k, (mentor_id, mentee_id) in enumerate(self.current):
+            if mentor_id not in mentors:
+                add(("current", k, 0), f"{mentor_id!r} is not a mentor id")
+            if mentee_id not in mentees:
+                add(("current", k, 1), f"{mentee_id!r} is not a mentee id")
+        for k, pid in enumerate(self.leave):
+            if pid not in mentors and pid not in mentees:
+                add(("leave", k), f"{pid!r} is not a mentor or mentee id")
+        now, leaving = set(self.current), set(self.leave)
+        for field in ("ended", "locked"):
+            for k, pair in enumerate(getattr(self, field)):
+                if pair not in now:
+                    add((field, k), f"{list(pair)!r} is not a current pair")
+                elif field == "locked" and (pair in set(self.ended) or leaving & set(pair)):
+                    add((field, k), f"{list(pair)!r} is ended or someone in it leaves; it cannot be locked")
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return Changes(leave=tuple(self.leave), join=(*self.join_mentors, *self.join_mentees),
+                       ended=tuple(self.ended), locked=tuple(self.locked))
+
+
+class PairChangeOut(BaseModel):
+    """A pair before or after the re-match, and why it is (or is no longer) there."""
+
+    model_config = _CLOSED
+    mentor_id: str
+    mentee_id: str
+    change: Literal["kept", "locked", "ended", "left", "moved", "new"]
+    reason: str
+    score: float | None = None
+    gain: float | None = None
+
+
+class RematchResponse(BaseModel):
+    """A proposed re-match: what changed, what it cost, and the new matching explained."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch rematch response"})
+    schema_version: str = SCHEMA_VERSION
+    move_penalty: float | None = Field(None, description="absent: every working pair was kept")
+    score: float = Field(description="total score of the new matching without the continuity bonus")
+    baseline_score: float | None = Field(None, description="total score when every working pair is kept")
+    gain: float | None = Field(None, description="score - baseline_score")
+    moved: int = Field(description="working pairs broken for a gain")
+    counts: dict[str, int]
+    changes: list[PairChangeOut]
+    match: MatchResponse = Field(description="the new matching (its scores include the continuity component)")
+
+
+def rematch_request(request: RematchRequest | Mapping[str, Any] | str | bytes, *,
+                    on_stage: StageCallback | None = None) -> RematchResponse:
+    """Re-match a running programme as the request asks (see `pairmatch.rematch.rematch`).
+
+    >>> request = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]},
+    ...                        {"id": "M2", "focus_areas": ["drugs"], "boroughs": ["Brent"]}],
+    ...            "mentees": [{"id": "O1", "focus_areas": ["knife crime"], "boroughs": ["Hackney"]},
+    ...                        {"id": "O2", "focus_areas": ["drugs"], "boroughs": ["Harrow"]}],
+    ...            "current": [["M1", "O1"], ["M2", "O2"]], "leave": ["M2"]}
+    >>> response = rematch_request(request)
+    >>> [(c.mentor_id, c.mentee_id, c.change) for c in response.changes]
+    [('M1', 'O1', 'kept'), ('M2', 'O2', 'left')]
+    """
+    stage = on_stage or _quiet
+    stage("validating")
+    parsed = _parse(request, RematchRequest)
+    problem, changes = parsed.to_problem(), parsed.to_changes()
+    stage("solving")
+    penalty = math.inf if parsed.move_penalty is None else parsed.move_penalty
+    outcome = rematch(problem, parsed.current, changes, move_penalty=penalty, params=parsed.params)
+    stage("explaining")
+    data = outcome.to_dict()
+    return RematchResponse(
+        move_penalty=data["move_penalty"], score=data["score"], baseline_score=data["baseline_score"],
+        gain=data["gain"], moved=data["moved"], counts=data["counts"],
+        changes=[PairChangeOut(**c) for c in data["changes"]],
+        match=MatchResponse.from_result(outcome.result, explain=parsed.explain))
+
+
+class DiffRequest(BaseModel):
+    """Two match requests to solve and compare (e.g. the same cohort under other weights or rules)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch diff request"})
+    schema_version: str = SCHEMA_VERSION
+    before: MatchRequest
+    after: MatchRequest
+
+    @field_validator("schema_version")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        return supported_version(value)
+
+
+class PairScoreOut(BaseModel):
+    """A pair and its score in the matching it belongs to."""
+
+    model_config = _CLOSED
+    mentor_id: str
+    mentee_id: str
+    score: float
+
+
+class PartnerChangeOut(BaseModel):
+    """Someone whose partners differ between the two matchings."""
+
+    model_config = _CLOSED
+    person_id: str
+    side: Literal["mentor", "mentee"]
+    before: list[str]
+    after: list[str]
+
+
+class CoverageRowOut(BaseModel):
+    """People and matched people of one group (a BCU, borough or focus area) before and after."""
+
+    model_config = _CLOSED
+    key: str
+    group: str
+    people_before: int
+    matched_before: int
+    people_after: int
+    matched_after: int
+
+
+class DiffResponse(BaseModel):
+    """What changed between the two matchings: pairs, partners, objective and coverage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch diff response"})
+    schema_version: str = SCHEMA_VERSION
+    objective_before: float
+    objective_after: float
+    objective_change: float
+    pairs_before: int
+    pairs_after: int
+    kept: int
+    added: list[PairScoreOut]
+    removed: list[PairScoreOut]
+    changed: list[PartnerChangeOut]
+    coverage: dict[str, list[CoverageRowOut]] = Field(description="per bcu, borough and focus: groups that changed "
+                                                                   "first")
+
+
+def diff_request(request: DiffRequest | Mapping[str, Any] | str | bytes, *,
+                 on_stage: StageCallback | None = None) -> DiffResponse:
+    """Solve both requests and compare the matchings (see `pairmatch.diff.diff`).
+
+    >>> before = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]}],
+    ...           "mentees": [{"id": "O1", "focus_areas": ["knife crime"], "boroughs": ["Hackney"]},
+    ...                       {"id": "O2", "focus_areas": ["knife crime"], "boroughs": ["Newham"]}]}
+    >>> after = {**before, "rules": {"forbidden_pairs": [["M1", "O2"]]}}
+    >>> compared = diff_request({"before": before, "after": after})
+    >>> [(p.mentor_id, p.mentee_id) for p in compared.added], [(p.mentor_id, p.mentee_id) for p in compared.removed]
+    ([('M1', 'O1')], [('M1', 'O2')])
+    """
+    stage = on_stage or _quiet
+    stage("validating")
+    parsed = _parse(request, DiffRequest)
+    problems = parsed.before.to_problem(), parsed.after.to_problem()
+    stage("solving")
+    results = solve(problems[0], parsed.before.params), solve(problems[1], parsed.after.params)
+    data = diff(*results).to_dict()
+    data.pop("before"), data.pop("after")
+    return DiffResponse.model_validate(data)
+
+
+JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+JOB_STATES: tuple[str, ...] = JobState.__args__  # type: ignore[attr-defined]
+"""Every state of an asynchronous job; ``done``, ``failed`` and ``cancelled`` are final."""
+
+
+class JobStatus(BaseModel):
+    """An asynchronous solve: where it is, and where its result will be.
+
+    ``stage`` is finer than ``state``: ``queued``, ``validating``,
+    ``solving``, ``explaining``, ``saving`` or ``finished``; ``progress`` is
+    the share of stages passed (solving has no finer measure).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch job"})
+    schema_version: str = SCHEMA_VERSION
+    id: str
+    kind: str = Field(description="what the job does, as the endpoint it stands for: match (the default), rematch, "
+                                  "explain, diagnose, diff or validate")
+    state: JobState
+    stage: str
+    progress: float = Field(ge=0, le=1)
+    submitted_at: str = Field(description="ISO 8601, UTC")
+    started_at: str | None = None
+    finished_at: str | None = None
+    attempts: int = Field(0, description="how many times a worker started it (a restart may re-queue a job)")
+    message: str | None = Field(None, description="why it failed or was cancelled or re-queued")
+    error: ErrorResponse | None = Field(None, description="for a failed job: the error document")
+    links: dict[str, str] = Field({}, description="self, result and cancel URLs")
+
+
+SCHEMA_MODELS: dict[str, tuple[type[BaseModel], Literal["validation", "serialization"]]] = {
+    "match-request": (MatchRequest, "validation"),
+    "match-response": (MatchResponse, "serialization"),
+    "error": (ErrorResponse, "serialization"),
+    "explain-request": (ExplainRequest, "validation"),
+    "explain-response": (ExplainResponse, "serialization"),
+    "diagnose-response": (DiagnoseResponse, "serialization"),
+    "validate-response": (ValidateResponse, "serialization"),
+    "job": (JobStatus, "serialization"),
+    "rematch-request": (RematchRequest, "validation"),
+    "rematch-response": (RematchResponse, "serialization"),
+    "diff-request": (DiffRequest, "validation"),
+    "diff-response": (DiffResponse, "serialization"),
+}
+"""Each schema file's model and mode (requests as they are accepted, responses as they are written)."""
+
+CORE_SCHEMAS = ("match-request", "match-response", "error")
+"""The documents every client of the contract uses; the rest belong to the HTTP service."""
+
+
+def schemas(*, service: bool = False) -> dict[str, dict[str, Any]]:
+    """The JSON Schemas of the contract, by file name (as committed under ``docs/schemas``).
+
+    The match request, match response and error documents; with ``service``,
+    also the HTTP service's own documents (explain, diagnose, validate, job).
+    """
     out = {}
-    for name, model in (("match-request", MatchRequest), ("match-response", MatchResponse),
-                        ("error", ErrorResponse)):
-        schema = model.model_json_schema(mode="validation" if model is MatchRequest else "serialization")
+    for name, (model, mode) in SCHEMA_MODELS.items():
+        if not service and name not in CORE_SCHEMAS:
+            continue
+        schema = model.model_json_schema(mode=mode)
         schema["$id"] = f"urn:pairmatch:schema:{name}:v{_MAJOR}"
         schema["x-schema-version"] = SCHEMA_VERSION
         out[name] = schema

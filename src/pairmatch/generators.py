@@ -33,7 +33,7 @@ _DAYTIME = tuple(f"{d} {h}:00-{h + 1}:00" for d in DAYS[:5] for h in (8, 12, 16)
 
 
 def _windows(rng: np.random.Generator, pools: tuple[tuple[str, ...], ...], counts: tuple[int, ...]) -> list[str]:
-    return [w for pool, c in zip(pools, counts) for w in rng.choice(pool, size=c, replace=False).tolist()]
+    return [w for pool, c in zip(pools, counts, strict=True) for w in rng.choice(pool, size=c, replace=False).tolist()]
 
 
 def synthetic_problem(

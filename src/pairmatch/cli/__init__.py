@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from ..exceptions import InfeasibleProblemError, MissingExtraError, PairmatchError
 from ..text import printable
 from ..version import __version__
-from . import commands, programme
+from . import commands, programme, service
 from .common import (
     EPILOG,
     EXIT_BROKEN_PIPE,
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub)
     programme.register(sub)
+    service.register(sub)
     return parser
 
 

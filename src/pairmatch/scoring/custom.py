@@ -7,6 +7,8 @@ single pairs without ever holding a full matrix it was not given.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..custom_scores import CustomScore, PeopleTable, check_block
@@ -96,7 +98,7 @@ class CustomBlocks:
         # A function scores blocks; group the pairs by mentor so each call is one row.
         order = np.argsort(rows, kind="stable")
         bounds = np.flatnonzero(np.r_[True, rows[order][1:] != rows[order][:-1], True])
-        for a, b in zip(bounds[:-1], bounds[1:]):
+        for a, b in itertools.pairwise(bounds):
             picked = order[a:b]
             out[picked] = self._call(component, rows[picked[:1]], cols[picked])[0]
         return out

@@ -115,7 +115,8 @@ def score_table(scorer: Scorer, chunk_cells: int = DEFAULT_CHUNK_CELLS,
     shape = scorer.shape
     names = scorer.block_names
     out = {name: np.empty(shape, dtype=np.int32 if name == "overlap_minutes" else np.float64) for name in names}
-    for (start, stop), block in zip(scorer.chunks(chunk_cells), scorer.map_chunks(_score_chunk, chunk_cells, executor)):
+    blocks = scorer.map_chunks(_score_chunk, chunk_cells, executor)
+    for (start, stop), block in zip(scorer.chunks(chunk_cells), blocks, strict=True):
         for name in out:
             out[name][start:stop] = block[name]
     for arr in out.values():

@@ -143,8 +143,8 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
         outside = np.setdiff1d(np.arange(n), subset)
         priced = outside[dual.reduced[outside] > 1e-6]
         if len(priced):  # column generation: the restricted LP is not yet the full LP
-            best = priced[np.argsort(-dual.reduced[priced], kind="stable")[: max(len(subset), 2000)]]
-            subset = np.union1d(subset, best)
+            most_improving = priced[np.argsort(-dual.reduced[priced], kind="stable")[: max(len(subset), 2000)]]
+            subset = np.union1d(subset, most_improving)
             continue
         lp_pick = subset[dual.values > 0.5]
         if np.all(np.minimum(dual.values, 1 - dual.values) < 1e-9):
@@ -153,10 +153,11 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
             if not dual.improving(incumbent).any():
                 certificate = {"proof": "integral LP optimum; LP duals rule out every other arc",
                                "integer_objective": incumbent, "integer_bound": dual.bound, "gap": 0.0}
-                return Solution(lp_pick, True, "ortools.glop", {**certificate, **_reduction(dual, n, subset, lp_rounds)})
+                return Solution(lp_pick, True, "ortools.glop",
+                                {**certificate, **_reduction(dual, n, subset, lp_rounds)})
         hint = np.isin(subset, lp_pick)
         best: Solution | None = None
-        for attempt in range(2):
+        for _ in range(2):  # the LP-reduced model, then once more with the arcs the duals still allow
             sub_graph, sub_groups = _restrict(graph, groups, subset)
             try:
                 solution = _solve_full(sub_graph, "max_score", sub_groups, total_pinned, params,
@@ -196,7 +197,8 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
                        "proof": "time limit: best matching found; gap measured against the LP dual bound",
                        "integer_objective": value, "integer_bound": float(dual.bound),
                        "gap": float(max(0.0, dual.bound - value) / max(1.0, dual.bound))}
-        return Solution(best.chosen, False, "ortools.cp_sat+glop", {**certificate, **_reduction(dual, n, subset, lp_rounds)})
+        return Solution(best.chosen, False, "ortools.cp_sat+glop",
+                        {**certificate, **_reduction(dual, n, subset, lp_rounds)})
     return None
 
 
@@ -211,7 +213,7 @@ def _solve_full(graph: ArcGraph, objective: str, groups: list[GroupBound], total
     m = _Model(graph, groups, total_pinned)
     model, x = m.model, m.x
     if hint is not None:
-        for var, value in zip(x, hint.tolist()):
+        for var, value in zip(x, hint.tolist(), strict=True):
             model.add_hint(var, value)
     phases = {"max_score": ["gain"], "max_participation": ["pairs", "gain"],
               "maxmin": ["pairs", "min", "gain"]}[objective]

@@ -85,7 +85,8 @@ def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualB
     model = mb.ModelBuilder()
     helper = model.helper
     first = helper.num_variables()
-    helper.add_var_array_with_bounds(np.zeros(len(subset)), np.ones(len(subset)), np.zeros(len(subset), dtype=bool), "x")
+    size = len(subset)
+    helper.add_var_array_with_bounds(np.zeros(size), np.ones(size), np.zeros(size, dtype=bool), "x")  # type: ignore[arg-type]
     index = first + np.arange(len(subset))
     helper.set_objective_coefficients(index.tolist(), gain[subset].tolist())
     helper.set_maximize(True)
@@ -110,7 +111,7 @@ def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualB
     duals = np.array([solver.dual_value(model.linear_constraint_from_index(r)) for r in range(len(rows))])
     reduced = gain.copy()
     bound = 0.0
-    for y, row in zip(duals, rows):
+    for y, row in zip(duals, rows, strict=True):
         if y == 0:
             continue
         if row.total_coef:
@@ -186,7 +187,7 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
         if min(cap) < 0:
             return None
         rows = [*base, Row(every, 1.0, 0.0, lo, float(hi)),
-                *(Row(g.arcs, 1.0, 0.0, -INF, float(c)) for g, c in zip(shares, cap))]
+                *(Row(g.arcs, 1.0, 0.0, -INF, float(c)) for g, c in zip(shares, cap, strict=True))]
         dual, _ = priced_bound(graph, rows, subset)
         if dual is None:  # the restricted LP may lack arcs; only the full LP can say "infeasible"
             dual = lp_dual_bound(graph, rows, every)
@@ -194,7 +195,8 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
 
     # Per share group: its people's total capacity; per quota: everyone outside its groups.
     his = (graph.mentor_hi, graph.mentee_hi)
-    group_room, outside_room = [], {}
+    group_room: list[int] = []
+    outside_room: dict[int, tuple[int, np.ndarray]] = {}
     for g in shares:
         people = np.unique((graph.rows, graph.cols)[g.side][g.arcs])
         group_room.append(int(his[g.side][people].sum()))
@@ -206,7 +208,7 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
         """Free pairs possible at most under ``cap``: per share quota, each group
         gives at most its cap or its people's capacity, everyone else their capacity."""
         totals = dict(outside)
-        for g, c, room in zip(shares, cap, group_room):
+        for g, c, room in zip(shares, cap, group_room, strict=True):
             totals[g.family] += min(c, room)
         return min(top, *totals.values())
 
@@ -232,7 +234,7 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
             continue  # no matching has that many pairs under these caps
         solved += 1
         dual = bound(float(a), b, cap)
-        if beats(dual):
+        if dual is not None and beats(dual):
             improving |= dual.improving(incumbent)
             best = max(best, dual.bound)
     return improving, best, solved

@@ -215,16 +215,16 @@ def _deal(profiles: Profiles, ps: np.ndarray, qs: np.ndarray, x: np.ndarray, lo_
 
     by_p: dict[int, int] = {}
     by_q: dict[int, int] = {}
-    for p, q, u in zip(ps.tolist(), qs.tolist(), x.tolist()):
+    for p, q, u in zip(ps.tolist(), qs.tolist(), x.tolist(), strict=True):
         by_p[p] = by_p.get(p, 0) + u
         by_q[q] = by_q.get(q, 0) + u
     rows = slots(row_members, row_off, lo_m, hi_m, by_p)
     cols = slots(col_members, col_off, lo_e, hi_e, by_q)
     pairs = []
-    for p, q, u in zip(ps.tolist(), qs.tolist(), x.tolist()):
+    for p, q, u in zip(ps.tolist(), qs.tolist(), x.tolist(), strict=True):
         take_r, take_c = rows[p][:u], cols[q][:u]
         del rows[p][:u], cols[q][:u]
-        pairs += [(int(i), int(j), False) for i, j in zip(take_r, take_c)]
+        pairs += [(int(i), int(j), False) for i, j in zip(take_r, take_c, strict=True)]
     return pairs
 
 

@@ -7,6 +7,7 @@ functions (`select_chunk`, `scan_chunk`) are what runs there.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,8 @@ class PairSpace:
         parts = integer_parts(builtin, scaling.scale, level_gain) if self.coded else None
         # Gains in units of their common divisor: the same optima with smaller numbers,
         # so the scans can run in int32 (half the memory traffic of int64).
-        self.unit = max(1, int(np.gcd.reduce(np.concatenate([level_gain.ravel(), *(x.ravel() for x in parts or ())])))) if self.coded else 1
+        every_gain = np.concatenate([level_gain.ravel(), *(x.ravel() for x in parts or ())])
+        self.unit = max(1, int(np.gcd.reduce(every_gain))) if self.coded else 1
         self.level_gain = level_gain // self.unit
         self.parts = None if parts is None else tuple(p // self.unit for p in parts)
         self.has_rules = self.checker.active
@@ -173,7 +175,7 @@ class PairSpace:
         keep = np.zeros(len(rows), dtype=bool)
         order = np.argsort(rows, kind="stable")
         bounds = np.flatnonzero(np.r_[True, rows[order][1:] != rows[order][:-1], True]) if len(rows) else [0]
-        for a, b in zip(bounds[:-1], bounds[1:]):
+        for a, b in itertools.pairwise(bounds):
             picked = order[a:b]
             r = rows[picked[:1]]
             c = cols[picked]

@@ -205,8 +205,8 @@ def _certify(space: PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarra
         step = max(1, (4 * CHUNK_CELLS) // max(1, n))  # mentor types per task: each costs about n
         tasks = [(a, min(a + step, scan.n_types)) for a in range(0, scan.n_types, step)]
         limit = None if space.has_rules else max(16, 4 * per_person)
-        state = TypeScanState(scan, space, dm, de, limit)
-        parts = list(run.map(type_scan_chunk, state, tasks))
+        type_state = TypeScanState(scan, space, dm, de, limit)
+        parts = list(run.map(type_scan_chunk, type_state, tasks))
         rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
         cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
         v = np.concatenate([p[2] for p in parts]).astype(np.int64)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..constraints import Candidates, build_candidates, quota_groups, rule_names
 from ..models import Person, Problem
-from ..scoring import ScoreTable, Scorer, score_table
+from ..scoring import Scorer, ScoreTable, score_table
 
 __all__ = ["diagnose", "hall_violator"]
 
@@ -151,14 +151,15 @@ def _quota_reasons(problem: Problem, candidates: Candidates, free: np.ndarray,
         can_form = np.minimum(hi, (adj & (other_hi > 0)).sum(axis=1))
         for value, members in quota_groups(problem, quota).items():
             pinned = sum(1 for pair in candidates.required if members[pair[pos]])
-            people = [p.id for p, inside in zip(_people(problem, quota.side), members) if inside]
+            people = [p.id for p, inside in zip(_people(problem, quota.side), members, strict=True) if inside]
             most = pinned + int(can_form[members].sum())
             if most < quota.min_pairs:
                 reasons.append({
                     "rule": "quota_unreachable", "people": people, "quota": quota.describe(value),
                     "need": quota.min_pairs, "can_form": most,
                     "message": f"quota '{quota.describe(value)}' needs {quota.min_pairs} pairs but its "
-                               f"{len(people)} {quota.side}(s) can form at most {most}: {', '.join(people) or 'nobody'}"})
+                               f"{len(people)} {quota.side}(s) can form at most {most}: "
+                               f"{', '.join(people) or 'nobody'}"})
             if quota.max_pairs is not None and pinned > quota.max_pairs:
                 reasons.append({
                     "rule": "quota_exceeded_by_pins", "people": people, "quota": quota.describe(value),

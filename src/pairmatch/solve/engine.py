@@ -7,8 +7,8 @@ scored densely and solved by the backend the objective and rules call for.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -247,7 +247,8 @@ def _stable(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scal
     if params.mentee_weights is not None:
         unknown = sorted(set(params.mentee_weights) - set(table.components))
         if unknown:
-            raise PairmatchError(f"mentee_weights names unknown components {unknown}; known: {sorted(table.components)}")
+            raise PairmatchError(f"mentee_weights names unknown components {unknown}; "
+                                 f"known: {sorted(table.components)}")
         mentee_scores = np.zeros(table.shape)
         for name, weight in params.mentee_weights.items():
             mentee_scores += weight * table.components[name]
@@ -263,7 +264,7 @@ def _stable(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scal
     stable_gain = int(scaling.to_integer(table.total[stable.rows, stable.cols]).sum()) + pinned_gain
     optimum_gain = int(best.certificate["integer_objective"]) + pinned_gain
     pairs = [(i, j, True) for i, j in candidates.required]
-    pairs += [(int(i), int(j), False) for i, j in zip(stable.rows.tolist(), stable.cols.tolist())]
+    pairs += [(int(i), int(j), False) for i, j in zip(stable.rows.tolist(), stable.cols.tolist(), strict=True)]
     certificate = {
         "method": "stable",
         "proof": (f"deferred acceptance with {params.proposer}s proposing (the {params.proposer}-optimal stable "

@@ -35,8 +35,9 @@ preferences (they may be ``nan``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -481,8 +482,7 @@ def deferred_acceptance(scores, allowed=None, mentor_cap=None, mentee_cap=None, 
                                                    minlength=len(touched)), rcap[touched])
             last = off[touched] + held[touched] - 1
             worst_s[touched], worst_p[touched] = slot_s[last], slot_p[last]
-        rejected = np.concatenate(rejected)
-        losers, lost = np.unique(rejected, return_counts=True)
+        losers, lost = np.unique(np.concatenate(rejected), return_counts=True)
         outstanding[losers] -= lost
         # Proposers with free places left: the rejected, and any whose buffer ran short.
         again = np.union1d(losers, active[count < need])

@@ -1,0 +1,1 @@
+"""Schema revisions of the service's tables, oldest first."""
