@@ -170,7 +170,9 @@ def test_usage_errors_exit_2_before_any_work(tmp_path, capsys):
     assert main(["match", *args, "--seed", "-1"]) == 2
     assert main(["explain", *args]) == 2
     assert main(["explain", *args, "--person", "NOBODY"]) == 2
-    assert main(["match", str(PILOT / "mentors.csv")]) == 2  # argparse's errors return, never exit
+    assert main(["match", str(PILOT / "mentors.csv")]) == 2  # one file and no request: a usage error
+    assert "give the mentors and the mentees files, or a JSON request with --input" in capsys.readouterr().err
+    assert main(["explain", str(PILOT / "mentors.csv")]) == 2  # argparse's errors return, never exit
     assert "the following arguments are required: mentees" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 

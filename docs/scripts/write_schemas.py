@@ -25,7 +25,7 @@ def main() -> None:
     major = SCHEMA_VERSION.split(".")[0]
     published = DOCS / "schemas" / f"v{major}"
     published.mkdir(parents=True, exist_ok=True)
-    for name, schema in schemas().items():
+    for name, schema in schemas(service=True).items():
         (DOCS / "schemas" / f"{name}.json").write_text(dump(schema), encoding="utf-8")
         frozen = published / f"{name}.json"
         if not frozen.exists():

@@ -28,6 +28,7 @@ from .common import (
     solve_inputs,
 )
 from .programme import add_match_arguments, match_with_store
+from .service import contract_input
 
 __all__ = ["register"]
 
@@ -233,7 +234,7 @@ def register(sub: Any) -> None:
         description="Find a provably best matching and print it. Outputs are written only when the whole run "
                     "succeeds, each to a temporary file first, so existing files are never half-written.",
         epilog=MATCH_EXAMPLES + "\n" + EPILOG, formatter_class=formatter)
-    add_input_arguments(match)
+    add_input_arguments(match, optional=True)
     add_solving_arguments(match)
     match.add_argument("-o", "--output", action="append", metavar="FILE",
                        help="write the matches to FILE (.csv, .xlsx or .json); repeat for several")
@@ -243,6 +244,7 @@ def register(sub: Any) -> None:
     match.add_argument("-q", "--quiet", action="store_true", help="no hints")
     add_match_arguments(match)
     match.set_defaults(run=run_match)
+    contract_input(match)  # --input request.json: the JSON contract instead of spreadsheets
 
     expl = sub.add_parser(
         "explain", help="explain one pair, or one person's match (or why they are unmatched)",

@@ -190,10 +190,12 @@ def emit_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("mentors", help="mentors file (.csv, .xlsx or .json)")
-    parser.add_argument("mentees", help="mentees file (.csv, .xlsx or .json); may be the same .xlsx "
-                                        "workbook with sheets named 'mentors' and 'mentees'")
+def add_input_arguments(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    """The two people files (optional when the command can read a JSON request instead)."""
+    nargs = "?" if optional else None
+    parser.add_argument("mentors", nargs=nargs, help="mentors file (.csv, .xlsx or .json)")
+    parser.add_argument("mentees", nargs=nargs, help="mentees file (.csv, .xlsx or .json); may be the same .xlsx "
+                                                     "workbook with sheets named 'mentors' and 'mentees'")
     parser.add_argument("-c", "--config", metavar="TOML", help="settings: [weights], [rules], [solve], "
                                                                "[vocabularies], meeting_minutes, name "
                                                                "(default: built-in defaults)")

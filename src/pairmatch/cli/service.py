@@ -77,7 +77,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def add_contract_input(parser: argparse.ArgumentParser) -> None:
     """Add ``--input REQUEST.json`` (the JSON contract) to a command's parser."""
     parser.add_argument("--input", metavar="REQUEST.json",
-                        help="solve a JSON match request (docs/schemas/match-request.json; '-' reads stdin) instead "
+                        help="solve a JSON match request (the contract of pairmatch.contract.MatchRequest; '-' reads stdin) instead "
                              "of spreadsheets; --format json prints the response document")
 
 
@@ -87,7 +87,11 @@ def contract_input(parser: argparse.ArgumentParser) -> None:
     spreadsheets = parser.get_default("run")
 
     def run(args: argparse.Namespace) -> int:
-        return run_contract_match(args) if getattr(args, "input", None) else spreadsheets(args)
+        if getattr(args, "input", None):
+            return run_contract_match(args)
+        if args.mentors is None or args.mentees is None:
+            raise UsageError("give the mentors and the mentees files, or a JSON request with --input")
+        return spreadsheets(args)
 
     parser.set_defaults(run=run)
 
