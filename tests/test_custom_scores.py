@@ -164,3 +164,15 @@ def test_a_score_function_that_misbehaves_is_named():
                          scores=(pm.CustomScore(name="big", function=lambda a, b: np.full((1, 1), 7.0)),))
     with pytest.raises(ValueError, match="returned 7.0, above its max_value 1.0"):
         pm.solve(problem)
+
+
+def test_a_copy_with_new_scores_or_rules_is_validated_again():
+    problem = pm.pilot_problem()
+    matrix = np.arange(9.0).reshape(3, 3)
+    labelled = pm.CustomScore(name="fit", matrix=matrix[::-1], mentor_ids=["M3", "M2", "M1"])
+    copy = problem.model_copy(update={"scores": (labelled,)})
+    assert np.array_equal(copy.scores[0].matrix, matrix) and copy.scores[0].mentor_ids is None
+    with pytest.raises(ValidationError, match="'NOPE' is not a mentee id"):
+        problem.model_copy(update={"rules": pm.Rules(forbidden_pairs=[("M1", "NOPE")])})
+    with pytest.raises(ValidationError, match="unknown value 'Atlantis'"):
+        problem.model_copy(update={"mentors": (pm.Mentor(id="M9", boroughs=["Atlantis"]),)})

@@ -232,3 +232,17 @@ def test_report_follows_a_geography_without_units(tmp_path):
     page = render_html(report, charts=False)
     assert "\x1b" not in page and "Spring \\x1b[2J cohort" in page
     assert "\x1b" not in render_markdown(report, charts=False)
+
+
+def test_london_reports_draw_borough_coverage_on_the_map_and_others_keep_bars():
+    pytest.importorskip("matplotlib")
+    from pairmatch.report import report_bytes
+
+    london_page = report_bytes(pm.solve(pm.synthetic_problem(30, seed=3)), "html").decode()
+    assert "Coverage per borough (map)" in london_page and "Map of the boroughs" in london_page
+    geo = pm.Geography([("Birmingham", "Solihull"), ("Birmingham", "Sandwell")],
+                       {"East": ["Birmingham", "Solihull"], "West": ["Sandwell"]}, unit_name="NPU")
+    problem = pm.Problem(mentors=[pm.Mentor(id="Y1", boroughs=["Birmingham"])],
+                         mentees=[pm.Mentee(id="P1", boroughs=["Sandwell"])], geography=geo)
+    other_page = report_bytes(pm.solve(problem), "html").decode()
+    assert "(map)" not in other_page and "Bar chart: people and matched people per borough" in other_page

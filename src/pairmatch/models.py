@@ -363,6 +363,18 @@ class Problem(BaseModel):
             out.append(component)
         return tuple(out)
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Problem:
+        """A copy with ``update`` applied and validated again.
+
+        pydantic's own ``model_copy`` skips validation; a problem's fields
+        depend on each other (people against the vocabularies, rules and
+        custom scores against the ids), so an update is checked as a whole.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        return type(self).model_validate({**{name: getattr(self, name) for name in type(self).model_fields},
+                                          **update})
+
     @property
     def shape(self) -> tuple[int, int]:
         """``(n_mentors, n_mentees)``."""

@@ -77,8 +77,8 @@ def run_serve(args: argparse.Namespace) -> int:
 def add_contract_input(parser: argparse.ArgumentParser) -> None:
     """Add ``--input REQUEST.json`` (the JSON contract) to a command's parser."""
     parser.add_argument("--input", metavar="REQUEST.json",
-                        help="solve a JSON match request (the contract of pairmatch.contract.MatchRequest; '-' reads stdin) instead "
-                             "of spreadsheets; --format json prints the response document")
+                        help="solve a JSON match request (the contract of pairmatch.contract.MatchRequest; "
+                             "'-' reads stdin) instead of spreadsheets; --format json prints the response document")
 
 
 def contract_input(parser: argparse.ArgumentParser) -> None:

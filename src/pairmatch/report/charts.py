@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import require
+from ..maps import draw_place_coverage
 from .model import Coverage, Report
 
 __all__ = ["Chart", "coverage_figure", "report_charts", "score_figure"]
@@ -81,9 +82,17 @@ def _png(fig: Any) -> str:
 
 
 def report_charts(report: Report) -> list[Chart]:
-    """A histogram of pair scores and one coverage bar chart per grouping of the report."""
+    """A histogram of pair scores and one coverage chart per grouping of the report: borough
+    coverage on the London tile map when the geography has one, bar charts otherwise."""
     charts = [Chart("Score distribution", "Histogram of pair scores", _png(score_figure(report)))]
     for coverage in report.coverage:
+        if coverage.key == "borough" and report.map_geography is not None:
+            fig = draw_place_coverage(coverage.rows, report.map_geography, title=f"{coverage.title} (map)")
+            if fig is not None:
+                charts.append(Chart(f"{coverage.title} (map)",
+                                    f"Map of the {coverage.group_name}s: each tile coloured by the share of its "
+                                    "people matched, labelled with matched and unmatched counts", _png(fig)))
+                continue
         charts.append(Chart(coverage.title, f"Bar chart: people and matched people per {coverage.group_name}",
                             _png(coverage_figure(coverage))))
     return charts

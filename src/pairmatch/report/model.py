@@ -19,7 +19,9 @@ from typing import Any
 
 from ..exceptions import PairmatchError
 from ..explain import alternatives
+from ..geography import Geography
 from ..io.writers import pair_facts
+from ..maps import tile_layout
 from ..models import Person, Problem
 from ..result import MatchResult
 
@@ -121,6 +123,8 @@ class Report:
     vocabularies: tuple[tuple[str, str], ...]
     versions: tuple[tuple[str, str], ...]
     sources: tuple[str, ...]
+    # The geography when it has a tile map (London), so borough coverage is drawn as a map.
+    map_geography: Geography | None = None
 
     @property
     def scores(self) -> list[float]:
@@ -319,4 +323,5 @@ def build_report(
         vocabularies=_vocabularies(problem),
         versions=tuple(package_versions().items()),
         sources=tuple(str(s) for s in sources),
+        map_geography=problem.geography if tile_layout(problem.geography) is not None else None,
     )
