@@ -413,32 +413,19 @@ def test_unreachable_quota_is_named_before_solving():
 def test_lp_reduced_cpsat_matches_brute_force(problem):
     # Force the LP-dual arc reduction (and the pair-count split for share quotas),
     # which otherwise only runs on large models, onto instances brute force can check.
-    from pairmatch.solve import _cpsat
-
-    saved = _cpsat.REDUCE_ABOVE, _cpsat.START_CANDIDATES
-    _cpsat.REDUCE_ABOVE, _cpsat.START_CANDIDATES = 0, 1
-    try:
-        check_against_brute_force(problem, pm.SolveParams(objective="max_score"))
-    finally:
-        _cpsat.REDUCE_ABOVE, _cpsat.START_CANDIDATES = saved
+    check_against_brute_force(problem, pm.SolveParams(objective="max_score", cpsat_reduce_above=0,
+                                                      cpsat_start_candidates=1))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10**6))
 def test_lp_reduced_cpsat_with_binding_shares_matches_full_model(seed):
-    from pairmatch.solve import _cpsat
-
     problem = pm.synthetic_problem(12, 10, seed=seed, mentor_capacity=2)
     rules = pm.Rules(quotas=(Quota(side="mentor", key="bcu", max_share=0.2),
                              Quota(side="mentee", key="rank", max_share=0.4)))
     problem = problem.model_copy(update={"rules": rules})
     full = pm.solve(problem)
-    saved = _cpsat.REDUCE_ABOVE, _cpsat.START_CANDIDATES
-    _cpsat.REDUCE_ABOVE, _cpsat.START_CANDIDATES = 0, 1
-    try:
-        reduced = pm.solve(problem)
-    finally:
-        _cpsat.REDUCE_ABOVE, _cpsat.START_CANDIDATES = saved
+    reduced = pm.solve(problem, pm.SolveParams(cpsat_reduce_above=0, cpsat_start_candidates=1))
     assert reduced.solver == "ortools.cp_sat+glop" or "integral LP" in reduced.certificate["proof"]
     assert pm.is_feasible(reduced, problem) and reduced.status == "optimal"
     assert reduced.certificate["integer_objective"] == full.certificate["integer_objective"]

@@ -96,6 +96,11 @@ class SolveParams(BaseModel):
         Largest ``n_mentors * n_mentees`` that ``auto`` and ``on_round_budget``
         may hand to the dense method (it holds every pair in memory, about 50
         bytes each).
+    cpsat_reduce_above, cpsat_start_candidates : int
+        CP-SAT models with more arcs than ``cpsat_reduce_above`` are first
+        reduced by LP duals, starting from each person's
+        ``cpsat_start_candidates`` best arcs (the answer and its proof are
+        the same either way; these only trade time).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -111,6 +116,8 @@ class SolveParams(BaseModel):
     max_rounds: int = Field(30, ge=1)
     on_round_budget: OnRoundBudget = "dense"
     dense_max_pairs: int = Field(25_000_000, ge=0)
+    cpsat_reduce_above: int = Field(20_000, ge=0)
+    cpsat_start_candidates: int = Field(8, ge=1)
     proposer: Literal["mentor", "mentee"] = "mentor"
     mentee_weights: dict[str, float] | None = None
 

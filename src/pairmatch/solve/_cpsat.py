@@ -88,19 +88,13 @@ def _solver(params, time_left: float) -> cp_model.CpSolver:
     return solver
 
 
-# Above this many arcs, max-score models are first reduced with LP duals.
-REDUCE_ABOVE = 20_000
-# Best arcs per person in the first LP; column generation adds the rest it needs.
-START_CANDIDATES = 8
-
-
 def solve_cpsat(graph: ArcGraph, objective: str, groups: list[GroupBound], total_pinned: int,
                 params, pinned_min: int | None = None) -> Solution | list[str] | None:
     """Solve with CP-SAT. Returns a `Solution`, or the labels of a set of quotas
     that cannot hold together (CP-SAT's infeasibility core), or None when the
     capacities alone are infeasible."""
     deadline = time.monotonic() + params.time_limit_s  # one budget for every CP-SAT call
-    if objective == "max_score" and len(graph.gain) > REDUCE_ABOVE:
+    if objective == "max_score" and len(graph.gain) > params.cpsat_reduce_above:
         reduced = _solve_reduced(graph, groups, total_pinned, params, deadline)
         if reduced is not None:
             return reduced
@@ -125,7 +119,7 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
 
     rows = rows_for(graph, groups, total_pinned)
     n = len(graph.gain)
-    k = START_CANDIDATES
+    k = params.cpsat_start_candidates
     parts = [top_per_group(graph.rows, graph.gain, k), top_per_group(graph.cols, graph.gain, k)]
     for g in groups:
         if g.min_pairs and len(g.arcs):
