@@ -220,6 +220,9 @@ def in_subprocess(case: str, method: str, timeout: float) -> dict:
 
 def environment() -> dict:
     def ver(name: str) -> str:
+        if name == "pairmatch":  # published as pairmatch-mentoring; the module knows its version
+            from pairmatch import __version__
+            return __version__
         try:
             return version(name)
         except PackageNotFoundError:

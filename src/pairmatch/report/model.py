@@ -10,11 +10,9 @@ two people, and alternatives are searched only for unmatched people.
 from __future__ import annotations
 
 import datetime as dt
-import platform
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ..exceptions import PairmatchError
@@ -24,34 +22,9 @@ from ..io.writers import pair_facts
 from ..maps import tile_layout
 from ..models import Person, Problem
 from ..result import MatchResult
+from ..version import package_versions
 
 __all__ = ["AlternativeRow", "Coverage", "PairRow", "Report", "UnmatchedRow", "build_report", "package_versions"]
-
-_PACKAGES = ("ortools", "numpy", "networkx", "pydantic", "matplotlib", "pandas", "openpyxl")
-# The distribution is published as pairmatch-mentoring; a source checkout may still carry the old name.
-_DISTRIBUTIONS = ("pairmatch-mentoring", "pairmatch")
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python and of the packages that shape a result, for audit.
-
-    >>> sorted(package_versions())[:3]
-    ['matplotlib', 'networkx', 'numpy']
-    """
-    out = {"python": platform.python_version(), "platform": platform.platform()}
-    out["pairmatch"] = "not installed"
-    for name in _DISTRIBUTIONS:
-        try:
-            out["pairmatch"] = version(name)
-            break
-        except PackageNotFoundError:
-            continue
-    for name in _PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from ..models import Mentee, Mentor, Person, Problem
 from ..params import SolveParams
 from ..rematch import Changes, RematchResult, rematch
 from ..result import MatchResult
-from ..version import __version__
+from ..version import package_versions
 from .engine import (
     StoreError,
     connect,
@@ -52,19 +52,6 @@ PairIds = tuple[str, str]
 
 class ConcurrentChangeError(StoreError):
     """The cohort changed between reading it and writing the solve's outcome; run the command again."""
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of the packages that shape a result, recorded with every run."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"pairmatch": __version__}
-    for name in ("ortools", "numpy", "networkx", "pydantic", "sqlalchemy", "alembic"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
