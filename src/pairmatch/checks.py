@@ -136,7 +136,8 @@ def _close(reported: float, expected: float, tolerance: float, scale: float = 1.
 
 
 def _group(problem: Problem, person: Person, key: str) -> str | None:
-    """The quota group of a person for ``key`` (None when undefined)."""
+    """The quota group of a person for ``key`` (None when undefined); restated from the
+    definition rather than imported from `pairmatch.constraints`, which it checks."""
     if key == "focus":
         return person.focus_areas[0] if person.focus_areas else None
     if key == "borough":

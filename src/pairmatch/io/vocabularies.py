@@ -13,8 +13,8 @@ Taxonomy file::
      "topics": ["road safety"], "decay": 0.5, "max_distance": 3}
 
 Only ``places`` (or ``borders``) and ``edges`` (or ``topics``) are required.
-When the vocabulary classes can read files themselves (``from_file``), they
-do; otherwise the dictionary above is checked key by key here.
+The vocabulary classes read the files (``from_file``); when a file is
+rejected, it is checked key by key here so that every problem is named.
 """
 
 from __future__ import annotations
@@ -172,58 +172,29 @@ def _check_taxonomy(data: Any, checker: _Checker) -> dict[str, Any] | None:
     return {"edges": edges, "topics": topics, "decay": float(decay), "max_distance": int(max_distance)}
 
 
+def _vocabulary_from_file(path: str | os.PathLike[str], log: IssueLog, kind: type[Geography] | type[Taxonomy],
+                          check: Any, what: str) -> Any:
+    """``kind.from_file(path)``; when that fails, the file's problems key by key, or the reason."""
+    path = Path(path)
+    try:
+        return kind.from_file(path)
+    except Exception as err:  # a bad file may fail in many ways; report it, whatever it was
+        data = _read_json(path, IssueLog())
+        if data is None or check(data, _Checker(str(path), log)) is not None:
+            log.add(InputIssue(str(path), None, None, None, f"not a valid {what} file: {excerpt(err, 300)}"))
+        return None
+
+
 def geography_from_file(path: str | os.PathLike[str], log: IssueLog) -> Geography | None:
     """The geography in ``path``, or None with the problems added to ``log``."""
-    path = Path(path)
-    reader = getattr(Geography, "from_file", None)
-    if callable(reader):
-        try:
-            return reader(path)
-        except Exception as err:  # a bad file may fail in many ways; report it, whatever it was
-            data = _read_json(path, IssueLog())
-            checker = _Checker(str(path), log)
-            if data is None or _check_geography(data, checker) is not None:
-                log.add(InputIssue(str(path), None, None, None, f"not a valid geography file: {excerpt(err, 300)}"))
-            return None
-    data = _read_json(path, log)
-    if data is None:
-        return None
-    checked = _check_geography(data, _Checker(str(path), log))
-    if checked is None:
-        return None
-    try:
-        return Geography(checked["borders"], checked["units"], places=checked["places"],
-                         unit_name=checked["unit_name"])
-    except ValueError as err:
-        log.add(InputIssue(str(path), None, None, None, f"not a valid geography: {excerpt(err, 300)}"))
-        return None
+    geography: Geography | None = _vocabulary_from_file(path, log, Geography, _check_geography, "geography")
+    return geography
 
 
 def taxonomy_from_file(path: str | os.PathLike[str], log: IssueLog) -> Taxonomy | None:
     """The taxonomy in ``path``, or None with the problems added to ``log``."""
-    path = Path(path)
-    reader = getattr(Taxonomy, "from_file", None)
-    if callable(reader):
-        try:
-            return reader(path)
-        except Exception as err:  # a bad file may fail in many ways; report it, whatever it was
-            data = _read_json(path, IssueLog())
-            checker = _Checker(str(path), log)
-            if data is None or _check_taxonomy(data, checker) is not None:
-                log.add(InputIssue(str(path), None, None, None, f"not a valid taxonomy file: {excerpt(err, 300)}"))
-            return None
-    data = _read_json(path, log)
-    if data is None:
-        return None
-    checked = _check_taxonomy(data, _Checker(str(path), log))
-    if checked is None:
-        return None
-    try:
-        return Taxonomy(checked["edges"], checked["topics"], decay=checked["decay"],
-                        max_distance=checked["max_distance"])
-    except ValueError as err:
-        log.add(InputIssue(str(path), None, None, None, f"not a valid taxonomy: {excerpt(err, 300)}"))
-        return None
+    taxonomy: Taxonomy | None = _vocabulary_from_file(path, log, Taxonomy, _check_taxonomy, "taxonomy")
+    return taxonomy
 
 
 def load_geography(path: str | os.PathLike[str]) -> Geography:

@@ -287,6 +287,16 @@ class Writer(Reader):
         pairing.locked = False
         self.session.add(EventRow(pairing_id=pairing.id, kind="ended", at=self.now, reason=reason, run_id=run_id))
 
+    def _changed(self, pairing: PairingRow, *, touch: bool = True) -> PairingRecord:
+        """After a change to one pairing: bump its cohort's revision (when ``touch``) and read it back."""
+        cohort_row = self.session.get(CohortRow, pairing.cohort_id)
+        assert cohort_row is not None
+        if touch:
+            self._touch(cohort_row)
+        self.session.flush()
+        self.session.refresh(pairing)
+        return self._record(pairing, cohort_row.name)
+
     def end_pair(self, mentor_id: str, mentee_id: str, reason: str, cohort: str | None = None) -> PairingRecord:
         """End an active pairing (the coordinator's decision, with the reason)."""
         if not reason or not reason.strip():
@@ -296,28 +306,19 @@ class Writer(Reader):
         if pairing.locked:
             raise StoreError(f"{mentor_id} - {mentee_id} is locked; unlock it first")
         self._end(pairing, reason)
-        cohort_row = self.session.get(CohortRow, pairing.cohort_id)
-        assert cohort_row is not None
-        self._touch(cohort_row)
-        self.session.flush()
-        self.session.refresh(pairing)
-        return self._record(pairing, cohort_row.name)
+        return self._changed(pairing)
 
     def lock_pair(self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "",
                   cohort: str | None = None) -> PairingRecord:
         """Lock (or unlock) an active pairing: re-matches never touch a locked pair."""
         row = self.cohort_row(cohort) if cohort is not None else None
         pairing = self._active(row, mentor_id, mentee_id)
-        if bool(pairing.locked) != locked:
+        changed = bool(pairing.locked) != locked
+        if changed:
             pairing.locked = locked
             self.session.add(EventRow(pairing_id=pairing.id, kind="locked" if locked else "unlocked", at=self.now,
                                       reason=reason or None))
-            cohort_row = self.session.get(CohortRow, pairing.cohort_id)
-            assert cohort_row is not None
-            self._touch(cohort_row)
-        self.session.flush()
-        self.session.refresh(pairing)
-        return self._record(pairing, self.session.get(CohortRow, pairing.cohort_id).name)  # type: ignore[union-attr]
+        return self._changed(pairing, touch=changed)
 
     def record_feedback(self, mentor_id: str, mentee_id: str, rating: int, comment: str = "",
                         cohort: str | None = None) -> PairingRecord:
@@ -335,12 +336,7 @@ class Writer(Reader):
             raise StoreError(f"{mentor_id} and {mentee_id} have never been paired")
         self.session.add(EventRow(pairing_id=pairing.id, kind="feedback", at=self.now, rating=rating,
                                   reason=comment or None))
-        cohort_row = self.session.get(CohortRow, pairing.cohort_id)
-        assert cohort_row is not None
-        self._touch(cohort_row)
-        self.session.flush()
-        self.session.refresh(pairing)
-        return self._record(pairing, cohort_row.name)
+        return self._changed(pairing)
 
     def leave(self, cohort: str, person_id: str, reason: str, run_id: int | None = None) -> list[PairingRecord]:
         """Record that someone left a cohort; their active pairings end. Returns those pairings."""
