@@ -221,6 +221,25 @@ def test_a_solver_process_answers_and_is_replaced_after_a_timeout():
         worker.stop()
 
 
+def test_a_failing_callback_replaces_the_process_so_the_next_call_gets_its_own_reply():
+    # A heartbeat's database write can fail while the process is still solving; the next job
+    # given to this process must not read that solve's reply as its own.
+    worker = WorkerProcess("test")
+    try:
+        first = worker.pid
+
+        def heartbeat_fails() -> bool:
+            raise RuntimeError("database is locked")
+
+        with pytest.raises(RuntimeError):
+            worker.call("match", request_of(300), timeout_s=60, should_stop=heartbeat_fails)
+        assert worker.pid != first and worker.restarts == 1
+        reply = worker.call("validate", b'{"mentors": [{"id": "a"}], "mentees": [{"id": "b"}]}', timeout_s=60)
+        assert reply.status == 200 and json.loads(reply.body)["valid"] is True
+    finally:
+        worker.stop()
+
+
 def test_the_pool_lets_a_bounded_line_wait_and_refuses_the_rest():
     async def scenario():
         pool = SolvePool(1, queue_size=1, queue_wait_s=30)

@@ -127,7 +127,8 @@ class WorkerProcess:
         """Run ``task`` on ``body``; stop it (kill and replace the process) at ``timeout_s`` or when
         ``should_stop()`` turns true.
 
-        Raises `SolveTimeout`, `SolveCancelled` or `WorkerLost`.
+        Raises `SolveTimeout`, `SolveCancelled` or `WorkerLost`, or what ``on_stage`` or
+        ``should_stop`` raised (the process is then replaced: its reply belongs to nobody).
         """
         if not self.alive:
             self.restart("found dead")
@@ -154,6 +155,13 @@ class WorkerProcess:
         except (EOFError, OSError, BrokenPipeError) as err:
             self.restart("died")
             raise WorkerLost from err
+        except (SolveTimeout, SolveCancelled):
+            raise  # the process was replaced already
+        except BaseException:
+            # A callback failed (a heartbeat's database write, say) while the process is still
+            # solving: replace it, or the next call would read this call's messages as its own.
+            self.restart("caller error")
+            raise
 
 
 class SolvePool:
