@@ -134,7 +134,7 @@ def test_sparse_and_dense_agree_with_a_custom_function_on_a_larger_problem():
     ({"name": "x", "matrix": [[-1.0]]}, "negative"),
     ({"name": "x", "matrix": [[float("nan")]]}, "NaN or infinite"),
     ({"name": "x", "matrix": [1.0, 2.0]}, "2-dimensional"),
-    ({"name": "x", "entries": [("a", "b", -2)]}, "finite number >= 0"),
+    ({"name": "x", "entries": [("a", "b", -2)]}, "finite number from 0 to"),
     ({"name": "x", "matrix": [[3.0]], "max_value": 2.0}, "above max_value"),
 ])
 def test_bad_custom_scores_are_rejected_clearly(kwargs, message):
@@ -176,3 +176,15 @@ def test_a_copy_with_new_scores_or_rules_is_validated_again():
         problem.model_copy(update={"rules": pm.Rules(forbidden_pairs=[("M1", "NOPE")])})
     with pytest.raises(ValidationError, match="unknown value 'Atlantis'"):
         problem.model_copy(update={"mentors": (pm.Mentor(id="M9", boroughs=["Atlantis"]),)})
+
+
+@pytest.mark.parametrize("fields", [
+    {"entries": [("M1", "O1", 1e308)]},
+    {"matrix": [[1e13]]},
+    {"entries": [("M1", "O1", 1.0)], "weight": 1e300},
+    {"entries": [("M1", "O1", 1.0)], "default": 2e12},
+])
+def test_values_and_weights_beyond_the_bound_are_refused_before_they_overflow_a_sum(fields):
+    with pytest.raises(ValidationError):
+        pm.CustomScore(name="huge", **fields)
+    assert pm.custom_scores.MAX_VALUE == 1e12

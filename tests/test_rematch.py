@@ -210,3 +210,34 @@ def test_summary_and_plain_data_name_every_change():
     assert "ended   M1 - O1: ended by the coordinator" in text
     assert "locked  M3 - O3: locked by the coordinator" in text
     assert rematch(problem, now).to_dict()["move_penalty"] is None
+
+
+def test_an_ended_pair_whose_person_leaves_is_simply_gone():
+    problem = pm.synthetic_problem(4, 4, seed=3)
+    now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    mentor, mentee = now[0]
+    result = rematch(problem, now, Changes(leave=[mentor], ended=[(mentor, mentee)]))
+    assert mentor not in {p.mentor_id for p in result.result.pairs}
+    assert pm.is_feasible(result.result, result.problem)
+
+
+def test_a_move_penalty_no_move_can_pay_for_equals_inf_without_spending_the_scaling():
+    # A penalty of 1e7 per moved pair once took the integer resolution away from the real
+    # scores (rounding bound 300 on a 30-person problem) and returned a worse matching.
+    problem = pm.synthetic_problem(30, 30, seed=5)
+    now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    leave = [now[k][0] for k in range(5)]
+    joining = [m.model_copy(update={"id": f"new{k}"}) for k, m in enumerate(pm.synthetic_problem(5, 1, seed=9).mentors)]
+    changes = Changes(leave=leave, join=joining)
+    pinned = rematch(problem, now, changes)
+    for penalty in (2 * 1.0, 1e7):
+        huge = rematch(problem, now, changes, move_penalty=penalty)
+        assert huge.score == pytest.approx(pinned.score, abs=1e-9) and huge.moved == 0
+        assert huge.result.certificate["rounding_bound"] == pinned.result.certificate["rounding_bound"]
+
+
+def test_a_callers_component_may_not_take_a_name_pairmatch_gives_its_own():
+    for name in pm.custom_scores.RESERVED_COMPONENTS:
+        with pytest.raises(ValueError, match="pairmatch adds itself"):
+            pm.CustomScore(name=name, entries=[("M1", "O1", 1.0)])
+    assert CONTINUITY in pm.custom_scores.RESERVED_COMPONENTS

@@ -38,12 +38,19 @@ def test_keys_parse_with_clients_scopes_and_comments():
     ("read:short", "at least 16 characters"),
     (f"read {SECRET}", "[client=]scope:secret"),
     (f"bad client=read:{SECRET}", "client name"),
+    (f"key1=read:{SECRET}", "given to unnamed entries"),
 ])
 def test_bad_keys_are_refused_without_echoing_the_secret(text, message):
     with pytest.raises(KeyConfigError, match=message.replace("[", r"\[")) as err:
         parse_keys(text, "$PAIRMATCH_API_KEYS")
     assert "short" not in str(err.value) and SECRET not in str(err.value)
     assert "$PAIRMATCH_API_KEYS, entry 1" in str(err.value)
+
+
+def test_a_secret_may_hold_equals_signs_and_colons():
+    secret = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=:x="
+    [key] = parse_keys(f"hr=write:{secret}", "test")
+    assert (key.client, key.scope) == ("hr", "write") and key.digest == hashlib.sha256(secret.encode()).digest()
 
 
 def test_keys_come_from_the_environment_and_a_file(tmp_path):

@@ -117,11 +117,14 @@ class ScoreSpec(BaseModel):
     default: float = Field(0.0, ge=0, allow_inf_nan=False, description="value of pairs not in entries")
     max_value: float | None = Field(None, gt=0, allow_inf_nan=False)
 
-    def to_custom(self) -> CustomScore:
+    def to_custom(self, *, recorded: bool = False) -> CustomScore:
+        """The component; ``recorded`` accepts the names pairmatch gives its own components (a stored
+        run's request holds them), which a caller's request may not use."""
         entries = None if self.entries is None else [(e.mentor_id, e.mentee_id, e.value) for e in self.entries]
-        return CustomScore(name=self.name, weight=self.weight, description=self.description, matrix=self.matrix,
-                           mentor_ids=self.mentor_ids, mentee_ids=self.mentee_ids, entries=entries,
-                           default=self.default, max_value=self.max_value)
+        build = CustomScore.added_by_pairmatch if recorded else CustomScore
+        return build(name=self.name, weight=self.weight, description=self.description, matrix=self.matrix,
+                     mentor_ids=self.mentor_ids, mentee_ids=self.mentee_ids, entries=entries,
+                     default=self.default, max_value=self.max_value)
 
     @classmethod
     def from_custom(cls, score: CustomScore) -> ScoreSpec:
@@ -207,20 +210,29 @@ class MatchRequest(BaseModel):
     def _supported(cls, value: str) -> str:
         return supported_version(value)
 
-    def to_problem(self) -> Problem:
+    def to_problem(self, *, recorded: bool = False) -> Problem:
         """The `Problem` this request describes (raises ``ValidationError`` naming the field).
 
         Unknown topics and places, repeated ids and rules naming unknown
         people are reported with their path in the request (e.g.
-        ``["mentors", 0, "boroughs", 1]``), all at once.
+        ``["mentors", 0, "boroughs", 1]``), all at once. ``recorded`` is for
+        requests pairmatch stored itself, which may hold its own components
+        (`pairmatch.custom_scores.RESERVED_COMPONENTS`).
         """
         geography = london() if self.geography is None else _build(self.geography, "geography")
         taxonomy = default_taxonomy() if self.taxonomy is None else _build(self.taxonomy, "taxonomy")
         errors = self._located_errors(geography, taxonomy)
+        scores = []
+        for k, spec in enumerate(self.scores):
+            try:
+                scores.append(spec.to_custom(recorded=recorded))
+            except ValidationError as err:  # located at the component in the request
+                errors += [InitErrorDetails(type=PydanticCustomError("value_error", str(e["msg"])),
+                                            loc=("scores", k, *e["loc"]), input=None) for e in err.errors()]
         if errors:
             raise ValidationError.from_exception_data(type(self).__name__, errors)
         return Problem(mentors=tuple(self.mentors), mentees=tuple(self.mentees), weights=self.weights,
-                       rules=self.rules, scores=tuple(s.to_custom() for s in self.scores),
+                       rules=self.rules, scores=tuple(scores),
                        meeting_minutes=self.meeting_minutes, name=self.name, description=self.description,
                        geography=geography, taxonomy=taxonomy)
 

@@ -16,23 +16,31 @@ component of the combined score, in one of three forms:
     The solver calls it on row chunks, so it never needs the whole matrix.
 
 Values must be finite and between 0 and ``max_value`` (default: the largest
-value given, or 1 for a function).
+value given, or 1 for a function), and no value or weight may exceed
+`MAX_VALUE`. The names in `RESERVED_COMPONENTS` belong to components
+pairmatch adds itself (`CustomScore.added_by_pairmatch`).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-__all__ = ["BUILT_IN_COMPONENTS", "CustomScore", "PeopleTable"]
+__all__ = ["BUILT_IN_COMPONENTS", "MAX_VALUE", "RESERVED_COMPONENTS", "CustomScore", "PeopleTable"]
 
 BUILT_IN_COMPONENTS = ("focus", "borough", "availability")
+# Components pairmatch adds itself: the re-match bonus for keeping a working pair, and the
+# programme history's earlier-partner and feedback scores. Results and diffs recognise them by
+# name, so a caller's component may not take one.
+RESERVED_COMPONENTS = ("continuity", "earlier_partner", "feedback")
+_RESERVED_OK = "pairmatch_component"  # validation-context key set only by `added_by_pairmatch`
+# Largest value or weight: sums over millions of pairs stay finite and exact enough in float64.
+MAX_VALUE = 1e12
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -126,25 +134,37 @@ class CustomScore(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     name: str
-    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    weight: float = Field(1.0, ge=0, le=MAX_VALUE, allow_inf_nan=False)
     description: str = ""
     matrix: np.ndarray | None = Field(None, repr=False)
     mentor_ids: tuple[str, ...] | None = Field(None, repr=False)
     mentee_ids: tuple[str, ...] | None = Field(None, repr=False)
     entries: tuple[tuple[str, str, float], ...] | None = Field(None, repr=False)
-    default: float = Field(0.0, ge=0, allow_inf_nan=False)
+    default: float = Field(0.0, ge=0, le=MAX_VALUE, allow_inf_nan=False)
     function: ScoreFunction | None = Field(None, repr=False)
-    max_value: float | None = Field(None, gt=0, allow_inf_nan=False)
+    max_value: float | None = Field(None, gt=0, le=MAX_VALUE, allow_inf_nan=False)
 
     @field_validator("name")
     @classmethod
-    def _name(cls, value: str) -> str:
+    def _name(cls, value: str, info: ValidationInfo) -> str:
         if not _NAME.match(value):
             raise ValueError(f"{value!r} is not a valid component name (letters, digits and '_', "
                              "starting with a letter)")
         if value in BUILT_IN_COMPONENTS:
             raise ValueError(f"{value!r} is a built-in component; choose another name")
+        if value in RESERVED_COMPONENTS and not (info.context or {}).get(_RESERVED_OK):
+            raise ValueError(f"{value!r} is the name of a component pairmatch adds itself (re-match continuity, "
+                             "programme history); choose another name")
         return value
+
+    @classmethod
+    def added_by_pairmatch(cls, **fields: Any) -> CustomScore:
+        """A component pairmatch adds itself, under one of the `RESERVED_COMPONENTS` names.
+
+        >>> CustomScore.added_by_pairmatch(name="continuity", entries=[("M1", "O1", 1.0)]).name
+        'continuity'
+        """
+        return cls.model_validate(fields, context={_RESERVED_OK: True})
 
     @field_validator("matrix", mode="before")
     @classmethod
@@ -177,8 +197,8 @@ class CustomScore(BaseModel):
             if len(item) != 3:
                 raise ValueError(f"entries[{k}] must be (mentor_id, mentee_id, value), got {item!r}")
             mentor_id, mentee_id, v = item
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                raise ValueError(f"entries[{k}]: value {v!r} must be a finite number >= 0")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= MAX_VALUE:  # NaN fails too
+                raise ValueError(f"entries[{k}]: value {v!r} must be a finite number from 0 to {MAX_VALUE:g}")
             out.append((str(mentor_id), str(mentee_id), float(v)))
         return tuple(out)
 
@@ -232,6 +252,8 @@ def _check_values(array: np.ndarray, what: str) -> None:
         raise ValueError(f"{what} holds NaN or infinite values")
     if array.size and float(array.min()) < 0:
         raise ValueError(f"{what} holds negative values (min {float(array.min())}); scores are >= 0")
+    if array.size and float(array.max()) > MAX_VALUE:
+        raise ValueError(f"{what} holds values above {MAX_VALUE:g} (max {float(array.max()):g})")
 
 
 def check_block(name: str, block: Any, shape: tuple[int, int], upper: float) -> np.ndarray:

@@ -34,7 +34,7 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 
-from .custom_scores import CustomScore
+from .custom_scores import RESERVED_COMPONENTS, CustomScore
 from .exceptions import InfeasibleProblemError
 from .matching import solve
 from .models import Mentee, Mentor, Person, Problem
@@ -43,7 +43,7 @@ from .result import MatchResult, Pair, rounded
 
 __all__ = ["CONTINUITY", "Changes", "PairChange", "RematchResult", "rematch", "without_continuity"]
 
-CONTINUITY = "continuity"
+CONTINUITY = RESERVED_COMPONENTS[0]  # "continuity"
 """Name of the score component that carries ``move_penalty`` to the working pairs."""
 
 PairIds = tuple[str, str]
@@ -285,7 +285,8 @@ def changed_problem(problem: Problem, changes: Changes) -> Problem:
     ended = set(changes.ended)
     rules = problem.rules.model_copy(update={
         "forbidden_pairs": tuple(dict.fromkeys(
-            (*(p for p in problem.rules.forbidden_pairs if not gone & set(p)), *changes.ended))),
+            (*(p for p in problem.rules.forbidden_pairs if not gone & set(p)),
+             *(p for p in changes.ended if not gone & set(p))))),
         "required_pairs": tuple(p for p in problem.rules.required_pairs if not gone & set(p) and p not in ended),
     })
     scores = _scores_after(problem.scores, stay_mentors, stay_mentees, gone, joining)
@@ -389,13 +390,14 @@ def rematch(
     ended = set(changes.ended)
     working = tuple(p for p in current if p not in ended and not gone & set(p) and p not in set(locked))
     required = tuple(dict.fromkeys((*ready.rules.required_pairs, *locked)))
-    if math.isinf(move_penalty):
+    keep_all = math.isinf(move_penalty) or _keeps_every_working_pair(ready, params, move_penalty)
+    if keep_all:
         solved = _rebuild(ready, rules=ready.rules.model_copy(
             update={"required_pairs": tuple(dict.fromkeys((*required, *working)))}))
     else:
         scores = ready.scores
         if move_penalty > 0 and working:
-            bonus = CustomScore(name=CONTINUITY, weight=move_penalty, max_value=1.0, default=0.0,
+            bonus = CustomScore.added_by_pairmatch(name=CONTINUITY, weight=move_penalty, max_value=1.0, default=0.0,
                                 description="current partner kept (score per kept working pair)",
                                 entries=tuple((m, e, 1.0) for m, e in working))
             scores = (*scores, bonus)
@@ -403,7 +405,7 @@ def rematch(
     result = solve(solved, params)
     score = without_continuity(result)
     baseline_score = None
-    if math.isinf(move_penalty):
+    if keep_all:
         baseline_score = score
     elif baseline:
         pinned = _rebuild(ready, rules=ready.rules.model_copy(
@@ -416,6 +418,24 @@ def rematch(
         result=result, problem=solved, base_problem=base,
         changes=_classify(result, current, changes, working, move_penalty),
         move_penalty=move_penalty, score=score, baseline_score=baseline_score, applied=changes, working=working)
+
+
+def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalty: float) -> bool:
+    """Whether ``move_penalty`` is so large that no move can pay for itself, so the re-match is the
+    ``inf`` one (solved with the working pairs pinned, keeping the integer scaling for real scores).
+
+    Moving k working pairs frees 2k people, each in at most one new pair worth at most the largest
+    possible pair score U, so the total score rises by at most 2kU: a penalty of 2U per moved pair
+    or more never pays. The argument needs scores to be summed (``max_score``) and dropping the
+    freed people's new pairs to keep every rule, so it is not applied with lower bounds or quotas.
+    """
+    rules = problem.rules
+    if (params.objective != "max_score" or rules.quotas or rules.match_all_mentors or rules.match_all_mentees
+            or any(p.min_partners for p in (*problem.mentors, *problem.mentees))):
+        return False
+    w = problem.weights
+    largest = w.focus + w.borough + w.availability + sum(c.weight * c.upper_bound for c in problem.scores)
+    return move_penalty >= 2 * largest
 
 
 def _classify(result: MatchResult, current: tuple[PairIds, ...], changes: Changes, working: tuple[PairIds, ...],

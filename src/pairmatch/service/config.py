@@ -69,21 +69,30 @@ class ApiKey:
         return cls(client, scope, hashlib.sha256(secret.encode("utf-8")).digest())
 
 
+_DEFAULT_CLIENT = re.compile(r"^key[0-9]+$")
+
+
 def parse_keys(text: str, source: str, *, first_number: int = 1) -> list[ApiKey]:
     """The keys in ``text`` (see the module docstring); errors name ``source`` and the entry number.
 
     >>> [(k.client, k.scope) for k in parse_keys("crm=read:0123456789abcdef, write:fedcba9876543210", "env")]
     [('crm', 'read'), ('key2', 'write')]
+    >>> parse_keys("hr=write:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=", "env")[0].client
+    'hr'
+
     """
     keys = []
     entries = [e.split("#", 1)[0].strip() for line in text.splitlines() for e in line.split(",")]
     for number, entry in enumerate((e for e in entries if e), first_number):
         where = f"{source}, entry {number}"
-        client, _, rest = entry.rpartition("=") if "=" in entry.split(":", 1)[0] else ("", "", entry)
-        scope, sep, secret = rest.partition(":")
-        client = client.strip() or f"key{number}"
+        head, sep, secret = entry.partition(":")  # the secret may hold '=' (base64 padding) or ':'
+        client, _, scope = head.rpartition("=")
         if not sep:
             raise KeyConfigError(f"{where}: write an entry as [client=]scope:secret")
+        if _DEFAULT_CLIENT.match(client.strip()):
+            raise KeyConfigError(f"{where}: the client names key1, key2, ... are given to unnamed entries; "
+                                 "choose another name")
+        client = client.strip() or f"key{number}"
         if scope.strip() not in SCOPES:
             raise KeyConfigError(f"{where}: the scope must be 'read' or 'write'")
         if not _CLIENT.match(client):

@@ -35,7 +35,7 @@ __all__ = [
     "with_history",
 ]
 
-CONTINUITY_COMPONENT = "earlier_partner"
+CONTINUITY_COMPONENT = "earlier_partner"  # both in RESERVED_COMPONENTS: no caller's score takes them
 FEEDBACK_COMPONENT = "feedback"
 FEEDBACK_NEUTRAL = 0.5
 RATING_MIN, RATING_MAX = 1, 5
@@ -140,18 +140,18 @@ def with_history(problem: Problem, past: Iterable[PastPairing], options: History
     scores = [s for s in problem.scores if s.name not in (CONTINUITY_COMPONENT, FEEDBACK_COMPONENT)]
     if options.continuity_weight > 0:
         earlier = sorted({(p.mentor_id, p.mentee_id) for p in mine} - spared)
-        scores.append(CustomScore(name=CONTINUITY_COMPONENT, weight=options.continuity_weight, max_value=1.0,
-                                  description="partner in an earlier pairing",
-                                  entries=tuple((m, e, 1.0) for m, e in earlier)))
+        scores.append(CustomScore.added_by_pairmatch(
+            name=CONTINUITY_COMPONENT, weight=options.continuity_weight, max_value=1.0,
+            description="partner in an earlier pairing", entries=tuple((m, e, 1.0) for m, e in earlier)))
     if options.feedback_weight > 0:
         ratings: dict[tuple[str, str], list[float]] = {}
         for p in mine:
             if p.rating is not None:
                 ratings.setdefault((p.mentor_id, p.mentee_id), []).append(p.rating)
-        scores.append(CustomScore(name=FEEDBACK_COMPONENT, weight=options.feedback_weight, max_value=1.0,
-                                  default=FEEDBACK_NEUTRAL,
-                                  description="feedback rating of this pair ((mean of 1-5) - 1) / 4; 0.5 unrated",
-                                  entries=tuple((m, e, feedback_value(r)) for (m, e), r in sorted(ratings.items()))))
+        scores.append(CustomScore.added_by_pairmatch(
+            name=FEEDBACK_COMPONENT, weight=options.feedback_weight, max_value=1.0, default=FEEDBACK_NEUTRAL,
+            description="feedback rating of this pair ((mean of 1-5) - 1) / 4; 0.5 unrated",
+            entries=tuple((m, e, feedback_value(r)) for (m, e), r in sorted(ratings.items()))))
     if len(scores) != len(problem.scores) or options.continuity_weight > 0 or options.feedback_weight > 0:
         update["scores"] = tuple(scores)
     if not update:

@@ -146,11 +146,11 @@ class StoredRun:
 
     def problem(self) -> Problem:
         """The problem that was solved."""
-        return self.request.to_problem()
+        return self.request.to_problem(recorded=True)
 
     def base_problem(self) -> Problem:
         """The programme the coordinator described (without history rules or re-match pins)."""
-        return self.base_request.to_problem()
+        return self.base_request.to_problem(recorded=True)
 
     @property
     def score(self) -> float:
@@ -175,7 +175,7 @@ class StoredRun:
             When the pairs or the objective differ from the stored ones.
         """
         request = self.request
-        result = solve(request.to_problem(), request.params)
+        result = solve(request.to_problem(recorded=True), request.params)
         got = {(p.mentor_id, p.mentee_id) for p in result.pairs}
         stored = set(self.pairs)
         if got != stored:
