@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pairmatch
+import pairmatch as pm
 from pairmatch import (
     InfeasibleProblemError,
     Mentee,
@@ -224,3 +225,12 @@ def test_solver_parameters_are_validated():
         SolveParams(on_round_budget="quietly")
     with pytest.raises(ValueError):
         SolveParams(dense_max_pairs=-1)
+
+
+@pytest.mark.parametrize("method", ["profiles", "sparse", "dense", "auto"])
+def test_an_empty_side_is_solved_by_every_method_and_the_reason_is_named(method):
+    result = pm.solve(pm.synthetic_problem(0, 3, seed=1), pm.SolveParams(method=method))
+    assert result.status == "optimal" and not result.pairs and len(result.unmatched) == 3
+    if method in ("profiles", "sparse"):
+        certificate = result.certificate
+        assert "empty" in (certificate.get("switch_reason") or certificate.get("method_reason") or "")

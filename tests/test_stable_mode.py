@@ -114,3 +114,17 @@ def test_stable_objective_refuses_rules_preferences_cannot_express():
                  pm.SolveParams(objective="stable"))
     with pytest.raises(pm.PairmatchError, match="unknown components"):
         pm.solve(problem, pm.SolveParams(objective="stable", mentee_weights={"rank": 1.0}))
+
+
+def test_the_public_check_agrees_with_the_stable_objective_when_pairs_are_pinned():
+    # B-X is pinned, so X has no place left for A: A-X is not a blocking pair.
+    problem = pm.Problem.from_matrix([[0.9], [0.2]], ["A", "B"], ["X"], rules=pm.Rules(required_pairs=[("B", "X")]))
+    result = pm.solve(problem, pm.SolveParams(objective="stable"))
+    assert result.certificate["blocking_pairs"] == 0 and pm.is_stable(result)
+    for seed in range(6):
+        base = pm.synthetic_problem(8, 8, seed=seed, mentor_capacity=2)
+        best = pm.solve(base)
+        pins = tuple((p.mentor_id, p.mentee_id) for p in best.pairs[:2])
+        pinned = base.model_copy(update={"rules": pm.Rules(required_pairs=pins)})
+        stable = pm.solve(pinned, pm.SolveParams(objective="stable"))
+        assert stable.certificate["blocking_pairs"] == len(pm.blocking_pairs(stable)) == 0

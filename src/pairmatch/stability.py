@@ -4,7 +4,8 @@ Preferences come from the pair scores the solver used: a mentor prefers a
 mentee with a higher score (ties: the one listed first), and so does a
 mentee (or by ``mentee_weights``, its own weighting of the components). A
 *blocking pair* is an allowed pair, not matched, where each side has a free
-place or prefers the other to its worst current partner. A max-score
+place or prefers the other to its worst current partner. Pinned pairs are
+fixed: they hold a place on both sides, are never given up and never block. A max-score
 matching usually has some; ``SolveParams(objective="stable")`` finds a
 matching with none and reports what that costs in score.
 """
@@ -79,11 +80,18 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
                     raise PairmatchError(f"unknown component {name!r} in mentee_weights")
                 mentee_scores[rows] += weight * block[name].reshape(len(rows), n)
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-    rows = np.array([mentor_ix[p.mentor_id] for p in result.pairs], dtype=np.int64)
-    cols = np.array([mentee_ix[p.mentee_id] for p in result.pairs], dtype=np.int64)
-    allowed[rows, cols] = True  # pinned pairs are part of the matching whatever the rules say
-    b_rows, b_cols = _blocking_arrays(total, allowed, ctx.candidates.mentor_max, ctx.candidates.mentee_max,
-                                      rows, cols, mentee_scores=mentee_scores)
+    # Pinned pairs are fixed: each holds a place on both sides, is never given up for a blocking
+    # partner and never blocks (the definition the stable objective solves to).
+    pinned = set(ctx.candidates.required)
+    free = [(mentor_ix[p.mentor_id], mentee_ix[p.mentee_id]) for p in result.pairs]
+    free = [pair for pair in free if pair not in pinned]
+    rows = np.array([i for i, _ in free], dtype=np.int64)
+    cols = np.array([j for _, j in free], dtype=np.int64)
+    allowed[rows, cols] = True
+    for i, j in pinned:
+        allowed[i, j] = False
+    _, mentor_hi, _, mentee_hi = (np.maximum(b, 0) for b in ctx.candidates.free_bounds())
+    b_rows, b_cols = _blocking_arrays(total, allowed, mentor_hi, mentee_hi, rows, cols, mentee_scores=mentee_scores)
     return [BlockingPair(problem.mentors[i].id, problem.mentees[j].id, float(total[i, j]),
                          result.partners_of(problem.mentors[i].id), result.partners_of(problem.mentees[j].id))
             for i, j in zip(b_rows.tolist(), b_cols.tolist(), strict=True)]

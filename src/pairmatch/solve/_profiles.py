@@ -79,6 +79,8 @@ def why_not_profiles(problem: Problem, params: SolveParams, scorer: Scorer) -> s
         return "forbidden or pinned pairs are person-specific"
     if any(p.max_partners > 1 for p in problem.mentors) and any(p.max_partners > 1 for p in problem.mentees):
         return "both sides take several partners"
+    if not problem.mentors or not problem.mentees:
+        return "one side is empty"
     return None
 
 

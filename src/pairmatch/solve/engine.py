@@ -157,8 +157,10 @@ def run(problem: Problem, params: SolveParams | None = None,
         else:
             if sparse is not None:
                 return _noted(sparse, note)
+            empty = 0 in problem.shape  # nothing to select candidates from
             note = {**note, "switched_from": "sparse",
-                    "switch_reason": "pins, rules or minimum partners need the dense path's diagnosis"}
+                    "switch_reason": "one side is empty" if empty
+                    else "pins, rules or minimum partners need the dense path's diagnosis"}
     return _dense(problem, params, scorer, scaling, runner, started, note)
 
 
