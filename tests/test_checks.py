@@ -64,11 +64,19 @@ def pair_of(result: pm.MatchResult, mentor_id: str) -> pm.Pair:
     return found
 
 
+def recounted(result: pm.MatchResult) -> pm.MatchResult:
+    """``result`` with its certificate's integer objective recounted from its pairs, so that a
+    broken example breaks one thing only."""
+    scale = result.certificate["scale"]
+    total = int(sum(round(p.score * scale) for p in result.pairs))
+    return dataclasses.replace(result, certificate={**result.certificate, "integer_objective": total})
+
+
 def replace_pair(result: pm.MatchResult, mentor_id: str, **changes) -> pm.MatchResult:
     old = pair_of(result, mentor_id)
     new = dataclasses.replace(old, **changes)
-    return dataclasses.replace(result, pairs=tuple(new if p is old else p for p in result.pairs),
-                               objective=result.objective - old.score + new.score)
+    return recounted(dataclasses.replace(result, pairs=tuple(new if p is old else p for p in result.pairs),
+                                         objective=result.objective - old.score + new.score))
 
 
 def drop_pair(result: pm.MatchResult, mentor_id: str) -> pm.MatchResult:
@@ -76,13 +84,13 @@ def drop_pair(result: pm.MatchResult, mentor_id: str) -> pm.MatchResult:
     old = pair_of(result, mentor_id)
     unmatched = (pm.Unmatched(old.mentor_id, "mentor", "not_chosen", "dropped"),
                  pm.Unmatched(old.mentee_id, "mentee", "not_chosen", "dropped"), *result.unmatched)
-    return dataclasses.replace(result, pairs=tuple(p for p in result.pairs if p is not old), unmatched=unmatched,
-                               objective=result.objective - old.score)
+    return recounted(dataclasses.replace(result, pairs=tuple(p for p in result.pairs if p is not old),
+                                         unmatched=unmatched, objective=result.objective - old.score))
 
 
 def add_pairs(result: pm.MatchResult, *pairs: pm.Pair) -> pm.MatchResult:
-    return dataclasses.replace(result, pairs=(*result.pairs, *pairs),
-                               objective=result.objective + sum(p.score for p in pairs))
+    return recounted(dataclasses.replace(result, pairs=(*result.pairs, *pairs),
+                                         objective=result.objective + sum(p.score for p in pairs)))
 
 
 def one_pair(m: pm.Mentor, e: pm.Mentee, rules: pm.Rules) -> tuple[pm.MatchResult, pm.Problem]:
@@ -200,6 +208,9 @@ BROKEN = {
         with_spare_mentee()), "with side 'mentor'"),
     "optimal_without_proof": _b("certificate", lambda: (dataclasses.replace(pm.solve(base()), certificate={}),
                                                         base()), "no proof"),
+    "integer_objective_wrong": _b("certificate", lambda: (dataclasses.replace(r := pm.solve(base()), certificate={
+        **r.certificate, "integer_objective": r.certificate["integer_objective"] - 10_000}), base()),
+        "not the pairs' total"),
     "unknown_status": _b("status", lambda: (dataclasses.replace(pm.solve(base()), status="great"), base()),
                          "'great'"),
 }

@@ -58,7 +58,9 @@ Each `Violation` has one of the kinds in `VIOLATION_KINDS`:
     ``unmatched`` is not exactly everyone with no partner, each once and
     on the right side.
 ``certificate``
-    Status ``optimal`` without a ``proof`` in the certificate.
+    Status ``optimal`` without a ``proof`` in the certificate, or an
+    ``integer_objective`` that is not the total of every pair's score
+    (pinned pairs included) in the certificate's integer units.
 ``status``
     Status other than ``optimal`` or ``feasible``.
 """
@@ -428,7 +430,23 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
         out.append(Violation("status", (), f"status {result.status!r} is neither 'optimal' nor 'feasible'"))
     if result.status == "optimal" and not result.certificate.get("proof"):
         out.append(Violation("certificate", (), "status is 'optimal' but the certificate holds no proof"))
+    out.extend(_integer_objective_violations(result))
     return out
+
+
+def _integer_objective_violations(result: MatchResult) -> Iterable[Violation]:
+    """The certificate's ``integer_objective`` is the sum over every pair (pinned included) of the
+    pair's score in integer units, ``round(score * scale)``. Reported scores carry six decimals, so
+    each pair may differ by half a unit plus that rounding."""
+    certificate = result.certificate
+    integer, scale = certificate.get("integer_objective"), certificate.get("scale")
+    if integer is None or not scale:
+        return
+    expected = math.fsum(p.score for p in result.pairs) * float(scale)
+    slack = len(result.pairs) * (0.5 + 0.5e-6 * float(scale)) + 1e-6 * abs(expected)
+    if abs(float(integer) - expected) > slack + 1:
+        yield Violation("certificate", (), f"integer_objective {integer} is not the pairs' total in integer units "
+                                           f"({expected:.1f} within {slack:.1f})")
 
 
 def _unmatched_violations(result: MatchResult, problem: Problem, partners: Counter[str]) -> Iterable[Violation]:

@@ -363,16 +363,20 @@ def _outcome(problem: Problem, params: SolveParams, space: PairSpace, graph: Arc
     pairs = [(i, j, True) for i, j in space.required]
     pairs += [(int(graph.rows[a]), int(graph.cols[a]), False) for a in solution.chosen]
     max_pairs = int(min(space.mentor_max.sum(), space.mentee_max.sum(), space.m * space.n))
+    required = np.array(space.required, dtype=np.int64).reshape(-1, 2)
+    pinned_gain = int(space.scaling.to_integer(space.scorer.pair_totals(required[:, 0], required[:, 1])).sum())
     certificate = {
         **certificate,
-        "integer_objective": (int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen)) * space.unit,
+        # the chosen arcs' gains without the lift, plus the pinned pairs' (placed before solving)
+        "integer_objective": (int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen)) * space.unit
+        + pinned_gain,
         **space.scaling.describe(),
         "max_pairs": max_pairs,
         "rounding_bound": space.scaling.rounding_bound(max_pairs),
         "pinned_pairs": len(space.required),
     }
     if params.objective == "max_participation":
-        certificate["pairs"] = len(solution.chosen)
+        certificate["pairs"] = len(solution.chosen) + len(space.required)
     candidates = lazy_candidates(problem, space.scorer, space.checker)
     context = SolveContext(problem, LazyScores(space.scorer), candidates, params, space.scaling)
     timings = {**timings, "total": time.perf_counter() - started}

@@ -196,7 +196,7 @@ def _dense(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scali
     pairs += [(int(graph.rows[k]), int(graph.cols[k]), False) for k in solution.chosen]
     n_candidates = int(np.count_nonzero(candidates.allowed))
     certificate = {
-        **solution.certificate,
+        **_with_pinned(solution.certificate, pinned_gains),
         "method": "dense",
         **note,
         **scaling.describe(),
@@ -217,6 +217,19 @@ def _dense(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scali
         context=SolveContext(problem, table, candidates, params, scaling),
         timings={"score": scored - started, "solve": finished - scored},
     )
+
+
+def _with_pinned(certificate: dict[str, Any], pinned_gains: list[int]) -> dict[str, Any]:
+    """A backend's certificate counts only the pairs it chose; pinned pairs are placed before it
+    runs. Add theirs, so that ``integer_objective`` (and ``integer_bound``, ``pairs``) cover the
+    whole matching on every path."""
+    out = dict(certificate)
+    for key in ("integer_objective", "integer_bound"):
+        if out.get(key) is not None:
+            out[key] = type(out[key])(out[key] + sum(pinned_gains))
+    if "pairs" in out:
+        out["pairs"] = int(out["pairs"]) + len(pinned_gains)
+    return out
 
 
 def _has_minimums(candidates: Candidates) -> bool:
