@@ -15,13 +15,23 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..params import SolveParams
-from .common import EPILOG, EXIT_OK, UsageError, emit_json, progress, show_progress, solve_params
+from .common import (
+    EPILOG,
+    EXIT_OK,
+    UsageError,
+    check_output,
+    emit_json,
+    progress,
+    show_progress,
+    solve_params,
+)
 
 __all__ = ["add_match_arguments", "match_with_store", "register"]
 
@@ -61,14 +71,15 @@ def _penalty(text: str) -> float:
     return value
 
 
-def _report_outputs(paths: list[str] | None, option: str) -> list[tuple[Path, str]]:
+def _report_outputs(paths: list[str] | None, option: str, sources: Sequence[str | None] = ()
+                    ) -> list[tuple[Path, str]]:
     out = []
     for path in paths or []:
         fmt = Path(path).suffix.lower().lstrip(".")
         if fmt not in ("html", "htm", "md"):
             raise UsageError(f"{option} {path!r}: use a .html or .md file name")
-        if not Path(path).resolve().parent.is_dir():
-            raise UsageError(f"cannot write {path!r}: folder {str(Path(path).parent)!r} does not exist")
+        # Checked before any solve: the store must never record a run whose reports cannot be written.
+        check_output(Path(path), sources)
         out.append((Path(path), fmt))
     return out
 
@@ -261,8 +272,9 @@ def run_rematch(args: argparse.Namespace) -> int:
     from ..diff import Snapshot, diff
     from ..store.reports import changes_bytes
 
-    reports = _report_outputs(args.report, "--report")
-    match_reports = _report_outputs(args.match_report, "--match-report")
+    joining = [path for _, path in args.join or []]
+    reports = _report_outputs(args.report, "--report", joining)
+    match_reports = _report_outputs(args.match_report, "--match-report", joining)
     with progress(show_progress(args)) as step, _open(args) as store:
         cohort = _cohort(store, args)
         last = store.latest_run(cohort)
@@ -297,6 +309,7 @@ def run_rematch(args: argparse.Namespace) -> int:
         if not args.dry_run:
             step("recording the re-match")
             run = store.commit(proposal, leave_reason=args.leave_reason or "")
+            args.recorded_run = run.id
         written = _write(files)
     if args.format == "json":
         emit_json({"run": run.id if run else None, "cohort": cohort, "parent": last.id, **outcome.to_dict(),
