@@ -208,3 +208,28 @@ def test_a_write_failing_after_the_run_is_recorded_says_so(folder, capsys, monke
         leaver = store.active_pairs("c")[0].mentor_id
     code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html")
     assert code == 130 and "interrupted after recording run 3 in the store" in err
+
+
+def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder, capsys):
+    import sqlite3
+
+    assert run(capsys, "store", "init", "--store", "p.db")[0] == EXIT_OK
+    code, out, err = run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c\x1b[2J")
+    assert code == EXIT_USAGE and "'c\\x1b[2J' contains control characters (U+001B)" in err
+    assert "\x1b" not in out + err
+    assert run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c", "-q")[0] == EXIT_OK
+    with ProgrammeStore.open("p.db") as store:
+        assert [c.name for c in store.cohorts()] == ["c"]
+        pair = store.active_pairs("c")[0]
+    code, _, err = run(capsys, "end-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db", "--reason", "x\x07")
+    assert code == EXIT_USAGE and "contains control characters (U+0007)" in err and "\x07" not in err
+    code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", pair.mentor_id, "--leave-reason", "\u202egone")
+    assert code == EXIT_USAGE and "contains control characters (U+202E)" in err
+    # Text stored before these checks (or written by another program) is still printed escaped.
+    assert run(capsys, "end-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db", "--reason", "r")[0] == EXIT_OK
+    with sqlite3.connect("p.db") as db:
+        db.execute("UPDATE cohorts SET name = 'c\x1b[2J'")
+        db.execute("UPDATE pairing_events SET reason = 'r\x1b[2J' WHERE kind = 'ended'")
+    for command in (["store", "status"], ["runs"], ["history"]):
+        code, out, _ = run(capsys, *command, "--store", "p.db")
+        assert code == EXIT_OK and "\x1b" not in out and "\\x1b[2J" in out, command
