@@ -179,6 +179,15 @@ def test_xlsx_stores_formula_like_text_as_text(tmp_path):
     assert not [c for c in cells if c.data_type == "f"]
 
 
+def test_xlsx_header_cells_that_look_like_formulas_stay_text(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from pairmatch.io.writers import xlsx_bytes
+
+    (tmp_path / "h.xlsx").write_bytes(xlsx_bytes({"people": (["id", '=HYPERLINK("http://evil","x")'], [["M1", 1]])}))
+    header = next(openpyxl.load_workbook(tmp_path / "h.xlsx")["people"].iter_rows(max_row=1))
+    assert [(c.value, c.data_type) for c in header] == [("id", "s"), ('=HYPERLINK("http://evil","x")', "s")]
+
+
 # --------------------------------------------------------------------------- Ctrl-C and pipes
 
 
