@@ -379,3 +379,16 @@ def test_demo_lists_only_allowed_alternatives_that_score(capsys):
     for line in out.splitlines():
         if "next best for" in line:
             assert "ruled out" not in line and "(0.000" not in line
+
+
+def test_outputs_never_replace_the_vocabulary_files_the_config_names(tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(Path(__file__).parent / "data" / "west-midlands", tmp_path / "wm")
+    folder = tmp_path / "wm"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for name in ("topics.json", "west-midlands.json"):
+        code = main(["match", str(folder / "mentors.csv"), str(folder / "mentees.csv"),
+                     "-c", str(folder / "config.toml"), "-o", str(folder / name)])
+        assert code == 2 and "refusing to overwrite the input file" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
