@@ -379,3 +379,50 @@ def test_demo_lists_only_allowed_alternatives_that_score(capsys):
     for line in out.splitlines():
         if "next best for" in line:
             assert "ruled out" not in line and "(0.000" not in line
+
+
+def test_outputs_never_replace_the_vocabulary_files_the_config_names(tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(Path(__file__).parent / "data" / "west-midlands", tmp_path / "wm")
+    folder = tmp_path / "wm"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for name in ("topics.json", "west-midlands.json"):
+        code = main(["match", str(folder / "mentors.csv"), str(folder / "mentees.csv"),
+                     "-c", str(folder / "config.toml"), "-o", str(folder / name)])
+        assert code == 2 and "refusing to overwrite the input file" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_ctrl_c_while_the_command_loads_prints_one_line_or_one_json_document(monkeypatch, capsys):
+    import pairmatch.cli
+    import pairmatch_command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    assert pairmatch_command._load() is main
+    monkeypatch.setattr(pairmatch_command, "_load", interrupted)
+    monkeypatch.setattr(sys, "argv", ["pairmatch", "match", "m.csv", "e.csv"])
+    assert pairmatch_command.main() == 130
+    assert capsys.readouterr() == ("", "pairmatch: interrupted; nothing was written\n")
+    # The same JSON document as an interrupt once the command line has loaded.
+    monkeypatch.setattr(pairmatch.cli, "build_parser", interrupted)
+    assert main(["match", "m.csv", "e.csv", "--format", "json"]) == 130
+    loaded = json.loads(capsys.readouterr().out)
+    assert loaded["error"] == "interrupted"
+    for flags in (["--format", "json"], ["--format=json"]):
+        monkeypatch.setattr(sys, "argv", ["pairmatch", "match", "m.csv", "e.csv", *flags])
+        assert pairmatch_command.main() == 130
+        out, err = capsys.readouterr()
+        assert json.loads(out) == loaded and err == "pairmatch: interrupted; nothing was written\n"
+
+
+def test_the_console_command_module_imports_nothing_heavy():
+    import pairmatch_command
+
+    code = ("import sys, pairmatch_command\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pairmatch', 'ortools', 'numpy')))")
+    env = {**os.environ, "PYTHONPATH": str(Path(pairmatch_command.__file__).parent)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"

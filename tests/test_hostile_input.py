@@ -129,6 +129,18 @@ def test_very_long_cell_is_cut_in_messages(tmp_path):
     assert len(str(issue)) < 300
 
 
+def test_a_cell_over_the_limit_is_one_problem_of_its_row_and_column(tmp_path):
+    huge = "z" * 200_000
+    mentors = write_csv(tmp_path / "m.csv", [HEADER, ["M1", "Ann", huge, "Brent", "Mon 18:00-20:00", "0", "1"],
+                                             ["M2", "Bo", "knife crime", "Newhm", "Mon 18:00-20:00", "0", "1"]])
+    with pytest.raises(InputFileError) as info:
+        read_people(mentors, "mentor")
+    found = [(i.row, i.column, i.value, i.message) for i in info.value.issues]
+    assert found[0] == (2, "focus_areas", "z" * 80 + "... (200000 characters)",
+                        "the cell holds 200,000 characters; at most 131,072 are read")
+    assert [(row, column) for row, column, _, _ in found] == [(2, "focus_areas"), (3, "boroughs")]
+
+
 # --------------------------------------------------------------------------- formulas stay text
 
 
@@ -177,6 +189,15 @@ def test_xlsx_stores_formula_like_text_as_text(tmp_path):
     texts = {c.value for c in cells if c.data_type == "s"}
     assert '=HYPERLINK("http://evil","click")' in texts and "=1+1" in texts
     assert not [c for c in cells if c.data_type == "f"]
+
+
+def test_xlsx_header_cells_that_look_like_formulas_stay_text(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from pairmatch.io.writers import xlsx_bytes
+
+    (tmp_path / "h.xlsx").write_bytes(xlsx_bytes({"people": (["id", '=HYPERLINK("http://evil","x")'], [["M1", 1]])}))
+    header = next(openpyxl.load_workbook(tmp_path / "h.xlsx")["people"].iter_rows(max_row=1))
+    assert [(c.value, c.data_type) for c in header] == [("id", "s"), ('=HYPERLINK("http://evil","x")', "s")]
 
 
 # --------------------------------------------------------------------------- Ctrl-C and pipes

@@ -544,3 +544,17 @@ def test_reading_pauses_the_garbage_collector_only_while_it_reads():
         assert not gc.isenabled()  # a caller's own setting is left as it was
     finally:
         gc.enable()
+
+
+def test_min_above_max_is_reported_with_the_rows_other_problems(tmp_path):
+    path = _write(tmp_path, "m.csv", f"{HEADER}\nM1\x1b,Ann,knife crime,Brent,Mon 18:00-20:00,3,1\n"
+                                     "M2,Bo\x07b,knife crime,Brent,Mon 18:00-20:00,,0\n"
+                                     "M3,Cy,knife crime,Brent,Mon 18:00-20:00,2,1\n")
+    with pytest.raises(InputFileError) as info:
+        read_people(path, "mentor")
+    found = [(i.row, i.column, i.message) for i in info.value.issues]
+    assert (2, "id", "'M1\\x1b' contains control characters (U+001B); use printable text only") in found
+    assert (2, "min_partners", "min_partners (3) is greater than max_partners (1)") in found
+    assert (3, "name", "'Bo\\x07b' contains control characters (U+0007); use printable text only") in found
+    assert (4, "min_partners", "min_partners (2) is greater than max_partners (1)") in found
+    assert len(found) == 4

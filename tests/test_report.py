@@ -246,3 +246,31 @@ def test_london_reports_draw_borough_coverage_on_the_map_and_others_keep_bars():
                          mentees=[pm.Mentee(id="P1", boroughs=["Sandwell"])], geography=geo)
     other_page = report_bytes(pm.solve(problem), "html").decode()
     assert "(map)" not in other_page and "Bar chart: people and matched people per borough" in other_page
+
+
+def test_dollar_signs_in_labels_are_drawn_as_written():
+    pytest.importorskip("matplotlib")
+    from matplotlib.cbook import is_math_text
+
+    from pairmatch.maps import draw_place_coverage
+    from pairmatch.report import build_report, report_bytes
+    from pairmatch.report.charts import coverage_figure, report_charts
+    from pairmatch.report.model import Coverage
+
+    tax = pm.Taxonomy([("budget $^$ cuts", "money"), ("$x$", "money")])
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="Y1", focus_areas=["budget $^$ cuts"], boroughs=["Brent"])],
+        mentees=[pm.Mentee(id="P1", focus_areas=["$x$"], boroughs=["Brent"])], taxonomy=tax,
+    )
+    result = pm.solve(problem)
+    assert len(report_charts(build_report(result))) == 4  # the focus-area chart draws without error
+    assert b"budget $^$ cuts" in report_bytes(result, "html")
+    coverage = Coverage("focus", "Coverage per $^$", "focus area", (("budget $^$ cuts", 1, 1), ("$x$", 1, 1)))
+    fig = coverage_figure(coverage)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in [*fig.axes[0].get_yticklabels(), fig.axes[0].title]]
+    assert not any(is_math_text(label) for label in labels)
+    assert {label.replace("\\$", "$") for label in labels} >= {"budget $^$ cuts", "$x$", "Coverage per $^$"}
+    fig = draw_place_coverage([("Brent", 1, 1)], pm.london(), title="$^$ map", note="$x$ note")
+    fig.canvas.draw()
+    assert not any(is_math_text(t.get_text()) for t in fig.findobj(lambda a: hasattr(a, "get_text")))

@@ -165,3 +165,71 @@ def test_the_installed_command_runs(folder):
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert (folder / "env.db").exists()
+
+
+def test_reports_that_cannot_be_written_stop_rematch_and_diff_before_anything_is_recorded(folder, capsys):
+    assert run(capsys, "store", "init", "--store", "p.db")[0] == EXIT_OK
+    assert run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c", "-q")[0] == EXIT_OK
+    Path("taken.html").mkdir()  # a folder where the report would go
+    with ProgrammeStore.open("p.db") as store:
+        leaver = store.active_pairs("c")[0].mentor_id
+    for option in ("--report", "--match-report"):
+        code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, option, "taken.html")
+        assert code == EXIT_USAGE and "it is a folder" in err and "nothing was written" not in err
+    with ProgrammeStore.open("p.db") as store:
+        assert len(store.runs()) == 1
+    code, _, err = run(capsys, "diff", "1", "1", "--store", "p.db", "--report", "taken.html")
+    assert code == EXIT_USAGE and "it is a folder" in err
+
+
+def test_a_write_failing_after_the_run_is_recorded_says_so(folder, capsys, monkeypatch):
+    import errno
+
+    import pairmatch.io
+
+    def full_disk(files):
+        raise OSError(errno.ENOSPC, "No space left on device", str(next(iter(files))))
+
+    assert run(capsys, "store", "init", "--store", "p.db")[0] == EXIT_OK
+    monkeypatch.setattr(pairmatch.io, "write_atomically", full_disk)
+    code, _, err = run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c",
+                       "-o", "m.csv")
+    assert code == EXIT_USAGE
+    assert "No space left on device: m.csv" in err and "run 1 was recorded in the store" in err
+    assert "nothing was written" not in err
+    with ProgrammeStore.open("p.db") as store:
+        leaver = store.active_pairs("c")[0].mentor_id
+    code, out, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html",
+                         "--format", "json")
+    assert code == EXIT_USAGE and "run 2 was recorded in the store" in err and "changes.html" in err
+    assert json.loads(out)["run"] == 2
+    monkeypatch.setattr(pairmatch.io, "write_atomically", lambda files: (_ for _ in ()).throw(KeyboardInterrupt))
+    with ProgrammeStore.open("p.db") as store:
+        leaver = store.active_pairs("c")[0].mentor_id
+    code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html")
+    assert code == 130 and "interrupted after recording run 3 in the store" in err
+
+
+def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder, capsys):
+    import sqlite3
+
+    assert run(capsys, "store", "init", "--store", "p.db")[0] == EXIT_OK
+    code, out, err = run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c\x1b[2J")
+    assert code == EXIT_USAGE and "'c\\x1b[2J' contains control characters (U+001B)" in err
+    assert "\x1b" not in out + err
+    assert run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c", "-q")[0] == EXIT_OK
+    with ProgrammeStore.open("p.db") as store:
+        assert [c.name for c in store.cohorts()] == ["c"]
+        pair = store.active_pairs("c")[0]
+    code, _, err = run(capsys, "end-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db", "--reason", "x\x07")
+    assert code == EXIT_USAGE and "contains control characters (U+0007)" in err and "\x07" not in err
+    code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", pair.mentor_id, "--leave-reason", "\u202egone")
+    assert code == EXIT_USAGE and "contains control characters (U+202E)" in err
+    # Text stored before these checks (or written by another program) is still printed escaped.
+    assert run(capsys, "end-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db", "--reason", "r")[0] == EXIT_OK
+    with sqlite3.connect("p.db") as db:
+        db.execute("UPDATE cohorts SET name = 'c\x1b[2J'")
+        db.execute("UPDATE pairing_events SET reason = 'r\x1b[2J' WHERE kind = 'ended'")
+    for command in (["store", "status"], ["runs"], ["history"]):
+        code, out, _ = run(capsys, *command, "--store", "p.db")
+        assert code == EXIT_OK and "\x1b" not in out and "\\x1b[2J" in out, command

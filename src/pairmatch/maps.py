@@ -39,6 +39,7 @@ from .exceptions import PairmatchError, require
 from .geography import Geography
 from .models import Problem
 from .result import MatchResult
+from .text import chart_label
 
 __all__ = [
     "PlaceCoverage",
@@ -320,7 +321,7 @@ def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geograp
     ax.set_ylim(max(tops) + 1.05, min(tops) - 0.05)  # row 0 at the top: north up
     ax.set_aspect("equal")
     ax.set_axis_off()
-    title = title or f"Coverage by {layout.place_name}"
+    title = chart_label(title or f"Coverage by {layout.place_name}")
     mappable = ScalarMappable(norm=norm, cmap=cmap)
     if own:
         fig.text(0.01, 0.975, title, fontsize=13, ha="left", va="top")
@@ -350,7 +351,8 @@ def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geograp
                                    linewidth=1.2, linestyle="--", alpha=0.6))
         ink = "white" if people and _dark(face) else "#1d2733"
         cx, cy = tile.col + 0.5, top(tile.row)
-        ax.text(cx, cy + 0.27, tile.abbr, ha="center", va="center", fontsize=big, fontweight="bold", color=ink)
+        ax.text(cx, cy + 0.27, chart_label(tile.abbr), ha="center", va="center", fontsize=big, fontweight="bold",
+                color=ink)
         if people:
             ax.text(cx, cy + 0.54, f"{matched:,} of {people:,}", ha="center", va="center", fontsize=medium,
                     color=ink)
@@ -363,20 +365,22 @@ def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geograp
         y = river.after_row + 1 + _CHANNEL / 2
         ax.plot([river.from_col, river.to_col], [y, y], color=_RIVER, linewidth=5.0, solid_capstyle="round",
                 zorder=0.5)
-        ax.text(river.from_col + 0.05, y + 0.07, river.name, color="#2f6ea5", fontsize=medium, fontstyle="italic",
-                ha="left", va="top")
-    handles = [Patch(facecolor=_EMPTY, edgecolor=_EDGE, label=f"no one names this {layout.place_name}")]
+        ax.text(river.from_col + 0.05, y + 0.07, chart_label(river.name), color="#2f6ea5", fontsize=medium,
+                fontstyle="italic", ha="left", va="top")
+    handles = [Patch(facecolor=_EMPTY, edgecolor=_EDGE, label=chart_label(f"no one names this {layout.place_name}"))]
     unit = geography.unit_name or "unit"
     for place in no_unit:
         what = f"{layout.tiles[place].abbr}: {place}, in no {unit}"
         note_text = geography.note(place)
         if note_text:  # London: "policed by the City of London Police, not the Met, ..."
             what += "\n(" + note_text.split(",")[0] + ")"
-        handles.append(Patch(facecolor="none", edgecolor=_HATCH, hatch="//", linestyle="--", label=what))
+        handles.append(Patch(facecolor="none", edgecolor=_HATCH, hatch="//", linestyle="--",
+                             label=chart_label(what)))
     ax.legend(handles=handles, loc="upper left", fontsize=7.5, frameon=False, borderaxespad=0.2)
     footer = f"A person counts in every {layout.place_name} they name. Tiles: London Squared (After the Flood)."
     if note:
         footer = f"{note}. {footer}"
+    footer = chart_label(footer)
     if own:
         fig.text(0.01, 0.02, footer, fontsize=7.5, color="#4a5561", ha="left", va="bottom")
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["control_characters", "excerpt", "printable", "quoted"]
+__all__ = ["chart_label", "control_characters", "excerpt", "printable", "quoted"]
 
 # Bidirectional overrides and isolates can make text display in a different
 # order than it is stored ("Trojan Source"), so they count as control characters.
@@ -74,3 +74,14 @@ def quoted(text: object, limit: int = 80) -> str:
     if "'" in shown and '"' not in shown:
         return f'"{shown}"'
     return f"'{shown}'"
+
+
+def chart_label(text: object) -> str:
+    """``text`` for a matplotlib label: every ``$`` escaped, so the label is drawn as
+    written (matplotlib reads text between two ``$`` as mathematics, and fails on bad
+    mathematics).
+
+    >>> print(chart_label("budget $^$ cuts"))
+    budget \\$^\\$ cuts
+    """
+    return str(text).replace("$", r"\$")

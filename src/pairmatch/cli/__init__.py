@@ -18,6 +18,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from ..exceptions import InfeasibleProblemError, MissingExtraError, PairmatchError
 from ..text import printable
@@ -85,16 +86,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         written = getattr(args, "written", None) if args is not None else None
+        run = getattr(args, "recorded_run", None) if args is not None else None
         if written:
             message = "interrupted after writing " + ", ".join(printable(p) for p in written)
+        elif run is not None:
+            message = f"interrupted after recording run {run} in the store; no output file was written"
         else:
             message = "interrupted; nothing was written"
         try:
             return fail(json_mode, EXIT_INTERRUPTED, message,
-                        {"error": "interrupted", "message": message, "outputs": [str(p) for p in written or []]})
+                        {"error": "interrupted", "message": message, "outputs": [str(p) for p in written or []],
+                         **_recorded(args)})
         except BrokenPipeError:
             _quiet_stdout()
             return EXIT_INTERRUPTED
+
+
+def _recorded(args: argparse.Namespace | None) -> dict[str, Any]:
+    """``{"run": id}`` when the store recorded a run before the command failed, else nothing."""
+    run = getattr(args, "recorded_run", None)
+    return {} if run is None else {"run": run}
+
+
+def _not_written(args: argparse.Namespace) -> str:
+    """What a failed command leaves behind: nothing, or a run the store recorded before an output failed."""
+    run = getattr(args, "recorded_run", None)
+    if run is None:
+        return "nothing was written."
+    return f"run {run} was recorded in the store; no output file was written."
 
 
 def _run(args: argparse.Namespace, json_mode: bool) -> int:
@@ -106,24 +125,24 @@ def _run(args: argparse.Namespace, json_mode: bool) -> int:
         return fail(json_mode, EXIT_INFEASIBLE, f"{err}\nnothing was written.",
                     {"error": "infeasible", "reasons": err.reasons})
     except InputFileError as err:
-        hint = "" if args.command == "validate" else "\nnothing was written."
+        hint = "" if args.command == "validate" else f"\n{_not_written(args)}"
         data = {"ok": False, **err.to_dict()} if args.command == "validate" else err.to_dict()
-        return fail(json_mode, EXIT_USAGE, f"{err}{hint}", data)
+        return fail(json_mode, EXIT_USAGE, f"{err}{hint}", {**data, **_recorded(args)})
     except (MissingExtraError, UsageError) as err:
-        return fail(json_mode, EXIT_USAGE, str(err), {"error": "usage", "message": printable(err)})
+        return fail(json_mode, EXIT_USAGE, str(err), {"error": "usage", "message": printable(err), **_recorded(args)})
     except PairmatchError as err:  # e.g. a backend that is not available
-        return fail(json_mode, EXIT_USAGE, str(err), {"error": "usage", "message": printable(err)})
+        return fail(json_mode, EXIT_USAGE, str(err), {"error": "usage", "message": printable(err), **_recorded(args)})
     except OSError as err:
         if isinstance(err, BrokenPipeError):
             raise
-        # e.g. a full disk while writing: every output was rolled back.
+        # e.g. a full disk while writing: every output was rolled back (a run already recorded stays).
         message = f"{err.strerror or err}: {err.filename}" if err.filename else str(err)
-        return fail(json_mode, EXIT_USAGE, f"{message}\nnothing was written.",
-                    {"error": "io", "message": printable(message)})
+        return fail(json_mode, EXIT_USAGE, f"{message}\n{_not_written(args)}",
+                    {"error": "io", "message": printable(message), **_recorded(args)})
     except Exception as err:  # a bug: say so plainly, keep the traceback off standard output
         traceback.print_exc(file=sys.stderr)
         written = getattr(args, "written", None)
-        note = "" if written else "\nnothing was written."
+        note = "" if written else f"\n{_not_written(args)}"
         message = f"internal error ({type(err).__name__}: {err}); please report it{note}"
         return fail(json_mode, EXIT_INTERNAL, message,
-                    {"error": "internal", "type": type(err).__name__, "message": printable(err)})
+                    {"error": "internal", "type": type(err).__name__, "message": printable(err), **_recorded(args)})

@@ -61,12 +61,16 @@ def planned_outputs(args: argparse.Namespace) -> list[tuple[Path, str, str]]:
         if fmt not in ("html", "htm", "md"):
             raise UsageError(f"report {path!r}: use a .html or .md file name")
         out.append((Path(path), "report", fmt))
+    from ..io import config_files
+
+    # Every input is protected, including the vocabulary files the config names.
+    sources = (args.mentors, args.mentees, args.config, *map(str, config_files(args.config)))
     seen = set()
     for path, _, _ in out:
         resolved = path.resolve()
         if resolved in seen:
             raise UsageError(f"{str(path)!r} is given twice")
-        check_output(path, (args.mentors, args.mentees, args.config))
+        check_output(path, sources)
         seen.add(resolved)
     return out
 

@@ -15,13 +15,25 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..params import SolveParams
-from .common import EPILOG, EXIT_OK, UsageError, emit_json, progress, show_progress, solve_params
+from ..text import printable
+from .common import (
+    EPILOG,
+    EXIT_OK,
+    UsageError,
+    check_output,
+    emit_json,
+    progress,
+    safe_lines,
+    show_progress,
+    solve_params,
+)
 
 __all__ = ["add_match_arguments", "match_with_store", "register"]
 
@@ -61,14 +73,15 @@ def _penalty(text: str) -> float:
     return value
 
 
-def _report_outputs(paths: list[str] | None, option: str) -> list[tuple[Path, str]]:
+def _report_outputs(paths: list[str] | None, option: str, sources: Sequence[str | None] = ()
+                    ) -> list[tuple[Path, str]]:
     out = []
     for path in paths or []:
         fmt = Path(path).suffix.lower().lstrip(".")
         if fmt not in ("html", "htm", "md"):
             raise UsageError(f"{option} {path!r}: use a .html or .md file name")
-        if not Path(path).resolve().parent.is_dir():
-            raise UsageError(f"cannot write {path!r}: folder {str(Path(path).parent)!r} does not exist")
+        # Checked before any solve: the store must never record a run whose reports cannot be written.
+        check_output(Path(path), sources)
         out.append((Path(path), fmt))
     return out
 
@@ -114,7 +127,8 @@ def run_store(args: argparse.Namespace) -> int:
                 return EXIT_OK
             print(f"{display_url(url)}: schema {store.revision()} (newest {head_revision()})")
             for c in cohorts:
-                print(f"  cohort {c.name}: {c.members} members, {c.active_pairs} active pairs, {c.runs} runs")
+                print(printable(f"  cohort {c.name}: {c.members} members, {c.active_pairs} active pairs, "
+                                f"{c.runs} runs"))
             if not cohorts:
                 print("  no cohorts yet")
     return EXIT_OK
@@ -163,7 +177,7 @@ def match_with_store(args: argparse.Namespace, problem: Any, config: Any, step: 
         run = store.commit(proposal)
     args.recorded_run = run.id
     if args.format == "text" and not getattr(args, "quiet", False):
-        print(f"recorded run {run.id} for cohort {args.cohort}: {len(run.pairs)} pairs started")
+        print(printable(f"recorded run {run.id} for cohort {args.cohort}: {len(run.pairs)} pairs started"))
     return proposal.result
 
 
@@ -186,8 +200,8 @@ def run_runs(args: argparse.Namespace) -> int:
         extra = f" after run {r.parent_id}, move_penalty {r.move_penalty if r.move_penalty is not None else 'inf'}" \
             if r.kind == "rematch" else ""
         score = f" (score {r.score:.4f} without the continuity bonus)" if abs(r.score - r.objective) > 1e-9 else ""
-        print(f"run {r.id}  {_when(r.created_at)}  cohort {r.cohort}  {r.kind}{extra}: {len(r.pairs)} pairs, "
-              f"objective {r.objective:.4f}{score}, {r.status}")
+        print(printable(f"run {r.id}  {_when(r.created_at)}  cohort {r.cohort}  {r.kind}{extra}: "
+                        f"{len(r.pairs)} pairs, objective {r.objective:.4f}{score}, {r.status}"))
     if not runs:
         print("no runs yet")
     return EXIT_OK
@@ -203,15 +217,16 @@ def run_history(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in records:
         state = "active" + (", locked" if r.locked else "") if r.active else f"ended {_when(r.ended_at)}"
-        print(f"{r.cohort}  {r.mentor_id} - {r.mentee_id}  started {_when(r.started_at)} (run {r.run_id}), {state}")
+        print(printable(f"{r.cohort}  {r.mentor_id} - {r.mentee_id}  started {_when(r.started_at)} "
+                        f"(run {r.run_id}), {state}"))
         for e in r.events:
             if e.kind == "started":
                 continue
             detail = f"rating {e.rating}" + (f": {e.reason}" if e.reason else "") if e.kind == "feedback" \
                 else (e.reason or "")
-            print(f"    {_when(e.at)}  {e.kind}  {detail}".rstrip())
+            print(printable(f"    {_when(e.at)}  {e.kind}  {detail}".rstrip()))
     if not records:
-        print("no pairings recorded" + (f" for {args.person}" if args.person else ""))
+        print("no pairings recorded" + (f" for {printable(args.person)}" if args.person else ""))
     return EXIT_OK
 
 
@@ -221,7 +236,8 @@ def run_end_pair(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json(record.to_dict())
     else:
-        print(f"ended {record.mentor_id} - {record.mentee_id} in cohort {record.cohort}: {record.end_reason}")
+        print(printable(f"ended {record.mentor_id} - {record.mentee_id} in cohort {record.cohort}: "
+                        f"{record.end_reason}"))
         print("both are free for the next 'pairmatch rematch'")
     return EXIT_OK
 
@@ -230,16 +246,16 @@ def run_lock_pair(args: argparse.Namespace) -> int:
     with _open(args) as store:
         record = store.lock_pair(args.mentor, args.mentee, locked=not args.unlock, reason=args.reason or "",
                                  cohort=args.cohort)
-    print(f"{'unlocked' if args.unlock else 'locked'} {record.mentor_id} - {record.mentee_id} "
-          f"in cohort {record.cohort}")
+    print(printable(f"{'unlocked' if args.unlock else 'locked'} {record.mentor_id} - {record.mentee_id} "
+                    f"in cohort {record.cohort}"))
     return EXIT_OK
 
 
 def run_feedback(args: argparse.Namespace) -> int:
     with _open(args) as store:
         record = store.record_feedback(args.mentor, args.mentee, args.rating, args.comment or "", args.cohort)
-    print(f"recorded rating {args.rating} for {record.mentor_id} - {record.mentee_id} (cohort {record.cohort}); "
-          f"ratings so far: {', '.join(map(str, record.ratings))}")
+    print(printable(f"recorded rating {args.rating} for {record.mentor_id} - {record.mentee_id} "
+                    f"(cohort {record.cohort}); ratings so far: {', '.join(map(str, record.ratings))}"))
     return EXIT_OK
 
 
@@ -261,8 +277,9 @@ def run_rematch(args: argparse.Namespace) -> int:
     from ..diff import Snapshot, diff
     from ..store.reports import changes_bytes
 
-    reports = _report_outputs(args.report, "--report")
-    match_reports = _report_outputs(args.match_report, "--match-report")
+    joining = [path for _, path in args.join or []]
+    reports = _report_outputs(args.report, "--report", joining)
+    match_reports = _report_outputs(args.match_report, "--match-report", joining)
     with progress(show_progress(args)) as step, _open(args) as store:
         cohort = _cohort(store, args)
         last = store.latest_run(cohort)
@@ -297,12 +314,13 @@ def run_rematch(args: argparse.Namespace) -> int:
         if not args.dry_run:
             step("recording the re-match")
             run = store.commit(proposal, leave_reason=args.leave_reason or "")
+            args.recorded_run = run.id
         written = _write(files)
     if args.format == "json":
         emit_json({"run": run.id if run else None, "cohort": cohort, "parent": last.id, **outcome.to_dict(),
                    "diff": changes.to_dict(), "outputs": [str(p) for p in written]})
         return EXIT_OK
-    print(outcome.summary())
+    print(safe_lines(outcome.summary()))
     print()
     print(("recorded as run " + str(run.id)) if run else "dry run: nothing recorded")
     for path in written:
@@ -326,7 +344,7 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json({**changes.to_dict(), "outputs": [str(p) for p in written]})
         return EXIT_OK
-    print(f"run {a.id} -> run {b.id}: " + changes.summary())
+    print(safe_lines(f"run {a.id} -> run {b.id}: " + changes.summary()))
     for key in ("bcu", "borough", "focus"):
         moved = [r for r in changes.coverage[key] if r.change]
         if moved:
@@ -374,8 +392,8 @@ def run_inspect(args: argparse.Namespace) -> int:
                 extra = f"paired with {', '.join(a.partner_matched_with)}" if a.partner_matched_with else "free"
                 print(f"  {a.partner_id}: score {a.score:.3f} ({extra})")
         return EXIT_OK
-    print(f"run {run.id} (cohort {run.cohort}, {run.kind}) solved again: same {len(result.pairs)} pairs, "
-          f"objective {result.objective:.4f}")
+    print(printable(f"run {run.id} (cohort {run.cohort}, {run.kind}) solved again: same {len(result.pairs)} "
+                    f"pairs, objective {result.objective:.4f}"))
     print(result.summary())
     return EXIT_OK
 
@@ -399,7 +417,8 @@ def run_stability(args: argparse.Namespace) -> int:
                    "blocking_pairs": [b.__dict__ for b in blocking], "stable_objective": stable_objective,
                    "cost_of_stability": cost})
         return EXIT_OK
-    print(f"run {run.id} (cohort {run.cohort}, objective {result.objective_name}): {len(blocking)} blocking pair(s)")
+    print(printable(f"run {run.id} (cohort {run.cohort}, objective {result.objective_name}): "
+                    f"{len(blocking)} blocking pair(s)"))
     for b in blocking[:args.limit]:
         print(f"  {b.text()}")
     if len(blocking) > args.limit:

@@ -34,7 +34,7 @@ solving), `writers` (files out) and `samples` (shipped files).
 from __future__ import annotations
 
 from ..exceptions import MissingExtraError
-from .config import Config, read_config
+from .config import Config, config_files, read_config
 from .issues import MAX_ISSUES_PER_FILE, InputFileError, InputIssue
 from .people import read_mentees, read_mentors, read_people
 from .preflight import problem_warnings
@@ -49,6 +49,7 @@ __all__ = [
     "MAX_ISSUES_PER_FILE",
     "REQUIRED_COLUMNS",
     "Config",
+    "config_files",
     "InputFileError",
     "InputIssue",
     "MissingExtraError",

@@ -285,6 +285,29 @@ def read_config_into(path: str | os.PathLike[str] | None, log: IssueLog) -> Conf
     return config_from_mapping(data, log, file=file, lines=TomlLines(text), base=Path(path).parent, text=text)
 
 
+def config_files(path: str | os.PathLike[str] | None) -> list[Path]:
+    """The files a settings file names (its ``[vocabularies]``), so that no output replaces them.
+
+    Best effort: a settings file that cannot be read names nothing here; loading
+    it reports why.
+
+    >>> from pairmatch.io import sample_path
+    >>> config_files(sample_path("pilot", "config.toml"))
+    []
+    """
+    if path is None:
+        return []
+    try:
+        table = tomllib.loads(Path(path).read_text(encoding="utf-8-sig")).get("vocabularies", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    if not isinstance(table, Mapping):
+        return []
+    folder = Path(path).parent  # as `_vocabularies` resolves them
+    return [folder / value for key, value in table.items()
+            if key in VOCABULARY_KEYS and isinstance(value, str) and value.strip()]
+
+
 def read_config(path: str | os.PathLike[str]) -> Config:
     """Read weights, rules, solve parameters and programme details from a TOML file.
 

@@ -20,7 +20,8 @@ from ..text import excerpt, quoted
 from .cells import blank, column_key, unescape_formula
 from .issues import InputIssue, IssueLog
 
-__all__ = ["COLUMNS", "HEADER_SCAN_ROWS", "REQUIRED_COLUMNS", "Side", "Table", "decode", "read_table"]
+__all__ = ["COLUMNS", "HEADER_SCAN_ROWS", "MAX_CELL_CHARACTERS", "REQUIRED_COLUMNS", "Side", "Table", "decode",
+           "read_table"]
 
 Side = Literal["mentor", "mentee"]
 COLUMNS = ("id", "name", "focus_areas", "boroughs", "availability", "min_partners", "max_partners")
@@ -28,6 +29,10 @@ REQUIRED_COLUMNS = ("id", "focus_areas", "boroughs", "availability")
 # Title rows above the header ("Mentors - spring cohort") are skipped when the
 # header is among this many first non-blank rows.
 HEADER_SCAN_ROWS = 10
+# The longest CSV cell read: the csv module's own default limit, now a problem of
+# that cell rather than the end of reading the file.
+MAX_CELL_CHARACTERS = 131_072
+_CSV_FIELD_LIMIT = 2**31 - 1  # fits a C long everywhere; only ever raised, never lowered
 
 
 @dataclass
@@ -185,6 +190,8 @@ def _read_csv(path: Path, file: str, log: IssueLog) -> Table | None:
     text = decode(file, data, log)
     if text is None:
         return None
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(stdio.StringIO(text, newline=""))
     rows: list[tuple[int, list[Any]]] = []
     try:
@@ -199,7 +206,28 @@ def _read_csv(path: Path, file: str, log: IssueLog) -> Table | None:
     table = _tabular(file, rows, log)
     if table is None and not log.per_file[file]:
         _empty(file, "file", log)
+    if table is not None and len(text) > MAX_CELL_CHARACTERS:  # a shorter file has no over-long cell
+        _drop_long_cells(file, rows, table, log)
     return table
+
+
+def _drop_long_cells(file: str, rows: list[tuple[int, list[Any]]], table: Table, log: IssueLog) -> None:
+    """Report each data cell over `MAX_CELL_CHARACTERS` by row and column; its row is not checked further."""
+    header_row = table.header_row or 0
+    header = next((cells for number, cells in rows if number == header_row), [])
+    dropped = set()
+    for number, cells in rows:
+        if number <= header_row:
+            continue
+        for col, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARACTERS:
+                column = str(header[col]).strip() if col < len(header) and not blank(header[col]) else None
+                log.add(InputIssue(file, number, excerpt(column) if column else f"column {col + 1}", excerpt(cell),
+                                   f"the cell holds {len(cell):,} characters; at most {MAX_CELL_CHARACTERS:,} "
+                                   "are read"))
+                dropped.add(number)
+    if dropped:
+        table.rows = [(number, record) for number, record in table.rows if number not in dropped]
 
 
 def _read_xlsx(path: Path, file: str, side: Side, sheet: str | None, log: IssueLog) -> Table | None:

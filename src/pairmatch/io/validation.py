@@ -192,7 +192,24 @@ class CellValidator:
             except ValidationError as err:
                 for e in err.errors():
                     errors.setdefault(start + int(e["loc"][0]), []).append({**e, "loc": tuple(e["loc"][1:])})
+        for k, row_errors in errors.items():
+            if all(e["loc"] for e in row_errors):  # no model-wide error: the capacity check may have been skipped
+                row_errors += self.capacity_errors(records[k])
         return models, errors
+
+    def capacity_errors(self, record: dict[str, Any]) -> list[Any]:
+        """The model's own min/max capacity check on a row's numbers alone: pydantic
+        skips model-wide checks when any field fails, and the row should list both."""
+        fields = self.cls.model_fields
+        low = record.get("min_partners", fields["min_partners"].default)
+        high = record.get("max_partners", fields["max_partners"].default)
+        if type(low) is not int or type(high) is not int or low <= high:
+            return []
+        try:
+            self.cls.model_validate({"id": PROBE_ID, "min_partners": low, "max_partners": high})
+        except ValidationError as err:
+            return [e for e in err.errors() if not e["loc"]]
+        return []
 
 
 

@@ -173,8 +173,8 @@ def xlsx_bytes(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[objec
     book.remove(book.active)
     for title, (header, rows) in sheets.items():
         ws = book.create_sheet(title)
-        ws.append(list(header))
-        for row in rows:
+        # Header cells too: attribute columns are named by the input file.
+        for row in (header, *rows):
             ws.append(list(row))
             for cell in ws[ws.max_row]:
                 # Text such as "=HYPERLINK(...)" from a spreadsheet cell stays text, never a formula.

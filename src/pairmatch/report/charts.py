@@ -13,6 +13,7 @@ from typing import Any
 
 from ..exceptions import require
 from ..maps import draw_place_coverage
+from ..text import chart_label
 from .model import Coverage, Report
 
 __all__ = ["Chart", "coverage_figure", "report_charts", "score_figure"]
@@ -59,12 +60,12 @@ def coverage_figure(coverage: Coverage) -> Any:
     rows = coverage.rows
     fig = figure(figsize=(7, max(2.0, 0.28 * len(rows) + 1)), layout="tight")
     ax = fig.add_subplot()
-    labels = [r[0] for r in rows][::-1]
+    labels = [chart_label(r[0]) for r in rows][::-1]
     ax.barh(labels, [r[1] for r in rows][::-1], color="#c9d6e8", label="people")
     ax.barh(labels, [r[2] for r in rows][::-1], color="#3b6ea5", label="matched")
     ax.set_xlabel("people (mentors and mentees)")
     ax.xaxis.set_major_locator(whole(integer=True))
-    ax.set_title(coverage.title)
+    ax.set_title(chart_label(coverage.title))
     ax.tick_params(axis="y", labelsize=8)
     if rows:
         ax.legend(loc="lower right", fontsize=8)

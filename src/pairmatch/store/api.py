@@ -29,6 +29,7 @@ from ..models import Mentee, Mentor, Person, Problem
 from ..params import SolveParams
 from ..rematch import Changes, RematchResult, rematch
 from ..result import MatchResult
+from ..text import control_characters, quoted
 from ..version import package_versions
 from .engine import (
     StoreError,
@@ -52,6 +53,15 @@ PairIds = tuple[str, str]
 
 class ConcurrentChangeError(StoreError):
     """The cohort changed between reading it and writing the solve's outcome; run the command again."""
+
+
+def _plain(text: str, what: str) -> str:
+    """``text`` when it has no control characters: stored text is listed on terminals for years."""
+    codes = control_characters(text)
+    if codes:
+        raise StoreError(f"{what} {quoted(text)} contains control characters ({', '.join(dict.fromkeys(codes))}); "
+                         "use printable text only")
+    return text
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -238,6 +248,8 @@ class Writer(Reader):
         """A new, empty cohort."""
         if not name or not name.strip():
             raise StoreError("a cohort needs a name")
+        _plain(name, "the cohort name")
+        _plain(description, "the cohort description")
         if self.cohort_row(name, missing_ok=True) is not None:
             raise StoreError(f"cohort {name!r} already exists")
         row = CohortRow(name=name, description=description, created_at=self.now, revision=0)
@@ -301,6 +313,7 @@ class Writer(Reader):
         """End an active pairing (the coordinator's decision, with the reason)."""
         if not reason or not reason.strip():
             raise StoreError("ending a pair needs a reason")
+        _plain(reason, "the reason")
         row = self.cohort_row(cohort) if cohort is not None else None
         pairing = self._active(row, mentor_id, mentee_id)
         if pairing.locked:
@@ -311,6 +324,7 @@ class Writer(Reader):
     def lock_pair(self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "",
                   cohort: str | None = None) -> PairingRecord:
         """Lock (or unlock) an active pairing: re-matches never touch a locked pair."""
+        _plain(reason, "the reason")
         row = self.cohort_row(cohort) if cohort is not None else None
         pairing = self._active(row, mentor_id, mentee_id)
         changed = bool(pairing.locked) != locked
@@ -325,6 +339,7 @@ class Writer(Reader):
         """Record a feedback rating (whole number 1-5) on a pair's latest pairing."""
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise StoreError(f"a rating is a whole number from 1 to 5, got {rating!r}")
+        _plain(comment, "the comment")
         mentor, mentee = self.person_row(mentor_id), self.person_row(mentee_id)
         query = select(PairingRow).where(PairingRow.mentor_pk == mentor.id, PairingRow.mentee_pk == mentee.id)
         if cohort is not None:
@@ -340,6 +355,7 @@ class Writer(Reader):
 
     def leave(self, cohort: str, person_id: str, reason: str, run_id: int | None = None) -> list[PairingRecord]:
         """Record that someone left a cohort; their active pairings end. Returns those pairings."""
+        _plain(reason, "the reason")
         row = self.cohort_row(cohort)
         assert row is not None
         person = self.person_row(person_id)
@@ -374,6 +390,8 @@ class Writer(Reader):
         """
         if kind not in ("match", "rematch"):
             raise StoreError(f"unknown run kind {kind!r}")
+        _plain(leave_reason, "the reason")
+        _plain(note, "the note")
         base_problem = base_problem or problem
         row = self.cohort_row(cohort, missing_ok=True)
         revision = 0 if row is None else row.revision
@@ -672,6 +690,7 @@ class ProgrammeStore:
         """
         params = params or SolveParams()
         history = history or HistoryOptions()
+        _plain(cohort, "the cohort name")  # before solving, not when recording
         with self.reading() as r:
             info = r.cohort(cohort, missing_ok=True)
             if info is not None and info.active_pairs:
