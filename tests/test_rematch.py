@@ -45,8 +45,7 @@ def programmes(draw):
     table = {(a, b): draw(st.integers(0, 8)) / 8
              for a in mentors + join_mentors for b in mentees + join_mentees}
     order = draw(st.permutations(mentees))
-    current = [(a, b) for a, b in zip(mentors, order, strict=False) if draw(st.booleans()) or True][
-        : draw(st.integers(0, min(m, n)))]
+    current = list(zip(mentors, order, strict=False))[: draw(st.integers(0, min(m, n)))]
     people = mentors + mentees
     leave = [p for p in people if draw(st.integers(0, 5)) == 0]
     intact = [p for p in current if not set(p) & set(leave)]
