@@ -840,9 +840,10 @@ JOB_STATES: tuple[str, ...] = JobState.__args__  # type: ignore[attr-defined]
 class JobStatus(BaseModel):
     """An asynchronous solve: where it is, and where its result will be.
 
-    ``stage`` is finer than ``state``: ``queued``, ``validating``,
-    ``solving``, ``explaining``, ``saving`` or ``finished``; ``progress`` is
-    the share of stages passed (solving has no finer measure).
+    ``stage`` is finer than ``state``: ``queued``, ``starting``,
+    ``validating``, ``solving`` (``diagnosing`` for a diagnosis),
+    ``explaining``, ``saving`` or ``finished``; ``progress`` is the share of
+    stages passed (solving has no finer measure).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch job"})

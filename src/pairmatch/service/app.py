@@ -538,6 +538,8 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
         changed = await run_in_threadpool(service.backend.cancel, job_id, key.client)
         if changed is None:
             raise ServiceError(404, "not_found", "no such job (or it belongs to another client)")
+        if changed.state in ("done", "failed"):  # it finished between the two reads
+            raise ServiceError(409, "conflict", f"the job is already {changed.state}")
         service.runner.cancel(changed.id)
         status = await run_in_threadpool(status_of, changed)
         return job_json(status, 200 if changed.state == "cancelled" else 202)

@@ -115,7 +115,7 @@ def _restrict(graph: ArcGraph, groups: list[GroupBound], subset: np.ndarray):
 def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int, params,
                    deadline: float) -> Solution | None:
     """CP-SAT on the arcs that LP duals cannot rule out; None to fall back to the full model."""
-    from ._lpbound import lp_dual_bound, rows_for, split_bound
+    from ._lpbound import NoBound, lp_dual_bound, rows_for, split_bound
 
     rows = rows_for(graph, groups, total_pinned)
     n = len(graph.gain)
@@ -128,7 +128,10 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
     lp_rounds = 0
     while lp_rounds < 8:
         lp_rounds += 1
-        dual = lp_dual_bound(graph, rows, subset)
+        try:
+            dual = lp_dual_bound(graph, rows, subset)
+        except NoBound:
+            return None  # no bound to reduce with: the full model decides
         if dual is None:
             k *= 2
             subset = np.union1d(subset, np.concatenate([top_per_group(graph.rows, graph.gain, k),

@@ -22,9 +22,16 @@ from ortools.linear_solver.python import model_builder as mb
 
 from ._graph import ArcGraph
 
-__all__ = ["DualBound", "lp_dual_bound", "priced_bound", "rows_for", "split_bound"]
+__all__ = ["DualBound", "NoBound", "lp_dual_bound", "priced_bound", "rows_for", "split_bound"]
 
 INF = float("inf")
+
+
+class NoBound(Exception):
+    """The LP was not solved to optimality, so it gives no bound.
+
+    Kept apart from an infeasible LP (None), which does rule a case out: treating "no bound"
+    as "infeasible" could discard arcs that improve the answer and so break the proof."""
 
 
 @dataclass(frozen=True)
@@ -106,20 +113,22 @@ def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualB
             helper.add_terms_to_constraint(ct, [variables[i] for i in nz], coef[nz].tolist())
     solver = mb.Solver("glop")
     status = solver.solve(model)
-    if status != mb.SolveStatus.OPTIMAL:
+    if status == mb.SolveStatus.INFEASIBLE:
         return None
+    if status != mb.SolveStatus.OPTIMAL:
+        raise NoBound(f"GLOP status {status.name}")
     duals = np.array([solver.dual_value(model.linear_constraint_from_index(r)) for r in range(len(rows))])
     reduced = gain.copy()
     bound = 0.0
     for y, row in zip(duals, rows, strict=True):
-        if y == 0:
+        side = row.ub if y > 0 else row.lb
+        if y == 0 or not np.isfinite(side):
+            # A dual on an unbounded side (sign noise) is taken as 0: the bound below holds for
+            # any duals of the right signs, as long as the reduced gains use the same ones.
             continue
         if row.total_coef:
             reduced -= y * row.total_coef
         reduced[row.arcs] -= y * row.coef
-        side = row.ub if y > 0 else row.lb
-        if not np.isfinite(side):
-            return None  # dual on an unbounded side: no valid bound from these duals
         bound += y * side
     bound += float(np.maximum(reduced, 0).sum())
     values = np.array([solver.value(v) for v in variables])
@@ -132,7 +141,7 @@ def priced_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray,
 
     Returns the last duals (a valid bound even if rounds run out) and the grown
     subset. None means the LP restricted to the subset is infeasible, which says
-    nothing about the full LP.
+    nothing about the full LP. Raises `NoBound` as `lp_dual_bound` does.
     """
     n = len(graph.gain)
     dual = None
@@ -184,6 +193,7 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
     intervals.append((start, top, current))
 
     def bound(lo: float, hi: int, cap: tuple[int, ...]) -> DualBound | None:
+        """The interval's LP bound; None when no matching fits it. Raises `NoBound`."""
         if min(cap) < 0:
             return None
         rows = [*base, Row(every, 1.0, 0.0, lo, float(hi)),
@@ -217,13 +227,16 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
 
     lo, hi = 0, len(intervals)
     solved = 0
-    while lo < hi:  # first interval whose "at most b pairs" relaxation can beat the incumbent
-        mid = (lo + hi) // 2
-        solved += 1
-        if beats(bound(-INF, intervals[mid][1], intervals[mid][2])):
-            hi = mid
-        else:
-            lo = mid + 1
+    try:
+        while lo < hi:  # first interval whose "at most b pairs" relaxation can beat the incumbent
+            mid = (lo + hi) // 2
+            solved += 1
+            if beats(bound(-INF, intervals[mid][1], intervals[mid][2])):
+                hi = mid
+            else:
+                lo = mid + 1
+    except NoBound:
+        return None  # the caller keeps the unsplit bound, which is valid
     improving = np.zeros(n, dtype=bool)
     best = float(incumbent)
     survivors = intervals[lo:]
@@ -233,7 +246,10 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
         if a > most_pairs(cap):
             continue  # no matching has that many pairs under these caps
         solved += 1
-        dual = bound(float(a), b, cap)
+        try:
+            dual = bound(float(a), b, cap)
+        except NoBound:
+            return None
         if dual is not None and beats(dual):
             improving |= dual.improving(incumbent)
             best = max(best, dual.bound)
