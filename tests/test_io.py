@@ -476,6 +476,27 @@ def test_vocabulary_loaders_read_the_documented_format():
                                                       "road safety")
 
 
+def test_a_bad_vocabulary_file_reports_its_problems_and_no_valid_key_as_unknown(tmp_path):
+    # Keys and edge objects the vocabulary classes read (name, river_borders, an edge's reason)
+    # are not problems; the real ones are all reported.
+    from pairmatch.io import load_geography, load_taxonomy
+
+    geo = tmp_path / "geo.json"
+    geo.write_text(json.dumps({"name": "x", "places": ["A", "B", "C"], "borders": [["A", "B"]],
+                               "river_borders": [["B", "C"]], "units": {"u": ["A", "Q"]}}))
+    topics = tmp_path / "topics.json"
+    topics.write_text(json.dumps({"name": "x", "decay": 2, "edges": [
+        {"a": "road safety", "b": "community safety", "reason": "both about streets"}]}))
+    for load, path, expected in ((load_geography, geo, [("units.u", "'Q' is not in 'places'")]),
+                                 (load_taxonomy, topics, [("decay", "must be a number between 0 and 1")])):
+        with pytest.raises(InputFileError) as info:
+            load(path)
+        found = [(i.column, i.message) for i in info.value.issues]
+        assert len(found) == len(expected) and all(
+            column == want_column and want in message
+            for (column, message), (want_column, want) in zip(found, expected, strict=True)), found
+
+
 # --------------------------------------------------------------------------- notebooks
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-__all__ = ["BoroughRelation", "Geography", "normalize_place"]
+__all__ = ["FILE_KEYS", "BoroughRelation", "Geography", "normalize_place"]
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019`]")
 _SEPARATORS = re.compile(r"[\W_]+")
@@ -75,8 +75,9 @@ _SCORE_PARAMS = {
     "far": BoroughRelation.FAR,
 }
 _DEFAULT_SCORES = {"same": 1.0, "adjacent": 0.6, "across_river": 0.5, "same_unit": 0.5, "near": 0.2, "far": 0.0}
-_KEYS = ("name", "description", "as_of", "unit_name", "places", "units", "borders", "river_borders",
-         "aliases", "prefixes", "suffixes", "notes", "scores", "assumptions")
+# The keys of a geography file (`Geography.from_dict`).
+FILE_KEYS = ("name", "description", "as_of", "unit_name", "places", "units", "borders", "river_borders",
+             "aliases", "prefixes", "suffixes", "notes", "scores", "assumptions")
 
 
 class Geography:
@@ -524,9 +525,9 @@ class _GeographyReader:
         data = self.data
         if not isinstance(data, Mapping):
             raise ValueError(f"{self.source}: expected a JSON object at the top level, got {type(data).__name__}")
-        unknown = sorted(set(data) - set(_KEYS))
+        unknown = sorted(set(data) - set(FILE_KEYS))
         if unknown:
-            raise self.fail(unknown[0], f"unknown key; known keys are {', '.join(_KEYS)}")
+            raise self.fail(unknown[0], f"unknown key; known keys are {', '.join(FILE_KEYS)}")
         units = {u: self.names(f"units[{u!r}]", m) for u, m in self.mapping("units").items()}
         places = self.names("places", data.get("places", []))
         declared = set(places) | {p for members in units.values() for p in members}

@@ -19,10 +19,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-__all__ = ["Taxonomy", "TopicLink", "normalize_topic"]
+__all__ = ["EDGE_KEYS", "FILE_KEYS", "Taxonomy", "TopicLink", "normalize_topic"]
 
-_KEYS = ("name", "description", "as_of", "decay", "max_distance", "topics", "edges")
-_EDGE_KEYS = ("a", "b", "reason", "source")
+# The keys of a taxonomy file (`Taxonomy.from_dict`) and of one of its edges written as an object.
+FILE_KEYS = ("name", "description", "as_of", "decay", "max_distance", "topics", "edges")
+EDGE_KEYS = ("a", "b", "reason", "source")
 
 
 def normalize_topic(name: str) -> str:
@@ -281,9 +282,9 @@ class Taxonomy:
 
         if not isinstance(data, Mapping):
             raise ValueError(f"{source}: expected a JSON object at the top level, got {type(data).__name__}")
-        unknown = sorted(set(data) - set(_KEYS))
+        unknown = sorted(set(data) - set(FILE_KEYS))
         if unknown:
-            raise fail(unknown[0], f"unknown key; known keys are {', '.join(_KEYS)}")
+            raise fail(unknown[0], f"unknown key; known keys are {', '.join(FILE_KEYS)}")
         for key in ("name", "description", "as_of"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise fail(key, f"expected text, got {data[key]!r}")
@@ -307,10 +308,10 @@ class Taxonomy:
                 edge = {"a": edge[0], "b": edge[1]}
             if not isinstance(edge, Mapping):
                 raise fail(where, f"expected an object with 'a', 'b' and 'reason', got {edge!r}")
-            extra = sorted(set(edge) - set(_EDGE_KEYS))
+            extra = sorted(set(edge) - set(EDGE_KEYS))
             if extra:
-                raise fail(f"{where}.{extra[0]}", f"unknown key; known keys are {', '.join(_EDGE_KEYS)}")
-            for key in _EDGE_KEYS:
+                raise fail(f"{where}.{extra[0]}", f"unknown key; known keys are {', '.join(EDGE_KEYS)}")
+            for key in EDGE_KEYS:
                 value = edge.get(key)
                 required = key in ("a", "b")
                 if (required or value is not None) and (not isinstance(value, str) or not value.strip()):

@@ -26,16 +26,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..geography import FILE_KEYS as GEOGRAPHY_FILE_KEYS
 from ..geography import Geography
-from ..taxonomy import Taxonomy
+from ..taxonomy import EDGE_KEYS, Taxonomy
+from ..taxonomy import FILE_KEYS as TAXONOMY_FILE_KEYS
 from ..text import excerpt, quoted
 from .issues import InputIssue, IssueLog
 
 __all__ = ["GEOGRAPHY_KEYS", "TAXONOMY_KEYS", "geography_from_file", "load_geography", "load_taxonomy",
            "taxonomy_from_file"]
 
-GEOGRAPHY_KEYS = ("places", "borders", "units", "unit_name")
-TAXONOMY_KEYS = ("edges", "topics", "decay", "max_distance")
+# The keys the vocabulary classes read, so that no valid key is reported as unknown here.
+GEOGRAPHY_KEYS = GEOGRAPHY_FILE_KEYS
+TAXONOMY_KEYS = TAXONOMY_FILE_KEYS
 
 
 class _Checker:
@@ -74,14 +77,15 @@ class _Checker:
                 self.bad(f"{label}[{k}]", item, "must be a non-empty name")
         return out
 
-    def pairs(self, data: Mapping[str, Any], key: str) -> list[tuple[str, str]]:
+    def pairs(self, data: Mapping[str, Any], key: str, object_keys: tuple[str, ...] = ("a", "b")
+              ) -> list[tuple[str, str]]:
         value = data.get(key, [])
         if not isinstance(value, list):
             self.bad(key, value, 'must be a list of pairs such as ["A", "B"]')
             return []
         out = []
         for k, item in enumerate(value):
-            if isinstance(item, Mapping) and set(item) == {"a", "b"}:
+            if isinstance(item, Mapping) and {"a", "b"} <= set(item) <= set(object_keys):
                 item = [item["a"], item["b"]]
             if (isinstance(item, (list, tuple)) and len(item) == 2
                     and all(isinstance(x, str) and x.strip() for x in item)):
@@ -109,9 +113,10 @@ def _read_json(path: Path, log: IssueLog) -> Any:
         return None
 
 
-def _check_geography(data: Any, checker: _Checker) -> dict[str, Any] | None:
+def _check_geography(data: Any, checker: _Checker) -> bool:
+    """Whether the keys this module knows hold no problem (each one found is reported)."""
     if not checker.keys(data, GEOGRAPHY_KEYS, "geography"):
-        return None
+        return False
     places = checker.names(data, "places")
     borders = checker.pairs(data, "borders")
     known = {p.casefold(): p for p in places}
@@ -126,7 +131,6 @@ def _check_geography(data: Any, checker: _Checker) -> dict[str, Any] | None:
     elif not borders:
         checker.bad("places", None, "a geography needs at least one place")
     units_raw = data.get("units", {})
-    units: dict[str, list[str]] = {}
     if not isinstance(units_raw, Mapping):
         checker.bad("units", units_raw, "must map each unit's name to a list of its places")
     else:
@@ -144,20 +148,17 @@ def _check_geography(data: Any, checker: _Checker) -> dict[str, Any] | None:
                     checker.bad(f"units.{unit}", name, f"{quoted(name)} is also in unit {quoted(seen[name])}; "
                                                        "a place belongs to one unit")
                 seen.setdefault(name, unit)
-            units[str(unit)] = names
     unit_name = data.get("unit_name", "unit")
     if not isinstance(unit_name, str) or not unit_name.strip():
         checker.bad("unit_name", unit_name, "must be a name such as 'BCU' or 'policing area'")
-        unit_name = "unit"
-    if not checker.ok:
-        return None
-    return {"borders": borders, "units": units, "places": places, "unit_name": unit_name.strip()}
+    return checker.ok
 
 
-def _check_taxonomy(data: Any, checker: _Checker) -> dict[str, Any] | None:
+def _check_taxonomy(data: Any, checker: _Checker) -> bool:
+    """Whether the keys this module knows hold no problem (each one found is reported)."""
     if not checker.keys(data, TAXONOMY_KEYS, "taxonomy"):
-        return None
-    edges = checker.pairs(data, "edges")
+        return False
+    edges = checker.pairs(data, "edges", EDGE_KEYS)
     topics = checker.names(data, "topics")
     if not edges and not topics and checker.ok:
         checker.bad("edges", None, "a taxonomy needs at least one topic ('edges' or 'topics')")
@@ -167,9 +168,7 @@ def _check_taxonomy(data: Any, checker: _Checker) -> dict[str, Any] | None:
     max_distance = data.get("max_distance", 3)
     if isinstance(max_distance, bool) or not isinstance(max_distance, int) or max_distance < 0:
         checker.bad("max_distance", max_distance, "must be a whole number, 0 or more")
-    if not checker.ok:
-        return None
-    return {"edges": edges, "topics": topics, "decay": float(decay), "max_distance": int(max_distance)}
+    return checker.ok
 
 
 def _vocabulary_from_file(path: str | os.PathLike[str], log: IssueLog, kind: type[Geography] | type[Taxonomy],
@@ -180,7 +179,7 @@ def _vocabulary_from_file(path: str | os.PathLike[str], log: IssueLog, kind: typ
         return kind.from_file(path)
     except Exception as err:  # a bad file may fail in many ways; report it, whatever it was
         data = _read_json(path, IssueLog())
-        if data is None or check(data, _Checker(str(path), log)) is not None:
+        if data is None or check(data, _Checker(str(path), log)):
             log.add(InputIssue(str(path), None, None, None, f"not a valid {what} file: {excerpt(err, 300)}"))
         return None
 
