@@ -101,11 +101,13 @@ class CoverageRow:
         return self.matched_after - self.matched_before
 
 
-def coverage(problem: Problem, matched: Iterable[str], key: str) -> dict[str, tuple[int, int]]:
+def coverage(problem: Problem, matched: Iterable[str], key: str, *, people: Iterable[Person] | None = None,
+             no_unit: str = "(no unit)") -> dict[str, tuple[int, int]]:
     """``{group: (people, matched people)}`` per BCU (``"bcu"``), ``"borough"`` or ``"focus"`` area.
 
     A person counts once in each group they belong to (all their boroughs,
-    the units of those boroughs, all their focus areas).
+    the units of those boroughs, all their focus areas). ``people`` defaults
+    to everyone in the problem; a borough in no unit counts under ``no_unit``.
 
     >>> from pairmatch import pilot_problem
     >>> coverage(pilot_problem(), ["M1", "O1"], "bcu")["Central East"]
@@ -114,23 +116,18 @@ def coverage(problem: Problem, matched: Iterable[str], key: str) -> dict[str, tu
     if key not in COVERAGE_KEYS:
         raise ValueError(f"coverage key must be one of {COVERAGE_KEYS}, got {key!r}")
     hit = set(matched)
-    geo = problem.geography
+    unit_of = problem.geography.unit_of
     total: Counter[str] = Counter()
     found: Counter[str] = Counter()
-    for person in (*problem.mentors, *problem.mentees):
-        groups = _groups(person, key, geo.unit_of)
+    for person in (*problem.mentors, *problem.mentees) if people is None else people:
+        if key == "bcu":
+            groups = {unit_of.get(b, no_unit) for b in person.boroughs}
+        else:
+            groups = set(person.boroughs if key == "borough" else person.focus_areas)
         for g in groups:
             total[g] += 1
             found[g] += person.id in hit
     return {g: (total[g], found[g]) for g in total}
-
-
-def _groups(person: Person, key: str, unit_of: dict[str, str]) -> set[str]:
-    if key == "bcu":
-        return {unit_of.get(b, "(no unit)") for b in person.boroughs}
-    if key == "borough":
-        return set(person.boroughs)
-    return set(person.focus_areas)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from functools import cache
 from typing import Any, Literal
 
 from .datasets import load_json, london
+from .diff import coverage
 from .exceptions import PairmatchError, require
 from .geography import Geography
 from .models import Problem
@@ -207,13 +208,8 @@ def coverage_by_place(result: MatchResult, problem: Problem | None = None, *,
     problem = _problem(result, problem)
     matched = {pid for pair in result.pairs for pid in (pair.mentor_id, pair.mentee_id)}
     people = (*(problem.mentors if side != "mentee" else ()), *(problem.mentees if side != "mentor" else ()))
-    total = dict.fromkeys(problem.geography.places, 0)
-    hit = dict.fromkeys(problem.geography.places, 0)
-    for person in people:
-        for place in set(person.boroughs):
-            total[place] += 1
-            hit[place] += person.id in matched
-    return [PlaceCoverage(place, total[place], hit[place]) for place in total]
+    counts = coverage(problem, matched, "borough", people=people)
+    return [PlaceCoverage(place, *counts.get(place, (0, 0))) for place in problem.geography.places]
 
 
 def draw_coverage_map(result: MatchResult, *, problem: Problem | None = None, side: Side = "both",

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..diff import coverage
 from ..exceptions import PairmatchError
 from ..explain import alternatives
 from ..geography import Geography
@@ -196,25 +197,16 @@ def _vocabularies(problem: Problem) -> tuple[tuple[str, str], ...]:
 
 def _coverage(problem: Problem, matched: set[str]) -> tuple[Coverage, ...]:
     geo = problem.geography
-    people = (*problem.mentors, *problem.mentees)
     unit_name = geo.unit_name or "unit"
-    groupings: list[tuple[str, str, str, Any]] = []
+    groupings: list[tuple[str, str, str, str]] = []
     if geo.unit_of:
-        missing = f"(no {unit_name})"
-        groupings.append(("unit", f"Coverage per {unit_name}", unit_name,
-                          lambda p: {geo.unit_of.get(b, missing) for b in p.boroughs}))
-    groupings.append(("borough", "Coverage per borough", "borough", lambda p: set(p.boroughs)))
-    groupings.append(("focus", "Coverage per focus area", "focus area", lambda p: set(p.focus_areas)))
+        groupings.append(("unit", "bcu", f"Coverage per {unit_name}", unit_name))
+    groupings.append(("borough", "borough", "Coverage per borough", "borough"))
+    groupings.append(("focus", "focus", "Coverage per focus area", "focus area"))
     out = []
-    for key, title, group_name, groups_of in groupings:
-        total: Counter[str] = Counter()
-        hit: Counter[str] = Counter()
-        for person in people:
-            is_matched = person.id in matched
-            for group in groups_of(person):
-                total[group] += 1
-                hit[group] += is_matched
-        rows = tuple((g, total[g], hit[g]) for g in sorted(total, key=lambda g: (-total[g], g)))
+    for key, counted_by, title, group_name in groupings:
+        counts = coverage(problem, matched, counted_by, no_unit=f"(no {unit_name})")
+        rows = tuple((g, *counts[g]) for g in sorted(counts, key=lambda g: (-counts[g][0], g)))
         out.append(Coverage(key, title, group_name, rows))
     return tuple(out)
 
