@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .exceptions import PairmatchError
 from .models import Person, Problem
 from .rematch import CONTINUITY
 from .result import MatchResult, rounded
@@ -59,12 +58,10 @@ class Snapshot:
         Scores leave out a re-match's continuity bonus, so that a re-match
         compares with the run before it in the same units.
         """
-        if result.context is None:
-            raise PairmatchError("a diff needs a result returned by pairmatch.solve() in this Python process, "
-                                 "or a Snapshot with its problem")
+        problem = result.solved_context("a diff needs", ", or a Snapshot with its problem").problem
         pairs = tuple((p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0))
                       for p in result.pairs)
-        return cls(label, result.context.problem, pairs, math.fsum(s for _, _, s in pairs))
+        return cls(label, problem, pairs, math.fsum(s for _, _, s in pairs))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .availability import SLOT_MINUTES, format_slots, window_slots
 from .constraints import rule_names
-from .exceptions import InfeasibleProblemError, PairmatchError
+from .exceptions import InfeasibleProblemError
 from .geography import BoroughRelation
 from .matching import solve
 from .models import Person, Problem
@@ -35,9 +35,7 @@ __all__ = [
 
 
 def _context(result: MatchResult) -> SolveContext:
-    if result.context is None:
-        raise PairmatchError("explanations need a result returned by pairmatch.solve() in this Python process")
-    return result.context
+    return result.solved_context("explanations need")
 
 
 def _pair_index(problem: Problem, mentor_id: str, mentee_id: str) -> tuple[int, int]:

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from .datasets import load_json, london
 from .diff import coverage
-from .exceptions import PairmatchError, require
+from .exceptions import require
 from .geography import Geography
 from .models import Problem
 from .result import MatchResult
@@ -178,12 +178,7 @@ class PlaceCoverage:
 
 
 def _problem(result: MatchResult, problem: Problem | None) -> Problem:
-    if problem is not None:
-        return problem
-    if result.context is None:
-        raise PairmatchError("pass problem=...: this result was not returned by pairmatch.solve() "
-                             "in this Python process")
-    return result.context.problem
+    return problem if problem is not None else result.solved_context("a map needs", ", or problem=...").problem
 
 
 def coverage_by_place(result: MatchResult, problem: Problem | None = None, *,

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .exceptions import require
+from .exceptions import PairmatchError, require
 from .solve import Outcome, SolveContext
 from .text import printable
 from .unmatched import Unmatched, unmatched_people
@@ -168,6 +168,14 @@ class MatchResult:
     def partners_of(self, person_id: str) -> tuple[str, ...]:
         """Ids of everyone matched with ``person_id`` (a map built once per result)."""
         return self._partners.get(person_id, ())
+
+    def solved_context(self, needs: str, hint: str = "") -> SolveContext:
+        """The solver's context, or a `PairmatchError` saying that ``needs`` (e.g. "explanations
+        need") a result returned by `pairmatch.solve` in this process (such a result loaded from
+        JSON has none); ``hint`` ends the message."""
+        if self.context is None:
+            raise PairmatchError(f"{needs} a result returned by pairmatch.solve() in this Python process{hint}")
+        return self.context
 
     def _names(self) -> dict[str, str]:
         if self.context is None:

@@ -61,9 +61,7 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
     >>> len(blocking_pairs(best)) > 0
     True
     """
-    ctx = result.context
-    if ctx is None:
-        raise PairmatchError("stability needs a result returned by pairmatch.solve() in this Python process")
+    ctx = result.solved_context("stability needs")
     problem = ctx.problem
     m, n = problem.shape
     everyone = np.arange(m)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diff import coverage
-from ..exceptions import PairmatchError
 from ..explain import alternatives
 from ..geography import Geography
 from ..io.writers import pair_facts
@@ -107,11 +106,7 @@ class Report:
 
 def problem_of(result: MatchResult, problem: Problem | None = None) -> Problem:
     """The problem a result was solved from (or ``problem`` when given)."""
-    if problem is not None:
-        return problem
-    if result.context is None:
-        raise PairmatchError("a report needs a result returned by pairmatch.solve() in this Python process")
-    return result.context.problem
+    return problem if problem is not None else result.solved_context("a report needs").problem
 
 
 def _label(people: Sequence[Person], index: Mapping[str, int], pid: str) -> str:
