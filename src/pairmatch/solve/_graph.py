@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ArcGraph", "Solution", "top_per_group"]
+__all__ = ["ArcGraph", "Solution", "top_per_group", "with_pinned"]
 
 
 def top_per_group(groups: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
@@ -77,3 +77,16 @@ class Solution:
     optimal: bool
     solver: str
     certificate: dict[str, Any] = field(default_factory=dict)
+
+
+def with_pinned(certificate: dict[str, Any], pinned_gains: list[int]) -> dict[str, Any]:
+    """A backend's certificate counts only the pairs it chose; pinned pairs are placed before it
+    runs. Add theirs, so that ``integer_objective`` (and ``integer_bound``, ``pairs``) cover the
+    whole matching on every path."""
+    out = dict(certificate)
+    for key in ("integer_objective", "integer_bound"):
+        if out.get(key) is not None:
+            out[key] = type(out[key])(out[key] + sum(pinned_gains))
+    if "pairs" in out:
+        out["pairs"] = int(out["pairs"]) + len(pinned_gains)
+    return out

@@ -43,7 +43,7 @@ from ..params import SolveParams
 from ..scoring import ChunkRunner, LazyScores, Scorer
 from ._certify import TypeBestState, TypeScan, TypeScanState, potentials, type_best_chunk, type_scan_chunk
 from ._flow import solve_flow
-from ._graph import ArcGraph, Solution, top_per_group
+from ._graph import ArcGraph, Solution, top_per_group, with_pinned
 from ._space import EXCLUDED, PairSpace, ScanState, SelectState, not_in, scan_chunk, select_chunk, sorted_unique
 from .contracts import Outcome, SolveContext
 from .scaling import Scaling
@@ -364,19 +364,19 @@ def _outcome(problem: Problem, params: SolveParams, space: PairSpace, graph: Arc
     pairs += [(int(graph.rows[a]), int(graph.cols[a]), False) for a in solution.chosen]
     max_pairs = int(min(space.mentor_max.sum(), space.mentee_max.sum(), space.m * space.n))
     required = np.array(space.required, dtype=np.int64).reshape(-1, 2)
-    pinned_gain = int(space.scaling.to_integer(space.scorer.pair_totals(required[:, 0], required[:, 1])).sum())
+    pinned_gains = space.scaling.to_integer(space.scorer.pair_totals(required[:, 0], required[:, 1])).tolist()
+    chosen = {"integer_objective": (int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen))
+              * space.unit}  # the chosen arcs' gains without the lift
+    if params.objective == "max_participation":
+        chosen["pairs"] = len(solution.chosen)
     certificate = {
         **certificate,
-        # the chosen arcs' gains without the lift, plus the pinned pairs' (placed before solving)
-        "integer_objective": (int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen)) * space.unit
-        + pinned_gain,
+        **with_pinned(chosen, pinned_gains),
         **space.scaling.describe(),
         "max_pairs": max_pairs,
         "rounding_bound": space.scaling.rounding_bound(max_pairs),
         "pinned_pairs": len(space.required),
     }
-    if params.objective == "max_participation":
-        certificate["pairs"] = len(solution.chosen) + len(space.required)
     candidates = lazy_candidates(problem, space.scorer, space.checker)
     context = SolveContext(problem, LazyScores(space.scorer), candidates, params, space.scaling)
     timings = {**timings, "total": time.perf_counter() - started}

@@ -20,7 +20,7 @@ from ..params import SolveParams
 from ..scoring import ChunkRunner, Scorer, ScoreTable, as_runner, score_table
 from ._cpsat import GroupBound, solve_cpsat
 from ._flow import solve_assignment, solve_flow, solve_maxmin, solve_participation
-from ._graph import ArcGraph, Solution
+from ._graph import ArcGraph, Solution, with_pinned
 from ._profiles import profiles_of, solve_profiles, why_not_profiles
 from ._sparse import SPARSE_MIN_PAIRS, SparseEnd, solve_sparse, sparse_supported
 from .contracts import Outcome, SolveContext
@@ -196,7 +196,7 @@ def _dense(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scali
     pairs += [(int(graph.rows[k]), int(graph.cols[k]), False) for k in solution.chosen]
     n_candidates = int(np.count_nonzero(candidates.allowed))
     certificate = {
-        **_with_pinned(solution.certificate, pinned_gains),
+        **with_pinned(solution.certificate, pinned_gains),
         "method": "dense",
         **note,
         **scaling.describe(),
@@ -217,19 +217,6 @@ def _dense(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scali
         context=SolveContext(problem, table, candidates, params, scaling),
         timings={"score": scored - started, "solve": finished - scored},
     )
-
-
-def _with_pinned(certificate: dict[str, Any], pinned_gains: list[int]) -> dict[str, Any]:
-    """A backend's certificate counts only the pairs it chose; pinned pairs are placed before it
-    runs. Add theirs, so that ``integer_objective`` (and ``integer_bound``, ``pairs``) cover the
-    whole matching on every path."""
-    out = dict(certificate)
-    for key in ("integer_objective", "integer_bound"):
-        if out.get(key) is not None:
-            out[key] = type(out[key])(out[key] + sum(pinned_gains))
-    if "pairs" in out:
-        out["pairs"] = int(out["pairs"]) + len(pinned_gains)
-    return out
 
 
 def _has_minimums(candidates: Candidates) -> bool:
