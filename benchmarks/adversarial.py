@@ -45,13 +45,24 @@ def run_case(name: str, n: int) -> dict:
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cert = result.certificate
-    record = {"family": name, "n": n, "time_s": elapsed, "peak_rss_mib": peak, "status": result.status,
-              "method": cert.get("method"), "end": cert.get("end"), "rounds": cert.get("rounds"),
-              "arcs": cert.get("candidate_arcs"), "certified": cert.get("certified_over_all_pairs"),
-              "scored_exactly": cert.get("pairs_scored_exactly"), "pairs_total": cert.get("pairs_total"),
-              "profiles": [cert.get("mentor_profiles"), cert.get("mentee_profiles")],
-              "switched_from": cert.get("switched_from"), "objective": cert.get("integer_objective"),
-              "load": [load, round(os.getloadavg()[0], 2)]}
+    record = {
+        "family": name,
+        "n": n,
+        "time_s": elapsed,
+        "peak_rss_mib": peak,
+        "status": result.status,
+        "method": cert.get("method"),
+        "end": cert.get("end"),
+        "rounds": cert.get("rounds"),
+        "arcs": cert.get("candidate_arcs"),
+        "certified": cert.get("certified_over_all_pairs"),
+        "scored_exactly": cert.get("pairs_scored_exactly"),
+        "pairs_total": cert.get("pairs_total"),
+        "profiles": [cert.get("mentor_profiles"), cert.get("mentee_profiles")],
+        "switched_from": cert.get("switched_from"),
+        "objective": cert.get("integer_objective"),
+        "load": [load, round(os.getloadavg()[0], 2)],
+    }
     if n <= DENSE_CHECK_MAX:
         dense = solve(problem, SolveParams(method="dense"))
         record["dense_agrees"] = dense.certificate["integer_objective"] == cert.get("integer_objective")
@@ -80,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
                 lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
-                record = json.loads(lines[-1]) if lines else {"family": name, "n": n,
-                                                                "error": proc.stderr.strip()[-300:]}
+                record = (
+                    json.loads(lines[-1]) if lines else {"family": name, "n": n, "error": proc.stderr.strip()[-300:]}
+                )
             except subprocess.TimeoutExpired:
                 record = {"family": name, "n": n, "error": f"timeout after {args.timeout:.0f} s"}
             records.append(record)
@@ -110,14 +122,17 @@ def write(records: list[dict], out: Path, commit: str) -> None:
         if r["method"] == "profiles":
             note.append(f"{r['profiles'][0]:,} x {r['profiles'][1]:,} profiles")
         scored = f"{r['scored_exactly']:,} / {r['pairs_total']:,}" if r.get("scored_exactly") is not None else "-"
-        lines.append(f"| {r['family']} | {r['n']:,} | {r['method']} | {r.get('end') or '-'} | "
-                     f"{r.get('rounds') or '-'} | {r['time_s']:.2f} | {r['peak_rss_mib']:.0f} | {r['status']} | "
-                     f"{r['certified']} | {scored} | {r.get('dense_agrees', '-')} | "
-                     f"{'-'.join(map(str, r['load']))} | {'; '.join(note)} |")
+        lines.append(
+            f"| {r['family']} | {r['n']:,} | {r['method']} | {r.get('end') or '-'} | "
+            f"{r.get('rounds') or '-'} | {r['time_s']:.2f} | {r['peak_rss_mib']:.0f} | {r['status']} | "
+            f"{r['certified']} | {scored} | {r.get('dense_agrees', '-')} | "
+            f"{'-'.join(map(str, r['load']))} | {'; '.join(note)} |"
+        )
     out.mkdir(parents=True, exist_ok=True)
     (out / "adversarial.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (out / "adversarial.json").write_text(json.dumps({"commit": commit, "records": records}, indent=1),
-                                          encoding="utf-8")
+    (out / "adversarial.json").write_text(
+        json.dumps({"commit": commit, "records": records}, indent=1), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -78,11 +78,13 @@ MANY_QUOTAS = {
 }
 
 
-def run_case(n: int, workers: int | None, limit: float, quotas: list[dict], n_mentees: int | None = None,
-             cap: int = 1) -> dict:
+def run_case(
+    n: int, workers: int | None, limit: float, quotas: list[dict], n_mentees: int | None = None, cap: int = 1
+) -> dict:
     payload = [n, workers, limit, quotas, n_mentees or n, cap]
-    proc = subprocess.run([sys.executable, "-c", CASE, json.dumps(payload)],
-                          capture_output=True, text=True, timeout=limit * 4 + 120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CASE, json.dumps(payload)], capture_output=True, text=True, timeout=limit * 4 + 120
+    )
     if proc.returncode:
         return {"status": "crashed: " + proc.stderr.strip().splitlines()[-1][:80], "time": float("nan")}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -94,13 +96,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 8])
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
-    parser.add_argument("--many", type=int, nargs="*", default=[250, 500],
-                        help="mentor counts of the many-to-one share-quota cases (mentees = 1.5x, capacity 2)")
+    parser.add_argument(
+        "--many",
+        type=int,
+        nargs="*",
+        default=[250, 500],
+        help="mentor counts of the many-to-one share-quota cases (mentees = 1.5x, capacity 2)",
+    )
     parser.add_argument("--many-limit", type=float, default=300.0, help="time limit of the many-to-one cases")
     parser.add_argument("--skip-square", action="store_true", help="only the many-to-one cases")
     args = parser.parse_args(argv)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip() or "unknown"
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
+        ).stdout.strip()
+        or "unknown"
+    )
     import ortools
 
     lines = [
@@ -121,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         for workers in args.workers:
             r = run_case(args.n, workers, args.time_limit, quotas)
             gap = "" if r.get("gap") is None else f"{r['gap']:.4%}"
-            row = (f"| {label} | {workers} | {r['time']:.1f} | {r['status']} | {gap} | {r.get('arcs') or ''} | "
-                   f"{r.get('objective', float('nan')):.4f} | {r.get('unconstrained', float('nan')):.4f} |")
+            row = (
+                f"| {label} | {workers} | {r['time']:.1f} | {r['status']} | {gap} | {r.get('arcs') or ''} | "
+                f"{r.get('objective', float('nan')):.4f} | {r.get('unconstrained', float('nan')):.4f} |"
+            )
             print(row, flush=True)
             lines.append(row)
     if args.many:
@@ -139,9 +152,11 @@ def main(argv: list[str] | None = None) -> int:
             for label, quotas in MANY_QUOTAS.items():
                 r = run_case(m, None, args.many_limit, quotas, n_mentees=m * 3 // 2, cap=2)
                 gap = "" if r.get("gap") is None else f"{r['gap']:.4%}"
-                row = (f"| {m} x {m * 3 // 2} | {label} | {r['time']:.1f} | {r['status']} | {gap} | "
-                       f"{r.get('arcs') or ''} | {r.get('objective', float('nan')):.4f} | "
-                       f"{r.get('unconstrained', float('nan')):.4f} |")
+                row = (
+                    f"| {m} x {m * 3 // 2} | {label} | {r['time']:.1f} | {r['status']} | {gap} | "
+                    f"{r.get('arcs') or ''} | {r.get('objective', float('nan')):.4f} | "
+                    f"{r.get('unconstrained', float('nan')):.4f} |"
+                )
                 print(row, flush=True)
                 lines.append(row)
     args.out.mkdir(parents=True, exist_ok=True)

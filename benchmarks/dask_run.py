@@ -34,18 +34,33 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     local = solve(problem)
     local_s = time.perf_counter() - started
-    with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         runner = ChunkRunner.dask(client)
         started = time.perf_counter()
         remote = solve(problem, executor=runner)
         dask_s = time.perf_counter() - started
     load.append(round(os.getloadavg()[0], 2))
     same = local.to_json(include_runtime=False) == remote.to_json(include_runtime=False)
-    print(json.dumps({"n": args.n, "workers": args.workers, "in_process_s": round(local_s, 2),
-                      "dask_s": round(dask_s, 2), "identical": same, "method": remote.certificate["method"],
-                      "certified_over_all_pairs": remote.certificate["certified_over_all_pairs"],
-                      "dask_timings": {k: round(v, 2) for k, v in remote.timings.items()}, "load": load}))
+    print(
+        json.dumps(
+            {
+                "n": args.n,
+                "workers": args.workers,
+                "in_process_s": round(local_s, 2),
+                "dask_s": round(dask_s, 2),
+                "identical": same,
+                "method": remote.certificate["method"],
+                "certified_over_all_pairs": remote.certificate["certified_over_all_pairs"],
+                "dask_timings": {k: round(v, 2) for k, v in remote.timings.items()},
+                "load": load,
+            }
+        )
+    )
     return 0 if same else 1
 
 

@@ -137,17 +137,34 @@ def measure(n: int, fmt: str, timeout: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="pairmatch-e2e-") as tmp:
         folder = Path(tmp)
         mentors, mentees, config = write_inputs(folder, n, fmt)
-        command = [sys.executable, "-m", "pairmatch", "match", str(mentors), str(mentees), "-c", str(config),
-                   "-o", str(folder / "matches.csv"), "--report", str(folder / "report.html")]
+        command = [
+            sys.executable,
+            "-m",
+            "pairmatch",
+            "match",
+            str(mentors),
+            str(mentees),
+            "-c",
+            str(config),
+            "-o",
+            str(folder / "matches.csv"),
+            "--report",
+            str(folder / "report.html"),
+        ]
         try:
-            proc = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True,
-                                  timeout=timeout)
+            proc = subprocess.run(
+                [sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, timeout=timeout
+            )
             record["command"] = _last_json(proc.stdout) or {"error": proc.stderr[-500:]}
         except subprocess.TimeoutExpired:
             record["command"] = {"error": f"timeout after {timeout:.0f} s"}
         try:
-            proc = subprocess.run([sys.executable, "-c", STAGES, str(mentors), str(mentees), str(config)],
-                                  capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(
+                [sys.executable, "-c", STAGES, str(mentors), str(mentees), str(config)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
             record["stages"] = _last_json(proc.stdout) or {"error": proc.stderr[-500:]}
         except subprocess.TimeoutExpired:
             record["stages"] = {"error": f"timeout after {timeout:.0f} s"}
@@ -170,17 +187,26 @@ def report(records: list[dict], out: Path, commit: str) -> None:
     ]
     for r in records:
         c, s = r.get("command", {}), r.get("stages", {})
-        note = "; ".join(x for x in (c.get("error"), s.get("error"),
-                                     f"exit {c['returncode']}: {c['stderr'][-200:]}" if c.get("returncode") else "",
-                                     s.get("method") and f"{s['method']}, {s.get('status')}") if x)
+        note = "; ".join(
+            x
+            for x in (
+                c.get("error"),
+                s.get("error"),
+                f"exit {c['returncode']}: {c['stderr'][-200:]}" if c.get("returncode") else "",
+                s.get("method") and f"{s['method']}, {s.get('status')}",
+            )
+            if x
+        )
 
         def f(x):
             return f"{x:.2f}" if isinstance(x, (int, float)) else "-"
 
-        lines.append(f"| {r['n']:,} | {r['format']} | {f(c.get('wall_s'))} | {f(c.get('peak_rss_mib'))} | "
-                     f"{f(s.get('read_validate'))} | {f(s.get('solve_total'))} | {f(s.get('explain_every_pair'))} | "
-                     f"{f(s.get('write_matches_csv'))} | {f(s.get('write_report_html'))} | "
-                     f"{f(s.get('peak_rss_mib'))} | {'-'.join(map(str, r['load']))} | {note} |")
+        lines.append(
+            f"| {r['n']:,} | {r['format']} | {f(c.get('wall_s'))} | {f(c.get('peak_rss_mib'))} | "
+            f"{f(s.get('read_validate'))} | {f(s.get('solve_total'))} | {f(s.get('explain_every_pair'))} | "
+            f"{f(s.get('write_matches_csv'))} | {f(s.get('write_report_html'))} | "
+            f"{f(s.get('peak_rss_mib'))} | {'-'.join(map(str, r['load']))} | {note} |"
+        )
     out.mkdir(parents=True, exist_ok=True)
     (out / "e2e.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / "e2e.json").write_text(json.dumps({"commit": commit, "records": records}, indent=1), encoding="utf-8")

@@ -32,15 +32,19 @@ def family(name: str, n: int, seed: int = 0):
         return Problem.from_matrix(rng.random((n, n)), [f"M{i}" for i in range(n)], [f"E{j}" for j in range(n)])
     if name == "identical":
         fields = {"focus_areas": ["knife crime"], "boroughs": ["Newham"], "availability": ["Mon 18:00-20:00"]}
-        return Problem(mentors=tuple(Mentor(id=f"M{i}", **fields) for i in range(n)),
-                       mentees=tuple(Mentee(id=f"E{j}", **fields) for j in range(n)))
+        return Problem(
+            mentors=tuple(Mentor(id=f"M{i}", **fields) for i in range(n)),
+            mentees=tuple(Mentee(id=f"E{j}", **fields) for j in range(n)),
+        )
     base = synthetic_problem(n, seed=seed)
     if name == "hot_topic":
         hot = {"focus_areas": ("knife crime",), "boroughs": ("Newham",)}
-        return base.model_copy(update={
-            "mentors": tuple(p.model_copy(update=hot) for p in base.mentors),
-            "mentees": tuple(p.model_copy(update=hot) for p in base.mentees),
-        })
+        return base.model_copy(
+            update={
+                "mentors": tuple(p.model_copy(update=hot) for p in base.mentors),
+                "mentees": tuple(p.model_copy(update=hot) for p in base.mentees),
+            }
+        )
     if name == "popular_group":
         topics = sorted({t for p in base.mentors for t in p.focus_areas})
         places = list(base.geography.places)

@@ -86,8 +86,10 @@ def tree_memory(pid: int) -> tuple[int, int]:
             pass
         return 0
 
-    return (field(proc / str(pid) / "status", "VmRSS:"),
-            sum(field(proc / str(p) / "smaps_rollup", "Pss:") for p in family))
+    return (
+        field(proc / str(pid) / "status", "VmRSS:"),
+        sum(field(proc / str(p) / "smaps_rollup", "Pss:") for p in family),
+    )
 
 
 class MemorySampler(threading.Thread):
@@ -140,8 +142,9 @@ async def small_clients(client: httpx.AsyncClient, payload: bytes, clients: int,
     await asyncio.gather(*(one() for _ in range(clients)))
 
 
-async def large_jobs(client: httpx.AsyncClient, payloads: list[bytes], until: float, tally: Tally
-                     ) -> tuple[list[float], list[str], list[dict[str, Any]]]:
+async def large_jobs(
+    client: httpx.AsyncClient, payloads: list[bytes], until: float, tally: Tally
+) -> tuple[list[float], list[str], list[dict[str, Any]]]:
     async def one(payload: bytes) -> tuple[float, dict[str, Any] | None]:
         started = time.perf_counter()
         while True:  # a busy answer says when to come back
@@ -165,13 +168,17 @@ async def large_jobs(client: httpx.AsyncClient, payloads: list[bytes], until: fl
     turnaround = [t for t, status in results if status is not None and status["state"] == "done"]
     # Lost: refused for good, failed, cancelled or unknown; a job still queued or running at the
     # deadline is not lost (it is in the store) but is reported as unfinished.
-    lost = [status["id"] if status else "refused" for _, status in results
-            if status is None or status["state"] not in ("done", "queued", "running")]
+    lost = [
+        status["id"] if status else "refused"
+        for _, status in results
+        if status is None or status["state"] not in ("done", "queued", "running")
+    ]
     return turnaround, lost, [s for _, s in results if s is not None]
 
 
-async def scenario(server: LocalServer, args: argparse.Namespace, small: bytes, large: list[bytes],
-                   deadline: float) -> dict[str, Any]:
+async def scenario(
+    server: LocalServer, args: argparse.Namespace, small: bytes, large: list[bytes], deadline: float
+) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=args.clients + len(large) + 4)
     async with httpx.AsyncClient(base_url=server.url, headers=HEADERS, timeout=120, limits=limits) as client:
         for _ in range(3):  # warm the solver processes
@@ -193,47 +200,79 @@ async def scenario(server: LocalServer, args: argparse.Namespace, small: bytes, 
             await background
         except asyncio.CancelledError:
             pass
-        return {"small": phase_a, "small_s": small_s, "jobs": phase_b, "jobs_s": jobs_s, "during": during,
-                "during_s": during_stop - started, "turnaround": turnaround, "lost": lost, "finals": finals}
+        return {
+            "small": phase_a,
+            "small_s": small_s,
+            "jobs": phase_b,
+            "jobs_s": jobs_s,
+            "during": during,
+            "during_s": during_stop - started,
+            "turnaround": turnaround,
+            "lost": lost,
+            "finals": finals,
+        }
 
 
 def environment() -> dict[str, str]:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=ROOT, timeout=10).stdout.strip() or "unknown"
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, timeout=10
+            ).stdout.strip()
+            or "unknown"
+        )
     except OSError:
         commit = "unknown"
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    return {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-                       f"{platform.system()} {platform.release()}",
-            "python": platform.python_version(), "pairmatch": __version__, "commit": commit,
-            "load": "/".join(f"{x:.2f}" for x in load)}
+    return {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "pairmatch": __version__,
+        "commit": commit,
+        "load": "/".join(f"{x:.2f}" for x in load),
+    }
 
 
-def report(args: argparse.Namespace, env: dict[str, str], load_after: str, out: dict[str, Any],
-           memory: MemorySampler, n_jobs: int) -> tuple[str, dict[str, Any]]:
+def report(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    load_after: str,
+    out: dict[str, Any],
+    memory: MemorySampler,
+    n_jobs: int,
+) -> tuple[str, dict[str, Any]]:
     small, jobs, during = out["small"], out["jobs"], out["during"]
     turnaround = np.array(out["turnaround"]) * 1000 if out["turnaround"] else np.array([float("nan")])
     errors = small.errors + jobs.errors + during.errors
     record = {
-        "small_rps": len(small.latencies) / out["small_s"], "small_p50_ms": small.percentile(50),
-        "small_p99_ms": small.percentile(99), "small_statuses": small.statuses,
-        "jobs_submitted": n_jobs, "jobs_done": len(out["turnaround"]), "jobs_lost": out["lost"],
+        "small_rps": len(small.latencies) / out["small_s"],
+        "small_p50_ms": small.percentile(50),
+        "small_p99_ms": small.percentile(99),
+        "small_statuses": small.statuses,
+        "jobs_submitted": n_jobs,
+        "jobs_done": len(out["turnaround"]),
+        "jobs_lost": out["lost"],
         "jobs_unfinished": sum(1 for f in out["finals"] if f["state"] in ("queued", "running")),
         "jobs_per_s": len(out["turnaround"]) / out["jobs_s"],
-        "job_p50_ms": float(np.percentile(turnaround, 50)), "job_p99_ms": float(np.percentile(turnaround, 99)),
-        "during_rps": len(during.latencies) / out["during_s"], "during_p50_ms": during.percentile(50),
-        "during_p99_ms": during.percentile(99), "during_statuses": during.statuses,
-        "peak_rss_service_mb": memory.peak_main / 2**20, "peak_pss_total_mb": memory.peak_total / 2**20,
-        "errors": errors, **env, "load_after": load_after,
+        "job_p50_ms": float(np.percentile(turnaround, 50)),
+        "job_p99_ms": float(np.percentile(turnaround, 99)),
+        "during_rps": len(during.latencies) / out["during_s"],
+        "during_p50_ms": during.percentile(50),
+        "during_p99_ms": during.percentile(99),
+        "during_statuses": during.statuses,
+        "peak_rss_service_mb": memory.peak_main / 2**20,
+        "peak_pss_total_mb": memory.peak_total / 2**20,
+        "errors": errors,
+        **env,
+        "load_after": load_after,
     }
     lines = [
         "# Load test of the HTTP service",
         "",
         f"- machine: {env['machine']}; load average before {env['load']}, after {load_after}",
         f"- python {env['python']}, pairmatch {env['pairmatch']}, git commit {env['commit']}",
-        "- server: `pairmatch serve` defaults (2 solve slots, 1 job worker) on 127.0.0.1; client in the same "
-        "machine",
+        "- server: `pairmatch serve` defaults (2 solve slots, 1 job worker) on 127.0.0.1; client in the same machine",
         f"- small: {args.clients} clients, `synthetic_problem(20, seed=11)` to /v1/match for {out['small_s']:.1f} s",
         f"- jobs: {n_jobs} x `synthetic_problem({args.job_size}, seed=12+k)` to /v1/jobs at once, with 2 clients "
         "still sending small requests",
@@ -251,8 +290,9 @@ def report(args: argparse.Namespace, env: dict[str, str], load_after: str, out: 
         f"server and solver processes {record['peak_pss_total_mb']:.0f} MB (proportional set size, shared pages "
         "counted once).",
         "",
-        f"Errors: {len(errors)}" + (f" ({'; '.join(errors[:5])})" if errors else "") +
-        f"; lost jobs: {len(out['lost'])}; jobs unfinished at the time limit: {record['jobs_unfinished']}.",
+        f"Errors: {len(errors)}"
+        + (f" ({'; '.join(errors[:5])})" if errors else "")
+        + f"; lost jobs: {len(out['lost'])}; jobs unfinished at the time limit: {record['jobs_unfinished']}.",
     ]
     return "\n".join(lines) + "\n", record
 

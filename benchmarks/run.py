@@ -121,12 +121,28 @@ def run_method(case: str, method: str) -> dict:
         from pairmatch import solve
 
         result = solve(problem)  # the library's defaults, always
-        record.update(objective=int(result.certificate["integer_objective"]), pairs=result.n_pairs,
-                      status=result.status, solver=result.solver, timings=dict(result.timings),
-                      detail={k: result.certificate.get(k) for k in (
-                          "method", "end", "rounds", "candidate_arcs", "pairs_scored_exactly",
-                          "pairs_cleared_by_bound", "pairs_total", "certified_over_all_pairs",
-                          "mentor_profiles", "mentee_profiles")})
+        record.update(
+            objective=int(result.certificate["integer_objective"]),
+            pairs=result.n_pairs,
+            status=result.status,
+            solver=result.solver,
+            timings=dict(result.timings),
+            detail={
+                k: result.certificate.get(k)
+                for k in (
+                    "method",
+                    "end",
+                    "rounds",
+                    "candidate_arcs",
+                    "pairs_scored_exactly",
+                    "pairs_cleared_by_bound",
+                    "pairs_total",
+                    "certified_over_all_pairs",
+                    "mentor_profiles",
+                    "mentee_profiles",
+                )
+            },
+        )
     elif method in ("scipy_lsa", "lapjv"):
         total, cap = dense_gain(problem)
         gain = np.repeat(total, cap, axis=0) if cap > 1 else total  # a mentor of capacity c = c copies
@@ -147,8 +163,9 @@ def run_method(case: str, method: str) -> dict:
         from pairmatch import SolveParams, solve
 
         result = solve(problem, SolveParams(method="dense"))
-        record.update(objective=int(result.certificate["integer_objective"]), pairs=result.n_pairs,
-                      solver=result.solver)
+        record.update(
+            objective=int(result.certificate["integer_objective"]), pairs=result.n_pairs, solver=result.solver
+        )
     elif method == "networkx":
         import networkx as nx
 
@@ -222,6 +239,7 @@ def environment() -> dict:
     def ver(name: str) -> str:
         if name == "pairmatch":  # published as pairmatch-mentoring; the module knows its version
             from pairmatch import __version__
+
             return __version__
         try:
             return version(name)
@@ -257,11 +275,19 @@ def git_state() -> tuple[str, bool]:
     """``(commit, dirty)``: the checked-out commit and whether tracked files differ from it
     (results written by this script do not count)."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=HERE, check=False).stdout.strip() or "unknown"
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                 ":(exclude)benchmarks/results"], capture_output=True, text=True,
-                                cwd=HERE.parent, check=False).stdout.strip()
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE, check=False
+            ).stdout.strip()
+            or "unknown"
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)benchmarks/results"],
+            capture_output=True,
+            text=True,
+            cwd=HERE.parent,
+            check=False,
+        ).stdout.strip()
     except OSError:
         return "unknown", True
     return commit, bool(status)
@@ -274,8 +300,9 @@ def default_params() -> dict:
     return {"method": p.method, "candidates_per_person": p.candidates_per_person, "max_rounds": p.max_rounds}
 
 
-def write_report(records: list[dict], env: dict, cases: list[str], name: str = "latest",
-                 results: Path = RESULTS) -> None:
+def write_report(
+    records: list[dict], env: dict, cases: list[str], name: str = "latest", results: Path = RESULTS
+) -> None:
     results.mkdir(exist_ok=True)
     by = {(r["case"], r["method"]): r for r in records}
     lines = [
@@ -283,8 +310,8 @@ def write_report(records: list[dict], env: dict, cases: list[str], name: str = "
         "",
         f"- machine: {env['machine']}",
         f"- python {env['python']}; " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
-        f"- git commit: {env['commit']}" + (" **(uncommitted changes: not a clean measurement)**" if env["dirty"]
-                                             else " (clean tree)"),
+        f"- git commit: {env['commit']}"
+        + (" **(uncommitted changes: not a clean measurement)**" if env["dirty"] else " (clean tree)"),
         f"- instances: `synthetic_problem(n_mentors, n_mentees, seed={env['seed']}, mentor_capacity=c)`; "
         f"pairmatch with the library defaults {env['defaults']}",
         f"- load average at start: {env['load_at_start']} (2 cores shared: compare ratios within a run)",
@@ -317,16 +344,20 @@ def write_report(records: list[dict], env: dict, cases: list[str], name: str = "
                 d = r.get("detail") or {}
                 note = f"{d.get('method') or 'dense'}"
                 if d.get("method") == "sparse":
-                    note += (f", {d['end']} after {d['rounds']} rounds, {d['candidate_arcs']:,} arcs, "
-                             f"{d['pairs_scored_exactly']:,} of {d['pairs_total']:,} pairs scored exactly in the "
-                             "last check, the rest cleared by bound")
+                    note += (
+                        f", {d['end']} after {d['rounds']} rounds, {d['candidate_arcs']:,} arcs, "
+                        f"{d['pairs_scored_exactly']:,} of {d['pairs_total']:,} pairs scored exactly in the "
+                        "last check, the rest cleared by bound"
+                    )
                 elif d.get("method") == "profiles":
                     note += f", {d['mentor_profiles']:,} x {d['mentee_profiles']:,} profiles"
                 if r.get("status") != "optimal":
                     note += f", status {r.get('status')}"
             load = "-".join(f"{x:.1f}" for x in r.get("load", []))
-            lines.append(f"| {label} | {method} | {r['time_s']:.2f} | {ratio:.1f}x | {r['peak_rss_mib']:.0f} | "
-                         f"{r['objective']:,} | {agrees} | {load} | {note} |")
+            lines.append(
+                f"| {label} | {method} | {r['time_s']:.2f} | {ratio:.1f}x | {r['peak_rss_mib']:.0f} | "
+                f"{r['objective']:,} | {agrees} | {load} | {note} |"
+            )
     (results / f"{name}.md").write_text("\n".join(lines) + "\n")
     (results / f"{name}.json").write_text(json.dumps({"environment": env, "records": records}, indent=1))
     plot(records, results / f"{name}.png")
@@ -340,8 +371,11 @@ def plot(records: list[dict], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for method in METHODS:
-        pts = sorted((case_shape(r["case"])[0], r["time_s"]) for r in records
-                     if r["method"] == method and "error" not in r and "x" not in r["case"])
+        pts = sorted(
+            (case_shape(r["case"])[0], r["time_s"])
+            for r in records
+            if r["method"] == method and "error" not in r and "x" not in r["case"]
+        )
         if pts:
             ax.plot(*zip(*pts, strict=True), marker="o", label=method)
     ax.set_xscale("log")
@@ -363,8 +397,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-many", action="store_true", help="skip the many-to-one case")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per method and case")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results (default: results/)")
-    parser.add_argument("--allow-dirty", action="store_true",
-                        help="measure a tree with uncommitted changes (marked in the results)")
+    parser.add_argument(
+        "--allow-dirty", action="store_true", help="measure a tree with uncommitted changes (marked in the results)"
+    )
     parser.add_argument("--worker", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -372,8 +407,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     commit, dirty = git_state()
     if dirty and not (args.allow_dirty or args.smoke):
-        print(f"refusing to benchmark commit {commit} with uncommitted changes; commit them or pass "
-              "--allow-dirty (the results will say so)", file=sys.stderr)
+        print(
+            f"refusing to benchmark commit {commit} with uncommitted changes; commit them or pass "
+            "--allow-dirty (the results will say so)",
+            file=sys.stderr,
+        )
         return 2
     sizes = args.sizes or (SMOKE if args.smoke else SQUARE)
     cases = [str(n) for n in sizes] + ([] if args.no_many or args.smoke else [MANY])

@@ -45,13 +45,16 @@ def scores(m: int, n: int, seed: int, tied: bool) -> np.ndarray:
 
 def environment() -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=HERE, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     cpu = platform.processor() or platform.machine()
-    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy {np.__version__}; "
-            f"commit {commit}; seed {SEED}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy {np.__version__}; "
+        f"commit {commit}; seed {SEED}"
+    )
 
 
 def run_case(m: int, n: int, cap: int, tied: bool, own_views: bool) -> list[str]:
@@ -68,9 +71,20 @@ def run_case(m: int, n: int, cap: int, tied: bool, own_views: bool) -> list[str]
         b_rows, _ = blocking_pairs(s, None, mentor_cap, None, result.rows, result.cols, mentee_scores=theirs)
         check_s = time.perf_counter() - start
         results[proposer] = result
-        rows.append([f"{m:,} x {n:,}", str(cap), "tied (0.05)" if tied else "uniform", proposer,
-                     f"{len(result):,}", f"{result.rounds:,}", f"{result.proposals:,}",
-                     f"{da_s:.2f}", f"{check_s:.2f}", str(len(b_rows))])
+        rows.append(
+            [
+                f"{m:,} x {n:,}",
+                str(cap),
+                "tied (0.05)" if tied else "uniform",
+                proposer,
+                f"{len(result):,}",
+                f"{result.rounds:,}",
+                f"{result.proposals:,}",
+                f"{da_s:.2f}",
+                f"{check_s:.2f}",
+                str(len(b_rows)),
+            ]
+        )
     same = all(np.array_equal(getattr(results["mentor"], k), getattr(results["mentee"], k)) for k in ("rows", "cols"))
     for row in rows:
         row.append("yes" if same else "no")
@@ -79,16 +93,32 @@ def run_case(m: int, n: int, cap: int, tied: bool, own_views: bool) -> list[str]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=None,
-                        help="square sizes (default: 1,000 3,000 10,000 plus the many-to-one case)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=None,
+        help="square sizes (default: 1,000 3,000 10,000 plus the many-to-one case)",
+    )
     parser.add_argument("--own-views", action="store_true", help="mentees rank by an independent score matrix")
     args = parser.parse_args()
     cases = [(n, n, 1) for n in (args.sizes or SQUARE)]
     if args.sizes is None:
         cases.append(MANY)
 
-    header = ["mentors x mentees", "mentor places", "scores", "proposer", "pairs", "rounds", "proposals",
-              "deferred acceptance (s)", "blocking_pairs (s)", "blocking", "same"]
+    header = [
+        "mentors x mentees",
+        "mentor places",
+        "scores",
+        "proposer",
+        "pairs",
+        "rounds",
+        "proposals",
+        "deferred acceptance (s)",
+        "blocking_pairs (s)",
+        "blocking",
+        "same",
+    ]
     print(f"Stable matching, {'own mentee views' if args.own_views else 'shared scores'}: {environment()}\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -97,8 +127,10 @@ def main() -> None:
             for row in run_case(m, n, cap, tied, args.own_views):
                 print("| " + " | ".join(row) + " |", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"\nPeak resident memory of the whole run: {peak:.2f} GiB (the largest score matrix alone is "
-          f"{max(m * n for m, n, _ in cases) * 4 / 2**30:.2f} GiB).")
+    print(
+        f"\nPeak resident memory of the whole run: {peak:.2f} GiB (the largest score matrix alone is "
+        f"{max(m * n for m, n, _ in cases) * 4 / 2**30:.2f} GiB)."
+    )
 
 
 if __name__ == "__main__":

@@ -58,8 +58,11 @@ def person_fields(draw: st.DrawFn) -> dict:
 @st.composite
 def weights(draw: st.DrawFn) -> Weights:
     """Non-negative weights with at least one positive."""
-    values = draw(st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.3, 0.5, 0.7, 1.0, 2.0]), min_size=3, max_size=3)
-                  .filter(lambda v: sum(v) > 0))
+    values = draw(
+        st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.3, 0.5, 0.7, 1.0, 2.0]), min_size=3, max_size=3).filter(
+            lambda v: sum(v) > 0
+        )
+    )
     return Weights(focus=values[0], borough=values[1], availability=values[2])
 
 
@@ -100,8 +103,7 @@ def problems(
 
     mentor_people = side(Mentor, "M", n_m, mentor_max, mentor_min)
     mentee_people = side(Mentee, "E", n_e, mentee_max, mentee_min)
-    pair_ids = st.tuples(st.sampled_from([m.id for m in mentor_people]),
-                         st.sampled_from([e.id for e in mentee_people]))
+    pair_ids = st.tuples(st.sampled_from([m.id for m in mentor_people]), st.sampled_from([e.id for e in mentee_people]))
     forbidden_pairs = tuple(draw(st.lists(pair_ids, max_size=3))) if forbidden else ()
     # Pins come from the pairs that are not forbidden (pinning a forbidden pair is tested on its own).
     pinnable = pair_ids.filter(lambda pair: pair not in forbidden_pairs)
@@ -136,8 +138,15 @@ def zero_capacity_problems() -> st.SearchStrategy[Problem]:
 
 def bounded_problems() -> st.SearchStrategy[Problem]:
     """Tiny problems with minimum numbers of partners, forbidden and pinned pairs (sometimes infeasible)."""
-    return problems(mentors=(1, 3), mentees=(1, 4), mentor_max=(1, 3), mentor_min=(0, 2),
-                    mentee_min=(0, 1), forbidden=True, required=True)
+    return problems(
+        mentors=(1, 3),
+        mentees=(1, 4),
+        mentor_max=(1, 3),
+        mentor_min=(0, 2),
+        mentee_min=(0, 1),
+        forbidden=True,
+        required=True,
+    )
 
 
 @st.composite
@@ -145,6 +154,5 @@ def score_matrices(draw: st.DrawFn, max_side: int = 7, max_gain: int = 1000) -> 
     """A random non-negative integer gain matrix; -1 marks a missing arc (a ruled-out pair)."""
     rows = draw(st.integers(1, max_side))
     cols = draw(st.integers(1, max_side))
-    cells = draw(st.lists(st.one_of(st.just(-1), st.integers(0, max_gain)),
-                          min_size=rows * cols, max_size=rows * cols))
+    cells = draw(st.lists(st.one_of(st.just(-1), st.integers(0, max_gain)), min_size=rows * cols, max_size=rows * cols))
     return np.array(cells, dtype=np.int64).reshape(rows, cols)

@@ -69,21 +69,36 @@ def test_identical_people_on_the_sparse_path_stay_within_the_graph_bound():
 @st.composite
 def profile_problems(draw):
     """People copied from a few templates, capacities on at most one side, some minimums."""
-    fields = st.fixed_dictionaries({
-        "focus_areas": st.lists(st.sampled_from(["knife crime", "domestic abuse", "hate crime"]), min_size=0,
-                                max_size=2, unique=True),
-        "boroughs": st.lists(st.sampled_from(["Newham", "Hackney", "Croydon"]), min_size=0, max_size=2, unique=True),
-        "availability": st.sampled_from([["Mon 18:00-20:00"], ["Sat 10:00-12:00"], []]),
-    })
+    fields = st.fixed_dictionaries(
+        {
+            "focus_areas": st.lists(
+                st.sampled_from(["knife crime", "domestic abuse", "hate crime"]), min_size=0, max_size=2, unique=True
+            ),
+            "boroughs": st.lists(
+                st.sampled_from(["Newham", "Hackney", "Croydon"]), min_size=0, max_size=2, unique=True
+            ),
+            "availability": st.sampled_from([["Mon 18:00-20:00"], ["Sat 10:00-12:00"], []]),
+        }
+    )
     templates = draw(st.lists(fields, min_size=1, max_size=3))
     caps = draw(st.sampled_from(["mentor", "mentee", "none"]))
-    mentors = tuple(Mentor(id=f"M{i}", **draw(st.sampled_from(templates)),
-                           max_partners=draw(st.integers(0, 3)) if caps == "mentor" else 1)
-                    for i in range(draw(st.integers(1, 12))))
-    mentees = tuple(Mentee(id=f"E{j}", **draw(st.sampled_from(templates)),
-                           max_partners=draw(st.integers(0, 2)) if caps == "mentee" else 1,
-                           min_partners=draw(st.integers(0, 1)) if caps != "mentee" else 0)
-                    for j in range(draw(st.integers(1, 12))))
+    mentors = tuple(
+        Mentor(
+            id=f"M{i}",
+            **draw(st.sampled_from(templates)),
+            max_partners=draw(st.integers(0, 3)) if caps == "mentor" else 1,
+        )
+        for i in range(draw(st.integers(1, 12)))
+    )
+    mentees = tuple(
+        Mentee(
+            id=f"E{j}",
+            **draw(st.sampled_from(templates)),
+            max_partners=draw(st.integers(0, 2)) if caps == "mentee" else 1,
+            min_partners=draw(st.integers(0, 1)) if caps != "mentee" else 0,
+        )
+        for j in range(draw(st.integers(1, 12)))
+    )
     return Problem(mentors=mentors, mentees=mentees)
 
 
@@ -105,8 +120,7 @@ def test_profile_path_equals_the_person_level_dense_optimum(problem, objective):
 
 def test_profile_path_is_refused_explicitly_for_person_specific_rules():
     problem = family("identical", 30)
-    pinned = problem.model_copy(update={"rules": problem.rules.model_copy(
-        update={"forbidden_pairs": (("M0", "E0"),)})})
+    pinned = problem.model_copy(update={"rules": problem.rules.model_copy(update={"forbidden_pairs": (("M0", "E0"),)})})
     result = pairmatch.solve(pinned, SolveParams(method="profiles"))
     cert = result.certificate
     assert cert["method"] == "dense" and cert["method_requested"] == "profiles"

@@ -41,8 +41,11 @@ def test_every_exported_name_imports_and_is_documented(name):
 
 def test_all_is_sorted_unique_and_complete():
     assert len(pairmatch.__all__) == len(set(pairmatch.__all__))
-    public = {n for n, v in vars(pairmatch).items()
-              if not n.startswith("_") and not inspect.ismodule(v) and n != "annotations"}
+    public = {
+        n
+        for n, v in vars(pairmatch).items()
+        if not n.startswith("_") and not inspect.ismodule(v) and n != "annotations"
+    }
     assert public - {"PackageNotFoundError", "version"} <= set(pairmatch.__all__)
 
 
@@ -51,8 +54,13 @@ def test_version_is_a_string():
 
 
 def test_import_is_clean_with_warnings_as_errors():
-    run = subprocess.run([sys.executable, "-W", "error", "-c", "import pairmatch"],
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-W", "error", "-c", "import pairmatch"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
     assert run.stdout == ""
@@ -115,7 +123,8 @@ def test_to_json_round_trips_with_native_types(objective):
     assert "runtime_s" not in result.to_dict(include_runtime=False)
     assert "timings" not in result.to_dict(include_runtime=False)
     assert [(p["mentor_id"], p["mentee_id"]) for p in data["pairs"]] == [
-        (p.mentor_id, p.mentee_id) for p in result.pairs]
+        (p.mentor_id, p.mentee_id) for p in result.pairs
+    ]
     # Files and JSON carry scores at a fixed precision, free of float noise.
     assert data["objective"] == round(result.objective, pairmatch.result.SCORE_DECIMALS)
     records = result.to_records()
@@ -174,17 +183,24 @@ def test_explain_pair_of_an_unmatched_pair(pilot):
     assert e.facts["availability"] == "no common weekly time"
     assert e.facts["focus"].startswith("related focus: knife crime ~ violence against women and girls (2 step")
     assert "not matched" in e.text()
-    assert pairmatch.explain_pair(result, "M3", "O1").facts["focus"].startswith(
-        "related focus: social inequality ~ knife crime (1 step")
-    far = pairmatch.Problem(mentors=[pairmatch.Mentor(id="A", focus_areas=["online safety"])],
-                            mentees=[pairmatch.Mentee(id="X", focus_areas=["stop and search"])])
+    assert (
+        pairmatch.explain_pair(result, "M3", "O1")
+        .facts["focus"]
+        .startswith("related focus: social inequality ~ knife crime (1 step")
+    )
+    far = pairmatch.Problem(
+        mentors=[pairmatch.Mentor(id="A", focus_areas=["online safety"])],
+        mentees=[pairmatch.Mentee(id="X", focus_areas=["stop and search"])],
+    )
     facts = pairmatch.explain_pair(pairmatch.solve(far), "A", "X").facts
     assert facts["focus"].startswith("no related focus areas")
 
 
 def test_explain_pair_same_bcu_fact():
-    problem = pairmatch.Problem(mentors=[pairmatch.Mentor(id="A", boroughs=["Bromley"])],
-                                mentees=[pairmatch.Mentee(id="X", boroughs=["Sutton"])])
+    problem = pairmatch.Problem(
+        mentors=[pairmatch.Mentor(id="A", boroughs=["Bromley"])],
+        mentees=[pairmatch.Mentee(id="X", boroughs=["Sutton"])],
+    )
     result = pairmatch.solve(problem)
     assert pairmatch.explain_pair(result, "A", "X").facts["borough"] == "same BCU (South): Bromley - Sutton"
 
@@ -225,7 +241,8 @@ def test_why_unmatched():
     assert {(p.mentor_id, p.mentee_id) for p in result.pairs} == {("M1", "O1"), ("M2", "O2")}
     assert pairmatch.why_unmatched(result, "M3") == (
         "mentor M3 is unmatched: all 2 candidate mentee(s) are at capacity with matches that score "
-        "higher overall (best candidate: O1, score 0.450)")
+        "higher overall (best candidate: O1, score 0.450)"
+    )
     assert pairmatch.why_unmatched(result, "M1") == "M1 is matched with O1."
     with pytest.raises(KeyError):
         pairmatch.why_unmatched(result, "nobody")
@@ -244,19 +261,34 @@ def test_explain_text(pilot):
     _, result = pilot
     text = pairmatch.explain(result)
     assert text.startswith(result.summary())
-    for fact in ("shared focus: knife crime", "adjacent: Tower Hamlets - Hackney", "adjacent: Newham - Redbridge",
-                 "shared focus: social inequality", "same borough: Brent",
-                 "next best for M1: O3 (0.450, paired with M3), O2 (0.185, paired with M2)"):
+    for fact in (
+        "shared focus: knife crime",
+        "adjacent: Tower Hamlets - Hackney",
+        "adjacent: Newham - Redbridge",
+        "shared focus: social inequality",
+        "same borough: Brent",
+        "next best for M1: O3 (0.450, paired with M3), O2 (0.185, paired with M2)",
+    ):
         assert fact in text
-    for label in ("Mentor A (Tower Hamlets) (M1)  <->  Officer 1 (Deputy Assistant Commissioner) (O1)",
-                  "Mentor B (Newham) (M2)  <->  Officer 2 (Commander) (O2)",
-                  "Mentor C (Brent) (M3)  <->  Officer 3 (Assistant Commissioner) (O3)"):
+    for label in (
+        "Mentor A (Tower Hamlets) (M1)  <->  Officer 1 (Deputy Assistant Commissioner) (O1)",
+        "Mentor B (Newham) (M2)  <->  Officer 2 (Commander) (O2)",
+        "Mentor C (Brent) (M3)  <->  Officer 3 (Assistant Commissioner) (O3)",
+    ):
         assert label in text
 
 
 def test_explanations_need_a_solved_result():
-    bare = MatchResult(pairs=(), unmatched=(), objective=0.0, status="optimal", objective_name="max_score",
-                       solver="none", runtime_s=0.0, certificate={"proof": "empty"})
+    bare = MatchResult(
+        pairs=(),
+        unmatched=(),
+        objective=0.0,
+        status="optimal",
+        objective_name="max_score",
+        solver="none",
+        runtime_s=0.0,
+        certificate={"proof": "empty"},
+    )
     with pytest.raises(PairmatchError):
         pairmatch.explain(bare)
 
@@ -272,7 +304,20 @@ def test_explanations_read_the_solver_arrays(pilot):
 
 
 def test_module_docstrings_present():
-    for module in ("models", "params", "availability", "taxonomy", "geography", "scoring", "constraints",
-                   "analysis", "result", "explain", "checks", "generators", "solve"):
+    for module in (
+        "models",
+        "params",
+        "availability",
+        "taxonomy",
+        "geography",
+        "scoring",
+        "constraints",
+        "analysis",
+        "result",
+        "explain",
+        "checks",
+        "generators",
+        "solve",
+    ):
         mod = importlib.import_module(f"pairmatch.{module}")
         assert mod.__doc__ and mod.__doc__.strip(), module

@@ -31,21 +31,35 @@ RULE_PROPS = settings(PROPS, max_examples=80)
 
 
 def mentor(pid: str, topic: str | None, borough: str | None, window: str | None, **fields) -> pm.Mentor:
-    return pm.Mentor(id=pid, focus_areas=[topic] if topic else [], boroughs=[borough] if borough else [],
-                     availability=[window] if window else [], **fields)
+    return pm.Mentor(
+        id=pid,
+        focus_areas=[topic] if topic else [],
+        boroughs=[borough] if borough else [],
+        availability=[window] if window else [],
+        **fields,
+    )
 
 
 def mentee(pid: str, topic: str | None, borough: str | None, window: str | None, **fields) -> pm.Mentee:
-    return pm.Mentee(id=pid, focus_areas=[topic] if topic else [], boroughs=[borough] if borough else [],
-                     availability=[window] if window else [], **fields)
+    return pm.Mentee(
+        id=pid,
+        focus_areas=[topic] if topic else [],
+        boroughs=[borough] if borough else [],
+        availability=[window] if window else [],
+        **fields,
+    )
 
 
-MENTORS = (mentor("A", "knife crime", "Newham", "Mon 18:00-20:00", name="Asha", attributes={"team": "east"}),
-           mentor("B", "domestic abuse", "Brent", "Tue 18:00-20:00", attributes={"team": "west"}),
-           mentor("C", "mental health", "Havering", "Wed 18:00-20:00", attributes={"team": "east"}))
-MENTEES = (mentee("X", "knife crime", "Newham", "Mon 18:00-20:00", name="Cdr Smith"),
-           mentee("Y", "domestic abuse", "Brent", "Tue 18:00-20:00"),
-           mentee("Z", "mental health", "Havering", "Wed 18:00-20:00"))
+MENTORS = (
+    mentor("A", "knife crime", "Newham", "Mon 18:00-20:00", name="Asha", attributes={"team": "east"}),
+    mentor("B", "domestic abuse", "Brent", "Tue 18:00-20:00", attributes={"team": "west"}),
+    mentor("C", "mental health", "Havering", "Wed 18:00-20:00", attributes={"team": "east"}),
+)
+MENTEES = (
+    mentee("X", "knife crime", "Newham", "Mon 18:00-20:00", name="Cdr Smith"),
+    mentee("Y", "domestic abuse", "Brent", "Tue 18:00-20:00"),
+    mentee("Z", "mental health", "Havering", "Wed 18:00-20:00"),
+)
 
 
 def base(**fields) -> pm.Problem:
@@ -75,22 +89,39 @@ def recounted(result: pm.MatchResult) -> pm.MatchResult:
 def replace_pair(result: pm.MatchResult, mentor_id: str, **changes) -> pm.MatchResult:
     old = pair_of(result, mentor_id)
     new = dataclasses.replace(old, **changes)
-    return recounted(dataclasses.replace(result, pairs=tuple(new if p is old else p for p in result.pairs),
-                                         objective=result.objective - old.score + new.score))
+    return recounted(
+        dataclasses.replace(
+            result,
+            pairs=tuple(new if p is old else p for p in result.pairs),
+            objective=result.objective - old.score + new.score,
+        )
+    )
 
 
 def drop_pair(result: pm.MatchResult, mentor_id: str) -> pm.MatchResult:
     """The result without one pair; both people join the unmatched list (objective adjusted)."""
     old = pair_of(result, mentor_id)
-    unmatched = (pm.Unmatched(old.mentor_id, "mentor", "not_chosen", "dropped"),
-                 pm.Unmatched(old.mentee_id, "mentee", "not_chosen", "dropped"), *result.unmatched)
-    return recounted(dataclasses.replace(result, pairs=tuple(p for p in result.pairs if p is not old),
-                                         unmatched=unmatched, objective=result.objective - old.score))
+    unmatched = (
+        pm.Unmatched(old.mentor_id, "mentor", "not_chosen", "dropped"),
+        pm.Unmatched(old.mentee_id, "mentee", "not_chosen", "dropped"),
+        *result.unmatched,
+    )
+    return recounted(
+        dataclasses.replace(
+            result,
+            pairs=tuple(p for p in result.pairs if p is not old),
+            unmatched=unmatched,
+            objective=result.objective - old.score,
+        )
+    )
 
 
 def add_pairs(result: pm.MatchResult, *pairs: pm.Pair) -> pm.MatchResult:
-    return recounted(dataclasses.replace(result, pairs=(*result.pairs, *pairs),
-                                         objective=result.objective + sum(p.score for p in pairs)))
+    return recounted(
+        dataclasses.replace(
+            result, pairs=(*result.pairs, *pairs), objective=result.objective + sum(p.score for p in pairs)
+        )
+    )
 
 
 def one_pair(m: pm.Mentor, e: pm.Mentee, rules: pm.Rules) -> tuple[pm.MatchResult, pm.Problem]:
@@ -125,94 +156,249 @@ def _rule(m, e, rules, words):
 
 BROKEN = {
     # ids and duplicates
-    "unknown_mentee": _b("unknown_id", lambda: (add_pairs(pm.solve(base()), pm.Pair("A", "ghost", 0.0, {}, {})),
-                                                base()), "'ghost' is not a mentee"),
-    "mentee_as_mentor": _b("unknown_id", lambda: (add_pairs(pm.solve(base()), pm.Pair("X", "A", 0.0, {}, {})),
-                                                  base()), "'X' is not a mentor"),
-    "unknown_unmatched": _b("unknown_id", lambda: (dataclasses.replace(
-        pm.solve(base()), unmatched=(pm.Unmatched("ghost", "mentee", "not_chosen", "?"),)), base()), "ghost"),
-    "duplicate_pair": _b("duplicate_pair", lambda: (add_pairs(r := pm.solve(base()), pair_of(r, "A")), base()),
-                         "listed 2 times"),
+    "unknown_mentee": _b(
+        "unknown_id",
+        lambda: (add_pairs(pm.solve(base()), pm.Pair("A", "ghost", 0.0, {}, {})), base()),
+        "'ghost' is not a mentee",
+    ),
+    "mentee_as_mentor": _b(
+        "unknown_id",
+        lambda: (add_pairs(pm.solve(base()), pm.Pair("X", "A", 0.0, {}, {})), base()),
+        "'X' is not a mentor",
+    ),
+    "unknown_unmatched": _b(
+        "unknown_id",
+        lambda: (
+            dataclasses.replace(pm.solve(base()), unmatched=(pm.Unmatched("ghost", "mentee", "not_chosen", "?"),)),
+            base(),
+        ),
+        "ghost",
+    ),
+    "duplicate_pair": _b(
+        "duplicate_pair", lambda: (add_pairs(r := pm.solve(base()), pair_of(r, "A")), base()), "listed 2 times"
+    ),
     # scores and components
-    "score_off_by_a_hundredth": _b("score", lambda: (replace_pair(r := pm.solve(base()), "A",
-                                                                  score=pair_of(r, "A").score + 0.01), base()),
-                                   "Asha (A) with Cdr Smith (X) reports score"),
-    "swapped_partners": _b({"score", "component"}, lambda: (dataclasses.replace(
-        r := pm.solve(base()), pairs=(dataclasses.replace(pair_of(r, "A"), mentee_id="Y"),
-                                      dataclasses.replace(pair_of(r, "B"), mentee_id="X"), pair_of(r, "C"))), base())),
-    "focus_value_wrong": _b("component", lambda: (replace_pair(r := pm.solve(base()), "A", components={
-        **pair_of(r, "A").components, "focus": 0.5}), base()), "reports focus = 0.5"),
-    "contribution_wrong": _b("component", lambda: (replace_pair(r := pm.solve(base()), "A", contributions={
-        **pair_of(r, "A").contributions, "borough": 0.0}), base()), "borough contribution"),
-    "component_missing": _b("component", lambda: (replace_pair(_r := pm.solve(base()), "A", components={
-        "focus": 1.0, "borough": 1.0}), base()), "missing availability"),
-    "custom_value_wrong": _b("component", lambda: (replace_pair(r := pm.solve(rating_problem()), "A", components={
-        **pair_of(r, "A").components, "rating": 0.5}), rating_problem()), "reports rating = 0.5"),
-    "custom_matrix_differs": _b({"score", "component"}, lambda: (pm.solve(rating_problem()), base(scores=(
-        pm.CustomScore(name="rating", weight=0.3, matrix=np.full((3, 3), 0.5)),)))),
+    "score_off_by_a_hundredth": _b(
+        "score",
+        lambda: (replace_pair(r := pm.solve(base()), "A", score=pair_of(r, "A").score + 0.01), base()),
+        "Asha (A) with Cdr Smith (X) reports score",
+    ),
+    "swapped_partners": _b(
+        {"score", "component"},
+        lambda: (
+            dataclasses.replace(
+                r := pm.solve(base()),
+                pairs=(
+                    dataclasses.replace(pair_of(r, "A"), mentee_id="Y"),
+                    dataclasses.replace(pair_of(r, "B"), mentee_id="X"),
+                    pair_of(r, "C"),
+                ),
+            ),
+            base(),
+        ),
+    ),
+    "focus_value_wrong": _b(
+        "component",
+        lambda: (
+            replace_pair(r := pm.solve(base()), "A", components={**pair_of(r, "A").components, "focus": 0.5}),
+            base(),
+        ),
+        "reports focus = 0.5",
+    ),
+    "contribution_wrong": _b(
+        "component",
+        lambda: (
+            replace_pair(r := pm.solve(base()), "A", contributions={**pair_of(r, "A").contributions, "borough": 0.0}),
+            base(),
+        ),
+        "borough contribution",
+    ),
+    "component_missing": _b(
+        "component",
+        lambda: (replace_pair(_r := pm.solve(base()), "A", components={"focus": 1.0, "borough": 1.0}), base()),
+        "missing availability",
+    ),
+    "custom_value_wrong": _b(
+        "component",
+        lambda: (
+            replace_pair(
+                r := pm.solve(rating_problem()), "A", components={**pair_of(r, "A").components, "rating": 0.5}
+            ),
+            rating_problem(),
+        ),
+        "reports rating = 0.5",
+    ),
+    "custom_matrix_differs": _b(
+        {"score", "component"},
+        lambda: (
+            pm.solve(rating_problem()),
+            base(scores=(pm.CustomScore(name="rating", weight=0.3, matrix=np.full((3, 3), 0.5)),)),
+        ),
+    ),
     # hard rules, each on a pair the rule removes
-    "forbidden": _b("rule", lambda: (pm.solve(base()), base(rules=pm.Rules(forbidden_pairs=(("A", "X"),)))),
-                    "forbidden pair"),
-    "min_score": _rule(mentor("A", "knife crime", "Newham", None), mentee("X", "knife crime", "Brent", None),
-                       pm.Rules(min_score=0.6), "score below the minimum"),
-    "focus_overlap": _rule(mentor("A", None, "Newham", None), mentee("X", "knife crime", "Newham", None),
-                           pm.Rules(require_focus_overlap=True), "no shared or related focus area"),
-    "overlap_minutes": _rule(mentor("A", "drugs", None, "Mon 18:00-19:00"),
-                             mentee("X", "drugs", None, "Mon 18:00-20:00"),
-                             pm.Rules(min_overlap_minutes=90), "60 common minutes"),
-    "borough_steps": _rule(mentor("A", "drugs", "Newham", None), mentee("X", "drugs", "Brent", None),
-                           pm.Rules(max_borough_steps=3), "4 borders apart"),
-    "borough_steps_no_borough": _rule(mentor("A", "drugs", None, None), mentee("X", "drugs", "Brent", None),
-                                      pm.Rules(max_borough_steps=30), "no connected boroughs"),
-    "same_attribute": _rule(mentor("A", "drugs", None, None, attributes={"command": "north"}),
-                            mentee("X", "drugs", None, None, attributes={"command": "north"}),
-                            pm.Rules(forbid_same=("command",)), "command = 'north'"),
-    "same_borough": _rule(mentor("A", "drugs", "Newham", None), mentee("X", "drugs", "Newham", None),
-                          pm.Rules(forbid_same=("borough",)), "both list Newham"),
-    "same_bcu": _rule(mentor("A", "drugs", "Havering", None), mentee("X", "drugs", "Barking and Dagenham", None),
-                      pm.Rules(forbid_same=("bcu",)), "both in BCU East"),
+    "forbidden": _b(
+        "rule", lambda: (pm.solve(base()), base(rules=pm.Rules(forbidden_pairs=(("A", "X"),)))), "forbidden pair"
+    ),
+    "min_score": _rule(
+        mentor("A", "knife crime", "Newham", None),
+        mentee("X", "knife crime", "Brent", None),
+        pm.Rules(min_score=0.6),
+        "score below the minimum",
+    ),
+    "focus_overlap": _rule(
+        mentor("A", None, "Newham", None),
+        mentee("X", "knife crime", "Newham", None),
+        pm.Rules(require_focus_overlap=True),
+        "no shared or related focus area",
+    ),
+    "overlap_minutes": _rule(
+        mentor("A", "drugs", None, "Mon 18:00-19:00"),
+        mentee("X", "drugs", None, "Mon 18:00-20:00"),
+        pm.Rules(min_overlap_minutes=90),
+        "60 common minutes",
+    ),
+    "borough_steps": _rule(
+        mentor("A", "drugs", "Newham", None),
+        mentee("X", "drugs", "Brent", None),
+        pm.Rules(max_borough_steps=3),
+        "4 borders apart",
+    ),
+    "borough_steps_no_borough": _rule(
+        mentor("A", "drugs", None, None),
+        mentee("X", "drugs", "Brent", None),
+        pm.Rules(max_borough_steps=30),
+        "no connected boroughs",
+    ),
+    "same_attribute": _rule(
+        mentor("A", "drugs", None, None, attributes={"command": "north"}),
+        mentee("X", "drugs", None, None, attributes={"command": "north"}),
+        pm.Rules(forbid_same=("command",)),
+        "command = 'north'",
+    ),
+    "same_borough": _rule(
+        mentor("A", "drugs", "Newham", None),
+        mentee("X", "drugs", "Newham", None),
+        pm.Rules(forbid_same=("borough",)),
+        "both list Newham",
+    ),
+    "same_bcu": _rule(
+        mentor("A", "drugs", "Havering", None),
+        mentee("X", "drugs", "Barking and Dagenham", None),
+        pm.Rules(forbid_same=("bcu",)),
+        "both in BCU East",
+    ),
     # capacities
-    "over_capacity": _b("capacity", lambda: (pm.solve(base(mentors=(MENTORS[0].model_copy(update={"max_partners": 2}),),
-                                                           mentees=MENTEES[:2])),
-                                             base(mentors=MENTORS[:1], mentees=MENTEES[:2])), "has 2 partners"),
-    "under_min_partners": _b("capacity", lambda: (drop_pair(pm.solve(base()), "A"), base(mentors=(
-        MENTORS[0].model_copy(update={"min_partners": 1}), *MENTORS[1:]))), "has 0 partners; allowed 1..1"),
-    "match_all_mentees": _b("capacity", lambda: (drop_pair(pm.solve(base()), "A"),
-                                                 base(rules=pm.Rules(match_all_mentees=True))), "match_all_mentees"),
+    "over_capacity": _b(
+        "capacity",
+        lambda: (
+            pm.solve(base(mentors=(MENTORS[0].model_copy(update={"max_partners": 2}),), mentees=MENTEES[:2])),
+            base(mentors=MENTORS[:1], mentees=MENTEES[:2]),
+        ),
+        "has 2 partners",
+    ),
+    "under_min_partners": _b(
+        "capacity",
+        lambda: (
+            drop_pair(pm.solve(base()), "A"),
+            base(mentors=(MENTORS[0].model_copy(update={"min_partners": 1}), *MENTORS[1:])),
+        ),
+        "has 0 partners; allowed 1..1",
+    ),
+    "match_all_mentees": _b(
+        "capacity",
+        lambda: (drop_pair(pm.solve(base()), "A"), base(rules=pm.Rules(match_all_mentees=True))),
+        "match_all_mentees",
+    ),
     # pinned pairs
-    "pinned_pair_dropped": _b("required_pair_missing", lambda: (
-        drop_pair(pm.solve(p := base(rules=pm.Rules(required_pairs=(("A", "X"),)))), "A"), p), "required_pairs"),
-    "pinned_not_flagged": _b("pinned_flag", lambda: (
-        replace_pair(pm.solve(p := base(rules=pm.Rules(required_pairs=(("A", "X"),)))), "A", pinned=False), p),
-        "not flagged pinned"),
-    "flagged_not_required": _b("pinned_flag", lambda: (replace_pair(pm.solve(base()), "B", pinned=True), base()),
-                               "not in rules.required_pairs"),
+    "pinned_pair_dropped": _b(
+        "required_pair_missing",
+        lambda: (drop_pair(pm.solve(p := base(rules=pm.Rules(required_pairs=(("A", "X"),)))), "A"), p),
+        "required_pairs",
+    ),
+    "pinned_not_flagged": _b(
+        "pinned_flag",
+        lambda: (replace_pair(pm.solve(p := base(rules=pm.Rules(required_pairs=(("A", "X"),)))), "A", pinned=False), p),
+        "not flagged pinned",
+    ),
+    "flagged_not_required": _b(
+        "pinned_flag", lambda: (replace_pair(pm.solve(base()), "B", pinned=True), base()), "not in rules.required_pairs"
+    ),
     # quotas
-    "quota_min": _b("quota", lambda: (pm.solve(base()), base(rules=pm.Rules(quotas=(
-        Quota(side="mentee", key="focus", value="knife crime", min_pairs=2),)))), "fewer than 2"),
-    "quota_max": _b("quota", lambda: (pm.solve(base()), base(rules=pm.Rules(quotas=(
-        Quota(side="mentor", key="team", max_pairs=1),)))), "team = 'east', more than 1"),
-    "quota_share": _b("quota", lambda: (pm.solve(base()), base(rules=pm.Rules(quotas=(
-        Quota(side="mentor", key="bcu", value="East", max_share=0.3),)))), "more than 30% of 3"),
+    "quota_min": _b(
+        "quota",
+        lambda: (
+            pm.solve(base()),
+            base(rules=pm.Rules(quotas=(Quota(side="mentee", key="focus", value="knife crime", min_pairs=2),))),
+        ),
+        "fewer than 2",
+    ),
+    "quota_max": _b(
+        "quota",
+        lambda: (pm.solve(base()), base(rules=pm.Rules(quotas=(Quota(side="mentor", key="team", max_pairs=1),)))),
+        "team = 'east', more than 1",
+    ),
+    "quota_share": _b(
+        "quota",
+        lambda: (
+            pm.solve(base()),
+            base(rules=pm.Rules(quotas=(Quota(side="mentor", key="bcu", value="East", max_share=0.3),))),
+        ),
+        "more than 30% of 3",
+    ),
     # result-wide
-    "objective": _b("objective", lambda: (dataclasses.replace(r := pm.solve(base()), objective=r.objective + 0.5),
-                                          base()), "differs from the sum"),
-    "unmatched_missing": _b("unmatched_list", lambda: (dataclasses.replace(
-        pm.solve(with_spare_mentee()), unmatched=()), with_spare_mentee()), "W has no partner but is not listed"),
-    "unmatched_extra": _b("unmatched_list", lambda: (dataclasses.replace(r := pm.solve(base()), unmatched=(
-        *r.unmatched, pm.Unmatched("A", "mentor", "not_chosen", "?"))), base()), "is listed as unmatched"),
-    "unmatched_twice": _b("unmatched_list", lambda: (dataclasses.replace(
-        r := pm.solve(with_spare_mentee()), unmatched=r.unmatched * 2), with_spare_mentee()), "2 times"),
-    "unmatched_wrong_side": _b("unmatched_list", lambda: (dataclasses.replace(
-        pm.solve(with_spare_mentee()), unmatched=(pm.Unmatched("W", "mentor", "not_chosen", "?"),)),
-        with_spare_mentee()), "with side 'mentor'"),
-    "optimal_without_proof": _b("certificate", lambda: (dataclasses.replace(pm.solve(base()), certificate={}),
-                                                        base()), "no proof"),
-    "integer_objective_wrong": _b("certificate", lambda: (dataclasses.replace(r := pm.solve(base()), certificate={
-        **r.certificate, "integer_objective": r.certificate["integer_objective"] - 10_000}), base()),
-        "not the pairs' total"),
-    "unknown_status": _b("status", lambda: (dataclasses.replace(pm.solve(base()), status="great"), base()),
-                         "'great'"),
+    "objective": _b(
+        "objective",
+        lambda: (dataclasses.replace(r := pm.solve(base()), objective=r.objective + 0.5), base()),
+        "differs from the sum",
+    ),
+    "unmatched_missing": _b(
+        "unmatched_list",
+        lambda: (dataclasses.replace(pm.solve(with_spare_mentee()), unmatched=()), with_spare_mentee()),
+        "W has no partner but is not listed",
+    ),
+    "unmatched_extra": _b(
+        "unmatched_list",
+        lambda: (
+            dataclasses.replace(
+                r := pm.solve(base()), unmatched=(*r.unmatched, pm.Unmatched("A", "mentor", "not_chosen", "?"))
+            ),
+            base(),
+        ),
+        "is listed as unmatched",
+    ),
+    "unmatched_twice": _b(
+        "unmatched_list",
+        lambda: (
+            dataclasses.replace(r := pm.solve(with_spare_mentee()), unmatched=r.unmatched * 2),
+            with_spare_mentee(),
+        ),
+        "2 times",
+    ),
+    "unmatched_wrong_side": _b(
+        "unmatched_list",
+        lambda: (
+            dataclasses.replace(
+                pm.solve(with_spare_mentee()), unmatched=(pm.Unmatched("W", "mentor", "not_chosen", "?"),)
+            ),
+            with_spare_mentee(),
+        ),
+        "with side 'mentor'",
+    ),
+    "optimal_without_proof": _b(
+        "certificate", lambda: (dataclasses.replace(pm.solve(base()), certificate={}), base()), "no proof"
+    ),
+    "integer_objective_wrong": _b(
+        "certificate",
+        lambda: (
+            dataclasses.replace(
+                r := pm.solve(base()),
+                certificate={**r.certificate, "integer_objective": r.certificate["integer_objective"] - 10_000},
+            ),
+            base(),
+        ),
+        "not the pairs' total",
+    ),
+    "unknown_status": _b("status", lambda: (dataclasses.replace(pm.solve(base()), status="great"), base()), "'great'"),
 }
 
 
@@ -247,8 +433,12 @@ def test_broken_examples_fail_against_a_verifier_that_finds_nothing(monkeypatch)
 
 
 def test_unbroken_bases_pass():
-    for problem in (base(), with_spare_mentee(), rating_problem(),
-                    base(rules=pm.Rules(required_pairs=(("A", "X"),), forbidden_pairs=(("B", "Z"),)))):
+    for problem in (
+        base(),
+        with_spare_mentee(),
+        rating_problem(),
+        base(rules=pm.Rules(required_pairs=(("A", "X"),), forbidden_pairs=(("B", "Z"),))),
+    ):
         assert checks.violations(pm.solve(problem), problem) == []
 
 
@@ -261,13 +451,20 @@ def test_violation_names_the_pair_and_people():
 
 def test_tolerance_for_scores_read_back_from_a_file():
     # A 90-minute meeting makes availability 1/3 or 2/3, which six written decimals round.
-    problem = base(meeting_minutes=90, mentees=tuple(e.model_copy(update={"availability": ("Mon 18:00-19:00",)})
-                                                     for e in MENTEES))
+    problem = base(
+        meeting_minutes=90, mentees=tuple(e.model_copy(update={"availability": ("Mon 18:00-19:00",)}) for e in MENTEES)
+    )
     data = pm.solve(problem).to_dict()
     from_file = pm.MatchResult(
-        pairs=tuple(pm.Pair(**p) for p in data["pairs"]), unmatched=tuple(pm.Unmatched(**u) for u in data["unmatched"]),
-        objective=data["objective"], status=data["status"], objective_name=data["objective_name"],
-        solver=data["solver"], runtime_s=0.0, certificate=data["certificate"])
+        pairs=tuple(pm.Pair(**p) for p in data["pairs"]),
+        unmatched=tuple(pm.Unmatched(**u) for u in data["unmatched"]),
+        objective=data["objective"],
+        status=data["status"],
+        objective_name=data["objective_name"],
+        solver=data["solver"],
+        runtime_s=0.0,
+        certificate=data["certificate"],
+    )
     assert {v.kind for v in checks.violations(from_file, problem)} == {"score", "component"}
     assert checks.violations(from_file, problem, tolerance=1e-6) == []
     assert checks.is_feasible(from_file, problem, tolerance=1e-6)
@@ -276,14 +473,26 @@ def test_tolerance_for_scores_read_back_from_a_file():
 def test_rules_that_hold_are_not_reported():
     """Near misses of each rule: a different attribute value, a missing attribute, a neighbouring BCU."""
     cases = [
-        (mentor("A", "drugs", None, None, attributes={"command": "north"}),
-         mentee("X", "drugs", None, None, attributes={"command": "south"}), pm.Rules(forbid_same=("command",))),
-        (mentor("A", "drugs", None, None, attributes={"command": "north"}),
-         mentee("X", "drugs", None, None), pm.Rules(forbid_same=("command",))),
-        (mentor("A", "drugs", "Newham", None), mentee("X", "drugs", "Tower Hamlets", None),
-         pm.Rules(forbid_same=("bcu", "borough"), max_borough_steps=1)),
-        (mentor("A", "drugs", None, "Mon 18:00-19:30"), mentee("X", "drugs", None, "Mon 18:00-20:00"),
-         pm.Rules(min_overlap_minutes=90, require_focus_overlap=True, min_score=0.5)),
+        (
+            mentor("A", "drugs", None, None, attributes={"command": "north"}),
+            mentee("X", "drugs", None, None, attributes={"command": "south"}),
+            pm.Rules(forbid_same=("command",)),
+        ),
+        (
+            mentor("A", "drugs", None, None, attributes={"command": "north"}),
+            mentee("X", "drugs", None, None),
+            pm.Rules(forbid_same=("command",)),
+        ),
+        (
+            mentor("A", "drugs", "Newham", None),
+            mentee("X", "drugs", "Tower Hamlets", None),
+            pm.Rules(forbid_same=("bcu", "borough"), max_borough_steps=1),
+        ),
+        (
+            mentor("A", "drugs", None, "Mon 18:00-19:30"),
+            mentee("X", "drugs", None, "Mon 18:00-20:00"),
+            pm.Rules(min_overlap_minutes=90, require_focus_overlap=True, min_score=0.5),
+        ),
     ]
     for m, e, rules in cases:
         result, problem = one_pair(m, e, rules)
@@ -295,18 +504,30 @@ def zero_score_result(problem: pm.Problem, n_pairs: int) -> pm.MatchResult:
     zeros = {"focus": 0.0, "borough": 0.0, "availability": 0.0}
     people = zip(problem.mentors[:n_pairs], problem.mentees, strict=False)  # as many pairs as both allow
     pairs = tuple(pm.Pair(m.id, e.id, 0.0, zeros, zeros) for m, e in people)
-    unmatched = (*(pm.Unmatched(m.id, "mentor", "not_chosen", "?") for m in problem.mentors[n_pairs:]),
-                 *(pm.Unmatched(e.id, "mentee", "not_chosen", "?") for e in problem.mentees[n_pairs:]))
-    return pm.MatchResult(pairs=pairs, unmatched=unmatched, objective=0.0, status="feasible",
-                          objective_name="max_score", solver="by hand", runtime_s=0.0, certificate={})
+    unmatched = (
+        *(pm.Unmatched(m.id, "mentor", "not_chosen", "?") for m in problem.mentors[n_pairs:]),
+        *(pm.Unmatched(e.id, "mentee", "not_chosen", "?") for e in problem.mentees[n_pairs:]),
+    )
+    return pm.MatchResult(
+        pairs=pairs,
+        unmatched=unmatched,
+        objective=0.0,
+        status="feasible",
+        objective_name="max_score",
+        solver="by hand",
+        runtime_s=0.0,
+        certificate={},
+    )
 
 
 def test_quota_share_is_exact():
     # 0.57 * 100 is 56.99999999999999 in floats, so a float bound would wrongly refuse 57 pairs of 100.
-    mentors = [pm.Mentor(id=f"m{k}", attributes={"team": "east" if k < 57 or k == 100 else "west"})
-               for k in range(101)]
-    problem = pm.Problem(mentors=mentors, mentees=[pm.Mentee(id=f"e{k}") for k in range(101)],
-                         rules=pm.Rules(quotas=(Quota(side="mentor", key="team", value="east", max_share=0.57),)))
+    mentors = [pm.Mentor(id=f"m{k}", attributes={"team": "east" if k < 57 or k == 100 else "west"}) for k in range(101)]
+    problem = pm.Problem(
+        mentors=mentors,
+        mentees=[pm.Mentee(id=f"e{k}") for k in range(101)],
+        rules=pm.Rules(quotas=(Quota(side="mentor", key="team", value="east", max_share=0.57),)),
+    )
     assert checks.violations(zero_score_result(problem, 100), problem) == []
     mentors[99] = mentors[99].model_copy(update={"attributes": {"team": "east"}})
     problem = problem.model_copy(update={"mentors": tuple(mentors)})
@@ -320,9 +541,18 @@ def test_quota_share_is_exact():
 @st.composite
 def rule_problems(draw: st.DrawFn) -> pm.Problem:
     """`problems` with capacities, forbidden and pinned pairs, a minimum score, and sometimes the other hard rules."""
-    problem = draw(problems(mentors=(1, 4), mentees=(1, 5), mentor_max=(0, 3), mentee_max=(1, 2),
-                            mentor_min=draw(st.sampled_from([(0, 0), (0, 1)])), forbidden=True,
-                            required=draw(st.booleans()), min_score=True))
+    problem = draw(
+        problems(
+            mentors=(1, 4),
+            mentees=(1, 5),
+            mentor_max=(0, 3),
+            mentee_max=(1, 2),
+            mentor_min=draw(st.sampled_from([(0, 0), (0, 1)])),
+            forbidden=True,
+            required=draw(st.booleans()),
+            min_score=True,
+        )
+    )
     if draw(st.booleans()):
         return problem
     extra = {
@@ -381,13 +611,23 @@ def custom_problems(draw: st.DrawFn) -> pm.Problem:
     if form == "matrix":
         custom = pm.CustomScore(name="rating", weight=weight, matrix=rng.uniform(0, 50, (n, m)))
     elif form == "entries":
-        entries = [(a.id, b.id, float(rng.uniform(0, 3))) for a in problem.mentors for b in problem.mentees
-                   if rng.random() < 0.5]
+        entries = [
+            (a.id, b.id, float(rng.uniform(0, 3)))
+            for a in problem.mentors
+            for b in problem.mentees
+            if rng.random() < 0.5
+        ]
         custom = pm.CustomScore(name="rating", weight=weight, entries=entries, default=0.25)
     else:
         custom = pm.CustomScore(name="rating", weight=weight, function=_rating)
-    return pm.Problem(mentors=problem.mentors, mentees=problem.mentees, weights=problem.weights, rules=problem.rules,
-                      meeting_minutes=problem.meeting_minutes, scores=(custom,))
+    return pm.Problem(
+        mentors=problem.mentors,
+        mentees=problem.mentees,
+        weights=problem.weights,
+        rules=problem.rules,
+        meeting_minutes=problem.meeting_minutes,
+        scores=(custom,),
+    )
 
 
 @PROPS
@@ -404,15 +644,19 @@ def test_results_with_custom_scores_pass(problem, method):
 @given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**16), st.integers(1, 2))
 def test_results_of_a_plain_matrix_pass(rows, cols, seed, capacity):
     scores = np.random.default_rng(seed).integers(0, 1000, (rows, cols)) * 1.5
-    problem = pm.Problem.from_matrix(scores, [f"m{k}" for k in range(rows)], [f"e{k}" for k in range(cols)],
-                                     mentor_capacity=capacity)
+    problem = pm.Problem.from_matrix(
+        scores, [f"m{k}" for k in range(rows)], [f"e{k}" for k in range(cols)], mentor_capacity=capacity
+    )
     result = pm.solve(problem)
     assert checks.violations(result, problem) == []
 
 
 @settings(max_examples=15, deadline=None)
-@given(problems(mentors=(2, 4), mentees=(2, 4), mentor_max=(1, 2)), st.sampled_from(["focus", "borough", "bcu"]),
-       st.sampled_from([(1, None, None), (0, 1, None), (0, None, 0.5)]))
+@given(
+    problems(mentors=(2, 4), mentees=(2, 4), mentor_max=(1, 2)),
+    st.sampled_from(["focus", "borough", "bcu"]),
+    st.sampled_from([(1, None, None), (0, 1, None), (0, None, 0.5)]),
+)
 def test_results_with_quotas_pass(problem, key, bounds):
     low, high, share = bounds
     quota = Quota(side="mentee", key=key, min_pairs=low, max_pairs=high, max_share=share)
@@ -424,10 +668,13 @@ def test_results_with_quotas_pass(problem, key, bounds):
 
 def test_sparse_solve_with_a_score_function_and_no_pairs():
     # Scoring the chosen pairs of an empty matching used to index the first row of an empty block.
-    problem = pm.Problem(mentors=[pm.Mentor(id="M0")], mentees=[pm.Mentee(id="E0")],
-                         weights=pm.Weights(focus=0, borough=0, availability=1),
-                         scores=(pm.CustomScore(name="rating", weight=1.0, function=_rating),),
-                         rules=pm.Rules(forbidden_pairs=(("M0", "E0"),)))
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="M0")],
+        mentees=[pm.Mentee(id="E0")],
+        weights=pm.Weights(focus=0, borough=0, availability=1),
+        scores=(pm.CustomScore(name="rating", weight=1.0, function=_rating),),
+        rules=pm.Rules(forbidden_pairs=(("M0", "E0"),)),
+    )
     result = pm.solve(problem, pm.SolveParams(method="sparse"))
     assert result.pairs == () and checks.violations(result, problem) == []
 
@@ -436,10 +683,18 @@ def test_sparse_solve_with_a_score_function_and_no_pairs():
 
 
 def test_verifier_never_uses_the_solvers_scoring(monkeypatch):
-    problem = base(rules=pm.Rules(required_pairs=(("A", "X"),), min_score=0.1, require_focus_overlap=True,
-                                  min_overlap_minutes=30, max_borough_steps=2, forbid_same=("team",),
-                                  quotas=(Quota(side="mentor", key="team", max_pairs=2),)),
-                   scores=(pm.CustomScore(name="rating", weight=0.3, entries=[("A", "X", 0.5)]),))
+    problem = base(
+        rules=pm.Rules(
+            required_pairs=(("A", "X"),),
+            min_score=0.1,
+            require_focus_overlap=True,
+            min_overlap_minutes=30,
+            max_borough_steps=2,
+            forbid_same=("team",),
+            quotas=(Quota(side="mentor", key="team", max_pairs=2),),
+        ),
+        scores=(pm.CustomScore(name="rating", weight=0.3, entries=[("A", "X", 0.5)]),),
+    )
     result = pm.solve(problem)
 
     def refuse(*args, **kwargs):

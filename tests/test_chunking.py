@@ -91,8 +91,10 @@ def test_dask_client_executor_equals_serial():
     distributed = pytest.importorskip("distributed")
     problem = synthetic_problem(50, 45, seed=4)
     serial = score_table(Scorer(problem), chunk_cells=200)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         scattered = score_table(Scorer(problem), chunk_cells=200, executor=ChunkRunner.dask(client))
         plain = score_table(Scorer(problem), chunk_cells=200, executor=client.get_executor())
     assert_tables_equal(scattered, serial)
@@ -112,8 +114,10 @@ def test_sparse_solve_on_a_dask_cluster_equals_serial():
     serial = solve(problem, params)
     with ThreadPoolExecutor(2) as pool:
         threads = solve(problem, params, executor=pool)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         on_dask = solve(problem, params, executor=ChunkRunner.dask(client))
     assert serial.certificate["method"] == "sparse" and serial.certificate["certified_over_all_pairs"] is True
     assert _without_timings(on_dask) == _without_timings(serial) == _without_timings(threads)

@@ -22,8 +22,9 @@ SYNTH = sample_path("synthetic-200")
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pairmatch", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pairmatch", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def result_from_json(data: dict) -> MatchResult:
@@ -31,8 +32,12 @@ def result_from_json(data: dict) -> MatchResult:
     return MatchResult(
         pairs=tuple(Pair(**p) for p in data["pairs"]),
         unmatched=tuple(Unmatched(**u) for u in data["unmatched"]),
-        objective=data["objective"], status=data["status"], objective_name=data["objective_name"],
-        solver=data["solver"], runtime_s=data.get("runtime_s", 0.0), certificate=data["certificate"],
+        objective=data["objective"],
+        status=data["status"],
+        objective_name=data["objective_name"],
+        solver=data["solver"],
+        runtime_s=data.get("runtime_s", 0.0),
+        certificate=data["certificate"],
         seed=data["seed"],
     )
 
@@ -45,9 +50,21 @@ def pair_keys(result: MatchResult) -> list[tuple[str, str, float]]:
 @pytest.fixture(scope="module")
 def synthetic_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("synthetic")
-    proc = run("match", SYNTH / "mentors.xlsx", SYNTH / "mentees.xlsx", "--config", SYNTH / "config.toml",
-               "-o", out / "matches.csv", "-o", out / "matches.json", "-o", out / "matches.xlsx",
-               "--report", out / "report.html")
+    proc = run(
+        "match",
+        SYNTH / "mentors.xlsx",
+        SYNTH / "mentees.xlsx",
+        "--config",
+        SYNTH / "config.toml",
+        "-o",
+        out / "matches.csv",
+        "-o",
+        out / "matches.json",
+        "-o",
+        out / "matches.xlsx",
+        "--report",
+        out / "report.html",
+    )
     return proc, out
 
 
@@ -81,8 +98,19 @@ def test_match_on_synthetic_sample_equals_library_result(synthetic_run):
 
 
 def test_match_on_pilot_sample_as_json(tmp_path):
-    proc = run("match", PILOT / "mentors.csv", PILOT / "mentees.csv", "-c", PILOT / "config.toml",
-               "--format", "json", "--seed", "7", "-o", tmp_path / "m.csv")
+    proc = run(
+        "match",
+        PILOT / "mentors.csv",
+        PILOT / "mentees.csv",
+        "-c",
+        PILOT / "config.toml",
+        "--format",
+        "json",
+        "--seed",
+        "7",
+        "-o",
+        tmp_path / "m.csv",
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["outputs"] == [str(tmp_path / "m.csv")]
@@ -101,11 +129,17 @@ def test_validate_ok_and_json(tmp_path):
     data = json.loads(proc.stdout)
     assert data["ok"] is False
     assert [(i["row"], i["column"]) for i in data["issues"]] == [
-        (3, "focus_areas"), (3, "boroughs"), (3, "availability"), (3, "min_partners"), (3, "max_partners")]
+        (3, "focus_areas"),
+        (3, "boroughs"),
+        (3, "availability"),
+        (3, "min_partners"),
+        (3, "max_partners"),
+    ]
 
 
-MALFORMED_CASES = sorted(p.name for p in MALFORMED.iterdir()
-                         if p.suffix in (".csv", ".json") and not p.name.startswith("ok_"))
+MALFORMED_CASES = sorted(
+    p.name for p in MALFORMED.iterdir() if p.suffix in (".csv", ".json") and not p.name.startswith("ok_")
+)
 
 
 @pytest.mark.parametrize("name", MALFORMED_CASES)
@@ -115,8 +149,19 @@ def test_malformed_input_fails_precisely_and_writes_nothing(name, tmp_path, caps
     row, column = EXPECTED.get(name, (3, "focus_areas"))
     out = tmp_path / "out"
     out.mkdir()
-    code = main(["match", str(MALFORMED / name), str(MALFORMED / "ok_mentees.csv"),
-                 "-o", str(out / "matches.csv"), "-o", str(out / "matches.xlsx"), "--report", str(out / "r.html")])
+    code = main(
+        [
+            "match",
+            str(MALFORMED / name),
+            str(MALFORMED / "ok_mentees.csv"),
+            "-o",
+            str(out / "matches.csv"),
+            "-o",
+            str(out / "matches.xlsx"),
+            "--report",
+            str(out / "r.html"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     kind = "item" if name.endswith(".json") else "row"
@@ -129,8 +174,17 @@ def test_malformed_input_fails_precisely_and_writes_nothing(name, tmp_path, caps
 
 @pytest.mark.parametrize("name", ["bad_config.toml", "invalid_toml.toml"])
 def test_malformed_config_fails_with_line_and_key(name, tmp_path, capsys):
-    code = main(["match", str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-c", str(MALFORMED / name),
-                 "-o", str(tmp_path / "m.csv")])
+    code = main(
+        [
+            "match",
+            str(PILOT / "mentors.csv"),
+            str(PILOT / "mentees.csv"),
+            "-c",
+            str(MALFORMED / name),
+            "-o",
+            str(tmp_path / "m.csv"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and f"{name}, line " in err
     assert not (tmp_path / "m.csv").exists()
@@ -153,8 +207,19 @@ def test_infeasible_run_exits_1_and_leaves_outputs_alone(tmp_path, capsys):
     config.write_text('[rules]\nrequired_pairs = [["M1", "O1"], ["M2", "O1"]]\n', encoding="utf-8")
     target = tmp_path / "report.html"
     target.write_bytes(b"old report")
-    code = main(["match", str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-c", str(config),
-                 "--report", str(target), "--format", "json"])
+    code = main(
+        [
+            "match",
+            str(PILOT / "mentors.csv"),
+            str(PILOT / "mentees.csv"),
+            "-c",
+            str(config),
+            "--report",
+            str(target),
+            "--format",
+            "json",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1
     assert json.loads(captured.out)["error"] == "infeasible"
@@ -273,8 +338,9 @@ def test_unwritable_output_fails_before_reading_or_solving(tmp_path, monkeypatch
     assert f"cannot write '{locked / 'm.csv'}': folder '{locked}' is not writable (Permission denied)" in err
     assert ".tmp" not in err
     (tmp_path / "folder.csv").mkdir()
-    assert main(["match", str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-o",
-                 str(tmp_path / "folder.csv")]) == 2
+    assert (
+        main(["match", str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-o", str(tmp_path / "folder.csv")]) == 2
+    )
     assert "it is a folder" in capsys.readouterr().err
 
 
@@ -295,13 +361,16 @@ def test_read_only_folder_is_reported_before_solving(tmp_path):
 
 def test_a_threshold_nothing_can_reach_is_a_warning_or_with_strict_an_error(tmp_path, capsys):
     config = tmp_path / "c.toml"
-    config.write_text('[weights]\nfocus = 0.5\nborough = 0.3\navailability = 0.2\n\n[rules]\nmin_score = 2\n',
-                      encoding="utf-8")
+    config.write_text(
+        "[weights]\nfocus = 0.5\nborough = 0.3\navailability = 0.2\n\n[rules]\nmin_score = 2\n", encoding="utf-8"
+    )
     args = [str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-c", str(config)]
     assert main(["match", *args]) == 0
     err = capsys.readouterr().err
-    assert (f"pairmatch: warning: {config}, line 7, setting 'rules.min_score': min_score = 2 is above the "
-            "highest score any pair can reach (1 with these weights): it rules out every pair") in err
+    assert (
+        f"pairmatch: warning: {config}, line 7, setting 'rules.min_score': min_score = 2 is above the "
+        "highest score any pair can reach (1 with these weights): it rules out every pair"
+    ) in err
     assert main(["match", *args, "--strict", "-o", str(tmp_path / "m.csv")]) == 2
     err = capsys.readouterr().err
     assert "min_score = 2 is above the highest score" in err and "nothing was written" in err
@@ -311,13 +380,18 @@ def test_a_threshold_nothing_can_reach_is_a_warning_or_with_strict_an_error(tmp_
 def test_a_weekly_overlap_nobody_has_names_the_people_and_the_minutes(tmp_path, capsys):
     config = tmp_path / "c.toml"
     config.write_text("[rules]\nmin_overlap_minutes = 150\n", encoding="utf-8")
-    assert main(["validate", str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-c", str(config),
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            ["validate", str(PILOT / "mentors.csv"), str(PILOT / "mentees.csv"), "-c", str(config), "--format", "json"]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     (warning,) = data["warnings"]
     assert warning["column"] == "rules.min_overlap_minutes" and warning["row"] == 2
-    assert warning["message"] == ("rules out every pair: no mentor and mentee have at least 150 minutes a "
-                                  "week in common")
+    assert warning["message"] == (
+        "rules out every pair: no mentor and mentee have at least 150 minutes a week in common"
+    )
 
 
 def test_swapped_files_are_flagged(capsys):
@@ -333,8 +407,19 @@ def test_swapped_files_are_flagged(capsys):
 
 def test_match_with_a_geography_outside_london(tmp_path):
     folder = Path(__file__).parent / "data" / "west-midlands"
-    proc = run("match", folder / "mentors.csv", folder / "mentees.csv", "-c", folder / "config.toml",
-               "--report", tmp_path / "r.html", "--report", tmp_path / "r.md", "-o", tmp_path / "m.csv")
+    proc = run(
+        "match",
+        folder / "mentors.csv",
+        folder / "mentees.csv",
+        "-c",
+        folder / "config.toml",
+        "--report",
+        tmp_path / "r.html",
+        "--report",
+        tmp_path / "r.md",
+        "-o",
+        tmp_path / "m.csv",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Mentor Ayo (W1)  Officer Dee (P1)" in proc.stdout
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
@@ -388,8 +473,17 @@ def test_outputs_never_replace_the_vocabulary_files_the_config_names(tmp_path, c
     folder = tmp_path / "wm"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     for name in ("topics.json", "west-midlands.json"):
-        code = main(["match", str(folder / "mentors.csv"), str(folder / "mentees.csv"),
-                     "-c", str(folder / "config.toml"), "-o", str(folder / name)])
+        code = main(
+            [
+                "match",
+                str(folder / "mentors.csv"),
+                str(folder / "mentees.csv"),
+                "-c",
+                str(folder / "config.toml"),
+                "-o",
+                str(folder / name),
+            ]
+        )
         assert code == 2 and "refusing to overwrite the input file" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
@@ -421,8 +515,10 @@ def test_ctrl_c_while_the_command_loads_prints_one_line_or_one_json_document(mon
 def test_the_console_command_module_imports_nothing_heavy():
     import pairmatch_command
 
-    code = ("import sys, pairmatch_command\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pairmatch', 'ortools', 'numpy')))")
+    code = (
+        "import sys, pairmatch_command\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pairmatch', 'ortools', 'numpy')))"
+    )
     env = {**os.environ, "PYTHONPATH": str(Path(pairmatch_command.__file__).parent)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
     assert done.stdout.strip() == "[]"

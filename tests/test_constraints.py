@@ -29,14 +29,17 @@ def people(draw, prefix: str, n: int, cap_max: int, min_max: int):
         # Minimums are drawn sparingly: most drawn problems should be feasible, so every
         # objective phase is exercised, while infeasible ones still occur.
         lo = min(hi, min_max, draw(st.sampled_from([0] * 11 + [1])))
-        out.append(dict(
-            id=f"{prefix}{k}",
-            focus_areas=draw(st.lists(st.sampled_from(TOPICS), max_size=2, unique=True)),
-            boroughs=draw(st.lists(st.sampled_from(BOROUGHS), min_size=1, max_size=2, unique=True)),
-            availability=draw(st.lists(st.sampled_from(WINDOWS), max_size=2, unique=True)),
-            min_partners=lo, max_partners=hi,
-            attributes={"team": draw(st.sampled_from(["a", "b"]))},
-        ))
+        out.append(
+            dict(
+                id=f"{prefix}{k}",
+                focus_areas=draw(st.lists(st.sampled_from(TOPICS), max_size=2, unique=True)),
+                boroughs=draw(st.lists(st.sampled_from(BOROUGHS), min_size=1, max_size=2, unique=True)),
+                availability=draw(st.lists(st.sampled_from(WINDOWS), max_size=2, unique=True)),
+                min_partners=lo,
+                max_partners=hi,
+                attributes={"team": draw(st.sampled_from(["a", "b"]))},
+            )
+        )
     return out
 
 
@@ -59,11 +62,20 @@ def problems(draw, quotas: bool = False, minimums: bool = True):
         forbid_same=draw(st.sampled_from([(), (), ("team",), ("bcu",)])),
     )
     if quotas:
-        rules["quotas"] = draw(st.lists(st.builds(
-            Quota, side=st.sampled_from(["mentor", "mentee"]), key=st.sampled_from(["team", "bcu", "focus"]),
-            min_pairs=st.sampled_from([0, 0, 0, 1]), max_pairs=st.sampled_from([None, 1, 2]),
-            max_share=st.sampled_from([None, None, 0.5, 0.75]),
-        ), min_size=1, max_size=2))
+        rules["quotas"] = draw(
+            st.lists(
+                st.builds(
+                    Quota,
+                    side=st.sampled_from(["mentor", "mentee"]),
+                    key=st.sampled_from(["team", "bcu", "focus"]),
+                    min_pairs=st.sampled_from([0, 0, 0, 1]),
+                    max_pairs=st.sampled_from([None, 1, 2]),
+                    max_share=st.sampled_from([None, None, 0.5, 0.75]),
+                ),
+                min_size=1,
+                max_size=2,
+            )
+        )
     weights = draw(st.sampled_from([pm.Weights(), pm.Weights(focus=1, borough=0, availability=0.5)]))
     return pm.Problem(mentors=mentors, mentees=mentees, rules=rules, weights=weights)
 
@@ -236,7 +248,8 @@ def test_pinned_pair_is_kept_even_when_worse():
 
 def test_forbidden_pair_never_appears_and_is_explained():
     problem = pm.Problem(
-        mentors=[person("A")], mentees=[person("X"), person("Y", topics=("drugs",))],
+        mentors=[person("A")],
+        mentees=[person("X"), person("Y", topics=("drugs",))],
         rules=pm.Rules(forbidden_pairs=(("A", "X"),)),
     )
     result = pm.solve(problem)
@@ -320,30 +333,38 @@ def reasons_of(problem, **params):
 
 
 def test_pinned_pair_breaking_a_rule_names_both_people_and_the_rule():
-    problem = pm.Problem(mentors=[person("A")], mentees=[person("X")],
-                         rules=pm.Rules(required_pairs=(("A", "X"),), forbidden_pairs=(("A", "X"),)))
+    problem = pm.Problem(
+        mentors=[person("A")],
+        mentees=[person("X")],
+        rules=pm.Rules(required_pairs=(("A", "X"),), forbidden_pairs=(("A", "X"),)),
+    )
     (reason,) = reasons_of(problem)
     assert reason["rule"] == "pinned_pair_blocked" and reason["people"] == ["A", "X"]
     assert reason["rules"] == ["forbidden pair"]
 
 
 def test_pinned_over_capacity():
-    problem = pm.Problem(mentors=[person("A")], mentees=[person("X"), person("Y")],
-                         rules=pm.Rules(required_pairs=(("A", "X"), ("A", "Y"))))
+    problem = pm.Problem(
+        mentors=[person("A")],
+        mentees=[person("X"), person("Y")],
+        rules=pm.Rules(required_pairs=(("A", "X"), ("A", "Y"))),
+    )
     (reason,) = reasons_of(problem)
     assert reason["rule"] == "pinned_over_capacity" and reason["people"] == ["A"] and reason["pinned"] == 2
 
 
 def test_person_with_too_few_candidates():
-    problem = pm.Problem(mentors=[person("A", min_partners=1)], mentees=[person("X")],
-                         rules=pm.Rules(forbidden_pairs=(("A", "X"),)))
+    problem = pm.Problem(
+        mentors=[person("A", min_partners=1)], mentees=[person("X")], rules=pm.Rules(forbidden_pairs=(("A", "X"),))
+    )
     reasons = reasons_of(problem)
     assert reasons[0]["rule"] == "too_few_candidates" and reasons[0]["people"] == ["A"]
 
 
 def test_capacity_shortfall():
-    problem = pm.Problem(mentors=[person("A")], mentees=[person("X"), person("Y")],
-                         rules=pm.Rules(match_all_mentees=True))
+    problem = pm.Problem(
+        mentors=[person("A")], mentees=[person("X"), person("Y")], rules=pm.Rules(match_all_mentees=True)
+    )
     reasons = reasons_of(problem)
     shortfall = [r for r in reasons if r["rule"] == "capacity_shortfall"]
     assert shortfall and shortfall[0]["need"] == 2 and shortfall[0]["can_take"] == 1
@@ -354,7 +375,8 @@ def test_hall_violator_certificate_is_verifiable():
     mentors = [person("A"), person("B"), person("C")]
     mentees = [person("X"), person("Y"), person("Z")]
     problem = pm.Problem(
-        mentors=mentors, mentees=mentees,
+        mentors=mentors,
+        mentees=mentees,
         rules=pm.Rules(match_all_mentees=True, forbidden_pairs=tuple(("C", e) for e in "XYZ")),
     )
     (reason,) = reasons_of(problem)
@@ -371,7 +393,8 @@ def test_hall_violator_certificate_is_verifiable():
 
 def test_conflicting_quotas_are_named():
     problem = pm.Problem(
-        mentors=[person("A")], mentees=[person("X"), person("Y", topics=("mental health",))],
+        mentors=[person("A")],
+        mentees=[person("X"), person("Y", topics=("mental health",))],
         rules=pm.Rules(quotas=(Quota(side="mentee", key="focus", min_pairs=1),)),
     )
     (reason,) = reasons_of(problem)
@@ -380,15 +403,22 @@ def test_conflicting_quotas_are_named():
 
 
 def test_violations_catch_broken_rules():
-    problem = pm.Problem(mentors=[person("A")], mentees=[person("X"), person("Y")],
-                         rules=pm.Rules(forbidden_pairs=(("A", "X"),), match_all_mentors=True))
+    problem = pm.Problem(
+        mentors=[person("A")],
+        mentees=[person("X"), person("Y")],
+        rules=pm.Rules(forbidden_pairs=(("A", "X"),), match_all_mentors=True),
+    )
     result = pm.solve(problem)
     assert pm.violations(result, problem) == []
     bad = pm.MatchResult(
         pairs=(pm.Pair("A", "X", float(pm.score(problem).total[0, 0]), {}, {}),),
         unmatched=(pm.Unmatched("Y", "mentee", "x", "x"),),
-        objective=float(pm.score(problem).total[0, 0]), status="feasible", objective_name="max_score",
-        solver="hand", runtime_s=0.0, certificate={},
+        objective=float(pm.score(problem).total[0, 0]),
+        status="feasible",
+        objective_name="max_score",
+        solver="hand",
+        runtime_s=0.0,
+        certificate={},
     )
     kinds = {v.kind for v in pm.violations(bad, problem)}
     assert "rule" in kinds
@@ -413,16 +443,18 @@ def test_unreachable_quota_is_named_before_solving():
 def test_lp_reduced_cpsat_matches_brute_force(problem):
     # Force the LP-dual arc reduction (and the pair-count split for share quotas),
     # which otherwise only runs on large models, onto instances brute force can check.
-    check_against_brute_force(problem, pm.SolveParams(objective="max_score", cpsat_reduce_above=0,
-                                                      cpsat_start_candidates=1))
+    check_against_brute_force(
+        problem, pm.SolveParams(objective="max_score", cpsat_reduce_above=0, cpsat_start_candidates=1)
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10**6))
 def test_lp_reduced_cpsat_with_binding_shares_matches_full_model(seed):
     problem = pm.synthetic_problem(12, 10, seed=seed, mentor_capacity=2)
-    rules = pm.Rules(quotas=(Quota(side="mentor", key="bcu", max_share=0.2),
-                             Quota(side="mentee", key="rank", max_share=0.4)))
+    rules = pm.Rules(
+        quotas=(Quota(side="mentor", key="bcu", max_share=0.2), Quota(side="mentee", key="rank", max_share=0.4))
+    )
     problem = problem.model_copy(update={"rules": rules})
     full = pm.solve(problem)
     reduced = pm.solve(problem, pm.SolveParams(cpsat_reduce_above=0, cpsat_start_candidates=1))
@@ -434,5 +466,8 @@ def test_lp_reduced_cpsat_with_binding_shares_matches_full_model(seed):
 def test_quota_on_an_unknown_attribute_is_rejected_with_the_known_ones():
     message = r"rules.quotas\[0\].key: 'rnk' is not an attribute of any mentee \(known: team\)"
     with pytest.raises(ValueError, match=message):
-        pm.Problem(mentors=[person("A")], mentees=[person("X", attributes={"team": "a"})],
-                   rules=pm.Rules(quotas=(Quota(side="mentee", key="rnk", min_pairs=1),)))
+        pm.Problem(
+            mentors=[person("A")],
+            mentees=[person("X", attributes={"team": "a"})],
+            rules=pm.Rules(quotas=(Quota(side="mentee", key="rnk", min_pairs=1),)),
+        )

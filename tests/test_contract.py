@@ -33,8 +33,9 @@ def load(path: Path) -> dict:
 def test_committed_schemas_are_the_generated_ones():
     for name, schema in schemas().items():
         committed = load(DOCS / "schemas" / f"{name}.json")
-        assert committed == json.loads(json.dumps(schema)), \
+        assert committed == json.loads(json.dumps(schema)), (
             f"docs/schemas/{name}.json is out of date: run python docs/scripts/write_schemas.py"
+        )
 
 
 @pytest.mark.parametrize("name", ["match-request", "match-response", "error"])
@@ -49,8 +50,7 @@ def test_every_example_validates_against_its_schema(path):
     jsonschema.validate(load(path), schemas()[kind])
 
 
-@pytest.mark.parametrize("path", [p for p in EXAMPLES if p.name.startswith("request-")],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if p.name.startswith("request-")], ids=lambda p: p.name)
 def test_every_example_request_gives_its_example_response(path):
     response = match(path.read_text(encoding="utf-8"))
     expected = load(path.with_name(path.name.replace("request-", "response-")))
@@ -61,10 +61,19 @@ def test_a_plain_json_request_built_without_pairmatch_round_trips():
     # What another system would send: built from dicts and json, no pairmatch types.
     request = {
         "schema_version": SCHEMA_VERSION,
-        "mentors": [{"id": f"M{k}", "focus_areas": ["knife crime"], "boroughs": ["Newham"],
-                     "availability": ["Mon 18:00-20:00"]} for k in range(3)],
-        "mentees": [{"id": f"O{k}", "focus_areas": ["knife crime", "youth engagement"][k % 2:],
-                     "boroughs": ["Hackney"], "availability": ["Mon 19:00-21:00"]} for k in range(2)],
+        "mentors": [
+            {"id": f"M{k}", "focus_areas": ["knife crime"], "boroughs": ["Newham"], "availability": ["Mon 18:00-20:00"]}
+            for k in range(3)
+        ],
+        "mentees": [
+            {
+                "id": f"O{k}",
+                "focus_areas": ["knife crime", "youth engagement"][k % 2 :],
+                "boroughs": ["Hackney"],
+                "availability": ["Mon 19:00-21:00"],
+            }
+            for k in range(2)
+        ],
         "scores": [{"name": "survey", "weight": 0.5, "matrix": [[0.1, 0.9], [0.8, 0.2], [0.4, 0.4]]}],
         "rules": {"forbidden_pairs": [["M2", "O0"]]},
     }
@@ -92,8 +101,11 @@ def test_a_problem_round_trips_through_a_request():
 
 
 def test_a_python_score_function_cannot_be_sent_as_json():
-    problem = pm.Problem(mentors=[pm.Mentor(id="a")], mentees=[pm.Mentee(id="x")],
-                         scores=(pm.CustomScore(name="fit", function=lambda a, b: [[1.0]]),))
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="a")],
+        mentees=[pm.Mentee(id="x")],
+        scores=(pm.CustomScore(name="fit", function=lambda a, b: [[1.0]]),),
+    )
     with pytest.raises(pm.PairmatchError, match="is a Python function"):
         MatchRequest.from_problem(problem)
 

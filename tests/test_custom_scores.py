@@ -19,8 +19,14 @@ METHODS = (pm.SolveParams(method="dense"), pm.SolveParams(method="sparse", candi
 
 
 def with_scores(problem: pm.Problem, *scores: pm.CustomScore) -> pm.Problem:
-    return pm.Problem(mentors=problem.mentors, mentees=problem.mentees, weights=problem.weights,
-                      rules=problem.rules, meeting_minutes=problem.meeting_minutes, scores=scores)
+    return pm.Problem(
+        mentors=problem.mentors,
+        mentees=problem.mentees,
+        weights=problem.weights,
+        rules=problem.rules,
+        meeting_minutes=problem.meeting_minutes,
+        scores=scores,
+    )
 
 
 def scipy_optimum(problem: pm.Problem) -> float:
@@ -43,9 +49,16 @@ def custom_components(draw, m: int, n: int) -> tuple[pm.CustomScore, ...]:
             out.append(pm.CustomScore(name=f"c{k}", weight=weight, matrix=values))
         elif form == "entries":
             cells = draw(st.lists(st.tuples(st.integers(0, m - 1), st.integers(0, n - 1)), max_size=m * n))
-            out.append(pm.CustomScore(name=f"c{k}", weight=weight, default=float(values[0, 0]),
-                                      entries=[(f"M{i}", f"E{j}", float(values[i, j])) for i, j in cells]))
+            out.append(
+                pm.CustomScore(
+                    name=f"c{k}",
+                    weight=weight,
+                    default=float(values[0, 0]),
+                    entries=[(f"M{i}", f"E{j}", float(values[i, j])) for i, j in cells],
+                )
+            )
         else:
+
             def rating(mentors, mentees, v=values):
                 return v[np.ix_(mentors.index, mentees.index)]
 
@@ -68,8 +81,12 @@ def test_custom_components_solve_to_the_scipy_optimum_on_both_paths(data):
 
 
 @PROPS
-@given(m=st.integers(1, 7), n=st.integers(1, 7), seed=st.integers(0, 2**31),
-       top=st.sampled_from([1e-9, 1e-6, 1.0, 1e3, 1e9]))
+@given(
+    m=st.integers(1, 7),
+    n=st.integers(1, 7),
+    seed=st.integers(0, 2**31),
+    top=st.sampled_from([1e-9, 1e-6, 1.0, 1e3, 1e9]),
+)
 def test_plain_score_matrix_of_any_range_solves_to_the_scipy_optimum(m, n, seed, top):
     scores = np.random.default_rng(seed).random((m, n)) * top
     problem = pm.Problem.from_matrix(scores, [f"a{i}" for i in range(m)], [f"b{j}" for j in range(n)])
@@ -88,10 +105,18 @@ def test_scores_labelled_by_ids_are_aligned_to_the_problem():
     mentors, mentees = ["a", "b"], ["x", "y", "z"]
     matrix = np.array([[0.1, 0.9, 0.2], [0.8, 0.3, 0.4]])
     order_m, order_e = [1, 0], [2, 0, 1]
-    labelled = pm.CustomScore(name="fit", matrix=matrix[np.ix_(order_m, order_e)],
-                              mentor_ids=[mentors[i] for i in order_m], mentee_ids=[mentees[j] for j in order_e])
-    problem = pm.Problem(mentors=[pm.Mentor(id=i) for i in mentors], mentees=[pm.Mentee(id=j) for j in mentees],
-                         weights=pm.Weights(focus=0, borough=0, availability=0), scores=(labelled,))
+    labelled = pm.CustomScore(
+        name="fit",
+        matrix=matrix[np.ix_(order_m, order_e)],
+        mentor_ids=[mentors[i] for i in order_m],
+        mentee_ids=[mentees[j] for j in order_e],
+    )
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id=i) for i in mentors],
+        mentees=[pm.Mentee(id=j) for j in mentees],
+        weights=pm.Weights(focus=0, borough=0, availability=0),
+        scores=(labelled,),
+    )
     assert np.array_equal(problem.scores[0].matrix, matrix)
     result = pm.solve(problem)
     assert [(p.mentor_id, p.mentee_id) for p in result.pairs] == [("a", "y"), ("b", "x")]
@@ -99,8 +124,9 @@ def test_scores_labelled_by_ids_are_aligned_to_the_problem():
 
 def test_custom_component_is_explained_in_words():
     problem = pm.pilot_problem()
-    rating = pm.CustomScore(name="interview", weight=0.2, description="interview rating",
-                            entries=[("M1", "O1", 0.8)], default=0.5)
+    rating = pm.CustomScore(
+        name="interview", weight=0.2, description="interview rating", entries=[("M1", "O1", 0.8)], default=0.5
+    )
     result = pm.solve(with_scores(problem, rating))
     explanation = explain_pair(result, "M1", "O1")
     assert explanation.components["interview"] == 0.8
@@ -126,17 +152,20 @@ def test_sparse_and_dense_agree_with_a_custom_function_on_a_larger_problem():
     assert pm.is_feasible(sparse, problem) and pm.is_feasible(dense, problem)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"name": "focus", "matrix": [[1.0]]}, "built-in component"),
-    ({"name": "2bad", "matrix": [[1.0]]}, "not a valid component name"),
-    ({"name": "x"}, "exactly one of matrix, entries or function"),
-    ({"name": "x", "matrix": [[1.0]], "entries": [("a", "b", 1.0)]}, "exactly one"),
-    ({"name": "x", "matrix": [[-1.0]]}, "negative"),
-    ({"name": "x", "matrix": [[float("nan")]]}, "NaN or infinite"),
-    ({"name": "x", "matrix": [1.0, 2.0]}, "2-dimensional"),
-    ({"name": "x", "entries": [("a", "b", -2)]}, "finite number from 0 to"),
-    ({"name": "x", "matrix": [[3.0]], "max_value": 2.0}, "above max_value"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "focus", "matrix": [[1.0]]}, "built-in component"),
+        ({"name": "2bad", "matrix": [[1.0]]}, "not a valid component name"),
+        ({"name": "x"}, "exactly one of matrix, entries or function"),
+        ({"name": "x", "matrix": [[1.0]], "entries": [("a", "b", 1.0)]}, "exactly one"),
+        ({"name": "x", "matrix": [[-1.0]]}, "negative"),
+        ({"name": "x", "matrix": [[float("nan")]]}, "NaN or infinite"),
+        ({"name": "x", "matrix": [1.0, 2.0]}, "2-dimensional"),
+        ({"name": "x", "entries": [("a", "b", -2)]}, "finite number from 0 to"),
+        ({"name": "x", "matrix": [[3.0]], "max_value": 2.0}, "above max_value"),
+    ],
+)
 def test_bad_custom_scores_are_rejected_clearly(kwargs, message):
     with pytest.raises(ValidationError, match=message):
         pm.CustomScore(**kwargs)
@@ -149,19 +178,26 @@ def test_problem_level_errors_name_the_component_and_the_ids():
     with pytest.raises(ValidationError, match="entries name 'nobody', which is not a mentee id"):
         pm.Problem(**people, scores=(pm.CustomScore(name="fit", entries=[("a", "nobody", 1.0)]),))
     with pytest.raises(ValidationError, match="mentee_ids: no values for 'y'"):
-        pm.Problem(**people, scores=(pm.CustomScore(name="fit", matrix=np.ones((1, 1)), mentee_ids=["x"],
-                                                    mentor_ids=["a"]),))
+        pm.Problem(
+            **people, scores=(pm.CustomScore(name="fit", matrix=np.ones((1, 1)), mentee_ids=["x"], mentor_ids=["a"]),)
+        )
     with pytest.raises(ValidationError, match="component name 'fit' is used 2 times"):
         pm.Problem(**people, scores=(pm.CustomScore(name="fit", matrix=np.ones((1, 2))),) * 2)
 
 
 def test_a_score_function_that_misbehaves_is_named():
-    problem = pm.Problem(mentors=[pm.Mentor(id="a")], mentees=[pm.Mentee(id="x")],
-                         scores=(pm.CustomScore(name="bad", function=lambda a, b: np.full((2, 2), 0.5)),))
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="a")],
+        mentees=[pm.Mentee(id="x")],
+        scores=(pm.CustomScore(name="bad", function=lambda a, b: np.full((2, 2), 0.5)),),
+    )
     with pytest.raises(ValueError, match=r"score function 'bad' returned shape \(2, 2\), expected \(1, 1\)"):
         pm.solve(problem)
-    problem = pm.Problem(mentors=[pm.Mentor(id="a")], mentees=[pm.Mentee(id="x")],
-                         scores=(pm.CustomScore(name="big", function=lambda a, b: np.full((1, 1), 7.0)),))
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="a")],
+        mentees=[pm.Mentee(id="x")],
+        scores=(pm.CustomScore(name="big", function=lambda a, b: np.full((1, 1), 7.0)),),
+    )
     with pytest.raises(ValueError, match="returned 7.0, above its max_value 1.0"):
         pm.solve(problem)
 
@@ -178,12 +214,15 @@ def test_a_copy_with_new_scores_or_rules_is_validated_again():
         problem.model_copy(update={"mentors": (pm.Mentor(id="M9", boroughs=["Atlantis"]),)})
 
 
-@pytest.mark.parametrize("fields", [
-    {"entries": [("M1", "O1", 1e308)]},
-    {"matrix": [[1e13]]},
-    {"entries": [("M1", "O1", 1.0)], "weight": 1e300},
-    {"entries": [("M1", "O1", 1.0)], "default": 2e12},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"entries": [("M1", "O1", 1e308)]},
+        {"matrix": [[1e13]]},
+        {"entries": [("M1", "O1", 1.0)], "weight": 1e300},
+        {"entries": [("M1", "O1", 1.0)], "default": 2e12},
+    ],
+)
 def test_values_and_weights_beyond_the_bound_are_refused_before_they_overflow_a_sum(fields):
     with pytest.raises(ValidationError):
         pm.CustomScore(name="huge", **fields)

@@ -74,21 +74,35 @@ def test_adjacency_is_connected():
     assert (geo.distance >= 0).all()
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("Newham", "Tower Hamlets"), ("Hackney", "Tower Hamlets"), ("Newham", "Redbridge"),
-    ("Camden", "Westminster"), ("Brent", "Harrow"), ("Croydon", "Sutton"), ("Lambeth", "Southwark"),
-    ("City of London", "Islington"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Newham", "Tower Hamlets"),
+        ("Hackney", "Tower Hamlets"),
+        ("Newham", "Redbridge"),
+        ("Camden", "Westminster"),
+        ("Brent", "Harrow"),
+        ("Croydon", "Sutton"),
+        ("Lambeth", "Southwark"),
+        ("City of London", "Islington"),
+    ],
+)
 def test_known_land_borders(a, b):
     geo = london()
     assert geo.graph.has_edge(a, b)
     assert frozenset((a, b)) in geo.land_borders
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("Brent", "Newham"), ("Tower Hamlets", "Redbridge"), ("Hillingdon", "Havering"),
-    ("Westminster", "Southwark"), ("Islington", "Tower Hamlets"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Brent", "Newham"),
+        ("Tower Hamlets", "Redbridge"),
+        ("Hillingdon", "Havering"),
+        ("Westminster", "Southwark"),
+        ("Islington", "Tower Hamlets"),
+    ],
+)
 def test_known_non_borders(a, b):
     assert not london().graph.has_edge(a, b)
 
@@ -116,8 +130,15 @@ def test_every_borough_in_exactly_one_of_the_twelve_bcus():
 
 
 REQUIRED_TOPICS = [
-    "knife crime", "domestic abuse", "social inequality", "stop and search",
-    "violence against women and girls", "hate crime", "youth engagement", "mental health", "online safety",
+    "knife crime",
+    "domestic abuse",
+    "social inequality",
+    "stop and search",
+    "violence against women and girls",
+    "hate crime",
+    "youth engagement",
+    "mental health",
+    "online safety",
 ]
 
 
@@ -156,7 +177,10 @@ def test_pilot_example_shape():
     assert [m.boroughs for m in problem.mentors] == [("Tower Hamlets",), ("Newham",), ("Brent",)]
     assert [m.focus_areas for m in problem.mentors] == [("knife crime",), ("domestic abuse",), ("social inequality",)]
     assert [e.attributes["rank"] for e in problem.mentees] == [
-        "Deputy Assistant Commissioner", "Commander", "Assistant Commissioner"]
+        "Deputy Assistant Commissioner",
+        "Commander",
+        "Assistant Commissioner",
+    ]
     assert all(m.attributes["meetings"] == "monthly, virtual" for m in problem.mentors)
     # Generic labels only: no invented attributes on real people's names.
     assert all(p.name.startswith(("Mentor ", "Officer ")) for p in (*problem.mentors, *problem.mentees))
@@ -175,8 +199,11 @@ def test_pilot_example_validates_and_keeps_its_result():
 def test_shipped_samples_validate(programme):
     from pairmatch.io import load_problem, sample_path
 
-    problem, config = load_problem(sample_path(programme, "mentors.csv"), sample_path(programme, "mentees.csv"),
-                                   sample_path(programme, "config.toml"))
+    problem, config = load_problem(
+        sample_path(programme, "mentors.csv"),
+        sample_path(programme, "mentees.csv"),
+        sample_path(programme, "config.toml"),
+    )
     for person in (*problem.mentors, *problem.mentees):
         assert set(person.boroughs) <= set(problem.geography.places)
         assert all(topic in problem.taxonomy for topic in person.focus_areas)

@@ -51,8 +51,11 @@ def test_coverage_counts_people_and_matched_people():
     matched = {x for p in before.pairs for x in (p.mentor_id, p.mentee_id)}
     everyone = (*problem.mentors, *problem.mentees)
     unit_of = problem.geography.unit_of
-    for key, groups in (("borough", lambda p: set(p.boroughs)), ("focus", lambda p: set(p.focus_areas)),
-                        ("bcu", lambda p: {unit_of.get(b, "(no unit)") for b in p.boroughs})):
+    for key, groups in (
+        ("borough", lambda p: set(p.boroughs)),
+        ("focus", lambda p: set(p.focus_areas)),
+        ("bcu", lambda p: {unit_of.get(b, "(no unit)") for b in p.boroughs}),
+    ):
         expected: dict = {}
         for person in everyone:
             for g in groups(person):
@@ -86,7 +89,8 @@ def test_reports_escape_everything_and_are_self_contained():
     nasty = '<img src=x onerror="alert(1)">'
     problem = pm.Problem(
         mentors=[pm.Mentor(id=f"{nasty}{k}", boroughs=["Brent"], focus_areas=["knife crime"]) for k in range(3)],
-        mentees=[pm.Mentee(id=f"O|{k}*", boroughs=["Brent"], focus_areas=["knife crime"]) for k in range(3)])
+        mentees=[pm.Mentee(id=f"O|{k}*", boroughs=["Brent"], focus_areas=["knife crime"]) for k in range(3)],
+    )
     result = pm.solve(problem)
     now = [(p.mentor_id, p.mentee_id) for p in result.pairs]
     out = rematch(problem, now, Changes(ended=[now[0]]), move_penalty=0)

@@ -58,7 +58,7 @@ def test_pages_are_found_in_subfolders():
 
 def nav_pages() -> list[str]:
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    nav = text[text.index("\nnav:"):]
+    nav = text[text.index("\nnav:") :]
     return re.findall(r"([\w./-]+\.md)\s*$", nav, re.MULTILINE)
 
 
@@ -101,8 +101,11 @@ def test_every_public_name_is_in_the_api_reference():
         documented.append(obj)
         if inspect.ismodule(obj) and obj is not pairmatch:
             documented += [getattr(obj, name) for name in getattr(obj, "__all__", [])]
-    missing = [name for name in pairmatch.__all__
-               if name != "__version__" and not any(getattr(pairmatch, name) is obj for obj in documented)]
+    missing = [
+        name
+        for name in pairmatch.__all__
+        if name != "__version__" and not any(getattr(pairmatch, name) is obj for obj in documented)
+    ]
     assert missing == [], f"add these to a page under docs/reference/: {missing}"
     assert "pairmatch.__version__" in reference_targets()
 
@@ -169,8 +172,14 @@ def test_site_builds_strictly(tmp_path):
     for module in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"):
         pytest.importorskip(module, reason='the docs extra is not installed: pip install -e ".[docs]"')
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-                         cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     site = tmp_path / "site"
     assert (site / "reference" / "solve" / "index.html").exists()

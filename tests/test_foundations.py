@@ -51,8 +51,9 @@ def test_tiny_and_huge_scores_keep_every_pair_and_a_sound_bound(method, weight):
 @given(problem=one_to_one_problems(), c=st.sampled_from([1e-6, 1e-3, 7.0, 1e6]))
 def test_scaling_every_weight_scales_the_objective_exactly(problem, c):
     w = problem.weights
-    scaled = problem.model_copy(update={"weights": pm.Weights(
-        focus=c * w.focus, borough=c * w.borough, availability=c * w.availability)})
+    scaled = problem.model_copy(
+        update={"weights": pm.Weights(focus=c * w.focus, borough=c * w.borough, availability=c * w.availability)}
+    )
     base, other = pm.solve(problem), pm.solve(scaled)
     # The integer problem is the same, so the matchings are the same and the objective scales by c.
     assert [(p.mentor_id, p.mentee_id) for p in other.pairs] == [(p.mentor_id, p.mentee_id) for p in base.pairs]
@@ -116,23 +117,40 @@ def test_json_without_runtime_is_identical_between_runs(method):
 
 
 def midlands() -> tuple[pm.Geography, pm.Taxonomy]:
-    geo = pm.Geography([("Birmingham", "Solihull"), ("Birmingham", "Sandwell"), ("Sandwell", "Wolverhampton"),
-                        ("Solihull", "Coventry")],
-                       {"Birmingham East": ["Birmingham", "Solihull"], "Black Country": ["Sandwell", "Wolverhampton"],
-                        "Coventry": ["Coventry"]}, unit_name="NPU")
-    tax = pm.Taxonomy([("county lines", "exploitation"), ("exploitation", "safeguarding"),
-                       ("road safety", "safeguarding")])
+    geo = pm.Geography(
+        [
+            ("Birmingham", "Solihull"),
+            ("Birmingham", "Sandwell"),
+            ("Sandwell", "Wolverhampton"),
+            ("Solihull", "Coventry"),
+        ],
+        {
+            "Birmingham East": ["Birmingham", "Solihull"],
+            "Black Country": ["Sandwell", "Wolverhampton"],
+            "Coventry": ["Coventry"],
+        },
+        unit_name="NPU",
+    )
+    tax = pm.Taxonomy(
+        [("county lines", "exploitation"), ("exploitation", "safeguarding"), ("road safety", "safeguarding")]
+    )
     return geo, tax
 
 
 def test_a_non_london_geography_and_taxonomy_validate_score_solve_and_explain():
     geo, tax = midlands()
     problem = pm.Problem(
-        mentors=[pm.Mentor(id="Y1", boroughs=["birmingham"], focus_areas=["County Lines"], availability=["Mon 18-20"]),
-                 pm.Mentor(id="Y2", boroughs=["Coventry"], focus_areas=["road safety"], availability=["Tue 18-20"])],
-        mentees=[pm.Mentee(id="P1", boroughs=["Solihull"], focus_areas=["road safety"], availability=["Tue 19-21"]),
-                 pm.Mentee(id="P2", boroughs=["Sandwell"], focus_areas=["exploitation"], availability=["Mon 19-20"])],
-        geography=geo, taxonomy=tax)
+        mentors=[
+            pm.Mentor(id="Y1", boroughs=["birmingham"], focus_areas=["County Lines"], availability=["Mon 18-20"]),
+            pm.Mentor(id="Y2", boroughs=["Coventry"], focus_areas=["road safety"], availability=["Tue 18-20"]),
+        ],
+        mentees=[
+            pm.Mentee(id="P1", boroughs=["Solihull"], focus_areas=["road safety"], availability=["Tue 19-21"]),
+            pm.Mentee(id="P2", boroughs=["Sandwell"], focus_areas=["exploitation"], availability=["Mon 19-20"]),
+        ],
+        geography=geo,
+        taxonomy=tax,
+    )
     assert problem.mentors[0].boroughs == ("Birmingham",) and problem.mentors[0].focus_areas == ("county lines",)
     result = pm.solve(problem)
     assert [(p.mentor_id, p.mentee_id) for p in result.pairs] == [("Y1", "P2"), ("Y2", "P1")]
@@ -145,8 +163,12 @@ def test_a_non_london_geography_and_taxonomy_validate_score_solve_and_explain():
 def test_a_london_borough_is_unknown_to_another_geography_with_a_suggestion_from_it():
     geo, tax = midlands()
     with pytest.raises(ValidationError) as err:
-        pm.Problem(mentors=[pm.Mentor(id="Y1", boroughs=["Newham"]), pm.Mentor(id="Y2", boroughs=["Birmingam"])],
-                   mentees=[], geography=geo, taxonomy=tax)
+        pm.Problem(
+            mentors=[pm.Mentor(id="Y1", boroughs=["Newham"]), pm.Mentor(id="Y2", boroughs=["Birmingam"])],
+            mentees=[],
+            geography=geo,
+            taxonomy=tax,
+        )
     message = str(err.value)
     assert "mentor 'Y1': boroughs: unknown value 'Newham'" in message
     assert "mentor 'Y2': boroughs: unknown value 'Birmingam' - did you mean 'Birmingham'?" in message
@@ -184,12 +206,14 @@ def test_on_demand_views_read_exactly_what_the_dense_ones_hold(problem, data):
 
     m, n = problem.shape
     pairs = [(a.id, b.id) for a in problem.mentors for b in problem.mentees]
-    rules = pm.Rules(forbidden_pairs=data.draw(st.lists(st.sampled_from(pairs), max_size=3)),
-                     min_score=data.draw(st.sampled_from([None, 0.2])),
-                     require_focus_overlap=data.draw(st.booleans()),
-                     min_overlap_minutes=data.draw(st.sampled_from([0, 60])),
-                     max_borough_steps=data.draw(st.sampled_from([None, 1])),
-                     forbid_same=data.draw(st.sampled_from([(), ("bcu",), ("borough",)])))
+    rules = pm.Rules(
+        forbidden_pairs=data.draw(st.lists(st.sampled_from(pairs), max_size=3)),
+        min_score=data.draw(st.sampled_from([None, 0.2])),
+        require_focus_overlap=data.draw(st.booleans()),
+        min_overlap_minutes=data.draw(st.sampled_from([0, 60])),
+        max_borough_steps=data.draw(st.sampled_from([None, 1])),
+        forbid_same=data.draw(st.sampled_from([(), ("bcu",), ("borough",)])),
+    )
     problem = problem.model_copy(update={"rules": rules})
     scorer = Scorer(problem)
     table = score_table(scorer)

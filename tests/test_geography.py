@@ -22,33 +22,43 @@ from pairmatch.geography import BoroughRelation, normalize_place
 RIVER_BORDERS = [
     ("Kingston upon Thames", "Richmond upon Thames"),
     ("Hounslow", "Richmond upon Thames"),
-    ("Hammersmith and Fulham", "Richmond upon Thames"),    # Hammersmith / Barnes
-    ("Hammersmith and Fulham", "Wandsworth"),              # Fulham / Putney
-    ("Kensington and Chelsea", "Wandsworth"),              # Chelsea / Battersea
-    ("Westminster", "Wandsworth"),                         # Pimlico / Nine Elms
-    ("Westminster", "Lambeth"),                            # Westminster / South Bank
-    ("City of London", "Lambeth"),                         # Temple / Coin Street, a short stretch
-    ("City of London", "Southwark"),                       # the City / Bankside
-    ("Tower Hamlets", "Southwark"),                        # Wapping / Rotherhithe
-    ("Tower Hamlets", "Lewisham"),                         # Millwall / Deptford
-    ("Tower Hamlets", "Greenwich"),                        # Isle of Dogs / Greenwich
-    ("Newham", "Greenwich"),                               # North Woolwich / Woolwich
-    ("Barking and Dagenham", "Greenwich"),                 # Creekmouth / Thamesmead
-    ("Barking and Dagenham", "Bexley"),                    # Dagenham Dock / Belvedere
-    ("Havering", "Bexley"),                                # Rainham / Erith
+    ("Hammersmith and Fulham", "Richmond upon Thames"),  # Hammersmith / Barnes
+    ("Hammersmith and Fulham", "Wandsworth"),  # Fulham / Putney
+    ("Kensington and Chelsea", "Wandsworth"),  # Chelsea / Battersea
+    ("Westminster", "Wandsworth"),  # Pimlico / Nine Elms
+    ("Westminster", "Lambeth"),  # Westminster / South Bank
+    ("City of London", "Lambeth"),  # Temple / Coin Street, a short stretch
+    ("City of London", "Southwark"),  # the City / Bankside
+    ("Tower Hamlets", "Southwark"),  # Wapping / Rotherhithe
+    ("Tower Hamlets", "Lewisham"),  # Millwall / Deptford
+    ("Tower Hamlets", "Greenwich"),  # Isle of Dogs / Greenwich
+    ("Newham", "Greenwich"),  # North Woolwich / Woolwich
+    ("Barking and Dagenham", "Greenwich"),  # Creekmouth / Thamesmead
+    ("Barking and Dagenham", "Bexley"),  # Dagenham Dock / Belvedere
+    ("Havering", "Bexley"),  # Rainham / Erith
 ]
 ALSO_LAND = {frozenset(RIVER_BORDERS[0]), frozenset(RIVER_BORDERS[1])}
 
 # Thames-side pairs that do not face each other: another borough lies between.
 NOT_ACROSS = [
-    ("Westminster", "Southwark"), ("Ealing", "Richmond upon Thames"), ("Hounslow", "Wandsworth"),
-    ("Kensington and Chelsea", "Lambeth"), ("Newham", "Bexley"), ("Havering", "Greenwich"),
-    ("Tower Hamlets", "Lambeth"), ("Newham", "Lewisham"),
+    ("Westminster", "Southwark"),
+    ("Ealing", "Richmond upon Thames"),
+    ("Hounslow", "Wandsworth"),
+    ("Kensington and Chelsea", "Lambeth"),
+    ("Newham", "Bexley"),
+    ("Havering", "Greenwich"),
+    ("Tower Hamlets", "Lambeth"),
+    ("Newham", "Lewisham"),
 ]
 
 FAR_APART = [
-    ("Hillingdon", "Havering"), ("Enfield", "Croydon"), ("Bexley", "Hillingdon"), ("Havering", "Sutton"),
-    ("Harrow", "Bromley"), ("Barnet", "Kingston upon Thames"), ("Enfield", "Bexley"),
+    ("Hillingdon", "Havering"),
+    ("Enfield", "Croydon"),
+    ("Bexley", "Hillingdon"),
+    ("Havering", "Sutton"),
+    ("Harrow", "Bromley"),
+    ("Barnet", "Kingston upon Thames"),
+    ("Enfield", "Bexley"),
 ]
 
 CITY_LAND = {"Westminster", "Camden", "Islington", "Hackney", "Tower Hamlets"}
@@ -60,14 +70,14 @@ KNOWN = [
     ("Tower Hamlets", "Greenwich", 0.5, 1, BoroughRelation.ACROSS_RIVER),
     ("Newham", "Greenwich", 0.5, 1, BoroughRelation.ACROSS_RIVER),
     ("Havering", "Bexley", 0.5, 1, BoroughRelation.ACROSS_RIVER),
-    ("Westminster", "Tower Hamlets", 0.2, 2, BoroughRelation.NEAR),       # through the City
+    ("Westminster", "Tower Hamlets", 0.2, 2, BoroughRelation.NEAR),  # through the City
     ("Kingston upon Thames", "Richmond upon Thames", 0.6, 1, BoroughRelation.ADJACENT),
     ("Lambeth", "Southwark", 0.6, 1, BoroughRelation.ADJACENT),
     ("Camden", "Islington", 0.6, 1, BoroughRelation.ADJACENT),
     ("Hackney", "Tower Hamlets", 0.6, 1, BoroughRelation.ADJACENT),
     ("Merton", "Richmond upon Thames", 0.5, 2, BoroughRelation.SAME_UNIT),
-    ("Lambeth", "Tower Hamlets", 0.2, 2, BoroughRelation.NEAR),            # via Southwark or the City
-    ("Camden", "Southwark", 0.2, 2, BoroughRelation.NEAR),                 # via the City
+    ("Lambeth", "Tower Hamlets", 0.2, 2, BoroughRelation.NEAR),  # via Southwark or the City
+    ("Camden", "Southwark", 0.2, 2, BoroughRelation.NEAR),  # via the City
     ("Brent", "Tower Hamlets", 0.0, 3, BoroughRelation.FAR),
     ("City of London", "City of London", 1.0, 0, BoroughRelation.SAME),
     ("City of London", "Southwark", 0.5, 1, BoroughRelation.ACROSS_RIVER),
@@ -95,8 +105,11 @@ def test_river_borders(geo, a, b):
 def test_river_border_list_is_exactly_the_thames_pairs(geo):
     assert geo.river_borders == {frozenset(p) for p in RIVER_BORDERS}
     assert geo.river_borders & geo.land_borders == ALSO_LAND
-    across = {frozenset((a, b)) for a, b in itertools.combinations(geo.places, 2)
-              if geo.relation(a, b) == BoroughRelation.ACROSS_RIVER}
+    across = {
+        frozenset((a, b))
+        for a, b in itertools.combinations(geo.places, 2)
+        if geo.relation(a, b) == BoroughRelation.ACROSS_RIVER
+    }
     assert across == {frozenset(p) for p in RIVER_BORDERS} - ALSO_LAND
 
 
@@ -121,7 +134,9 @@ def test_city_of_london_is_a_place_in_no_bcu(geo):
     assert "City of London" not in geo.unit_of
     assert geo.neighbours("City of London") == {
         **{p: BoroughRelation.ADJACENT for p in CITY_LAND},
-        "Southwark": BoroughRelation.ACROSS_RIVER, "Lambeth": BoroughRelation.ACROSS_RIVER}
+        "Southwark": BoroughRelation.ACROSS_RIVER,
+        "Lambeth": BoroughRelation.ACROSS_RIVER,
+    }
     assert "City of London Police" in geo.note("City of London")
     assert "no Met BCU" in geo.note("City of London")
     assert geo.note("Newham") is None and geo.note("Atlantis") is None
@@ -130,7 +145,10 @@ def test_city_of_london_is_a_place_in_no_bcu(geo):
 def test_paths_run_through_the_city(geo):
     assert geo.steps("Westminster", "Tower Hamlets") == 2
     assert nx.shortest_path(geo.graph, "Westminster", "Tower Hamlets") == [
-        "Westminster", "City of London", "Tower Hamlets"]
+        "Westminster",
+        "City of London",
+        "Tower Hamlets",
+    ]
 
 
 @pytest.mark.parametrize(("a", "b", "score", "steps", "relation"), KNOWN)
@@ -196,10 +214,16 @@ def test_max_borough_steps_no_longer_rules_out_the_river():
 def test_relation_scores_are_parameters():
     geo = Geography([("A", "B")], river_borders=[("B", "C")], across_river=0.3, same_unit=0.3)
     assert geo.score("B", "C") == 0.3
-    assert geo.scores == {"same borough": 1.0, "adjacent": 0.6, "across the river": 0.3,
-                          "same BCU": 0.3, "two boroughs apart": 0.2, "far apart": 0.0}
+    assert geo.scores == {
+        "same borough": 1.0,
+        "adjacent": 0.6,
+        "across the river": 0.3,
+        "same BCU": 0.3,
+        "two boroughs apart": 0.2,
+        "far apart": 0.0,
+    }
     with pytest.raises(ValueError, match="across_river"):
-        Geography([("A", "B")], across_river=0.7)      # stronger than a land border
+        Geography([("A", "B")], across_river=0.7)  # stronger than a land border
     with pytest.raises(ValueError, match="in \\[0, 1\\]"):
         Geography([("A", "B")], far=-0.1)
 
@@ -214,24 +238,45 @@ def test_a_land_border_beats_the_river_and_the_unit():
 # --------------------------------------------------------------------------- names
 
 ALIASES = {
-    "Barking": "Barking and Dagenham", "Dagenham": "Barking and Dagenham",
-    "Barking & Dagenham": "Barking and Dagenham", "LB Barking and Dagenham": "Barking and Dagenham",
-    "Kingston": "Kingston upon Thames", "Kingston-upon-Thames": "Kingston upon Thames",
-    "RB Kingston": "Kingston upon Thames", "Royal Borough of Kingston upon Thames": "Kingston upon Thames",
-    "Richmond": "Richmond upon Thames", "Richmond-upon-Thames": "Richmond upon Thames",
+    "Barking": "Barking and Dagenham",
+    "Dagenham": "Barking and Dagenham",
+    "Barking & Dagenham": "Barking and Dagenham",
+    "LB Barking and Dagenham": "Barking and Dagenham",
+    "Kingston": "Kingston upon Thames",
+    "Kingston-upon-Thames": "Kingston upon Thames",
+    "RB Kingston": "Kingston upon Thames",
+    "Royal Borough of Kingston upon Thames": "Kingston upon Thames",
+    "Richmond": "Richmond upon Thames",
+    "Richmond-upon-Thames": "Richmond upon Thames",
     "London Borough of Richmond upon Thames": "Richmond upon Thames",
-    "City of Westminster": "Westminster", "Westminster City Council": "Westminster",
-    "Hammersmith": "Hammersmith and Fulham", "Fulham": "Hammersmith and Fulham",
-    "Hammersmith & Fulham": "Hammersmith and Fulham", "LBHF": "Hammersmith and Fulham",
-    "Kensington": "Kensington and Chelsea", "Chelsea": "Kensington and Chelsea",
-    "Royal Borough of Kensington & Chelsea": "Kensington and Chelsea", "RBKC": "Kensington and Chelsea",
-    "LB Newham": "Newham", "London Borough of Newham": "Newham", "Newham Council": "Newham",
-    "Royal Borough of Greenwich": "Greenwich", "RB Greenwich": "Greenwich",
-    "The City": "City of London", "the city": "City of London", "Square Mile": "City of London",
-    "City of London": "City of London", "City": "City of London",
-    "Tower Hamlets": "Tower Hamlets", "Tower-Hamlets": "Tower Hamlets", "TowerHamlets": "Tower Hamlets",
-    "tower  hamlets": "Tower Hamlets", "London Borough of Tower Hamlets": "Tower Hamlets",
-    "Waltham-Forest": "Waltham Forest", "Atlantis": None, "Barkingside": None,
+    "City of Westminster": "Westminster",
+    "Westminster City Council": "Westminster",
+    "Hammersmith": "Hammersmith and Fulham",
+    "Fulham": "Hammersmith and Fulham",
+    "Hammersmith & Fulham": "Hammersmith and Fulham",
+    "LBHF": "Hammersmith and Fulham",
+    "Kensington": "Kensington and Chelsea",
+    "Chelsea": "Kensington and Chelsea",
+    "Royal Borough of Kensington & Chelsea": "Kensington and Chelsea",
+    "RBKC": "Kensington and Chelsea",
+    "LB Newham": "Newham",
+    "London Borough of Newham": "Newham",
+    "Newham Council": "Newham",
+    "Royal Borough of Greenwich": "Greenwich",
+    "RB Greenwich": "Greenwich",
+    "The City": "City of London",
+    "the city": "City of London",
+    "Square Mile": "City of London",
+    "City of London": "City of London",
+    "City": "City of London",
+    "Tower Hamlets": "Tower Hamlets",
+    "Tower-Hamlets": "Tower Hamlets",
+    "TowerHamlets": "Tower Hamlets",
+    "tower  hamlets": "Tower Hamlets",
+    "London Borough of Tower Hamlets": "Tower Hamlets",
+    "Waltham-Forest": "Waltham Forest",
+    "Atlantis": None,
+    "Barkingside": None,
 }
 
 
@@ -251,21 +296,37 @@ def test_every_alias_in_the_table_resolves(geo):
         assert place in geo.places
 
 
-@pytest.mark.parametrize(("typed", "meant"), [
-    ("Barking", "Barking and Dagenham"), ("Kingston", "Kingston upon Thames"),
-    ("Richmond", "Richmond upon Thames"), ("City of London", "City of London"),
-    ("Newhm", "Newham"), ("Hackny", "Hackney"), ("Kingstn", "Kingston upon Thames"),
-    ("Barkin", "Barking and Dagenham"), ("Richm", "Richmond upon Thames"), ("Tower Hamlet", "Tower Hamlets"),
-    ("Waltham", "Waltham Forest"), ("Kensingtn", "Kensington and Chelsea"), ("Lambet", "Lambeth"),
-])
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Barking", "Barking and Dagenham"),
+        ("Kingston", "Kingston upon Thames"),
+        ("Richmond", "Richmond upon Thames"),
+        ("City of London", "City of London"),
+        ("Newhm", "Newham"),
+        ("Hackny", "Hackney"),
+        ("Kingstn", "Kingston upon Thames"),
+        ("Barkin", "Barking and Dagenham"),
+        ("Richm", "Richmond upon Thames"),
+        ("Tower Hamlet", "Tower Hamlets"),
+        ("Waltham", "Waltham Forest"),
+        ("Kensingtn", "Kensington and Chelsea"),
+        ("Lambet", "Lambeth"),
+    ],
+)
 def test_suggestions(geo, typed, meant):
     assert geo.suggest(typed) == meant
 
 
 def test_suggestions_prefer_words_over_characters_without_aliases():
     # A geography with official names only: a word of a name beats a similar-looking name.
-    geo = Geography([("Barking and Dagenham", "Havering"), ("Islington", "Kingston upon Thames"),
-                     ("Richmond upon Thames", "Kingston upon Thames")])
+    geo = Geography(
+        [
+            ("Barking and Dagenham", "Havering"),
+            ("Islington", "Kingston upon Thames"),
+            ("Richmond upon Thames", "Kingston upon Thames"),
+        ]
+    )
     assert geo.canonical("Barking") is None
     assert geo.suggest("Barking") == "Barking and Dagenham"
     assert geo.suggest("Kingston") == "Kingston upon Thames"
@@ -298,14 +359,24 @@ def test_normalize_place():
 
 def test_describe_states_the_assumptions(geo):
     words = geo.describe()
-    assert {"places", "adjacent", "across the river", "BCU", "relation scores", "everyday names",
-            "source", "as of"} <= set(words)
+    assert {
+        "places",
+        "adjacent",
+        "across the river",
+        "BCU",
+        "relation scores",
+        "everyday names",
+        "source",
+        "as of",
+    } <= set(words)
     assert all(isinstance(v, str) and v for v in words.values())
     assert "2018-2019" in words["BCU"] and "2018-2019" in words["as of"]
     assert "City of London Police" in words["places"]
     assert "16 river borders" in words["across the river"]
-    assert "strongest first: same borough 1, adjacent 0.6, across the river 0.5, same BCU 0.5, " \
-           "two boroughs apart 0.2, far apart 0;" in words["relation scores"]
+    assert (
+        "strongest first: same borough 1, adjacent 0.6, across the river 0.5, same BCU 0.5, "
+        "two boroughs apart 0.2, far apart 0;" in words["relation scores"]
+    )
 
 
 def test_round_trip(geo, tmp_path):
@@ -342,25 +413,32 @@ def test_another_force_brings_its_own():
     assert geo.describe()["places"] == "4 places, 2 districts; each in one district"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"borders": [["Newham", "Newhm"]]}, r"borders\[0\]: 'Newhm' is not listed .* did you mean 'Newham'"),
-    ({"borders": [["Newham", "Newham"]]}, r"borders\[0\]: a border needs two different places"),
-    ({"borders": [["Newham", "Brent"], ["Brent", "Newham"]]}, r"borders\[1\]: .* repeats borders\[0\]"),
-    ({"borders": [["Newham"]]}, r"borders\[0\]: expected two place names"),
-    ({"river_borders": "Newham-Greenwich"}, r"river_borders: expected a list"),
-    ({"units": {"East": ["Newham"], "North East": ["Newham"]}}, r"units\['North East'\]: 'Newham' is already in"),
-    ({"units": {"East": ["Atlantis"]}}, r"units\['East'\]: 'Atlantis' is not in 'places'"),
-    ({"aliases": {"Kingston": "Kingston-on-Sea"}}, r"aliases\['Kingston'\]: 'Kingston-on-Sea' is not listed"),
-    ({"notes": {"Atlantis": "sunk"}}, r"notes\['Atlantis'\]"),
-    ({"scores": {"across_river": 0.9}}, r"scores: scores must not increase .*across_river \(0.9\)"),
-    ({"scores": {"river": 0.5}}, r"scores\['river'\]: unknown relation; known: same, adjacent, across_river"),
-    ({"scores": {"near": "high"}}, r"scores\['near'\]: expected a number in \[0, 1\], got 'high'"),
-    ({"bcus": {}}, r"bcus: unknown key; known keys are"),
-    ({"unit_name": 12}, r"unit_name: expected text, got 12"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"borders": [["Newham", "Newhm"]]}, r"borders\[0\]: 'Newhm' is not listed .* did you mean 'Newham'"),
+        ({"borders": [["Newham", "Newham"]]}, r"borders\[0\]: a border needs two different places"),
+        ({"borders": [["Newham", "Brent"], ["Brent", "Newham"]]}, r"borders\[1\]: .* repeats borders\[0\]"),
+        ({"borders": [["Newham"]]}, r"borders\[0\]: expected two place names"),
+        ({"river_borders": "Newham-Greenwich"}, r"river_borders: expected a list"),
+        ({"units": {"East": ["Newham"], "North East": ["Newham"]}}, r"units\['North East'\]: 'Newham' is already in"),
+        ({"units": {"East": ["Atlantis"]}}, r"units\['East'\]: 'Atlantis' is not in 'places'"),
+        ({"aliases": {"Kingston": "Kingston-on-Sea"}}, r"aliases\['Kingston'\]: 'Kingston-on-Sea' is not listed"),
+        ({"notes": {"Atlantis": "sunk"}}, r"notes\['Atlantis'\]"),
+        ({"scores": {"across_river": 0.9}}, r"scores: scores must not increase .*across_river \(0.9\)"),
+        ({"scores": {"river": 0.5}}, r"scores\['river'\]: unknown relation; known: same, adjacent, across_river"),
+        ({"scores": {"near": "high"}}, r"scores\['near'\]: expected a number in \[0, 1\], got 'high'"),
+        ({"bcus": {}}, r"bcus: unknown key; known keys are"),
+        ({"unit_name": 12}, r"unit_name: expected text, got 12"),
+    ],
+)
 def test_bad_geography_documents_say_where(change, message):
-    data = {"places": ["Newham", "Brent", "Greenwich"], "borders": [["Newham", "Brent"]],
-            "units": {"East": ["Newham"]}, **change}
+    data = {
+        "places": ["Newham", "Brent", "Greenwich"],
+        "borders": [["Newham", "Brent"]],
+        "units": {"East": ["Newham"]},
+        **change,
+    }
     with pytest.raises(ValueError, match=message):
         Geography.from_dict(data, source="force.json")
     with pytest.raises(ValueError, match="^force.json: "):

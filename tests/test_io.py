@@ -57,8 +57,13 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_every_malformed_file_has_an_expectation():
-    names = {p.name for p in MALFORMED.iterdir()} - {"ok_mentors.csv", "ok_mentees.csv",
-                                                     "bad_config.toml", "invalid_toml.toml", "many_problems.csv"}
+    names = {p.name for p in MALFORMED.iterdir()} - {
+        "ok_mentors.csv",
+        "ok_mentees.csv",
+        "bad_config.toml",
+        "invalid_toml.toml",
+        "many_problems.csv",
+    }
     assert names == set(EXPECTED)
 
 
@@ -113,8 +118,11 @@ def test_config_issues_name_line_and_key():
 
 
 def test_ids_unique_across_sides_and_rules_name_known_ids(tmp_path):
-    mentees = _write(tmp_path, "mentees.csv", f"{HEADER}\nO1,,knife crime,Brent,Mon 18:00-20:00,0,1\n"
-                                              "A2,,knife crime,Brent,Mon 18:00-20:00,0,1\n")
+    mentees = _write(
+        tmp_path,
+        "mentees.csv",
+        f"{HEADER}\nO1,,knife crime,Brent,Mon 18:00-20:00,0,1\nA2,,knife crime,Brent,Mon 18:00-20:00,0,1\n",
+    )
     with pytest.raises(InputFileError) as info:
         load_problem(MALFORMED / "ok_mentors.csv", mentees)
     (issue,) = info.value.issues
@@ -123,15 +131,17 @@ def test_ids_unique_across_sides_and_rules_name_known_ids(tmp_path):
     config = _write(tmp_path, "c.toml", '[rules]\nforbidden_pairs = [["A1", "O11"]]\n')
     with pytest.raises(InputFileError) as info:
         load_problem(MALFORMED / "ok_mentors.csv", MALFORMED / "ok_mentees.csv", config)
-    assert [(i.column, i.value, i.suggestion) for i in info.value.issues] == [
-        ("rules.forbidden_pairs[0]", "O11", "O1")]
+    assert [(i.column, i.value, i.suggestion) for i in info.value.issues] == [("rules.forbidden_pairs[0]", "O11", "O1")]
 
 
 def test_layout_normalises_headers_names_and_types(tmp_path):
-    path = _write(tmp_path, "m.csv",
-                  "ID,Focus areas,Borough,Availability,Max-Partners,BCU,Age,Code,Active\n"
-                  "7,Knife Crime; STOP & SEARCH,barking & dagenham; kensington and chelsea,"
-                  "mon 18-20; Sat 10:00-12:00,2.0,East,18,007,TRUE\n\n")
+    path = _write(
+        tmp_path,
+        "m.csv",
+        "ID,Focus areas,Borough,Availability,Max-Partners,BCU,Age,Code,Active\n"
+        "7,Knife Crime; STOP & SEARCH,barking & dagenham; kensington and chelsea,"
+        "mon 18-20; Sat 10:00-12:00,2.0,East,18,007,TRUE\n\n",
+    )
     (person,) = read_people(path, "mentor")
     assert person.id == "7"
     assert person.focus_areas == ("knife crime", "stop and search")
@@ -196,7 +206,8 @@ def test_matches_files_equal_the_result(tmp_path):
     result = pm.solve(problem)
     rows = list(csv.DictReader(matches_bytes(result, "csv").decode("utf-8-sig").splitlines()))
     assert [(r["mentor_id"], r["mentee_id"], float(r["score"])) for r in rows] == [
-        (p.mentor_id, p.mentee_id, round(p.score, 6)) for p in result.pairs]
+        (p.mentor_id, p.mentee_id, round(p.score, 6)) for p in result.pairs
+    ]
     assert rows[0]["focus_reason"] == "shared focus: knife crime"
     data = json.loads(matches_bytes(result, "json"))
     assert data["pairs"] == json.loads(result.to_json())["pairs"]
@@ -206,13 +217,14 @@ def test_matches_files_equal_the_result(tmp_path):
     assert book.sheetnames == ["matches", "unmatched", "run"]
     names = {m.id: m.name for m in problem.mentors}
     assert [r[:3] for r in book["matches"].iter_rows(min_row=2, values_only=True)] == [
-        (p.mentor_id, names[p.mentor_id], p.mentee_id) for p in result.pairs]
+        (p.mentor_id, names[p.mentor_id], p.mentee_id) for p in result.pairs
+    ]
 
 
 def test_people_round_trip_through_every_format(tmp_path):
     people = pm.synthetic_problem(8, seed=3).mentees
     # Text that looks like a spreadsheet formula must come back as the same text.
-    people = (people[0].model_copy(update={"name": "=HYPERLINK(\"x\")"}), *people[1:])
+    people = (people[0].model_copy(update={"name": '=HYPERLINK("x")'}), *people[1:])
     for fmt in ("csv", "xlsx", "json"):
         (tmp_path / f"p.{fmt}").write_bytes(people_bytes(people, fmt))
         assert read_people(tmp_path / f"p.{fmt}", "mentee") == people
@@ -305,8 +317,11 @@ def test_rows_are_validated_by_the_models_themselves():
     rows = list(csv.DictReader((SYNTH / "mentees.csv").read_text(encoding="utf-8-sig").splitlines()))
     expected = []
     for row in rows:
-        record = {k: v for k, v in row.items() if k in ("id", "focus_areas", "boroughs", "availability",
-                                                        "min_partners", "max_partners")}
+        record = {
+            k: v
+            for k, v in row.items()
+            if k in ("id", "focus_areas", "boroughs", "availability", "min_partners", "max_partners")
+        }
         record["attributes"] = {"rank": row["rank"], "bcu": row["bcu"]}
         expected.append(pm.Mentee.model_validate(record))
     got = read_people(SYNTH / "mentees.csv", "mentee")
@@ -315,14 +330,19 @@ def test_rows_are_validated_by_the_models_themselves():
 
 
 def test_messages_say_what_was_expected(tmp_path):
-    path = _write(tmp_path, "m.csv", f"{HEADER}\nA1,,knife crime,Brent,Mon 9-5,0,1\n"
-                                     "A2,,knife crime,Brent,Fri 22:00-02:00; Sat 18-0,0,1\n")
+    path = _write(
+        tmp_path,
+        "m.csv",
+        f"{HEADER}\nA1,,knife crime,Brent,Mon 9-5,0,1\nA2,,knife crime,Brent,Fri 22:00-02:00; Sat 18-0,0,1\n",
+    )
     with pytest.raises(InputFileError) as info:
         read_people(path, "mentor")
     messages = [i.message for i in info.value.issues]
     assert "'Mon 9-5' ends before it starts: write 24-hour times, e.g. 'Mon 09:00-17:00'" in messages
-    assert ("'Fri 22:00-02:00' ends before it starts: a window cannot cross midnight; split it, "
-            "e.g. 'Fri 22:00-24:00; Sat 00:00-02:00'") in messages
+    assert (
+        "'Fri 22:00-02:00' ends before it starts: a window cannot cross midnight; split it, "
+        "e.g. 'Fri 22:00-24:00; Sat 00:00-02:00'"
+    ) in messages
     assert "'Sat 18-0' ends at midnight: write 24:00, e.g. 'Sat 18:00-24:00'" in messages
 
 
@@ -333,8 +353,9 @@ def test_the_city_of_london_is_a_place_with_a_note_not_an_error(tmp_path):
     mentees = _write(tmp_path, "e.csv", f"{HEADER}\nB1,,knife crime,the Square Mile,Mon 18-20,0,1\n")
     problem, config = load_problem(mentors, mentees)
     assert problem.mentors[0].boroughs == problem.mentees[0].boroughs == ("City of London",)
-    notes = [w for w in problem_warnings(problem, config, mentors_file="m.csv", mentees_file="e.csv")
-             if w.severity == "note"]
+    notes = [
+        w for w in problem_warnings(problem, config, mentors_file="m.csv", mentees_file="e.csv") if w.severity == "note"
+    ]
     assert [(n.file, n.value) for n in notes] == [("m.csv", "City of London"), ("e.csv", "City of London")]
     assert all("City of London Police" in n.message and "no Met BCU" in n.message for n in notes)
 
@@ -347,8 +368,11 @@ def test_a_geography_that_explains_a_place_is_quoted(tmp_path):
             return "policed by the City of London Police, not the Met" if "city" in place.lower() else None
 
     base = london()
-    geo = Noted([tuple(e) for e in base.graph.edges], {u: [p for p in base.places if base.unit_of.get(p) == u]
-                                                      for u in set(base.unit_of.values())}, unit_name="BCU")
+    geo = Noted(
+        [tuple(e) for e in base.graph.edges],
+        {u: [p for p in base.places if base.unit_of.get(p) == u] for u in set(base.unit_of.values())},
+        unit_name="BCU",
+    )
     path = _write(tmp_path, "m.csv", f"{HEADER}\nA1,,knife crime,the City,Mon 18-20,0,1\n")
     with pytest.raises(InputFileError) as info:
         read_people(path, "mentor", geography=geo)
@@ -373,30 +397,47 @@ def test_title_row_above_the_header_is_skipped(tmp_path):
 
 
 def test_a_sheet_without_a_header_says_so_once(tmp_path):
-    path = _write(tmp_path, "m.csv", "Mentors - spring cohort\nM1,Ann,knife crime,Brent,Mon 18-20\n"
-                                     "M2,Bo,hate crime,Harrow,Tue 18-20\n")
+    path = _write(
+        tmp_path,
+        "m.csv",
+        "Mentors - spring cohort\nM1,Ann,knife crime,Brent,Mon 18-20\nM2,Bo,hate crime,Harrow,Tue 18-20\n",
+    )
     with pytest.raises(InputFileError) as info:
         read_people(path, "mentor")
     assert [str(i) for i in info.value.issues] == [
         f"{path}, row 1: row 1 is not a header: expected columns id, focus_areas, boroughs, availability "
-        "(found 'Mentors - spring cohort')"]
+        "(found 'Mentors - spring cohort')"
+    ]
 
 
 def test_a_duplicated_header_is_reported_once(tmp_path):
-    path = _write(tmp_path, "m.csv", "id,focus_areas,boroughs,availability,boroughs\n"
-                                     "M1,knife crime,Brent,Mon 18-20,Harrow\nM2,knife crime,Brent,Mon 18-20,Ealing\n")
+    path = _write(
+        tmp_path,
+        "m.csv",
+        "id,focus_areas,boroughs,availability,boroughs\n"
+        "M1,knife crime,Brent,Mon 18-20,Harrow\nM2,knife crime,Brent,Mon 18-20,Ealing\n",
+    )
     with pytest.raises(InputFileError) as info:
         read_people(path, "mentor")
     assert [(i.row, i.column, i.message) for i in info.value.issues] == [
-        (1, "boroughs", "column 'boroughs' appears twice (also as 'boroughs'); keep one")]
+        (1, "boroughs", "column 'boroughs' appears twice (also as 'boroughs'); keep one")
+    ]
 
 
 def test_every_mistake_at_once_with_config_lines(tmp_path):
-    config = _write(tmp_path, "c.toml", '[weights]\nfocus = 0.5\n\n[rules]\nforbidden_pairs = [\n'
-                                        '  ["A1", "O1"],\n  ["A1", "O11"],\n]\nrequired_pairs = [["O2", "A2"]]\n'
-                                        '\n[[rules.quotas]]\nside = "mentee"\nkey = "rnak"\nmin_pairs = 1\n')
-    mentees = _write(tmp_path, "e.csv", f"{HEADER},rank\nO1,,knife crime,Newhm,Mon 18:00-20:00,0,1,Inspector\n"
-                                        "O2,,knife crime,Brent,Mon 18:00-20:00,0,1,Inspector\n")
+    config = _write(
+        tmp_path,
+        "c.toml",
+        "[weights]\nfocus = 0.5\n\n[rules]\nforbidden_pairs = [\n"
+        '  ["A1", "O1"],\n  ["A1", "O11"],\n]\nrequired_pairs = [["O2", "A2"]]\n'
+        '\n[[rules.quotas]]\nside = "mentee"\nkey = "rnak"\nmin_pairs = 1\n',
+    )
+    mentees = _write(
+        tmp_path,
+        "e.csv",
+        f"{HEADER},rank\nO1,,knife crime,Newhm,Mon 18:00-20:00,0,1,Inspector\n"
+        "O2,,knife crime,Brent,Mon 18:00-20:00,0,1,Inspector\n",
+    )
     with pytest.raises(InputFileError) as info:
         load_problem(MALFORMED / "ok_mentors.csv", mentees, config)
     found = [(Path(i.file).name, i.row, i.column, i.suggestion) for i in info.value.issues]
@@ -418,8 +459,9 @@ WEST_MIDLANDS = Path(__file__).parent / "data" / "west-midlands"
 
 
 def test_a_programme_outside_london_uses_its_own_geography_and_topics():
-    problem, config = load_problem(WEST_MIDLANDS / "mentors.csv", WEST_MIDLANDS / "mentees.csv",
-                                   WEST_MIDLANDS / "config.toml")
+    problem, config = load_problem(
+        WEST_MIDLANDS / "mentors.csv", WEST_MIDLANDS / "mentees.csv", WEST_MIDLANDS / "config.toml"
+    )
     assert problem.geography.places == ("Birmingham", "Coventry", "Wolverhampton")
     assert problem.geography.unit_name == "policing area"
     assert "canal safety" in problem.taxonomy and "knife crime" in problem.taxonomy
@@ -431,27 +473,46 @@ def test_a_programme_outside_london_uses_its_own_geography_and_topics():
 
 
 def test_a_london_borough_is_an_error_in_another_geography(tmp_path):
-    mentors = _write(tmp_path, "m.csv", "id,focus_areas,boroughs,availability\nW1,knife crime,Newham,Mon 18-20\n"
-                                        "W2,knife crime,Birmingam,Mon 18-20\n")
-    config = _write(tmp_path, "c.toml", f'[vocabularies]\ngeography = "{WEST_MIDLANDS / "west-midlands.json"}"\n'
-                                        f'taxonomy = "{WEST_MIDLANDS / "topics.json"}"\n')
+    mentors = _write(
+        tmp_path,
+        "m.csv",
+        "id,focus_areas,boroughs,availability\nW1,knife crime,Newham,Mon 18-20\nW2,knife crime,Birmingam,Mon 18-20\n",
+    )
+    config = _write(
+        tmp_path,
+        "c.toml",
+        f'[vocabularies]\ngeography = "{WEST_MIDLANDS / "west-midlands.json"}"\n'
+        f'taxonomy = "{WEST_MIDLANDS / "topics.json"}"\n',
+    )
     with pytest.raises(InputFileError) as info:
         load_problem(mentors, WEST_MIDLANDS / "mentees.csv", config)
     assert [(i.row, i.value, i.suggestion) for i in info.value.issues] == [
-        (2, "Newham", None), (3, "Birmingam", "Birmingham")]
+        (2, "Newham", None),
+        (3, "Birmingam", "Birmingham"),
+    ]
     # Nothing close to Newham: a programme's few places are listed instead.
-    assert info.value.issues[0].message == ("'Newham' is not a known borough (known: Birmingham, Coventry, "
-                                            "Wolverhampton)")
+    assert info.value.issues[0].message == (
+        "'Newham' is not a known borough (known: Birmingham, Coventry, Wolverhampton)"
+    )
 
 
 def test_a_bad_vocabulary_file_names_the_file_and_key(tmp_path):
     geo = tmp_path / "geo.json"
-    geo.write_text(json.dumps({"places": ["Birmingham", "Coventry"], "borders": [["Birmingham", "Coventy"]],
-                               "unit": {"West": ["Birmingham"]}}), encoding="utf-8")
+    geo.write_text(
+        json.dumps(
+            {
+                "places": ["Birmingham", "Coventry"],
+                "borders": [["Birmingham", "Coventy"]],
+                "unit": {"West": ["Birmingham"]},
+            }
+        ),
+        encoding="utf-8",
+    )
     tax = tmp_path / "topics.json"
     tax.write_text(json.dumps({"edges": [["a"]], "decay": 2}), encoding="utf-8")
-    config = _write(tmp_path, "c.toml", '[vocabularies]\ngeography = "geo.json"\ntaxonomy = "topics.json"\n'
-                                        'geograpy = "x.json"\n')
+    config = _write(
+        tmp_path, "c.toml", '[vocabularies]\ngeography = "geo.json"\ntaxonomy = "topics.json"\ngeograpy = "x.json"\n'
+    )
     with pytest.raises(InputFileError) as info:
         read_config(config)
     found = [(Path(i.file).name, i.column, i.suggestion) for i in info.value.issues]
@@ -472,8 +533,7 @@ def test_vocabulary_loaders_read_the_documented_format():
     assert geo.relation("Coventry", "Wolverhampton") == "two boroughs apart"
     assert geo.unit_of["Wolverhampton"] == "Black Country"
     tax = load_taxonomy(WEST_MIDLANDS / "topics.json")
-    assert tax.path("knife crime", "road safety") == ("knife crime", "violent crime", "community safety",
-                                                      "road safety")
+    assert tax.path("knife crime", "road safety") == ("knife crime", "violent crime", "community safety", "road safety")
 
 
 def test_a_bad_vocabulary_file_reports_its_problems_and_no_valid_key_as_unknown(tmp_path):
@@ -482,19 +542,38 @@ def test_a_bad_vocabulary_file_reports_its_problems_and_no_valid_key_as_unknown(
     from pairmatch.io import load_geography, load_taxonomy
 
     geo = tmp_path / "geo.json"
-    geo.write_text(json.dumps({"name": "x", "places": ["A", "B", "C"], "borders": [["A", "B"]],
-                               "river_borders": [["B", "C"]], "units": {"u": ["A", "Q"]}}))
+    geo.write_text(
+        json.dumps(
+            {
+                "name": "x",
+                "places": ["A", "B", "C"],
+                "borders": [["A", "B"]],
+                "river_borders": [["B", "C"]],
+                "units": {"u": ["A", "Q"]},
+            }
+        )
+    )
     topics = tmp_path / "topics.json"
-    topics.write_text(json.dumps({"name": "x", "decay": 2, "edges": [
-        {"a": "road safety", "b": "community safety", "reason": "both about streets"}]}))
-    for load, path, expected in ((load_geography, geo, [("units.u", "'Q' is not in 'places'")]),
-                                 (load_taxonomy, topics, [("decay", "must be a number between 0 and 1")])):
+    topics.write_text(
+        json.dumps(
+            {
+                "name": "x",
+                "decay": 2,
+                "edges": [{"a": "road safety", "b": "community safety", "reason": "both about streets"}],
+            }
+        )
+    )
+    for load, path, expected in (
+        (load_geography, geo, [("units.u", "'Q' is not in 'places'")]),
+        (load_taxonomy, topics, [("decay", "must be a number between 0 and 1")]),
+    ):
         with pytest.raises(InputFileError) as info:
             load(path)
         found = [(i.column, i.message) for i in info.value.issues]
         assert len(found) == len(expected) and all(
             column == want_column and want in message
-            for (column, message), (want_column, want) in zip(found, expected, strict=True)), found
+            for (column, message), (want_column, want) in zip(found, expected, strict=True)
+        ), found
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -504,8 +583,9 @@ def test_problem_from_frames_takes_a_dict_of_settings_and_results_come_back_as_f
     pd = pytest.importorskip("pandas")
     mentors = pd.read_csv(PILOT / "mentors.csv", encoding="utf-8-sig")
     mentees = pd.read_csv(PILOT / "mentees.csv", encoding="utf-8-sig")
-    problem = pm.problem_from_frames(mentors, mentees, {"meeting_minutes": 60, "rules": {"forbidden_pairs": [
-        ["M1", "O1"]]}})
+    problem = pm.problem_from_frames(
+        mentors, mentees, {"meeting_minutes": 60, "rules": {"forbidden_pairs": [["M1", "O1"]]}}
+    )
     assert problem.mentors == pm.pilot_problem().mentors and problem.rules.forbidden_pairs == (("M1", "O1"),)
     result = pm.solve(problem)
     frame = result.to_frame()
@@ -528,12 +608,14 @@ def test_rules_that_leave_people_without_candidates_are_named(dense_limit):
 
     problem = pm.pilot_problem()
     lonely = problem.mentees[2].model_copy(update={"availability": ("Sun 06:00-06:30",)})
-    problem = problem.model_copy(update={"mentees": (*problem.mentees[:2], lonely),
-                                         "rules": pm.Rules(min_overlap_minutes=60)})
+    problem = problem.model_copy(
+        update={"mentees": (*problem.mentees[:2], lonely), "rules": pm.Rules(min_overlap_minutes=60)}
+    )
     (warning,) = problem_warnings(problem, dense_limit=dense_limit)
     assert warning.severity == "warning" and warning.column == "rules.min_overlap_minutes"
-    assert warning.message == ("rules out every pair of 1 mentee (O3): no mentor with at least 60 minutes a "
-                               "week in common")
+    assert warning.message == (
+        "rules out every pair of 1 mentee (O3): no mentor with at least 60 minutes a week in common"
+    )
     everyone = problem.model_copy(update={"rules": pm.Rules(min_overlap_minutes=600)})
     (warning,) = problem_warnings(everyone, dense_limit=dense_limit)
     assert warning.message == "rules out every pair: no mentor and mentee have at least 600 minutes a week in common"
@@ -543,8 +625,7 @@ def test_rules_that_only_together_leave_someone_alone():
     from pairmatch.io import problem_warnings
 
     # M1 scores 0.880 with O1 (forbidden) and 0.185 / 0.200 with O2 / O3 (below the minimum).
-    problem = pm.pilot_problem().model_copy(update={"rules": pm.Rules(forbidden_pairs=[("M1", "O1")],
-                                                                      min_score=0.5)})
+    problem = pm.pilot_problem().model_copy(update={"rules": pm.Rules(forbidden_pairs=[("M1", "O1")], min_score=0.5)})
     messages = [w.message for w in problem_warnings(problem)]
     assert "the rules together leave 1 mentor (M1) without any candidate mentee" in messages
     assert problem_warnings(pm.pilot_problem()) == ()
@@ -568,9 +649,13 @@ def test_reading_pauses_the_garbage_collector_only_while_it_reads():
 
 
 def test_min_above_max_is_reported_with_the_rows_other_problems(tmp_path):
-    path = _write(tmp_path, "m.csv", f"{HEADER}\nM1\x1b,Ann,knife crime,Brent,Mon 18:00-20:00,3,1\n"
-                                     "M2,Bo\x07b,knife crime,Brent,Mon 18:00-20:00,,0\n"
-                                     "M3,Cy,knife crime,Brent,Mon 18:00-20:00,2,1\n")
+    path = _write(
+        tmp_path,
+        "m.csv",
+        f"{HEADER}\nM1\x1b,Ann,knife crime,Brent,Mon 18:00-20:00,3,1\n"
+        "M2,Bo\x07b,knife crime,Brent,Mon 18:00-20:00,,0\n"
+        "M3,Cy,knife crime,Brent,Mon 18:00-20:00,2,1\n",
+    )
     with pytest.raises(InputFileError) as info:
         read_people(path, "mentor")
     found = [(i.row, i.column, i.message) for i in info.value.issues]

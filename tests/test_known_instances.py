@@ -105,10 +105,14 @@ def greedy_trap() -> Problem:
     Greedy takes A-X first and ends with 1.25; the optimum A-Y + B-X is 1.3.
     """
     return Problem(
-        mentors=[Mentor(id="A", focus_areas=["knife crime"], boroughs=["Newham"]),
-                 Mentor(id="B", focus_areas=["social inequality"], boroughs=["Brent"])],
-        mentees=[Mentee(id="X", focus_areas=["knife crime", "social inequality"], boroughs=["Newham"]),
-                 Mentee(id="Y", focus_areas=["knife crime"], boroughs=["Tower Hamlets"])],
+        mentors=[
+            Mentor(id="A", focus_areas=["knife crime"], boroughs=["Newham"]),
+            Mentor(id="B", focus_areas=["social inequality"], boroughs=["Brent"]),
+        ],
+        mentees=[
+            Mentee(id="X", focus_areas=["knife crime", "social inequality"], boroughs=["Newham"]),
+            Mentee(id="Y", focus_areas=["knife crime"], boroughs=["Tower Hamlets"]),
+        ],
         weights=Weights(focus=0.5, borough=0.5, availability=0),
     )
 
@@ -131,12 +135,15 @@ def capacity_problem(capacity_a: int) -> Problem:
     one step from knife crime (0.5) and two from domestic abuse and from social
     inequality (0.25)."""
     return Problem(
-        mentors=[Mentor(id="A", focus_areas=["knife crime", "domestic abuse", "social inequality"],
-                        max_partners=capacity_a),
-                 Mentor(id="B", focus_areas=["violent crime"])],
-        mentees=[Mentee(id="X", focus_areas=["knife crime"]),
-                 Mentee(id="Y", focus_areas=["domestic abuse"]),
-                 Mentee(id="Z", focus_areas=["social inequality"])],
+        mentors=[
+            Mentor(id="A", focus_areas=["knife crime", "domestic abuse", "social inequality"], max_partners=capacity_a),
+            Mentor(id="B", focus_areas=["violent crime"]),
+        ],
+        mentees=[
+            Mentee(id="X", focus_areas=["knife crime"]),
+            Mentee(id="Y", focus_areas=["domestic abuse"]),
+            Mentee(id="Z", focus_areas=["social inequality"]),
+        ],
         weights=Weights(focus=1, borough=0, availability=0),
     )
 
@@ -198,8 +205,10 @@ def test_maxmin_trades_total_for_the_weakest_pair():
     """
     problem = Problem(
         mentors=[Mentor(id="A", focus_areas=["knife crime"]), Mentor(id="B", focus_areas=["drugs"])],
-        mentees=[Mentee(id="X", focus_areas=["knife crime", "gang violence"]),
-                 Mentee(id="Y", focus_areas=["violent crime"])],
+        mentees=[
+            Mentee(id="X", focus_areas=["knife crime", "gang violence"]),
+            Mentee(id="Y", focus_areas=["violent crime"]),
+        ],
         weights=Weights(focus=1, borough=0, availability=0),
     )
     assert_matrix(pairmatch.score(problem).total, [[1, 0.5], [0.5, 0.25]])
@@ -220,10 +229,16 @@ def test_maxmin_counts_pinned_pairs_as_pairs():
     not A-Y + B-X (1.0) + pin = 1.125.
     """
     problem = Problem(
-        mentors=[Mentor(id="A", focus_areas=["knife crime"]), Mentor(id="B", focus_areas=["drugs"]),
-                 Mentor(id="P", focus_areas=["domestic abuse"])],
-        mentees=[Mentee(id="X", focus_areas=["knife crime", "gang violence"]),
-                 Mentee(id="Y", focus_areas=["violent crime"]), Mentee(id="W", focus_areas=["knife crime"])],
+        mentors=[
+            Mentor(id="A", focus_areas=["knife crime"]),
+            Mentor(id="B", focus_areas=["drugs"]),
+            Mentor(id="P", focus_areas=["domestic abuse"]),
+        ],
+        mentees=[
+            Mentee(id="X", focus_areas=["knife crime", "gang violence"]),
+            Mentee(id="Y", focus_areas=["violent crime"]),
+            Mentee(id="W", focus_areas=["knife crime"]),
+        ],
         weights=Weights(focus=1, borough=0, availability=0),
         rules=Rules(required_pairs=[("P", "W")]),
     )
@@ -246,15 +261,18 @@ def test_forbidden_and_required_pairs_on_the_pilot():
     so are O3's (M1 pinned, M2 taken): both unmatched.
     """
     base = pairmatch.pilot_problem()
-    problem = base.model_copy(update={"rules": Rules(forbidden_pairs=[("M3", "O3"), ("M3", "O1")],
-                                                     required_pairs=[("M1", "O2")])})
+    problem = base.model_copy(
+        update={"rules": Rules(forbidden_pairs=[("M3", "O3"), ("M3", "O1")], required_pairs=[("M1", "O2")])}
+    )
     result = pairmatch.solve(problem)
     assert_verified(result, problem)
     assert [(p.mentor_id, p.mentee_id, p.pinned) for p in result.pairs] == [("M1", "O2", True), ("M2", "O1", False)]
     assert result.objective == pytest.approx(M1_O2 + M2_O1, abs=1e-12)
     assert result.objective == pytest.approx(0.4275, abs=1e-12)
     assert {(u.person_id, u.side, u.code) for u in result.unmatched} == {
-        ("M3", "mentor", "partners_taken"), ("O3", "mentee", "partners_taken")}
+        ("M3", "mentor", "partners_taken"),
+        ("O3", "mentee", "partners_taken"),
+    }
     assert "(* pinned pair)" in result.summary()
     assert pairmatch.explain_pair(result, "M3", "O3").blocked_by == ("forbidden pair",)
     assert pairmatch.why_not(result, "M3", "O3") == "M3 - O3 is not a candidate: forbidden pair."
@@ -262,7 +280,8 @@ def test_forbidden_and_required_pairs_on_the_pilot():
 
 def test_required_pair_that_is_forbidden_is_infeasible():
     problem = pairmatch.pilot_problem().model_copy(
-        update={"rules": Rules(forbidden_pairs=[("M1", "O1")], required_pairs=[("M1", "O1")])})
+        update={"rules": Rules(forbidden_pairs=[("M1", "O1")], required_pairs=[("M1", "O1")])}
+    )
     with pytest.raises(InfeasibleProblemError) as info:
         pairmatch.solve(problem)
     [reason] = info.value.reasons
@@ -283,8 +302,12 @@ def test_minimum_partners_hall_violation():
         pairmatch.solve(problem)
     hall = [r for r in info.value.reasons if r["rule"] == "hall_violation"]
     assert hall, info.value.reasons
-    assert (sorted(hall[0]["people"]), hall[0]["partners"], hall[0]["need"], hall[0]["can_take"]) == \
-        (["X", "Y"], ["A"], 2, 1)
+    assert (sorted(hall[0]["people"]), hall[0]["partners"], hall[0]["need"], hall[0]["can_take"]) == (
+        ["X", "Y"],
+        ["A"],
+        2,
+        1,
+    )
 
 
 def test_minimum_partners_met_when_possible():
@@ -306,8 +329,13 @@ def test_pair_rules_on_the_pilot():
     M3-O3 (both Brent) breaks the borough rule; M3's and O3's other options are more
     than one border apart, so both end up with no candidate at all.
     """
-    problem = pairmatch.pilot_problem().model_copy(update={"rules": Rules(
-        require_focus_overlap=True, min_overlap_minutes=60, max_borough_steps=1, forbid_same=("borough",))})
+    problem = pairmatch.pilot_problem().model_copy(
+        update={
+            "rules": Rules(
+                require_focus_overlap=True, min_overlap_minutes=60, max_borough_steps=1, forbid_same=("borough",)
+            )
+        }
+    )
     result = pairmatch.solve(problem)
     assert_verified(result, problem)
     assert pair_set(result) == {("M1", "O1"), ("M2", "O2")}
@@ -315,9 +343,13 @@ def test_pair_rules_on_the_pilot():
     assert {(u.person_id, u.code) for u in result.unmatched} == {("M3", "no_candidates"), ("O3", "no_candidates")}
     assert pairmatch.explain_pair(result, "M3", "O3").blocked_by == ("same value of an attribute that must differ",)
     assert set(pairmatch.explain_pair(result, "M3", "O2").blocked_by) == {
-        "too little common availability", "boroughs too far apart"}
+        "too little common availability",
+        "boroughs too far apart",
+    }
     assert set(pairmatch.explain_pair(result, "M2", "O3").blocked_by) == {
-        "too little common availability", "boroughs too far apart"}
+        "too little common availability",
+        "boroughs too far apart",
+    }
 
 
 def test_forbid_same_bcu_on_the_pilot():
@@ -334,8 +366,9 @@ def test_forbid_same_bcu_on_the_pilot():
 @pytest.mark.parametrize("objective", ["max_score", "max_participation", "maxmin"])
 def test_empty_sides(n_mentors, n_mentees, objective):
     # Nobody to match with: an empty, optimal result with everyone listed as unmatched.
-    problem = Problem(mentors=[Mentor(id=f"M{k}") for k in range(n_mentors)],
-                      mentees=[Mentee(id=f"E{k}") for k in range(n_mentees)])
+    problem = Problem(
+        mentors=[Mentor(id=f"M{k}") for k in range(n_mentors)], mentees=[Mentee(id=f"E{k}") for k in range(n_mentees)]
+    )
     result = pairmatch.solve(problem, SolveParams(objective=objective))
     assert_verified(result, problem)
     assert result.pairs == ()
@@ -349,8 +382,9 @@ def test_empty_sides(n_mentors, n_mentees, objective):
 
 
 def test_cli_demo_prints_three_explained_pairs():
-    run = subprocess.run([sys.executable, "-m", "pairmatch", "demo"], capture_output=True, text=True,
-                         timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "pairmatch", "demo"], capture_output=True, text=True, timeout=120, check=False
+    )
     assert run.returncode == 0, run.stderr
     out = run.stdout
     for pair in ("M1 - O1", "M2 - O2", "M3 - O3"):

@@ -100,8 +100,10 @@ def test_imports_only_go_down(module):
     for target, names, line in imports(module, MODULES[module]):
         for reached in resolve(target, names):
             there = LAYER_OF.get(unit(reached), -1)
-            assert there <= here, (f"{module} (layer {here}) imports {reached} (layer {there}) at line {line}: "
-                                   "imports must go down the stack")
+            assert there <= here, (
+                f"{module} (layer {here}) imports {reached} (layer {there}) at line {line}: "
+                "imports must go down the stack"
+            )
 
 
 def test_no_import_cycles():
@@ -121,10 +123,12 @@ def test_no_private_names_read_across_modules(module):
             hidden = [p for p in reached.split(".")[1:] if p.startswith("_") and not p.startswith("__")]
             if hidden:
                 owner = reached.rsplit(".", 1)[0]
-                assert module.startswith(owner + ".") or module == owner, \
+                assert module.startswith(owner + ".") or module == owner, (
                     f"{module} reaches into private module {reached} at line {line}"
+                )
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
             owner = node.value
-            assert isinstance(owner, ast.Name) and owner.id in ("self", "cls"), \
+            assert isinstance(owner, ast.Name) and owner.id in ("self", "cls"), (
                 f"{module} reads private attribute .{node.attr} of another object at line {node.lineno}"
+            )

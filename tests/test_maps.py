@@ -79,8 +79,14 @@ def test_the_thames_runs_between_river_borders():
 
 def test_a_layout_refuses_two_tiles_on_one_square():
     with pytest.raises(ValueError, match="share"):
-        TileLayout.from_dict({"tiles": [{"place": "A", "abbr": "A", "col": 0, "row": 0},
-                                        {"place": "B", "abbr": "B", "col": 0, "row": 0}]})
+        TileLayout.from_dict(
+            {
+                "tiles": [
+                    {"place": "A", "abbr": "A", "col": 0, "row": 0},
+                    {"place": "B", "abbr": "B", "col": 0, "row": 0},
+                ]
+            }
+        )
 
 
 def test_layout_only_for_geographies_it_covers():
@@ -127,8 +133,11 @@ def test_coverage_needs_the_problem_when_the_result_carries_none():
 
 def test_no_map_for_a_geography_without_tiles():
     geo = pm.Geography.from_dict({"places": ["Salford", "Trafford"], "borders": [["Salford", "Trafford"]]})
-    problem = pm.Problem(mentors=[pm.Mentor(id="A", boroughs=["Salford"])],
-                         mentees=[pm.Mentee(id="X", boroughs=["Trafford"])], geography=geo)
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="A", boroughs=["Salford"])],
+        mentees=[pm.Mentee(id="X", boroughs=["Trafford"])],
+        geography=geo,
+    )
     result = pm.solve(problem)
     assert draw_coverage_map(result) is None
     assert draw_place_coverage([("Salford", 1, 1)], geo) is None

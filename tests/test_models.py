@@ -77,8 +77,11 @@ def test_unknown_borough_far_from_any_name_has_no_suggestion():
 
 def test_borough_and_topic_spellings_are_canonicalised():
     # A person keeps what was written (tidied); the problem resolves it against its own vocabularies.
-    mentor = Mentor(id="A", boroughs=["barking & dagenham", "TOWER  hamlets"],
-                    focus_areas=["Violence Against Women & Girls", "knife crime", "Knife Crime"])
+    mentor = Mentor(
+        id="A",
+        boroughs=["barking & dagenham", "TOWER  hamlets"],
+        focus_areas=["Violence Against Women & Girls", "knife crime", "Knife Crime"],
+    )
     assert mentor.boroughs == ("barking & dagenham", "TOWER hamlets")
     assert mentor.focus_areas == ("violence against women and girls", "knife crime")
     problem = Problem(mentors=[mentor], mentees=[])
@@ -86,34 +89,41 @@ def test_borough_and_topic_spellings_are_canonicalised():
 
 
 def test_unknown_ids_in_rules_rejected():
-    message = validation_message({"mentors": [person("A")], "mentees": [person("X")],
-                                  "rules": {"forbidden_pairs": [["A", "Nobody"]]}})
+    message = validation_message(
+        {"mentors": [person("A")], "mentees": [person("X")], "rules": {"forbidden_pairs": [["A", "Nobody"]]}}
+    )
     assert_names(message, "forbidden_pairs", "'Nobody'")
 
 
 # --- availability ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("window", [
-    "Mon 25:00-26:00",       # not a time of day
-    "Funday 10:00-11:00",    # not a day
-    "Mon 10:15-11:00",       # off the half-hour grid
-    "Mon 12:00-11:00",       # ends before it starts
-    "Mon 10:00-10:00",       # empty
-    "Monday at ten",         # not a window at all
-])
+@pytest.mark.parametrize(
+    "window",
+    [
+        "Mon 25:00-26:00",  # not a time of day
+        "Funday 10:00-11:00",  # not a day
+        "Mon 10:15-11:00",  # off the half-hour grid
+        "Mon 12:00-11:00",  # ends before it starts
+        "Mon 10:00-10:00",  # empty
+        "Monday at ten",  # not a window at all
+    ],
+)
 @pytest.mark.parametrize("side", ["mentors", "mentees"])
 def test_malformed_availability_names_person_field_and_value(side, window):
     message = validation_message(problem_data(side, person("Rhea", availability=["Sat 10:00-12:00", window])))
     assert_names(message, "Rhea", "availability", window)
 
 
-@pytest.mark.parametrize(("window", "reason"), [
-    ("Mon 25:00-26:00", "not a time of day"),
-    ("Funday 10:00-11:00", "unknown day"),
-    ("Mon 10:15-11:00", "30-minute grid"),
-    ("Mon 12:00-11:00", "ends before it starts"),
-])
+@pytest.mark.parametrize(
+    ("window", "reason"),
+    [
+        ("Mon 25:00-26:00", "not a time of day"),
+        ("Funday 10:00-11:00", "unknown day"),
+        ("Mon 10:15-11:00", "30-minute grid"),
+        ("Mon 12:00-11:00", "ends before it starts"),
+    ],
+)
 def test_malformed_availability_says_what_is_wrong(window, reason):
     with pytest.raises(ValueError, match=reason):
         parse_window(window)
@@ -142,8 +152,7 @@ def test_unknown_field_rejected(side):
 
 
 def test_unknown_field_rejected_on_every_model():
-    for model, kwargs in [(Mentor, {"id": "A"}), (Mentee, {"id": "A"}), (Rules, {}), (Weights, {}),
-                          (SolveParams, {})]:
+    for model, kwargs in [(Mentor, {"id": "A"}), (Mentee, {"id": "A"}), (Rules, {}), (Weights, {}), (SolveParams, {})]:
         with pytest.raises(ValidationError, match="extra"):
             model(**kwargs, unexpected=1)
     with pytest.raises(ValidationError, match="extra"):
@@ -190,14 +199,17 @@ def test_models_are_frozen():
 # --- availability parsing and formatting -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "slots"), [
-    ("Mon 00:00-00:30", (0, 1)),
-    ("Mon 18:00-20:00", (36, 40)),
-    ("Tue 09:00-10:30", (66, 69)),
-    ("Sun 22:00-24:00", (332, 336)),
-    ("sat 10-12", (5 * 48 + 20, 5 * 48 + 24)),
-    ("Thursday 7:30-8:00", (3 * 48 + 15, 3 * 48 + 16)),
-])
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("Mon 00:00-00:30", (0, 1)),
+        ("Mon 18:00-20:00", (36, 40)),
+        ("Tue 09:00-10:30", (66, 69)),
+        ("Sun 22:00-24:00", (332, 336)),
+        ("sat 10-12", (5 * 48 + 20, 5 * 48 + 24)),
+        ("Thursday 7:30-8:00", (3 * 48 + 15, 3 * 48 + 16)),
+    ],
+)
 def test_parse_window(text, slots):
     assert parse_window(text) == slots
 

@@ -28,8 +28,9 @@ def test_notebook_is_stored_without_outputs(path):
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert code
     for number, cell in enumerate(code, 1):
-        assert not cell.get("outputs") and cell.get("execution_count") is None, \
+        assert not cell.get("outputs") and cell.get("execution_count") is None, (
             f"{path.name} cell {number}: store notebooks without outputs"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -38,9 +39,15 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=TIMEOUT_S, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
+    client = nbclient.NotebookClient(
+        notebook, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute(cwd=str(tmp_path), env={**os.environ})
-    errors = [output for cell in notebook.cells if cell.cell_type == "code"
-              for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+    errors = [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
     assert not errors

@@ -135,8 +135,10 @@ def result_key(result: pairmatch.MatchResult, objective: str) -> tuple:
 
 
 @PROPS
-@given(problem=st.one_of(one_to_one_problems(), many_to_one_problems()),
-       objective=st.sampled_from(["max_score", "max_participation", "maxmin"]))
+@given(
+    problem=st.one_of(one_to_one_problems(), many_to_one_problems()),
+    objective=st.sampled_from(["max_score", "max_participation", "maxmin"]),
+)
 def test_every_result_passes_the_verifiers(problem, objective):
     result = pairmatch.solve(problem, SolveParams(objective=objective))
     assert_verified(result, problem)
@@ -178,8 +180,15 @@ def test_backends_on_arbitrary_integer_matrices_equal_scipy(gain):
     # arc is worth exactly as much as an arc of gain 0 to the oracle.
     rows, cols = np.nonzero(gain >= 0)
     m, n = gain.shape
-    graph = ArcGraph(rows, cols, gain[rows, cols], np.zeros(m, np.int64), np.ones(m, np.int64),
-                     np.zeros(n, np.int64), np.ones(n, np.int64))
+    graph = ArcGraph(
+        rows,
+        cols,
+        gain[rows, cols],
+        np.zeros(m, np.int64),
+        np.ones(m, np.int64),
+        np.zeros(n, np.int64),
+        np.ones(n, np.int64),
+    )
     oracle = np.where(gain >= 0, gain, 0)
     r, c = linear_sum_assignment(oracle, maximize=True)
     expected = int(oracle[r, c].sum())
@@ -225,8 +234,10 @@ def test_people_taking_no_partner_stay_out_and_the_rest_is_optimal(problem):
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.floats(0, 50, allow_nan=False), min_size=1, max_size=20),
-       resolution=st.sampled_from([1, 10, 1000, 10**6]))
+@given(
+    values=st.lists(st.floats(0, 50, allow_nan=False), min_size=1, max_size=20),
+    resolution=st.sampled_from([1, 10, 1000, 10**6]),
+)
 def test_integer_scaling_rounds_to_the_nearest_multiple(values, resolution):
     scaling = Scaling(resolution, max(values))
     scaled = scaling.to_integer(np.array(values))
@@ -276,9 +287,11 @@ def test_maxmin_equals_brute_force(problem):
 
 
 @PROPS
-@given(problem=st.one_of(one_to_one_problems(), many_to_one_problems()),
-       objective=st.sampled_from(["max_score", "max_participation", "maxmin"]),
-       seed=st.integers(0, 2**31))
+@given(
+    problem=st.one_of(one_to_one_problems(), many_to_one_problems()),
+    objective=st.sampled_from(["max_score", "max_participation", "maxmin"]),
+    seed=st.integers(0, 2**31),
+)
 def test_same_problem_and_seed_give_identical_json(problem, objective, seed):
     params = SolveParams(objective=objective)
     first = pairmatch.solve(problem, params, seed=seed).to_json(include_runtime=False)
@@ -298,8 +311,11 @@ def permuted(problem: Problem, mentor_order, mentee_order) -> Problem:
 
 
 @PROPS
-@given(data=st.data(), problem=st.one_of(one_to_one_problems(), many_to_one_problems()),
-       objective=st.sampled_from(["max_score", "max_participation", "maxmin"]))
+@given(
+    data=st.data(),
+    problem=st.one_of(one_to_one_problems(), many_to_one_problems()),
+    objective=st.sampled_from(["max_score", "max_participation", "maxmin"]),
+)
 def test_shuffling_people_does_not_change_the_objective(data, problem, objective):
     mentor_order = data.draw(st.permutations(range(len(problem.mentors))))
     mentee_order = data.draw(st.permutations(range(len(problem.mentees))))
@@ -313,17 +329,20 @@ def test_shuffling_people_does_not_change_the_objective(data, problem, objective
 
 
 @PROPS
-@given(problem=st.one_of(one_to_one_problems(), many_to_one_problems()),
-       c=st.sampled_from([0.5, 2.0, 3.7, 0.01, 10.0]))
+@given(problem=st.one_of(one_to_one_problems(), many_to_one_problems()), c=st.sampled_from([0.5, 2.0, 3.7, 0.01, 10.0]))
 def test_scaling_all_weights_scales_the_objective(problem, c):
     w, rules = problem.weights, problem.rules
     # A minimum score is in score units, so it scales with the weights.
-    scaled_problem = problem.model_copy(update={
-        "weights": Weights(focus=c * w.focus, borough=c * w.borough, availability=c * w.availability),
-        "rules": rules.model_copy(update={"min_score": None if rules.min_score is None else c * rules.min_score}),
-    })
+    scaled_problem = problem.model_copy(
+        update={
+            "weights": Weights(focus=c * w.focus, borough=c * w.borough, availability=c * w.availability),
+            "rules": rules.model_copy(update={"min_score": None if rules.min_score is None else c * rules.min_score}),
+        }
+    )
     base, scaled = pairmatch.solve(problem), pairmatch.solve(scaled_problem)
     assert_verified(scaled, scaled_problem)
     # Each side is within its own rounding bound of its optimum; the optimum scales exactly.
-    assert abs(scaled.objective - c * base.objective) <= scaled.certificate["rounding_bound"] + \
-        c * base.certificate["rounding_bound"] + 1e-9
+    assert (
+        abs(scaled.objective - c * base.objective)
+        <= scaled.certificate["rounding_bound"] + c * base.certificate["rounding_bound"] + 1e-9
+    )

@@ -28,11 +28,15 @@ def scored_problem(mentor_ids, mentee_ids, table):
 
     def lookup(mentors, mentees):
         return np.array([[table[(m, e)] for e in mentees.ids] for m in mentors.ids], dtype=float).reshape(
-            len(mentors), len(mentees))
+            len(mentors), len(mentees)
+        )
 
-    return pm.Problem(mentors=[pm.Mentor(id=m) for m in mentor_ids], mentees=[pm.Mentee(id=e) for e in mentee_ids],
-                      weights=pm.Weights(focus=0, borough=0, availability=0),
-                      scores=[pm.CustomScore(name="s", function=lookup, max_value=1.0)])
+    return pm.Problem(
+        mentors=[pm.Mentor(id=m) for m in mentor_ids],
+        mentees=[pm.Mentee(id=e) for e in mentee_ids],
+        weights=pm.Weights(focus=0, borough=0, availability=0),
+        scores=[pm.CustomScore(name="s", function=lookup, max_value=1.0)],
+    )
 
 
 @st.composite
@@ -42,8 +46,7 @@ def programmes(draw):
     mentees = [f"B{j}" for j in range(n)]
     join_mentors = [f"JA{i}" for i in range(draw(st.integers(0, 1)))]
     join_mentees = [f"JB{j}" for j in range(draw(st.integers(0, 1)))]
-    table = {(a, b): draw(st.integers(0, 8)) / 8
-             for a in mentors + join_mentors for b in mentees + join_mentees}
+    table = {(a, b): draw(st.integers(0, 8)) / 8 for a in mentors + join_mentors for b in mentees + join_mentees}
     order = draw(st.permutations(mentees))
     current = list(zip(mentors, order, strict=False))[: draw(st.integers(0, min(m, n)))]
     people = mentors + mentees
@@ -52,9 +55,21 @@ def programmes(draw):
     ended = [p for p in intact if draw(st.integers(0, 3)) == 0]
     locked = [p for p in intact if p not in ended and draw(st.integers(0, 3)) == 0]
     penalty = draw(st.sampled_from(PENALTIES))
-    return (mentors, mentees, join_mentors, join_mentees, table, current,
-            Changes(leave=leave, join=[pm.Mentor(id=a) for a in join_mentors] + [pm.Mentee(id=b) for b in join_mentees],
-                    ended=ended, locked=locked), penalty)
+    return (
+        mentors,
+        mentees,
+        join_mentors,
+        join_mentees,
+        table,
+        current,
+        Changes(
+            leave=leave,
+            join=[pm.Mentor(id=a) for a in join_mentors] + [pm.Mentee(id=b) for b in join_mentees],
+            ended=ended,
+            locked=locked,
+        ),
+        penalty,
+    )
 
 
 def brute_force(mentors, mentees, table, working, ended, locked, penalty):
@@ -121,8 +136,15 @@ def test_rematch_is_optimal_under_the_added_rules(case):
     kinds = {(c.mentor_id, c.mentee_id): c.change for c in out.changes}
     assert len(out.changes) == len(set(current)) + len(got - set(current))
     for pair in current:
-        expected = ("locked" if pair in changes.locked else "kept") if pair in got else \
-            "ended" if pair in changes.ended else "left" if set(pair) & gone else "moved"
+        expected = (
+            ("locked" if pair in changes.locked else "kept")
+            if pair in got
+            else "ended"
+            if pair in changes.ended
+            else "left"
+            if set(pair) & gone
+            else "moved"
+        )
         assert kinds[pair] == expected
     assert all(kinds[p] == "new" for p in got - set(current))
     assert out.moved == sum(1 for p in working if p not in got)
@@ -154,11 +176,14 @@ def test_rematch_rejects_what_it_cannot_do():
 
 def test_people_changes_carry_rules_and_custom_scores_forward():
     problem = pm.pilot_problem()
-    problem = problem.model_copy(update={
-        "rules": pm.Rules(forbidden_pairs=[("M3", "O1"), ("M1", "O2")], required_pairs=[("M3", "O3")]),
-        "scores": (pm.CustomScore(name="survey", weight=0.1, default=0.5,
-                                  entries=[("M3", "O3", 1.0), ("M1", "O1", 0.2)]),),
-    })
+    problem = problem.model_copy(
+        update={
+            "rules": pm.Rules(forbidden_pairs=[("M3", "O1"), ("M1", "O2")], required_pairs=[("M3", "O3")]),
+            "scores": (
+                pm.CustomScore(name="survey", weight=0.1, default=0.5, entries=[("M3", "O3", 1.0), ("M1", "O1", 0.2)]),
+            ),
+        }
+    )
     problem = pm.Problem(**{k: getattr(problem, k) for k in pm.Problem.model_fields})
     after = changed_problem(problem, Changes(leave=["M3"], ended=[("M1", "O1")]))
     assert after.rules.forbidden_pairs == (("M1", "O2"), ("M1", "O1"))
@@ -174,8 +199,12 @@ def test_zero_penalty_equals_a_fresh_solve_and_the_base_carries_nothing_of_the_r
     problem = pm.synthetic_problem(40, seed=21)
     now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
     extra = pm.synthetic_problem(42, seed=5)
-    changes = Changes(leave=[now[0][0], now[1][1]], ended=[now[2]], locked=[now[3]],
-                      join=[extra.mentors[41].model_copy(update={"id": "NEW"})])
+    changes = Changes(
+        leave=[now[0][0], now[1][1]],
+        ended=[now[2]],
+        locked=[now[3]],
+        join=[extra.mentors[41].model_copy(update={"id": "NEW"})],
+    )
     zero = rematch(problem, now, changes, move_penalty=0)
     base = zero.base_problem
     assert CONTINUITY not in [s.name for s in base.scores] and now[3] not in base.rules.required_pairs

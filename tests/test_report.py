@@ -97,20 +97,46 @@ def test_html_contains_every_pair_and_every_unmatched_person(synthetic, syntheti
 
 def test_html_records_parameters_seed_and_versions(synthetic_page):
     text = " ".join(parse(synthetic_page).text)
-    for needle in ("seed", "200", "min_overlap_minutes=60", "ortools", "numpy", "pairmatch", "config.toml",
-                   "optimal", "Score distribution", "Coverage per BCU", "Coverage per borough",
-                   "Coverage per focus area"):
+    for needle in (
+        "seed",
+        "200",
+        "min_overlap_minutes=60",
+        "ortools",
+        "numpy",
+        "pairmatch",
+        "config.toml",
+        "optimal",
+        "Score distribution",
+        "Coverage per BCU",
+        "Coverage per borough",
+        "Coverage per focus area",
+    ):
         assert needle in text
 
 
 def test_user_text_is_escaped():
     hostile = '<script>alert("x")</script> & <b>'
     problem = pm.Problem(
-        mentors=[pm.Mentor(id="M<1>", name=hostile, focus_areas=["knife crime"], boroughs=["Brent"],
-                           availability=["Mon 18:00-20:00"])],
-        mentees=[pm.Mentee(id='E"1', name="O'Brien & co", focus_areas=["knife crime"], boroughs=["Brent"],
-                           availability=["Mon 18:00-20:00"])],
-        name="Programme <One>", description=hostile,
+        mentors=[
+            pm.Mentor(
+                id="M<1>",
+                name=hostile,
+                focus_areas=["knife crime"],
+                boroughs=["Brent"],
+                availability=["Mon 18:00-20:00"],
+            )
+        ],
+        mentees=[
+            pm.Mentee(
+                id='E"1',
+                name="O'Brien & co",
+                focus_areas=["knife crime"],
+                boroughs=["Brent"],
+                availability=["Mon 18:00-20:00"],
+            )
+        ],
+        name="Programme <One>",
+        description=hostile,
     )
     result = pm.solve(problem)
     page = render_html(result, charts=False)
@@ -146,10 +172,24 @@ def test_write_report_is_atomic_and_checks_the_extension(tmp_path):
 
 def test_quotes_pipes_and_markup_stay_text_in_both_formats():
     problem = pm.Problem(
-        mentors=[pm.Mentor(id='M"1|x', name="A | B <i>it</i> & 'q'", focus_areas=["knife crime"],
-                           boroughs=["Brent"], availability=["Mon 18:00-20:00"])],
-        mentees=[pm.Mentee(id="E'1", name="*bold* [link](http://x) `code` #h", focus_areas=["knife crime"],
-                           boroughs=["Brent"], availability=["Mon 18:00-20:00"])],
+        mentors=[
+            pm.Mentor(
+                id='M"1|x',
+                name="A | B <i>it</i> & 'q'",
+                focus_areas=["knife crime"],
+                boroughs=["Brent"],
+                availability=["Mon 18:00-20:00"],
+            )
+        ],
+        mentees=[
+            pm.Mentee(
+                id="E'1",
+                name="*bold* [link](http://x) `code` #h",
+                focus_areas=["knife crime"],
+                boroughs=["Brent"],
+                availability=["Mon 18:00-20:00"],
+            )
+        ],
     )
     result = pm.solve(problem)
     page = render_html(result, charts=False)
@@ -219,16 +259,23 @@ def test_report_follows_a_geography_without_units(tmp_path):
     geo = pm.Geography([("Birmingham", "Coventry")], unit_name="policing area")
     tax = pm.Taxonomy([("knife crime", "violent crime")])
     problem = pm.Problem(
-        mentors=[pm.Mentor(id="W1", focus_areas=["knife crime"], boroughs=["Birmingham"],
-                           availability=["Mon 18:00-20:00"])],
-        mentees=[pm.Mentee(id="P1", focus_areas=["violent crime"], boroughs=["Coventry"],
-                           availability=["Mon 18:00-20:00"])],
-        geography=geo, taxonomy=tax, description="Spring \x1b[2J cohort",
+        mentors=[
+            pm.Mentor(id="W1", focus_areas=["knife crime"], boroughs=["Birmingham"], availability=["Mon 18:00-20:00"])
+        ],
+        mentees=[
+            pm.Mentee(id="P1", focus_areas=["violent crime"], boroughs=["Coventry"], availability=["Mon 18:00-20:00"])
+        ],
+        geography=geo,
+        taxonomy=tax,
+        description="Spring \x1b[2J cohort",
     )
     report = build_report(pm.solve(problem))
     assert [c.title for c in report.coverage] == ["Coverage per borough", "Coverage per focus area"]
-    assert [c.title for c in report_charts(report)] == ["Score distribution", "Coverage per borough",
-                                                        "Coverage per focus area"]
+    assert [c.title for c in report_charts(report)] == [
+        "Score distribution",
+        "Coverage per borough",
+        "Coverage per focus area",
+    ]
     page = render_html(report, charts=False)
     assert "\x1b" not in page and "Spring \\x1b[2J cohort" in page
     assert "\x1b" not in render_markdown(report, charts=False)
@@ -240,10 +287,16 @@ def test_london_reports_draw_borough_coverage_on_the_map_and_others_keep_bars():
 
     london_page = report_bytes(pm.solve(pm.synthetic_problem(30, seed=3)), "html").decode()
     assert "Coverage per borough (map)" in london_page and "Map of the boroughs" in london_page
-    geo = pm.Geography([("Birmingham", "Solihull"), ("Birmingham", "Sandwell")],
-                       {"East": ["Birmingham", "Solihull"], "West": ["Sandwell"]}, unit_name="NPU")
-    problem = pm.Problem(mentors=[pm.Mentor(id="Y1", boroughs=["Birmingham"])],
-                         mentees=[pm.Mentee(id="P1", boroughs=["Sandwell"])], geography=geo)
+    geo = pm.Geography(
+        [("Birmingham", "Solihull"), ("Birmingham", "Sandwell")],
+        {"East": ["Birmingham", "Solihull"], "West": ["Sandwell"]},
+        unit_name="NPU",
+    )
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="Y1", boroughs=["Birmingham"])],
+        mentees=[pm.Mentee(id="P1", boroughs=["Sandwell"])],
+        geography=geo,
+    )
     other_page = report_bytes(pm.solve(problem), "html").decode()
     assert "(map)" not in other_page and "Bar chart: people and matched people per borough" in other_page
 
@@ -260,7 +313,8 @@ def test_dollar_signs_in_labels_are_drawn_as_written():
     tax = pm.Taxonomy([("budget $^$ cuts", "money"), ("$x$", "money")])
     problem = pm.Problem(
         mentors=[pm.Mentor(id="Y1", focus_areas=["budget $^$ cuts"], boroughs=["Brent"])],
-        mentees=[pm.Mentee(id="P1", focus_areas=["$x$"], boroughs=["Brent"])], taxonomy=tax,
+        mentees=[pm.Mentee(id="P1", focus_areas=["$x$"], boroughs=["Brent"])],
+        taxonomy=tax,
     )
     result = pm.solve(problem)
     assert len(report_charts(build_report(result))) == 4  # the focus-area chart draws without error

@@ -16,23 +16,32 @@ AVAILABILITY_ONLY = Weights(focus=0, borough=0, availability=1)
 
 
 def one_pair(mentor: dict, mentee: dict, weights: Weights | None = None, **problem) -> pairmatch.ScoreTable:
-    return pairmatch.score(Problem(mentors=[Mentor(id="A", **mentor)], mentees=[Mentee(id="X", **mentee)],
-                                   weights=weights or Weights(), **problem))
+    return pairmatch.score(
+        Problem(
+            mentors=[Mentor(id="A", **mentor)],
+            mentees=[Mentee(id="X", **mentee)],
+            weights=weights or Weights(),
+            **problem,
+        )
+    )
 
 
 # --- focus -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("knife crime", "knife crime", 1.0),                         # exact topic
-    ("knife crime", "violent crime", 0.5),                       # one step
-    ("knife crime", "community safety", 0.25),                   # knife -> violent -> community safety
-    ("domestic abuse", "knife crime", 0.125),                    # domestic abuse -> VAWG -> violent -> knife
-    ("knife crime", "social inequality", 0.5),                   # one step: deprivation and knife violence
-    ("online safety", "stop and search", 0.0),                   # beyond the maximum distance of 3
-    ("stop and search", "racial disproportionality", 0.5),
-    ("hate crime", "social inequality", 0.25),                   # via equality and inclusion
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("knife crime", "knife crime", 1.0),  # exact topic
+        ("knife crime", "violent crime", 0.5),  # one step
+        ("knife crime", "community safety", 0.25),  # knife -> violent -> community safety
+        ("domestic abuse", "knife crime", 0.125),  # domestic abuse -> VAWG -> violent -> knife
+        ("knife crime", "social inequality", 0.5),  # one step: deprivation and knife violence
+        ("online safety", "stop and search", 0.0),  # beyond the maximum distance of 3
+        ("stop and search", "racial disproportionality", 0.5),
+        ("hate crime", "social inequality", 0.25),  # via equality and inclusion
+    ],
+)
 def test_focus_component(a, b, expected):
     table = one_pair({"focus_areas": [a]}, {"focus_areas": [b]}, FOCUS_ONLY)
     assert table.components["focus"][0, 0] == expected
@@ -42,8 +51,11 @@ def test_focus_component(a, b, expected):
 
 
 def test_focus_takes_the_best_topic_pair():
-    table = one_pair({"focus_areas": ["social inequality", "gang violence"]},
-                     {"focus_areas": ["online safety", "knife crime"]}, FOCUS_ONLY)
+    table = one_pair(
+        {"focus_areas": ["social inequality", "gang violence"]},
+        {"focus_areas": ["online safety", "knife crime"]},
+        FOCUS_ONLY,
+    )
     # gang violence -> knife crime and social inequality -> knife crime are the closest links
     # (1 step); online safety is further from both mentor topics.
     assert table.components["focus"][0, 0] == 0.5
@@ -57,25 +69,31 @@ def test_focus_is_zero_when_a_side_lists_no_topic(mentor, mentee):
 def test_custom_taxonomy_decay_and_distance():
     tax = pairmatch.Taxonomy([("a", "b"), ("b", "c"), ("c", "d")], decay=0.3, max_distance=2)
     assert [tax.relatedness("a", t) for t in "abcd"] == [1.0, 0.3, pytest.approx(0.09), 0.0]
-    problem = Problem(mentors=[Mentor(id="M", focus_areas=["a"])],
-                      mentees=[Mentee(id="E", focus_areas=["c"]), Mentee(id="F", focus_areas=["d"])],
-                      taxonomy=tax, weights=FOCUS_ONLY)
+    problem = Problem(
+        mentors=[Mentor(id="M", focus_areas=["a"])],
+        mentees=[Mentee(id="E", focus_areas=["c"]), Mentee(id="F", focus_areas=["d"])],
+        taxonomy=tax,
+        weights=FOCUS_ONLY,
+    )
     assert pairmatch.score(problem).total[0].tolist() == [pytest.approx(0.09), 0.0]
 
 
 # --- borough -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("Newham", "Newham", 1.0),                               # same borough
-    ("Newham", "Tower Hamlets", 0.6),                        # adjacent
-    ("Merton", "Richmond upon Thames", 0.5),                 # same BCU (South West), not adjacent
-    ("Bromley", "Sutton", 0.5),                              # same BCU (South), not adjacent
-    ("Westminster", "Hammersmith and Fulham", 0.5),          # same BCU (Central West), not adjacent
-    ("Tower Hamlets", "Redbridge", 0.2),                     # two borders apart, different BCUs
-    ("Brent", "Newham", 0.0),                                # far
-    ("Hillingdon", "Havering", 0.0),                         # far
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("Newham", "Newham", 1.0),  # same borough
+        ("Newham", "Tower Hamlets", 0.6),  # adjacent
+        ("Merton", "Richmond upon Thames", 0.5),  # same BCU (South West), not adjacent
+        ("Bromley", "Sutton", 0.5),  # same BCU (South), not adjacent
+        ("Westminster", "Hammersmith and Fulham", 0.5),  # same BCU (Central West), not adjacent
+        ("Tower Hamlets", "Redbridge", 0.2),  # two borders apart, different BCUs
+        ("Brent", "Newham", 0.0),  # far
+        ("Hillingdon", "Havering", 0.0),  # far
+    ],
+)
 def test_borough_component(a, b, expected):
     table = one_pair({"boroughs": [a]}, {"boroughs": [b]}, BOROUGH_ONLY)
     assert table.components["borough"][0, 0] == expected
@@ -94,19 +112,21 @@ def test_borough_is_zero_when_a_side_lists_none():
 # --- availability ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("mentor", "mentee", "meeting", "overlap", "expected"), [
-    (["Mon 18:00-20:00"], ["Mon 18:00-20:00"], 60, 120, 1.0),      # capped at 1
-    (["Mon 18:00-20:00"], ["Mon 19:30-21:00"], 60, 30, 0.5),
-    (["Mon 18:00-20:00"], ["Mon 19:00-21:00"], 60, 60, 1.0),
-    (["Mon 18:00-20:00"], ["Mon 19:00-21:00"], 90, 60, 2 / 3),
-    (["Mon 18:00-20:00"], ["Tue 18:00-20:00"], 60, 0, 0.0),         # same hours, different day
-    (["Mon 18:00-19:00", "Sat 10:00-11:00"], ["Mon 18:30-19:00", "Sat 10:30-12:00"], 120, 60, 0.5),
-    ([], ["Mon 18:00-20:00"], 60, 0, 0.0),
-    (["Sun 23:00-24:00"], ["Mon 00:00-01:00"], 30, 0, 0.0),         # the week does not wrap
-])
+@pytest.mark.parametrize(
+    ("mentor", "mentee", "meeting", "overlap", "expected"),
+    [
+        (["Mon 18:00-20:00"], ["Mon 18:00-20:00"], 60, 120, 1.0),  # capped at 1
+        (["Mon 18:00-20:00"], ["Mon 19:30-21:00"], 60, 30, 0.5),
+        (["Mon 18:00-20:00"], ["Mon 19:00-21:00"], 60, 60, 1.0),
+        (["Mon 18:00-20:00"], ["Mon 19:00-21:00"], 90, 60, 2 / 3),
+        (["Mon 18:00-20:00"], ["Tue 18:00-20:00"], 60, 0, 0.0),  # same hours, different day
+        (["Mon 18:00-19:00", "Sat 10:00-11:00"], ["Mon 18:30-19:00", "Sat 10:30-12:00"], 120, 60, 0.5),
+        ([], ["Mon 18:00-20:00"], 60, 0, 0.0),
+        (["Sun 23:00-24:00"], ["Mon 00:00-01:00"], 30, 0, 0.0),  # the week does not wrap
+    ],
+)
 def test_availability_component(mentor, mentee, meeting, overlap, expected):
-    table = one_pair({"availability": mentor}, {"availability": mentee}, AVAILABILITY_ONLY,
-                     meeting_minutes=meeting)
+    table = one_pair({"availability": mentor}, {"availability": mentee}, AVAILABILITY_ONLY, meeting_minutes=meeting)
     assert table.overlap_minutes[0, 0] == overlap
     assert table.components["availability"][0, 0] == pytest.approx(expected, abs=1e-15)
 
@@ -160,8 +180,9 @@ def naive_table(problem: Problem) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize(("n_mentors", "n_mentees", "seed"), [(12, 12, 0), (25, 9, 1), (7, 30, 2), (40, 40, 3)])
 def test_scorer_table_equals_per_pair_loop(n_mentors, n_mentees, seed):
-    problem = pairmatch.synthetic_problem(n_mentors, n_mentees, seed=seed,
-                                          weights=Weights(focus=0.45, borough=0.35, availability=0.2))
+    problem = pairmatch.synthetic_problem(
+        n_mentors, n_mentees, seed=seed, weights=Weights(focus=0.45, borough=0.35, availability=0.2)
+    )
     expected = naive_table(problem)
     table = score_table(Scorer(problem))
     for name in ("focus", "borough", "availability"):

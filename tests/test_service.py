@@ -31,10 +31,26 @@ OTHER_KEY = "o-0a1b2c3d4e5f6a7b-8c9d0e1f2a"
 KEYS = f"crm=write:{WRITE_KEY}, crm=read:{READ_KEY}, other=write:{OTHER_KEY}"
 SCHEMAS = schemas(service=True)
 # Values that must never reach the log: people's ids, names and boroughs, and the keys.
-SECRET_PERSON = {"mentors": [{"id": "ZXQ-MENTOR-7731", "name": "Ottoline Quigley-Marsh", "focus_areas": ["knife crime"],
-                              "boroughs": ["Waltham Forest"], "availability": ["Tue 18:00-20:00"]}],
-                 "mentees": [{"id": "ZXQ-OFFICER-4410", "name": "Peregrine Vantablack", "focus_areas": ["drugs"],
-                              "boroughs": ["Kingston"], "availability": ["Tue 18:00-20:00"]}]}
+SECRET_PERSON = {
+    "mentors": [
+        {
+            "id": "ZXQ-MENTOR-7731",
+            "name": "Ottoline Quigley-Marsh",
+            "focus_areas": ["knife crime"],
+            "boroughs": ["Waltham Forest"],
+            "availability": ["Tue 18:00-20:00"],
+        }
+    ],
+    "mentees": [
+        {
+            "id": "ZXQ-OFFICER-4410",
+            "name": "Peregrine Vantablack",
+            "focus_areas": ["drugs"],
+            "boroughs": ["Kingston"],
+            "availability": ["Tue 18:00-20:00"],
+        }
+    ],
+}
 
 
 def example(name: str = "request-minimal.json") -> dict:
@@ -61,8 +77,21 @@ def check_error(response: httpx.Response, status: int, error: str) -> dict:
 
 @pytest.fixture(scope="module")
 def server():
-    with LocalServer(keys=KEYS, args=["--solve-slots", "2", "--job-workers", "1", "--max-body-mb", "1",
-                                      "--max-job-body-mb", "4", "--lease", "5"]) as running:
+    with LocalServer(
+        keys=KEYS,
+        args=[
+            "--solve-slots",
+            "2",
+            "--job-workers",
+            "1",
+            "--max-body-mb",
+            "1",
+            "--max-job-body-mb",
+            "4",
+            "--lease",
+            "5",
+        ],
+    ) as running:
         running.wait_ready()
         yield running
 
@@ -95,14 +124,26 @@ def test_match_speaks_the_same_contract_as_the_library(client):
     assert response.json() == match(own).model_dump(mode="json", exclude_none=True)
 
 
-@pytest.mark.parametrize("headers", [{}, auth("not-a-key-0123456789"), {"Authorization": f"Basic {WRITE_KEY}"},
-                                     auth(WRITE_KEY[:-1]), {"X-API-Key": ""}],
-                         ids=["none", "unknown", "not-bearer", "one-character-short", "empty"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        auth("not-a-key-0123456789"),
+        {"Authorization": f"Basic {WRITE_KEY}"},
+        auth(WRITE_KEY[:-1]),
+        {"X-API-Key": ""},
+    ],
+    ids=["none", "unknown", "not-bearer", "one-character-short", "empty"],
+)
 def test_requests_without_a_valid_key_get_401(client, headers):
     # Every operation under /v1, as the service itself lists them.
     spec = client.get("/openapi.json").json()
-    operations = [(method.upper(), path.replace("{job_id}", "abc")) for path, item in spec["paths"].items()
-                  if path.startswith("/v1/") for method in item]
+    operations = [
+        (method.upper(), path.replace("{job_id}", "abc"))
+        for path, item in spec["paths"].items()
+        if path.startswith("/v1/")
+        for method in item
+    ]
     assert len(operations) == 10
     for method, path in operations:
         response = client.request(method, path, json=example(), headers=headers)
@@ -117,8 +158,13 @@ def test_a_read_key_may_read_but_not_write(client):
     check_error(client.post("/v1/jobs/abc/cancel", headers=auth(READ_KEY)), 403, "forbidden")
     validated = client.post("/v1/validate", json=example(), headers=auth(READ_KEY))
     assert validated.status_code == 200
-    assert validated.json() == {"schema_version": "1.0", "valid": True, "mentors": 2, "mentees": 2,
-                                "components": {"focus": 0.5, "borough": 0.3, "availability": 0.2}}
+    assert validated.json() == {
+        "schema_version": "1.0",
+        "valid": True,
+        "mentors": 2,
+        "mentees": 2,
+        "components": {"focus": 0.5, "borough": 0.3, "availability": 0.2},
+    }
     jsonschema.validate(validated.json(), SCHEMAS["validate-response"])
     diagnosed = client.post("/v1/diagnose", json=example(), headers=auth(READ_KEY))
     assert diagnosed.json() == {"schema_version": "1.0", "feasible": True, "mentors": 2, "mentees": 2, "reasons": []}
@@ -153,8 +199,9 @@ def test_malformed_requests_get_422_naming_each_field(client):
     locs = [d["loc"] for d in body["details"]]
     assert ["mentors", 0, "availability"] in locs and ["weights", "focus"] in locs and ["surprise"] in locs
 
-    body = check_error(client.post("/v1/match", content=b'{"mentors": [', headers=auth(WRITE_KEY)), 422,
-                       "invalid_request")
+    body = check_error(
+        client.post("/v1/match", content=b'{"mentors": [', headers=auth(WRITE_KEY)), 422, "invalid_request"
+    )
     assert body["details"][0]["type"] == "json_invalid"
     body = check_error(client.post("/v1/match", content=b"", headers=auth(WRITE_KEY)), 422, "invalid_request")
     assert body["details"][0]["loc"] == ["body"]
@@ -223,8 +270,11 @@ def test_jobs_submit_poll_fetch_and_ownership(client):
     assert result.status_code == 200
     assert result.json() == client.post("/v1/match", json=example(), headers=auth(WRITE_KEY)).json()
     # Another client cannot see, fetch or cancel it: to them it does not exist.
-    for method, path in [("GET", job["links"]["self"]), ("GET", job["links"]["result"]),
-                         ("POST", job["links"]["cancel"])]:
+    for method, path in [
+        ("GET", job["links"]["self"]),
+        ("GET", job["links"]["result"]),
+        ("POST", job["links"]["cancel"]),
+    ]:
         check_error(client.request(method, path, headers=auth(OTHER_KEY)), 404, "not_found")
     body = check_error(client.post(job["links"]["cancel"], headers=auth(WRITE_KEY)), 409, "conflict")
     assert "done" in body["message"]
@@ -246,8 +296,11 @@ def test_a_job_with_an_invalid_request_fails_with_the_field_names(client):
 def large_request(n: int, seed: int = 1) -> bytes:
     from pairmatch.contract import MatchRequest
 
-    return MatchRequest.from_problem(synthetic_problem(n, seed=seed), vocabularies=False).model_dump_json(
-        exclude_defaults=True).encode()
+    return (
+        MatchRequest.from_problem(synthetic_problem(n, seed=seed), vocabularies=False)
+        .model_dump_json(exclude_defaults=True)
+        .encode()
+    )
 
 
 def test_a_running_job_can_be_cancelled_and_a_queued_one_too(client):
@@ -282,9 +335,20 @@ def test_a_result_that_is_not_ready_gets_409_with_retry_after(client):
 
 def test_openapi_and_docs_are_served(client):
     spec = client.get("/openapi.json").json()
-    assert {"/v1/validate", "/v1/match", "/v1/explain", "/v1/diagnose", "/v1/rematch", "/v1/diff", "/v1/jobs",
-            "/v1/jobs/{job_id}",
-            "/v1/jobs/{job_id}/result", "/v1/jobs/{job_id}/cancel", "/healthz", "/readyz"} <= set(spec["paths"])
+    assert {
+        "/v1/validate",
+        "/v1/match",
+        "/v1/explain",
+        "/v1/diagnose",
+        "/v1/rematch",
+        "/v1/diff",
+        "/v1/jobs",
+        "/v1/jobs/{job_id}",
+        "/v1/jobs/{job_id}/result",
+        "/v1/jobs/{job_id}/cancel",
+        "/healthz",
+        "/readyz",
+    } <= set(spec["paths"])
     components = spec["components"]["schemas"]
     assert {"MatchRequest", "MatchResponse", "ErrorResponse", "ExplainRequest", "JobStatus"} <= set(components)
     body = spec["paths"]["/v1/match"]["post"]["requestBody"]["content"]["application/json"]["schema"]
@@ -304,8 +368,19 @@ def test_logs_are_json_lines_with_request_ids_and_no_person_data(server, client)
     client.get("/v1/jobs/ZXQ-MENTOR-7731", headers=auth(READ_KEY))
     time.sleep(1.0)
     text = server.log_text()
-    for value in ("ZXQ", "Ottoline", "Quigley", "Peregrine", "Vantablack", "Waltham", "Kingston",
-                  WRITE_KEY, READ_KEY, OTHER_KEY, WRITE_KEY[:12]):
+    for value in (
+        "ZXQ",
+        "Ottoline",
+        "Quigley",
+        "Peregrine",
+        "Vantablack",
+        "Waltham",
+        "Kingston",
+        WRITE_KEY,
+        READ_KEY,
+        OTHER_KEY,
+        WRITE_KEY[:12],
+    ):
         assert value not in text, f"{value!r} reached the log"
     events = server.log_events()
     assert all("line" not in e for e in events), [e for e in events if "line" in e][:3]
@@ -320,8 +395,12 @@ def test_a_client_that_leaves_frees_its_solve_slot(server, client):
     data = json.loads(large_request(2500, seed=4))
     slow = json.dumps({**data, "params": {"objective": "maxmin"}}, separators=(",", ":")).encode()
     with pytest.raises(httpx.TimeoutException):
-        httpx.post(server.url + "/v1/match", content=slow, headers={**auth(WRITE_KEY), "X-Request-ID": "leaver-1"},
-                   timeout=httpx.Timeout(60, read=0.5))
+        httpx.post(
+            server.url + "/v1/match",
+            content=slow,
+            headers={**auth(WRITE_KEY), "X-Request-ID": "leaver-1"},
+            timeout=httpx.Timeout(60, read=0.5),
+        )
     deadline = time.monotonic() + 10
     while not any(e.get("request_id") == "leaver-1" for e in server.log_events()):
         assert time.monotonic() < deadline, "the request never finished"
@@ -333,8 +412,10 @@ def test_a_client_that_leaves_frees_its_solve_slot(server, client):
 
 def test_rematch_needs_write_and_diff_read_and_both_run_as_jobs(client):
     data = json.loads(large_request(8, seed=2))
-    data["current"] = [[p["mentor_id"], p["mentee_id"]] for p in
-                       client.post("/v1/match", json=data, headers=auth(WRITE_KEY)).json()["pairs"]]
+    data["current"] = [
+        [p["mentor_id"], p["mentee_id"]]
+        for p in client.post("/v1/match", json=data, headers=auth(WRITE_KEY)).json()["pairs"]
+    ]
     request = {**data, "leave": [data["current"][0][0]], "move_penalty": 0}
     check_error(client.post("/v1/rematch", json=request, headers=auth(READ_KEY)), 403, "forbidden")
     direct = client.post("/v1/rematch", json=request, headers=auth(WRITE_KEY))
@@ -350,6 +431,9 @@ def test_rematch_needs_write_and_diff_read_and_both_run_as_jobs(client):
     after = {**before, "weights": {"focus": 0.1, "borough": 0.8, "availability": 0.1}}
     compared = client.post("/v1/diff", json={"before": before, "after": after}, headers=auth(READ_KEY))
     assert compared.status_code == 200 and compared.json()["pairs_before"] == len(data["current"])
-    body = check_error(client.post("/v1/jobs", params={"kind": "teleport"}, json=before, headers=auth(WRITE_KEY)),
-                       422, "invalid_request")
+    body = check_error(
+        client.post("/v1/jobs", params={"kind": "teleport"}, json=before, headers=auth(WRITE_KEY)),
+        422,
+        "invalid_request",
+    )
     assert body["details"][0]["loc"] == ["query", "kind"]

@@ -54,8 +54,9 @@ def test_the_core_schemas_are_unchanged_by_the_service_documents():
 @pytest.mark.parametrize("name", SERVICE_SCHEMAS)
 def test_committed_service_schemas_are_the_generated_ones_and_compatible(name):
     generated = json.loads(json.dumps(schemas(service=True)[name]))
-    assert load(DOCS / "schemas" / f"{name}.json") == generated, \
+    assert load(DOCS / "schemas" / f"{name}.json") == generated, (
         f"docs/schemas/{name}.json is out of date: write pairmatch.contract.schemas(service=True) to docs/schemas"
+    )
     published = load(DOCS / "schemas" / f"v{MAJOR}" / f"{name}.json")
     assert breaking_changes(published, generated) == []
 
@@ -67,8 +68,12 @@ def test_new_error_codes_only_add_to_the_old_ones():
 
 
 def test_explain_requests_name_one_known_pair_or_person():
-    for extra, loc in [({}, []), ({"pair": ["M1", "O1"], "person": "M1"}, []),
-                       ({"pair": ["O1", "M1"]}, ["pair"]), ({"person": "X9"}, ["person"])]:
+    for extra, loc in [
+        ({}, []),
+        ({"pair": ["M1", "O1"], "person": "M1"}, []),
+        ({"pair": ["O1", "M1"]}, ["pair"]),
+        ({"person": "X9"}, ["person"]),
+    ]:
         with pytest.raises(ValidationError) as err:
             ExplainRequest.model_validate({**minimal(), **extra})
         assert [d.loc for d in error_response(err.value).details] == [loc]
@@ -77,8 +82,9 @@ def test_explain_requests_name_one_known_pair_or_person():
 
 def test_explaining_a_person_without_a_partner_gives_the_reason_and_alternatives():
     request = minimal()
-    request["mentors"].append({"id": "M3", "focus_areas": ["knife crime"], "boroughs": ["Brent"],
-                               "availability": ["Tue 19:00-20:00"]})
+    request["mentors"].append(
+        {"id": "M3", "focus_areas": ["knife crime"], "boroughs": ["Brent"], "availability": ["Tue 19:00-20:00"]}
+    )
     response = explain_request({**request, "person": "M3", "alternatives": 2})
     document = json.loads(response.model_dump_json(exclude_none=True))
     jsonschema.validate(document, schemas(service=True)["explain-response"])
@@ -119,22 +125,37 @@ def test_every_unknown_name_is_reported_at_its_place_in_the_request():
     with pytest.raises(ValidationError) as err:
         match(request)
     details = {tuple(d.loc): d for d in error_response(err.value).details}
-    assert set(details) == {("mentors", 0, "focus_areas", 1), ("mentees", 1, "boroughs", 1), ("mentees", 0, "id"),
-                            ("rules", "forbidden_pairs", 0, 0)}
-    assert details[("mentors", 0, "focus_areas", 1)].message == \
-        "unknown focus area 'knive crime' - did you mean 'knife crime'?"
+    assert set(details) == {
+        ("mentors", 0, "focus_areas", 1),
+        ("mentees", 1, "boroughs", 1),
+        ("mentees", 0, "id"),
+        ("rules", "forbidden_pairs", 0, 0),
+    }
+    assert (
+        details[("mentors", 0, "focus_areas", 1)].message
+        == "unknown focus area 'knive crime' - did you mean 'knife crime'?"
+    )
     assert details[("mentees", 0, "id")].type == "duplicate_id"
 
 
 def test_a_job_status_document_validates():
-    status = JobStatus(id="abc", kind="match", state="running", stage="solving", progress=0.2,
-                       submitted_at="2024-01-01T00:00:00+00:00", attempts=1, links={"self": "/v1/jobs/abc"})
+    status = JobStatus(
+        id="abc",
+        kind="match",
+        state="running",
+        stage="solving",
+        progress=0.2,
+        submitted_at="2024-01-01T00:00:00+00:00",
+        attempts=1,
+        links={"self": "/v1/jobs/abc"},
+    )
     jsonschema.validate(json.loads(status.model_dump_json(exclude_none=True)), schemas(service=True)["job"])
     with pytest.raises(ValidationError):
         JobStatus(id="abc", kind="match", state="paused", stage="x", progress=0, submitted_at="")
 
 
 # --- pairmatch match --input ---------------------------------------------------------------------------------
+
 
 def parser() -> argparse.ArgumentParser:
     """A match command as the coordinator commands build it, with the contract path added."""
@@ -194,6 +215,7 @@ def test_contract_input_adds_only_the_option(capsys):
 
 # --- re-match and diff ---------------------------------------------------------------------------------------
 
+
 def programme() -> dict:
     """A small running programme: the request it was matched from and its current pairs."""
     request = MatchRequest.from_problem(pm.synthetic_problem(8, seed=2), vocabularies=False)
@@ -210,25 +232,36 @@ def test_rematch_request_answers_as_the_library_does():
     joiner = {"id": "NEW1", "focus_areas": ["knife crime"], "boroughs": ["Newham"], "availability": ["Mon 18:00-20:00"]}
     request = {**data, "leave": [leaver], "ended": [[ended_m, ended_e]], "join_mentors": [joiner], "move_penalty": 0.05}
     response = rematch_request(request)
-    jsonschema.validate(json.loads(response.model_dump_json(exclude_none=True)),
-                        schemas(service=True)["rematch-response"])
+    jsonschema.validate(
+        json.loads(response.model_dump_json(exclude_none=True)), schemas(service=True)["rematch-response"]
+    )
     problem = MatchRequest.model_validate({k: v for k, v in data.items() if k != "current"}).to_problem()
-    expected = rematch(problem, [tuple(p) for p in data["current"]],
-                       Changes(leave=[leaver], ended=[(ended_m, ended_e)], join=[pm.Mentor(**joiner)]),
-                       move_penalty=0.05)
+    expected = rematch(
+        problem,
+        [tuple(p) for p in data["current"]],
+        Changes(leave=[leaver], ended=[(ended_m, ended_e)], join=[pm.Mentor(**joiner)]),
+        move_penalty=0.05,
+    )
     assert [c.model_dump() for c in response.changes] == [c.to_dict() for c in expected.changes]
     assert response.score == pytest.approx(expected.score) and response.move_penalty == 0.05
     assert {c.change for c in response.changes} >= {"left", "ended"}
-    assert [(p.mentor_id, p.mentee_id) for p in response.match.pairs] == \
-        [(p.mentor_id, p.mentee_id) for p in expected.result.pairs]
+    assert [(p.mentor_id, p.mentee_id) for p in response.match.pairs] == [
+        (p.mentor_id, p.mentee_id) for p in expected.result.pairs
+    ]
     kept = rematch_request({**data, "leave": [leaver]})  # no move_penalty: every working pair is kept
     assert kept.move_penalty is None and kept.moved == 0 and kept.counts["left"] == 1
 
 
 def test_rematch_request_names_each_wrong_id_or_pair():
     data = programme()
-    request = {**data, "current": [*data["current"], ["NOBODY", data["current"][0][1]]], "leave": ["GHOST"],
-               "ended": [["Y00000", "P99999"]], "locked": [data["current"][0]], "move_penalty": -1}
+    request = {
+        **data,
+        "current": [*data["current"], ["NOBODY", data["current"][0][1]]],
+        "leave": ["GHOST"],
+        "ended": [["Y00000", "P99999"]],
+        "locked": [data["current"][0]],
+        "move_penalty": -1,
+    }
     with pytest.raises(ValidationError) as err:
         RematchRequest.model_validate(request)
     assert [d.loc for d in error_response(err.value).details] == [["move_penalty"]]
@@ -248,8 +281,10 @@ def test_diff_request_compares_two_solved_requests_as_the_library_does():
     response = diff_request({"before": before.model_dump(mode="json"), "after": after.model_dump(mode="json")})
     jsonschema.validate(json.loads(response.model_dump_json()), schemas(service=True)["diff-response"])
     expected = diff(pm.solve(before.to_problem()), pm.solve(after.to_problem())).to_dict()
-    assert response.added and response.model_dump() == {**{k: v for k, v in expected.items()
-                                                           if k not in ("before", "after")}, "schema_version": "1.0"}
+    assert response.added and response.model_dump() == {
+        **{k: v for k, v in expected.items() if k not in ("before", "after")},
+        "schema_version": "1.0",
+    }
     with pytest.raises(ValidationError) as err:
         diff_request({"before": before.model_dump(mode="json"), "after": {"mentors": []}})
     assert ["after", "mentees"] in [d.loc for d in error_response(err.value).details]

@@ -36,7 +36,7 @@ FENCE = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
 def steps() -> list[tuple[str, str, int | None, object]]:
     """``(kind, command, status, expected body)`` for each command of the examples, in page order."""
     text = PAGE.read_text(encoding="utf-8")
-    section = text[text.index("## Examples with curl"):text.index("\n## ", text.index("## Examples with curl") + 5)]
+    section = text[text.index("## Examples with curl") : text.index("\n## ", text.index("## Examples with curl") + 5)]
     blocks = list(FENCE.finditer(section))
     out: list[tuple[str, str, int | None, object]] = []
     k = 0
@@ -53,7 +53,7 @@ def steps() -> list[tuple[str, str, int | None, object]]:
                 continue
             answer = blocks[k]
             assert answer.group(1) == "json", f"the curl example before {answer.group(0)[:40]!r} shows no JSON"
-            status = re.search(r"HTTP (\d{3})", section[blocks[k - 1].end():answer.start()])
+            status = re.search(r"HTTP (\d{3})", section[blocks[k - 1].end() : answer.start()])
             assert status, f"say which status the curl example {command[:50]!r} gets (HTTP nnn)"
             out.append(("curl", command, int(status.group(1)), json.loads(answer.group(2))))
             k += 1
@@ -81,6 +81,7 @@ def check(expected: object, actual: object, where: str = "$") -> None:
 
 def by_httpx(command: str, env: dict[str, str], cwd: Path) -> tuple[int, bytes]:
     """The request a curl command makes, sent with httpx (the options the page uses)."""
+
     def expand(token: str) -> str:
         return re.sub(r"\$(\w+)", lambda m: env[m.group(1)], token)
 
@@ -102,15 +103,22 @@ def by_httpx(command: str, env: dict[str, str], cwd: Path) -> tuple[int, bytes]:
             url = token
         else:
             raise AssertionError(f"the docs' curl examples use an option this test does not know: {token}")
-    response = httpx.request(method or ("POST" if data is not None else "GET"), url, headers=headers, content=data,
-                             timeout=60)
+    response = httpx.request(
+        method or ("POST" if data is not None else "GET"), url, headers=headers, content=data, timeout=60
+    )
     return response.status_code, response.content
 
 
 def by_curl(command: str, env: dict[str, str], cwd: Path) -> tuple[int, bytes]:
     body = cwd / "response.json"
-    done = subprocess.run(["bash", "-c", f"{command} -o {shlex.quote(str(body))} -w '%{{http_code}}'"],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["bash", "-c", f"{command} -o {shlex.quote(str(body))} -w '%{{http_code}}'"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return int(done.stdout.strip()), body.read_bytes()
 
@@ -127,9 +135,18 @@ def test_the_page_has_examples_of_every_endpoint_and_failure():
     statuses = {status for kind, _, status, _ in shown if kind == "curl"}
     assert {200, 202, 401, 403, 409, 413, 422} <= statuses
     urls = " ".join(command for kind, command, _, _ in shown if kind == "curl")
-    for path in ("/v1/validate", "/v1/match", "/v1/explain", "/v1/diagnose", "/v1/rematch", "/v1/diff", "/v1/jobs\"",
-                 "/v1/jobs/$JOB_ID?wait",
-                 "/v1/jobs/$JOB_ID/result", "/v1/jobs/$JOB_ID/cancel"):
+    for path in (
+        "/v1/validate",
+        "/v1/match",
+        "/v1/explain",
+        "/v1/diagnose",
+        "/v1/rematch",
+        "/v1/diff",
+        '/v1/jobs"',
+        "/v1/jobs/$JOB_ID?wait",
+        "/v1/jobs/$JOB_ID/result",
+        "/v1/jobs/$JOB_ID/cancel",
+    ):
         assert path in urls, path
 
 

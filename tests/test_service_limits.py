@@ -24,8 +24,11 @@ HEADERS = {"Authorization": f"Bearer {KEY}"}
 
 
 def request_of(n: int, seed: int = 3) -> bytes:
-    return MatchRequest.from_problem(synthetic_problem(n, seed=seed), vocabularies=False).model_dump_json(
-        exclude_defaults=True).encode()
+    return (
+        MatchRequest.from_problem(synthetic_problem(n, seed=seed), vocabularies=False)
+        .model_dump_json(exclude_defaults=True)
+        .encode()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +39,28 @@ def slow_request():
 
 @pytest.fixture(scope="module")
 def server():
-    args = ["--solve-slots", "1", "--queue-size", "0", "--solve-timeout", "0.5", "--retry-after", "3",
-            "--job-workers", "1", "--job-timeout", "0.5", "--max-queued-jobs", "2", "--lease", "5",
-            "--body-timeout", "1.5", "--max-uploads", "1"]
+    args = [
+        "--solve-slots",
+        "1",
+        "--queue-size",
+        "0",
+        "--solve-timeout",
+        "0.5",
+        "--retry-after",
+        "3",
+        "--job-workers",
+        "1",
+        "--job-timeout",
+        "0.5",
+        "--max-queued-jobs",
+        "2",
+        "--lease",
+        "5",
+        "--body-timeout",
+        "1.5",
+        "--max-uploads",
+        "1",
+    ]
     with LocalServer(keys=f"ops=write:{KEY}", args=args) as running:
         running.wait_ready()
         yield running

@@ -17,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_load_smoke_run_reports_throughput_latency_memory_and_loses_no_job(tmp_path):
     out = tmp_path / "load.md"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "load.py"), "--smoke", "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--smoke", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     record = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     assert record["errors"] == [] and record["jobs_lost"] == [] and record["server_errors_logged"] == 0

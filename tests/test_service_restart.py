@@ -85,11 +85,17 @@ def test_sigkill_with_jobs_queued_and_running_loses_nothing(tmp_path):
         time.sleep(0.1)
     assert not [p for p in children if alive(p)]
 
-    with LocalServer(keys=f"crm=write:{KEY}", store=store, args=ARGS) as second, \
-            httpx.Client(base_url=second.url, headers=HEADERS, timeout=90) as client:
+    with (
+        LocalServer(keys=f"crm=write:{KEY}", store=store, args=ARGS) as second,
+        httpx.Client(base_url=second.url, headers=HEADERS, timeout=90) as client,
+    ):
         finals = [client.get(job["links"]["self"], params={"wait": 60}).json() for job in jobs]
-        finals = [f if f["state"] in ("done", "failed", "cancelled") else
-                  client.get(f["links"]["self"], params={"wait": 60}).json() for f in finals]
+        finals = [
+            f
+            if f["state"] in ("done", "failed", "cancelled")
+            else client.get(f["links"]["self"], params={"wait": 60}).json()
+            for f in finals
+        ]
         assert [f["id"] for f in finals] == [j["id"] for j in jobs]  # none disappeared
         assert [f["state"] for f in finals] == ["done"] * 4 + ["failed"], finals
         assert finals[0]["attempts"] == 2 and "re-queued" in finals[0]["message"]
@@ -115,8 +121,10 @@ def test_an_orderly_stop_requeues_the_running_job_without_counting_the_attempt(t
     finally:
         first.kill()
         first.close()
-    with LocalServer(keys=f"crm=write:{KEY}", store=store, args=ARGS) as second, \
-            httpx.Client(base_url=second.url, headers=HEADERS, timeout=90) as client:
+    with (
+        LocalServer(keys=f"crm=write:{KEY}", store=store, args=ARGS) as second,
+        httpx.Client(base_url=second.url, headers=HEADERS, timeout=90) as client,
+    ):
         final = client.get(job["links"]["self"], params={"wait": 60}).json()
         assert final["state"] == "done" and final["attempts"] == 1, final
         assert "the service stopped while it was running" in final["message"]

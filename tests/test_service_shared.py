@@ -33,8 +33,9 @@ def test_two_instances_share_the_queue_and_run_each_job_once(postgres_location):
         assert [f["state"] for f in finals] == ["done"] * 6, finals
         assert all(f["attempts"] == 1 for f in finals)
         time.sleep(0.5)
-        ran = [{e["job_id"] for e in server.log_events() if e.get("event") == "job_started"}
-               for server in (first, second)]
+        ran = [
+            {e["job_id"] for e in server.log_events() if e.get("event") == "job_started"} for server in (first, second)
+        ]
         assert ran[0] | ran[1] == {job["id"] for job in jobs}
         assert not ran[0] & ran[1]  # no job ran on both
         assert ran[0] and ran[1]  # both instances took jobs from the one queue

@@ -25,21 +25,26 @@ SECRET = "0123456789abcdef"
 
 # --- keys ------------------------------------------------------------------------------------------------------
 
+
 def test_keys_parse_with_clients_scopes_and_comments():
-    keys = parse_keys(f"crm=read:{SECRET}aa, write:{SECRET}bb\n# a comment\nbatch.system=write:{SECRET}cc # ops",
-                      "test")
+    keys = parse_keys(
+        f"crm=read:{SECRET}aa, write:{SECRET}bb\n# a comment\nbatch.system=write:{SECRET}cc # ops", "test"
+    )
     assert [(k.client, k.scope) for k in keys] == [("crm", "read"), ("key2", "write"), ("batch.system", "write")]
     assert keys[0].digest == hashlib.sha256(f"{SECRET}aa".encode()).digest()
     assert SECRET not in repr(keys)  # the digest is not even in the repr
 
 
-@pytest.mark.parametrize("text, message", [
-    (f"admin:{SECRET}", "scope must be 'read' or 'write'"),
-    ("read:short", "at least 16 characters"),
-    (f"read {SECRET}", "[client=]scope:secret"),
-    (f"bad client=read:{SECRET}", "client name"),
-    (f"key1=read:{SECRET}", "given to unnamed entries"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (f"admin:{SECRET}", "scope must be 'read' or 'write'"),
+        ("read:short", "at least 16 characters"),
+        (f"read {SECRET}", "[client=]scope:secret"),
+        (f"bad client=read:{SECRET}", "client name"),
+        (f"key1=read:{SECRET}", "given to unnamed entries"),
+    ],
+)
 def test_bad_keys_are_refused_without_echoing_the_secret(text, message):
     with pytest.raises(KeyConfigError, match=message.replace("[", r"\[")) as err:
         parse_keys(text, "$PAIRMATCH_API_KEYS")
@@ -93,6 +98,7 @@ def test_authentication_takes_the_same_time_whichever_key_matches():
 
 # --- the job store ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def jobs(store_location):  # noqa: F811 - a SQLite file and a PostgreSQL database
     backend = open_jobs(store_location)
@@ -111,8 +117,9 @@ def test_jobs_live_in_the_programme_store_with_their_own_migrations(store_locati
     backend = open_jobs(store_location)
     try:
         with backend.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={
-                "include_name": lambda name, kind, parent: kind != "table" or name in metadata.tables})
+            context = MigrationContext.configure(
+                conn, opts={"include_name": lambda name, kind, parent: kind != "table" or name in metadata.tables}
+            )
             assert compare_metadata(context, metadata) == []  # the migrations build exactly the jobs table
             assert jobs_revision(conn) == jobs_head_revision()
         with ProgrammeStore.open(store_location) as store:  # still a programme store at its newest revision
@@ -211,12 +218,14 @@ def test_finished_jobs_are_purged_after_their_retention(jobs):
 
 # --- solver processes ------------------------------------------------------------------------------------------
 
+
 def test_a_solver_process_answers_and_is_replaced_after_a_timeout():
     worker = WorkerProcess("test")
     try:
         stages = []
-        reply = worker.call("validate", b'{"mentors": [{"id": "a"}], "mentees": [{"id": "b"}]}', timeout_s=60,
-                            on_stage=stages.append)
+        reply = worker.call(
+            "validate", b'{"mentors": [{"id": "a"}], "mentees": [{"id": "b"}]}', timeout_s=60, on_stage=stages.append
+        )
         assert reply.status == 200 and json.loads(reply.body)["valid"] is True and stages == ["validating"]
         assert reply.info["mentors"] == 1
         first = worker.pid
@@ -270,6 +279,7 @@ def test_the_pool_lets_a_bounded_line_wait_and_refuses_the_rest():
 
 # --- logs and the command --------------------------------------------------------------------------------------
 
+
 def test_log_lines_are_json_and_errors_lose_their_message():
     import logging
 
@@ -277,8 +287,9 @@ def test_log_lines_are_json_and_errors_lose_their_message():
         raise ValueError("Ottoline Quigley-Marsh lives in Waltham Forest")
     except ValueError as err:
         summary = error_summary(err)
-        record = logging.LogRecord("pairmatch.service", logging.ERROR, __file__, 1, "boom", None,
-                                   (type(err), err, err.__traceback__))
+        record = logging.LogRecord(
+            "pairmatch.service", logging.ERROR, __file__, 1, "boom", None, (type(err), err, err.__traceback__)
+        )
     assert summary["exception"] == "ValueError" and "test_service_units.py" in summary["where"][0]
     line = json.loads(JsonFormatter().format(record))
     assert line["exception"] == "ValueError" and "Ottoline" not in json.dumps(line)

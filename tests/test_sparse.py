@@ -63,22 +63,35 @@ def test_one_to_one_equals_dense(problem, k):
 
 
 @PROPS
-@given(problem=problems(mentors=(1, 8), mentees=(1, 12), mentor_max=(0, 3), mentee_max=(0, 2),
-                        forbidden=True, min_score=True), k=st.integers(1, 2))
+@given(
+    problem=problems(
+        mentors=(1, 8), mentees=(1, 12), mentor_max=(0, 3), mentee_max=(0, 2), forbidden=True, min_score=True
+    ),
+    k=st.integers(1, 2),
+)
 def test_capacities_forbidden_pairs_and_min_score_equal_dense(problem, k):
     assert_same_optimum(problem, k)
 
 
 @PROPS
-@given(problem=problems(mentors=(1, 6), mentees=(1, 8), mentor_max=(1, 3), mentor_min=(0, 1),
-                        mentee_min=(0, 1), forbidden=True, required=True), k=st.integers(1, 2))
+@given(
+    problem=problems(
+        mentors=(1, 6),
+        mentees=(1, 8),
+        mentor_max=(1, 3),
+        mentor_min=(0, 1),
+        mentee_min=(0, 1),
+        forbidden=True,
+        required=True,
+    ),
+    k=st.integers(1, 2),
+)
 def test_lower_bounds_and_pins_equal_dense_or_both_infeasible(problem, k):
     assert_same_optimum(problem, k)
 
 
 @PROPS
-@given(problem=problems(mentors=(1, 10), mentees=(1, 10), mentor_max=(1, 2), min_score=True),
-       k=st.integers(1, 2))
+@given(problem=problems(mentors=(1, 10), mentees=(1, 10), mentor_max=(1, 2), min_score=True), k=st.integers(1, 2))
 def test_max_participation_equals_dense(problem, k):
     assert_same_optimum(problem, k, "max_participation")
 
@@ -88,20 +101,28 @@ def tied_problems(draw):
     """Adversarial: people copied from a few templates (massive ties), and a
     crowd of mentors all preferring the same few mentees so each one's top
     candidates miss the optimum and certification has to widen the graph."""
-    fields = st.fixed_dictionaries({
-        "focus_areas": st.lists(st.sampled_from(["knife crime", "domestic abuse", "hate crime",
-                                                 "online safety"]), min_size=1, max_size=2, unique=True),
-        "boroughs": st.lists(st.sampled_from(["Newham", "Hackney", "Brent", "Croydon"]), min_size=1,
-                             max_size=1),
-        "availability": st.sampled_from([["Mon 18:00-20:00"], ["Sat 10:00-12:00"], ["Mon 18:00-19:00"], []]),
-    })
+    fields = st.fixed_dictionaries(
+        {
+            "focus_areas": st.lists(
+                st.sampled_from(["knife crime", "domestic abuse", "hate crime", "online safety"]),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            ),
+            "boroughs": st.lists(st.sampled_from(["Newham", "Hackney", "Brent", "Croydon"]), min_size=1, max_size=1),
+            "availability": st.sampled_from([["Mon 18:00-20:00"], ["Sat 10:00-12:00"], ["Mon 18:00-19:00"], []]),
+        }
+    )
     templates = draw(st.lists(fields, min_size=1, max_size=3))
     n_m, n_e = draw(st.integers(2, 14)), draw(st.integers(2, 14))
     star = {"focus_areas": ["knife crime"], "boroughs": ["Newham"], "availability": ["Mon 18:00-20:00"]}
-    mentors = tuple(Mentor(id=f"M{i}", **(star if i % 2 else draw(st.sampled_from(templates))),
-                           max_partners=draw(st.integers(1, 2))) for i in range(n_m))
-    mentees = tuple(Mentee(id=f"E{j}", **(star if j < 2 else draw(st.sampled_from(templates))))
-                    for j in range(n_e))
+    mentors = tuple(
+        Mentor(
+            id=f"M{i}", **(star if i % 2 else draw(st.sampled_from(templates))), max_partners=draw(st.integers(1, 2))
+        )
+        for i in range(n_m)
+    )
+    mentees = tuple(Mentee(id=f"E{j}", **(star if j < 2 else draw(st.sampled_from(templates)))) for j in range(n_e))
     return Problem(mentors=mentors, mentees=mentees)
 
 
@@ -118,9 +139,14 @@ def test_synthetic_instances_equal_dense(n_mentors, n_mentees, cap, k):
 
 
 def test_rules_on_synthetic_instance_equal_dense():
-    rules = Rules(min_score=0.3, forbid_same=("bcu",), max_borough_steps=3, min_overlap_minutes=60,
-                  forbidden_pairs=(("Y00001", "P00001"), ("Y00002", "P00005")),
-                  required_pairs=(("Y00003", "P00007"),))
+    rules = Rules(
+        min_score=0.3,
+        forbid_same=("bcu",),
+        max_borough_steps=3,
+        min_overlap_minutes=60,
+        forbidden_pairs=(("Y00001", "P00001"), ("Y00002", "P00005")),
+        required_pairs=(("Y00003", "P00007"),),
+    )
     problem = synthetic_problem(50, 50, seed=3, rules=rules)
     assert_same_optimum(problem, 2)
 
@@ -136,18 +162,23 @@ def test_sparse_result_explains_itself_without_a_dense_table():
     pair = sparse.pairs[0]
     e_sparse = explain_pair(sparse, pair.mentor_id, pair.mentee_id)
     e_dense = explain_pair(dense, pair.mentor_id, pair.mentee_id)
-    assert (e_sparse.score, e_sparse.components, e_sparse.blocked_by) == \
-        (e_dense.score, e_dense.components, e_dense.blocked_by)
+    assert (e_sparse.score, e_sparse.components, e_sparse.blocked_by) == (
+        e_dense.score,
+        e_dense.components,
+        e_dense.blocked_by,
+    )
     assert alternatives(sparse, pair.mentee_id, 3) and alternatives(sparse, pair.mentor_id, 3)
     # The on-demand views read the same numbers as the dense table: alternatives recomputed
     # from the dense scores, for the sparse result's own partners, agree exactly.
     total = pairmatch.score(problem).total
     j = problem.mentee_index()[pair.mentee_id]
     taken = set(sparse.partners_of(pair.mentee_id))
-    expected = sorted(((-float(total[i, j]), i) for i, m in enumerate(problem.mentors)
-                       if m.id not in taken and total[i, j] > 0))[:5]
-    assert [(a.partner_id, a.score) for a in alternatives(sparse, pair.mentee_id, 5)] == \
-        [(problem.mentors[i].id, -neg) for neg, i in expected]
+    expected = sorted(
+        ((-float(total[i, j]), i) for i, m in enumerate(problem.mentors) if m.id not in taken and total[i, j] > 0)
+    )[:5]
+    assert [(a.partner_id, a.score) for a in alternatives(sparse, pair.mentee_id, 5)] == [
+        (problem.mentors[i].id, -neg) for neg, i in expected
+    ]
     assert "unmatched" in why_unmatched(sparse, sparse.unmatched[0].person_id)
 
 

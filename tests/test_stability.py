@@ -33,8 +33,7 @@ FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChec
 @contextmanager
 def narrow_buffers():
     """Keep one candidate per proposer, at most two: every refill and widening path runs."""
-    with mock.patch.object(stable_module, "_MIN_BUFFER", 1), \
-            mock.patch.object(stable_module, "_MAX_BUFFER", 2):
+    with mock.patch.object(stable_module, "_MIN_BUFFER", 1), mock.patch.object(stable_module, "_MAX_BUFFER", 2):
         yield
 
 
@@ -91,8 +90,17 @@ def capacities(draw, size, low, high):
 
 
 @st.composite
-def instances(draw, max_m=4, max_n=4, mentor_caps=(0, 2), mentee_caps=(0, 2), min_size=0,
-              all_allowed=False, distinct=False, own_views=None):
+def instances(
+    draw,
+    max_m=4,
+    max_n=4,
+    mentor_caps=(0, 2),
+    mentee_caps=(0, 2),
+    min_size=0,
+    all_allowed=False,
+    distinct=False,
+    own_views=None,
+):
     m = draw(st.integers(min_size, max_m))
     n = draw(st.integers(min_size, max_n))
     scores = score_matrices(draw, m, n, distinct)
@@ -101,14 +109,15 @@ def instances(draw, max_m=4, max_n=4, mentor_caps=(0, 2), mentee_caps=(0, 2), mi
     if all_allowed or draw(st.booleans()):
         allowed = np.ones((m, n), dtype=bool)
     else:
-        allowed = np.array(draw(st.lists(st.sampled_from([True, True, False]), min_size=m * n, max_size=m * n)),
-                           dtype=bool).reshape(m, n)
-    return Instance(scores, allowed, capacities(draw, m, *mentor_caps), capacities(draw, n, *mentee_caps),
-                    mentee_scores)
+        allowed = np.array(
+            draw(st.lists(st.sampled_from([True, True, False]), min_size=m * n, max_size=m * n)), dtype=bool
+        ).reshape(m, n)
+    return Instance(
+        scores, allowed, capacities(draw, m, *mentor_caps), capacities(draw, n, *mentee_caps), mentee_scores
+    )
 
 
-def random_instance(rng, m, n, levels=None, density=1.0, mentor_caps=(1, 1), mentee_caps=(1, 1),
-                    own_views=True):
+def random_instance(rng, m, n, levels=None, density=1.0, mentor_caps=(1, 1), mentee_caps=(1, 1), own_views=True):
     def matrix():
         values = rng.random((m, n))
         return np.floor(values * levels) if levels else values
@@ -147,10 +156,12 @@ class Prefs:
             for j in range(self.n):
                 if not self.allowed[i][j] or (i, j) in pairs:
                     continue
-                mentor_would = (len(of_mentor[i]) < self.mcap[i]
-                                or any(self.mentor_rank[i][j] < self.mentor_rank[i][w] for w in of_mentor[i]))
-                mentee_would = (len(of_mentee[j]) < self.ecap[j]
-                                or any(self.mentee_rank[j][i] < self.mentee_rank[j][w] for w in of_mentee[j]))
+                mentor_would = len(of_mentor[i]) < self.mcap[i] or any(
+                    self.mentor_rank[i][j] < self.mentor_rank[i][w] for w in of_mentor[i]
+                )
+                mentee_would = len(of_mentee[j]) < self.ecap[j] or any(
+                    self.mentee_rank[j][i] < self.mentee_rank[j][w] for w in of_mentee[j]
+                )
                 if mentor_would and mentee_would:
                     found.add((i, j))
         return found
@@ -186,8 +197,10 @@ class Prefs:
         mdeg, edeg = [0] * self.m, [0] * self.n
         chosen = []
         s = scores.tolist()
-        for i, j in sorted(((i, j) for i in range(self.m) for j in range(self.n) if self.allowed[i][j]),
-                           key=lambda p: (-s[p[0]][p[1]], p[0], p[1])):
+        for i, j in sorted(
+            ((i, j) for i in range(self.m) for j in range(self.n) if self.allowed[i][j]),
+            key=lambda p: (-s[p[0]][p[1]], p[0], p[1]),
+        ):
             if mdeg[i] < self.mcap[i] and edeg[j] < self.ecap[j]:
                 chosen.append((i, j))
                 mdeg[i] += 1
@@ -290,8 +303,9 @@ def assert_side_optimal(inst: Instance, proposer: str, prefs: Prefs, stable: lis
     size = inst.shape[0] if proposer == "mentor" else inst.shape[1]
     for other in stable:
         for person in range(size):
-            assert prefs.at_least_as_good(proposer, person, partners(mine, proposer, person),
-                                          partners(other, proposer, person)), (proposer, person, mine, other)
+            assert prefs.at_least_as_good(
+                proposer, person, partners(mine, proposer, person), partners(other, proposer, person)
+            ), (proposer, person, mine, other)
 
 
 @st.composite
@@ -339,13 +353,16 @@ def test_many_to_many_proposer_optimal(inst):
     target(float(optimal_for_both_sides(inst)))  # steer towards many stable matchings
 
 
-@pytest.mark.parametrize(("shape", "mentor_caps", "mentee_caps", "least"), [
-    ((4, 4), (1, 1), (1, 1), 50),  # one-to-one
-    ((2, 4), (2, 2), (1, 1), 30),  # many-to-one, tight capacities
-    ((3, 5), (1, 2), (1, 1), 20),  # many-to-one, mixed capacities
-    ((4, 2), (1, 1), (2, 2), 25),  # one-to-many
-    ((3, 3), (2, 2), (2, 2), 15),  # many-to-many
-])
+@pytest.mark.parametrize(
+    ("shape", "mentor_caps", "mentee_caps", "least"),
+    [
+        ((4, 4), (1, 1), (1, 1), 50),  # one-to-one
+        ((2, 4), (2, 2), (1, 1), 30),  # many-to-one, tight capacities
+        ((3, 5), (1, 2), (1, 1), 20),  # many-to-one, mixed capacities
+        ((4, 2), (1, 1), (2, 2), 25),  # one-to-many
+        ((3, 3), (2, 2), (2, 2), 15),  # many-to-many
+    ],
+)
 def test_optimality_on_many_random_instances_with_several_stable_matchings(shape, mentor_caps, mentee_caps, least):
     rng = np.random.default_rng(11)
     with_choice = 0
@@ -365,9 +382,14 @@ def test_shared_scores_have_one_stable_matching_the_greedy_one(inst):
 
 
 @FEW
-@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 80), n=st.integers(1, 80),
-       levels=st.sampled_from([None, 2, 5]), density=st.sampled_from([1.0, 0.3]),
-       caps=st.sampled_from([(1, 1), (0, 3)]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    m=st.integers(1, 80),
+    n=st.integers(1, 80),
+    levels=st.sampled_from([None, 2, 5]),
+    density=st.sampled_from([1.0, 0.3]),
+    caps=st.sampled_from([(1, 1), (0, 3)]),
+)
 def test_shared_scores_give_the_greedy_matching_at_any_size(seed, m, n, levels, density, caps):
     inst = random_instance(np.random.default_rng(seed), m, n, levels, density, caps, caps, own_views=False)
     greedy = Prefs(inst).greedy(inst.scores)
@@ -377,9 +399,14 @@ def test_shared_scores_give_the_greedy_matching_at_any_size(seed, m, n, levels, 
 
 
 @FEW
-@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 60), n=st.integers(1, 60),
-       levels=st.sampled_from([None, 2, 5]), density=st.sampled_from([1.0, 0.3]),
-       mentor_caps=st.sampled_from([(1, 1), (0, 3)]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    m=st.integers(1, 60),
+    n=st.integers(1, 60),
+    levels=st.sampled_from([None, 2, 5]),
+    density=st.sampled_from([1.0, 0.3]),
+    mentor_caps=st.sampled_from([(1, 1), (0, 3)]),
+)
 def test_the_two_proposers_polarise_and_match_the_same_people(seed, m, n, levels, density, mentor_caps):
     # Beyond brute-force sizes: each side does at least as well when it proposes, and
     # every stable matching pairs the same people (rural hospitals theorem).
@@ -434,8 +461,13 @@ def da_pairs(inst: Instance, proposer: str, narrow: bool = False):
 
 
 @PROPS
-@given(n=st.integers(1, 9), seed=st.integers(0, 2**32 - 1), levels=st.sampled_from([None, 2, 3, 10]),
-       narrow=st.booleans(), own_views=st.booleans())
+@given(
+    n=st.integers(1, 9),
+    seed=st.integers(0, 2**32 - 1),
+    levels=st.sampled_from([None, 2, 3, 10]),
+    narrow=st.booleans(),
+    own_views=st.booleans(),
+)
 def test_one_to_one_complete_lists_equal_stable_marriage(n, seed, levels, narrow, own_views):
     games = pytest.importorskip("matching.games")
     inst = random_instance(np.random.default_rng(seed), n, n, levels, own_views=own_views)
@@ -449,9 +481,15 @@ def test_one_to_one_complete_lists_equal_stable_marriage(n, seed, levels, narrow
 
 
 @PROPS
-@given(m=st.integers(1, 12), n=st.integers(1, 12), seed=st.integers(0, 2**32 - 1),
-       levels=st.sampled_from([None, 2, 4]), density=st.sampled_from([1.0, 0.6, 0.25]), narrow=st.booleans(),
-       own_views=st.booleans())
+@given(
+    m=st.integers(1, 12),
+    n=st.integers(1, 12),
+    seed=st.integers(0, 2**32 - 1),
+    levels=st.sampled_from([None, 2, 4]),
+    density=st.sampled_from([1.0, 0.6, 0.25]),
+    narrow=st.booleans(),
+    own_views=st.booleans(),
+)
 def test_one_to_one_incomplete_lists_equal_the_package(m, n, seed, levels, density, narrow, own_views):
     # Incomplete lists or unequal sides are outside StableMarriage; HospitalResident
     # with every capacity 1 is the same game.
@@ -461,12 +499,19 @@ def test_one_to_one_incomplete_lists_equal_the_package(m, n, seed, levels, densi
 
 
 @PROPS
-@given(m=st.integers(1, 10), n=st.integers(1, 25), seed=st.integers(0, 2**32 - 1),
-       levels=st.sampled_from([None, 2, 4]), density=st.sampled_from([1.0, 0.5]), narrow=st.booleans(),
-       own_views=st.booleans())
+@given(
+    m=st.integers(1, 10),
+    n=st.integers(1, 25),
+    seed=st.integers(0, 2**32 - 1),
+    levels=st.sampled_from([None, 2, 4]),
+    density=st.sampled_from([1.0, 0.5]),
+    narrow=st.booleans(),
+    own_views=st.booleans(),
+)
 def test_many_to_one_equals_hospital_resident(m, n, seed, levels, density, narrow, own_views):
-    inst = random_instance(np.random.default_rng(seed), m, n, levels, density,
-                           mentor_caps=(0, 4), mentee_caps=(0, 1), own_views=own_views)
+    inst = random_instance(
+        np.random.default_rng(seed), m, n, levels, density, mentor_caps=(0, 4), mentee_caps=(0, 1), own_views=own_views
+    )
     assert da_pairs(inst, "mentee", narrow) == hospital_resident(inst, "resident")
     assert da_pairs(inst, "mentor", narrow) == hospital_resident(inst, "hospital")
 
@@ -474,8 +519,9 @@ def test_many_to_one_equals_hospital_resident(m, n, seed, levels, density, narro
 @pytest.mark.parametrize("seed", range(3))
 def test_a_few_hundred_people_equal_hospital_resident(seed):
     rng = np.random.default_rng(seed)
-    inst = random_instance(rng, 60, 200, levels=[None, 5, 20][seed], density=0.5,
-                           mentor_caps=(1, 4), mentee_caps=(1, 1))
+    inst = random_instance(
+        rng, 60, 200, levels=[None, 5, 20][seed], density=0.5, mentor_caps=(1, 4), mentee_caps=(1, 1)
+    )
     assert da_pairs(inst, "mentee") == hospital_resident(inst, "resident")
     assert da_pairs(inst, "mentor") == hospital_resident(inst, "hospital")
 
@@ -484,12 +530,19 @@ def test_a_few_hundred_people_equal_hospital_resident(seed):
 
 
 @PROPS
-@given(inst=instances(max_m=6, max_n=6, mentor_caps=(0, 3), mentee_caps=(0, 3)),
-       proposer=st.sampled_from(["mentor", "mentee"]))
+@given(
+    inst=instances(max_m=6, max_n=6, mentor_caps=(0, 3), mentee_caps=(0, 3)),
+    proposer=st.sampled_from(["mentor", "mentee"]),
+)
 def test_same_input_gives_identical_output(inst, proposer):
     first = inst.solve(proposer)
-    again = Instance(inst.scores.copy(), inst.allowed.copy(), inst.mentor_cap.copy(), inst.mentee_cap.copy(),
-                     None if inst.mentee_scores is None else inst.mentee_scores.copy()).solve(proposer)
+    again = Instance(
+        inst.scores.copy(),
+        inst.allowed.copy(),
+        inst.mentor_cap.copy(),
+        inst.mentee_cap.copy(),
+        None if inst.mentee_scores is None else inst.mentee_scores.copy(),
+    ).solve(proposer)
     assert first.rows.tolist() == again.rows.tolist() and first.cols.tolist() == again.cols.tolist()
     assert (first.rounds, first.proposals) == (again.rounds, again.proposals)
     with narrow_buffers():
@@ -504,8 +557,13 @@ def test_relabelling_people_relabels_the_result_when_there_are_no_ties(data, pro
     m, n = inst.shape
     p = np.array(data.draw(st.permutations(range(m))), dtype=int)  # new mentor k is old mentor p[k]
     q = np.array(data.draw(st.permutations(range(n))), dtype=int)
-    moved = Instance(inst.scores[np.ix_(p, q)], inst.allowed[np.ix_(p, q)], inst.mentor_cap[p], inst.mentee_cap[q],
-                     None if inst.mentee_scores is None else inst.mentee_scores[np.ix_(p, q)])
+    moved = Instance(
+        inst.scores[np.ix_(p, q)],
+        inst.allowed[np.ix_(p, q)],
+        inst.mentor_cap[p],
+        inst.mentee_cap[q],
+        None if inst.mentee_scores is None else inst.mentee_scores[np.ix_(p, q)],
+    )
     before = pairs_of(*inst.solve(proposer))
     after = pairs_of(*moved.solve(proposer))
     assert sorted((int(p[i]), int(q[j])) for i, j in after) == before
@@ -515,10 +573,15 @@ def test_float32_float64_and_integer_scores_give_the_same_matching():
     rng = np.random.default_rng(5)
     levels = rng.integers(0, 8, (40, 30))  # exactly representable in every dtype
     theirs = rng.integers(0, 8, (40, 30))
-    results = [pairs_of(*deferred_acceptance(levels.astype(dtype), None, np.full(40, 2), None,
-                                             proposer=proposer, mentee_scores=theirs.astype(dtype)))
-               for proposer in ("mentor", "mentee")
-               for dtype in (np.float32, np.float64, np.int64)]
+    results = [
+        pairs_of(
+            *deferred_acceptance(
+                levels.astype(dtype), None, np.full(40, 2), None, proposer=proposer, mentee_scores=theirs.astype(dtype)
+            )
+        )
+        for proposer in ("mentor", "mentee")
+        for dtype in (np.float32, np.float64, np.int64)
+    ]
     assert results[0] == results[1] == results[2]
     assert results[3] == results[4] == results[5]
 
@@ -586,8 +649,9 @@ def test_zero_capacities_and_nothing_allowed(proposer):
     assert len(deferred_acceptance(scores, np.zeros((4, 5), bool), proposer=proposer)) == 0
     # Only mentee 3 has a place: it takes the mentor it scores highest.
     caps = np.array([0, 0, 0, 1, 0])
-    assert pairs_of(*deferred_acceptance(scores, None, None, caps, proposer=proposer)) == \
-        [(int(np.argmax(scores[:, 3])), 3)]
+    assert pairs_of(*deferred_acceptance(scores, None, None, caps, proposer=proposer)) == [
+        (int(np.argmax(scores[:, 3])), 3)
+    ]
     # With nobody matched and nothing allowed, nobody blocks; with free places, everyone allowed does.
     assert is_stable(scores, np.zeros((4, 5), bool), None, None, [], [])
     assert len(blocking_pairs(scores, None, None, None, [], [])[0]) == 20
@@ -636,8 +700,11 @@ def test_swapping_partners_in_a_unique_stable_matching_creates_a_blocking_pair()
 
 
 @PROPS
-@given(inst=instances(min_size=2, mentor_caps=(1, 1), mentee_caps=(1, 1), all_allowed=True),
-       proposer=st.sampled_from(["mentor", "mentee"]), data=st.data())
+@given(
+    inst=instances(min_size=2, mentor_caps=(1, 1), mentee_caps=(1, 1), all_allowed=True),
+    proposer=st.sampled_from(["mentor", "mentee"]),
+    data=st.data(),
+)
 def test_a_mutated_matching_is_stable_exactly_when_brute_force_says_so(inst, proposer, data):
     rows, cols = inst.solve(proposer)
     if len(rows) < 2:
@@ -653,35 +720,46 @@ def test_a_mutated_matching_is_stable_exactly_when_brute_force_says_so(inst, pro
 
 
 @PROPS
-@given(data=st.data(), b=st.integers(1, 5), r=st.integers(1, 400), k=st.integers(1, 70),
-       kind=st.sampled_from(["float", "levels", "sparse", "tied"]), dtype=st.sampled_from([np.float32, np.float64]))
+@given(
+    data=st.data(),
+    b=st.integers(1, 5),
+    r=st.integers(1, 400),
+    k=st.integers(1, 70),
+    kind=st.sampled_from(["float", "levels", "sparse", "tied"]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
 def test_candidate_lists_are_each_rows_best_columns_by_the_tie_rule(data, b, r, k, kind, dtype):
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    values = {"float": lambda: rng.random((b, r)),
-              "levels": lambda: rng.integers(0, 3, (b, r)).astype(float),
-              "sparse": lambda: np.where(rng.random((b, r)) < 0.8, -np.inf, rng.integers(0, 4, (b, r))),
-              "tied": lambda: np.zeros((b, r))}[kind]().astype(dtype)
+    values = {
+        "float": lambda: rng.random((b, r)),
+        "levels": lambda: rng.integers(0, 3, (b, r)).astype(float),
+        "sparse": lambda: np.where(rng.random((b, r)) < 0.8, -np.inf, rng.integers(0, 4, (b, r))),
+        "tied": lambda: np.zeros((b, r)),
+    }[kind]().astype(dtype)
     top, count = stable_module._top_candidates(values, k)
     assert top.shape == (b, k)
     for i in range(b):
         expected = sorted((j for j in range(r) if values[i, j] > -np.inf), key=lambda j: (-values[i, j], j))[:k]
-        assert top[i, :count[i]].tolist() == expected
-        assert (top[i, count[i]:] == -1).all()
+        assert top[i, : count[i]].tolist() == expected
+        assert (top[i, count[i] :] == -1).all()
 
 
 # --- input checks ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("rows", "cols", "message"), [
-    ([0, 3], [0, 1], "mentor index 3 out of range"),
-    ([0], [-1], "mentee index -1 out of range"),
-    ([0, 0], [1, 1], r"pair \(0, 1\) appears more than once"),
-    ([0, 0], [0, 1], "mentor 0 has 2 partners but capacity 1"),
-    ([0, 1], [2, 2], "mentee 2 has 2 partners but capacity 1"),
-    ([1], [0], r"pair \(1, 0\) is in the matching but not allowed"),
-    ([0, 1], [0], "1-D of equal length"),
-    ([0.0], [1.0], "integer indices"),
-])
+@pytest.mark.parametrize(
+    ("rows", "cols", "message"),
+    [
+        ([0, 3], [0, 1], "mentor index 3 out of range"),
+        ([0], [-1], "mentee index -1 out of range"),
+        ([0, 0], [1, 1], r"pair \(0, 1\) appears more than once"),
+        ([0, 0], [0, 1], "mentor 0 has 2 partners but capacity 1"),
+        ([0, 1], [2, 2], "mentee 2 has 2 partners but capacity 1"),
+        ([1], [0], r"pair \(1, 0\) is in the matching but not allowed"),
+        ([0, 1], [0], "1-D of equal length"),
+        ([0.0], [1.0], "integer indices"),
+    ],
+)
 def test_blocking_pairs_rejects_what_is_not_a_matching(rows, cols, message):
     scores = np.ones((3, 3))
     allowed = np.ones((3, 3), bool)
@@ -690,18 +768,21 @@ def test_blocking_pairs_rejects_what_is_not_a_matching(rows, cols, message):
         blocking_pairs(scores, allowed, None, None, rows, cols)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"scores": np.ones(3)}, "2-D"),
-    ({"scores": np.array([["a"]])}, "real numbers"),
-    ({"scores": np.array([[np.nan, 1.0], [1.0, 1.0]])}, r"finite on allowed pairs; scores\[0, 0\] is nan"),
-    ({"scores": np.array([[1.0, np.inf], [1.0, 1.0]])}, "finite"),
-    ({"allowed": np.ones((2, 3), bool)}, "allowed has shape"),
-    ({"allowed": np.ones((2, 2))}, "boolean"),
-    ({"mentor_cap": [1, -1]}, "mentor 1 has capacity -1"),
-    ({"mentee_cap": [1]}, r"mentee_cap must have shape \(2,\)"),
-    ({"mentee_cap": [1.5, 1]}, "integers"),
-    ({"proposer": "both"}, "proposer must be"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scores": np.ones(3)}, "2-D"),
+        ({"scores": np.array([["a"]])}, "real numbers"),
+        ({"scores": np.array([[np.nan, 1.0], [1.0, 1.0]])}, r"finite on allowed pairs; scores\[0, 0\] is nan"),
+        ({"scores": np.array([[1.0, np.inf], [1.0, 1.0]])}, "finite"),
+        ({"allowed": np.ones((2, 3), bool)}, "allowed has shape"),
+        ({"allowed": np.ones((2, 2))}, "boolean"),
+        ({"mentor_cap": [1, -1]}, "mentor 1 has capacity -1"),
+        ({"mentee_cap": [1]}, r"mentee_cap must have shape \(2,\)"),
+        ({"mentee_cap": [1.5, 1]}, "integers"),
+        ({"proposer": "both"}, "proposer must be"),
+    ],
+)
 def test_deferred_acceptance_rejects_bad_input(kwargs, message):
     args = {"scores": np.ones((2, 2)), "allowed": None, "mentor_cap": None, "mentee_cap": None, **kwargs}
     with pytest.raises(ValueError, match=message):

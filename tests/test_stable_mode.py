@@ -36,9 +36,11 @@ def brute_blocking(problem: pm.Problem, result: pm.MatchResult) -> set[tuple[str
             continue
         cap_i, cap_j = problem.mentors[i].max_partners, problem.mentees[j].max_partners
         wants_i = len(partners_m[i]) < cap_i or any(
-            rank_key(total[i, j], j) < rank_key(total[i, k], k) for k in partners_m[i])
+            rank_key(total[i, j], j) < rank_key(total[i, k], k) for k in partners_m[i]
+        )
         wants_j = len(partners_e[j]) < cap_j or any(
-            rank_key(total[i, j], i) < rank_key(total[k, j], k) for k in partners_e[j])
+            rank_key(total[i, j], i) < rank_key(total[k, j], k) for k in partners_e[j]
+        )
         if wants_i and wants_j and cap_i and cap_j:
             out.add((mentors[i], mentees[j]))
     return out
@@ -55,8 +57,9 @@ def test_stable_objective_has_no_blocking_pair_and_prices_stability(problem):
     best = pm.solve(problem)
     cert = result.certificate
     assert cert["cost_of_stability"] >= 0
-    assert cert["cost_of_stability"] == pytest.approx(best.objective - result.objective,
-                                                      abs=best.certificate["rounding_bound"] * 2 + 1e-12)
+    assert cert["cost_of_stability"] == pytest.approx(
+        best.objective - result.objective, abs=best.certificate["rounding_bound"] * 2 + 1e-12
+    )
 
 
 @PROPS
@@ -92,10 +95,15 @@ def test_own_mentee_weights_make_the_proposing_side_matter():
         return cls(id=pid, focus_areas=[topic], availability=[window])
 
     problem = pm.Problem(
-        mentors=[person(pm.Mentor, "M0", "knife crime", "Tue 18:00-19:00"),
-                 person(pm.Mentor, "M1", "domestic abuse", "Mon 18:00-19:00")],
-        mentees=[person(pm.Mentee, "E0", "knife crime", "Mon 18:00-19:00"),
-                 person(pm.Mentee, "E1", "domestic abuse", "Tue 18:00-19:00")])
+        mentors=[
+            person(pm.Mentor, "M0", "knife crime", "Tue 18:00-19:00"),
+            person(pm.Mentor, "M1", "domestic abuse", "Mon 18:00-19:00"),
+        ],
+        mentees=[
+            person(pm.Mentee, "E0", "knife crime", "Mon 18:00-19:00"),
+            person(pm.Mentee, "E1", "domestic abuse", "Tue 18:00-19:00"),
+        ],
+    )
     params = {"objective": "stable", "mentee_weights": {"availability": 1.0}}
     mentors_first = pm.solve(problem, pm.SolveParams(proposer="mentor", **params))
     mentees_first = pm.solve(problem, pm.SolveParams(proposer="mentee", **params))
@@ -110,8 +118,9 @@ def test_own_mentee_weights_make_the_proposing_side_matter():
 def test_stable_objective_refuses_rules_preferences_cannot_express():
     problem = pm.synthetic_problem(5, seed=1)
     with pytest.raises(pm.PairmatchError, match="cannot guarantee minimum partners"):
-        pm.solve(problem.model_copy(update={"rules": pm.Rules(match_all_mentees=True)}),
-                 pm.SolveParams(objective="stable"))
+        pm.solve(
+            problem.model_copy(update={"rules": pm.Rules(match_all_mentees=True)}), pm.SolveParams(objective="stable")
+        )
     with pytest.raises(pm.PairmatchError, match="unknown components"):
         pm.solve(problem, pm.SolveParams(objective="stable", mentee_weights={"rank": 1.0}))
 

@@ -68,7 +68,8 @@ def test_match_round_trip(store):
     assert stored.problem().mentors == problem.mentors and stored.problem().rules == problem.rules
     again = stored.solve_again()
     assert [(p.mentor_id, p.mentee_id, p.score) for p in again.pairs] == [
-        (p.mentor_id, p.mentee_id, p.score) for p in result.pairs]
+        (p.mentor_id, p.mentee_id, p.score) for p in result.pairs
+    ]
     # Explanations work on the stored run.
     pair = again.pairs[0]
     assert pm.explain_pair(again, pair.mentor_id, pair.mentee_id).matched
@@ -207,21 +208,40 @@ def test_upgrade_from_the_first_revision_keeps_the_data(store_location):  # noqa
     assert "locked" not in {c["name"] for c in __import__("sqlalchemy").inspect(old.engine).get_columns("pairings")}
     now = "2026-01-05 10:00:00"
     with old.engine.begin() as conn:
-        conn.execute(text("INSERT INTO people (id, person_id, side, name, data, created_at, updated_at) VALUES "
-                          "(1, 'M1', 'mentor', NULL, :m, :t, :t), (2, 'O1', 'mentee', NULL, :o, :t, :t), "
-                          "(3, 'O2', 'mentee', NULL, :p, :t, :t)"),
-                     {"m": json.dumps({"id": "M1"}), "o": json.dumps({"id": "O1"}), "p": json.dumps({"id": "O2"}),
-                      "t": now})
-        conn.execute(text("INSERT INTO cohorts (id, name, description, created_at, revision) "
-                          "VALUES (1, '2025', '', :t, 3)"), {"t": now})
-        conn.execute(text("INSERT INTO runs (id, cohort_id, kind, created_at, request, base_request, params, seed, "
-                          "response, certificate, status, objective, versions, note) VALUES (1, 1, 'match', :t, "
-                          "'{}', '{}', '{}', 0, '{}', '{}', 'optimal', 1.5, '{}', '')"), {"t": now})
-        conn.execute(text("INSERT INTO pairings (id, cohort_id, mentor_pk, mentee_pk, run_id, started_at) VALUES "
-                          "(1, 1, 1, 2, 1, :t), (2, 1, 1, 3, 1, :t)"), {"t": now})
-        conn.execute(text("INSERT INTO pairing_events (pairing_id, kind, at) VALUES (1, 'started', :t), "
-                          "(1, 'locked', :t), (2, 'started', :t), (2, 'locked', :t), (2, 'unlocked', :t)"),
-                     {"t": now})
+        conn.execute(
+            text(
+                "INSERT INTO people (id, person_id, side, name, data, created_at, updated_at) VALUES "
+                "(1, 'M1', 'mentor', NULL, :m, :t, :t), (2, 'O1', 'mentee', NULL, :o, :t, :t), "
+                "(3, 'O2', 'mentee', NULL, :p, :t, :t)"
+            ),
+            {"m": json.dumps({"id": "M1"}), "o": json.dumps({"id": "O1"}), "p": json.dumps({"id": "O2"}), "t": now},
+        )
+        conn.execute(
+            text("INSERT INTO cohorts (id, name, description, created_at, revision) VALUES (1, '2025', '', :t, 3)"),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO runs (id, cohort_id, kind, created_at, request, base_request, params, seed, "
+                "response, certificate, status, objective, versions, note) VALUES (1, 1, 'match', :t, "
+                "'{}', '{}', '{}', 0, '{}', '{}', 'optimal', 1.5, '{}', '')"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO pairings (id, cohort_id, mentor_pk, mentee_pk, run_id, started_at) VALUES "
+                "(1, 1, 1, 2, 1, :t), (2, 1, 1, 3, 1, :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO pairing_events (pairing_id, kind, at) VALUES (1, 'started', :t), "
+                "(1, 'locked', :t), (2, 'started', :t), (2, 'locked', :t), (2, 'unlocked', :t)"
+            ),
+            {"t": now},
+        )
     with pytest.raises(StoreError, match="pairmatch store upgrade"):
         ProgrammeStore.open(store_location)
     assert old.upgrade() == ("0001", "0002")

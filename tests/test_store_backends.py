@@ -26,8 +26,10 @@ def postgres_admin_url() -> str:
     """The server's URL, or skip (fail under CI) when there is none."""
     url = os.environ.get(ENV)
     if not url:
-        message = (f"{ENV} is not set: start a server with 'bash .ci/postgres.sh' and export its URL "
-                   f"({ENV}=$(bash .ci/postgres.sh))")
+        message = (
+            f"{ENV} is not set: start a server with 'bash .ci/postgres.sh' and export its URL "
+            f"({ENV}=$(bash .ci/postgres.sh))"
+        )
         if os.environ.get("CI"):
             pytest.fail(message + "; CI must run the PostgreSQL tests")
         pytest.skip(message)

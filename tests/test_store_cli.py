@@ -29,8 +29,9 @@ def folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PAIRMATCH_STORE", raising=False)
     assert run(capsys, "samples", ".", "--programme", "synthetic-200")[0] == EXIT_OK
-    Path("late-mentors.csv").write_text("id,focus_areas,boroughs,availability\n"
-                                        "LATE1,knife crime,Barnet,Mon 19:00-21:00\n", encoding="utf-8")
+    Path("late-mentors.csv").write_text(
+        "id,focus_areas,boroughs,availability\nLATE1,knife crime,Barnet,Mon 19:00-21:00\n", encoding="utf-8"
+    )
     return tmp_path
 
 
@@ -39,8 +40,19 @@ def scenario(capsys, store_args: list[str]) -> dict:
     seen: dict = {}
     code, out, _ = run(capsys, "store", "init", *store_args)
     assert code == EXIT_OK and "programme store ready" in out and "schema 0002" in out
-    code, out, _ = run(capsys, "match", "mentors.csv", "mentees.csv", "-c", "config.toml", *store_args,
-                       "--cohort", "2026", "-o", "matches-2026.csv")
+    code, out, _ = run(
+        capsys,
+        "match",
+        "mentors.csv",
+        "mentees.csv",
+        "-c",
+        "config.toml",
+        *store_args,
+        "--cohort",
+        "2026",
+        "-o",
+        "matches-2026.csv",
+    )
     assert code == EXIT_OK, out
     assert "recorded run 1 for cohort 2026: 84 pairs started" in out
     code, out, _ = run(capsys, "history", *store_args, "--cohort", "2026", "--active", "--format", "json")
@@ -54,9 +66,26 @@ def scenario(capsys, store_args: list[str]) -> dict:
     assert code == EXIT_USAGE and "no active pairing" in err
     code, out, _ = run(capsys, "lock-pair", active[2]["mentor_id"], active[2]["mentee_id"], *store_args)
     assert code == EXIT_OK
-    code, out, _ = run(capsys, "rematch", *store_args, "--leave", leaver, "--leave-reason", "moved away",
-                       "--join", "mentor", "late-mentors.csv", "--move-penalty", "0.1",
-                       "--report", "changes.html", "--report", "changes.md", "--match-report", "matches.html")
+    code, out, _ = run(
+        capsys,
+        "rematch",
+        *store_args,
+        "--leave",
+        leaver,
+        "--leave-reason",
+        "moved away",
+        "--join",
+        "mentor",
+        "late-mentors.csv",
+        "--move-penalty",
+        "0.1",
+        "--report",
+        "changes.html",
+        "--report",
+        "changes.md",
+        "--match-report",
+        "matches.html",
+    )
     assert code == EXIT_OK, out
     assert "re-match (move_penalty 0.1):" in out and "recorded as run 2" in out
     assert f"ended   {ended[0]} - {ended[1]}: ended by the coordinator" in out
@@ -77,8 +106,19 @@ def scenario(capsys, store_args: list[str]) -> dict:
     code, out, _ = run(capsys, "inspect", "2", "--person", ended[0], *store_args)
     assert code == EXIT_OK and "best alternatives" in out
     # Next cohort: the same people, and no pair repeats any earlier one.
-    code, out, _ = run(capsys, "match", "mentors.csv", "mentees.csv", "-c", "config.toml", *store_args,
-                       "--cohort", "2027", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "match",
+        "mentors.csv",
+        "mentees.csv",
+        "-c",
+        "config.toml",
+        *store_args,
+        "--cohort",
+        "2027",
+        "--format",
+        "json",
+    )
     assert code == EXIT_OK
     seen["2027"] = {(p["mentor_id"], p["mentee_id"]) for p in json.loads(out)["pairs"]}
     code, out, _ = run(capsys, "runs", *store_args)
@@ -128,8 +168,18 @@ def test_usage_errors_and_infeasible_rematch(folder, capsys):
     assert code == EXIT_USAGE and "use a .html or .md" in err
     code, _, err = run(capsys, "diff", "1", "9", "--store", "p.db")
     assert code == EXIT_USAGE and "no run 9" in err
-    code, _, err = run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c2",
-                       "--prefer-earlier-partners", "0.5")
+    code, _, err = run(
+        capsys,
+        "match",
+        "mentors.csv",
+        "mentees.csv",
+        "--store",
+        "p.db",
+        "--cohort",
+        "c2",
+        "--prefer-earlier-partners",
+        "0.5",
+    )
     assert code == EXIT_USAGE and "needs repeats allowed" in err
     # A dry run records nothing.
     code, out, _ = run(capsys, "rematch", "--store", "p.db", "--move-penalty", "0", "--dry-run")
@@ -140,17 +190,24 @@ def test_usage_errors_and_infeasible_rematch(folder, capsys):
         pair = store.active_pairs("c1")[0]
     code, _, err = run(capsys, "lock-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db")
     assert code == EXIT_OK
-    code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", pair.mentee_id, "--lock", pair.mentor_id,
-                       pair.mentee_id)
+    code, _, err = run(
+        capsys, "rematch", "--store", "p.db", "--leave", pair.mentee_id, "--lock", pair.mentor_id, pair.mentee_id
+    )
     assert code == EXIT_USAGE and "is leaving" in err
 
 
 def test_infeasible_rematch_exits_1(folder, capsys):
     Path("c.toml").write_text("[rules]\nmatch_all_mentors = true\n", encoding="utf-8")
-    Path("m.csv").write_text("id,focus_areas,boroughs,availability\nA,knife crime,Brent,Mon 18:00-20:00\n"
-                             "B,knife crime,Brent,Mon 18:00-20:00\n", encoding="utf-8")
-    Path("e.csv").write_text("id,focus_areas,boroughs,availability\nX,knife crime,Brent,Mon 18:00-20:00\n"
-                             "Y,knife crime,Brent,Mon 18:00-20:00\n", encoding="utf-8")
+    Path("m.csv").write_text(
+        "id,focus_areas,boroughs,availability\nA,knife crime,Brent,Mon 18:00-20:00\n"
+        "B,knife crime,Brent,Mon 18:00-20:00\n",
+        encoding="utf-8",
+    )
+    Path("e.csv").write_text(
+        "id,focus_areas,boroughs,availability\nX,knife crime,Brent,Mon 18:00-20:00\n"
+        "Y,knife crime,Brent,Mon 18:00-20:00\n",
+        encoding="utf-8",
+    )
     assert run(capsys, "store", "init")[0] == EXIT_OK
     assert run(capsys, "match", "m.csv", "e.csv", "-c", "c.toml", "--cohort", "c", "-q")[0] == EXIT_OK
     code, _, err = run(capsys, "rematch", "--leave", "X")
@@ -192,15 +249,15 @@ def test_a_write_failing_after_the_run_is_recorded_says_so(folder, capsys, monke
 
     assert run(capsys, "store", "init", "--store", "p.db")[0] == EXIT_OK
     monkeypatch.setattr(pairmatch.io, "write_atomically", full_disk)
-    code, _, err = run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c",
-                       "-o", "m.csv")
+    code, _, err = run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c", "-o", "m.csv")
     assert code == EXIT_USAGE
     assert "No space left on device: m.csv" in err and "run 1 was recorded in the store" in err
     assert "nothing was written" not in err
     with ProgrammeStore.open("p.db") as store:
         leaver = store.active_pairs("c")[0].mentor_id
-    code, out, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html",
-                         "--format", "json")
+    code, out, err = run(
+        capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html", "--format", "json"
+    )
     assert code == EXIT_USAGE and "run 2 was recorded in the store" in err and "changes.html" in err
     assert json.loads(out)["run"] == 2
     monkeypatch.setattr(pairmatch.io, "write_atomically", lambda files: (_ for _ in ()).throw(KeyboardInterrupt))

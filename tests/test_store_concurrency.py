@@ -44,8 +44,9 @@ def wait_for_go():
 def spawn(tmp_path: Path, body: str, *args: str) -> subprocess.Popen:
     script = tmp_path / f"writer_{time.monotonic_ns()}.py"
     script.write_text(PRELUDE + textwrap.dedent(body), encoding="utf-8")
-    return subprocess.Popen([sys.executable, str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 @pytest.fixture
@@ -58,15 +59,20 @@ def running(store_location):  # noqa: F811
 
 def snapshot(store: ProgrammeStore) -> tuple:
     history = store.history("2026")
-    return (store.cohort("2026"), [(r.mentor_id, r.mentee_id, r.ended_at, r.locked, r.events) for r in history],
-            [r.id for r in store.runs()])
+    return (
+        store.cohort("2026"),
+        [(r.mentor_id, r.mentee_id, r.ended_at, r.locked, r.events) for r in history],
+        [r.id for r in store.runs()],
+    )
 
 
 def test_killed_mid_write_leaves_the_store_as_it_was(running, tmp_path):
     store, run = running
     before = snapshot(store)
     pairs = [f"{m}|{e}" for m, e in run.pairs[:4]]
-    proc = spawn(tmp_path, """
+    proc = spawn(
+        tmp_path,
+        """
         pairs = [tuple(p.split("|")) for p in sys.argv[3:]]
         with store.transaction() as tx:
             for m, e in pairs[:3]:
@@ -75,7 +81,11 @@ def test_killed_mid_write_leaves_the_store_as_it_was(running, tmp_path):
             tx.lock_pair(*pairs[3])
             print("inside the transaction", flush=True)
             time.sleep(120)
-    """, store.url, str(tmp_path / "unused"), *pairs)
+    """,
+        store.url,
+        str(tmp_path / "unused"),
+        *pairs,
+    )
     try:
         assert proc.stdout.readline().strip() == "inside the transaction", proc.stderr.read()
     finally:
@@ -96,14 +106,19 @@ def test_killed_mid_write_leaves_the_store_as_it_was(running, tmp_path):
 @pytest.mark.parametrize("delay", [0.0, 0.03, 0.15])
 def test_killed_while_recording_a_run_records_all_or_nothing(store_location, tmp_path, delay):  # noqa: F811
     with ProgrammeStore.init(store_location) as store:
-        proc = spawn(tmp_path, """
+        proc = spawn(
+            tmp_path,
+            """
             import pairmatch as pm
             proposal = store.plan_match("big", pm.synthetic_problem(150, seed=3))
             print("solved", flush=True)
             store.commit(proposal)
             print("committed", flush=True)
             time.sleep(120)
-        """, store.url, str(tmp_path / "unused"))
+        """,
+            store.url,
+            str(tmp_path / "unused"),
+        )
         try:
             assert proc.stdout.readline().strip() == "solved", proc.stderr.read()
             time.sleep(delay)
@@ -111,14 +126,22 @@ def test_killed_while_recording_a_run_records_all_or_nothing(store_location, tmp
             os.kill(proc.pid, signal.SIGKILL)
             proc.communicate(timeout=30)
         with store.engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                      for t in ("people", "cohorts", "cohort_members", "runs", "pairings", "pairing_events")}
+            counts = {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                for t in ("people", "cohorts", "cohort_members", "runs", "pairings", "pairing_events")
+            }
         if counts["runs"] == 0:
             assert counts == dict.fromkeys(counts, 0)
         else:
             run = store.latest_run("big")
-            assert counts == {"people": 300, "cohorts": 1, "cohort_members": 300, "runs": 1,
-                              "pairings": len(run.pairs), "pairing_events": len(run.pairs)}
+            assert counts == {
+                "people": 300,
+                "cohorts": 1,
+                "cohort_members": 300,
+                "runs": 1,
+                "pairings": len(run.pairs),
+                "pairing_events": len(run.pairs),
+            }
         store.match("after", pm.synthetic_problem(3, seed=1))  # still takes writes
 
 
@@ -199,8 +222,11 @@ def test_two_coordinators_matching_one_cohort_make_one_run(store_location, tmp_p
         assert "ConcurrentChangeError" in next(r[2] for r in results if r[0] == 1)
         assert len(store.runs("2027")) == 1
         with store.engine.connect() as conn:
-            duplicates = conn.execute(text(
-                "SELECT count(*) FROM (SELECT cohort_id, mentor_pk, mentee_pk FROM pairings WHERE ended_at IS NULL "
-                "GROUP BY cohort_id, mentor_pk, mentee_pk HAVING count(*) > 1) AS d")).scalar()
+            duplicates = conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT cohort_id, mentor_pk, mentee_pk FROM pairings WHERE ended_at IS NULL "
+                    "GROUP BY cohort_id, mentor_pk, mentee_pk HAVING count(*) > 1) AS d"
+                )
+            ).scalar()
         assert duplicates == 0
         assert len(store.active_pairs("2027")) == len(store.latest_run("2027").pairs) == 10

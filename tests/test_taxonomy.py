@@ -17,11 +17,28 @@ from pairmatch.taxonomy import TopicLink
 
 # Topics people's data already uses: none may disappear.
 TOPICS = [
-    "child exploitation", "community safety", "domestic abuse", "drugs", "equality and inclusion",
-    "gang violence", "hate crime", "knife crime", "mental health", "online safety",
-    "racial disproportionality", "robbery", "safeguarding", "sexual violence", "social inequality",
-    "stalking and harassment", "stop and search", "trust and confidence", "use of force",
-    "violence against women and girls", "violent crime", "youth engagement",
+    "child exploitation",
+    "community safety",
+    "domestic abuse",
+    "drugs",
+    "equality and inclusion",
+    "gang violence",
+    "hate crime",
+    "knife crime",
+    "mental health",
+    "online safety",
+    "racial disproportionality",
+    "robbery",
+    "safeguarding",
+    "sexual violence",
+    "social inequality",
+    "stalking and harassment",
+    "stop and search",
+    "trust and confidence",
+    "use of force",
+    "violence against women and girls",
+    "violent crime",
+    "youth engagement",
 ]
 
 
@@ -56,20 +73,23 @@ def test_relatedness_is_symmetric_decay_to_the_power_of_steps(tax):
         assert len(tax.path(a, b)) == steps + 1
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("knife crime", "stop and search", 0.5),           # was 0: four steps apart
-    ("knife crime", "gang violence", 0.5),             # was 0.25: now a direct link
-    ("social inequality", "knife crime", 0.5),         # was 0
-    ("social inequality", "domestic abuse", 0.25),     # was 0: via violence against women and girls
-    ("drugs", "stop and search", 0.5),
-    ("racial disproportionality", "stop and search", 0.5),
-    ("domestic abuse", "violence against women and girls", 0.5),
-    ("domestic abuse", "safeguarding", 0.5),
-    ("knife crime", "youth engagement", 0.5),
-    ("knife crime", "community safety", 0.25),
-    ("domestic abuse", "knife crime", 0.125),
-    ("online safety", "stop and search", 0.0),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("knife crime", "stop and search", 0.5),  # was 0: four steps apart
+        ("knife crime", "gang violence", 0.5),  # was 0.25: now a direct link
+        ("social inequality", "knife crime", 0.5),  # was 0
+        ("social inequality", "domestic abuse", 0.25),  # was 0: via violence against women and girls
+        ("drugs", "stop and search", 0.5),
+        ("racial disproportionality", "stop and search", 0.5),
+        ("domestic abuse", "violence against women and girls", 0.5),
+        ("domestic abuse", "safeguarding", 0.5),
+        ("knife crime", "youth engagement", 0.5),
+        ("knife crime", "community safety", 0.25),
+        ("domestic abuse", "knife crime", 0.125),
+        ("online safety", "stop and search", 0.0),
+    ],
+)
 def test_expected_relations(tax, a, b, expected):
     assert tax.relatedness(a, b) == expected
 
@@ -83,7 +103,8 @@ def test_reasons_along_a_path(tax):
     links = tax.path_links("social inequality", "domestic abuse")
     assert [(x.a, x.b) for x in links] == [
         ("social inequality", "violence against women and girls"),
-        ("domestic abuse", "violence against women and girls")]
+        ("domestic abuse", "violence against women and girls"),
+    ]
     assert "Istanbul Convention" in links[0].reason
     assert tax.path_links("knife crime", "knife crime") == ()
     assert tax.link("knife crime", "mental health") is None
@@ -113,11 +134,18 @@ def test_round_trip(tax, tmp_path):
 
 def test_own_taxonomy_from_a_file(tmp_path):
     path = tmp_path / "topics.json"
-    path.write_text(json.dumps({
-        "description": "A charity's topics", "decay": 0.4, "max_distance": 2,
-        "topics": ["housing"],
-        "edges": [{"a": "Knife Crime", "b": "youth work", "reason": "Diversion."}, ["youth work", "schools"]],
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "description": "A charity's topics",
+                "decay": 0.4,
+                "max_distance": 2,
+                "topics": ["housing"],
+                "edges": [{"a": "Knife Crime", "b": "youth work", "reason": "Diversion."}, ["youth work", "schools"]],
+            }
+        ),
+        encoding="utf-8",
+    )
     tax = Taxonomy.from_file(path)
     assert tax.topics == ("housing", "knife crime", "schools", "youth work")
     assert tax.relatedness("knife crime", "schools") == pytest.approx(0.16)
@@ -133,19 +161,22 @@ def test_constructor_arguments_still_work():
     assert tax.reason("a", "b") is None and tax.link("d", "c") == TopicLink("c", "d", "why", "where")
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"edges": [{"a": "x", "b": "x", "reason": "r"}]}, r"edges\[0\]: a link from 'x' to itself"),
-    ({"edges": [{"a": "x", "reason": "r"}]}, r"edges\[0\]\.b: expected a topic name, got None"),
-    ({"edges": [{"a": "x", "b": "y", "why": "r"}]}, r"edges\[0\]\.why: unknown key; known keys are a, b"),
-    ({"edges": [{"a": "x", "b": "y", "reason": 3}]}, r"edges\[0\]\.reason: expected text, got 3"),
-    ({"edges": [["x", "y"], {"a": "Y", "b": "x"}]}, r"edges\[1\]: the link 'x' - 'y' repeats edges\[0\]"),
-    ({"edges": ["x-y"]}, r"edges\[0\]: expected an object with 'a', 'b' and 'reason', got 'x-y'"),
-    ({"edges": {"x": "y"}}, r"edges: expected a list of links"),
-    ({"decay": 1.5}, r"decay: expected a number between 0 and 1"),
-    ({"max_distance": -1}, r"max_distance: expected a whole number >= 0, got -1"),
-    ({"topics": "knife crime"}, r"topics: expected a list of topic names"),
-    ({"links": []}, r"links: unknown key; known keys are"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"edges": [{"a": "x", "b": "x", "reason": "r"}]}, r"edges\[0\]: a link from 'x' to itself"),
+        ({"edges": [{"a": "x", "reason": "r"}]}, r"edges\[0\]\.b: expected a topic name, got None"),
+        ({"edges": [{"a": "x", "b": "y", "why": "r"}]}, r"edges\[0\]\.why: unknown key; known keys are a, b"),
+        ({"edges": [{"a": "x", "b": "y", "reason": 3}]}, r"edges\[0\]\.reason: expected text, got 3"),
+        ({"edges": [["x", "y"], {"a": "Y", "b": "x"}]}, r"edges\[1\]: the link 'x' - 'y' repeats edges\[0\]"),
+        ({"edges": ["x-y"]}, r"edges\[0\]: expected an object with 'a', 'b' and 'reason', got 'x-y'"),
+        ({"edges": {"x": "y"}}, r"edges: expected a list of links"),
+        ({"decay": 1.5}, r"decay: expected a number between 0 and 1"),
+        ({"max_distance": -1}, r"max_distance: expected a whole number >= 0, got -1"),
+        ({"topics": "knife crime"}, r"topics: expected a list of topic names"),
+        ({"links": []}, r"links: unknown key; known keys are"),
+    ],
+)
 def test_bad_taxonomy_documents_say_where(data, message):
     with pytest.raises(ValueError, match=message):
         Taxonomy.from_dict(data, source="topics.json")
@@ -165,4 +196,5 @@ def test_docs_table_lists_every_link_with_its_reason(tax):
     table = page.split("### Every link and its reason")[1].split("\n#")[0]
     rows = re.findall(r"^\| (\d+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$", table, re.MULTILINE)
     assert [(int(k), a.strip(), b.strip(), r.strip(), s.strip()) for k, a, b, r, s in rows] == [
-        (k, x.a, x.b, x.reason, x.source or "—") for k, x in enumerate(tax.links, 1)]
+        (k, x.a, x.b, x.reason, x.source or "—") for k, x in enumerate(tax.links, 1)
+    ]

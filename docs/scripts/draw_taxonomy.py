@@ -23,8 +23,14 @@ import networkx as nx  # noqa: E402
 from pairmatch.datasets import default_taxonomy  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "img" / "taxonomy.png"
-THEMES = {"violent crime", "violence against women and girls", "safeguarding", "community safety",
-          "equality and inclusion", "trust and confidence"}
+THEMES = {
+    "violent crime",
+    "violence against women and girls",
+    "safeguarding",
+    "community safety",
+    "equality and inclusion",
+    "trust and confidence",
+}
 PILOT = {"knife crime", "domestic abuse", "social inequality"}
 
 
@@ -34,7 +40,7 @@ def _wrap(topic: str) -> str:
         return topic
     spaces = [k for k, c in enumerate(topic) if c == " "]
     cut = min(spaces, key=lambda k: abs(k - len(topic) / 2))
-    return topic[:cut] + "\n" + topic[cut + 1:]
+    return topic[:cut] + "\n" + topic[cut + 1 :]
 
 
 def draw(path: Path = OUT) -> Path:
@@ -45,19 +51,41 @@ def draw(path: Path = OUT) -> Path:
     fig, ax = plt.subplots(figsize=(14, 10.5), layout="tight")
     nx.draw_networkx_edges(graph, pos, ax=ax, edge_color="#9aa8b8", width=1.4)
     numbers = {(link.a, link.b): str(k) for k, link in enumerate(tax.links, 1)}
-    nx.draw_networkx_edge_labels(graph, pos, edge_labels=numbers, ax=ax, font_size=8, font_color="#34495e",
-                                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
+    nx.draw_networkx_edge_labels(
+        graph,
+        pos,
+        edge_labels=numbers,
+        ax=ax,
+        font_size=8,
+        font_color="#34495e",
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+    )
     for topic, (x, y) in pos.items():
         theme, pilot = topic in THEMES, topic in PILOT
-        ax.text(x, y, _wrap(topic), ha="center", va="center", fontsize=9, zorder=3,
-                color="white" if theme else "#1c2833", fontweight="bold" if theme else "normal",
-                bbox={"boxstyle": "round,pad=0.45", "fc": "#3b6ea5" if theme else "#dfe7f1",
-                      "ec": "#c0392b" if pilot else "#7f93a8", "lw": 2.5 if pilot else 0.8})
-    ax.set_title(f"Default focus-area taxonomy: {len(tax.topics)} topics, {len(tax.links)} links "
-                 f"(relatedness {tax.decay:g} per link, 0 beyond {tax.max_distance} links)\n"
-                 "dark: broad themes; red outline: the 2021 pilot's three topics; "
-                 "numbers: links in the table of docs/geography-and-topics.md",
-                 fontsize=11)
+        ax.text(
+            x,
+            y,
+            _wrap(topic),
+            ha="center",
+            va="center",
+            fontsize=9,
+            zorder=3,
+            color="white" if theme else "#1c2833",
+            fontweight="bold" if theme else "normal",
+            bbox={
+                "boxstyle": "round,pad=0.45",
+                "fc": "#3b6ea5" if theme else "#dfe7f1",
+                "ec": "#c0392b" if pilot else "#7f93a8",
+                "lw": 2.5 if pilot else 0.8,
+            },
+        )
+    ax.set_title(
+        f"Default focus-area taxonomy: {len(tax.topics)} topics, {len(tax.links)} links "
+        f"(relatedness {tax.decay:g} per link, 0 beyond {tax.max_distance} links)\n"
+        "dark: broad themes; red outline: the 2021 pilot's three topics; "
+        "numbers: links in the table of docs/geography-and-topics.md",
+        fontsize=11,
+    )
     ax.axis("off")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, metadata={"Software": None})

@@ -37,7 +37,7 @@ def simple_tables(text: str) -> str:
         spans = list(zip(starts, [*starts[1:], None], strict=True))
         out.append(_row(lines[k + 1], spans))
         out.append("|" + "---|" * len(spans))
-        out += [_row(line, spans) for line in lines[k + 3:ends[1]] if line.strip()]
+        out += [_row(line, spans) for line in lines[k + 3 : ends[1]] if line.strip()]
         k = ends[1] + 1
     return "\n".join(out)
 

@@ -37,8 +37,11 @@ def layers(path: Path = LAYERING) -> list[tuple[list[str], str]]:
     source = path.read_text(encoding="utf-8")
     lines = source.splitlines()
     for node in ast.parse(source).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else (
-            node.targets[0] if isinstance(node, ast.Assign) else None)
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        )
         if isinstance(target, ast.Name) and target.id == "LAYERS" and isinstance(node.value, ast.List):
             out = []
             for element in node.value.elts:

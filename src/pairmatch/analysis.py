@@ -37,8 +37,9 @@ def compatibility_graph(problem: Problem, candidates: Candidates | None = None) 
     graph = nx.Graph()
     for side, people in zip(SIDES, (problem.mentors, problem.mentees), strict=True):
         for p in people:
-            graph.add_node(p.id, side=side, bipartite=side == "mentee",
-                           min_partners=p.min_partners, max_partners=p.max_partners)
+            graph.add_node(
+                p.id, side=side, bipartite=side == "mentee", min_partners=p.min_partners, max_partners=p.max_partners
+            )
     rows, cols = np.nonzero(candidates.allowed)
     graph.add_edges_from((problem.mentors[i].id, problem.mentees[j].id) for i, j in zip(rows, cols, strict=True))
     return graph

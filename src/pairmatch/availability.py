@@ -34,10 +34,7 @@ WORDS = -(-SLOTS_PER_WEEK // 64)
 _DAY_ALIASES = {
     **{d.lower(): i for i, d in enumerate(DAYS)},
     **{
-        name: i
-        for i, name in enumerate(
-            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        )
+        name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
     },
     "tues": 1,
     "weds": 2,
@@ -56,8 +53,7 @@ def _minutes(hours: str, minutes: str | None, text: str) -> int:
         raise ValueError(f"{text!r}: {hours}:{minutes or '00'} is not a time of day")
     if m % SLOT_MINUTES:
         raise ValueError(
-            f"{text!r}: times must fall on the {SLOT_MINUTES}-minute grid "
-            f"(e.g. 18:00 or 18:30), got {hours}:{minutes}"
+            f"{text!r}: times must fall on the {SLOT_MINUTES}-minute grid (e.g. 18:00 or 18:30), got {hours}:{minutes}"
         )
     return h * 60 + m
 

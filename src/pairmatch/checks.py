@@ -156,11 +156,12 @@ class _Definitions:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         builtin = problem.weights.as_dict()
-        self.weights = {**{c: builtin[c] for c in BUILT_IN_COMPONENTS if builtin[c] > 0},
-                        **{s.name: float(s.weight) for s in problem.scores}}
+        self.weights = {
+            **{c: builtin[c] for c in BUILT_IN_COMPONENTS if builtin[c] > 0},
+            **{s.name: float(s.weight) for s in problem.scores},
+        }
         # Later entries win, as when a dict is built from the triples.
-        self.entries = {s.name: {(m, e): v for m, e, v in s.entries}
-                        for s in problem.scores if s.entries is not None}
+        self.entries = {s.name: {(m, e): v for m, e, v in s.entries} for s in problem.scores if s.entries is not None}
 
     def focus(self, mentor: Person, mentee: Person) -> float:
         tax = self.problem.taxonomy
@@ -191,8 +192,11 @@ class _Definitions:
 
     def components(self, mentor: Mentor, mentee: Mentee, i: int, j: int) -> dict[str, float]:
         """Every component that counts, then every built-in (rules read them even at weight 0)."""
-        out = {"focus": self.focus(mentor, mentee), "borough": self.borough(mentor, mentee),
-               "availability": self.availability(mentor, mentee)}
+        out = {
+            "focus": self.focus(mentor, mentee),
+            "borough": self.borough(mentor, mentee),
+            "availability": self.availability(mentor, mentee),
+        }
         for component in self.problem.scores:
             out[component.name] = self.custom(component, mentor, mentee, i, j)
         return out
@@ -233,9 +237,16 @@ def _pair_words(problem: Problem, key: tuple[str, str]) -> str:
     return f"{_who(problem, key[0])} with {_who(problem, key[1])}"
 
 
-def _rule_violations(problem: Problem, definitions: _Definitions, key: tuple[str, str], mentor: Mentor,
-                     mentee: Mentee, values: dict[str, float], total: float,
-                     forbidden: set[tuple[str, str]]) -> Iterable[Violation]:
+def _rule_violations(
+    problem: Problem,
+    definitions: _Definitions,
+    key: tuple[str, str],
+    mentor: Mentor,
+    mentee: Mentee,
+    values: dict[str, float],
+    total: float,
+    forbidden: set[tuple[str, str]],
+) -> Iterable[Violation]:
     rules, pair = problem.rules, _pair_words(problem, key)
 
     def broken(rule: Rule, detail: str) -> Violation:
@@ -250,8 +261,10 @@ def _rule_violations(problem: Problem, definitions: _Definitions, key: tuple[str
     if rules.min_overlap_minutes:
         minutes = definitions.common_minutes(mentor, mentee)
         if minutes < rules.min_overlap_minutes:
-            yield broken(Rule.TOO_LITTLE_OVERLAP,
-                         f"{minutes} common minutes a week < rules.min_overlap_minutes {rules.min_overlap_minutes}")
+            yield broken(
+                Rule.TOO_LITTLE_OVERLAP,
+                f"{minutes} common minutes a week < rules.min_overlap_minutes {rules.min_overlap_minutes}",
+            )
     if rules.max_borough_steps is not None:
         steps = definitions.closest_steps(mentor, mentee)
         if steps > rules.max_borough_steps:
@@ -263,8 +276,15 @@ def _rule_violations(problem: Problem, definitions: _Definitions, key: tuple[str
             yield broken(Rule.SAME_ATTRIBUTE, f"{how}; rules.forbid_same includes {name!r}")
 
 
-def _score_violations(definitions: _Definitions, problem: Problem, pair: Pair, key: tuple[str, str],
-                      values: dict[str, float], total: float, tolerance: float) -> Iterable[Violation]:
+def _score_violations(
+    definitions: _Definitions,
+    problem: Problem,
+    pair: Pair,
+    key: tuple[str, str],
+    values: dict[str, float],
+    total: float,
+    tolerance: float,
+) -> Iterable[Violation]:
     words = _pair_words(problem, key)
     if not _close(pair.score, total, tolerance):
         yield Violation("score", key, f"{words} reports score {pair.score!r} but its components give {total!r}")
@@ -272,25 +292,37 @@ def _score_violations(definitions: _Definitions, problem: Problem, pair: Pair, k
     missing = [n for n in counting if n not in pair.components]
     extra = [n for n in pair.components if n not in definitions.weights]
     if missing or extra:
-        yield Violation("component", key, f"{words} should report components {', '.join(counting)}"
-                        + (f"; missing {', '.join(missing)}" if missing else "")
-                        + (f"; does not count {', '.join(map(str, extra))}" if extra else ""))
+        yield Violation(
+            "component",
+            key,
+            f"{words} should report components {', '.join(counting)}"
+            + (f"; missing {', '.join(missing)}" if missing else "")
+            + (f"; does not count {', '.join(map(str, extra))}" if extra else ""),
+        )
     for name in counting:
         if name in pair.components and not _close(pair.components[name], values[name], tolerance):
-            yield Violation("component", key, f"{words} reports {name} = {pair.components[name]!r} but "
-                                              f"its definition gives {values[name]!r}")
+            yield Violation(
+                "component",
+                key,
+                f"{words} reports {name} = {pair.components[name]!r} but its definition gives {values[name]!r}",
+            )
     for name, weight in definitions.weights.items():
         expected = weight * values[name]
         if name not in pair.contributions:
             yield Violation("component", key, f"{words} has no contribution for {name}")
         elif not _close(pair.contributions[name], expected, tolerance):
-            yield Violation("component", key, f"{words} reports a {name} contribution of "
-                                              f"{pair.contributions[name]!r}; weight {weight:g} x value "
-                                              f"{values[name]!r} = {expected!r}")
+            yield Violation(
+                "component",
+                key,
+                f"{words} reports a {name} contribution of "
+                f"{pair.contributions[name]!r}; weight {weight:g} x value "
+                f"{values[name]!r} = {expected!r}",
+            )
     stray = [n for n in pair.contributions if n not in definitions.weights]
     if stray:
-        yield Violation("component", key, f"{words} reports contributions of {', '.join(map(str, stray))}, "
-                                          "which do not count")
+        yield Violation(
+            "component", key, f"{words} reports contributions of {', '.join(map(str, stray))}, which do not count"
+        )
 
 
 def _quota_violations(problem: Problem, quota: Quota, ends: Sequence[Person], n_pairs: int) -> Iterable[Violation]:
@@ -312,8 +344,12 @@ def _quota_violations(problem: Problem, quota: Quota, ends: Sequence[Person], n_
         if share is not None and Fraction(count) > share * n_pairs:
             broken.append(f"more than {quota.max_share:.0%} of {n_pairs}")
         if broken:
-            yield Violation("quota", (), f"quota '{quota.describe(group)}' is broken: {count} pairs for "
-                                         f"{quota.key} = {group!r}, {' and '.join(broken)}")
+            yield Violation(
+                "quota",
+                (),
+                f"quota '{quota.describe(group)}' is broken: {count} pairs for "
+                f"{quota.key} = {group!r}, {' and '.join(broken)}",
+            )
 
 
 def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCORE_TOLERANCE) -> list[Violation]:
@@ -367,9 +403,11 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
             if key in known:
                 known[key].append(pair)
             continue
-        unknown = [f"{pid!r} is not a {side} of this problem"
-                   for pid, side, index in ((key[0], "mentor", mentor_ix), (key[1], "mentee", mentee_ix))
-                   if pid not in index]
+        unknown = [
+            f"{pid!r} is not a {side} of this problem"
+            for pid, side, index in ((key[0], "mentor", mentor_ix), (key[1], "mentee", mentee_ix))
+            if pid not in index
+        ]
         if unknown:
             out.append(Violation("unknown_id", key, f"pair {key}: {'; '.join(unknown)}"))
             continue
@@ -388,41 +426,65 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
 
     partners: Counter[str] = Counter(pid for key in known for pid in key)
     rules = problem.rules
-    for side, people, everyone in (("mentor", problem.mentors, rules.match_all_mentors),
-                                   ("mentee", problem.mentees, rules.match_all_mentees)):
+    for side, people, everyone in (
+        ("mentor", problem.mentors, rules.match_all_mentors),
+        ("mentee", problem.mentees, rules.match_all_mentees),
+    ):
         for person in people:
             lo = max(person.min_partners, min(1, person.max_partners)) if everyone else person.min_partners
             n = partners[person.id]
             if not lo <= n <= person.max_partners:
                 why = f"match_all_{side}s" if everyone and lo > person.min_partners else "min_partners"
-                out.append(Violation("capacity", (person.id,),
-                                     f"{side} {person.label} has {n} partner{'s' * (n != 1)}; allowed "
-                                     f"{lo}..{person.max_partners} ({why} {lo}, max_partners {person.max_partners})"))
+                out.append(
+                    Violation(
+                        "capacity",
+                        (person.id,),
+                        f"{side} {person.label} has {n} partner{'s' * (n != 1)}; allowed "
+                        f"{lo}..{person.max_partners} ({why} {lo}, max_partners {person.max_partners})",
+                    )
+                )
 
     required = dict.fromkeys((a, b) for a, b in rules.required_pairs)
     for key in required:
         if key not in known:
-            out.append(Violation("required_pair_missing", key,
-                                 f"{_pair_words(problem, key)} is in rules.required_pairs but not in the result"))
+            out.append(
+                Violation(
+                    "required_pair_missing",
+                    key,
+                    f"{_pair_words(problem, key)} is in rules.required_pairs but not in the result",
+                )
+            )
         elif not any(p.pinned for p in known[key]):
-            out.append(Violation("pinned_flag", key,
-                                 f"{_pair_words(problem, key)} is in rules.required_pairs but not flagged pinned"))
+            out.append(
+                Violation(
+                    "pinned_flag", key, f"{_pair_words(problem, key)} is in rules.required_pairs but not flagged pinned"
+                )
+            )
     for key, same_pairs in known.items():
         if key not in required and any(p.pinned for p in same_pairs):
-            out.append(Violation("pinned_flag", key,
-                                 f"{_pair_words(problem, key)} is flagged pinned but is not in rules.required_pairs"))
+            out.append(
+                Violation(
+                    "pinned_flag",
+                    key,
+                    f"{_pair_words(problem, key)} is flagged pinned but is not in rules.required_pairs",
+                )
+            )
 
     for quota in rules.quotas:
-        ends = [problem.mentors[mentor_ix[m]] if quota.side == "mentor" else problem.mentees[mentee_ix[e]]
-                for m, e in known]
+        ends = [
+            problem.mentors[mentor_ix[m]] if quota.side == "mentor" else problem.mentees[mentee_ix[e]] for m, e in known
+        ]
         out.extend(_quota_violations(problem, quota, ends, len(known)))
 
     scores = [p.score for p in result.pairs]
     objective = math.fsum(scores)
     scale = max(1.0, float(len(scores)), math.fsum(abs(s) for s in scores))
     if not _close(result.objective, objective, tolerance, scale):
-        out.append(Violation("objective", (), f"objective {result.objective!r} differs from the sum of the "
-                                              f"pair scores {objective!r}"))
+        out.append(
+            Violation(
+                "objective", (), f"objective {result.objective!r} differs from the sum of the pair scores {objective!r}"
+            )
+        )
 
     out.extend(_unmatched_violations(result, problem, partners))
 
@@ -445,16 +507,20 @@ def _integer_objective_violations(result: MatchResult) -> Iterable[Violation]:
     expected = math.fsum(p.score for p in result.pairs) * float(scale)
     slack = len(result.pairs) * (0.5 + 0.5e-6 * float(scale)) + 1e-6 * abs(expected)
     if abs(float(integer) - expected) > slack + 1:
-        yield Violation("certificate", (), f"integer_objective {integer} is not the pairs' total in integer units "
-                                           f"({expected:.1f} within {slack:.1f})")
+        yield Violation(
+            "certificate",
+            (),
+            f"integer_objective {integer} is not the pairs' total in integer units ({expected:.1f} within {slack:.1f})",
+        )
 
 
 def _unmatched_violations(result: MatchResult, problem: Problem, partners: Counter[str]) -> Iterable[Violation]:
     listed = Counter(u.person_id for u in result.unmatched)
     for entry in result.unmatched:
         if entry.person_id not in problem.mentor_index() and entry.person_id not in problem.mentee_index():
-            yield Violation("unknown_id", (entry.person_id,),
-                            f"unmatched entry {entry.person_id!r} names nobody in this problem")
+            yield Violation(
+                "unknown_id", (entry.person_id,), f"unmatched entry {entry.person_id!r} names nobody in this problem"
+            )
     sides: dict[str, set[Any]] = {}
     for entry in result.unmatched:
         sides.setdefault(entry.person_id, set()).add(entry.side)
@@ -462,18 +528,26 @@ def _unmatched_violations(result: MatchResult, problem: Problem, partners: Count
         for person in people:
             n, times = partners[person.id], listed[person.id]
             if n == 0 and times == 0:
-                yield Violation("unmatched_list", (person.id,),
-                                f"{side} {person.label} has no partner but is not listed as unmatched")
+                yield Violation(
+                    "unmatched_list",
+                    (person.id,),
+                    f"{side} {person.label} has no partner but is not listed as unmatched",
+                )
             elif n > 0 and times > 0:
-                yield Violation("unmatched_list", (person.id,),
-                                f"{side} {person.label} has {n} partner{'s' * (n != 1)} but is listed as unmatched")
+                yield Violation(
+                    "unmatched_list",
+                    (person.id,),
+                    f"{side} {person.label} has {n} partner{'s' * (n != 1)} but is listed as unmatched",
+                )
             elif times > 1:
-                yield Violation("unmatched_list", (person.id,),
-                                f"{side} {person.label} is listed as unmatched {times} times")
+                yield Violation(
+                    "unmatched_list", (person.id,), f"{side} {person.label} is listed as unmatched {times} times"
+                )
             if times and sides[person.id] != {side}:
                 wrong = ", ".join(sorted(map(repr, sides[person.id] - {side})))
-                yield Violation("unmatched_list", (person.id,),
-                                f"{side} {person.label} is listed as unmatched with side {wrong}")
+                yield Violation(
+                    "unmatched_list", (person.id,), f"{side} {person.label} is listed as unmatched with side {wrong}"
+                )
 
 
 def is_feasible(result: MatchResult, problem: Problem, *, tolerance: float = SCORE_TOLERANCE) -> bool:

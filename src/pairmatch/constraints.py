@@ -141,8 +141,7 @@ class Candidates:
 
     def free_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Capacity bounds left for the solver once the pinned pairs are placed."""
-        return bounds_after_pins(self.required, self.mentor_min, self.mentor_max,
-                                 self.mentee_min, self.mentee_max)
+        return bounds_after_pins(self.required, self.mentor_min, self.mentor_max, self.mentee_min, self.mentee_max)
 
 
 @dataclass(frozen=True)
@@ -170,17 +169,19 @@ class LazyCandidates:
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         out = np.empty(len(rows), dtype=np.uint8)
         for k in range(len(rows)):  # explanations ask for a handful of pairs
-            r, c = rows[k:k + 1], cols[k:k + 1]
+            r, c = rows[k : k + 1], cols[k : k + 1]
             out[k] = self.checker.block(r, c, self.scorer.block(r, c))[0, 0]
         return out
 
     def free_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        return bounds_after_pins(self.required, self.mentor_min, self.mentor_max,
-                                 self.mentee_min, self.mentee_max)
+        return bounds_after_pins(self.required, self.mentor_min, self.mentor_max, self.mentee_min, self.mentee_max)
 
 
 def bounds_after_pins(
-    required: Sequence[tuple[int, int]], mentor_min: np.ndarray, mentor_max: np.ndarray, mentee_min: np.ndarray,
+    required: Sequence[tuple[int, int]],
+    mentor_min: np.ndarray,
+    mentor_max: np.ndarray,
+    mentee_min: np.ndarray,
     mentee_max: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(mentor_lo, mentor_hi, mentee_lo, mentee_hi)`` after each pinned pair takes one
@@ -189,8 +190,12 @@ def bounds_after_pins(
     pins = np.array(required, dtype=np.int64).reshape(-1, 2)
     taken_m = np.bincount(pins[:, 0], minlength=len(mentor_max))
     taken_e = np.bincount(pins[:, 1], minlength=len(mentee_max))
-    return (np.maximum(mentor_min - taken_m, 0), mentor_max - taken_m,
-            np.maximum(mentee_min - taken_e, 0), mentee_max - taken_e)
+    return (
+        np.maximum(mentor_min - taken_m, 0),
+        mentor_max - taken_m,
+        np.maximum(mentee_min - taken_e, 0),
+        mentee_max - taken_e,
+    )
 
 
 def _attribute_codes(mentors: Sequence[Person], mentees: Sequence[Person], name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -247,8 +252,14 @@ class RuleChecker:
     def active(self) -> bool:
         """True when some rule can remove a pair (otherwise every block is all zeros)."""
         rules = self.rules
-        return bool(len(self.forbidden) or rules.min_score is not None or rules.require_focus_overlap
-                    or rules.min_overlap_minutes or self.steps is not None or self.same)
+        return bool(
+            len(self.forbidden)
+            or rules.min_score is not None
+            or rules.require_focus_overlap
+            or rules.min_overlap_minutes
+            or self.steps is not None
+            or self.same
+        )
 
     def block(self, rows: Index, cols: Index, scores: dict[str, np.ndarray]) -> np.ndarray:
         """Rule bits for mentors ``rows`` x mentees ``cols`` given their scores (from `Scorer.block`)."""
@@ -301,8 +312,9 @@ def _occurrences(selection: Index, items: np.ndarray, size: int) -> tuple[np.nda
     return np.repeat(np.arange(len(items)), counts), order[_ragged(lo, counts)]
 
 
-def _mark_pairs(blocked: np.ndarray, rows: Index, cols: Index, pairs: np.ndarray, shape: tuple[int, int],
-                bit: int) -> None:
+def _mark_pairs(
+    blocked: np.ndarray, rows: Index, cols: Index, pairs: np.ndarray, shape: tuple[int, int], bit: int
+) -> None:
     """Set ``bit`` on every cell of the block that holds one of ``pairs`` (mentor, mentee)."""
     r_item, r_pos = _occurrences(rows, pairs[:, 0], shape[0])
     c_item, c_pos = _occurrences(cols, pairs[:, 1], shape[1])

@@ -122,20 +122,35 @@ class ScoreSpec(BaseModel):
         run's request holds them), which a caller's request may not use."""
         entries = None if self.entries is None else [(e.mentor_id, e.mentee_id, e.value) for e in self.entries]
         build = CustomScore.added_by_pairmatch if recorded else CustomScore
-        return build(name=self.name, weight=self.weight, description=self.description, matrix=self.matrix,
-                     mentor_ids=self.mentor_ids, mentee_ids=self.mentee_ids, entries=entries,
-                     default=self.default, max_value=self.max_value)
+        return build(
+            name=self.name,
+            weight=self.weight,
+            description=self.description,
+            matrix=self.matrix,
+            mentor_ids=self.mentor_ids,
+            mentee_ids=self.mentee_ids,
+            entries=entries,
+            default=self.default,
+            max_value=self.max_value,
+        )
 
     @classmethod
     def from_custom(cls, score: CustomScore) -> ScoreSpec:
         if score.function is not None:
-            raise PairmatchError(f"custom score {score.name!r} is a Python function; JSON carries only "
-                                 "matrices and entries")
-        return cls(name=score.name, weight=score.weight, description=score.description,
-                   matrix=None if score.matrix is None else score.matrix.tolist(),
-                   entries=None if score.entries is None else [
-                       EntrySpec(mentor_id=m, mentee_id=e, value=v) for m, e, v in score.entries],
-                   default=score.default, max_value=score.max_value)
+            raise PairmatchError(
+                f"custom score {score.name!r} is a Python function; JSON carries only matrices and entries"
+            )
+        return cls(
+            name=score.name,
+            weight=score.weight,
+            description=score.description,
+            matrix=None if score.matrix is None else score.matrix.tolist(),
+            entries=None
+            if score.entries is None
+            else [EntrySpec(mentor_id=m, mentee_id=e, value=v) for m, e, v in score.entries],
+            default=score.default,
+            max_value=score.max_value,
+        )
 
 
 class EdgeSpec(BaseModel):
@@ -227,14 +242,26 @@ class MatchRequest(BaseModel):
             try:
                 scores.append(spec.to_custom(recorded=recorded))
             except ValidationError as err:  # located at the component in the request
-                errors += [InitErrorDetails(type=PydanticCustomError("value_error", str(e["msg"])),
-                                            loc=("scores", k, *e["loc"]), input=None) for e in err.errors()]
+                errors += [
+                    InitErrorDetails(
+                        type=PydanticCustomError("value_error", str(e["msg"])), loc=("scores", k, *e["loc"]), input=None
+                    )
+                    for e in err.errors()
+                ]
         if errors:
             raise ValidationError.from_exception_data(type(self).__name__, errors)
-        return Problem(mentors=tuple(self.mentors), mentees=tuple(self.mentees), weights=self.weights,
-                       rules=self.rules, scores=tuple(scores),
-                       meeting_minutes=self.meeting_minutes, name=self.name, description=self.description,
-                       geography=geography, taxonomy=taxonomy)
+        return Problem(
+            mentors=tuple(self.mentors),
+            mentees=tuple(self.mentees),
+            weights=self.weights,
+            rules=self.rules,
+            scores=tuple(scores),
+            meeting_minutes=self.meeting_minutes,
+            name=self.name,
+            description=self.description,
+            geography=geography,
+            taxonomy=taxonomy,
+        )
 
     def _located_errors(self, geography: Geography, taxonomy: Taxonomy) -> list[InitErrorDetails]:
         """The problems `Problem` would report in one message, each at its place in the request."""
@@ -248,18 +275,27 @@ class MatchRequest(BaseModel):
             for i, person in enumerate(getattr(self, field)):
                 if person.id in first:
                     where = first[person.id]
-                    add((field, i, "id"), "duplicate_id",
+                    add(
+                        (field, i, "id"),
+                        "duplicate_id",
                         f"id {person.id!r} is already used by {where[0]}[{where[1]}]; ids must be unique across "
-                        "mentors and mentees")
+                        "mentors and mentees",
+                    )
                 first.setdefault(person.id, (field, i))
                 for k, topic in enumerate(person.focus_areas):
                     if topic not in taxonomy:
-                        add((field, i, "focus_areas", k), "unknown_value",
-                            f"unknown focus area {topic!r}{_hint(taxonomy.suggest(topic))}")
+                        add(
+                            (field, i, "focus_areas", k),
+                            "unknown_value",
+                            f"unknown focus area {topic!r}{_hint(taxonomy.suggest(topic))}",
+                        )
                 for k, place in enumerate(person.boroughs):
                     if geography.canonical(place) is None:
-                        add((field, i, "boroughs", k), "unknown_value",
-                            f"unknown place {place!r}{_hint(geography.suggest(place))}")
+                        add(
+                            (field, i, "boroughs", k),
+                            "unknown_value",
+                            f"unknown place {place!r}{_hint(geography.suggest(place))}",
+                        )
         mentor_ids, mentee_ids = {m.id for m in self.mentors}, {m.id for m in self.mentees}
         for rule in ("forbidden_pairs", "required_pairs"):
             for k, (mentor_id, mentee_id) in enumerate(getattr(self.rules, rule)):
@@ -270,16 +306,24 @@ class MatchRequest(BaseModel):
         return errors
 
     @classmethod
-    def from_problem(cls, problem: Problem, params: SolveParams | None = None, *, explain: bool = True,
-                     vocabularies: bool = True) -> MatchRequest:
+    def from_problem(
+        cls, problem: Problem, params: SolveParams | None = None, *, explain: bool = True, vocabularies: bool = True
+    ) -> MatchRequest:
         """The request for ``problem`` (its geography and taxonomy included when ``vocabularies``)."""
         return cls(
-            name=problem.name, description=problem.description, mentors=list(problem.mentors),
-            mentees=list(problem.mentees), weights=problem.weights, rules=problem.rules,
-            scores=[ScoreSpec.from_custom(s) for s in problem.scores], meeting_minutes=problem.meeting_minutes,
+            name=problem.name,
+            description=problem.description,
+            mentors=list(problem.mentors),
+            mentees=list(problem.mentees),
+            weights=problem.weights,
+            rules=problem.rules,
+            scores=[ScoreSpec.from_custom(s) for s in problem.scores],
+            meeting_minutes=problem.meeting_minutes,
             geography=GeographySpec(**problem.geography.to_dict()) if vocabularies else None,
             taxonomy=TaxonomySpec(**problem.taxonomy.to_dict()) if vocabularies else None,
-            params=params or SolveParams(), explain=explain)
+            params=params or SolveParams(),
+            explain=explain,
+        )
 
 
 def _hint(suggestion: str | None) -> str:
@@ -332,12 +376,26 @@ class MatchResponse(BaseModel):
     @classmethod
     def from_result(cls, result: MatchResult, *, explain: bool = True, include_runtime: bool = False) -> MatchResponse:
         data = result.to_dict(include_runtime=include_runtime)
-        pairs = [PairOut(**p, facts=explain_pair(result, p["mentor_id"], p["mentee_id"]).facts
-                         if explain and result.context is not None else None) for p in data["pairs"]]
-        return cls(status=result.status, objective=rounded(result.objective), objective_name=result.objective_name,
-                   solver=result.solver, seed=result.seed, certificate=data["certificate"], pairs=pairs,
-                   unmatched=[UnmatchedOut(**u) for u in data["unmatched"]],
-                   timings=data.get("timings") if include_runtime else None)
+        pairs = [
+            PairOut(
+                **p,
+                facts=explain_pair(result, p["mentor_id"], p["mentee_id"]).facts
+                if explain and result.context is not None
+                else None,
+            )
+            for p in data["pairs"]
+        ]
+        return cls(
+            status=result.status,
+            objective=rounded(result.objective),
+            objective_name=result.objective_name,
+            solver=result.solver,
+            seed=result.seed,
+            certificate=data["certificate"],
+            pairs=pairs,
+            unmatched=[UnmatchedOut(**u) for u in data["unmatched"]],
+            timings=data.get("timings") if include_runtime else None,
+        )
 
 
 class ErrorDetail(BaseModel):
@@ -349,8 +407,19 @@ class ErrorDetail(BaseModel):
     type: str | None = None
 
 
-ErrorCode = Literal["invalid_request", "infeasible", "unsupported", "internal", "unauthorized", "forbidden",
-                    "not_found", "too_large", "busy", "timeout", "conflict"]
+ErrorCode = Literal[
+    "invalid_request",
+    "infeasible",
+    "unsupported",
+    "internal",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "too_large",
+    "busy",
+    "timeout",
+    "conflict",
+]
 ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
 """Every value of ``ErrorResponse.error``; the HTTP service documents the status code of each."""
 
@@ -375,14 +444,23 @@ class ErrorResponse(BaseModel):
 def error_response(err: BaseException) -> ErrorResponse:
     """The contract's error document for an exception (never a traceback or a file path)."""
     if isinstance(err, ValidationError):
-        details = [ErrorDetail(loc=[str(x) if not isinstance(x, int) else x for x in e["loc"]],
-                               message=str(e["msg"]).removeprefix("Value error, "), type=e["type"])
-                   for e in err.errors(include_url=False, include_input=False)]
-        return ErrorResponse(error="invalid_request", message=f"{len(details)} problem(s) in the request",
-                             details=details)
+        details = [
+            ErrorDetail(
+                loc=[str(x) if not isinstance(x, int) else x for x in e["loc"]],
+                message=str(e["msg"]).removeprefix("Value error, "),
+                type=e["type"],
+            )
+            for e in err.errors(include_url=False, include_input=False)
+        ]
+        return ErrorResponse(
+            error="invalid_request", message=f"{len(details)} problem(s) in the request", details=details
+        )
     if isinstance(err, InfeasibleProblemError):
-        return ErrorResponse(error="infeasible", message="the hard rules cannot all hold",
-                             reasons=json.loads(json.dumps(err.reasons, default=str)))
+        return ErrorResponse(
+            error="infeasible",
+            message="the hard rules cannot all hold",
+            reasons=json.loads(json.dumps(err.reasons, default=str)),
+        )
     if isinstance(err, PairmatchError):
         return ErrorResponse(error="unsupported", message=str(err))
     if isinstance(err, (ValueError, json.JSONDecodeError)):
@@ -403,8 +481,9 @@ def _parse(request: Any, model: type[RequestT]) -> RequestT:
     return model.model_validate(request)
 
 
-def match(request: MatchRequest | Mapping[str, Any] | str | bytes, *,
-          on_stage: StageCallback | None = None) -> MatchResponse:
+def match(
+    request: MatchRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
+) -> MatchResponse:
     """Solve a request given as a `MatchRequest`, a dict or JSON text.
 
     Raises ``pydantic.ValidationError`` for a malformed request and
@@ -444,10 +523,14 @@ class ExplainRequest(MatchRequest):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch explain request"})
-    pair: tuple[str, str] | None = Field(None, description="[mentor_id, mentee_id]: explain this pair, and if it "
-                                                           "was not proposed, why not")
-    person: str | None = Field(None, description="a mentor's or mentee's id: explain their partners, or why they "
-                                                 "have none, and their best alternatives")
+    pair: tuple[str, str] | None = Field(
+        None, description="[mentor_id, mentee_id]: explain this pair, and if it was not proposed, why not"
+    )
+    person: str | None = Field(
+        None,
+        description="a mentor's or mentee's id: explain their partners, or why they "
+        "have none, and their best alternatives",
+    )
     alternatives: int = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
 
     @field_validator("pair")
@@ -533,14 +616,22 @@ def _pair_out(result: MatchResult, mentor_id: str, mentee_id: str, *, with_why_n
     e = explain_pair(result, mentor_id, mentee_id)
     note = why_not(result, mentor_id, mentee_id) if with_why_not and not e.matched else None
     return PairExplanationOut(
-        mentor_id=e.mentor_id, mentee_id=e.mentee_id, matched=e.matched, score=rounded(e.score),
+        mentor_id=e.mentor_id,
+        mentee_id=e.mentee_id,
+        matched=e.matched,
+        score=rounded(e.score),
         components={k: rounded(v) for k, v in e.components.items()},
-        contributions={k: rounded(v) for k, v in e.contributions.items()}, facts=e.facts,
-        blocked_by=list(e.blocked_by), why_not=note, text=e.text())
+        contributions={k: rounded(v) for k, v in e.contributions.items()},
+        facts=e.facts,
+        blocked_by=list(e.blocked_by),
+        why_not=note,
+        text=e.text(),
+    )
 
 
-def explain_request(request: ExplainRequest | Mapping[str, Any] | str | bytes, *,
-                    on_stage: StageCallback | None = None) -> ExplainResponse:
+def explain_request(
+    request: ExplainRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
+) -> ExplainResponse:
     """Solve a request and explain the pair or the person it names.
 
     Examples
@@ -560,8 +651,9 @@ def explain_request(request: ExplainRequest | Mapping[str, Any] | str | bytes, *
     stage("solving")
     result = solve(problem, parsed.params)
     stage("explaining")
-    base = ExplainResponse(status=result.status, objective=rounded(result.objective),
-                           objective_name=result.objective_name)
+    base = ExplainResponse(
+        status=result.status, objective=rounded(result.objective), objective_name=result.objective_name
+    )
     if parsed.pair is not None:
         return base.model_copy(update={"pair": _pair_out(result, *parsed.pair, with_why_not=True)})
     pid = parsed.person
@@ -569,15 +661,31 @@ def explain_request(request: ExplainRequest | Mapping[str, Any] | str | bytes, *
     side, _ = problem.locate(pid)
     partners = list(result.partners_of(pid))
     pairs = [(pid, p) if side == "mentor" else (p, pid) for p in partners]
-    unmatched = next((UnmatchedOut(person_id=u.person_id, side=u.side, code=u.code, reason=u.reason)
-                      for u in result.unmatched if u.person_id == pid), None)
+    unmatched = next(
+        (
+            UnmatchedOut(person_id=u.person_id, side=u.side, code=u.code, reason=u.reason)
+            for u in result.unmatched
+            if u.person_id == pid
+        ),
+        None,
+    )
     person = PersonExplanationOut(
-        person_id=pid, side=side, partners=partners, text=why_unmatched(result, pid),
+        person_id=pid,
+        side=side,
+        partners=partners,
+        text=why_unmatched(result, pid),
         pairs=[_pair_out(result, m, e, with_why_not=False) for m, e in pairs],
-        alternatives=[AlternativeOut(partner_id=a.partner_id, score=rounded(a.score), blocked_by=list(a.blocked_by),
-                                     partner_matched_with=list(a.partner_matched_with))
-                      for a in alternatives(result, pid, parsed.alternatives)],
-        unmatched=unmatched)
+        alternatives=[
+            AlternativeOut(
+                partner_id=a.partner_id,
+                score=rounded(a.score),
+                blocked_by=list(a.blocked_by),
+                partner_matched_with=list(a.partner_matched_with),
+            )
+            for a in alternatives(result, pid, parsed.alternatives)
+        ],
+        unmatched=unmatched,
+    )
     return base.model_copy(update={"person": person})
 
 
@@ -592,8 +700,9 @@ class DiagnoseResponse(BaseModel):
     reasons: list[dict[str, Any]] = Field([], description="each with a rule code, a message and the people involved")
 
 
-def diagnose_request(request: MatchRequest | Mapping[str, Any] | str | bytes, *,
-                     on_stage: StageCallback | None = None) -> DiagnoseResponse:
+def diagnose_request(
+    request: MatchRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
+) -> DiagnoseResponse:
     """Check a request's hard rules for infeasibility (Hall/König certificates), without solving.
 
     >>> request = {"mentors": [{"id": "M1"}], "mentees": [{"id": "O1"}, {"id": "O2"}],
@@ -623,8 +732,9 @@ class ValidateResponse(BaseModel):
     components: dict[str, float] = Field(description="every score component that counts, with its weight")
 
 
-def validate_request(request: MatchRequest | Mapping[str, Any] | str | bytes, *,
-                     on_stage: StageCallback | None = None) -> ValidateResponse:
+def validate_request(
+    request: MatchRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
+) -> ValidateResponse:
     """Check a request as a solve would (every field, names against the vocabularies) without solving.
 
     >>> checked = validate_request({"mentors": [{"id": "M1", "boroughs": ["Kingston"]}], "mentees": [{"id": "O1"}]})
@@ -658,8 +768,9 @@ class RematchRequest(MatchRequest):
     join_mentees: list[Mentee] = Field([], description="mentees joining")
     ended: list[tuple[str, str]] = Field([], description="current pairs the coordinator ended (never proposed again)")
     locked: list[tuple[str, str]] = Field([], description="current pairs that must stay as they are")
-    move_penalty: float | None = Field(None, ge=0, allow_inf_nan=False,
-                                       description="score per moved working pair; absent: keep every working pair")
+    move_penalty: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="score per moved working pair; absent: keep every working pair"
+    )
 
     def to_changes(self) -> Changes:
         """The `Changes` this request describes (raises ``ValidationError`` naming each wrong id or pair)."""
@@ -686,8 +797,12 @@ class RematchRequest(MatchRequest):
                     add((field, k), f"{list(pair)!r} is ended or someone in it leaves; it cannot be locked")
         if errors:
             raise ValidationError.from_exception_data(type(self).__name__, errors)
-        return Changes(leave=tuple(self.leave), join=(*self.join_mentors, *self.join_mentees),
-                       ended=tuple(self.ended), locked=tuple(self.locked))
+        return Changes(
+            leave=tuple(self.leave),
+            join=(*self.join_mentors, *self.join_mentees),
+            ended=tuple(self.ended),
+            locked=tuple(self.locked),
+        )
 
 
 class PairChangeOut(BaseModel):
@@ -717,8 +832,9 @@ class RematchResponse(BaseModel):
     match: MatchResponse = Field(description="the new matching (its scores include the continuity component)")
 
 
-def rematch_request(request: RematchRequest | Mapping[str, Any] | str | bytes, *,
-                    on_stage: StageCallback | None = None) -> RematchResponse:
+def rematch_request(
+    request: RematchRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
+) -> RematchResponse:
     """Re-match a running programme as the request asks (see `pairmatch.rematch.rematch`).
 
     >>> request = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]},
@@ -740,10 +856,15 @@ def rematch_request(request: RematchRequest | Mapping[str, Any] | str | bytes, *
     stage("explaining")
     data = outcome.to_dict()
     return RematchResponse(
-        move_penalty=data["move_penalty"], score=data["score"], baseline_score=data["baseline_score"],
-        gain=data["gain"], moved=data["moved"], counts=data["counts"],
+        move_penalty=data["move_penalty"],
+        score=data["score"],
+        baseline_score=data["baseline_score"],
+        gain=data["gain"],
+        moved=data["moved"],
+        counts=data["counts"],
         changes=[PairChangeOut(**c) for c in data["changes"]],
-        match=MatchResponse.from_result(outcome.result, explain=parsed.explain))
+        match=MatchResponse.from_result(outcome.result, explain=parsed.explain),
+    )
 
 
 class DiffRequest(BaseModel):
@@ -805,12 +926,14 @@ class DiffResponse(BaseModel):
     added: list[PairScoreOut]
     removed: list[PairScoreOut]
     changed: list[PartnerChangeOut]
-    coverage: dict[str, list[CoverageRowOut]] = Field(description="per bcu, borough and focus: groups that changed "
-                                                                   "first")
+    coverage: dict[str, list[CoverageRowOut]] = Field(
+        description="per bcu, borough and focus: groups that changed first"
+    )
 
 
-def diff_request(request: DiffRequest | Mapping[str, Any] | str | bytes, *,
-                 on_stage: StageCallback | None = None) -> DiffResponse:
+def diff_request(
+    request: DiffRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
+) -> DiffResponse:
     """Solve both requests and compare the matchings (see `pairmatch.diff.diff`).
 
     >>> before = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]}],
@@ -849,8 +972,10 @@ class JobStatus(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch job"})
     schema_version: str = SCHEMA_VERSION
     id: str
-    kind: str = Field(description="what the job does, as the endpoint it stands for: match (the default), rematch, "
-                                  "explain, diagnose, diff or validate")
+    kind: str = Field(
+        description="what the job does, as the endpoint it stands for: match (the default), rematch, "
+        "explain, diagnose, diff or validate"
+    )
     state: JobState
     stage: str
     progress: float = Field(ge=0, le=1)

@@ -148,13 +148,16 @@ class CustomScore(BaseModel):
     @classmethod
     def _name(cls, value: str, info: ValidationInfo) -> str:
         if not _NAME.match(value):
-            raise ValueError(f"{value!r} is not a valid component name (letters, digits and '_', "
-                             "starting with a letter)")
+            raise ValueError(
+                f"{value!r} is not a valid component name (letters, digits and '_', starting with a letter)"
+            )
         if value in BUILT_IN_COMPONENTS:
             raise ValueError(f"{value!r} is a built-in component; choose another name")
         if value in RESERVED_COMPONENTS and not (info.context or {}).get(_RESERVED_OK):
-            raise ValueError(f"{value!r} is the name of a component pairmatch adds itself (re-match continuity, "
-                             "programme history); choose another name")
+            raise ValueError(
+                f"{value!r} is the name of a component pairmatch adds itself (re-match continuity, "
+                "programme history); choose another name"
+            )
         return value
 
     @classmethod
@@ -206,15 +209,19 @@ class CustomScore(BaseModel):
     def _one_form(self) -> CustomScore:
         given = [form for form in ("matrix", "entries", "function") if getattr(self, form) is not None]
         if len(given) != 1:
-            raise ValueError(f"component {self.name!r}: give exactly one of matrix, entries or function "
-                             f"(got {', '.join(given) or 'none'})")
+            raise ValueError(
+                f"component {self.name!r}: give exactly one of matrix, entries or function "
+                f"(got {', '.join(given) or 'none'})"
+            )
         if (self.mentor_ids is not None or self.mentee_ids is not None) and self.matrix is None:
             raise ValueError(f"component {self.name!r}: mentor_ids / mentee_ids label a matrix")
         if self.matrix is not None:
             for ids, axis, side in ((self.mentor_ids, 0, "mentor"), (self.mentee_ids, 1, "mentee")):
                 if ids is not None and len(ids) != self.matrix.shape[axis]:
-                    raise ValueError(f"component {self.name!r}: {len(ids)} {side}_ids for "
-                                     f"{self.matrix.shape[axis]} matrix {'rows' if axis == 0 else 'columns'}")
+                    raise ValueError(
+                        f"component {self.name!r}: {len(ids)} {side}_ids for "
+                        f"{self.matrix.shape[axis]} matrix {'rows' if axis == 0 else 'columns'}"
+                    )
         found = self.largest_given
         if self.max_value is not None and found > self.max_value:
             raise ValueError(f"component {self.name!r}: value {found} is above max_value {self.max_value}")

@@ -59,8 +59,7 @@ class Snapshot:
         compares with the run before it in the same units.
         """
         problem = result.solved_context("a diff needs", ", or a Snapshot with its problem").problem
-        pairs = tuple((p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0))
-                      for p in result.pairs)
+        pairs = tuple((p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0)) for p in result.pairs)
         return cls(label, problem, pairs, math.fsum(s for _, _, s in pairs))
 
 
@@ -98,8 +97,14 @@ class CoverageRow:
         return self.matched_after - self.matched_before
 
 
-def coverage(problem: Problem, matched: Iterable[str], key: str, *, people: Iterable[Person] | None = None,
-             no_unit: str = "(no unit)") -> dict[str, tuple[int, int]]:
+def coverage(
+    problem: Problem,
+    matched: Iterable[str],
+    key: str,
+    *,
+    people: Iterable[Person] | None = None,
+    no_unit: str = "(no unit)",
+) -> dict[str, tuple[int, int]]:
     """``{group: (people, matched people)}`` per BCU (``"bcu"``), ``"borough"`` or ``"focus"`` area.
 
     A person counts once in each group they belong to (all their boroughs,
@@ -177,9 +182,11 @@ class ResultDiff:
         >>> print(diff(solve(p), solve(q)).summary().splitlines()[0])
         3 -> 2 pairs: 2 kept, 0 added, 1 removed; objective 2.5100 -> 1.6300 (-0.8800)
         """
-        lines = [f"{self.pairs_before} -> {self.pairs_after} pairs: {self.kept} kept, {len(self.added)} added, "
-                 f"{len(self.removed)} removed; objective {self.objective_before:.4f} -> "
-                 f"{self.objective_after:.4f} ({self.objective_change:+.4f})"]
+        lines = [
+            f"{self.pairs_before} -> {self.pairs_after} pairs: {self.kept} kept, {len(self.added)} added, "
+            f"{len(self.removed)} removed; objective {self.objective_before:.4f} -> "
+            f"{self.objective_after:.4f} ({self.objective_change:+.4f})"
+        ]
         lines += [f"  + {m} - {e} ({s:.3f})" for m, e, s in self.added]
         lines += [f"  - {m} - {e} ({s:.3f})" for m, e, s in self.removed]
         if self.changed:
@@ -189,17 +196,25 @@ class ResultDiff:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
+
         def pairs(items: tuple[PairScore, ...]) -> list[dict[str, Any]]:
             return [{"mentor_id": m, "mentee_id": e, "score": rounded(s)} for m, e, s in items]
 
         return {
-            "before": self.before_label, "after": self.after_label,
-            "objective_before": rounded(self.objective_before), "objective_after": rounded(self.objective_after),
+            "before": self.before_label,
+            "after": self.after_label,
+            "objective_before": rounded(self.objective_before),
+            "objective_after": rounded(self.objective_after),
             "objective_change": rounded(self.objective_change),
-            "pairs_before": self.pairs_before, "pairs_after": self.pairs_after, "kept": self.kept,
-            "added": pairs(self.added), "removed": pairs(self.removed),
-            "changed": [{"person_id": c.person_id, "side": c.side, "before": list(c.before), "after": list(c.after)}
-                        for c in self.changed],
+            "pairs_before": self.pairs_before,
+            "pairs_after": self.pairs_after,
+            "kept": self.kept,
+            "added": pairs(self.added),
+            "removed": pairs(self.removed),
+            "changed": [
+                {"person_id": c.person_id, "side": c.side, "before": list(c.before), "after": list(c.after)}
+                for c in self.changed
+            ],
             "coverage": {k: [r.__dict__ for r in rows] for k, rows in self.coverage.items()},
         }
 
@@ -249,17 +264,37 @@ def diff(before: MatchResult | Snapshot, after: MatchResult | Snapshot) -> Resul
         sides.update({p.id: "mentor" for p in snap.problem.mentors})
         sides.update({p.id: "mentee" for p in snap.problem.mentees})
     touched = {pid for m, e, _ in (*added, *removed) for pid in (m, e)}
-    changed = tuple(sorted(
-        (PartnerChange(pid, sides.get(pid, "mentor"), pa.get(pid, ()), pb.get(pid, ())) for pid in touched),
-        key=lambda c: (c.side != "mentor", c.person_id)))
+    changed = tuple(
+        sorted(
+            (PartnerChange(pid, sides.get(pid, "mentor"), pa.get(pid, ()), pb.get(pid, ())) for pid in touched),
+            key=lambda c: (c.side != "mentor", c.person_id),
+        )
+    )
     matched_a = set(pa)
     matched_b = set(pb)
     cover: dict[str, tuple[CoverageRow, ...]] = {}
     for key in COVERAGE_KEYS:
         ca, cb = coverage(a.problem, matched_a, key), coverage(b.problem, matched_b, key)
         rows = [CoverageRow(key, g, *ca.get(g, (0, 0)), *cb.get(g, (0, 0))) for g in set(ca) | set(cb)]
-        rows.sort(key=lambda r: (r.change == 0 and r.people_before == r.people_after, -abs(r.change),
-                                 -max(r.people_before, r.people_after), r.group))
+        rows.sort(
+            key=lambda r: (
+                r.change == 0 and r.people_before == r.people_after,
+                -abs(r.change),
+                -max(r.people_before, r.people_after),
+                r.group,
+            )
+        )
         cover[key] = tuple(rows)
-    return ResultDiff(a.label, b.label, added, removed, len(pairs_a.keys() & pairs_b.keys()), changed,
-                      float(a.objective), float(b.objective), len(pairs_a), len(pairs_b), cover)
+    return ResultDiff(
+        a.label,
+        b.label,
+        added,
+        removed,
+        len(pairs_a.keys() & pairs_b.keys()),
+        changed,
+        float(a.objective),
+        float(b.objective),
+        len(pairs_a),
+        len(pairs_b),
+        cover,
+    )

@@ -33,8 +33,10 @@ class MissingExtraError(PairmatchError, ImportError):
     """An optional dependency is needed for this file type or feature."""
 
     def __init__(self, package: str, extra: str, purpose: str) -> None:
-        super().__init__(f"{purpose} needs the optional package {package!r}; "
-                         f"install it with: pip install 'pairmatch-mentoring[{extra}]'")
+        super().__init__(
+            f"{purpose} needs the optional package {package!r}; "
+            f"install it with: pip install 'pairmatch-mentoring[{extra}]'"
+        )
 
 
 def require(module: str, extra: str, purpose: str) -> Any:

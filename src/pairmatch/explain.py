@@ -50,16 +50,15 @@ def focus_fact(problem: Problem, mentor: Person, mentee: Person) -> str:
     """The strongest topic link between two people, in words."""
     tax = problem.taxonomy
     if not mentor.focus_areas or not mentee.focus_areas:
-        return "no focus areas listed on " + ("both sides" if not (mentor.focus_areas or mentee.focus_areas)
-                                              else "one side")
+        return "no focus areas listed on " + (
+            "both sides" if not (mentor.focus_areas or mentee.focus_areas) else "one side"
+        )
     shared = [t for t in mentor.focus_areas if t in mentee.focus_areas]
     if shared:
         return "shared focus: " + ", ".join(shared)
-    a, b = max(((a, b) for a in mentor.focus_areas for b in mentee.focus_areas),
-               key=lambda ab: tax.relatedness(*ab))
+    a, b = max(((a, b) for a in mentor.focus_areas for b in mentee.focus_areas), key=lambda ab: tax.relatedness(*ab))
     if tax.relatedness(a, b) <= 0:
-        return (f"no related focus areas ({', '.join(mentor.focus_areas)} vs "
-                f"{', '.join(mentee.focus_areas)})")
+        return f"no related focus areas ({', '.join(mentor.focus_areas)} vs {', '.join(mentee.focus_areas)})"
     path = tax.path(a, b)
     return f"related focus: {a} ~ {b} ({len(path) - 1} step(s): {' -> '.join(path)})"
 
@@ -88,8 +87,9 @@ def availability_fact(problem: Problem, mentor: Person, mentee: Person) -> str:
     return f"common time {windows} ({minutes} min a week; a meeting needs {problem.meeting_minutes})"
 
 
-def _facts(problem: Problem, names: tuple[str, ...], values: dict[str, float], mentor: Person,
-           mentee: Person) -> dict[str, str]:
+def _facts(
+    problem: Problem, names: tuple[str, ...], values: dict[str, float], mentor: Person, mentee: Person
+) -> dict[str, str]:
     facts = {}
     custom = {c.name: c for c in problem.scores}
     for name in names:
@@ -122,8 +122,9 @@ class PairExplanation:
         state = "matched" if self.matched else ("not a candidate" if self.blocked_by else "not matched")
         lines = [printable(f"{self.mentor_id} - {self.mentee_id}: score {self.score:.3f} ({state})")]
         for name, value in self.components.items():
-            lines.append(f"  {name:<12} {value:.2f} x weight -> {self.contributions[name]:.3f}   "
-                         f"{printable(self.facts[name])}")
+            lines.append(
+                f"  {name:<12} {value:.2f} x weight -> {self.contributions[name]:.3f}   {printable(self.facts[name])}"
+            )
         if self.blocked_by:
             lines.append(f"  ruled out by: {', '.join(self.blocked_by)}")
         return "\n".join(lines)
@@ -180,8 +181,7 @@ def _best(scores: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
     return pool[order][:k]
 
 
-def alternatives(result: MatchResult, person_id: str, k: int = 3, *,
-                 allowed_only: bool = True) -> list[Alternative]:
+def alternatives(result: MatchResult, person_id: str, k: int = 3, *, allowed_only: bool = True) -> list[Alternative]:
     """The ``k`` best partners of ``person_id`` other than the ones proposed.
 
     By default only pairs the rules allow and that score above 0 are listed;
@@ -204,9 +204,12 @@ def alternatives(result: MatchResult, person_id: str, k: int = 3, *,
         eligible[position[pid]] = False
     if allowed_only:
         eligible &= (blocked == 0) & (scores > 0)
-    return [Alternative(others[x].id, float(scores[x]), tuple(rule_names(int(blocked[x]))),
-                        result.partners_of(others[x].id))
-            for x in _best(scores, eligible, k).tolist()]
+    return [
+        Alternative(
+            others[x].id, float(scores[x]), tuple(rule_names(int(blocked[x]))), result.partners_of(others[x].id)
+        )
+        for x in _best(scores, eligible, k).tolist()
+    ]
 
 
 def why_not(result: MatchResult, mentor_id: str, mentee_id: str) -> str:
@@ -227,16 +230,17 @@ def why_not(result: MatchResult, mentor_id: str, mentee_id: str) -> str:
         partners = result.partners_of(pid)
         if partners:
             lines.append(f"{pid} is paired with {', '.join(partners)} instead.")
-    rules = problem.rules.model_copy(
-        update={"required_pairs": (*problem.rules.required_pairs, (mentor_id, mentee_id))})
+    rules = problem.rules.model_copy(update={"required_pairs": (*problem.rules.required_pairs, (mentor_id, mentee_id))})
     try:
         forced = solve(problem.model_copy(update={"rules": rules}), ctx.params)
     except InfeasibleProblemError as err:
         lines.append("Pinning it would make the problem infeasible: " + "; ".join(r["message"] for r in err.reasons))
         return " ".join(lines)
     loss = result.objective - forced.objective
-    lines.append(f"The best matching that includes it scores {forced.objective:.4f}, "
-                 f"{loss:.4f} less than the proposed {result.objective:.4f}.")
+    lines.append(
+        f"The best matching that includes it scores {forced.objective:.4f}, "
+        f"{loss:.4f} less than the proposed {result.objective:.4f}."
+    )
     return " ".join(lines)
 
 
@@ -253,10 +257,16 @@ def why_unmatched(result: MatchResult, person_id: str) -> str:
 def _describe(alts: list[Alternative]) -> str:
     return ", ".join(
         f"{a.partner_id} ({a.score:.3f}"
-        + (f", ruled out: {'; '.join(a.blocked_by)}" if a.blocked_by
-           else f", paired with {', '.join(a.partner_matched_with)}" if a.partner_matched_with else "")
+        + (
+            f", ruled out: {'; '.join(a.blocked_by)}"
+            if a.blocked_by
+            else f", paired with {', '.join(a.partner_matched_with)}"
+            if a.partner_matched_with
+            else ""
+        )
         + ")"
-        for a in alts)
+        for a in alts
+    )
 
 
 def explain(result: MatchResult, k: int = 2) -> str:
@@ -275,8 +285,9 @@ def explain(result: MatchResult, k: int = 2) -> str:
     names = {p.id: p.label for p in (*problem.mentors, *problem.mentees)}
     lines = [result.summary(), ""]
     for pair in result.pairs:
-        lines.append(printable(f"{names[pair.mentor_id]}  <->  {names[pair.mentee_id]}")
-                     + ("  [pinned]" if pair.pinned else ""))
+        lines.append(
+            printable(f"{names[pair.mentor_id]}  <->  {names[pair.mentee_id]}") + ("  [pinned]" if pair.pinned else "")
+        )
         lines.append(explain_pair(result, pair.mentor_id, pair.mentee_id).text())
         alts = alternatives(result, pair.mentor_id, k) if k else []
         if alts:
@@ -295,6 +306,9 @@ def score_matrix_text(result: MatchResult) -> str:
     head = ["".ljust(8)] + [printable(m.id).ljust(8) for m in problem.mentees]
     rows = ["".join(head).rstrip()]
     for i, mentor in enumerate(problem.mentors):
-        rows.append("".join([printable(mentor.id).ljust(8)]
-                            + [f"{total[i, j]:.3f}".ljust(8) for j in range(total.shape[1])]).rstrip())
+        rows.append(
+            "".join(
+                [printable(mentor.id).ljust(8)] + [f"{total[i, j]:.3f}".ljust(8) for j in range(total.shape[1])]
+            ).rstrip()
+        )
     return "\n".join(rows)

@@ -76,8 +76,22 @@ _SCORE_PARAMS = {
 }
 _DEFAULT_SCORES = {"same": 1.0, "adjacent": 0.6, "across_river": 0.5, "same_unit": 0.5, "near": 0.2, "far": 0.0}
 # The keys of a geography file (`Geography.from_dict`).
-FILE_KEYS = ("name", "description", "as_of", "unit_name", "places", "units", "borders", "river_borders",
-             "aliases", "prefixes", "suffixes", "notes", "scores", "assumptions")
+FILE_KEYS = (
+    "name",
+    "description",
+    "as_of",
+    "unit_name",
+    "places",
+    "units",
+    "borders",
+    "river_borders",
+    "aliases",
+    "prefixes",
+    "suffixes",
+    "notes",
+    "scores",
+    "assumptions",
+)
 
 
 class Geography:
@@ -189,8 +203,9 @@ class Geography:
         graph.add_edges_from(tuple(p) for p in self.river_borders)
         graph.add_edges_from(tuple(p) for p in self.land_borders)
         for a, b in graph.edges:
-            graph.edges[a, b]["relation"] = (BoroughRelation.ADJACENT if frozenset((a, b)) in self.land_borders
-                                             else BoroughRelation.ACROSS_RIVER)
+            graph.edges[a, b]["relation"] = (
+                BoroughRelation.ADJACENT if frozenset((a, b)) in self.land_borders else BoroughRelation.ACROSS_RIVER
+            )
         self.graph = nx.freeze(graph)
         self.unit_name = unit_name
         self.scores = {_SCORE_PARAMS[k]: float(s) for k, s in zip(_SCORE_PARAMS, scores, strict=True)}
@@ -284,7 +299,7 @@ class Geography:
             changed = False
             for prefix in self.prefixes:
                 if key.startswith(prefix + " "):
-                    key, changed = key[len(prefix) + 1:], True
+                    key, changed = key[len(prefix) + 1 :], True
                     yield key
             for suffix in self.suffixes:
                 if key.endswith(" " + suffix):
@@ -414,14 +429,16 @@ class Geography:
             names += f"; ignored before or after a name: {', '.join(repr(w) for w in self.prefixes + self.suffixes)}"
         out = {
             "places": f"{len(self.places)} places, {len(members)} {unit}s; "
-                      + (f"in no {unit}: {'; '.join(outside)}" if outside else f"each in one {unit}"),
+            + (f"in no {unit}: {'; '.join(outside)}" if outside else f"each in one {unit}"),
             "adjacent": f"places that share a land border are adjacent ({len(self.land_borders)} land borders)",
-            "across the river": (f"places whose boundaries meet in a river face each other across it "
-                                 f"({len(self.river_borders)} river borders); a river border is one border "
-                                 f"step, like a land border"),
+            "across the river": (
+                f"places whose boundaries meet in a river face each other across it "
+                f"({len(self.river_borders)} river borders); a river border is one border "
+                f"step, like a land border"
+            ),
             unit: f"{len(members)} {unit}s: " + "; ".join(f"{u} ({', '.join(m)})" for u, m in sorted(members.items())),
             "relation scores": f"a pair of places takes its strongest relation, strongest first: {order}; "
-                               f"two boroughs apart and further count borders over land or across a river",
+            f"two boroughs apart and further count borders over land or across a river",
             "everyday names": names,
         }
         if self.description:
@@ -443,18 +460,20 @@ class Geography:
         for key in ("name", "description", "as_of"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
-        out.update({
-            "unit_name": self.unit_name,
-            "places": list(self.places),
-            "units": {u: units[u] for u in sorted(units)},
-            "borders": sorted(sorted(p) for p in self.land_borders),
-            "river_borders": sorted(sorted(p) for p in self.river_borders),
-            "aliases": dict(sorted(self.aliases.items())),
-            "prefixes": list(self.prefixes),
-            "suffixes": list(self.suffixes),
-            "notes": dict(sorted(self.notes.items())),
-            "scores": {k: self.scores[rel] for k, rel in _SCORE_PARAMS.items()},
-        })
+        out.update(
+            {
+                "unit_name": self.unit_name,
+                "places": list(self.places),
+                "units": {u: units[u] for u in sorted(units)},
+                "borders": sorted(sorted(p) for p in self.land_borders),
+                "river_borders": sorted(sorted(p) for p in self.river_borders),
+                "aliases": dict(sorted(self.aliases.items())),
+                "prefixes": list(self.prefixes),
+                "suffixes": list(self.suffixes),
+                "notes": dict(sorted(self.notes.items())),
+                "scores": {k: self.scores[rel] for k, rel in _SCORE_PARAMS.items()},
+            }
+        )
         if self.assumptions:
             out["assumptions"] = dict(self.assumptions)
         return out
@@ -566,11 +585,19 @@ class _GeographyReader:
                 raise self.fail(f"assumptions[{key!r}]", f"expected text, got {value!r}")
         unit_name = self.text("unit_name") or "BCU"
         return cls(
-            borders["borders"], units, places=places, river_borders=borders["river_borders"],
-            **{k: float(v) for k, v in merged.items()}, unit_name=unit_name,
-            aliases=self.mapping("aliases"), prefixes=self.names("prefixes", data.get("prefixes", [])),
-            suffixes=self.names("suffixes", data.get("suffixes", [])), notes=self.mapping("notes"),
-            name=self.text("name"), description=self.text("description"), as_of=self.text("as_of"),
+            borders["borders"],
+            units,
+            places=places,
+            river_borders=borders["river_borders"],
+            **{k: float(v) for k, v in merged.items()},
+            unit_name=unit_name,
+            aliases=self.mapping("aliases"),
+            prefixes=self.names("prefixes", data.get("prefixes", [])),
+            suffixes=self.names("suffixes", data.get("suffixes", [])),
+            notes=self.mapping("notes"),
+            name=self.text("name"),
+            description=self.text("description"),
+            as_of=self.text("as_of"),
             assumptions=assumptions,
         )
 
@@ -587,8 +614,7 @@ class _GeographyReader:
         out = []
         for k, pair in enumerate(value):
             where = f"{key}[{k}]"
-            if (not isinstance(pair, list) or len(pair) != 2
-                    or not all(isinstance(p, str) and p.strip() for p in pair)):
+            if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(p, str) and p.strip() for p in pair):
                 raise self.fail(where, f"expected two place names, got {pair!r}")
             if pair[0] == pair[1]:
                 raise self.fail(where, f"a border needs two different places, got {pair!r}")

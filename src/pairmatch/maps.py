@@ -118,11 +118,19 @@ class TileLayout:
         if len(set(cells)) != len(cells) or len(tiles) != len(data["tiles"]):
             raise ValueError(f"{data.get('name', 'tile layout')}: two tiles share a place or a square")
         river = data.get("river")
-        return cls(name=data.get("name", ""), description=data.get("description", ""),
-                   source=data.get("source", ""), licence=data.get("licence", ""),
-                   place_name=data.get("place_name", "place"), tiles=tiles,
-                   river=None if not river else River(river.get("name", ""), int(river["after_row"]),
-                                                      float(river["from_col"]), float(river["to_col"])))
+        return cls(
+            name=data.get("name", ""),
+            description=data.get("description", ""),
+            source=data.get("source", ""),
+            licence=data.get("licence", ""),
+            place_name=data.get("place_name", "place"),
+            tiles=tiles,
+            river=None
+            if not river
+            else River(
+                river.get("name", ""), int(river["after_row"]), float(river["from_col"]), float(river["to_col"])
+            ),
+        )
 
     def covers(self, geography: Geography) -> bool:
         """True when every place of ``geography`` has a tile."""
@@ -131,8 +139,11 @@ class TileLayout:
     def neighbours(self, place: str) -> set[str]:
         """Places whose tiles touch this one's (by a side or a corner)."""
         tile = self.tiles[place]
-        return {other.place for other in self.tiles.values()
-                if other is not tile and max(abs(other.col - tile.col), abs(other.row - tile.row)) == 1}
+        return {
+            other.place
+            for other in self.tiles.values()
+            if other is not tile and max(abs(other.col - tile.col), abs(other.row - tile.row)) == 1
+        }
 
 
 @cache
@@ -181,8 +192,9 @@ def _problem(result: MatchResult, problem: Problem | None) -> Problem:
     return problem if problem is not None else result.solved_context("a map needs", ", or problem=...").problem
 
 
-def coverage_by_place(result: MatchResult, problem: Problem | None = None, *,
-                      side: Side = "both") -> list[PlaceCoverage]:
+def coverage_by_place(
+    result: MatchResult, problem: Problem | None = None, *, side: Side = "both"
+) -> list[PlaceCoverage]:
     """People and matched people per place of the problem's geography, in its order.
 
     Parameters
@@ -207,8 +219,14 @@ def coverage_by_place(result: MatchResult, problem: Problem | None = None, *,
     return [PlaceCoverage(place, *counts.get(place, (0, 0))) for place in problem.geography.places]
 
 
-def draw_coverage_map(result: MatchResult, *, problem: Problem | None = None, side: Side = "both",
-                      ax: Any = None, title: str | None = None) -> Any:
+def draw_coverage_map(
+    result: MatchResult,
+    *,
+    problem: Problem | None = None,
+    side: Side = "both",
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
     """Matched share and unmatched people per borough, on the London tile map.
 
     Parameters
@@ -240,12 +258,19 @@ def draw_coverage_map(result: MatchResult, *, problem: Problem | None = None, si
     note = f"{sum(p.id in matched for p in people):,} of {len(people):,} {who} matched"
     if nowhere:
         note += f"; {nowhere:,} name no borough and are not on the map"
-    return draw_place_coverage(rows, problem.geography, ax=ax, note=note,
-                               title=title or f"Coverage by borough: {who} matched")
+    return draw_place_coverage(
+        rows, problem.geography, ax=ax, note=note, title=title or f"Coverage by borough: {who} matched"
+    )
 
 
-def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geography | None = None, *,
-                        ax: Any = None, title: str | None = None, note: str | None = None) -> Any:
+def draw_place_coverage(
+    rows: Iterable[tuple[str, int, int]],
+    geography: Geography | None = None,
+    *,
+    ax: Any = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> Any:
     """Draw ``(place, people, matched)`` rows on the tile map of ``geography``.
 
     The lower-level form of `draw_coverage_map`, for callers that already
@@ -327,8 +352,7 @@ def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geograp
     box = ax.get_position()
     width, height = fig.get_size_inches()
     x_span, y_span = ax.get_xlim(), ax.get_ylim()
-    tile_pt = 72 * min(box.width * width / abs(x_span[1] - x_span[0]),
-                       box.height * height / abs(y_span[1] - y_span[0]))
+    tile_pt = 72 * min(box.width * width / abs(x_span[1] - x_span[0]), box.height * height / abs(y_span[1] - y_span[0]))
     big, medium, small = (min(cap, share * tile_pt) for cap, share in ((10, 0.15), (8, 0.12), (6.8, 0.098)))
     size = 1.0 - _GAP
     for place in places:
@@ -338,26 +362,52 @@ def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geograp
         face = cmap(norm(matched / people)) if people else _EMPTY
         ax.add_patch(Rectangle((x, y), size, size, facecolor=face, edgecolor=_EDGE, linewidth=0.8))
         if place in no_unit:
-            ax.add_patch(Rectangle((x, y), size, size, facecolor="none", edgecolor=_HATCH, hatch="//",
-                                   linewidth=1.2, linestyle="--", alpha=0.6))
+            ax.add_patch(
+                Rectangle(
+                    (x, y),
+                    size,
+                    size,
+                    facecolor="none",
+                    edgecolor=_HATCH,
+                    hatch="//",
+                    linewidth=1.2,
+                    linestyle="--",
+                    alpha=0.6,
+                )
+            )
         ink = "white" if people and _dark(face) else "#1d2733"
         cx, cy = tile.col + 0.5, top(tile.row)
-        ax.text(cx, cy + 0.27, chart_label(tile.abbr), ha="center", va="center", fontsize=big, fontweight="bold",
-                color=ink)
+        ax.text(
+            cx, cy + 0.27, chart_label(tile.abbr), ha="center", va="center", fontsize=big, fontweight="bold", color=ink
+        )
         if people:
-            ax.text(cx, cy + 0.54, f"{matched:,} of {people:,}", ha="center", va="center", fontsize=medium,
-                    color=ink)
+            ax.text(cx, cy + 0.54, f"{matched:,} of {people:,}", ha="center", va="center", fontsize=medium, color=ink)
             left = people - matched
-            ax.text(cx, cy + 0.77, f"{left:,} unmatched" if left else "all matched", ha="center", va="center",
-                    fontsize=small, color=ink, fontweight="bold" if left else "normal")
+            ax.text(
+                cx,
+                cy + 0.77,
+                f"{left:,} unmatched" if left else "all matched",
+                ha="center",
+                va="center",
+                fontsize=small,
+                color=ink,
+                fontweight="bold" if left else "normal",
+            )
         else:
             ax.text(cx, cy + 0.6, "no one", ha="center", va="center", fontsize=medium, color="#6b7785")
     if river is not None:
         y = river.after_row + 1 + _CHANNEL / 2
-        ax.plot([river.from_col, river.to_col], [y, y], color=_RIVER, linewidth=5.0, solid_capstyle="round",
-                zorder=0.5)
-        ax.text(river.from_col + 0.05, y + 0.07, chart_label(river.name), color="#2f6ea5", fontsize=medium,
-                fontstyle="italic", ha="left", va="top")
+        ax.plot([river.from_col, river.to_col], [y, y], color=_RIVER, linewidth=5.0, solid_capstyle="round", zorder=0.5)
+        ax.text(
+            river.from_col + 0.05,
+            y + 0.07,
+            chart_label(river.name),
+            color="#2f6ea5",
+            fontsize=medium,
+            fontstyle="italic",
+            ha="left",
+            va="top",
+        )
     handles = [Patch(facecolor=_EMPTY, edgecolor=_EDGE, label=chart_label(f"no one names this {layout.place_name}"))]
     unit = geography.unit_name or "unit"
     for place in no_unit:
@@ -365,8 +415,7 @@ def draw_place_coverage(rows: Iterable[tuple[str, int, int]], geography: Geograp
         note_text = geography.note(place)
         if note_text:  # London: "policed by the City of London Police, not the Met, ..."
             what += "\n(" + note_text.split(",")[0] + ")"
-        handles.append(Patch(facecolor="none", edgecolor=_HATCH, hatch="//", linestyle="--",
-                             label=chart_label(what)))
+        handles.append(Patch(facecolor="none", edgecolor=_HATCH, hatch="//", linestyle="--", label=chart_label(what)))
     ax.legend(handles=handles, loc="upper left", fontsize=7.5, frameon=False, borderaxespad=0.2)
     footer = f"A person counts in every {layout.place_name} they name. Tiles: London Squared (After the Flood)."
     if note:

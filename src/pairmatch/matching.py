@@ -14,8 +14,13 @@ from .solve import run
 __all__ = ["solve"]
 
 
-def solve(problem: Problem, params: SolveParams | None = None, *, seed: int | None = None,
-          executor: Executor | ChunkRunner | None = None) -> MatchResult:
+def solve(
+    problem: Problem,
+    params: SolveParams | None = None,
+    *,
+    seed: int | None = None,
+    executor: Executor | ChunkRunner | None = None,
+) -> MatchResult:
     """Propose the best matching of ``problem`` under ``params``.
 
     Parameters

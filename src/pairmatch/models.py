@@ -78,10 +78,14 @@ class Person(BaseModel):
             side = cls.__name__.lower()
             details = [
                 InitErrorDetails(
-                    type=PydanticCustomError(e["type"],
-                                             f"{side} '{{person_id}}': {e['msg'].removeprefix('Value error, ')}",
-                                             {**e.get("ctx", {}), "person_id": printable(pid)}),
-                    loc=e["loc"], input=e["input"])
+                    type=PydanticCustomError(
+                        e["type"],
+                        f"{side} '{{person_id}}': {e['msg'].removeprefix('Value error, ')}",
+                        {**e.get("ctx", {}), "person_id": printable(pid)},
+                    ),
+                    loc=e["loc"],
+                    input=e["input"],
+                )
                 for e in err.errors()
             ]
             raise ValidationError.from_exception_data(cls.__name__, details) from None
@@ -90,8 +94,9 @@ class Person(BaseModel):
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
         if value is not None and (found := control_characters(value)):
-            raise ValueError(f"{printable(value)!r} contains control characters ({', '.join(found)}); "
-                             "use printable text only")
+            raise ValueError(
+                f"{printable(value)!r} contains control characters ({', '.join(found)}); use printable text only"
+            )
         return value
 
     @field_validator("attributes")
@@ -100,8 +105,10 @@ class Person(BaseModel):
         for key, item in value.items():
             for text in (key, item):
                 if isinstance(text, str) and (found := control_characters(text)):
-                    raise ValueError(f"attribute {printable(key)!r}: {printable(text)!r} contains control "
-                                     f"characters ({', '.join(found)}); use printable text only")
+                    raise ValueError(
+                        f"attribute {printable(key)!r}: {printable(text)!r} contains control "
+                        f"characters ({', '.join(found)}); use printable text only"
+                    )
         return value
 
     @field_validator("focus_areas", mode="before")
@@ -125,9 +132,7 @@ class Person(BaseModel):
     @model_validator(mode="after")
     def _capacity(self) -> Person:
         if self.min_partners > self.max_partners:
-            raise ValueError(
-                f"min_partners ({self.min_partners}) is greater than max_partners ({self.max_partners})"
-            )
+            raise ValueError(f"min_partners ({self.min_partners}) is greater than max_partners ({self.max_partners})")
         return self
 
     @property
@@ -342,17 +347,27 @@ class Problem(BaseModel):
                 matrix = component.matrix
                 if component.mentor_ids is None and component.mentee_ids is None:
                     if matrix.shape != shape:
-                        errors.append(f"{where}: matrix has shape {matrix.shape}, expected {shape} "
-                                      "(n_mentors, n_mentees)")
+                        errors.append(
+                            f"{where}: matrix has shape {matrix.shape}, expected {shape} (n_mentors, n_mentees)"
+                        )
                     out.append(component)
                     continue
-                rows = _positions(component.mentor_ids, [m.id for m in self.mentors], matrix.shape[0],
-                                  f"{where}: mentor_ids", errors)
-                cols = _positions(component.mentee_ids, [m.id for m in self.mentees], matrix.shape[1],
-                                  f"{where}: mentee_ids", errors)
+                rows = _positions(
+                    component.mentor_ids, [m.id for m in self.mentors], matrix.shape[0], f"{where}: mentor_ids", errors
+                )
+                cols = _positions(
+                    component.mentee_ids, [m.id for m in self.mentees], matrix.shape[1], f"{where}: mentee_ids", errors
+                )
                 if rows is not None and cols is not None:
-                    out.append(component.model_copy(update={"matrix": _readonly(matrix[np.ix_(rows, cols)]),
-                                                            "mentor_ids": None, "mentee_ids": None}))
+                    out.append(
+                        component.model_copy(
+                            update={
+                                "matrix": _readonly(matrix[np.ix_(rows, cols)]),
+                                "mentor_ids": None,
+                                "mentee_ids": None,
+                            }
+                        )
+                    )
                 continue
             if component.entries is not None:
                 for mentor_id, mentee_id, _ in component.entries:
@@ -372,8 +387,7 @@ class Problem(BaseModel):
         """
         if not update:
             return super().model_copy(deep=deep)
-        return type(self).model_validate({**{name: getattr(self, name) for name in type(self).model_fields},
-                                          **update})
+        return type(self).model_validate({**{name: getattr(self, name) for name in type(self).model_fields}, **update})
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -474,8 +488,9 @@ def _capacities(value: Any, n: int, what: str) -> list[int]:
     return [int(v) for v in values]
 
 
-def _positions(ids: tuple[str, ...] | None, order: list[str], size: int, where: str,
-               errors: list[str]) -> np.ndarray | None:
+def _positions(
+    ids: tuple[str, ...] | None, order: list[str], size: int, where: str, errors: list[str]
+) -> np.ndarray | None:
     """Positions in a labelled matrix of the problem's people, in the problem's order."""
     if ids is None:
         if size != len(order):
@@ -488,8 +503,10 @@ def _positions(ids: tuple[str, ...] | None, order: list[str], size: int, where: 
     if len(where_id) != len(ids):
         errors.append(f"{where}: some ids appear twice")
     if missing:
-        errors.append(f"{where}: no values for {', '.join(map(repr, missing[:5]))}"
-                      + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+        errors.append(
+            f"{where}: no values for {', '.join(map(repr, missing[:5]))}"
+            + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        )
     if unknown:
         errors.append(f"{where}: {', '.join(map(repr, unknown[:5]))} not in the problem")
     if missing or unknown or len(where_id) != len(ids):

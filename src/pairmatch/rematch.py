@@ -117,9 +117,14 @@ class PairChange:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, scores at the written precision."""
-        return {"mentor_id": self.mentor_id, "mentee_id": self.mentee_id, "change": self.change,
-                "reason": self.reason, "score": None if self.score is None else rounded(self.score),
-                "gain": None if self.gain is None else rounded(self.gain)}
+        return {
+            "mentor_id": self.mentor_id,
+            "mentee_id": self.mentee_id,
+            "change": self.change,
+            "reason": self.reason,
+            "score": None if self.score is None else rounded(self.score),
+            "gain": None if self.gain is None else rounded(self.gain),
+        }
 
 
 @dataclass(frozen=True)
@@ -187,11 +192,15 @@ class RematchResult:
         re-match (move_penalty inf): 5 kept, 0 locked, 0 ended, 1 left, 0 moved, 0 new
         """
         counts = ", ".join(f"{self.count(k)} {k}" for k in ("kept", "locked", "ended", "left", "moved", "new"))
-        lines = [f"re-match (move_penalty {_penalty_text(self.move_penalty)}): {counts}",
-                 f"score {self.score:.4f} without the continuity bonus; {self.moved} working pair(s) moved"]
+        lines = [
+            f"re-match (move_penalty {_penalty_text(self.move_penalty)}): {counts}",
+            f"score {self.score:.4f} without the continuity bonus; {self.moved} working pair(s) moved",
+        ]
         if self.gain is not None and not math.isinf(self.move_penalty):
-            lines.append(f"gain over keeping every working pair: {self.gain:.4f} "
-                         f"(at least {_penalty_text(self.move_penalty)} per moved pair)")
+            lines.append(
+                f"gain over keeping every working pair: {self.gain:.4f} "
+                f"(at least {_penalty_text(self.move_penalty)} per moved pair)"
+            )
         lines.append("")
         for c in self.changes:
             if c.change != "kept":
@@ -233,8 +242,13 @@ def _check_pairs(what: str, pairs: Iterable[PairIds], mentors: set[str], mentees
             raise ValueError(f"{what}: ({m!r}, {e!r}) is not a (mentor, mentee) pair of the programme")
 
 
-def _scores_after(scores: Sequence[CustomScore], stay_mentors: np.ndarray, stay_mentees: np.ndarray,
-                  gone: set[str], joining: Sequence[Person]) -> tuple[CustomScore, ...]:
+def _scores_after(
+    scores: Sequence[CustomScore],
+    stay_mentors: np.ndarray,
+    stay_mentees: np.ndarray,
+    gone: set[str],
+    joining: Sequence[Person],
+) -> tuple[CustomScore, ...]:
     """The caller's components with leavers removed; joiners get an entry form's default."""
     out = []
     for component in scores:
@@ -243,8 +257,10 @@ def _scores_after(scores: Sequence[CustomScore], stay_mentors: np.ndarray, stay_
         if component.matrix is not None:
             if joining:
                 who = ", ".join(p.id for p in joining[:5])
-                raise ValueError(f"custom score {component.name!r} is a matrix with no values for the people "
-                                 f"joining ({who}); give it as entries with a default, or as a function")
+                raise ValueError(
+                    f"custom score {component.name!r} is a matrix with no values for the people "
+                    f"joining ({who}); give it as entries with a default, or as a function"
+                )
             matrix = np.asarray(component.matrix)[np.ix_(stay_mentors, stay_mentees)]
             out.append(component.model_copy(update={"matrix": matrix}))
         elif component.entries is not None:
@@ -283,12 +299,19 @@ def changed_problem(problem: Problem, changes: Changes) -> Problem:
     mentors = (*(problem.mentors[k] for k in stay_mentors.tolist()), *(p for p in joining if isinstance(p, Mentor)))
     mentees = (*(problem.mentees[k] for k in stay_mentees.tolist()), *(p for p in joining if isinstance(p, Mentee)))
     ended = set(changes.ended)
-    rules = problem.rules.model_copy(update={
-        "forbidden_pairs": tuple(dict.fromkeys(
-            (*(p for p in problem.rules.forbidden_pairs if not gone & set(p)),
-             *(p for p in changes.ended if not gone & set(p))))),
-        "required_pairs": tuple(p for p in problem.rules.required_pairs if not gone & set(p) and p not in ended),
-    })
+    rules = problem.rules.model_copy(
+        update={
+            "forbidden_pairs": tuple(
+                dict.fromkeys(
+                    (
+                        *(p for p in problem.rules.forbidden_pairs if not gone & set(p)),
+                        *(p for p in changes.ended if not gone & set(p)),
+                    )
+                )
+            ),
+            "required_pairs": tuple(p for p in problem.rules.required_pairs if not gone & set(p) and p not in ended),
+        }
+    )
     scores = _scores_after(problem.scores, stay_mentors, stay_mentees, gone, joining)
     return _rebuild(problem, mentors=mentors, mentees=mentees, rules=rules, scores=scores)
 
@@ -364,8 +387,9 @@ def rematch(
     """
     changes = changes or Changes()
     if not isinstance(move_penalty, (int, float)) or math.isnan(move_penalty) or move_penalty < 0:
-        raise ValueError(f"move_penalty must be a number >= 0 (score per moved working pair) or inf, "
-                         f"got {move_penalty!r}")
+        raise ValueError(
+            f"move_penalty must be a number >= 0 (score per moved working pair) or inf, got {move_penalty!r}"
+        )
     move_penalty = float(move_penalty)
     params = params or SolveParams()
     current = tuple(dict.fromkeys((str(m), str(e)) for m, e in current))
@@ -392,14 +416,20 @@ def rematch(
     required = tuple(dict.fromkeys((*ready.rules.required_pairs, *locked)))
     keep_all = math.isinf(move_penalty) or _keeps_every_working_pair(ready, params, move_penalty)
     if keep_all:
-        solved = _rebuild(ready, rules=ready.rules.model_copy(
-            update={"required_pairs": tuple(dict.fromkeys((*required, *working)))}))
+        solved = _rebuild(
+            ready, rules=ready.rules.model_copy(update={"required_pairs": tuple(dict.fromkeys((*required, *working)))})
+        )
     else:
         scores = ready.scores
         if move_penalty > 0 and working:
-            bonus = CustomScore.added_by_pairmatch(name=CONTINUITY, weight=move_penalty, max_value=1.0, default=0.0,
-                                description="current partner kept (score per kept working pair)",
-                                entries=tuple((m, e, 1.0) for m, e in working))
+            bonus = CustomScore.added_by_pairmatch(
+                name=CONTINUITY,
+                weight=move_penalty,
+                max_value=1.0,
+                default=0.0,
+                description="current partner kept (score per kept working pair)",
+                entries=tuple((m, e, 1.0) for m, e in working),
+            )
             scores = (*scores, bonus)
         solved = _rebuild(ready, rules=ready.rules.model_copy(update={"required_pairs": required}), scores=scores)
     result = solve(solved, params)
@@ -408,16 +438,24 @@ def rematch(
     if keep_all:
         baseline_score = score
     elif baseline:
-        pinned = _rebuild(ready, rules=ready.rules.model_copy(
-            update={"required_pairs": tuple(dict.fromkeys((*required, *working)))}))
+        pinned = _rebuild(
+            ready, rules=ready.rules.model_copy(update={"required_pairs": tuple(dict.fromkeys((*required, *working)))})
+        )
         try:
             baseline_score = solve(pinned, params).objective
         except InfeasibleProblemError:
             baseline_score = None
     return RematchResult(
-        result=result, problem=solved, base_problem=base,
+        result=result,
+        problem=solved,
+        base_problem=base,
         changes=_classify(result, current, changes, working, move_penalty),
-        move_penalty=move_penalty, score=score, baseline_score=baseline_score, applied=changes, working=working)
+        move_penalty=move_penalty,
+        score=score,
+        baseline_score=baseline_score,
+        applied=changes,
+        working=working,
+    )
 
 
 def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalty: float) -> bool:
@@ -430,16 +468,26 @@ def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalt
     freed people's new pairs to keep every rule, so it is not applied with lower bounds or quotas.
     """
     rules = problem.rules
-    if (params.objective != "max_score" or rules.quotas or rules.match_all_mentors or rules.match_all_mentees
-            or any(p.min_partners for p in (*problem.mentors, *problem.mentees))):
+    if (
+        params.objective != "max_score"
+        or rules.quotas
+        or rules.match_all_mentors
+        or rules.match_all_mentees
+        or any(p.min_partners for p in (*problem.mentors, *problem.mentees))
+    ):
         return False
     w = problem.weights
     largest = w.focus + w.borough + w.availability + sum(c.weight * c.upper_bound for c in problem.scores)
     return move_penalty >= 2 * largest
 
 
-def _classify(result: MatchResult, current: tuple[PairIds, ...], changes: Changes, working: tuple[PairIds, ...],
-              move_penalty: float) -> tuple[PairChange, ...]:
+def _classify(
+    result: MatchResult,
+    current: tuple[PairIds, ...],
+    changes: Changes,
+    working: tuple[PairIds, ...],
+    move_penalty: float,
+) -> tuple[PairChange, ...]:
     """Every current and every new pair, with the kind of change and the reason."""
     assert result.context is not None
     problem, scores = result.context.problem, result.context.scores
@@ -477,8 +525,7 @@ def _classify(result: MatchResult, current: tuple[PairIds, ...], changes: Change
         olds = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]) for a, b, d in sub.edges(data=True) if d["old"]]
         if not olds:
             continue
-        news = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1])
-                for a, b, d in sub.edges(data=True) if not d["old"]]
+        news = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]) for a, b, d in sub.edges(data=True) if not d["old"]]
         gain = math.fsum(plain(new[p]) for p in news) - math.fsum(moved_scores[p] for p in olds)
         for node in nodes:
             gain_of[node[1]] = gain
@@ -529,4 +576,3 @@ def _classify(result: MatchResult, current: tuple[PairIds, ...], changes: Change
         out.append(PairChange(m, e, "new", reason, plain(new[pair]), gain_of.get(m)))
     order = {"kept": 0, "locked": 0, "ended": 0, "left": 0, "moved": 0, "new": 1}
     return tuple(sorted(out, key=lambda c: (order[c.change], c.mentor_id, c.mentee_id)))
-

@@ -67,8 +67,12 @@ class Pair:
 
     def to_record(self) -> dict[str, Any]:
         """Ids, score, pinned flag and each component, at the written precision."""
-        record: dict[str, Any] = {"mentor_id": self.mentor_id, "mentee_id": self.mentee_id,
-                                  "score": rounded(self.score), "pinned": self.pinned}
+        record: dict[str, Any] = {
+            "mentor_id": self.mentor_id,
+            "mentee_id": self.mentee_id,
+            "score": rounded(self.score),
+            "pinned": self.pinned,
+        }
         record.update({f"{k}_score": rounded(v) for k, v in self.components.items()})
         return record
 
@@ -136,8 +140,16 @@ class MatchResult:
         pairs = []
         for k, (i, j, pinned) in enumerate(outcome.pairs):
             components = {name: columns[name][k] for name in weights}
-            pairs.append(Pair(problem.mentors[i].id, problem.mentees[j].id, totals[k], components,
-                              {name: weights[name] * v for name, v in components.items()}, pinned))
+            pairs.append(
+                Pair(
+                    problem.mentors[i].id,
+                    problem.mentees[j].id,
+                    totals[k],
+                    components,
+                    {name: weights[name] * v for name, v in components.items()},
+                    pinned,
+                )
+            )
         timings = dict(outcome.timings)
         return cls(
             pairs=tuple(pairs),
@@ -200,10 +212,17 @@ class MatchResult:
             "solver": self.solver,
             "seed": self.seed,
             "certificate": _plain(self.certificate),
-            "pairs": [{"mentor_id": p.mentor_id, "mentee_id": p.mentee_id, "score": rounded(p.score),
-                       "components": {k: rounded(v) for k, v in p.components.items()},
-                       "contributions": {k: rounded(v) for k, v in p.contributions.items()},
-                       "pinned": p.pinned} for p in self.pairs],
+            "pairs": [
+                {
+                    "mentor_id": p.mentor_id,
+                    "mentee_id": p.mentee_id,
+                    "score": rounded(p.score),
+                    "components": {k: rounded(v) for k, v in p.components.items()},
+                    "contributions": {k: rounded(v) for k, v in p.contributions.items()},
+                    "pinned": p.pinned,
+                }
+                for p in self.pairs
+            ],
             "unmatched": [dict(u.__dict__) for u in self.unmatched],
         }
         if include_runtime:
@@ -228,13 +247,29 @@ class MatchResult:
         pandas = require("pandas", "io", "MatchResult.to_frame()")
         names = self._names()
         components = list(self.pairs[0].components) if self.pairs else []
-        rows = [{"mentor_id": p.mentor_id, "mentor_name": names.get(p.mentor_id, ""),
-                 "mentee_id": p.mentee_id, "mentee_name": names.get(p.mentee_id, ""), "score": p.score,
-                 **{c: p.components[c] for c in components},
-                 **{f"{c}_contribution": p.contributions[c] for c in components}, "pinned": p.pinned}
-                for p in self.pairs]
-        columns = ["mentor_id", "mentor_name", "mentee_id", "mentee_name", "score", *components,
-                   *(f"{c}_contribution" for c in components), "pinned"]
+        rows = [
+            {
+                "mentor_id": p.mentor_id,
+                "mentor_name": names.get(p.mentor_id, ""),
+                "mentee_id": p.mentee_id,
+                "mentee_name": names.get(p.mentee_id, ""),
+                "score": p.score,
+                **{c: p.components[c] for c in components},
+                **{f"{c}_contribution": p.contributions[c] for c in components},
+                "pinned": p.pinned,
+            }
+            for p in self.pairs
+        ]
+        columns = [
+            "mentor_id",
+            "mentor_name",
+            "mentee_id",
+            "mentee_name",
+            "score",
+            *components,
+            *(f"{c}_contribution" for c in components),
+            "pinned",
+        ]
         return pandas.DataFrame(rows, columns=columns)
 
     def unmatched_frame(self) -> Any:
@@ -242,9 +277,18 @@ class MatchResult:
         pandas = require("pandas", "io", "MatchResult.unmatched_frame()")
         names = self._names()
         return pandas.DataFrame(
-            [{"person_id": u.person_id, "name": names.get(u.person_id, ""), "side": u.side, "code": u.code,
-              "reason": u.reason} for u in self.unmatched],
-            columns=["person_id", "name", "side", "code", "reason"])
+            [
+                {
+                    "person_id": u.person_id,
+                    "name": names.get(u.person_id, ""),
+                    "side": u.side,
+                    "code": u.code,
+                    "reason": u.reason,
+                }
+                for u in self.unmatched
+            ],
+            columns=["person_id", "name", "side", "code", "reason"],
+        )
 
     def summary(self) -> str:
         """A readable table of the pairs (names beside ids), the unmatched and the status.
@@ -259,13 +303,18 @@ class MatchResult:
         def who(pid: str) -> str:
             return printable(f"{names[pid]} ({pid})" if pid in names else pid)
 
-        head = (f"{self.n_pairs} pairs, objective {self.objective:.4f}, "
-                f"status {self.status} ({self.solver})")
+        head = f"{self.n_pairs} pairs, objective {self.objective:.4f}, status {self.status} ({self.solver})"
         components = list(self.pairs[0].components) if self.pairs else []
         rows = [("mentor", "mentee", "score", *components)]
         for p in self.pairs:
-            rows.append((who(p.mentor_id) + (" *" if p.pinned else ""), who(p.mentee_id), f"{p.score:.3f}",
-                         *(f"{p.components[c]:.2f}" for c in components)))
+            rows.append(
+                (
+                    who(p.mentor_id) + (" *" if p.pinned else ""),
+                    who(p.mentee_id),
+                    f"{p.score:.3f}",
+                    *(f"{p.components[c]:.2f}" for c in components),
+                )
+            )
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
         table = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
         lines = [head, "", *table]

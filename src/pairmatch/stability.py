@@ -42,8 +42,10 @@ class BlockingPair:
         def now(partners: tuple[str, ...]) -> str:
             return f"paired with {', '.join(partners)}" if partners else "has a free place"
 
-        return (f"{self.mentor_id} ({now(self.mentor_partners)}) and {self.mentee_id} "
-                f"({now(self.mentee_partners)}) would both rather be paired: score {self.score:.3f}")
+        return (
+            f"{self.mentor_id} ({now(self.mentor_partners)}) and {self.mentee_id} "
+            f"({now(self.mentee_partners)}) would both rather be paired: score {self.score:.3f}"
+        )
 
 
 def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None) -> list[BlockingPair]:
@@ -71,7 +73,7 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
     if mentee_weights is not None:
         mentee_scores = np.zeros((m, n))
         for start in range(0, m, 1024):
-            rows = everyone[start:start + 1024]
+            rows = everyone[start : start + 1024]
             block = ctx.scores.pair_values(np.repeat(rows, n), np.tile(np.arange(n), len(rows)))
             for name, weight in mentee_weights.items():
                 if name not in block:
@@ -90,9 +92,16 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
         allowed[i, j] = False
     _, mentor_hi, _, mentee_hi = (np.maximum(b, 0) for b in ctx.candidates.free_bounds())
     b_rows, b_cols = _blocking_arrays(total, allowed, mentor_hi, mentee_hi, rows, cols, mentee_scores=mentee_scores)
-    return [BlockingPair(problem.mentors[i].id, problem.mentees[j].id, float(total[i, j]),
-                         result.partners_of(problem.mentors[i].id), result.partners_of(problem.mentees[j].id))
-            for i, j in zip(b_rows.tolist(), b_cols.tolist(), strict=True)]
+    return [
+        BlockingPair(
+            problem.mentors[i].id,
+            problem.mentees[j].id,
+            float(total[i, j]),
+            result.partners_of(problem.mentors[i].id),
+            result.partners_of(problem.mentees[j].id),
+        )
+        for i, j in zip(b_rows.tolist(), b_cols.tolist(), strict=True)
+    ]
 
 
 def is_stable(result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None) -> bool:

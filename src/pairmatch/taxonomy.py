@@ -72,8 +72,9 @@ def _link(edge: Any) -> TopicLink:
     a, b = sorted((normalize_topic(a), normalize_topic(b)))
     if a == b:
         raise ValueError(f"a link from {a!r} to itself")
-    return TopicLink(a, b, str(reason).strip() or None if reason else None,
-                     str(source).strip() or None if source else None)
+    return TopicLink(
+        a, b, str(reason).strip() or None if reason else None, str(source).strip() or None if source else None
+    )
 
 
 class Taxonomy:
@@ -214,8 +215,10 @@ class Taxonomy:
         """
         link = self.link(a, b)
         if link is None:
-            raise KeyError(f"{normalize_topic(a)!r} and {normalize_topic(b)!r} are not linked directly"
-                           f" (path: {' -> '.join(self.path(a, b)) or 'none'})")
+            raise KeyError(
+                f"{normalize_topic(a)!r} and {normalize_topic(b)!r} are not linked directly"
+                f" (path: {' -> '.join(self.path(a, b)) or 'none'})"
+            )
         return link.reason
 
     def path_links(self, a: str, b: str) -> tuple[TopicLink, ...]:
@@ -235,13 +238,17 @@ class Taxonomy:
         reasoned = sum(1 for link in self.links if link.reason)
         out = {
             "topics": f"{len(self.topics)} topics and {len(self.links)} links"
-                      + (f", {reasoned} of them with a stated reason" if self.links else ""),
+            + (f", {reasoned} of them with a stated reason" if self.links else ""),
             "relatedness": (
                 "the same topic scores 1; "
-                + (f"topics {', '.join(map(str, levels))} links apart score "
-                   f"{', '.join(f'{self.decay ** d:g}' for d in levels)} (decay {self.decay:g} per link); "
-                   if self.max_distance else "")
-                + "further apart scores 0"),
+                + (
+                    f"topics {', '.join(map(str, levels))} links apart score "
+                    f"{', '.join(f'{self.decay**d:g}' for d in levels)} (decay {self.decay:g} per link); "
+                    if self.max_distance
+                    else ""
+                )
+                + "further apart scores 0"
+            ),
         }
         if self.description:
             out["source"] = self.description
@@ -256,12 +263,14 @@ class Taxonomy:
             if getattr(self, key):
                 out[key] = getattr(self, key)
         linked = {t for link in self.links for t in (link.a, link.b)}
-        out.update({
-            "decay": self.decay,
-            "max_distance": self.max_distance,
-            "topics": [t for t in self.topics if t not in linked],
-            "edges": [link.as_dict() for link in self.links],
-        })
+        out.update(
+            {
+                "decay": self.decay,
+                "max_distance": self.max_distance,
+                "topics": [t for t in self.topics if t not in linked],
+                "edges": [link.as_dict() for link in self.links],
+            }
+        )
         return out
 
     @classmethod
@@ -277,6 +286,7 @@ class Taxonomy:
         >>> tax.reason("drugs", "stop and search"), Taxonomy.from_dict(tax.to_dict()).to_dict() == tax.to_dict()
         ('why', True)
         """
+
         def fail(where: str, message: str) -> ValueError:
             return ValueError(f"{source}: {where}: {message}")
 
@@ -324,8 +334,15 @@ class Taxonomy:
                 raise fail(where, f"the link {link.a!r} - {link.b!r} repeats edges[{seen[link.a, link.b]}]")
             seen[link.a, link.b] = k
             links.append(link)
-        return cls(links, topics, decay=float(decay), max_distance=max_distance,
-                   name=data.get("name"), description=data.get("description"), as_of=data.get("as_of"))
+        return cls(
+            links,
+            topics,
+            decay=float(decay),
+            max_distance=max_distance,
+            name=data.get("name"),
+            description=data.get("description"),
+            as_of=data.get("as_of"),
+        )
 
     @classmethod
     def from_file(cls, path: str | Path) -> Taxonomy:

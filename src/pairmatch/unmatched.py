@@ -61,12 +61,15 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
             out.append(Unmatched(people[s][k].id, side, "no_capacity", "takes no partners (max_partners = 0)"))
         asking = alone[caps[s][alone] > 0]
         for start in range(0, len(asking), _BATCH):
-            batch = asking[start:start + _BATCH]
+            batch = asking[start : start + _BATCH]
             blocked = candidates.blocked_rows(batch) if s == 0 else candidates.blocked_cols(batch)
             totals = scores.total_rows(batch) if s == 0 else scores.total_cols(batch)
             for row, k in enumerate(batch.tolist()):
-                out.append(_reason(people[s][k].id, side, other, blocked[row], totals[row], load[1 - s],
-                                   caps[1 - s], people[1 - s]))
+                out.append(
+                    _reason(
+                        people[s][k].id, side, other, blocked[row], totals[row], load[1 - s], caps[1 - s], people[1 - s]
+                    )
+                )
     order = {id(u): n for n, u in enumerate(out)}
     position = {**problem.mentor_index(), **problem.mentee_index()}
     # Mentors first, each side in input order.
@@ -74,9 +77,16 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
     return tuple(out)
 
 
-def _reason(pid: str, side: Literal["mentor", "mentee"], other: Literal["mentor", "mentee"], blocked: np.ndarray,
-            totals: np.ndarray,
-            other_load: np.ndarray, other_cap: np.ndarray, others: Sequence) -> Unmatched:
+def _reason(
+    pid: str,
+    side: Literal["mentor", "mentee"],
+    other: Literal["mentor", "mentee"],
+    blocked: np.ndarray,
+    totals: np.ndarray,
+    other_load: np.ndarray,
+    other_cap: np.ndarray,
+    others: Sequence,
+) -> Unmatched:
     allowed = np.flatnonzero(blocked == 0)
     if not len(allowed):
         detail = _rule_counts(blocked, other) or f"there are no {other}s"
@@ -85,10 +95,18 @@ def _reason(pid: str, side: Literal["mentor", "mentee"], other: Literal["mentor"
     best = allowed[np.argmax(totals[allowed])]
     best_id = others[best].id
     if full.all():
-        return Unmatched(pid, side, "partners_taken",
-                         f"all {len(allowed)} candidate {other}(s) are at capacity with matches that score "
-                         f"higher overall (best candidate: {best_id}, score {totals[best]:.3f})")
+        return Unmatched(
+            pid,
+            side,
+            "partners_taken",
+            f"all {len(allowed)} candidate {other}(s) are at capacity with matches that score "
+            f"higher overall (best candidate: {best_id}, score {totals[best]:.3f})",
+        )
     if totals[allowed[~full]].max() <= 0:
         return Unmatched(pid, side, "no_gain", f"every candidate {other} with room left scores 0 with them")
-    return Unmatched(pid, side, "not_chosen", f"left out by the objective or a side constraint; best candidate "
-                                              f"{best_id} (score {totals[best]:.3f})")
+    return Unmatched(
+        pid,
+        side,
+        "not_chosen",
+        f"left out by the objective or a side constraint; best candidate {best_id} (score {totals[best]:.3f})",
+    )

@@ -14,8 +14,7 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
 # The runtime dependencies and the optional packages whose versions can change a result or a file.
-_PACKAGES = ("ortools", "numpy", "networkx", "pydantic", "matplotlib", "pandas", "openpyxl",
-             "sqlalchemy", "alembic")
+_PACKAGES = ("ortools", "numpy", "networkx", "pydantic", "matplotlib", "pandas", "openpyxl", "sqlalchemy", "alembic")
 
 
 def package_versions() -> dict[str, str]:

@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="pairmatch",
         description="Optimal, explained mentor-mentee matching: spreadsheets in, explained matches out.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"pairmatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -94,9 +95,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             message = "interrupted; nothing was written"
         try:
-            return fail(json_mode, EXIT_INTERRUPTED, message,
-                        {"error": "interrupted", "message": message, "outputs": [str(p) for p in written or []],
-                         **_recorded(args)})
+            return fail(
+                json_mode,
+                EXIT_INTERRUPTED,
+                message,
+                {
+                    "error": "interrupted",
+                    "message": message,
+                    "outputs": [str(p) for p in written or []],
+                    **_recorded(args),
+                },
+            )
         except BrokenPipeError:
             _quiet_stdout()
             return EXIT_INTERRUPTED
@@ -122,8 +131,9 @@ def _run(args: argparse.Namespace, json_mode: bool) -> int:
     try:
         return args.run(args)
     except InfeasibleProblemError as err:
-        return fail(json_mode, EXIT_INFEASIBLE, f"{err}\nnothing was written.",
-                    {"error": "infeasible", "reasons": err.reasons})
+        return fail(
+            json_mode, EXIT_INFEASIBLE, f"{err}\nnothing was written.", {"error": "infeasible", "reasons": err.reasons}
+        )
     except InputFileError as err:
         hint = "" if args.command == "validate" else f"\n{_not_written(args)}"
         data = {"ok": False, **err.to_dict()} if args.command == "validate" else err.to_dict()
@@ -137,12 +147,20 @@ def _run(args: argparse.Namespace, json_mode: bool) -> int:
             raise
         # e.g. a full disk while writing: every output was rolled back (a run already recorded stays).
         message = f"{err.strerror or err}: {err.filename}" if err.filename else str(err)
-        return fail(json_mode, EXIT_USAGE, f"{message}\n{_not_written(args)}",
-                    {"error": "io", "message": printable(message), **_recorded(args)})
+        return fail(
+            json_mode,
+            EXIT_USAGE,
+            f"{message}\n{_not_written(args)}",
+            {"error": "io", "message": printable(message), **_recorded(args)},
+        )
     except Exception as err:  # a bug: say so plainly, keep the traceback off standard output
         traceback.print_exc(file=sys.stderr)
         written = getattr(args, "written", None)
         note = "" if written else f"\n{_not_written(args)}"
         message = f"internal error ({type(err).__name__}: {err}); please report it{note}"
-        return fail(json_mode, EXIT_INTERNAL, message,
-                    {"error": "internal", "type": type(err).__name__, "message": printable(err), **_recorded(args)})
+        return fail(
+            json_mode,
+            EXIT_INTERNAL,
+            message,
+            {"error": "internal", "type": type(err).__name__, "message": printable(err), **_recorded(args)},
+        )

@@ -39,12 +39,21 @@ def run_validate(args: argparse.Namespace) -> int:
     report_warnings(warnings)
     n_mentors, n_mentees = problem.shape
     if args.format == "json":
-        emit_json({"ok": True, "mentors": n_mentors, "mentees": n_mentees, "issues": [],
-                   "warnings": [w.to_dict() for w in warnings]})
+        emit_json(
+            {
+                "ok": True,
+                "mentors": n_mentors,
+                "mentees": n_mentees,
+                "issues": [],
+                "warnings": [w.to_dict() for w in warnings],
+            }
+        )
     else:
-        print(f"OK: {n_mentors} mentors and {n_mentees} mentees, no problems found"
-              + (f" (settings from {printable(args.config)})" if args.config else " (default settings)")
-              + (f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''} above" if warnings else ""))
+        print(
+            f"OK: {n_mentors} mentors and {n_mentees} mentees, no problems found"
+            + (f" (settings from {printable(args.config)})" if args.config else " (default settings)")
+            + (f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''} above" if warnings else "")
+        )
     return EXIT_OK
 
 
@@ -103,8 +112,9 @@ def run_match(args: argparse.Namespace) -> int:
         written = write_atomically(files) if files else []
         args.written = written
     if args.format == "json":
-        emit_json({**result.to_dict(), "outputs": [str(p) for p in written],
-                   "warnings": [w.to_dict() for w in warnings]})
+        emit_json(
+            {**result.to_dict(), "outputs": [str(p) for p in written], "warnings": [w.to_dict() for w in warnings]}
+        )
         return EXIT_OK
     print(explain(result) if args.explain else result.summary())
     if written:
@@ -123,15 +133,16 @@ def run_explain(args: argparse.Namespace) -> int:
         problem, config, warnings = load_inputs(args, step)
         report_warnings(warnings)
         # Unknown ids are input mistakes: say so before solving.
-        for pid in (args.pair or [args.person]):
+        for pid in args.pair or [args.person]:
             try:
                 problem.locate(pid)
             except KeyError:
                 from ..io import InputFileError, InputIssue
                 from ..text import excerpt
 
-                raise InputFileError([InputIssue("command line", None, None, excerpt(pid),
-                                                 f"no mentor or mentee has id {quoted(pid)}")]) from None
+                raise InputFileError(
+                    [InputIssue("command line", None, None, excerpt(pid), f"no mentor or mentee has id {quoted(pid)}")]
+                ) from None
         result = solve_inputs(args, problem, config, step)
     if args.pair:
         mentor_id, mentee_id = args.pair
@@ -156,12 +167,23 @@ def run_explain(args: argparse.Namespace) -> int:
     pairs = [(pid, p) if side == "mentor" else (p, pid) for p in partners]
     alts = alternatives(result, pid, args.top)
     if args.format == "json":
-        emit_json({
-            "person_id": pid, "side": side, "partners": list(partners), "text": text,
-            "pairs": [{**explain_pair(result, m, e).__dict__, "blocked_by": []} for m, e in pairs],
-            "alternatives": [{**a.__dict__, "blocked_by": list(a.blocked_by),
-                              "partner_matched_with": list(a.partner_matched_with)} for a in alts],
-        })
+        emit_json(
+            {
+                "person_id": pid,
+                "side": side,
+                "partners": list(partners),
+                "text": text,
+                "pairs": [{**explain_pair(result, m, e).__dict__, "blocked_by": []} for m, e in pairs],
+                "alternatives": [
+                    {
+                        **a.__dict__,
+                        "blocked_by": list(a.blocked_by),
+                        "partner_matched_with": list(a.partner_matched_with),
+                    }
+                    for a in alts
+                ],
+            }
+        )
         return EXIT_OK
     print(printable(text))
     for m, e in pairs:
@@ -171,8 +193,13 @@ def run_explain(args: argparse.Namespace) -> int:
         print()
         print(f"best allowed alternatives for {printable(problem.person(pid).label)}:")
         for a in alts:
-            extra = (f"ruled out: {'; '.join(a.blocked_by)}" if a.blocked_by
-                     else f"paired with {', '.join(a.partner_matched_with)}" if a.partner_matched_with else "free")
+            extra = (
+                f"ruled out: {'; '.join(a.blocked_by)}"
+                if a.blocked_by
+                else f"paired with {', '.join(a.partner_matched_with)}"
+                if a.partner_matched_with
+                else "free"
+            )
             print(printable(f"  {problem.person(a.partner_id).label}: score {a.score:.3f} ({extra})"))
     return EXIT_OK
 
@@ -219,31 +246,44 @@ def run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-
-
 def register(sub: Any) -> None:
     """Add the coordinator commands to the ``pairmatch`` sub-command parser ``sub``."""
     formatter = argparse.RawDescriptionHelpFormatter
     validate = sub.add_parser(
-        "validate", help="check the input files and list every problem found",
+        "validate",
+        help="check the input files and list every problem found",
         description="Read both files (and the config) and report every problem at once: file, row, column, "
-                    "value, what is wrong and a suggestion. Nothing is solved or written.",
-        epilog=EPILOG, formatter_class=formatter)
+        "value, what is wrong and a suggestion. Nothing is solved or written.",
+        epilog=EPILOG,
+        formatter_class=formatter,
+    )
     add_input_arguments(validate)
     validate.add_argument("--no-progress", action="store_true", help=argparse.SUPPRESS)
     validate.set_defaults(run=run_validate)
 
     match = sub.add_parser(
-        "match", help="find the best matching; write matches and an optional report",
+        "match",
+        help="find the best matching; write matches and an optional report",
         description="Find a provably best matching and print it. Outputs are written only when the whole run "
-                    "succeeds, each to a temporary file first, so existing files are never half-written.",
-        epilog=MATCH_EXAMPLES + "\n" + EPILOG, formatter_class=formatter)
+        "succeeds, each to a temporary file first, so existing files are never half-written.",
+        epilog=MATCH_EXAMPLES + "\n" + EPILOG,
+        formatter_class=formatter,
+    )
     add_input_arguments(match, optional=True)
     add_solving_arguments(match)
-    match.add_argument("-o", "--output", action="append", metavar="FILE",
-                       help="write the matches to FILE (.csv, .xlsx or .json); repeat for several")
-    match.add_argument("--report", action="append", metavar="FILE",
-                       help="write a report to FILE (.html self-contained, or .md); repeat for several")
+    match.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        metavar="FILE",
+        help="write the matches to FILE (.csv, .xlsx or .json); repeat for several",
+    )
+    match.add_argument(
+        "--report",
+        action="append",
+        metavar="FILE",
+        help="write a report to FILE (.html self-contained, or .md); repeat for several",
+    )
     match.add_argument("--explain", action="store_true", help="print every pair explained, not just the table")
     match.add_argument("-q", "--quiet", action="store_true", help="no hints")
     add_match_arguments(match)
@@ -251,13 +291,15 @@ def register(sub: Any) -> None:
     contract_input(match)  # --input request.json: the JSON contract instead of spreadsheets
 
     expl = sub.add_parser(
-        "explain", help="explain one pair, or one person's match (or why they are unmatched)",
+        "explain",
+        help="explain one pair, or one person's match (or why they are unmatched)",
         description="Solve as 'match' does, then explain one pair (its score breakdown and, if it was not "
-                    "chosen, why not) or one person (their partners, or why they are unmatched, and their "
-                    "best alternatives).",
+        "chosen, why not) or one person (their partners, or why they are unmatched, and their "
+        "best alternatives).",
         epilog="examples:\n  pairmatch explain mentors.csv mentees.csv --pair M1 O1\n"
-               "  pairmatch explain mentors.csv mentees.csv --person O3\n\n" + EPILOG,
-        formatter_class=formatter)
+        "  pairmatch explain mentors.csv mentees.csv --person O3\n\n" + EPILOG,
+        formatter_class=formatter,
+    )
     add_input_arguments(expl)
     add_solving_arguments(expl)
     expl.add_argument("--pair", nargs=2, metavar=("MENTOR_ID", "MENTEE_ID"), help="the pair to explain")
@@ -266,23 +308,34 @@ def register(sub: Any) -> None:
     expl.set_defaults(run=run_explain)
 
     samples = sub.add_parser(
-        "samples", help="copy sample input files to a folder, to start from",
+        "samples",
+        help="copy sample input files to a folder, to start from",
         description="Copy a sample programme (mentors, mentees, config) into DIRECTORY.",
-        epilog=EPILOG, formatter_class=formatter)
+        epilog=EPILOG,
+        formatter_class=formatter,
+    )
     samples.add_argument("directory", help="where to copy the files")
-    samples.add_argument("--programme", choices=("pilot", "synthetic-200"), default="pilot",
-                         help="which sample (default: pilot)")
+    samples.add_argument(
+        "--programme", choices=("pilot", "synthetic-200"), default="pilot", help="which sample (default: pilot)"
+    )
     samples.add_argument("--force", action="store_true", help="overwrite existing files")
     samples.set_defaults(run=run_samples, format="text")
 
     guide = sub.add_parser(
-        "guide", help="print the coordinator guide: column layout, settings, commands, examples",
+        "guide",
+        help="print the coordinator guide: column layout, settings, commands, examples",
         description="Print the coordinator guide (Markdown) shipped with pairmatch. Page through it with "
-                    "'pairmatch guide | less'.", epilog=EPILOG, formatter_class=formatter)
+        "'pairmatch guide | less'.",
+        epilog=EPILOG,
+        formatter_class=formatter,
+    )
     guide.set_defaults(run=run_guide, format="text")
 
-    demo = sub.add_parser("demo", help="match the built-in pilot-shaped example and explain the result",
-                          description="Match the illustrative pilot-shaped example and print every pair explained.")
+    demo = sub.add_parser(
+        "demo",
+        help="match the built-in pilot-shaped example and explain the result",
+        description="Match the illustrative pilot-shaped example and print every pair explained.",
+    )
     demo.add_argument("--seed", type=int, default=0, help="random seed recorded in the result (default 0)")
     demo.add_argument("--objective", choices=("max_score", "max_participation", "maxmin"), default="max_score")
     demo.add_argument("--format", choices=("text", "json"), default="text", help="output format")

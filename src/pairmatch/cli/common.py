@@ -114,15 +114,20 @@ def progress(enabled: bool) -> Iterator[Any]:
         yield lambda description: None
         return
     console = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
         task = bar.add_task("starting", total=None)  # replaced by the first step
         yield lambda description: bar.update(task, description=description)
 
 
 def show_progress(args: argparse.Namespace) -> bool:
-    return (not getattr(args, "no_progress", False) and args.format == "text"
-            and sys.stdout.isatty() and sys.stderr.isatty())
+    return (
+        not getattr(args, "no_progress", False)
+        and args.format == "text"
+        and sys.stdout.isatty()
+        and sys.stderr.isatty()
+    )
 
 
 def check_output(path: Path, sources: Sequence[str | None]) -> None:
@@ -140,8 +145,9 @@ def check_output(path: Path, sources: Sequence[str | None]) -> None:
         # Creating a file is the only reliable test (permissions, read-only mounts, ACLs).
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".check", dir=folder)
     except OSError as err:
-        raise UsageError(f"cannot write {shown}: folder {quoted(str(folder), 200)} is not writable "
-                         f"({err.strerror or err})") from None
+        raise UsageError(
+            f"cannot write {shown}: folder {quoted(str(folder), 200)} is not writable ({err.strerror or err})"
+        ) from None
     os.close(fd)
     os.unlink(probe)
 
@@ -194,21 +200,35 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, optional: bool = Fal
     """The two people files (optional when the command can read a JSON request instead)."""
     nargs = "?" if optional else None
     parser.add_argument("mentors", nargs=nargs, help="mentors file (.csv, .xlsx or .json)")
-    parser.add_argument("mentees", nargs=nargs, help="mentees file (.csv, .xlsx or .json); may be the same .xlsx "
-                                                     "workbook with sheets named 'mentors' and 'mentees'")
-    parser.add_argument("-c", "--config", metavar="TOML", help="settings: [weights], [rules], [solve], "
-                                                               "[vocabularies], meeting_minutes, name "
-                                                               "(default: built-in defaults)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people, json for programs (default: text)")
-    parser.add_argument("--strict", action="store_true",
-                        help="treat warnings (rules nobody can meet, swapped files) as errors: exit 2")
+    parser.add_argument(
+        "mentees",
+        nargs=nargs,
+        help="mentees file (.csv, .xlsx or .json); may be the same .xlsx "
+        "workbook with sheets named 'mentors' and 'mentees'",
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="TOML",
+        help="settings: [weights], [rules], [solve], "
+        "[vocabularies], meeting_minutes, name "
+        "(default: built-in defaults)",
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text for people, json for programs (default: text)"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="treat warnings (rules nobody can meet, swapped files) as errors: exit 2"
+    )
 
 
 def add_solving_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed recorded in the result (overrides [solve] seed)")
-    parser.add_argument("--objective", choices=("max_score", "max_participation", "maxmin", "stable"),
-                        help="overrides [solve] objective (default max_score)")
+    parser.add_argument(
+        "--objective",
+        choices=("max_score", "max_participation", "maxmin", "stable"),
+        help="overrides [solve] objective (default max_score)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="never show the progress display")
 
 

@@ -37,8 +37,10 @@ from .common import (
 
 __all__ = ["add_match_arguments", "match_with_store", "register"]
 
-STORE_HELP = ("programme store: a SQLite file or a database URL such as postgresql://user@host/db "
-              "(default: $PAIRMATCH_STORE, else programme.db in the current folder)")
+STORE_HELP = (
+    "programme store: a SQLite file or a database URL such as postgresql://user@host/db "
+    "(default: $PAIRMATCH_STORE, else programme.db in the current folder)"
+)
 STORE_EPILOG = """\
 the store:
   --store FILE|URL, else $PAIRMATCH_STORE, else programme.db in the current folder.
@@ -73,8 +75,7 @@ def _penalty(text: str) -> float:
     return value
 
 
-def _report_outputs(paths: list[str] | None, option: str, sources: Sequence[str | None] = ()
-                    ) -> list[tuple[Path, str]]:
+def _report_outputs(paths: list[str] | None, option: str, sources: Sequence[str | None] = ()) -> list[tuple[Path, str]]:
     out = []
     for path in paths or []:
         fmt = Path(path).suffix.lower().lstrip(".")
@@ -114,21 +115,32 @@ def run_store(args: argparse.Namespace) -> int:
             before, after = migrate(engine, args.revision)
         finally:
             engine.dispose()
-        print(f"{display_url(url)}: schema {before or 'none'} -> {after}"
-              + (" (already up to date)" if before == after else ""))
+        print(
+            f"{display_url(url)}: schema {before or 'none'} -> {after}"
+            + (" (already up to date)" if before == after else "")
+        )
     else:
         store = _open(args)
         with store:
             cohorts = store.cohorts()
             if args.format == "json":
-                emit_json({"store": display_url(url), "revision": store.revision(), "head": head_revision(),
-                           "cohorts": [{"name": c.name, "members": c.members, "active_pairs": c.active_pairs,
-                                        "runs": c.runs} for c in cohorts]})
+                emit_json(
+                    {
+                        "store": display_url(url),
+                        "revision": store.revision(),
+                        "head": head_revision(),
+                        "cohorts": [
+                            {"name": c.name, "members": c.members, "active_pairs": c.active_pairs, "runs": c.runs}
+                            for c in cohorts
+                        ],
+                    }
+                )
                 return EXIT_OK
             print(f"{display_url(url)}: schema {store.revision()} (newest {head_revision()})")
             for c in cohorts:
-                print(printable(f"  cohort {c.name}: {c.members} members, {c.active_pairs} active pairs, "
-                                f"{c.runs} runs"))
+                print(
+                    printable(f"  cohort {c.name}: {c.members} members, {c.active_pairs} active pairs, {c.runs} runs")
+                )
             if not cohorts:
                 print("  no cohorts yet")
     return EXIT_OK
@@ -140,16 +152,34 @@ def run_store(args: argparse.Namespace) -> int:
 def add_match_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``match`` options that record the run in a programme store."""
     group = parser.add_argument_group("programme store (record the run and start its pairs)")
-    group.add_argument("--store", metavar="FILE|URL", help=STORE_HELP + "; without --store and --cohort "
-                       "nothing is recorded")
-    group.add_argument("--cohort", metavar="NAME", help="cohort to match (created if new) in the store: --store, "
-                       "else $PAIRMATCH_STORE, else programme.db in the current folder")
-    group.add_argument("--allow-repeats", action="store_true",
-                       help="allow pairs that were paired before (default: never repeat a pairing)")
-    group.add_argument("--prefer-earlier-partners", type=float, default=0.0, metavar="WEIGHT",
-                       help="weight of the 'earlier_partner' score component (needs --allow-repeats)")
-    group.add_argument("--feedback-weight", type=float, default=0.0, metavar="WEIGHT",
-                       help="weight of the 'feedback' component: (mean rating 1-5 - 1) / 4, 0.5 when unrated")
+    group.add_argument(
+        "--store", metavar="FILE|URL", help=STORE_HELP + "; without --store and --cohort nothing is recorded"
+    )
+    group.add_argument(
+        "--cohort",
+        metavar="NAME",
+        help="cohort to match (created if new) in the store: --store, "
+        "else $PAIRMATCH_STORE, else programme.db in the current folder",
+    )
+    group.add_argument(
+        "--allow-repeats",
+        action="store_true",
+        help="allow pairs that were paired before (default: never repeat a pairing)",
+    )
+    group.add_argument(
+        "--prefer-earlier-partners",
+        type=float,
+        default=0.0,
+        metavar="WEIGHT",
+        help="weight of the 'earlier_partner' score component (needs --allow-repeats)",
+    )
+    group.add_argument(
+        "--feedback-weight",
+        type=float,
+        default=0.0,
+        metavar="WEIGHT",
+        help="weight of the 'feedback' component: (mean rating 1-5 - 1) / 4, 0.5 when unrated",
+    )
 
 
 def match_with_store(args: argparse.Namespace, problem: Any, config: Any, step: Any) -> Any:
@@ -163,9 +193,11 @@ def match_with_store(args: argparse.Namespace, problem: Any, config: Any, step: 
     from ..store import HistoryOptions
 
     try:
-        history = HistoryOptions(forbid_repeats=not args.allow_repeats,
-                                 continuity_weight=args.prefer_earlier_partners,
-                                 feedback_weight=args.feedback_weight)
+        history = HistoryOptions(
+            forbid_repeats=not args.allow_repeats,
+            continuity_weight=args.prefer_earlier_partners,
+            feedback_weight=args.feedback_weight,
+        )
     except ValidationError as err:
         raise UsageError("; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())) from err
     params = solve_params(args, config)
@@ -192,16 +224,37 @@ def run_runs(args: argparse.Namespace) -> int:
     with _open(args) as store:
         runs = store.runs(args.cohort)
     if args.format == "json":
-        emit_json([{"id": r.id, "cohort": r.cohort, "kind": r.kind, "parent": r.parent_id,
-                    "created_at": r.created_at.isoformat(), "status": r.status, "objective": r.objective,
-                    "score": r.score, "pairs": len(r.pairs), "move_penalty": r.move_penalty} for r in runs])
+        emit_json(
+            [
+                {
+                    "id": r.id,
+                    "cohort": r.cohort,
+                    "kind": r.kind,
+                    "parent": r.parent_id,
+                    "created_at": r.created_at.isoformat(),
+                    "status": r.status,
+                    "objective": r.objective,
+                    "score": r.score,
+                    "pairs": len(r.pairs),
+                    "move_penalty": r.move_penalty,
+                }
+                for r in runs
+            ]
+        )
         return EXIT_OK
     for r in runs:
-        extra = f" after run {r.parent_id}, move_penalty {r.move_penalty if r.move_penalty is not None else 'inf'}" \
-            if r.kind == "rematch" else ""
+        extra = (
+            f" after run {r.parent_id}, move_penalty {r.move_penalty if r.move_penalty is not None else 'inf'}"
+            if r.kind == "rematch"
+            else ""
+        )
         score = f" (score {r.score:.4f} without the continuity bonus)" if abs(r.score - r.objective) > 1e-9 else ""
-        print(printable(f"run {r.id}  {_when(r.created_at)}  cohort {r.cohort}  {r.kind}{extra}: "
-                        f"{len(r.pairs)} pairs, objective {r.objective:.4f}{score}, {r.status}"))
+        print(
+            printable(
+                f"run {r.id}  {_when(r.created_at)}  cohort {r.cohort}  {r.kind}{extra}: "
+                f"{len(r.pairs)} pairs, objective {r.objective:.4f}{score}, {r.status}"
+            )
+        )
     if not runs:
         print("no runs yet")
     return EXIT_OK
@@ -217,13 +270,19 @@ def run_history(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in records:
         state = "active" + (", locked" if r.locked else "") if r.active else f"ended {_when(r.ended_at)}"
-        print(printable(f"{r.cohort}  {r.mentor_id} - {r.mentee_id}  started {_when(r.started_at)} "
-                        f"(run {r.run_id}), {state}"))
+        print(
+            printable(
+                f"{r.cohort}  {r.mentor_id} - {r.mentee_id}  started {_when(r.started_at)} (run {r.run_id}), {state}"
+            )
+        )
         for e in r.events:
             if e.kind == "started":
                 continue
-            detail = f"rating {e.rating}" + (f": {e.reason}" if e.reason else "") if e.kind == "feedback" \
+            detail = (
+                f"rating {e.rating}" + (f": {e.reason}" if e.reason else "")
+                if e.kind == "feedback"
                 else (e.reason or "")
+            )
             print(printable(f"    {_when(e.at)}  {e.kind}  {detail}".rstrip()))
     if not records:
         print("no pairings recorded" + (f" for {printable(args.person)}" if args.person else ""))
@@ -236,26 +295,36 @@ def run_end_pair(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json(record.to_dict())
     else:
-        print(printable(f"ended {record.mentor_id} - {record.mentee_id} in cohort {record.cohort}: "
-                        f"{record.end_reason}"))
+        print(
+            printable(f"ended {record.mentor_id} - {record.mentee_id} in cohort {record.cohort}: {record.end_reason}")
+        )
         print("both are free for the next 'pairmatch rematch'")
     return EXIT_OK
 
 
 def run_lock_pair(args: argparse.Namespace) -> int:
     with _open(args) as store:
-        record = store.lock_pair(args.mentor, args.mentee, locked=not args.unlock, reason=args.reason or "",
-                                 cohort=args.cohort)
-    print(printable(f"{'unlocked' if args.unlock else 'locked'} {record.mentor_id} - {record.mentee_id} "
-                    f"in cohort {record.cohort}"))
+        record = store.lock_pair(
+            args.mentor, args.mentee, locked=not args.unlock, reason=args.reason or "", cohort=args.cohort
+        )
+    print(
+        printable(
+            f"{'unlocked' if args.unlock else 'locked'} {record.mentor_id} - {record.mentee_id} "
+            f"in cohort {record.cohort}"
+        )
+    )
     return EXIT_OK
 
 
 def run_feedback(args: argparse.Namespace) -> int:
     with _open(args) as store:
         record = store.record_feedback(args.mentor, args.mentee, args.rating, args.comment or "", args.cohort)
-    print(printable(f"recorded rating {args.rating} for {record.mentor_id} - {record.mentee_id} "
-                    f"(cohort {record.cohort}); ratings so far: {', '.join(map(str, record.ratings))}"))
+    print(
+        printable(
+            f"recorded rating {args.rating} for {record.mentor_id} - {record.mentee_id} "
+            f"(cohort {record.cohort}); ratings so far: {', '.join(map(str, record.ratings))}"
+        )
+    )
     return EXIT_OK
 
 
@@ -292,9 +361,14 @@ def run_rematch(args: argparse.Namespace) -> int:
             params = stored.model_copy(update=update)
         step(f"re-matching cohort {cohort} after run {last.id}")
         try:
-            proposal = store.plan_rematch(cohort, leave=args.leave or [], join=join,
-                                          lock=[tuple(p) for p in args.lock or []], move_penalty=args.move_penalty,
-                                          params=params)
+            proposal = store.plan_rematch(
+                cohort,
+                leave=args.leave or [],
+                join=join,
+                lock=[tuple(p) for p in args.lock or []],
+                move_penalty=args.move_penalty,
+                params=params,
+            )
         except ValueError as err:
             raise UsageError(str(err)) from err
         outcome = proposal.rematch
@@ -317,8 +391,16 @@ def run_rematch(args: argparse.Namespace) -> int:
             args.recorded_run = run.id
         written = _write(files)
     if args.format == "json":
-        emit_json({"run": run.id if run else None, "cohort": cohort, "parent": last.id, **outcome.to_dict(),
-                   "diff": changes.to_dict(), "outputs": [str(p) for p in written]})
+        emit_json(
+            {
+                "run": run.id if run else None,
+                "cohort": cohort,
+                "parent": last.id,
+                **outcome.to_dict(),
+                "diff": changes.to_dict(),
+                "outputs": [str(p) for p in written],
+            }
+        )
         return EXIT_OK
     print(safe_lines(outcome.summary()))
     print()
@@ -348,8 +430,11 @@ def run_diff(args: argparse.Namespace) -> int:
     for key in ("bcu", "borough", "focus"):
         moved = [r for r in changes.coverage[key] if r.change]
         if moved:
-            print(f"coverage by {key}: " + ", ".join(f"{r.group} {r.change:+d}" for r in moved[:8])
-                  + (" ..." if len(moved) > 8 else ""))
+            print(
+                f"coverage by {key}: "
+                + ", ".join(f"{r.group} {r.change:+d}" for r in moved[:8])
+                + (" ..." if len(moved) > 8 else "")
+            )
     for path in written:
         print(f"wrote {path}")
     return EXIT_OK
@@ -392,8 +477,12 @@ def run_inspect(args: argparse.Namespace) -> int:
                 extra = f"paired with {', '.join(a.partner_matched_with)}" if a.partner_matched_with else "free"
                 print(f"  {a.partner_id}: score {a.score:.3f} ({extra})")
         return EXIT_OK
-    print(printable(f"run {run.id} (cohort {run.cohort}, {run.kind}) solved again: same {len(result.pairs)} "
-                    f"pairs, objective {result.objective:.4f}"))
+    print(
+        printable(
+            f"run {run.id} (cohort {run.cohort}, {run.kind}) solved again: same {len(result.pairs)} "
+            f"pairs, objective {result.objective:.4f}"
+        )
+    )
     print(result.summary())
     return EXIT_OK
 
@@ -413,18 +502,30 @@ def run_stability(args: argparse.Namespace) -> int:
         stable_objective = stable.objective
         cost = result.objective - stable.objective
     if args.format == "json":
-        emit_json({"run": run.id, "objective": result.objective, "objective_name": result.objective_name,
-                   "blocking_pairs": [b.__dict__ for b in blocking], "stable_objective": stable_objective,
-                   "cost_of_stability": cost})
+        emit_json(
+            {
+                "run": run.id,
+                "objective": result.objective,
+                "objective_name": result.objective_name,
+                "blocking_pairs": [b.__dict__ for b in blocking],
+                "stable_objective": stable_objective,
+                "cost_of_stability": cost,
+            }
+        )
         return EXIT_OK
-    print(printable(f"run {run.id} (cohort {run.cohort}, objective {result.objective_name}): "
-                    f"{len(blocking)} blocking pair(s)"))
-    for b in blocking[:args.limit]:
+    print(
+        printable(
+            f"run {run.id} (cohort {run.cohort}, objective {result.objective_name}): {len(blocking)} blocking pair(s)"
+        )
+    )
+    for b in blocking[: args.limit]:
         print(f"  {b.text()}")
     if len(blocking) > args.limit:
         print(f"  ... and {len(blocking) - args.limit} more (--limit)")
-    print(f"a stable matching scores {stable_objective:.4f}; the cost of stability is {cost:.4f} "
-          f"against the best score {stable_objective + cost:.4f}")
+    print(
+        f"a stable matching scores {stable_objective:.4f}; the cost of stability is {cost:.4f} "
+        f"against the best score {stable_objective + cost:.4f}"
+    )
     return EXIT_OK
 
 
@@ -444,12 +545,15 @@ def register(sub: Any) -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     epilog = STORE_EPILOG + "\n" + EPILOG
 
-    store = sub.add_parser("store", help="create, upgrade or describe a programme store",
-                           description="Create a programme store (init), bring its schema to the newest "
-                                       "revision (upgrade) or list its cohorts (status).",
-                           epilog="examples:\n  pairmatch store init\n  pairmatch store init --store "
-                                  "postgresql://coordinator@db.example/programme\n\n" + epilog,
-                           formatter_class=formatter)
+    store = sub.add_parser(
+        "store",
+        help="create, upgrade or describe a programme store",
+        description="Create a programme store (init), bring its schema to the newest "
+        "revision (upgrade) or list its cohorts (status).",
+        epilog="examples:\n  pairmatch store init\n  pairmatch store init --store "
+        "postgresql://coordinator@db.example/programme\n\n" + epilog,
+        formatter_class=formatter,
+    )
     store.add_argument("action", choices=("init", "upgrade", "status"))
     _store_option(store)
     store.add_argument("--revision", default="head", help="schema revision for upgrade (default: newest)")
@@ -462,8 +566,12 @@ def register(sub: Any) -> None:
     _format_option(runs)
     runs.set_defaults(run=run_runs)
 
-    history = sub.add_parser("history", help="pairings with their events (started, ended, feedback, locked)",
-                             epilog=epilog, formatter_class=formatter)
+    history = sub.add_parser(
+        "history",
+        help="pairings with their events (started, ended, feedback, locked)",
+        epilog=epilog,
+        formatter_class=formatter,
+    )
     _store_option(history)
     history.add_argument("--cohort", help="only this cohort")
     history.add_argument("--person", metavar="ID", help="only this person's pairings")
@@ -471,9 +579,12 @@ def register(sub: Any) -> None:
     _format_option(history)
     history.set_defaults(run=run_history)
 
-    end = sub.add_parser("end-pair", help="end an active pair (both become free for the next re-match)",
-                         epilog="example:\n  pairmatch end-pair M7 O12 --reason 'did not get on'\n\n" + epilog,
-                         formatter_class=formatter)
+    end = sub.add_parser(
+        "end-pair",
+        help="end an active pair (both become free for the next re-match)",
+        epilog="example:\n  pairmatch end-pair M7 O12 --reason 'did not get on'\n\n" + epilog,
+        formatter_class=formatter,
+    )
     end.add_argument("mentor")
     end.add_argument("mentee")
     end.add_argument("--reason", required=True, help="why the pair ended (kept in the history)")
@@ -482,8 +593,12 @@ def register(sub: Any) -> None:
     _format_option(end)
     end.set_defaults(run=run_end_pair)
 
-    lock = sub.add_parser("lock-pair", help="lock an active pair so that re-matches never touch it",
-                          epilog=epilog, formatter_class=formatter)
+    lock = sub.add_parser(
+        "lock-pair",
+        help="lock an active pair so that re-matches never touch it",
+        epilog=epilog,
+        formatter_class=formatter,
+    )
     lock.add_argument("mentor")
     lock.add_argument("mentee")
     lock.add_argument("--unlock", action="store_true", help="remove the lock instead")
@@ -492,10 +607,14 @@ def register(sub: Any) -> None:
     _store_option(lock)
     lock.set_defaults(run=run_lock_pair, format="text")
 
-    feedback = sub.add_parser("feedback", help="record a feedback rating (1-5) for a pair",
-                              description="Ratings are whole numbers: 1 = the pair did not work, 5 = it worked "
-                                          "very well. 'match --feedback-weight' turns them into a score component.",
-                              epilog=epilog, formatter_class=formatter)
+    feedback = sub.add_parser(
+        "feedback",
+        help="record a feedback rating (1-5) for a pair",
+        description="Ratings are whole numbers: 1 = the pair did not work, 5 = it worked "
+        "very well. 'match --feedback-weight' turns them into a score component.",
+        epilog=epilog,
+        formatter_class=formatter,
+    )
     feedback.add_argument("mentor")
     feedback.add_argument("mentee")
     feedback.add_argument("rating", type=int, choices=range(1, 6), metavar="RATING")
@@ -505,41 +624,72 @@ def register(sub: Any) -> None:
     feedback.set_defaults(run=run_feedback, format="text")
 
     rematch = sub.add_parser(
-        "rematch", help="re-match a running cohort after leavers, joiners and ended pairs",
+        "rematch",
+        help="re-match a running cohort after leavers, joiners and ended pairs",
         description="Propose a new matching for a cohort, starting from its latest run: pairs ended since then, "
-                    "people who left and people joining get new partners; locked pairs never change; a working "
-                    "pair moves only if the total score gains at least --move-penalty per moved pair. The run "
-                    "is recorded and the pairings updated in one transaction (unless --dry-run).",
+        "people who left and people joining get new partners; locked pairs never change; a working "
+        "pair moves only if the total score gains at least --move-penalty per moved pair. The run "
+        "is recorded and the pairings updated in one transaction (unless --dry-run).",
         epilog="examples:\n  pairmatch rematch --leave M4 --join mentor late-mentors.csv --report changes.html\n"
-               "  pairmatch rematch --move-penalty 0.1 --lock M1 O1 --dry-run\n\n" + epilog,
-        formatter_class=formatter)
+        "  pairmatch rematch --move-penalty 0.1 --lock M1 O1 --dry-run\n\n" + epilog,
+        formatter_class=formatter,
+    )
     _store_option(rematch)
     rematch.add_argument("--cohort", help="cohort to re-match (default: the newest)")
     rematch.add_argument("--leave", action="append", metavar="ID", help="someone leaving; repeat for several")
     rematch.add_argument("--leave-reason", metavar="TEXT", help="why they leave (kept in the history)")
-    rematch.add_argument("--join", action="append", nargs=2, metavar=("SIDE", "FILE"),
-                         help="people joining: 'mentor' or 'mentee' and a .csv/.xlsx/.json file; repeat for several")
-    rematch.add_argument("--lock", action="append", nargs=2, metavar=("MENTOR", "MENTEE"),
-                         help="keep this current pair whatever happens; repeat for several")
-    rematch.add_argument("--move-penalty", type=_penalty, default=math.inf, metavar="SCORE",
-                         help="score per moved working pair: a working pair moves only for a total gain of at "
-                              "least this much per moved pair; inf (default) keeps every working pair, 0 "
-                              "re-optimises everything")
-    rematch.add_argument("--objective", choices=("max_score", "max_participation", "maxmin", "stable"),
-                         help="override the latest run's objective")
+    rematch.add_argument(
+        "--join",
+        action="append",
+        nargs=2,
+        metavar=("SIDE", "FILE"),
+        help="people joining: 'mentor' or 'mentee' and a .csv/.xlsx/.json file; repeat for several",
+    )
+    rematch.add_argument(
+        "--lock",
+        action="append",
+        nargs=2,
+        metavar=("MENTOR", "MENTEE"),
+        help="keep this current pair whatever happens; repeat for several",
+    )
+    rematch.add_argument(
+        "--move-penalty",
+        type=_penalty,
+        default=math.inf,
+        metavar="SCORE",
+        help="score per moved working pair: a working pair moves only for a total gain of at "
+        "least this much per moved pair; inf (default) keeps every working pair, 0 "
+        "re-optimises everything",
+    )
+    rematch.add_argument(
+        "--objective",
+        choices=("max_score", "max_participation", "maxmin", "stable"),
+        help="override the latest run's objective",
+    )
     rematch.add_argument("--seed", type=int, help="override the latest run's seed")
-    rematch.add_argument("--report", action="append", metavar="FILE",
-                         help="write what changed and why, with the diff and coverage (.html or .md)")
-    rematch.add_argument("--match-report", action="append", metavar="FILE",
-                         help="write the full match report of the new matching (.html or .md)")
+    rematch.add_argument(
+        "--report",
+        action="append",
+        metavar="FILE",
+        help="write what changed and why, with the diff and coverage (.html or .md)",
+    )
+    rematch.add_argument(
+        "--match-report",
+        action="append",
+        metavar="FILE",
+        help="write the full match report of the new matching (.html or .md)",
+    )
     rematch.add_argument("--dry-run", action="store_true", help="show the proposal without recording it")
     rematch.add_argument("--no-progress", action="store_true", help="never show the progress display")
     _format_option(rematch)
     rematch.set_defaults(run=run_rematch)
 
-    difference = sub.add_parser("diff", help="compare two recorded runs: pairs, partners, objective, coverage",
-                                epilog="example:\n  pairmatch diff 1 2 --report diff.html\n\n" + epilog,
-                                formatter_class=formatter)
+    difference = sub.add_parser(
+        "diff",
+        help="compare two recorded runs: pairs, partners, objective, coverage",
+        epilog="example:\n  pairmatch diff 1 2 --report diff.html\n\n" + epilog,
+        formatter_class=formatter,
+    )
     difference.add_argument("run_a", type=int, metavar="RUN_A")
     difference.add_argument("run_b", type=int, metavar="RUN_B")
     difference.add_argument("--report", action="append", metavar="FILE", help="write the diff (.html or .md)")
@@ -547,9 +697,12 @@ def register(sub: Any) -> None:
     _format_option(difference)
     difference.set_defaults(run=run_diff)
 
-    inspect = sub.add_parser("inspect", help="solve a recorded run again (checking it) and explain a pair or person",
-                             epilog="examples:\n  pairmatch inspect 2 --pair M1 O3\n  pairmatch inspect 2 --person "
-                                    "O3 --top 5\n\n" + epilog, formatter_class=formatter)
+    inspect = sub.add_parser(
+        "inspect",
+        help="solve a recorded run again (checking it) and explain a pair or person",
+        epilog="examples:\n  pairmatch inspect 2 --pair M1 O3\n  pairmatch inspect 2 --person O3 --top 5\n\n" + epilog,
+        formatter_class=formatter,
+    )
     inspect.add_argument("run_id", type=int, metavar="RUN")
     inspect.add_argument("--pair", nargs=2, metavar=("MENTOR", "MENTEE"), help="explain this pair (and why not)")
     inspect.add_argument("--person", metavar="ID", help="this person's partner or reason, and alternatives")
@@ -557,11 +710,15 @@ def register(sub: Any) -> None:
     _store_option(inspect)
     inspect.set_defaults(run=run_inspect, format="text")
 
-    stability = sub.add_parser("stability", help="blocking pairs of a recorded run and the cost of stability",
-                               description="Solve the run again, list every blocking pair (a mentor and a mentee "
-                                           "who would both rather be paired with each other) and compare with a "
-                                           "stable matching of the same problem.",
-                               epilog=epilog, formatter_class=formatter)
+    stability = sub.add_parser(
+        "stability",
+        help="blocking pairs of a recorded run and the cost of stability",
+        description="Solve the run again, list every blocking pair (a mentor and a mentee "
+        "who would both rather be paired with each other) and compare with a "
+        "stable matching of the same problem.",
+        epilog=epilog,
+        formatter_class=formatter,
+    )
     stability.add_argument("run_id", type=int, metavar="RUN")
     stability.add_argument("--limit", type=int, default=20, help="blocking pairs to print (default 20)")
     _store_option(stability)

@@ -51,34 +51,60 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.no_auth and keys:
         raise UsageError("--no-auth with API keys configured: drop one or the other")
     if not keys and not args.no_auth:
-        raise UsageError("no API keys: set PAIRMATCH_API_KEYS (e.g. 'crm=write:<secret of 16+ characters>') or "
-                         "--keys-file, or use --no-auth on the loopback address")
+        raise UsageError(
+            "no API keys: set PAIRMATCH_API_KEYS (e.g. 'crm=write:<secret of 16+ characters>') or "
+            "--keys-file, or use --no-auth on the loopback address"
+        )
     if args.no_auth and not _loopback(args.host):
         raise UsageError(f"--no-auth is only allowed on the loopback address, not {args.host!r}")
     mib = 1024 * 1024
     try:
         config = ServiceConfig(
-            store=args.store, keys=keys, anonymous=args.no_auth, solve_slots=args.solve_slots,
-            queue_size=args.queue_size, queue_wait_s=args.queue_wait, solve_timeout_s=args.solve_timeout,
-            max_body_bytes=int(args.max_body_mb * mib), max_job_body_bytes=int(args.max_job_body_mb * mib),
-            body_timeout_s=args.body_timeout, max_uploads=args.max_uploads,
-            job_workers=args.job_workers, job_timeout_s=args.job_timeout, max_queued_jobs=args.max_queued_jobs,
-            job_attempts=args.job_attempts, lease_s=args.lease, job_retention_s=args.retention_days * 86400,
-            retry_after_s=args.retry_after)
+            store=args.store,
+            keys=keys,
+            anonymous=args.no_auth,
+            solve_slots=args.solve_slots,
+            queue_size=args.queue_size,
+            queue_wait_s=args.queue_wait,
+            solve_timeout_s=args.solve_timeout,
+            max_body_bytes=int(args.max_body_mb * mib),
+            max_job_body_bytes=int(args.max_job_body_mb * mib),
+            body_timeout_s=args.body_timeout,
+            max_uploads=args.max_uploads,
+            job_workers=args.job_workers,
+            job_timeout_s=args.job_timeout,
+            max_queued_jobs=args.max_queued_jobs,
+            job_attempts=args.job_attempts,
+            lease_s=args.lease,
+            job_retention_s=args.retention_days * 86400,
+            retry_after_s=args.retry_after,
+        )
     except ValidationError as err:
         raise UsageError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in err.errors())) from err
     app = create_app(config, open_jobs(args.store), log_level=args.log_level)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=logging_config(args.log_level), access_log=False,
-                server_header=False, proxy_headers=False, timeout_keep_alive=5,
-                limit_concurrency=args.max_connections, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=logging_config(args.log_level),
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        timeout_keep_alive=5,
+        limit_concurrency=args.max_connections,
+        timeout_graceful_shutdown=10,
+    )
     return EXIT_OK
 
 
 def add_contract_input(parser: argparse.ArgumentParser) -> None:
     """Add ``--input REQUEST.json`` (the JSON contract) to a command's parser."""
-    parser.add_argument("--input", metavar="REQUEST.json",
-                        help="solve a JSON match request (the contract of pairmatch.contract.MatchRequest; "
-                             "'-' reads stdin) instead of spreadsheets; --format json prints the response document")
+    parser.add_argument(
+        "--input",
+        metavar="REQUEST.json",
+        help="solve a JSON match request (the contract of pairmatch.contract.MatchRequest; "
+        "'-' reads stdin) instead of spreadsheets; --format json prints the response document",
+    )
 
 
 def contract_input(parser: argparse.ArgumentParser) -> None:
@@ -124,8 +150,9 @@ def run_contract_match(args: argparse.Namespace) -> int:
     if fmt == "json":
         emit_json(response.model_dump(mode="json", exclude_none=True))
         return EXIT_OK
-    print(f"{len(response.pairs)} pairs, objective {response.objective:g}, status {response.status} "
-          f"({response.solver})")
+    print(
+        f"{len(response.pairs)} pairs, objective {response.objective:g}, status {response.status} ({response.solver})"
+    )
     for pair in response.pairs:
         print(f"  {pair.mentor_id} - {pair.mentee_id}  {pair.score:.3f}")
     for person in response.unmatched:
@@ -136,41 +163,66 @@ def run_contract_match(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add ``serve`` to the ``pairmatch`` sub-command parser ``sub``."""
     serve = sub.add_parser(
-        "serve", help="run the HTTP service (JSON contract over HTTP, API keys, jobs)",
+        "serve",
+        help="run the HTTP service (JSON contract over HTTP, API keys, jobs)",
         description="Serve the JSON contract over HTTP: /v1/validate, /v1/match, /v1/explain, /v1/diagnose and "
-                    "asynchronous /v1/jobs, with API keys, size and time limits and a bound on concurrent solves. "
-                    "Needs the 'service' extra: pip install 'pairmatch-mentoring[service]'.",
-        epilog=SERVE_EXAMPLES + "\n" + EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "asynchronous /v1/jobs, with API keys, size and time limits and a bound on concurrent solves. "
+        "Needs the 'service' extra: pip install 'pairmatch-mentoring[service]'.",
+        epilog=SERVE_EXAMPLES + "\n" + EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--store", help="programme store for jobs: a SQLite file or a database URL "
-                                       "(default $PAIRMATCH_STORE, else programme.db)")
-    serve.add_argument("--keys-file", help="file of API keys, one '[client=]scope:secret' a line "
-                                           "(default $PAIRMATCH_API_KEYS_FILE; adds to $PAIRMATCH_API_KEYS)")
+    serve.add_argument(
+        "--store",
+        help="programme store for jobs: a SQLite file or a database URL (default $PAIRMATCH_STORE, else programme.db)",
+    )
+    serve.add_argument(
+        "--keys-file",
+        help="file of API keys, one '[client=]scope:secret' a line "
+        "(default $PAIRMATCH_API_KEYS_FILE; adds to $PAIRMATCH_API_KEYS)",
+    )
     serve.add_argument("--no-auth", action="store_true", help="accept requests without a key (loopback only)")
     serve.add_argument("--solve-slots", type=int, default=2, help="synchronous solves at once (default 2)")
     serve.add_argument("--queue-size", type=int, default=8, help="requests that may wait for a slot (default 8)")
-    serve.add_argument("--queue-wait", type=float, default=5.0, help="seconds a request may wait for a slot "
-                                                                     "(default 5)")
-    serve.add_argument("--solve-timeout", type=float, default=30.0,
-                       help="time limit of a synchronous request, seconds (default 30)")
+    serve.add_argument(
+        "--queue-wait", type=float, default=5.0, help="seconds a request may wait for a slot (default 5)"
+    )
+    serve.add_argument(
+        "--solve-timeout", type=float, default=30.0, help="time limit of a synchronous request, seconds (default 30)"
+    )
     serve.add_argument("--max-body-mb", type=float, default=8.0, help="largest synchronous request, MiB (default 8)")
     serve.add_argument("--max-job-body-mb", type=float, default=64.0, help="largest job request, MiB (default 64)")
-    serve.add_argument("--body-timeout", type=float, default=60.0,
-                       help="seconds a request body may take to arrive (default 60)")
-    serve.add_argument("--max-uploads", type=int, default=4,
-                       help="job submissions whose bodies may arrive at once (default 4)")
+    serve.add_argument(
+        "--body-timeout", type=float, default=60.0, help="seconds a request body may take to arrive (default 60)"
+    )
+    serve.add_argument(
+        "--max-uploads", type=int, default=4, help="job submissions whose bodies may arrive at once (default 4)"
+    )
     serve.add_argument("--job-workers", type=int, default=1, help="jobs solved at once (default 1)")
     serve.add_argument("--job-timeout", type=float, default=1800.0, help="time limit of a job, seconds (default 1800)")
     serve.add_argument("--max-queued-jobs", type=int, default=100, help="queued jobs accepted (default 100)")
-    serve.add_argument("--job-attempts", type=int, default=3,
-                       help="runs a job may start before an interrupted job is failed (default 3)")
-    serve.add_argument("--lease", type=float, default=30.0,
-                       help="seconds after which a running job of a vanished service is re-queued (default 30)")
-    serve.add_argument("--retention-days", type=float, default=7.0,
-                       help="days finished jobs and their results are kept (default 7)")
+    serve.add_argument(
+        "--job-attempts",
+        type=int,
+        default=3,
+        help="runs a job may start before an interrupted job is failed (default 3)",
+    )
+    serve.add_argument(
+        "--lease",
+        type=float,
+        default=30.0,
+        help="seconds after which a running job of a vanished service is re-queued (default 30)",
+    )
+    serve.add_argument(
+        "--retention-days", type=float, default=7.0, help="days finished jobs and their results are kept (default 7)"
+    )
     serve.add_argument("--retry-after", type=int, default=2, help="Retry-After of a busy answer, seconds (default 2)")
-    serve.add_argument("--max-connections", type=int, default=256,
-                       help="open connections beyond which new ones are refused (default 256)")
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=256,
+        help="open connections beyond which new ones are refused (default 256)",
+    )
     serve.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     serve.set_defaults(run=run_serve, format="text")

@@ -6,14 +6,27 @@ import math
 import re
 from typing import Any
 
-__all__ = ["FORMULA_STARTS", "attribute_value", "blank", "cell_text", "column_key", "items", "unescape_formula",
-           "whole_number"]
+__all__ = [
+    "FORMULA_STARTS",
+    "attribute_value",
+    "blank",
+    "cell_text",
+    "column_key",
+    "items",
+    "unescape_formula",
+    "whole_number",
+]
 
 # Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-ALIASES = {"focus_area": "focus_areas", "focus": "focus_areas", "borough": "boroughs",
-           "min_partner": "min_partners", "max_partner": "max_partners"}
+ALIASES = {
+    "focus_area": "focus_areas",
+    "focus": "focus_areas",
+    "borough": "boroughs",
+    "min_partner": "min_partners",
+    "max_partner": "max_partners",
+}
 
 _INT = re.compile(r"[+-]?(0|[1-9]\d*)")
 _FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")

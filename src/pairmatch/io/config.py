@@ -164,8 +164,9 @@ class _Reporter:
     def __init__(self, file: str, lines: TomlLines | None, log: IssueLog) -> None:
         self.file, self.lines, self.log = file, lines, log
 
-    def __call__(self, path: tuple[Any, ...], value: Any, message: str, suggestion: str | None = None,
-                 *, line: int | None = None) -> None:
+    def __call__(
+        self, path: tuple[Any, ...], value: Any, message: str, suggestion: str | None = None, *, line: int | None = None
+    ) -> None:
         label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or None
         shown = None if value is None or isinstance(value, (dict, list)) else excerpt(value)
         if shown is not None:
@@ -199,9 +200,15 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def config_from_mapping(data: Mapping[str, Any], log: IssueLog, *, file: str = "settings",
-                        lines: TomlLines | None = None, base: str | os.PathLike[str] | None = None,
-                        text: str = "") -> Config:
+def config_from_mapping(
+    data: Mapping[str, Any],
+    log: IssueLog,
+    *,
+    file: str = "settings",
+    lines: TomlLines | None = None,
+    base: str | os.PathLike[str] | None = None,
+    text: str = "",
+) -> Config:
     """Check settings given as a dict (the parsed TOML), adding every problem to ``log``."""
     report = _Reporter(file, lines, log)
     for key in data:
@@ -229,14 +236,23 @@ def config_from_mapping(data: Mapping[str, Any], log: IssueLog, *, file: str = "
         if key in data and not isinstance(data[key], str):
             report((key,), data[key], "must be text")
     geography, taxonomy = _vocabularies(data.get("vocabularies", {}), report, base)
-    return Config(weights=weights, rules=parts.get("rules", Rules()), params=parts.get("solve", SolveParams()),
-                  meeting_minutes=meeting, name=str(data.get("name", "")),
-                  description=str(data.get("description", "")), source=None if file == "settings" else file,
-                  geography=geography, taxonomy=taxonomy, text=text)
+    return Config(
+        weights=weights,
+        rules=parts.get("rules", Rules()),
+        params=parts.get("solve", SolveParams()),
+        meeting_minutes=meeting,
+        name=str(data.get("name", "")),
+        description=str(data.get("description", "")),
+        source=None if file == "settings" else file,
+        geography=geography,
+        taxonomy=taxonomy,
+        text=text,
+    )
 
 
-def _vocabularies(table: Any, report: _Reporter, base: str | os.PathLike[str] | None
-                  ) -> tuple[Geography | None, Taxonomy | None]:
+def _vocabularies(
+    table: Any, report: _Reporter, base: str | os.PathLike[str] | None
+) -> tuple[Geography | None, Taxonomy | None]:
     if not isinstance(table, Mapping):
         report(("vocabularies",), table, "must be a table ([vocabularies]) with geography and taxonomy files")
         return None, None
@@ -278,9 +294,16 @@ def read_config_into(path: str | os.PathLike[str] | None, log: IssueLog) -> Conf
         # tomllib puts the position only in its message.
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
-        log.add(InputIssue(file, int(match[1]) if match else None, None, None,
-                           f"not valid TOML: {message}" + (f" (column {match[2]})" if match else ""),
-                           row_kind="line"))
+        log.add(
+            InputIssue(
+                file,
+                int(match[1]) if match else None,
+                None,
+                None,
+                f"not valid TOML: {message}" + (f" (column {match[2]})" if match else ""),
+                row_kind="line",
+            )
+        )
         return Config(source=file)
     return config_from_mapping(data, log, file=file, lines=TomlLines(text), base=Path(path).parent, text=text)
 
@@ -304,8 +327,11 @@ def config_files(path: str | os.PathLike[str] | None) -> list[Path]:
     if not isinstance(table, Mapping):
         return []
     folder = Path(path).parent  # as `_vocabularies` resolves them
-    return [folder / value for key, value in table.items()
-            if key in VOCABULARY_KEYS and isinstance(value, str) and value.strip()]
+    return [
+        folder / value
+        for key, value in table.items()
+        if key in VOCABULARY_KEYS and isinstance(value, str) and value.strip()
+    ]
 
 
 def read_config(path: str | os.PathLike[str]) -> Config:

@@ -17,14 +17,16 @@ SUGGEST_MAX_LENGTH = 100
 # With no close name, a vocabulary this small is listed in full (a programme's own places).
 LIST_AT_MOST = 15
 
-_TIMES = re.compile(r"\s*(?P<day>[A-Za-z]+)\.?\s+(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*[-\u2013]\s*"
-                    r"(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*")
+_TIMES = re.compile(
+    r"\s*(?P<day>[A-Za-z]+)\.?\s+(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*[-\u2013]\s*"
+    r"(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*"
+)
 
 # Places coordinators write that a geography may lawfully leave out, and why;
 # used when the geography cannot say so itself (it has no ``note`` method).
 _PLACE_NOTES = {
     "city of london": "the City of London is policed by the City of London Police, not the Met, "
-                      "so it is not one of the London boroughs here",
+    "so it is not one of the London boroughs here",
 }
 
 
@@ -68,11 +70,12 @@ def _reversed(text: str) -> str | None:
     if h2 == 0 and m2 == 0:
         return f"{text!r} ends at midnight: write 24:00, e.g. '{day} {start}-24:00'"
     if h2 < 12 and (h2 + 12) * 60 + m2 > h1 * 60 + m1:
-        return (f"{text!r} ends before it starts: write 24-hour times, "
-                f"e.g. '{day} {start}-{h2 + 12:02d}:{m2:02d}'")
+        return f"{text!r} ends before it starts: write 24-hour times, e.g. '{day} {start}-{h2 + 12:02d}:{m2:02d}'"
     following = DAYS[(DAYS.index(day) + 1) % 7] if day in DAYS else "the next day"
-    return (f"{text!r} ends before it starts: a window cannot cross midnight; split it, "
-            f"e.g. '{day} {start}-24:00; {following} 00:00-{h2:02d}:{m2:02d}'")
+    return (
+        f"{text!r} ends before it starts: a window cannot cross midnight; split it, "
+        f"e.g. '{day} {start}-24:00; {following} 00:00-{h2:02d}:{m2:02d}'"
+    )
 
 
 def place_problem(geography: Geography, place: str) -> tuple[str, str | None] | None:

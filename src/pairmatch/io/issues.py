@@ -99,8 +99,12 @@ class InputFileError(PairmatchError):
 
     def to_dict(self) -> dict[str, Any]:
         """``{"error": "input", "count": ..., "issues": [...]}`` for JSON output."""
-        return {"error": "input", "count": self.count, "shown": len(self.issues),
-                "issues": [i.to_dict() for i in self.issues]}
+        return {
+            "error": "input",
+            "count": self.count,
+            "shown": len(self.issues),
+            "issues": [i.to_dict() for i in self.issues],
+        }
 
 
 class IssueLog:

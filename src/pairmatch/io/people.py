@@ -80,11 +80,13 @@ class PeopleReader:
 
     # ------------------------------------------------------------------ issues
 
-    def issue(self, row: int | str | None, column: str | None, value: Any, message: str,
-              suggestion: str | None = None) -> InputIssue:
+    def issue(
+        self, row: int | str | None, column: str | None, value: Any, message: str, suggestion: str | None = None
+    ) -> InputIssue:
         shown = None if value is None else excerpt(value if isinstance(value, str) else cell_text(value))
-        return InputIssue(self.table.file, row, self.table.column(column), shown, message, suggestion,
-                          self.table.row_kind)
+        return InputIssue(
+            self.table.file, row, self.table.column(column), shown, message, suggestion, self.table.row_kind
+        )
 
     # ------------------------------------------------------------------ header
 
@@ -97,13 +99,22 @@ class PeopleReader:
         for column in missing:
             close = get_close_matches(column, list(table.headers), n=1, cutoff=0.6)
             found = ", ".join(excerpt(h, 40) for h in table.headers.values()) or "none"
-            self.log.add(InputIssue(table.file, table.header_row, column, None,
-                                    f"required column {column!r} is missing (columns found: {found})",
-                                    table.headers[close[0]] if close else None, table.row_kind))
+            self.log.add(
+                InputIssue(
+                    table.file,
+                    table.header_row,
+                    column,
+                    None,
+                    f"required column {column!r} is missing (columns found: {found})",
+                    table.headers[close[0]] if close else None,
+                    table.row_kind,
+                )
+            )
         if not table.rows and not missing:
             after = table.header_row + 1 if table.header_row is not None else None
-            self.log.add(InputIssue(table.file, after, None, None, "no people listed below the header", None,
-                                    table.row_kind))
+            self.log.add(
+                InputIssue(table.file, after, None, None, "no people listed below the header", None, table.row_kind)
+            )
         return "id" not in missing
 
     def attribute_columns(self) -> set[str]:
@@ -114,8 +125,17 @@ class PeopleReader:
                 continue
             problem = self.cells.validate_once(("attribute name", key), {"attributes": {key: ""}})[1]
             if problem:
-                self.log.add(InputIssue(self.table.file, self.table.header_row, excerpt(written), None,
-                                        f"column name: {problem[0][1]}", None, self.table.row_kind))
+                self.log.add(
+                    InputIssue(
+                        self.table.file,
+                        self.table.header_row,
+                        excerpt(written),
+                        None,
+                        f"column name: {problem[0][1]}",
+                        None,
+                        self.table.row_kind,
+                    )
+                )
             else:
                 good.add(key)
         return good
@@ -138,8 +158,9 @@ class PeopleReader:
         records = [record for _, record in table.rows]
         found: list[tuple[int, int, InputIssue]] = []  # (position, column order, issue)
 
-        def add(k: int, column: str, value: Any, message: str, suggestion: str | None = None,
-                order: int | None = None) -> None:
+        def add(
+            k: int, column: str, value: Any, message: str, suggestion: str | None = None, order: int | None = None
+        ) -> None:
             rank = order if order is not None else _ORDER.get(column, len(_ORDER))
             found.append((k, rank, self.issue(rows[k], column, value, message, suggestion)))
 
@@ -183,8 +204,13 @@ class PeopleReader:
                 if blank(value):
                     continue
                 if not table.tabular and isinstance(value, (list, dict)):
-                    add(k, column, json.dumps(value), "attribute values must be text, numbers or true/false",
-                        order=order)
+                    add(
+                        k,
+                        column,
+                        json.dumps(value),
+                        "attribute values must be text, numbers or true/false",
+                        order=order,
+                    )
                     continue
                 typed, problem = self.cells.attribute(column, value)
                 if problem:
@@ -197,8 +223,7 @@ class PeopleReader:
             if pid is None:
                 continue
             if pid in first_row:
-                add(k, "id", pid, f"id {quoted(pid)} is already used on {table.row_kind} {first_row[pid]}",
-                    order=10**6)
+                add(k, "id", pid, f"id {quoted(pid)} is already used on {table.row_kind} {first_row[pid]}", order=10**6)
             else:
                 first_row[pid] = rows[k]
         found.sort(key=lambda item: (item[0], item[1]))
@@ -209,23 +234,37 @@ class PeopleReader:
         construct = self.cells.cls.model_construct
         focus, places, windows = columns["focus_areas"], columns["boroughs"], columns["availability"]
         people = [
-            construct(set(_FIELDS_NAMED if "name" in scalars[k] else _FIELDS), id=base.id, name=base.name,
-                      focus_areas=focus[k], boroughs=places[k], availability=windows[k],
-                      min_partners=base.min_partners, max_partners=base.max_partners, attributes=attrs[k])
-            for k, base in enumerate(bases) if base is not None and k not in bad]
+            construct(
+                set(_FIELDS_NAMED if "name" in scalars[k] else _FIELDS),
+                id=base.id,
+                name=base.name,
+                focus_areas=focus[k],
+                boroughs=places[k],
+                availability=windows[k],
+                min_partners=base.min_partners,
+                max_partners=base.max_partners,
+                attributes=attrs[k],
+            )
+            for k, base in enumerate(bases)
+            if base is not None and k not in bad
+        ]
         return SideData(tuple(people), table, first_row)
 
     def attribute_name_problem(self, key: str) -> bool:
         """Report a JSON attribute key the model rejects (once); True if it is bad."""
         problem = self.cells.validate_once(("attribute name", key), {"attributes": {key: ""}})[1]
         if problem:
-            self.log.add(InputIssue(self.table.file, None, excerpt(key), None, f"key: {problem[0][1]}", None,
-                                    self.table.row_kind))
+            self.log.add(
+                InputIssue(
+                    self.table.file, None, excerpt(key), None, f"key: {problem[0][1]}", None, self.table.row_kind
+                )
+            )
         return bool(problem)
 
 
-def read_side(source: Any, side: Side, taxonomy: Taxonomy, geography: Geography, sheet: str | None,
-              log: IssueLog) -> SideData:
+def read_side(
+    source: Any, side: Side, taxonomy: Taxonomy, geography: Geography, sheet: str | None, log: IssueLog
+) -> SideData:
     """Read and validate one side, adding every problem to ``log``."""
     if side not in ("mentor", "mentee"):
         raise ValueError(f"side must be 'mentor' or 'mentee', got {side!r}")

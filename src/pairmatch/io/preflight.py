@@ -89,12 +89,18 @@ def _report_blocked(w: _Warnings, stuck: dict[str, dict[int, np.ndarray]], alone
             if not index or rule in everyone:
                 continue
             setting, needs = _setting(Rule(rule), problem)
-            w.add(setting, f"rules out every pair of {len(index)} {side}{'s' if len(index) != 1 else ''} "
-                           f"({_ids(people, index)}): no {other} with {needs}")
+            w.add(
+                setting,
+                f"rules out every pair of {len(index)} {side}{'s' if len(index) != 1 else ''} "
+                f"({_ids(people, index)}): no {other} with {needs}",
+            )
         rest = np.flatnonzero(alone[side] & active[side]).tolist()
         if rest:
-            w.add("rules", f"the rules together leave {len(rest)} {side}{'s' if len(rest) != 1 else ''} "
-                           f"({_ids(people, rest)}) without any candidate {other}")
+            w.add(
+                "rules",
+                f"the rules together leave {len(rest)} {side}{'s' if len(rest) != 1 else ''} "
+                f"({_ids(people, rest)}) without any candidate {other}",
+            )
 
 
 def _dense(w: _Warnings, scorer: Scorer, skip: int) -> None:
@@ -153,16 +159,31 @@ def _swapped(w: _Warnings, mentors_file: str, mentees_file: str) -> None:
     right = {k for p in problem.mentees for k in p.attributes}
     for column in OFFICER_COLUMNS:
         if column in left and column not in right:
-            w.out.append(InputIssue(mentors_file, None, column, None,
-                                    f"{excerpt(mentors_file)} has a {column!r} column that {excerpt(mentees_file)} "
-                                    "lacks: are the files swapped? (mentors first, then mentees)",
-                                    None, "row", "column", "warning"))
+            w.out.append(
+                InputIssue(
+                    mentors_file,
+                    None,
+                    column,
+                    None,
+                    f"{excerpt(mentors_file)} has a {column!r} column that {excerpt(mentees_file)} "
+                    "lacks: are the files swapped? (mentors first, then mentees)",
+                    None,
+                    "row",
+                    "column",
+                    "warning",
+                )
+            )
             return
 
 
-def problem_warnings(problem: Problem, config: Config | None = None, *, mentors_file: str = "the mentors file",
-                     mentees_file: str = "the mentees file", dense_limit: int = DENSE_CHECK_PAIRS
-                     ) -> tuple[InputIssue, ...]:
+def problem_warnings(
+    problem: Problem,
+    config: Config | None = None,
+    *,
+    mentors_file: str = "the mentors file",
+    mentees_file: str = "the mentees file",
+    dense_limit: int = DENSE_CHECK_PAIRS,
+) -> tuple[InputIssue, ...]:
     """Things to look at before solving, as issues with ``severity="warning"`` (or ``"note"``).
 
     A rule that leaves everyone, or some people, without a single candidate
@@ -198,8 +219,11 @@ def problem_warnings(problem: Problem, config: Config | None = None, *, mentors_
     # Preparing scores costs about a second at 30,000 a side: only when a check needs them.
     scorer = Scorer(problem) if dense or (rules.min_score is not None and n_m and n_e) else None
     if scorer is not None and rules.min_score is not None and rules.min_score > scorer.upper_bound + 1e-9:
-        w.add("rules.min_score", f"min_score = {rules.min_score:g} is above the highest score any pair can "
-                                 f"reach ({scorer.upper_bound:g} with these weights): it rules out every pair")
+        w.add(
+            "rules.min_score",
+            f"min_score = {rules.min_score:g} is above the highest score any pair can "
+            f"reach ({scorer.upper_bound:g} with these weights): it rules out every pair",
+        )
         skip = int(Rule.MIN_SCORE)
     if dense and scorer is not None:
         _dense(w, scorer, skip)
@@ -223,8 +247,9 @@ def _noted_places(w: _Warnings, mentors_file: str, mentees_file: str) -> None:
             note = geography.note(place)
             if note:
                 who = "1 person lists" if count == 1 else f"{count} people list"
-                w.out.append(InputIssue(file, None, "boroughs", place, f"{who} {place!r}: {note}", None, "row",
-                                        "column", "note"))
+                w.out.append(
+                    InputIssue(file, None, "boroughs", place, f"{who} {place!r}: {note}", None, "row", "column", "note")
+                )
 
 
 def strict_error(warnings: Sequence[InputIssue]) -> InputFileError:

@@ -42,9 +42,17 @@ def _cross_checks(cfg: Config, left: SideData, right: SideData, log: IssueLog) -
     if left.table is not None and right.table is not None:
         for pid, row in right.rows.items():
             if pid in left.rows:
-                log.add(InputIssue(right.table.file, row, right.table.column("id"), excerpt(pid),
-                                   f"id {quoted(pid)} is also a mentor id ({left.where(pid)}); ids must be "
-                                   "unique across both sides", row_kind=right.table.row_kind))
+                log.add(
+                    InputIssue(
+                        right.table.file,
+                        row,
+                        right.table.column("id"),
+                        excerpt(pid),
+                        f"id {quoted(pid)} is also a mentor id ({left.where(pid)}); ids must be "
+                        "unique across both sides",
+                        row_kind=right.table.row_kind,
+                    )
+                )
     lines = TomlLines(cfg.text) if cfg.text else None
     file = cfg.source or "settings"
     sides = {"mentor": left, "mentee": right}
@@ -56,8 +64,10 @@ def _cross_checks(cfg: Config, left: SideData, right: SideData, log: IssueLog) -
                     continue  # an unreadable file is reported already
                 other = sides["mentee" if role == "mentor" else "mentor"]
                 if pid in other.rows:
-                    message = f"{quoted(pid)} is a {'mentee' if role == 'mentor' else 'mentor'} id, not a {role} " \
-                              f"id ({other.where(pid)}); pairs are written [mentor, mentee]"
+                    message = (
+                        f"{quoted(pid)} is a {'mentee' if role == 'mentor' else 'mentor'} id, not a {role} "
+                        f"id ({other.where(pid)}); pairs are written [mentor, mentee]"
+                    )
                     close = None
                 else:
                     message = f"{quoted(pid)} is not a {role} id (no such id in {side.file})"
@@ -70,19 +80,38 @@ def _cross_checks(cfg: Config, left: SideData, right: SideData, log: IssueLog) -
         if side.table is None or quota.key in _ATTRIBUTE_KEYS:
             continue
         known = {name for person in side.people for name in person.attributes}
-        known |= {key for key in side.table.headers if key not in ("id", "name", "focus_areas", "boroughs",
-                                                                  "availability", "min_partners", "max_partners")}
+        known |= {
+            key
+            for key in side.table.headers
+            if key not in ("id", "name", "focus_areas", "boroughs", "availability", "min_partners", "max_partners")
+        }
         if quota.key not in known:
             close = difflib.get_close_matches(quota.key, sorted(known), n=1)
             hint = f" (columns: {', '.join(sorted(known))})" if known else " (it has no attribute columns)"
             line = lines.key(("rules", "quotas", k, "key")) if lines else None
-            log.add(InputIssue(file, line, f"rules.quotas[{k}].key", excerpt(quota.key),
-                               f"{quoted(quota.key)} is not an attribute of any {quota.side} in "
-                               f"{side.file}{hint}", close[0] if close else None, "line", "setting"))
+            log.add(
+                InputIssue(
+                    file,
+                    line,
+                    f"rules.quotas[{k}].key",
+                    excerpt(quota.key),
+                    f"{quoted(quota.key)} is not an attribute of any {quota.side} in {side.file}{hint}",
+                    close[0] if close else None,
+                    "line",
+                    "setting",
+                )
+            )
 
 
-def load_sides(mentors: Any, mentees: Any, config: Any, log: IssueLog, *, taxonomy: Taxonomy | None = None,
-               geography: Geography | None = None) -> tuple[Config, SideData, SideData, Taxonomy, Geography]:
+def load_sides(
+    mentors: Any,
+    mentees: Any,
+    config: Any,
+    log: IssueLog,
+    *,
+    taxonomy: Taxonomy | None = None,
+    geography: Geography | None = None,
+) -> tuple[Config, SideData, SideData, Taxonomy, Geography]:
     """Read the settings and both sides, adding every problem (cross-file ones too) to ``log``."""
     cfg = _config(config, log)
     taxonomy = taxonomy or cfg.taxonomy or default_taxonomy()
@@ -93,14 +122,23 @@ def load_sides(mentors: Any, mentees: Any, config: Any, log: IssueLog, *, taxono
     return cfg, left, right, taxonomy, geography
 
 
-def build_problem(cfg: Config, left: SideData, right: SideData, taxonomy: Taxonomy, geography: Geography,
-                  log: IssueLog) -> Problem:
+def build_problem(
+    cfg: Config, left: SideData, right: SideData, taxonomy: Taxonomy, geography: Geography, log: IssueLog
+) -> Problem:
     """The `Problem`, once every row passed; its own checks are the last safety net."""
     log.raise_if_any()
     try:
-        return Problem(mentors=left.people, mentees=right.people, weights=cfg.weights, rules=cfg.rules,
-                       meeting_minutes=cfg.meeting_minutes, taxonomy=taxonomy, geography=geography,
-                       name=cfg.name, description=cfg.description)
+        return Problem(
+            mentors=left.people,
+            mentees=right.people,
+            weights=cfg.weights,
+            rules=cfg.rules,
+            meeting_minutes=cfg.meeting_minutes,
+            taxonomy=taxonomy,
+            geography=geography,
+            name=cfg.name,
+            description=cfg.description,
+        )
     except ValidationError as err:
         for e in err.errors():
             message = str(e["ctx"]["error"]) if "error" in (e.get("ctx") or {}) else str(e["msg"])
@@ -151,8 +189,7 @@ def load_problem(
     """
     log = IssueLog()
     with bulk():
-        cfg, left, right, tax, geo = load_sides(mentors, mentees, config, log, taxonomy=taxonomy,
-                                                geography=geography)
+        cfg, left, right, tax, geo = load_sides(mentors, mentees, config, log, taxonomy=taxonomy, geography=geography)
         return build_problem(cfg, left, right, tax, geo, log), cfg
 
 

@@ -20,8 +20,16 @@ from ..text import excerpt, quoted
 from .cells import blank, column_key, unescape_formula
 from .issues import InputIssue, IssueLog
 
-__all__ = ["COLUMNS", "HEADER_SCAN_ROWS", "MAX_CELL_CHARACTERS", "REQUIRED_COLUMNS", "Side", "Table", "decode",
-           "read_table"]
+__all__ = [
+    "COLUMNS",
+    "HEADER_SCAN_ROWS",
+    "MAX_CELL_CHARACTERS",
+    "REQUIRED_COLUMNS",
+    "Side",
+    "Table",
+    "decode",
+    "read_table",
+]
 
 Side = Literal["mentor", "mentee"]
 COLUMNS = ("id", "name", "focus_areas", "boroughs", "availability", "min_partners", "max_partners")
@@ -69,8 +77,15 @@ def _header_index(file: str, rows: list[tuple[int, list[Any]]], log: IssueLog) -
     number, first = rows[0]
     filled = [c for c in first if not blank(c)]
     if len(filled) == 1 and any(sep in str(filled[0]) for sep in (";", "\t")):
-        log.add(InputIssue(file, number, None, excerpt(filled[0]),
-                           "the header is one column; save the file as comma-separated CSV (CSV UTF-8)"))
+        log.add(
+            InputIssue(
+                file,
+                number,
+                None,
+                excerpt(filled[0]),
+                "the header is one column; save the file as comma-separated CSV (CSV UTF-8)",
+            )
+        )
         return None
     found = [_required_in(cells) for _, cells in rows[:HEADER_SCAN_ROWS]]
     if found[0] == len(REQUIRED_COLUMNS):
@@ -80,15 +95,27 @@ def _header_index(file: str, rows: list[tuple[int, list[Any]]], log: IssueLog) -
         return best  # rows above it are titles or notes
     if found[0] == 0:
         shown = ", ".join(repr(excerpt(c, 40)) for c in filled[:4]) + (", ..." if len(filled) > 4 else "")
-        log.add(InputIssue(file, number, None, None,
-                           f"row {number} is not a header: expected columns {expected_columns()} "
-                           f"(found {shown or 'nothing'})"))
+        log.add(
+            InputIssue(
+                file,
+                number,
+                None,
+                None,
+                f"row {number} is not a header: expected columns {expected_columns()} (found {shown or 'nothing'})",
+            )
+        )
         return None
     return 0
 
 
-def header_table(file: str, header_row: int | None, header: Sequence[Any], body: Sequence[tuple[Any, Sequence[Any]]],
-                 log: IssueLog, row_kind: str = "row") -> Table:
+def header_table(
+    file: str,
+    header_row: int | None,
+    header: Sequence[Any],
+    body: Sequence[tuple[Any, Sequence[Any]]],
+    log: IssueLog,
+    row_kind: str = "row",
+) -> Table:
     """Map a header and data rows to records; duplicate headers are reported once,
     values under no header once per column."""
     keys: list[str | None] = []
@@ -100,9 +127,16 @@ def header_table(file: str, header_row: int | None, header: Sequence[Any], body:
         written = str(raw).strip()
         key = column_key(written)
         if key in headers:
-            log.add(InputIssue(file, header_row, excerpt(written), None,
-                               f"column {quoted(written)} appears twice (also as {quoted(headers[key])}); "
-                               "keep one", row_kind=row_kind))
+            log.add(
+                InputIssue(
+                    file,
+                    header_row,
+                    excerpt(written),
+                    None,
+                    f"column {quoted(written)} appears twice (also as {quoted(headers[key])}); keep one",
+                    row_kind=row_kind,
+                )
+            )
             keys.append(None)
             continue
         headers[key] = written
@@ -129,17 +163,24 @@ def header_table(file: str, header_row: int | None, header: Sequence[Any], body:
                 unnamed[col] = (number, value, 1) if first is None else (first[0], first[1], first[2] + 1)
         rows.append((number, record))
     for col, (number, value, count) in sorted(unnamed.items()):
-        log.add(InputIssue(file, number, None, excerpt(value),
-                           f"column {col + 1} has values but no header ({count} row{'s' if count != 1 else ''}); "
-                           "add a header or delete the column", row_kind=row_kind))
+        log.add(
+            InputIssue(
+                file,
+                number,
+                None,
+                excerpt(value),
+                f"column {col + 1} has values but no header ({count} row{'s' if count != 1 else ''}); "
+                "add a header or delete the column",
+                row_kind=row_kind,
+            )
+        )
     return Table(file, row_kind, rows, headers, header_row=header_row)
 
 
 def decode(file: str, data: bytes, log: IssueLog) -> str | None:
     """UTF-8 text of a file, or None with an issue naming the encoding found."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:200]:
-        log.add(InputIssue(file, 1, None, None,
-                           "the file is UTF-16 encoded; save it as 'CSV UTF-8 (comma delimited)'"))
+        log.add(InputIssue(file, 1, None, None, "the file is UTF-16 encoded; save it as 'CSV UTF-8 (comma delimited)'"))
         return None
     try:
         return data.decode("utf-8-sig")
@@ -159,16 +200,26 @@ def decode(file: str, data: bytes, log: IssueLog) -> str | None:
                 column = excerpt(first[position].strip())
         except (StopIteration, csv.Error):
             pass
-        bad = data[err.start: err.start + 1]
-        log.add(InputIssue(file, line, column, repr(bad),
-                           f"byte 0x{bad.hex()} is not valid UTF-8 (the file looks like latin-1 or "
-                           "Windows-1252); save it as 'CSV UTF-8 (comma delimited)'"))
+        bad = data[err.start : err.start + 1]
+        log.add(
+            InputIssue(
+                file,
+                line,
+                column,
+                repr(bad),
+                f"byte 0x{bad.hex()} is not valid UTF-8 (the file looks like latin-1 or "
+                "Windows-1252); save it as 'CSV UTF-8 (comma delimited)'",
+            )
+        )
         return None
 
 
 def _empty(file: str, what: str, log: IssueLog) -> None:
-    log.add(InputIssue(file, 1, None, None, f"the {what} is empty; expected a header row with the columns "
-                       + expected_columns()))
+    log.add(
+        InputIssue(
+            file, 1, None, None, f"the {what} is empty; expected a header row with the columns " + expected_columns()
+        )
+    )
 
 
 def _tabular(file: str, rows: list[tuple[int, list[Any]]], log: IssueLog) -> Table | None:
@@ -179,7 +230,7 @@ def _tabular(file: str, rows: list[tuple[int, list[Any]]], log: IssueLog) -> Tab
     if at is None:
         return None
     number, header = rows[at]
-    return header_table(file, number, header, rows[at + 1:], log)
+    return header_table(file, number, header, rows[at + 1 :], log)
 
 
 def _read_csv(path: Path, file: str, log: IssueLog) -> Table | None:
@@ -222,9 +273,15 @@ def _drop_long_cells(file: str, rows: list[tuple[int, list[Any]]], table: Table,
         for col, cell in enumerate(cells):
             if len(cell) > MAX_CELL_CHARACTERS:
                 column = str(header[col]).strip() if col < len(header) and not blank(header[col]) else None
-                log.add(InputIssue(file, number, excerpt(column) if column else f"column {col + 1}", excerpt(cell),
-                                   f"the cell holds {len(cell):,} characters; at most {MAX_CELL_CHARACTERS:,} "
-                                   "are read"))
+                log.add(
+                    InputIssue(
+                        file,
+                        number,
+                        excerpt(column) if column else f"column {col + 1}",
+                        excerpt(cell),
+                        f"the cell holds {len(cell):,} characters; at most {MAX_CELL_CHARACTERS:,} are read",
+                    )
+                )
                 dropped.add(number)
     if dropped:
         table.rows = [(number, record) for number, record in table.rows if number not in dropped]
@@ -241,8 +298,15 @@ def _read_xlsx(path: Path, file: str, side: Side, sheet: str | None, log: IssueL
         names = {n.lower(): n for n in book.sheetnames}
         if sheet is not None:
             if sheet.lower() not in names:
-                log.add(InputIssue(file, None, None, excerpt(sheet), f"no sheet named {quoted(sheet)} (sheets: "
-                                   f"{', '.join(excerpt(s) for s in book.sheetnames)})"))
+                log.add(
+                    InputIssue(
+                        file,
+                        None,
+                        None,
+                        excerpt(sheet),
+                        f"no sheet named {quoted(sheet)} (sheets: {', '.join(excerpt(s) for s in book.sheetnames)})",
+                    )
+                )
                 return None
             ws = book[names[sheet.lower()]]
         else:
@@ -269,8 +333,9 @@ def _read_json(path: Path, file: str, side: Side, log: IssueLog) -> Table | None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        log.add(InputIssue(file, err.lineno, None, None, f"not valid JSON: {err.msg} (column {err.colno})",
-                           row_kind="line"))
+        log.add(
+            InputIssue(file, err.lineno, None, None, f"not valid JSON: {err.msg} (column {err.colno})", row_kind="line")
+        )
         return None
     if isinstance(data, Mapping):
         key = f"{side}s"

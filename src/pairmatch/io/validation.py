@@ -115,12 +115,12 @@ class CellValidator:
                 records.append({"id": PROBE_ID, column: written})
         adapter = _adapter(self.cls)
         for start in range(0, len(records), BATCH):
-            batch = records[start:start + BATCH]
+            batch = records[start : start + BATCH]
             try:
                 models = adapter.validate_python(batch)
             except ValidationError:
                 continue  # the values of a failing batch are validated one by one when met
-            for key, model in zip(keys[start:start + BATCH], models, strict=True):
+            for key, model in zip(keys[start : start + BATCH], models, strict=True):
                 self.cache[key] = (model, [])
 
     def topics(self, value: Any) -> tuple[tuple[str, ...], Problems]:
@@ -135,7 +135,7 @@ class CellValidator:
         person, errors = self.validate_once(("boroughs", tuple(written)), {"boroughs": written})
         problems: Problems = [(cell_text(value), m, None) for _, m in errors]
         canonical = []
-        for place in (person.boroughs if person is not None else ()):
+        for place in person.boroughs if person is not None else ():
             found = place_problem(self.geography, place)
             if found:
                 problems.append((place, *found))
@@ -157,6 +157,7 @@ class CellValidator:
             typed = attribute_value(value)
             errors = self.validate_once(("attribute", key, type(typed), typed), {"attributes": {key: typed}})[1]
             return typed, (errors[0][1] if errors else None)
+
         return self.cached(("attribute cell", key, value if type(value) is str else hashable(value)), compute)
 
     def number(self, value: Any) -> Any:
@@ -186,9 +187,9 @@ class CellValidator:
         models: list[Person | None] = [None] * len(records)
         errors: dict[int, list[Any]] = {}
         for start in range(0, len(records), BATCH):
-            batch = records[start:start + BATCH]
+            batch = records[start : start + BATCH]
             try:
-                models[start:start + len(batch)] = adapter.validate_python(batch)
+                models[start : start + len(batch)] = adapter.validate_python(batch)
             except ValidationError as err:
                 for e in err.errors():
                     errors.setdefault(start + int(e["loc"][0]), []).append({**e, "loc": tuple(e["loc"][1:])})
@@ -212,7 +213,6 @@ class CellValidator:
         return []
 
 
-
 @cache
 def _adapter(cls: type[Person]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[cls])  # type: ignore[valid-type]
@@ -224,5 +224,3 @@ def hashable(value: Any) -> Hashable:
     if isinstance(value, dict):
         return ("dict", json.dumps(value, sort_keys=True, default=str))
     return (type(value).__name__, value)
-
-

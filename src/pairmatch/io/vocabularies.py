@@ -33,8 +33,14 @@ from ..taxonomy import FILE_KEYS as TAXONOMY_FILE_KEYS
 from ..text import excerpt, quoted
 from .issues import InputIssue, IssueLog
 
-__all__ = ["GEOGRAPHY_KEYS", "TAXONOMY_KEYS", "geography_from_file", "load_geography", "load_taxonomy",
-           "taxonomy_from_file"]
+__all__ = [
+    "GEOGRAPHY_KEYS",
+    "TAXONOMY_KEYS",
+    "geography_from_file",
+    "load_geography",
+    "load_taxonomy",
+    "taxonomy_from_file",
+]
 
 # The keys the vocabulary classes read, so that no valid key is reported as unknown here.
 GEOGRAPHY_KEYS = GEOGRAPHY_FILE_KEYS
@@ -59,8 +65,9 @@ class _Checker:
         for key in data:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
-                self.bad(excerpt(key), None, f"unknown key (expected {', '.join(allowed)})",
-                         close[0] if close else None)
+                self.bad(
+                    excerpt(key), None, f"unknown key (expected {', '.join(allowed)})", close[0] if close else None
+                )
         return True
 
     def names(self, data: Mapping[str, Any], key: str, label: str | None = None) -> list[str]:
@@ -77,8 +84,9 @@ class _Checker:
                 self.bad(f"{label}[{k}]", item, "must be a non-empty name")
         return out
 
-    def pairs(self, data: Mapping[str, Any], key: str, object_keys: tuple[str, ...] = ("a", "b")
-              ) -> list[tuple[str, str]]:
+    def pairs(
+        self, data: Mapping[str, Any], key: str, object_keys: tuple[str, ...] = ("a", "b")
+    ) -> list[tuple[str, str]]:
         value = data.get(key, [])
         if not isinstance(value, list):
             self.bad(key, value, 'must be a list of pairs such as ["A", "B"]')
@@ -87,8 +95,11 @@ class _Checker:
         for k, item in enumerate(value):
             if isinstance(item, Mapping) and {"a", "b"} <= set(item) <= set(object_keys):
                 item = [item["a"], item["b"]]
-            if (isinstance(item, (list, tuple)) and len(item) == 2
-                    and all(isinstance(x, str) and x.strip() for x in item)):
+            if (
+                isinstance(item, (list, tuple))
+                and len(item) == 2
+                and all(isinstance(x, str) and x.strip() for x in item)
+            ):
                 out.append((item[0].strip(), item[1].strip()))
             else:
                 self.bad(f"{key}[{k}]", None, 'must be a pair of names such as ["A", "B"] or {"a": "A", "b": "B"}')
@@ -108,8 +119,9 @@ def _read_json(path: Path, log: IssueLog) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        log.add(InputIssue(file, err.lineno, None, None, f"not valid JSON: {err.msg} (column {err.colno})",
-                           row_kind="line"))
+        log.add(
+            InputIssue(file, err.lineno, None, None, f"not valid JSON: {err.msg} (column {err.colno})", row_kind="line")
+        )
         return None
 
 
@@ -126,8 +138,9 @@ def _check_geography(data: Any, checker: _Checker) -> bool:
             for name in pair:
                 if name.casefold() not in known:
                     close = difflib.get_close_matches(name, places, n=1)
-                    checker.bad(f"borders[{k}]", name, f"{quoted(name)} is not in 'places'",
-                                close[0] if close else None)
+                    checker.bad(
+                        f"borders[{k}]", name, f"{quoted(name)} is not in 'places'", close[0] if close else None
+                    )
     elif not borders:
         checker.bad("places", None, "a geography needs at least one place")
     units_raw = data.get("units", {})
@@ -142,11 +155,15 @@ def _check_geography(data: Any, checker: _Checker) -> bool:
             for name in names:
                 if places and name.casefold() not in known:
                     close = difflib.get_close_matches(name, places, n=1)
-                    checker.bad(f"units.{unit}", name, f"{quoted(name)} is not in 'places'",
-                                close[0] if close else None)
+                    checker.bad(
+                        f"units.{unit}", name, f"{quoted(name)} is not in 'places'", close[0] if close else None
+                    )
                 elif name in seen:
-                    checker.bad(f"units.{unit}", name, f"{quoted(name)} is also in unit {quoted(seen[name])}; "
-                                                       "a place belongs to one unit")
+                    checker.bad(
+                        f"units.{unit}",
+                        name,
+                        f"{quoted(name)} is also in unit {quoted(seen[name])}; a place belongs to one unit",
+                    )
                 seen.setdefault(name, unit)
     unit_name = data.get("unit_name", "unit")
     if not isinstance(unit_name, str) or not unit_name.strip():
@@ -171,8 +188,9 @@ def _check_taxonomy(data: Any, checker: _Checker) -> bool:
     return checker.ok
 
 
-def _vocabulary_from_file(path: str | os.PathLike[str], log: IssueLog, kind: type[Geography] | type[Taxonomy],
-                          check: Any, what: str) -> Any:
+def _vocabulary_from_file(
+    path: str | os.PathLike[str], log: IssueLog, kind: type[Geography] | type[Taxonomy], check: Any, what: str
+) -> Any:
     """``kind.from_file(path)``; when that fails, the file's problems key by key, or the reason."""
     path = Path(path)
     try:

@@ -25,8 +25,18 @@ from ..result import MatchResult, rounded
 from .cells import FORMULA_STARTS
 from .readers import COLUMNS
 
-__all__ = ["MATCH_FORMATS", "csv_bytes", "csv_safe", "matches_bytes", "pair_facts", "people_bytes",
-           "write_atomically", "write_matches", "write_people", "xlsx_bytes"]
+__all__ = [
+    "MATCH_FORMATS",
+    "csv_bytes",
+    "csv_safe",
+    "matches_bytes",
+    "pair_facts",
+    "people_bytes",
+    "write_atomically",
+    "write_matches",
+    "write_people",
+    "xlsx_bytes",
+]
 
 MATCH_FORMATS = ("csv", "xlsx", "json")
 _FACTS = {"focus": focus_fact, "borough": borough_fact, "availability": availability_fact}
@@ -225,15 +235,32 @@ def pair_facts(result: MatchResult) -> list[dict[str, str]]:
 
 def _match_rows(result: MatchResult) -> tuple[list[str], list[list[Any]]]:
     ctx = result.context
-    names = ({p.id: p.name or "" for p in (*ctx.problem.mentors, *ctx.problem.mentees)} if ctx else {})
+    names = {p.id: p.name or "" for p in (*ctx.problem.mentors, *ctx.problem.mentees)} if ctx else {}
     components = list(result.pairs[0].components) if result.pairs else ["focus", "borough", "availability"]
-    header = ["mentor_id", "mentor_name", "mentee_id", "mentee_name", "score",
-              *(f"{c}_score" for c in components), "pinned", *(f"{c}_reason" for c in components)]
+    header = [
+        "mentor_id",
+        "mentor_name",
+        "mentee_id",
+        "mentee_name",
+        "score",
+        *(f"{c}_score" for c in components),
+        "pinned",
+        *(f"{c}_reason" for c in components),
+    ]
     rows = []
     for p, facts in zip(result.pairs, pair_facts(result), strict=True):
-        rows.append([p.mentor_id, names.get(p.mentor_id, ""), p.mentee_id, names.get(p.mentee_id, ""),
-                     rounded(p.score), *(rounded(p.components[c]) for c in components), p.pinned,
-                     *(facts.get(c, "") for c in components)])
+        rows.append(
+            [
+                p.mentor_id,
+                names.get(p.mentor_id, ""),
+                p.mentee_id,
+                names.get(p.mentee_id, ""),
+                rounded(p.score),
+                *(rounded(p.components[c]) for c in components),
+                p.pinned,
+                *(facts.get(c, "") for c in components),
+            ]
+        )
     return header, rows
 
 
@@ -258,15 +285,26 @@ def matches_bytes(result: MatchResult, fmt: str) -> bytes:
     if fmt == "json":
         data = result.to_dict()
         reasons = [(k, c.removesuffix("_reason")) for k, c in enumerate(header) if c.endswith("_reason")]
-        data["explanations"] = [{"mentor_id": r[0], "mentee_id": r[2], **{name: r[k] for k, name in reasons}}
-                                for r in rows]
+        data["explanations"] = [
+            {"mentor_id": r[0], "mentee_id": r[2], **{name: r[k] for k, name in reasons}} for r in rows
+        ]
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     unmatched = [[u.side, u.person_id, u.code, u.reason] for u in result.unmatched]
-    run: list[list[object]] = [["status", result.status], ["objective", rounded(result.objective)],
-           ["objective_name", result.objective_name], ["solver", result.solver], ["seed", result.seed],
-           ["runtime_s", result.runtime_s]]
-    return xlsx_bytes({"matches": (header, rows), "unmatched": (["side", "id", "code", "reason"], unmatched),
-                       "run": (["field", "value"], run)})
+    run: list[list[object]] = [
+        ["status", result.status],
+        ["objective", rounded(result.objective)],
+        ["objective_name", result.objective_name],
+        ["solver", result.solver],
+        ["seed", result.seed],
+        ["runtime_s", result.runtime_s],
+    ]
+    return xlsx_bytes(
+        {
+            "matches": (header, rows),
+            "unmatched": (["side", "id", "code", "reason"], unmatched),
+            "run": (["field", "value"], run),
+        }
+    )
 
 
 def write_matches(result: MatchResult, path: str | os.PathLike[str], *, fmt: str | None = None) -> Path:
@@ -286,9 +324,16 @@ def write_matches(result: MatchResult, path: str | os.PathLike[str], *, fmt: str
 
 
 def _person_row(person: Person, extra: Sequence[str]) -> list[Any]:
-    return [person.id, person.name or "", "; ".join(person.focus_areas), "; ".join(person.boroughs),
-            "; ".join(person.availability), person.min_partners, person.max_partners,
-            *(person.attributes.get(a, "") for a in extra)]
+    return [
+        person.id,
+        person.name or "",
+        "; ".join(person.focus_areas),
+        "; ".join(person.boroughs),
+        "; ".join(person.availability),
+        person.min_partners,
+        person.max_partners,
+        *(person.attributes.get(a, "") for a in extra),
+    ]
 
 
 def people_bytes(people: Sequence[Person], fmt: str, *, sheet: str = "people") -> bytes:

@@ -56,8 +56,7 @@ def _charts(charts: bool | Sequence[Chart], report: Report) -> list[Chart]:
     return list(charts) if charts else []
 
 
-def _report(result: MatchResult | Report, problem: Problem | None, title: str | None,
-            sources: Sequence[str]) -> Report:
+def _report(result: MatchResult | Report, problem: Problem | None, title: str | None, sources: Sequence[str]) -> Report:
     if isinstance(result, Report):
         return result
     return build_report(result, problem, title=title, sources=sources)

@@ -90,10 +90,20 @@ def report_charts(report: Report) -> list[Chart]:
         if coverage.key == "borough" and report.map_geography is not None:
             fig = draw_place_coverage(coverage.rows, report.map_geography, title=f"{coverage.title} (map)")
             if fig is not None:
-                charts.append(Chart(f"{coverage.title} (map)",
-                                    f"Map of the {coverage.group_name}s: each tile coloured by the share of its "
-                                    "people matched, labelled with matched and unmatched counts", _png(fig)))
+                charts.append(
+                    Chart(
+                        f"{coverage.title} (map)",
+                        f"Map of the {coverage.group_name}s: each tile coloured by the share of its "
+                        "people matched, labelled with matched and unmatched counts",
+                        _png(fig),
+                    )
+                )
                 continue
-        charts.append(Chart(coverage.title, f"Bar chart: people and matched people per {coverage.group_name}",
-                            _png(coverage_figure(coverage))))
+        charts.append(
+            Chart(
+                coverage.title,
+                f"Bar chart: people and matched people per {coverage.group_name}",
+                _png(coverage_figure(coverage)),
+            )
+        )
     return charts

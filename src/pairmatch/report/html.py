@@ -57,26 +57,35 @@ def html_page(report: Report, charts: Sequence[Chart] = ()) -> str:
                 f"<td>{_e(pair.mentor_label)}{' (pinned)' if pair.pinned else ''}</td>",
                 f"<td>{_e(pair.mentee_label)}</td>",
                 f'<td class="num">{pair.score:.3f}</td>',
-                *(f'<td class="num">{values[c]:.3f}<br><span class="muted">+{weighted[c]:.3f}</span></td>'
-                  for c in components),
+                *(
+                    f'<td class="num">{values[c]:.3f}<br><span class="muted">+{weighted[c]:.3f}</span></td>'
+                    for c in components
+                ),
                 '<td class="facts">' + "<br>".join(f"{_e(k)}: {_e(v)}" for k, v in pair.facts) + "</td>",
             ]
-            parts.append(f'<tr data-mentor="{_e(pair.mentor_id)}" data-mentee="{_e(pair.mentee_id)}">'
-                         + "".join(cells) + "</tr>")
+            parts.append(
+                f'<tr data-mentor="{_e(pair.mentor_id)}" data-mentee="{_e(pair.mentee_id)}">' + "".join(cells) + "</tr>"
+            )
         parts.append("</tbody></table>")
-        parts.append('<p class="muted">Each component cell shows the raw value in [0, 1] and, below it, '
-                     "its weighted contribution to the score.</p>")
+        parts.append(
+            '<p class="muted">Each component cell shows the raw value in [0, 1] and, below it, '
+            "its weighted contribution to the score.</p>"
+        )
     else:
         parts.append("<p>No pairs.</p>")
 
     parts.append(f"<h2>Unmatched ({len(report.unmatched)})</h2>")
     if report.unmatched:
-        parts.append('<table id="unmatched"><thead><tr><th>side</th><th>person</th><th>reason</th>'
-                     "<th>best allowed alternatives</th></tr></thead><tbody>")
+        parts.append(
+            '<table id="unmatched"><thead><tr><th>side</th><th>person</th><th>reason</th>'
+            "<th>best allowed alternatives</th></tr></thead><tbody>"
+        )
         for row in report.unmatched:
             alts = "; ".join(a.text() for a in row.alternatives) or "-"
-            parts.append(f'<tr data-person="{_e(row.person_id)}"><td>{_e(row.side)}</td><td>{_e(row.label)}</td>'
-                         f"<td>{_e(row.reason)}</td><td>{_e(alts)}</td></tr>")
+            parts.append(
+                f'<tr data-person="{_e(row.person_id)}"><td>{_e(row.side)}</td><td>{_e(row.label)}</td>'
+                f"<td>{_e(row.reason)}</td><td>{_e(alts)}</td></tr>"
+            )
         parts.append("</tbody></table>")
     else:
         parts.append("<p>Everyone has a partner.</p>")
@@ -84,8 +93,10 @@ def html_page(report: Report, charts: Sequence[Chart] = ()) -> str:
     if charts:
         parts.append("<h2>Charts</h2>")
         for chart in charts:
-            parts.append(f'<figure><img src="{chart.data_uri}" alt="{_e(chart.alt)}">'
-                         f"<figcaption>{_e(chart.title)}</figcaption></figure>")
+            parts.append(
+                f'<figure><img src="{chart.data_uri}" alt="{_e(chart.alt)}">'
+                f"<figcaption>{_e(chart.title)}</figcaption></figure>"
+            )
 
     parts.append("<h2>Parameters</h2>")
     parts.append(_dl(report.parameters))

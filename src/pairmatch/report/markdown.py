@@ -41,9 +41,13 @@ def markdown_page(report: Report, charts: Sequence[Chart] = ()) -> str:
         lines.append("|" + "---|" * (4 + len(components)))
         for pair in report.pairs:
             values = dict(pair.components)
-            cells = [md(pair.mentor_label) + (" (pinned)" if pair.pinned else ""), md(pair.mentee_label),
-                     f"{pair.score:.3f}", *(f"{values[c]:.3f}" for c in components),
-                     "<br>".join(f"{md(k)}: {md(v)}" for k, v in pair.facts)]
+            cells = [
+                md(pair.mentor_label) + (" (pinned)" if pair.pinned else ""),
+                md(pair.mentee_label),
+                f"{pair.score:.3f}",
+                *(f"{values[c]:.3f}" for c in components),
+                "<br>".join(f"{md(k)}: {md(v)}" for k, v in pair.facts),
+            ]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"## Unmatched ({len(report.unmatched)})", ""]
     if report.unmatched:

@@ -242,21 +242,42 @@ def build_report(
     """
     problem = problem_of(result, problem)
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-    label = {"mentor": lambda pid: _label(problem.mentors, mentor_ix, pid),
-             "mentee": lambda pid: _label(problem.mentees, mentee_ix, pid)}
+    label = {
+        "mentor": lambda pid: _label(problem.mentors, mentor_ix, pid),
+        "mentee": lambda pid: _label(problem.mentees, mentee_ix, pid),
+    }
     facts = pair_facts(result) if result.context is not None else [{} for _ in result.pairs]
     pairs = tuple(
-        PairRow(p.mentor_id, label["mentor"](p.mentor_id), p.mentee_id, label["mentee"](p.mentee_id), p.score,
-                tuple(p.components.items()), tuple(p.contributions.items()), p.pinned, tuple(f.items()))
-        for p, f in zip(result.pairs, facts, strict=True))
+        PairRow(
+            p.mentor_id,
+            label["mentor"](p.mentor_id),
+            p.mentee_id,
+            label["mentee"](p.mentee_id),
+            p.score,
+            tuple(p.components.items()),
+            tuple(p.contributions.items()),
+            p.pinned,
+            tuple(f.items()),
+        )
+        for p, f in zip(result.pairs, facts, strict=True)
+    )
     unmatched = []
     for u in result.unmatched:
         other = "mentee" if u.side == "mentor" else "mentor"
         alts = alternatives(result, u.person_id, alternatives_per_person) if result.context is not None else []
-        unmatched.append(UnmatchedRow(
-            u.side, u.person_id, label[u.side](u.person_id), u.code, u.reason,
-            tuple(AlternativeRow(a.partner_id, label[other](a.partner_id), a.score, tuple(a.partner_matched_with))
-                  for a in alts)))
+        unmatched.append(
+            UnmatchedRow(
+                u.side,
+                u.person_id,
+                label[u.side](u.person_id),
+                u.code,
+                u.reason,
+                tuple(
+                    AlternativeRow(a.partner_id, label[other](a.partner_id), a.score, tuple(a.partner_matched_with))
+                    for a in alts
+                ),
+            )
+        )
     matched = {pid for p in result.pairs for pid in (p.mentor_id, p.mentee_id)}
     params = result.context.params.model_dump() if result.context is not None else {}
     parameters = (

@@ -79,8 +79,11 @@ class CustomBlocks:
         rows_ix = np.arange(m)[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
         cols_ix = np.arange(n)[cols] if isinstance(cols, slice) else np.asarray(cols, dtype=np.int64)
         if component.matrix is not None:
-            block = component.matrix[rows][:, cols] if isinstance(rows, slice) and isinstance(cols, slice) \
+            block = (
+                component.matrix[rows][:, cols]
+                if isinstance(rows, slice) and isinstance(cols, slice)
                 else component.matrix[np.ix_(rows_ix, cols_ix)]
+            )
             return np.asarray(block, dtype=np.float64)
         if component.entries is not None:
             return self.entries[component.name].block(rows_ix, cols_ix)
@@ -107,5 +110,6 @@ class CustomBlocks:
         assert self.tables is not None and component.function is not None
         left: PeopleTable = self.tables[0].take(rows)
         right: PeopleTable = self.tables[1].take(cols)
-        return check_block(component.name, component.function(left, right), (len(rows), len(cols)),
-                           component.upper_bound)
+        return check_block(
+            component.name, component.function(left, right), (len(rows), len(cols)), component.upper_bound
+        )

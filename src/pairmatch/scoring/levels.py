@@ -144,8 +144,10 @@ class BuiltinLevels:
         place_r, place_inc_r = _profiles(mentees, places, geo.index)
         self.borough_profiles = profile_matrix(place_inc_l, geo.similarity, place_inc_r)
         self.meeting_minutes = problem.meeting_minutes
-        slots_l, slots_r = _common_slots(pack_slots(window_slots(p.availability) for p in mentors),
-                                         pack_slots(window_slots(p.availability) for p in mentees))
+        slots_l, slots_r = _common_slots(
+            pack_slots(window_slots(p.availability) for p in mentors),
+            pack_slots(window_slots(p.availability) for p in mentees),
+        )
         self.left = SideCodes(focus_l, place_l, place_inc_l, slots_l)
         self.right = SideCodes(focus_r, place_r, place_inc_r, slots_r)
         # Mentees sharing a weekly pattern share their overlap with any mentor.

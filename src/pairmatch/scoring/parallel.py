@@ -49,8 +49,9 @@ class ChunkRunner:
         """A runner on a ``dask.distributed.Client``: its executor, one chunk per
         worker thread, and the shared state scattered to every worker once."""
         threads = sum(client.nthreads().values()) or 1
-        return cls(client.get_executor(), workers=int(threads),
-                   share=lambda state: client.scatter(state, broadcast=True))
+        return cls(
+            client.get_executor(), workers=int(threads), share=lambda state: client.scatter(state, broadcast=True)
+        )
 
     def map(self, func: Callable[..., Any], state: Any, tasks: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         """``func(state, *task)`` for every task, in task order."""

@@ -53,8 +53,10 @@ class Scorer:
         self.problem: Problem | None = problem
         self.components = problem.component_names
         builtin_weights = problem.weights.as_dict()
-        self.weights = {**{c: builtin_weights[c] for c in BUILT_IN_COMPONENTS if builtin_weights[c] > 0},
-                        **{s.name: float(s.weight) for s in problem.scores}}
+        self.weights = {
+            **{c: builtin_weights[c] for c in BUILT_IN_COMPONENTS if builtin_weights[c] > 0},
+            **{s.name: float(s.weight) for s in problem.scores},
+        }
         self.builtin = BuiltinLevels(problem)
         self.custom = CustomBlocks(problem)
         self.shape = problem.shape
@@ -134,7 +136,11 @@ class Scorer:
         step = max(1, chunk_cells // max(1, n_cols))
         return [(s, min(s + step, n_rows)) for s in range(0, n_rows, step)]
 
-    def map_chunks(self, func: Callable[[Scorer, int, int], Any], chunk_cells: int = DEFAULT_CHUNK_CELLS,
-                   executor: Executor | ChunkRunner | None = None) -> Iterator[Any]:
+    def map_chunks(
+        self,
+        func: Callable[[Scorer, int, int], Any],
+        chunk_cells: int = DEFAULT_CHUNK_CELLS,
+        executor: Executor | ChunkRunner | None = None,
+    ) -> Iterator[Any]:
         """``func(scorer, start, stop)`` for every chunk of rows, in chunk order."""
         return as_runner(executor).map(func, self, self.chunks(chunk_cells))

@@ -105,8 +105,9 @@ def _score_chunk(scorer: Scorer, start: int, stop: int) -> dict[str, np.ndarray]
     return scorer.block(slice(start, stop))
 
 
-def score_table(scorer: Scorer, chunk_cells: int = DEFAULT_CHUNK_CELLS,
-                executor: Executor | ChunkRunner | None = None) -> ScoreTable:
+def score_table(
+    scorer: Scorer, chunk_cells: int = DEFAULT_CHUNK_CELLS, executor: Executor | ChunkRunner | None = None
+) -> ScoreTable:
     """Score all pairs, chunk by chunk, into one `ScoreTable`.
 
     ``executor`` runs the chunks (threads, processes, or a Dask cluster via

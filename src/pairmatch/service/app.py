@@ -68,8 +68,15 @@ JSON = "application/json"
 class ServiceError(Exception):
     """A request refused with the contract's error document."""
 
-    def __init__(self, status: int, error: str, message: str, *, details: list[ErrorDetail] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        *,
+        details: list[ErrorDetail] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.error, self.message = status, error, message
         self.details = details or []
@@ -88,12 +95,16 @@ def _request_id() -> str | None:
     return None if context is None else context.get("request_id")
 
 
-def error_json(status: int, error: str, message: str, *, details: list[ErrorDetail] | None = None,
-               headers: dict[str, str] | None = None) -> Response:
-    document = ErrorResponse(error=error, message=message, details=details or [],
-                             request_id=_request_id())
-    return Response(document.model_dump_json(exclude_none=True), status_code=status, media_type=JSON,
-                    headers=headers)
+def error_json(
+    status: int,
+    error: str,
+    message: str,
+    *,
+    details: list[ErrorDetail] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    document = ErrorResponse(error=error, message=message, details=details or [], request_id=_request_id())
+    return Response(document.model_dump_json(exclude_none=True), status_code=status, media_type=JSON, headers=headers)
 
 
 def error_copy(document: bytes, status: int) -> Response:
@@ -112,8 +123,11 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = {h.decode("latin-1"): v.decode("latin-1") for h, v in scope.get("headers", [])
-                if h.lower() == b"x-request-id"}
+        sent = {
+            h.decode("latin-1"): v.decode("latin-1")
+            for h, v in scope.get("headers", [])
+            if h.lower() == b"x-request-id"
+        }
         given = sent.get("x-request-id", "")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         context: dict[str, Any] = {"request_id": request_id}
@@ -143,16 +157,24 @@ class RequestContext:
         except Exception as err:
             log_event("unhandled_error", logging.ERROR, request_id=request_id, **error_summary(err))
             if state["status"] is None:
-                response = error_json(500, "internal", "the request could not be completed; quote the request "
-                                                       "id when asking for help")
+                response = error_json(
+                    500, "internal", "the request could not be completed; quote the request id when asking for help"
+                )
                 await response(scope, counting_receive, tagging_send)
         finally:
             route = scope.get("route")
             context.pop("request_id", None)
-            log_event("request", request_id=request_id, method=scope.get("method"),
-                      route=getattr(route, "path", None) or "(no route)", status=state["status"],
-                      duration_ms=round((time.perf_counter() - started) * 1000, 1), bytes_in=state["bytes_in"],
-                      bytes_out=state["bytes_out"], **context)
+            log_event(
+                "request",
+                request_id=request_id,
+                method=scope.get("method"),
+                route=getattr(route, "path", None) or "(no route)",
+                status=state["status"],
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                bytes_in=state["bytes_in"],
+                bytes_out=state["bytes_out"],
+                **context,
+            )
             _CONTEXT.reset(token)
 
 
@@ -162,8 +184,9 @@ class Service:
     def __init__(self, config: ServiceConfig, backend: JobBackend, log_level: str = "info") -> None:
         self.config = config
         self.backend = backend
-        self.pool = SolvePool(config.solve_slots, queue_size=config.queue_size, queue_wait_s=config.queue_wait_s,
-                              log_level=log_level)
+        self.pool = SolvePool(
+            config.solve_slots, queue_size=config.queue_size, queue_wait_s=config.queue_wait_s, log_level=log_level
+        )
         self.runner = JobRunner(backend, config, log_level)
 
         # Requests admitted and not yet answered (bodies arriving, waiting, solving), by kind.
@@ -175,8 +198,11 @@ class Service:
         """Let a request in, or refuse it with 503 before its body is read (so bodies held in memory are bounded)."""
         if self.admitted[kind] >= self.admission_limits[kind]:
             wait = self.config.retry_after_s  # an arriving body or a solve frees its place in seconds
-            what = (f"all {self.config.solve_slots} solve slots and the waiting line are taken" if kind == "solve"
-                    else f"{self.config.max_uploads} job submissions are already arriving")
+            what = (
+                f"all {self.config.solve_slots} solve slots and the waiting line are taken"
+                if kind == "solve"
+                else f"{self.config.max_uploads} job submissions are already arriving"
+            )
             raise ServiceError(503, "busy", f"{what}; retry after {wait} s", headers={"Retry-After": str(wait)})
         self.admitted[kind] += 1
         try:
@@ -205,18 +231,22 @@ def _ref(name: str) -> dict[str, Any]:
 
 
 def _body(name: str, description: str) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "description": description,
-                            "content": {JSON: {"schema": _ref(name)}}}}
+    return {"requestBody": {"required": True, "description": description, "content": {JSON: {"schema": _ref(name)}}}}
 
 
 def _responses(ok: int, name: str, description: str, *errors: int) -> dict[int | str, dict[str, Any]]:
     out: dict[int | str, dict[str, Any]] = {ok: {"description": description, "content": {JSON: {"schema": _ref(name)}}}}
-    meaning = {401: "no valid API key", 403: "the key's scope does not allow this", 404: "no such job",
-               409: "the job is not in a state that allows this", 413: "the request body is too large",
-               422: "the request is invalid (the details name each field) or its rules cannot all hold",
-               503: "busy: every solve slot is taken or the job queue is full; see Retry-After",
-               504: "the solve ran past the time limit of a synchronous request; submit it as a job",
-               500: "unexpected error; quote the X-Request-ID"}
+    meaning = {
+        401: "no valid API key",
+        403: "the key's scope does not allow this",
+        404: "no such job",
+        409: "the job is not in a state that allows this",
+        413: "the request body is too large",
+        422: "the request is invalid (the details name each field) or its rules cannot all hold",
+        503: "busy: every solve slot is taken or the job queue is full; see Retry-After",
+        504: "the solve ran past the time limit of a synchronous request; submit it as a job",
+        500: "unexpected error; quote the X-Request-ID",
+    }
     for status in errors:
         out[status] = {"description": meaning[status], "content": {JSON: {"schema": _ref("error")}}}
     return out
@@ -227,8 +257,8 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         if app.openapi_schema is None:
             spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             _, definitions = models_json_schema(
-                [(model, mode) for model, mode in SCHEMA_MODELS.values()],
-                ref_template="#/components/schemas/{model}")
+                [(model, mode) for model, mode in SCHEMA_MODELS.values()], ref_template="#/components/schemas/{model}"
+            )
             schemas = spec.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(definitions.get("$defs", {}))
             app.openapi_schema = spec
@@ -250,8 +280,12 @@ def _caller(request: Request, scope: Scope) -> ApiKey:
     else:
         found = authenticate(config.keys, presented_key(request.headers))
         if found is None:
-            raise ServiceError(401, "unauthorized", "send a valid API key: Authorization: Bearer <key>",
-                               headers={"WWW-Authenticate": 'Bearer realm="pairmatch"'})
+            raise ServiceError(
+                401,
+                "unauthorized",
+                "send a valid API key: Authorization: Bearer <key>",
+                headers={"WWW-Authenticate": 'Bearer realm="pairmatch"'},
+            )
         key = found
     _note(client=key.client)
     if not key.allows(scope):
@@ -261,14 +295,16 @@ def _caller(request: Request, scope: Scope) -> ApiKey:
 
 # The security parameters only describe the two ways of sending a key in the OpenAPI document;
 # `_caller` reads the headers itself.
-async def reader(request: Request, bearer: Annotated[Any, Security(_BEARER)],
-                 header: Annotated[Any, Security(_HEADER_KEY)]) -> ApiKey:
+async def reader(
+    request: Request, bearer: Annotated[Any, Security(_BEARER)], header: Annotated[Any, Security(_HEADER_KEY)]
+) -> ApiKey:
     """The caller, who needs a read (or write) key."""
     return _caller(request, "read")
 
 
-async def writer(request: Request, bearer: Annotated[Any, Security(_BEARER)],
-                 header: Annotated[Any, Security(_HEADER_KEY)]) -> ApiKey:
+async def writer(
+    request: Request, bearer: Annotated[Any, Security(_BEARER)], header: Annotated[Any, Security(_HEADER_KEY)]
+) -> ApiKey:
     """The caller, who needs a write key."""
     return _caller(request, "write")
 
@@ -278,6 +314,7 @@ Writer = Annotated[ApiKey, Depends(writer)]
 
 
 # --- the application ---------------------------------------------------------------------------------------
+
 
 def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "info") -> FastAPI:
     """The FastAPI application of the service (run it with uvicorn, see ``pairmatch serve``).
@@ -302,9 +339,13 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             await service.stop()
 
     app = FastAPI(
-        title="pairmatch", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None,
+        title="pairmatch",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
         description="Optimal, explained mentor-mentee matching over HTTP: send the JSON contract's match request, "
-                    "get explained matches back. Send an API key as `Authorization: Bearer <key>`.",
+        "get explained matches back. Send an API key as `Authorization: Bearer <key>`.",
     )
     app.state.service = service
     app.add_middleware(RequestContext)
@@ -319,20 +360,30 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
         if err.status_code == 404:
             return error_json(404, "not_found", "no such endpoint; see /openapi.json")
         if err.status_code == 405:
-            return error_json(405, "invalid_request", "this endpoint does not take that method",
-                              headers=dict(err.headers or {}))
+            return error_json(
+                405, "invalid_request", "this endpoint does not take that method", headers=dict(err.headers or {})
+            )
         return error_json(err.status_code, "invalid_request", str(err.detail))
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, err: RequestValidationError) -> Response:
-        details = [ErrorDetail(loc=[x if isinstance(x, int) else str(x) for x in e.get("loc", ())],
-                               message=str(e.get("msg", "")), type=e.get("type")) for e in err.errors()]
+        details = [
+            ErrorDetail(
+                loc=[x if isinstance(x, int) else str(x) for x in e.get("loc", ())],
+                message=str(e.get("msg", "")),
+                type=e.get("type"),
+            )
+            for e in err.errors()
+        ]
         return error_json(422, "invalid_request", f"{len(details)} problem(s) in the request", details=details)
 
     async def read_body(request: Request, limit: int) -> bytes:
         """The body, refused with 413 as soon as it is known to exceed ``limit`` (declared or streamed)."""
-        hint = (f"; larger problems go to POST /v1/jobs (up to {config.max_job_body_bytes // MIB} MiB)"
-                if limit < config.max_job_body_bytes else "")
+        hint = (
+            f"; larger problems go to POST /v1/jobs (up to {config.max_job_body_bytes // MIB} MiB)"
+            if limit < config.max_job_body_bytes
+            else ""
+        )
         too_large = ServiceError(413, "too_large", f"the request body is larger than {limit} bytes{hint}")
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -348,12 +399,19 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
         except ClientDisconnect as err:
             raise ServiceError(400, "invalid_request", "the request body was cut short") from err
         except TimeoutError as err:
-            raise ServiceError(408, "timeout", f"the request body did not arrive within {config.body_timeout_s:g} s",
-                               headers={"Connection": "close"}) from err
+            raise ServiceError(
+                408,
+                "timeout",
+                f"the request body did not arrive within {config.body_timeout_s:g} s",
+                headers={"Connection": "close"},
+            ) from err
         if not size:
-            raise ServiceError(422, "invalid_request", "the request body is empty; send a JSON document",
-                               details=[ErrorDetail(loc=["body"], message="a JSON document is required",
-                                                    type="missing")])
+            raise ServiceError(
+                422,
+                "invalid_request",
+                "the request body is empty; send a JSON document",
+                details=[ErrorDetail(loc=["body"], message="a JSON document is required", type="missing")],
+            )
         return b"".join(chunks)
 
     async def solve_now(request: Request, task: str) -> Response:
@@ -363,24 +421,40 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
 
     async def solve_body(task: str, body: bytes, request: Request) -> Response:
         try:
-            reply, waited = await service.pool.run(task, body, timeout_s=config.solve_timeout_s,
-                                                   reference={"request_id": _request_id() or ""},
-                                                   gone=request.is_disconnected)
+            reply, waited = await service.pool.run(
+                task,
+                body,
+                timeout_s=config.solve_timeout_s,
+                reference={"request_id": _request_id() or ""},
+                gone=request.is_disconnected,
+            )
         except Busy as err:
-            raise ServiceError(503, "busy", f"all {config.solve_slots} solve slots are taken; retry after "
-                                            f"{config.retry_after_s} s, or submit large problems to POST /v1/jobs",
-                               headers={"Retry-After": str(config.retry_after_s)}) from err
+            raise ServiceError(
+                503,
+                "busy",
+                f"all {config.solve_slots} solve slots are taken; retry after "
+                f"{config.retry_after_s} s, or submit large problems to POST /v1/jobs",
+                headers={"Retry-After": str(config.retry_after_s)},
+            ) from err
         except SolveTimeout as err:
-            raise ServiceError(504, "timeout", f"the solve took longer than the {config.solve_timeout_s:g} s limit "
-                                               "of a synchronous request and was stopped; submit the same body to "
-                                               "POST /v1/jobs and poll the job instead") from err
+            raise ServiceError(
+                504,
+                "timeout",
+                f"the solve took longer than the {config.solve_timeout_s:g} s limit "
+                "of a synchronous request and was stopped; submit the same body to "
+                "POST /v1/jobs and poll the job instead",
+            ) from err
         except WorkerLost as err:
-            raise ServiceError(500, "internal", "the solver process stopped unexpectedly (perhaps out of memory); "
-                                                "try a job, or a smaller problem") from err
+            raise ServiceError(
+                500,
+                "internal",
+                "the solver process stopped unexpectedly (perhaps out of memory); try a job, or a smaller problem",
+            ) from err
         except SolveCancelled as err:
             _note(task=task, client_gone=True)
-            raise ServiceError(400, "invalid_request", "the client closed the connection before the answer; "
-                                                       "the solve was stopped") from err
+            raise ServiceError(
+                400, "invalid_request", "the client closed the connection before the answer; the solve was stopped"
+            ) from err
         _note(task=task, wait_ms=round(waited * 1000, 1), **reply.info)
         if reply.status == 200:
             return Response(reply.body, status_code=200, media_type=JSON)
@@ -392,8 +466,12 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness: the store answers and the solver processes live",
-             responses={503: {"description": "not ready; the checks say what is wrong"}})
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: the store answers and the solver processes live",
+        responses={503: {"description": "not ready; the checks say what is wrong"}},
+    )
     async def readyz() -> Response:
         checks: dict[str, Any] = {}
         try:
@@ -401,48 +479,77 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             checks["store"] = "ok"
         except Exception as err:
             checks["store"] = f"unreachable ({type(err).__name__})"
-        checks["solve_slots"] = {"size": service.pool.size, "busy": service.pool.busy,
-                                 "waiting": service.pool.waiting, "alive": service.pool.alive}
+        checks["solve_slots"] = {
+            "size": service.pool.size,
+            "busy": service.pool.busy,
+            "waiting": service.pool.waiting,
+            "alive": service.pool.alive,
+        }
         checks["job_runner"] = {"workers": config.job_workers, "alive": service.runner.alive}
         ready = checks["store"] == "ok" and service.pool.alive and service.runner.alive
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+        )
 
-    @app.post("/v1/validate", tags=["matching"], summary="Check a match request without solving (read)",
-              openapi_extra=_body("match-request", "a match request"),
-              responses=_responses(200, "validate-response", "the request is valid", *common))
+    @app.post(
+        "/v1/validate",
+        tags=["matching"],
+        summary="Check a match request without solving (read)",
+        openapi_extra=_body("match-request", "a match request"),
+        responses=_responses(200, "validate-response", "the request is valid", *common),
+    )
     async def validate(request: Request, key: Reader) -> Response:
         return await solve_now(request, "validate")
 
-    @app.post("/v1/match", tags=["matching"], summary="Solve a match request: explained matches (write)",
-              openapi_extra=_body("match-request", "a match request"),
-              responses=_responses(200, "match-response", "the proposed matching, every pair explained", *common))
+    @app.post(
+        "/v1/match",
+        tags=["matching"],
+        summary="Solve a match request: explained matches (write)",
+        openapi_extra=_body("match-request", "a match request"),
+        responses=_responses(200, "match-response", "the proposed matching, every pair explained", *common),
+    )
     async def match(request: Request, key: Writer) -> Response:
         return await solve_now(request, "match")
 
-    @app.post("/v1/explain", tags=["matching"], summary="Solve, then explain one pair or one person (read)",
-              openapi_extra=_body("explain-request", "a match request plus `pair` or `person`"),
-              responses=_responses(200, "explain-response", "the explanation", *common))
+    @app.post(
+        "/v1/explain",
+        tags=["matching"],
+        summary="Solve, then explain one pair or one person (read)",
+        openapi_extra=_body("explain-request", "a match request plus `pair` or `person`"),
+        responses=_responses(200, "explain-response", "the explanation", *common),
+    )
     async def explain(request: Request, key: Reader) -> Response:
         return await solve_now(request, "explain")
 
-    @app.post("/v1/diagnose", tags=["matching"], summary="Why the hard rules cannot all hold (read)",
-              openapi_extra=_body("match-request", "a match request"),
-              responses=_responses(200, "diagnose-response", "the diagnosis", *common))
+    @app.post(
+        "/v1/diagnose",
+        tags=["matching"],
+        summary="Why the hard rules cannot all hold (read)",
+        openapi_extra=_body("match-request", "a match request"),
+        responses=_responses(200, "diagnose-response", "the diagnosis", *common),
+    )
     async def diagnose(request: Request, key: Reader) -> Response:
         return await solve_now(request, "diagnose")
 
-    @app.post("/v1/rematch", tags=["matching"],
-              summary="Re-match a running programme after people leave or join or pairs end (write)",
-              openapi_extra=_body("rematch-request", "a match request (the programme as it was) plus the current "
-                                                     "pairs and what changed"),
-              responses=_responses(200, "rematch-response", "the changes and the new matching", *common))
+    @app.post(
+        "/v1/rematch",
+        tags=["matching"],
+        summary="Re-match a running programme after people leave or join or pairs end (write)",
+        openapi_extra=_body(
+            "rematch-request", "a match request (the programme as it was) plus the current pairs and what changed"
+        ),
+        responses=_responses(200, "rematch-response", "the changes and the new matching", *common),
+    )
     async def rematch(request: Request, key: Writer) -> Response:
         return await solve_now(request, "rematch")
 
-    @app.post("/v1/diff", tags=["matching"], summary="Solve two match requests and compare the matchings (read)",
-              openapi_extra=_body("diff-request", "two match requests: before and after"),
-              responses=_responses(200, "diff-response", "what changed", *common))
+    @app.post(
+        "/v1/diff",
+        tags=["matching"],
+        summary="Solve two match requests and compare the matchings (read)",
+        openapi_extra=_body("diff-request", "two match requests: before and after"),
+        responses=_responses(200, "diff-response", "what changed", *common),
+    )
     async def diff(request: Request, key: Reader) -> Response:
         return await solve_now(request, "diff")
 
@@ -452,17 +559,24 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             stored = service.backend.result(job.id, job.client)
             error = None if stored is None else ErrorResponse.model_validate_json(stored[1])
         base = f"/v1/jobs/{job.id}"
-        return JobStatus(id=job.id, kind=job.kind, state=job.state, stage=job.stage,
-                         progress=round(job.progress, 3), submitted_at=job.submitted_at.isoformat(),
-                         started_at=job.started_at.isoformat() if job.started_at else None,
-                         finished_at=job.finished_at.isoformat() if job.finished_at else None,
-                         attempts=job.attempts, message=job.message, error=error,
-                         links={"self": base, "result": f"{base}/result", "cancel": f"{base}/cancel"})
+        return JobStatus(
+            id=job.id,
+            kind=job.kind,
+            state=job.state,
+            stage=job.stage,
+            progress=round(job.progress, 3),
+            submitted_at=job.submitted_at.isoformat(),
+            started_at=job.started_at.isoformat() if job.started_at else None,
+            finished_at=job.finished_at.isoformat() if job.finished_at else None,
+            attempts=job.attempts,
+            message=job.message,
+            error=error,
+            links={"self": base, "result": f"{base}/result", "cancel": f"{base}/cancel"},
+        )
 
     def job_json(status: JobStatus, code: int = 200, headers: dict[str, str] | None = None) -> Response:
         _note(job_id=status.id, job_state=status.state)
-        return Response(status.model_dump_json(exclude_none=True), status_code=code, media_type=JSON,
-                        headers=headers)
+        return Response(status.model_dump_json(exclude_none=True), status_code=code, media_type=JSON, headers=headers)
 
     async def find(job_id: str, key: ApiKey) -> JobRecord:
         # Another client's job is "not found", exactly like a job that never existed.
@@ -473,32 +587,52 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             raise ServiceError(404, "not_found", "no such job (or it belongs to another client)")
         return job
 
-    @app.post("/v1/jobs", tags=["jobs"], status_code=202, summary="Queue a request as a job (write)",
-              openapi_extra=_body("match-request", "a match request, as for POST /v1/match (or, with ?kind=, the "
-                                                   "request of that endpoint)"),
-              responses=_responses(202, "job", "queued; poll the Location", 401, 403, 413, 422, 503, 500))
-    async def submit(request: Request, key: Writer,
-                     kind: Annotated[JobKind, Query(description="what the job does: the endpoint it stands for")]
-                     = "match") -> Response:
+    @app.post(
+        "/v1/jobs",
+        tags=["jobs"],
+        status_code=202,
+        summary="Queue a request as a job (write)",
+        openapi_extra=_body(
+            "match-request", "a match request, as for POST /v1/match (or, with ?kind=, the request of that endpoint)"
+        ),
+        responses=_responses(202, "job", "queued; poll the Location", 401, 403, 413, 422, 503, 500),
+    )
+    async def submit(
+        request: Request,
+        key: Writer,
+        kind: Annotated[JobKind, Query(description="what the job does: the endpoint it stands for")] = "match",
+    ) -> Response:
         with service.admit("upload"):
             body = await read_body(request, config.max_job_body_bytes)
         try:
-            job = await run_in_threadpool(service.backend.submit, kind, key.client, body,
-                                          max_queued=config.max_queued_jobs)
+            job = await run_in_threadpool(
+                service.backend.submit, kind, key.client, body, max_queued=config.max_queued_jobs
+            )
         except QueueFull as err:
             wait = str(config.retry_after_s * 10)
-            raise ServiceError(503, "busy", f"the job queue is full ({config.max_queued_jobs} jobs); retry after "
-                                            f"{wait} s", headers={"Retry-After": wait}) from err
+            raise ServiceError(
+                503,
+                "busy",
+                f"the job queue is full ({config.max_queued_jobs} jobs); retry after {wait} s",
+                headers={"Retry-After": wait},
+            ) from err
         service.runner.poke()
         status = status_of(job)
         return job_json(status, 202, {"Location": status.links["self"]})
 
-    @app.get("/v1/jobs/{job_id}", tags=["jobs"], summary="A job's state, stage and progress (read)",
-             responses=_responses(200, "job", "the job", 401, 403, 404, 422, 500))
-    async def poll(job_id: str, key: Reader,
-                   wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for the job to "
-                                                                                 "finish before answering")] = 0
-                   ) -> Response:
+    @app.get(
+        "/v1/jobs/{job_id}",
+        tags=["jobs"],
+        summary="A job's state, stage and progress (read)",
+        responses=_responses(200, "job", "the job", 401, 403, 404, 422, 500),
+    )
+    async def poll(
+        job_id: str,
+        key: Reader,
+        wait: Annotated[
+            float, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for the job to finish before answering")
+        ] = 0,
+    ) -> Response:
         job = await find(job_id, key)
         deadline = time.monotonic() + wait
         while not job.final and time.monotonic() < deadline:
@@ -506,17 +640,25 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             job = await find(job_id, key)
         return job_json(await run_in_threadpool(status_of, job))
 
-    @app.get("/v1/jobs/{job_id}/result", tags=["jobs"], summary="A finished job's response or error document (read)",
-             responses={**_responses(200, "match-response", "the job's response", 401, 403, 404, 409, 422, 500),
-                        504: {"description": "the job ran past its time limit",
-                              "content": {JSON: {"schema": _ref("error")}}}})
+    @app.get(
+        "/v1/jobs/{job_id}/result",
+        tags=["jobs"],
+        summary="A finished job's response or error document (read)",
+        responses={
+            **_responses(200, "match-response", "the job's response", 401, 403, 404, 409, 422, 500),
+            504: {"description": "the job ran past its time limit", "content": {JSON: {"schema": _ref("error")}}},
+        },
+    )
     async def result(job_id: str, key: Reader) -> Response:
         job = await find(job_id, key)
         _note(job_id=job.id, job_state=job.state)
         if not job.final:
-            raise ServiceError(409, "conflict", f"the job is {job.state} (stage {job.stage}); poll "
-                                                f"/v1/jobs/{job.id}?wait=30 until it is done",
-                               headers={"Retry-After": str(config.retry_after_s)})
+            raise ServiceError(
+                409,
+                "conflict",
+                f"the job is {job.state} (stage {job.stage}); poll /v1/jobs/{job.id}?wait=30 until it is done",
+                headers={"Retry-After": str(config.retry_after_s)},
+            )
         if job.state == "cancelled":
             raise ServiceError(409, "conflict", "the job was cancelled; it has no result")
         stored = await run_in_threadpool(service.backend.result, job.id, key.client)
@@ -527,10 +669,18 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
             return error_copy(document, status)
         return Response(document, status_code=status, media_type=JSON)
 
-    @app.post("/v1/jobs/{job_id}/cancel", tags=["jobs"], summary="Cancel a queued or running job (write)",
-              responses={**_responses(200, "job", "cancelled", 401, 403, 404, 409, 500),
-                         202: {"description": "cancellation requested; the job stops within a second or two",
-                               "content": {JSON: {"schema": _ref("job")}}}})
+    @app.post(
+        "/v1/jobs/{job_id}/cancel",
+        tags=["jobs"],
+        summary="Cancel a queued or running job (write)",
+        responses={
+            **_responses(200, "job", "cancelled", 401, 403, 404, 409, 500),
+            202: {
+                "description": "cancellation requested; the job stops within a second or two",
+                "content": {JSON: {"schema": _ref("job")}},
+            },
+        },
+    )
     async def cancel(job_id: str, key: Writer) -> Response:
         job = await find(job_id, key)
         if job.state in ("done", "failed"):

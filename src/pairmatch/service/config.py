@@ -90,22 +90,23 @@ def parse_keys(text: str, source: str, *, first_number: int = 1) -> list[ApiKey]
         if not sep:
             raise KeyConfigError(f"{where}: write an entry as [client=]scope:secret")
         if _DEFAULT_CLIENT.match(client.strip()):
-            raise KeyConfigError(f"{where}: the client names key1, key2, ... are given to unnamed entries; "
-                                 "choose another name")
+            raise KeyConfigError(
+                f"{where}: the client names key1, key2, ... are given to unnamed entries; choose another name"
+            )
         client = client.strip() or f"key{number}"
         if scope.strip() not in SCOPES:
             raise KeyConfigError(f"{where}: the scope must be 'read' or 'write'")
         if not _CLIENT.match(client):
             raise KeyConfigError(f"{where}: a client name is 1-64 letters, digits, '.', '_' or '-'")
         if len(secret.strip()) < MIN_SECRET_LENGTH or secret != secret.strip():
-            raise KeyConfigError(f"{where}: the secret must be at least {MIN_SECRET_LENGTH} characters, "
-                                 "without spaces")
+            raise KeyConfigError(f"{where}: the secret must be at least {MIN_SECRET_LENGTH} characters, without spaces")
         keys.append(ApiKey.from_secret(client, scope.strip(), secret))  # type: ignore[arg-type]
     return keys
 
 
-def load_keys(environ: Mapping[str, str] | None = None, keys_file: str | os.PathLike[str] | None = None
-              ) -> tuple[ApiKey, ...]:
+def load_keys(
+    environ: Mapping[str, str] | None = None, keys_file: str | os.PathLike[str] | None = None
+) -> tuple[ApiKey, ...]:
     """Keys from ``$PAIRMATCH_API_KEYS`` and the keys file (``keys_file`` or ``$PAIRMATCH_API_KEYS_FILE``)."""
     env = os.environ if environ is None else environ
     keys = parse_keys(env.get(KEYS_ENV, ""), f"${KEYS_ENV}")

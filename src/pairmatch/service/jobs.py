@@ -61,8 +61,16 @@ __all__ = [
 ]
 
 FINAL_STATES = ("done", "failed", "cancelled")
-STAGE_PROGRESS = {"queued": 0.0, "starting": 0.05, "validating": 0.1, "solving": 0.2, "diagnosing": 0.2,
-                  "explaining": 0.8, "saving": 0.95, "finished": 1.0}
+STAGE_PROGRESS = {
+    "queued": 0.0,
+    "starting": 0.05,
+    "validating": 0.1,
+    "solving": 0.2,
+    "diagnosing": 0.2,
+    "explaining": 0.8,
+    "saving": 0.95,
+    "finished": 1.0,
+}
 """Share of the work done when a stage starts (solving has no finer measure)."""
 
 Heartbeat = Literal["ok", "cancel", "lost"]
@@ -72,7 +80,8 @@ VERSION_TABLE = "alembic_version_service"
 
 metadata = MetaData()
 jobs_table = Table(
-    "jobs", metadata,
+    "jobs",
+    metadata,
     Column("id", String(32), primary_key=True),
     Column("kind", String(16), nullable=False),
     Column("client", String(64), nullable=False),
@@ -146,11 +155,23 @@ class JobRecord:
     @classmethod
     def from_row(cls, m: Any) -> JobRecord:
         """The record of a row mapping of the jobs table."""
-        return cls(id=m["id"], kind=m["kind"], client=m["client"], state=m["state"], stage=m["stage"],
-                   progress=float(m["progress"]), attempts=int(m["attempts"]),
-                   cancel_requested=bool(m["cancel_requested"]), submitted_at=_utc(m["submitted_at"]),  # type: ignore[arg-type]
-                   started_at=_utc(m["started_at"]), finished_at=_utc(m["finished_at"]), message=m["message"],
-                   result_status=m["result_status"], mentors=m["mentors"], mentees=m["mentees"])
+        return cls(
+            id=m["id"],
+            kind=m["kind"],
+            client=m["client"],
+            state=m["state"],
+            stage=m["stage"],
+            progress=float(m["progress"]),
+            attempts=int(m["attempts"]),
+            cancel_requested=bool(m["cancel_requested"]),
+            submitted_at=_utc(m["submitted_at"]),  # type: ignore[arg-type]
+            started_at=_utc(m["started_at"]),
+            finished_at=_utc(m["finished_at"]),
+            message=m["message"],
+            result_status=m["result_status"],
+            mentors=m["mentors"],
+            mentees=m["mentees"],
+        )
 
 
 class JobBackend(Protocol):
@@ -162,8 +183,16 @@ class JobBackend(Protocol):
     def result(self, job_id: str, client: str) -> tuple[int, bytes] | None: ...
     def claim(self, worker: str, lease_s: float) -> JobRecord | None: ...
     def heartbeat(self, job_id: str, worker: str, lease_s: float, stage: str | None = None) -> Heartbeat: ...
-    def finish(self, job_id: str, worker: str, state: str, status: int, document: bytes,
-               message: str | None = None, counts: dict[str, int] | None = None) -> bool: ...
+    def finish(
+        self,
+        job_id: str,
+        worker: str,
+        state: str,
+        status: int,
+        document: bytes,
+        message: str | None = None,
+        counts: dict[str, int] | None = None,
+    ) -> bool: ...
     def release(self, job_id: str, worker: str, message: str) -> bool: ...
     def cancel(self, job_id: str, client: str) -> JobRecord | None: ...
     def recover(self, max_attempts: int) -> list[JobRecord]: ...
@@ -199,13 +228,25 @@ class SqlJobs:
         now = utcnow()
         job_id = secrets.token_hex(16)  # unguessable: a job is only ever found by the client holding its id
         with self._write() as conn:
-            queued = conn.execute(select(func.count()).select_from(jobs_table)
-                                  .where(jobs_table.c.state == "queued")).scalar_one()
+            queued = conn.execute(
+                select(func.count()).select_from(jobs_table).where(jobs_table.c.state == "queued")
+            ).scalar_one()
             if queued >= max_queued:
                 raise QueueFull
-            conn.execute(insert(jobs_table).values(
-                id=job_id, kind=kind, client=client, state="queued", stage="queued", progress=0.0, attempts=0,
-                cancel_requested=False, submitted_at=now, request=body))
+            conn.execute(
+                insert(jobs_table).values(
+                    id=job_id,
+                    kind=kind,
+                    client=client,
+                    state="queued",
+                    stage="queued",
+                    progress=0.0,
+                    attempts=0,
+                    cancel_requested=False,
+                    submitted_at=now,
+                    request=body,
+                )
+            )
             return self._get(conn, job_id)  # type: ignore[return-value]
 
     @staticmethod
@@ -226,8 +267,11 @@ class SqlJobs:
 
     def result(self, job_id: str, client: str) -> tuple[int, bytes] | None:
         with self._read() as conn:
-            row = conn.execute(select(jobs_table.c.result_status, jobs_table.c.result).where(
-                and_(jobs_table.c.id == job_id, jobs_table.c.client == client))).first()
+            row = conn.execute(
+                select(jobs_table.c.result_status, jobs_table.c.result).where(
+                    and_(jobs_table.c.id == job_id, jobs_table.c.client == client)
+                )
+            ).first()
         if row is None or row.result is None:
             return None
         return int(row.result_status), bytes(row.result)
@@ -235,16 +279,28 @@ class SqlJobs:
     def claim(self, worker: str, lease_s: float) -> JobRecord | None:
         now = utcnow()
         with self._write() as conn:
-            job_id = conn.execute(select(jobs_table.c.id).where(jobs_table.c.state == "queued")
-                                  .order_by(jobs_table.c.submitted_at, jobs_table.c.id).limit(1)).scalar()
+            job_id = conn.execute(
+                select(jobs_table.c.id)
+                .where(jobs_table.c.state == "queued")
+                .order_by(jobs_table.c.submitted_at, jobs_table.c.id)
+                .limit(1)
+            ).scalar()
             if job_id is None:
                 return None
             # Guarded by the state as well, so two instances can never both take the same job.
-            taken = conn.execute(update(jobs_table).where(and_(
-                jobs_table.c.id == job_id, jobs_table.c.state == "queued")).values(
-                state="running", stage="starting", progress=STAGE_PROGRESS["starting"],
-                attempts=jobs_table.c.attempts + 1, started_at=now, worker=worker,
-                lease_until=now + dt.timedelta(seconds=lease_s))).rowcount
+            taken = conn.execute(
+                update(jobs_table)
+                .where(and_(jobs_table.c.id == job_id, jobs_table.c.state == "queued"))
+                .values(
+                    state="running",
+                    stage="starting",
+                    progress=STAGE_PROGRESS["starting"],
+                    attempts=jobs_table.c.attempts + 1,
+                    started_at=now,
+                    worker=worker,
+                    lease_until=now + dt.timedelta(seconds=lease_s),
+                )
+            ).rowcount
             return self._get(conn, job_id) if taken == 1 else None
 
     def _mine(self, job_id: str, worker: str) -> Any:
@@ -260,23 +316,58 @@ class SqlJobs:
             cancel = conn.execute(select(jobs_table.c.cancel_requested).where(jobs_table.c.id == job_id)).scalar()
         return "cancel" if cancel else "ok"
 
-    def finish(self, job_id: str, worker: str, state: str, status: int, document: bytes,
-               message: str | None = None, counts: dict[str, int] | None = None) -> bool:
+    def finish(
+        self,
+        job_id: str,
+        worker: str,
+        state: str,
+        status: int,
+        document: bytes,
+        message: str | None = None,
+        counts: dict[str, int] | None = None,
+    ) -> bool:
         counts = counts or {}
         with self._write() as conn:
-            return conn.execute(update(jobs_table).where(self._mine(job_id, worker)).values(
-                state=state, stage="finished", progress=1.0, finished_at=utcnow(), lease_until=None,
-                result_status=status, result=document,
-                # A finished job keeps the note of an earlier re-queue unless there is a newer one.
-                message=jobs_table.c.message if message is None else message,
-                mentors=counts.get("mentors"), mentees=counts.get("mentees"))).rowcount == 1
+            return (
+                conn.execute(
+                    update(jobs_table)
+                    .where(self._mine(job_id, worker))
+                    .values(
+                        state=state,
+                        stage="finished",
+                        progress=1.0,
+                        finished_at=utcnow(),
+                        lease_until=None,
+                        result_status=status,
+                        result=document,
+                        # A finished job keeps the note of an earlier re-queue unless there is a newer one.
+                        message=jobs_table.c.message if message is None else message,
+                        mentors=counts.get("mentors"),
+                        mentees=counts.get("mentees"),
+                    )
+                ).rowcount
+                == 1
+            )
 
     def release(self, job_id: str, worker: str, message: str) -> bool:
         # A run cut short by an orderly stop does not count as an attempt.
         with self._write() as conn:
-            return conn.execute(update(jobs_table).where(self._mine(job_id, worker)).values(
-                state="queued", stage="queued", progress=0.0, attempts=jobs_table.c.attempts - 1,
-                worker=None, lease_until=None, message=message)).rowcount == 1
+            return (
+                conn.execute(
+                    update(jobs_table)
+                    .where(self._mine(job_id, worker))
+                    .values(
+                        state="queued",
+                        stage="queued",
+                        progress=0.0,
+                        attempts=jobs_table.c.attempts - 1,
+                        worker=None,
+                        lease_until=None,
+                        message=message,
+                    )
+                ).rowcount
+                == 1
+            )
 
     def cancel(self, job_id: str, client: str) -> JobRecord | None:
         with self._write() as conn:
@@ -284,9 +375,18 @@ class SqlJobs:
             if job is None:
                 return None
             if job.state == "queued":
-                conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(
-                    state="cancelled", stage="finished", progress=1.0, finished_at=utcnow(),
-                    message="cancelled before it started", cancel_requested=True))
+                conn.execute(
+                    update(jobs_table)
+                    .where(jobs_table.c.id == job_id)
+                    .values(
+                        state="cancelled",
+                        stage="finished",
+                        progress=1.0,
+                        finished_at=utcnow(),
+                        message="cancelled before it started",
+                        cancel_requested=True,
+                    )
+                )
             elif job.state == "running":
                 conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(cancel_requested=True))
             return self._get(conn, job_id)
@@ -295,34 +395,61 @@ class SqlJobs:
         now = utcnow()
         changed = []
         with self._write() as conn:
-            rows = conn.execute(select(*_STATUS_COLUMNS).where(and_(
-                jobs_table.c.state == "running", jobs_table.c.lease_until < now))).mappings().all()
+            rows = (
+                conn.execute(
+                    select(*_STATUS_COLUMNS).where(
+                        and_(jobs_table.c.state == "running", jobs_table.c.lease_until < now)
+                    )
+                )
+                .mappings()
+                .all()
+            )
             for job in map(JobRecord.from_row, rows):
                 values: dict[str, Any]
                 if job.cancel_requested:
-                    values = {"state": "cancelled", "stage": "finished", "progress": 1.0, "finished_at": now,
-                              "message": "cancelled while the service was stopping"}
+                    values = {
+                        "state": "cancelled",
+                        "stage": "finished",
+                        "progress": 1.0,
+                        "finished_at": now,
+                        "message": "cancelled while the service was stopping",
+                    }
                 elif job.attempts >= max_attempts:
-                    message = (f"stopped {job.attempts} time(s) while running, when the service stopped or its "
-                               "solver process was killed; not retried (the problem may need more memory or "
-                               "time than this service has)")
+                    message = (
+                        f"stopped {job.attempts} time(s) while running, when the service stopped or its "
+                        "solver process was killed; not retried (the problem may need more memory or "
+                        "time than this service has)"
+                    )
                     error = ErrorResponse(error="internal", message=message)
-                    values = {"state": "failed", "stage": "finished", "progress": 1.0, "finished_at": now,
-                              "message": message, "result_status": 500,
-                              "result": error.model_dump_json(exclude_none=True).encode("utf-8")}
+                    values = {
+                        "state": "failed",
+                        "stage": "finished",
+                        "progress": 1.0,
+                        "finished_at": now,
+                        "message": message,
+                        "result_status": 500,
+                        "result": error.model_dump_json(exclude_none=True).encode("utf-8"),
+                    }
                 else:
-                    values = {"state": "queued", "stage": "queued", "progress": 0.0,
-                              "message": f"re-queued: its run (attempt {job.attempts}) stopped when the service "
-                                         "stopped"}
-                conn.execute(update(jobs_table).where(jobs_table.c.id == job.id).values(
-                    worker=None, lease_until=None, **values))
+                    values = {
+                        "state": "queued",
+                        "stage": "queued",
+                        "progress": 0.0,
+                        "message": f"re-queued: its run (attempt {job.attempts}) stopped when the service stopped",
+                    }
+                conn.execute(
+                    update(jobs_table).where(jobs_table.c.id == job.id).values(worker=None, lease_until=None, **values)
+                )
                 changed.append(self._get(conn, job.id))
         return [c for c in changed if c is not None]
 
     def purge(self, finished_before: dt.datetime) -> int:
         with self._write() as conn:
-            return conn.execute(delete(jobs_table).where(and_(
-                jobs_table.c.state.in_(FINAL_STATES), jobs_table.c.finished_at < finished_before))).rowcount
+            return conn.execute(
+                delete(jobs_table).where(
+                    and_(jobs_table.c.state.in_(FINAL_STATES), jobs_table.c.finished_at < finished_before)
+                )
+            ).rowcount
 
     def counts(self) -> dict[str, int]:
         with self._read() as conn:

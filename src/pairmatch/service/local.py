@@ -54,9 +54,16 @@ class LocalServer:
         How long to wait for ``/healthz``.
     """
 
-    def __init__(self, *, keys: str | None = None, store: str | os.PathLike[str] | None = None,
-                 args: list[str] | tuple[str, ...] = (), port: int | None = None, startup_s: float = 60.0,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        keys: str | None = None,
+        store: str | os.PathLike[str] | None = None,
+        args: list[str] | tuple[str, ...] = (),
+        port: int | None = None,
+        startup_s: float = 60.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="pairmatch-serve-"))
         self.store = os.fspath(store) if store is not None else str(self.folder / "programme.db")
         self.keys = keys
@@ -83,8 +90,20 @@ class LocalServer:
             env["PAIRMATCH_API_KEYS"] = self.keys
         else:
             env.pop("PAIRMATCH_API_KEYS", None)
-        command = [sys.executable, "-m", "pairmatch", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--store", self.store, *([] if self.keys is not None else ["--no-auth"]), *self.args]
+        command = [
+            sys.executable,
+            "-m",
+            "pairmatch",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--store",
+            self.store,
+            *([] if self.keys is not None else ["--no-auth"]),
+            *self.args,
+        ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + self.startup_s

@@ -27,8 +27,16 @@ from typing import Any
 
 from .logs import log_event
 
-__all__ = ["Busy", "Reply", "SolvePool", "SolveCancelled", "SolveTimeout", "WorkerLost", "WorkerProcess",
-           "process_context"]
+__all__ = [
+    "Busy",
+    "Reply",
+    "SolvePool",
+    "SolveCancelled",
+    "SolveTimeout",
+    "WorkerLost",
+    "WorkerProcess",
+    "process_context",
+]
 
 _WORKER_MODULE = "pairmatch.service.worker"
 _context: Any = None
@@ -121,9 +129,17 @@ class WorkerProcess:
         log_event("solver_process_replaced", logging.WARNING, process=self.name, reason=why)
         self.start()
 
-    def call(self, task: str, body: bytes, *, timeout_s: float, on_stage: Callable[[str], None] | None = None,
-             should_stop: Callable[[], bool] | None = None, check_every_s: float = 0.2,
-             reference: dict[str, str] | None = None) -> Reply:
+    def call(
+        self,
+        task: str,
+        body: bytes,
+        *,
+        timeout_s: float,
+        on_stage: Callable[[str], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        check_every_s: float = 0.2,
+        reference: dict[str, str] | None = None,
+    ) -> Reply:
         """Run ``task`` on ``body``; stop it (kill and replace the process) at ``timeout_s`` or when
         ``should_stop()`` turns true.
 
@@ -182,7 +198,8 @@ class SolvePool:
         self.idle = asyncio.Queue()
         # Starting the fork server imports the solver once; do it off the event loop.
         self.workers = await loop.run_in_executor(
-            self.executor, lambda: [WorkerProcess(f"solve-{k}", self.log_level) for k in range(self.size)])
+            self.executor, lambda: [WorkerProcess(f"solve-{k}", self.log_level) for k in range(self.size)]
+        )
         for worker in self.workers:
             self.idle.put_nowait(worker)
 
@@ -209,9 +226,16 @@ class SolvePool:
         finally:
             self.waiting -= 1
 
-    async def run(self, task: str, body: bytes, *, timeout_s: float, reference: dict[str, str] | None = None,
-                  gone: Callable[[], Awaitable[bool]] | None = None, check_every_s: float = 0.5
-                  ) -> tuple[Reply, float]:
+    async def run(
+        self,
+        task: str,
+        body: bytes,
+        *,
+        timeout_s: float,
+        reference: dict[str, str] | None = None,
+        gone: Callable[[], Awaitable[bool]] | None = None,
+        check_every_s: float = 0.5,
+    ) -> tuple[Reply, float]:
         """Run ``task`` in a free process: ``(reply, seconds waited for the slot)``.
 
         ``gone()`` is asked every ``check_every_s`` seconds whether the caller
@@ -223,8 +247,10 @@ class SolvePool:
         waited = time.perf_counter() - started
         loop = asyncio.get_running_loop()
         stop = threading.Event()
-        future = loop.run_in_executor(self.executor, lambda: worker.call(
-            task, body, timeout_s=timeout_s, reference=reference, should_stop=stop.is_set))
+        future = loop.run_in_executor(
+            self.executor,
+            lambda: worker.call(task, body, timeout_s=timeout_s, reference=reference, should_stop=stop.is_set),
+        )
         # The slot is free when the process has answered, even if the caller stopped waiting.
         future.add_done_callback(lambda _: self._release(worker))
         while gone is not None and not future.done():

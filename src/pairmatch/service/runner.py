@@ -51,7 +51,8 @@ class JobRunner:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.executor, self.housekeeping)
         self.workers = await loop.run_in_executor(
-            self.executor, lambda: [WorkerProcess(f"job-{k}", self.log_level) for k in range(self.config.job_workers)])
+            self.executor, lambda: [WorkerProcess(f"job-{k}", self.log_level) for k in range(self.config.job_workers)]
+        )
         self.tasks = [asyncio.create_task(self.loop(w), name=w.name) for w in self.workers]
         self.tasks.append(asyncio.create_task(self.keep_house(), name="job-housekeeping"))
 
@@ -87,11 +88,11 @@ class JobRunner:
                     last_purge = time.monotonic()
                     await loop.run_in_executor(self.executor, self.housekeeping)
                 else:
-                    changed = await loop.run_in_executor(self.executor, self.backend.recover,
-                                                         self.config.job_attempts)
+                    changed = await loop.run_in_executor(self.executor, self.backend.recover, self.config.job_attempts)
                     for job in changed:
-                        log_event("job_recovered", logging.WARNING, job_id=job.id, state=job.state,
-                                  attempts=job.attempts)
+                        log_event(
+                            "job_recovered", logging.WARNING, job_id=job.id, state=job.state, attempts=job.attempts
+                        )
                     if any(job.state == "queued" for job in changed):
                         self.poke()
             except Exception as err:  # the store may be unreachable for a while; try again later
@@ -125,8 +126,12 @@ class JobRunner:
         renew_every = self.config.lease_s / 3
         last = [time.monotonic()]
         lost = [False]
-        log_event("job_started", job_id=job.id, attempt=job.attempts, queued_s=round(
-            (utcnow() - job.submitted_at).total_seconds(), 3))
+        log_event(
+            "job_started",
+            job_id=job.id,
+            attempt=job.attempts,
+            queued_s=round((utcnow() - job.submitted_at).total_seconds(), 3),
+        )
 
         def on_stage(stage: str) -> None:
             last[0] = time.monotonic()
@@ -147,11 +152,21 @@ class JobRunner:
 
         try:
             body = self.backend.request_body(job.id)
-            reply = worker.call(job.kind, body, timeout_s=self.config.job_timeout_s, on_stage=on_stage,
-                                should_stop=should_stop, reference={"job_id": job.id})
+            reply = worker.call(
+                job.kind,
+                body,
+                timeout_s=self.config.job_timeout_s,
+                on_stage=on_stage,
+                should_stop=should_stop,
+                reference={"job_id": job.id},
+            )
         except SolveTimeout:
-            self.fail(job, name, "timeout", f"the job ran past its time limit of {self.config.job_timeout_s:g} s "
-                                            "and was stopped")
+            self.fail(
+                job,
+                name,
+                "timeout",
+                f"the job ran past its time limit of {self.config.job_timeout_s:g} s and was stopped",
+            )
         except SolveCancelled:
             if lost[0]:
                 log_event("job_lost", logging.WARNING, job_id=job.id)
@@ -160,8 +175,14 @@ class JobRunner:
                 log_event("job_requeued", job_id=job.id)
             else:
                 error = ErrorResponse(error="conflict", message="the job was cancelled")
-                self.backend.finish(job.id, name, "cancelled", 409, error.model_dump_json(exclude_none=True)
-                                    .encode("utf-8"), "cancelled while running")
+                self.backend.finish(
+                    job.id,
+                    name,
+                    "cancelled",
+                    409,
+                    error.model_dump_json(exclude_none=True).encode("utf-8"),
+                    "cancelled while running",
+                )
                 log_event("job_cancelled", job_id=job.id, run_s=round(time.perf_counter() - started, 3))
         except WorkerLost:
             self.fail(job, name, "internal", "the solver process stopped unexpectedly (perhaps out of memory)")
@@ -174,16 +195,22 @@ class JobRunner:
             message = None if state == "done" else ErrorResponse.model_validate_json(reply.body).message
             counts = {k: v for k, v in reply.info.items() if k in ("mentors", "mentees")}
             self.backend.finish(job.id, name, state, reply.status, reply.body, message, counts)
-            log_event("job_finished", job_id=job.id, state=state, status=reply.status,
-                      run_s=round(time.perf_counter() - started, 3),
-                      **{k: v for k, v in reply.info.items() if k != "error"})
+            log_event(
+                "job_finished",
+                job_id=job.id,
+                state=state,
+                status=reply.status,
+                run_s=round(time.perf_counter() - started, 3),
+                **{k: v for k, v in reply.info.items() if k != "error"},
+            )
         finally:
             self.cancels.pop(job.id, None)
 
     def fail(self, job: JobRecord, name: str, code: str, message: str) -> None:
         error = ErrorResponse(error=code, message=message)
-        self.backend.finish(job.id, name, "failed", STATUS_OF[code],
-                            error.model_dump_json(exclude_none=True).encode("utf-8"), message)
+        self.backend.finish(
+            job.id, name, "failed", STATUS_OF[code], error.model_dump_json(exclude_none=True).encode("utf-8"), message
+        )
         log_event("job_failed", logging.WARNING, job_id=job.id, error=code)
 
     async def stop(self) -> None:

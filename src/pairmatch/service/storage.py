@@ -71,8 +71,10 @@ def open_jobs(location: str | os.PathLike[str] | None = None) -> SqlJobs:
         if found is None:
             migrate(engine)
         elif found != head_revision():
-            raise StoreError(f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
-                             f"{head_revision()}; upgrade it with: pairmatch store upgrade --store {display_url(url)}")
+            raise StoreError(
+                f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
+                f"{head_revision()}; upgrade it with: pairmatch store upgrade --store {display_url(url)}"
+            )
         migrate_jobs(engine)
     except OperationalError as err:
         engine.dispose()

@@ -42,8 +42,17 @@ from .logs import error_summary, log_event, logging_config
 __all__ = ["STATUS_OF", "TASKS", "run_task", "serve"]
 
 STATUS_OF = {
-    "invalid_request": 422, "infeasible": 422, "unsupported": 422, "internal": 500, "unauthorized": 401,
-    "forbidden": 403, "not_found": 404, "too_large": 413, "busy": 503, "timeout": 504, "conflict": 409,
+    "invalid_request": 422,
+    "infeasible": 422,
+    "unsupported": 422,
+    "internal": 500,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "too_large": 413,
+    "busy": 503,
+    "timeout": 504,
+    "conflict": 409,
 }
 """HTTP status of each ``ErrorResponse.error`` code."""
 
@@ -61,8 +70,9 @@ TASKS: dict[str, Task] = {
 """Each task's request model and the contract function that answers it."""
 
 
-def run_task(task: str, body: bytes, stage: Stage, reference: dict[str, str] | None = None
-             ) -> tuple[int, bytes, dict[str, Any]]:
+def run_task(
+    task: str, body: bytes, stage: Stage, reference: dict[str, str] | None = None
+) -> tuple[int, bytes, dict[str, Any]]:
     """Answer one request: ``(status, JSON document, info for the log)``.
 
     ``reference`` (the request or job id) goes into the log line of an unexpected failure.
@@ -100,8 +110,9 @@ def run_task(task: str, body: bytes, stage: Stage, reference: dict[str, str] | N
 def error_document(err: BaseException) -> tuple[bytes, int]:
     """The error document of ``err`` and its HTTP status."""
     if isinstance(err, MemoryError):
-        document = ErrorResponse(error="internal", message="the solver ran out of memory; try a job, or a "
-                                                           "smaller problem")
+        document = ErrorResponse(
+            error="internal", message="the solver ran out of memory; try a job, or a smaller problem"
+        )
     else:
         document = error_response(err)
     if isinstance(err, ValidationError) and not document.details:

@@ -113,7 +113,8 @@ class TypeScan:
         focus, borough, avail = parts
         self.base = int(avail.max(initial=0)) + lift
         self.row_type, self.row_members, self.row_offsets, (self.row_focus, self.row_place) = _types(
-            builtin.left.focus, builtin.left.place)
+            builtin.left.focus, builtin.left.place
+        )
         self.col_type, _, _, (col_focus, col_place) = _types(builtin.right.focus, builtin.right.place)
         self.focus_by_col = np.ascontiguousarray(focus[:, col_focus])
         self.borough_by_col = np.ascontiguousarray(borough[:, col_place])
@@ -127,7 +128,7 @@ class TypeScan:
         (rules not yet applied) and how many pairs were scored exactly."""
         found_r, found_c, found_v, exact = [], [], [], 0
         for t in range(lo, hi):
-            members = self.row_members[self.row_offsets[t]:self.row_offsets[t + 1]]
+            members = self.row_members[self.row_offsets[t] : self.row_offsets[t + 1]]
             dm = d_m[members]
             fb = self.focus_by_col[self.row_focus[t]] + self.borough_by_col[self.row_place[t]]
             w = fb[self.col_type]
@@ -148,8 +149,9 @@ class TypeScan:
                 hit_rows[np.searchsorted(members, rows)] = True
                 short = (count > take) & ~hit_rows
                 if short.any():
-                    more_r, more_c, more_v, scored = self._exact(space, members[short], cand, count[short], d_m,
-                                                                 d_e, skip=take[short])
+                    more_r, more_c, more_v, scored = self._exact(
+                        space, members[short], cand, count[short], d_m, d_e, skip=take[short]
+                    )
                     exact += scored
                     rows, cols, red = np.r_[rows, more_r], np.r_[cols, more_c], np.r_[red, more_v]
             found_r.append(rows)
@@ -176,7 +178,7 @@ class TypeScan:
         half = max(1, width // 2)
         n = len(self.col_type)
         for t in range(lo, hi):
-            everyone = self.row_members[self.row_offsets[t]:self.row_offsets[t + 1]]
+            everyone = self.row_members[self.row_offsets[t] : self.row_offsets[t + 1]]
             fb = (self.focus_by_col[self.row_focus[t]] + self.borough_by_col[self.row_place[t]])[self.col_type]
             key = (fb.astype(np.int64) << 16) | (tie_cols ^ tie_types[t])
             wide = min(n, max(width, half * (1 + -(-len(everyone) // group))))
@@ -184,7 +186,7 @@ class TypeScan:
             best = best[np.argsort(-key[best], kind="stable")]
             head, tail = best[:half], best[half:]
             for g0 in range(0, len(everyone), group):
-                members = everyone[g0:g0 + group]
+                members = everyone[g0 : g0 + group]
                 if len(tail):
                     window = tail[((g0 // group) * half + np.arange(min(half, len(tail)))) % len(tail)]
                     cand = np.r_[head, window]

@@ -33,12 +33,11 @@ class GroupBound:
     max_pairs: int | None
     share: Fraction | None
     family: int = 0  # index of the quota this group comes from
-    side: int = 0    # 0: groups of mentors, 1: groups of mentees
+    side: int = 0  # 0: groups of mentors, 1: groups of mentees
 
 
 class _Model:
-    def __init__(self, graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
-                 assumptions: bool = False) -> None:
+    def __init__(self, graph: ArcGraph, groups: list[GroupBound], total_pinned: int, assumptions: bool = False) -> None:
         self.model = cp_model.CpModel()
         model = self.model
         self.x = [model.new_bool_var(f"x{k}") for k in range(len(graph.gain))]
@@ -63,8 +62,9 @@ class _Model:
                 constraints.append(model.add(inside <= group.max_pairs))
             if group.share is not None:
                 share = group.share
-                constraints.append(model.add(share.denominator * inside
-                                             <= share.numerator * (total_pinned + self.pairs)))
+                constraints.append(
+                    model.add(share.denominator * inside <= share.numerator * (total_pinned + self.pairs))
+                )
             if enforce is not None:
                 for constraint in constraints:
                     constraint.only_enforce_if(enforce)
@@ -88,8 +88,9 @@ def _solver(params, time_left: float) -> cp_model.CpSolver:
     return solver
 
 
-def solve_cpsat(graph: ArcGraph, objective: str, groups: list[GroupBound], total_pinned: int,
-                params, pinned_min: int | None = None) -> Solution | list[str] | None:
+def solve_cpsat(
+    graph: ArcGraph, objective: str, groups: list[GroupBound], total_pinned: int, params, pinned_min: int | None = None
+) -> Solution | list[str] | None:
     """Solve with CP-SAT. Returns a `Solution`, or the labels of a set of quotas
     that cannot hold together (CP-SAT's infeasibility core), or None when the
     capacities alone are infeasible."""
@@ -107,13 +108,15 @@ def _restrict(graph: ArcGraph, groups: list[GroupBound], subset: np.ndarray):
     sub_groups = []
     for g in groups:
         inside = local[g.arcs]
-        sub_groups.append(GroupBound(g.label, inside[inside >= 0], g.pinned, g.min_pairs, g.max_pairs, g.share,
-                                     g.family, g.side))
+        sub_groups.append(
+            GroupBound(g.label, inside[inside >= 0], g.pinned, g.min_pairs, g.max_pairs, g.share, g.family, g.side)
+        )
     return graph.subgraph(subset), sub_groups
 
 
-def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int, params,
-                   deadline: float) -> Solution | None:
+def _solve_reduced(
+    graph: ArcGraph, groups: list[GroupBound], total_pinned: int, params, deadline: float
+) -> Solution | None:
     """CP-SAT on the arcs that LP duals cannot rule out; None to fall back to the full model."""
     from ._lpbound import NoBound, lp_dual_bound, rows_for, split_bound
 
@@ -134,8 +137,10 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
             return None  # no bound to reduce with: the full model decides
         if dual is None:
             k *= 2
-            subset = np.union1d(subset, np.concatenate([top_per_group(graph.rows, graph.gain, k),
-                                                        top_per_group(graph.cols, graph.gain, k)]))
+            subset = np.union1d(
+                subset,
+                np.concatenate([top_per_group(graph.rows, graph.gain, k), top_per_group(graph.cols, graph.gain, k)]),
+            )
             continue
         outside = np.setdiff1d(np.arange(n), subset)
         priced = outside[dual.reduced[outside] > 1e-6]
@@ -148,17 +153,23 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
             # An integral LP optimum is an optimal matching whenever no arc can beat it.
             incumbent = int(graph.gain[lp_pick].sum())
             if not dual.improving(incumbent).any():
-                certificate = {"proof": "integral LP optimum; LP duals rule out every other arc",
-                               "integer_objective": incumbent, "integer_bound": dual.bound, "gap": 0.0}
-                return Solution(lp_pick, True, "ortools.glop",
-                                {**certificate, **_reduction(dual, n, subset, lp_rounds)})
+                certificate = {
+                    "proof": "integral LP optimum; LP duals rule out every other arc",
+                    "integer_objective": incumbent,
+                    "integer_bound": dual.bound,
+                    "gap": 0.0,
+                }
+                return Solution(
+                    lp_pick, True, "ortools.glop", {**certificate, **_reduction(dual, n, subset, lp_rounds)}
+                )
         hint = np.isin(subset, lp_pick)
         best: Solution | None = None
         for _ in range(2):  # the LP-reduced model, then once more with the arcs the duals still allow
             sub_graph, sub_groups = _restrict(graph, groups, subset)
             try:
-                solution = _solve_full(sub_graph, "max_score", sub_groups, total_pinned, params,
-                                       hint=hint, deadline=deadline)
+                solution = _solve_full(
+                    sub_graph, "max_score", sub_groups, total_pinned, params, hint=hint, deadline=deadline
+                )
             except SolverError:
                 break
             if not isinstance(solution, Solution):
@@ -182,38 +193,56 @@ def _solve_reduced(graph: ArcGraph, groups: list[GroupBound], total_pinned: int,
                     extra = {"split_lp_bound": split_max, "split_intervals_solved": intervals}
             if not len(missing):
                 certificate = {**solution.certificate, "proof": proof, **extra}
-                return Solution(chosen, True, "ortools.cp_sat+glop",
-                                {**certificate, **_reduction(dual, n, subset, lp_rounds)})
+                return Solution(
+                    chosen, True, "ortools.cp_sat+glop", {**certificate, **_reduction(dual, n, subset, lp_rounds)}
+                )
             hint = np.isin(np.union1d(subset, missing), chosen)
             subset = np.union1d(subset, missing)
         if best is None:
             return None
         # Out of time: the LP dual bound still bounds every solution over all arcs.
         value = int(graph.gain[best.chosen].sum())
-        certificate = {**best.certificate,
-                       "proof": "time limit: best matching found; gap measured against the LP dual bound",
-                       "integer_objective": value, "integer_bound": float(dual.bound),
-                       "gap": float(max(0.0, dual.bound - value) / max(1.0, dual.bound))}
-        return Solution(best.chosen, False, "ortools.cp_sat+glop",
-                        {**certificate, **_reduction(dual, n, subset, lp_rounds)})
+        certificate = {
+            **best.certificate,
+            "proof": "time limit: best matching found; gap measured against the LP dual bound",
+            "integer_objective": value,
+            "integer_bound": float(dual.bound),
+            "gap": float(max(0.0, dual.bound - value) / max(1.0, dual.bound)),
+        }
+        return Solution(
+            best.chosen, False, "ortools.cp_sat+glop", {**certificate, **_reduction(dual, n, subset, lp_rounds)}
+        )
     return None
 
 
 def _reduction(dual, n: int, subset: np.ndarray, lp_rounds: int) -> dict:
-    return {"lp_dual_bound": float(dual.bound), "lp_objective": dual.lp_objective, "arcs_total": n,
-            "arcs_in_model": int(len(subset)), "lp_rounds": lp_rounds}
+    return {
+        "lp_dual_bound": float(dual.bound),
+        "lp_objective": dual.lp_objective,
+        "arcs_total": n,
+        "arcs_in_model": int(len(subset)),
+        "lp_rounds": lp_rounds,
+    }
 
 
-def _solve_full(graph: ArcGraph, objective: str, groups: list[GroupBound], total_pinned: int,
-                params, pinned_min: int | None = None, hint: np.ndarray | None = None,
-                deadline: float | None = None) -> Solution | list[str] | None:
+def _solve_full(
+    graph: ArcGraph,
+    objective: str,
+    groups: list[GroupBound],
+    total_pinned: int,
+    params,
+    pinned_min: int | None = None,
+    hint: np.ndarray | None = None,
+    deadline: float | None = None,
+) -> Solution | list[str] | None:
     m = _Model(graph, groups, total_pinned)
     model, x = m.model, m.x
     if hint is not None:
         for var, value in zip(x, hint.tolist(), strict=True):
             model.add_hint(var, value)
-    phases = {"max_score": ["gain"], "max_participation": ["pairs", "gain"],
-              "maxmin": ["pairs", "min", "gain"]}[objective]
+    phases = {"max_score": ["gain"], "max_participation": ["pairs", "gain"], "maxmin": ["pairs", "min", "gain"]}[
+        objective
+    ]
     budget = params.time_limit_s if deadline is None else deadline - time.monotonic()
     all_optimal = True
     bounds: dict[str, float] = {}
@@ -240,8 +269,10 @@ def _solve_full(graph: ArcGraph, objective: str, groups: list[GroupBound], total
                 raise SolverError("CP-SAT found a later phase infeasible after an earlier one was solved")
             return _conflicting_quotas(graph, groups, total_pinned, params)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise SolverError(f"CP-SAT found no solution within {params.time_limit_s} s "
-                              f"(status {solver.status_name(status)}); raise SolveParams.time_limit_s")
+            raise SolverError(
+                f"CP-SAT found no solution within {params.time_limit_s} s "
+                f"(status {solver.status_name(status)}); raise SolveParams.time_limit_s"
+            )
         value = int(round(solver.objective_value))
         bounds[f"phase{phase + 1}_objective"] = value
         bounds[f"phase{phase + 1}_bound"] = float(solver.best_objective_bound)

@@ -31,8 +31,12 @@ def solve_assignment(graph: ArcGraph) -> Solution:
     live = (graph.mentor_hi[graph.rows] > 0) & (graph.mentee_hi[graph.cols] > 0)
     size = max(m, n)
     if size == 0 or not live.any():
-        return Solution(np.zeros(0, dtype=np.int64), True, "ortools.linear_sum_assignment",
-                        {"proof": "no candidate pairs", "integer_objective": 0})
+        return Solution(
+            np.zeros(0, dtype=np.int64),
+            True,
+            "ortools.linear_sum_assignment",
+            {"proof": "no candidate pairs", "integer_objective": 0},
+        )
     if not check_range(int(graph.gain.max(initial=0)), 2 * size):
         raise SolverError("scores too large for the assignment solver; lower SolveParams.resolution")
     cost = np.zeros((size, size), dtype=np.int64)
@@ -44,9 +48,12 @@ def solve_assignment(graph: ArcGraph) -> Solution:
         raise SolverError(f"OR-Tools linear sum assignment returned status {status}")
     mates = np.array([lsa.right_mate(i) for i in range(size)], dtype=np.int64)
     chosen = np.flatnonzero(live & (mates[graph.rows] == graph.cols))
-    return Solution(chosen, True, "ortools.linear_sum_assignment",
-                    {"proof": "OR-Tools SimpleLinearSumAssignment status OPTIMAL",
-                     "integer_objective": int(-lsa.optimal_cost())})
+    return Solution(
+        chosen,
+        True,
+        "ortools.linear_sum_assignment",
+        {"proof": "OR-Tools SimpleLinearSumAssignment status OPTIMAL", "integer_objective": int(-lsa.optimal_cost())},
+    )
 
 
 def _network(graph: ArcGraph, costs: np.ndarray) -> tuple[min_cost_flow.SimpleMinCostFlow, np.ndarray, int]:
@@ -111,8 +118,12 @@ def solve_participation(graph: ArcGraph) -> Solution | None:
     if graph.has_lower_bounds:
         magnitude = np.abs(graph.gain)
         lift = min(int(magnitude.sum()), 2 * graph.max_pairs() * int(magnitude.max(initial=0))) + 1
-        solution = _circulation(graph, -(graph.gain + lift), "ortools.min_cost_flow[participation]",
-                                "OR-Tools SimpleMinCostFlow status OPTIMAL (lexicographic costs)")
+        solution = _circulation(
+            graph,
+            -(graph.gain + lift),
+            "ortools.min_cost_flow[participation]",
+            "OR-Tools SimpleMinCostFlow status OPTIMAL (lexicographic costs)",
+        )
         if solution is not None:
             k = len(solution.chosen)
             solution.certificate["integer_objective"] -= k * lift
@@ -126,9 +137,16 @@ def solve_participation(graph: ArcGraph) -> Solution | None:
     if status != flow.OPTIMAL:
         raise SolverError(f"OR-Tools max-flow-with-min-cost returned status {status}")
     chosen = np.flatnonzero(flow.flows(pair_arcs) > 0)
-    return Solution(chosen, True, "ortools.max_flow_with_min_cost",
-                    {"proof": "OR-Tools solve_max_flow_with_min_cost status OPTIMAL",
-                     "integer_objective": int(-flow.optimal_cost()), "pairs": int(flow.maximum_flow())})
+    return Solution(
+        chosen,
+        True,
+        "ortools.max_flow_with_min_cost",
+        {
+            "proof": "OR-Tools solve_max_flow_with_min_cost status OPTIMAL",
+            "integer_objective": int(-flow.optimal_cost()),
+            "pairs": int(flow.maximum_flow()),
+        },
+    )
 
 
 def solve_maxmin(graph: ArcGraph, cap: int | None = None) -> Solution | None:

@@ -53,17 +53,23 @@ class ArcGraph:
 
     def subgraph(self, keep: np.ndarray) -> ArcGraph:
         """The same people with only the arcs where ``keep`` is true."""
-        return ArcGraph(self.rows[keep], self.cols[keep], self.gain[keep],
-                        self.mentor_lo, self.mentor_hi, self.mentee_lo, self.mentee_hi)
+        return ArcGraph(
+            self.rows[keep],
+            self.cols[keep],
+            self.gain[keep],
+            self.mentor_lo,
+            self.mentor_hi,
+            self.mentee_lo,
+            self.mentee_hi,
+        )
 
     def person_arcs(self):
         """Yield ``(arc indices, lo, hi)`` for every mentor, then every mentee."""
-        for ends, lo, hi in ((self.rows, self.mentor_lo, self.mentor_hi),
-                             (self.cols, self.mentee_lo, self.mentee_hi)):
+        for ends, lo, hi in ((self.rows, self.mentor_lo, self.mentor_hi), (self.cols, self.mentee_lo, self.mentee_hi)):
             order = np.argsort(ends, kind="stable")
             bounds = np.searchsorted(ends[order], np.arange(len(hi) + 1))
             for person in range(len(hi)):
-                yield order[bounds[person]:bounds[person + 1]], int(lo[person]), int(hi[person])
+                yield order[bounds[person] : bounds[person + 1]], int(lo[person]), int(hi[person])
 
     def max_pairs(self) -> int:
         return int(min(self.mentor_hi.sum(), self.mentee_hi.sum(), len(self.gain)))

@@ -36,9 +36,9 @@ class NoBound(Exception):
 
 @dataclass(frozen=True)
 class Row:
-    arcs: np.ndarray          # arc indices with a non-zero coefficient
+    arcs: np.ndarray  # arc indices with a non-zero coefficient
     coef: np.ndarray | float  # coefficients on those arcs
-    total_coef: float         # coefficient on every arc (share rows: -numerator)
+    total_coef: float  # coefficient on every arc (share rows: -numerator)
     lb: float
     ub: float
 
@@ -58,8 +58,7 @@ def rows_for(graph: ArcGraph, groups, total_pinned: int, shares: bool = True) ->
         if group.share is not None and shares:
             # den * (pinned + inside) <= num * (all pinned + all)  ->  den*inside - num*all <= ...
             num, den = group.share.numerator, group.share.denominator
-            rows.append(Row(group.arcs, float(den), float(-num), -INF,
-                            float(num * total_pinned - den * group.pinned)))
+            rows.append(Row(group.arcs, float(den), float(-num), -INF, float(num * total_pinned - den * group.pinned)))
     return rows
 
 
@@ -135,8 +134,9 @@ def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualB
     return DualBound(reduced, bound, float(solver.objective_value), values)
 
 
-def priced_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray,
-                 max_rounds: int = 8) -> tuple[DualBound | None, np.ndarray]:
+def priced_bound(
+    graph: ArcGraph, rows: list[Row], subset: np.ndarray, max_rounds: int = 8
+) -> tuple[DualBound | None, np.ndarray]:
     """Column generation: solve on ``subset``, add arcs with positive reduced gain, repeat.
 
     Returns the last duals (a valid bound even if rounds run out) and the grown
@@ -159,8 +159,9 @@ def priced_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray,
     return dual, subset
 
 
-def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subset: np.ndarray,
-                max_intervals: int = 12) -> tuple[np.ndarray, float, int] | None:
+def split_bound(
+    graph: ArcGraph, groups, total_pinned: int, incumbent: int, subset: np.ndarray, max_intervals: int = 12
+) -> tuple[np.ndarray, float, int] | None:
     """Tighter bounds for share quotas by splitting on the number of pairs.
 
     ``den * inside <= num * total`` is a weak LP row. For a fixed number of
@@ -196,8 +197,11 @@ def split_bound(graph: ArcGraph, groups, total_pinned: int, incumbent: int, subs
         """The interval's LP bound; None when no matching fits it. Raises `NoBound`."""
         if min(cap) < 0:
             return None
-        rows = [*base, Row(every, 1.0, 0.0, lo, float(hi)),
-                *(Row(g.arcs, 1.0, 0.0, -INF, float(c)) for g, c in zip(shares, cap, strict=True))]
+        rows = [
+            *base,
+            Row(every, 1.0, 0.0, lo, float(hi)),
+            *(Row(g.arcs, 1.0, 0.0, -INF, float(c)) for g, c in zip(shares, cap, strict=True)),
+        ]
         dual, _ = priced_bound(graph, rows, subset)
         if dual is None:  # the restricted LP may lack arcs; only the full LP can say "infeasible"
             dual = lp_dual_bound(graph, rows, every)

@@ -94,8 +94,9 @@ def profiles_of(problem: Problem, scorer: Scorer) -> Profiles:
     def side(people, focus, place, slots) -> np.ndarray:
         lo = minimum_partners(problem, "mentor" if people is problem.mentors else "mentee")
         hi = np.array([p.max_partners for p in people], dtype=np.int64)
-        extra = np.array([[codes.setdefault(p.attributes.get(a), len(codes)) for a in attrs] for p in people],
-                         dtype=np.int64).reshape(len(people), len(attrs))
+        extra = np.array(
+            [[codes.setdefault(p.attributes.get(a), len(codes)) for a in attrs] for p in people], dtype=np.int64
+        ).reshape(len(people), len(attrs))
         table = np.column_stack([focus, place, lo, hi, extra, slots.view(np.int64).reshape(len(people), -1)])
         _, kind = np.unique(table, axis=0, return_inverse=True)
         return kind.reshape(-1)
@@ -105,8 +106,9 @@ def profiles_of(problem: Problem, scorer: Scorer) -> Profiles:
     return Profiles(row_kind, col_kind)
 
 
-def solve_profiles(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, profiles: Profiles,
-                   started: float) -> Outcome | None:
+def solve_profiles(
+    problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, profiles: Profiles, started: float
+) -> Outcome | None:
     """The transportation problem over ``profiles``; None when its capacities cannot be
     met (the dense path then diagnoses why)."""
     m, n = problem.shape
@@ -134,18 +136,19 @@ def solve_profiles(problem: Problem, params: SolveParams, scorer: Scorer, scalin
     if not check_range(int(np.abs(cost).max(initial=0)) * int(max(sup_hi.sum(), 1)), n_p + n_q + 2):
         raise SolverError("scores too large for the profile flow; lower SolveParams.resolution")
     flow = min_cost_flow.SimpleMinCostFlow()
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        1 + ps, 1 + n_p + qs, np.minimum(sup_hi[ps], dem_hi[qs]), cost)
-    flow.add_arcs_with_capacity_and_unit_cost(np.full(n_p, source), 1 + np.arange(n_p), sup_hi - sup_lo,
-                                              np.zeros(n_p, dtype=np.int64))
-    flow.add_arcs_with_capacity_and_unit_cost(1 + n_p + np.arange(n_q), np.full(n_q, sink), dem_hi - dem_lo,
-                                              np.zeros(n_q, dtype=np.int64))
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(1 + ps, 1 + n_p + qs, np.minimum(sup_hi[ps], dem_hi[qs]), cost)
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.full(n_p, source), 1 + np.arange(n_p), sup_hi - sup_lo, np.zeros(n_p, dtype=np.int64)
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        1 + n_p + np.arange(n_q), np.full(n_q, sink), dem_hi - dem_lo, np.zeros(n_q, dtype=np.int64)
+    )
     total = int(min(sup_hi.sum(), dem_hi.sum()))
     flow.add_arc_with_capacity_and_unit_cost(sink, source, total, 0)
     supply = np.zeros(n_p + n_q + 2, dtype=np.int64)
     supply[source] -= sup_lo.sum()
-    supply[1:1 + n_p] += sup_lo
-    supply[1 + n_p:1 + n_p + n_q] -= dem_lo
+    supply[1 : 1 + n_p] += sup_lo
+    supply[1 + n_p : 1 + n_p + n_q] -= dem_lo
     supply[sink] += dem_lo.sum()
     flow.set_nodes_supplies(np.arange(n_p + n_q + 2), supply)
     t0 = time.perf_counter()
@@ -164,9 +167,11 @@ def solve_profiles(problem: Problem, params: SolveParams, scorer: Scorer, scalin
     certificate: dict[str, Any] = {
         "method": "profiles",
         "end": "certified",
-        "proof": ("OR-Tools SimpleMinCostFlow status OPTIMAL on the transportation problem between "
-                  f"{n_p} mentor and {n_q} mentee profiles; every pair's gain and rule bits equal its "
-                  "profile pair's, so that optimum is the optimum over all pairs"),
+        "proof": (
+            "OR-Tools SimpleMinCostFlow status OPTIMAL on the transportation problem between "
+            f"{n_p} mentor and {n_q} mentee profiles; every pair's gain and rule bits equal its "
+            "profile pair's, so that optimum is the optimum over all pairs"
+        ),
         "certified_over_all_pairs": True,
         "mentor_profiles": n_p,
         "mentee_profiles": n_q,
@@ -184,10 +189,19 @@ def solve_profiles(problem: Problem, params: SolveParams, scorer: Scorer, scalin
         certificate["pairs"] = units
     context = SolveContext(problem, LazyScores(scorer), lazy_candidates(problem, scorer, checker), params, scaling)
     finished = time.perf_counter()
-    return Outcome(pairs=tuple(sorted(pairs)), optimal=True, solver="ortools.min_cost_flow[profiles]",
-                   certificate=certificate, context=context,
-                   timings={"score": t0 - started, "solve": solved - t0, "restore": finished - solved,
-                            "total": finished - started})
+    return Outcome(
+        pairs=tuple(sorted(pairs)),
+        optimal=True,
+        solver="ortools.min_cost_flow[profiles]",
+        certificate=certificate,
+        context=context,
+        timings={
+            "score": t0 - started,
+            "solve": solved - t0,
+            "restore": finished - solved,
+            "total": finished - started,
+        },
+    )
 
 
 def _members(kind: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +220,7 @@ def _deal(profiles: Profiles, ps: np.ndarray, qs: np.ndarray, x: np.ndarray, lo_
         """For each profile, a list of person indices, one per unit of flow (lower bounds first)."""
         out = {}
         for p, units in flows_by_kind.items():
-            people = members[off[p]:off[p + 1]]
+            people = members[off[p] : off[p + 1]]
             need = lo[people]
             rest = hi[people] - need
             seq = np.r_[np.repeat(people, need), _round_robin(people, rest)][:units]

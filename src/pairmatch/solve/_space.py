@@ -17,8 +17,16 @@ from ..models import Problem
 from ..scoring import BuiltinLevels, Scorer
 from .scaling import Scaling
 
-__all__ = ["EXCLUDED", "PairSpace", "ScanState", "SelectState", "scan_chunk", "select_chunk", "sorted_unique",
-           "top_rows"]
+__all__ = [
+    "EXCLUDED",
+    "PairSpace",
+    "ScanState",
+    "SelectState",
+    "scan_chunk",
+    "select_chunk",
+    "sorted_unique",
+    "top_rows",
+]
 
 EXCLUDED = np.int64(-(1 << 61))  # gain of a pair that is not an arc (ruled out, pinned, no capacity)
 _TIE_BITS = 16  # low bits of a selection key: a per-pair tie-break, so equal gains spread over people
@@ -62,8 +70,9 @@ class PairSpace:
         self.mentor_min, self.mentee_min = minimum_partners(problem, "mentor"), minimum_partners(problem, "mentee")
         self.mentor_max = np.array([p.max_partners for p in problem.mentors], dtype=np.int64)
         self.mentee_max = np.array([p.max_partners for p in problem.mentees], dtype=np.int64)
-        self.bounds = bounds_after_pins(self.required, self.mentor_min, self.mentor_max,
-                                        self.mentee_min, self.mentee_max)
+        self.bounds = bounds_after_pins(
+            self.required, self.mentor_min, self.mentor_max, self.mentee_min, self.mentee_max
+        )
         mhi, ehi = self.bounds[1], self.bounds[3]
         self.pins_ok = bool((mhi >= 0).all() and (ehi >= 0).all())
         self.dead_rows, self.dead_cols = mhi <= 0, ehi <= 0
@@ -144,8 +153,11 @@ class PairSpace:
         if self.has_rules:
             block = self.scorer.block(rows, cols)
             bits = self.checker.block(rows, cols, block)
-            gain = self.scaling.to_integer(block["total"]) if not self.coded else \
-                self.level_gain[self.builtin.levels(rows, cols)]
+            gain = (
+                self.scaling.to_integer(block["total"])
+                if not self.coded
+                else self.level_gain[self.builtin.levels(rows, cols)]
+            )
             gain += self.lift
             gain[bits != 0] = EXCLUDED
             allowed = int(np.count_nonzero(bits == 0))
@@ -193,8 +205,11 @@ def integer_parts(builtin: BuiltinLevels, scale: float, level_gain: np.ndarray):
     """
     w = builtin.weights
     parts = []
-    for name, values in (("focus", builtin.focus_values), ("borough", builtin.borough_values),
-                         ("availability", builtin.availability_values)):
+    for name, values in (
+        ("focus", builtin.focus_values),
+        ("borough", builtin.borough_values),
+        ("availability", builtin.availability_values),
+    ):
         raw = scale * w[name] * np.asarray(values, dtype=float)
         if len(raw) and np.abs(raw - np.rint(raw)).max() > 1e-6:
             return None
@@ -216,7 +231,7 @@ def top_rows(key: np.ndarray, k: int) -> np.ndarray:
     if k >= key.shape[1]:
         return np.broadcast_to(np.arange(key.shape[1]), key.shape)
     if k > 8:
-        return np.argpartition(key, key.shape[1] - k, axis=1)[:, key.shape[1] - k:]  # never negate: int min
+        return np.argpartition(key, key.shape[1] - k, axis=1)[:, key.shape[1] - k :]  # never negate: int min
     # A few vectorised argmax passes beat a partial sort for small k.
     work, rows = key.copy(), np.arange(key.shape[0])
     out = np.empty((key.shape[0], k), dtype=np.int64)

@@ -71,8 +71,11 @@ class SparseEnd(Exception):
 
 def sparse_supported(problem: Problem, params: SolveParams) -> bool:
     """Objectives and backends the certified sparse method handles."""
-    return params.objective in ("max_score", "max_participation") and params.backend in ("auto", "flow") \
+    return (
+        params.objective in ("max_score", "max_participation")
+        and params.backend in ("auto", "flow")
         and not problem.rules.quotas
+    )
 
 
 def _thread_runner(runner: ChunkRunner | None):
@@ -84,8 +87,14 @@ def _thread_runner(runner: ChunkRunner | None):
     return pool, ChunkRunner(pool, workers=workers)
 
 
-def solve_sparse(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling,
-                 runner: ChunkRunner | None = None, started: float | None = None) -> Outcome | None:
+def solve_sparse(
+    problem: Problem,
+    params: SolveParams,
+    scorer: Scorer,
+    scaling: Scaling,
+    runner: ChunkRunner | None = None,
+    started: float | None = None,
+) -> Outcome | None:
     """Solve ``problem`` by the certified sparse method, or return None when the
     dense method should run instead (unsupported objective or backend, an
     empty side, pins that break a rule or overfill someone, or a sparse graph
@@ -131,18 +140,29 @@ def _select(space: PairSpace, k: int, run: ChunkRunner, seed: int, cache: dict) 
     k_row = min(sample_c, k * max(1, int(space.bounds[1].max(initial=1))))
     k_col = min(sample_r, k * max(1, int(space.bounds[3].max(initial=1))))
     tie = np.iinfo(np.uint16).max + 1
-    state = SelectState(space, perm_rows, perm_cols, sample_r, sample_c, k_row, k_col,
-                        rng.integers(0, tie, m, dtype=np.int64), rng.integers(0, tie, n, dtype=np.int64))
+    state = SelectState(
+        space,
+        perm_rows,
+        perm_cols,
+        sample_r,
+        sample_c,
+        k_row,
+        k_col,
+        rng.integers(0, tie, m, dtype=np.int64),
+        rng.integers(0, tie, n, dtype=np.int64),
+    )
     parts = list(run.map(select_chunk, state, tasks))
     if scan is not None:
         # Mentors: best partners over all mentees, found through their type's focus and borough parts.
         k_row = k * max(1, int(space.bounds[1].max(initial=1)))
         width = min(n, max(8 * k_row, 64))
-        best = TypeBestState(scan, space, k_row, width, rng.integers(0, tie, scan.n_types, dtype=np.int64),
-                             state.tie_cols)
+        best = TypeBestState(
+            scan, space, k_row, width, rng.integers(0, tie, scan.n_types, dtype=np.int64), state.tie_cols
+        )
         step = max(1, (4 * CHUNK_CELLS) // max(1, n))
-        parts += list(run.map(type_best_chunk, best, [(a, min(a + step, scan.n_types))
-                                                      for a in range(0, scan.n_types, step)]))
+        parts += list(
+            run.map(type_best_chunk, best, [(a, min(a + step, scan.n_types)) for a in range(0, scan.n_types, step)])
+        )
     if not parts:
         return np.zeros(0, np.int64)
     rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
@@ -183,8 +203,16 @@ def _type_scan(space: PairSpace, cache: dict) -> TypeScan | None:
     return cache["scan"]
 
 
-def _certify(space: PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarray, run: ChunkRunner,
-             cache: dict, per_person: int, seed: int) -> dict[str, Any]:
+def _certify(
+    space: PairSpace,
+    keys: np.ndarray,
+    d_m: np.ndarray,
+    d_e: np.ndarray,
+    run: ChunkRunner,
+    cache: dict,
+    per_person: int,
+    seed: int,
+) -> dict[str, Any]:
     """One check over all pairs: allowed pairs outside ``keys`` with a positive reduced
     cost ``gain + d_e[j] - d_m[i]`` (plain scans add nearly tight ones, with reduced
     costs <= 0, which never count as violations).
@@ -217,19 +245,37 @@ def _certify(space: PairSpace, keys: np.ndarray, d_m: np.ndarray, d_e: np.ndarra
         if space.has_rules and len(ks):
             keep = space.allowed_pairs(ks // n, ks % n)
             ks, v = ks[keep], v[keep]
-        return {"keys": ks, "values": v, "cleared": space.m * n - exact, "exact": exact,
-                "allowed": None if space.has_rules else space.m * n}
+        return {
+            "keys": ks,
+            "values": v,
+            "cleared": space.m * n - exact,
+            "exact": exact,
+            "allowed": None if space.has_rules else space.m * n,
+        }
     rng = np.random.default_rng(seed)
     tie = np.iinfo(np.uint16).max + 1
     # Nearly tight pairs come along with the violations: on small problems that saves rounds.
-    state = ScanState(space, dm, de, outside, per_person, rng.integers(0, tie, space.m, dtype=np.int64),
-                      rng.integers(0, tie, n, dtype=np.int64), space.max_gain // NEAR_DIV)
+    state = ScanState(
+        space,
+        dm,
+        de,
+        outside,
+        per_person,
+        rng.integers(0, tie, space.m, dtype=np.int64),
+        rng.integers(0, tie, n, dtype=np.int64),
+        space.max_gain // NEAR_DIV,
+    )
     parts = list(run.map(scan_chunk, state, space.scorer.chunks(CHUNK_CELLS)))
     ks = np.concatenate([p[0] for p in parts])
     v = np.concatenate([p[1] for p in parts])
     allowed = sum(p[2] for p in parts)
-    return {"keys": ks, "values": v, "cleared": 0, "exact": space.m * n,
-            "allowed": None if space.has_rules and not allowed else allowed}
+    return {
+        "keys": ks,
+        "values": v,
+        "cleared": 0,
+        "exact": space.m * n,
+        "allowed": None if space.has_rules and not allowed else allowed,
+    }
 
 
 def _solve_scaled(graph: ArcGraph) -> Solution | None:
@@ -238,8 +284,9 @@ def _solve_scaled(graph: ArcGraph) -> Solution | None:
     g = int(np.gcd.reduce(graph.gain)) if len(graph.gain) else 1
     if g <= 1:
         return solve_flow(graph)
-    scaled = ArcGraph(graph.rows, graph.cols, graph.gain // g, graph.mentor_lo, graph.mentor_hi,
-                      graph.mentee_lo, graph.mentee_hi)
+    scaled = ArcGraph(
+        graph.rows, graph.cols, graph.gain // g, graph.mentor_lo, graph.mentor_hi, graph.mentee_lo, graph.mentee_hi
+    )
     solution = solve_flow(scaled)
     if solution is not None:
         solution.certificate["integer_objective"] *= g
@@ -300,19 +347,37 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         near_k, near_v = check["keys"], check["values"]
         viol, values = near_k[near_v > 0], near_v[near_v > 0]
         worst = int(values.max()) if len(values) else 0
-        history.append({"arcs": int(len(keys)), "violating_pairs": int(len(viol)),
-                        "max_violation": worst * space.unit / scale, "pairs_scored_exactly": int(check["exact"])})
+        history.append(
+            {
+                "arcs": int(len(keys)),
+                "violating_pairs": int(len(viol)),
+                "max_violation": worst * space.unit / scale,
+                "pairs_scored_exactly": int(check["exact"]),
+            }
+        )
         if not len(viol):
             break
         if rounds >= params.max_rounds:
-            outcome = _outcome(problem, params, space, graph, solution, started, timings, {
-                "method": "sparse",
-                "end": "round_budget",
-                "proof": (f"none: after {rounds} rounds (max_rounds={params.max_rounds}) {len(viol)} allowed "
-                          f"pairs outside the candidate graph still had a positive reduced cost"),
-                "certified_over_all_pairs": False,
-                **_counts(space, keys, rounds, added, k, history, check, worst * space.unit / scale),
-            }, optimal=False)
+            outcome = _outcome(
+                problem,
+                params,
+                space,
+                graph,
+                solution,
+                started,
+                timings,
+                {
+                    "method": "sparse",
+                    "end": "round_budget",
+                    "proof": (
+                        f"none: after {rounds} rounds (max_rounds={params.max_rounds}) {len(viol)} allowed "
+                        f"pairs outside the candidate graph still had a positive reduced cost"
+                    ),
+                    "certified_over_all_pairs": False,
+                    **_counts(space, keys, rounds, added, k, history, check, worst * space.unit / scale),
+                },
+                optimal=False,
+            )
             raise SparseEnd(outcome, rounds, "round_budget")
         new = _cap(near_k, near_v, n, per_person, params.seed + rounds)
         added += len(new)
@@ -320,19 +385,31 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         late = len(viol) * LATE_SHARE < m + n
         gap = space.max_gain // (16 if late else 4)
         keys = sorted_unique(np.r_[_prune(graph, solution, d_m, d_e, keys, gap), new])
-    return _outcome(problem, params, space, graph, solution, started, timings, {
-        "method": "sparse",
-        "end": "certified",
-        "proof": (f"{solution.certificate['proof']} on {len(keys)} candidate pairs; dual potentials of that "
-                  "flow leave no allowed pair outside it with a positive reduced cost (every pair cleared by a "
-                  "bound or scored exactly)"),
-        "certified_over_all_pairs": True,
-        **_counts(space, keys, rounds, added, k, history, check, 0.0),
-    })
+    return _outcome(
+        problem,
+        params,
+        space,
+        graph,
+        solution,
+        started,
+        timings,
+        {
+            "method": "sparse",
+            "end": "certified",
+            "proof": (
+                f"{solution.certificate['proof']} on {len(keys)} candidate pairs; dual potentials of that "
+                "flow leave no allowed pair outside it with a positive reduced cost (every pair cleared by a "
+                "bound or scored exactly)"
+            ),
+            "certified_over_all_pairs": True,
+            **_counts(space, keys, rounds, added, k, history, check, 0.0),
+        },
+    )
 
 
-def _prune(graph: ArcGraph, solution: Solution, d_m: np.ndarray, d_e: np.ndarray, keys: np.ndarray,
-           gap: int) -> np.ndarray:
+def _prune(
+    graph: ArcGraph, solution: Solution, d_m: np.ndarray, d_e: np.ndarray, keys: np.ndarray, gap: int
+) -> np.ndarray:
     """The graph's arcs worth keeping for the next solve: the matching and every arc whose
     reduced cost is within ``gap`` of tight. Dropping the others is safe (the final check
     covers every pair) and keeps the solves small."""
@@ -358,15 +435,25 @@ def _counts(space: PairSpace, keys, rounds, added, k, history, check, final_viol
     }
 
 
-def _outcome(problem: Problem, params: SolveParams, space: PairSpace, graph: ArcGraph, solution: Solution,
-             started: float, timings: dict[str, float], certificate: dict[str, Any], optimal: bool = True) -> Outcome:
+def _outcome(
+    problem: Problem,
+    params: SolveParams,
+    space: PairSpace,
+    graph: ArcGraph,
+    solution: Solution,
+    started: float,
+    timings: dict[str, float],
+    certificate: dict[str, Any],
+    optimal: bool = True,
+) -> Outcome:
     pairs = [(i, j, True) for i, j in space.required]
     pairs += [(int(graph.rows[a]), int(graph.cols[a]), False) for a in solution.chosen]
     max_pairs = int(min(space.mentor_max.sum(), space.mentee_max.sum(), space.m * space.n))
     required = np.array(space.required, dtype=np.int64).reshape(-1, 2)
     pinned_gains = space.scaling.to_integer(space.scorer.pair_totals(required[:, 0], required[:, 1])).tolist()
-    chosen = {"integer_objective": (int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen))
-              * space.unit}  # the chosen arcs' gains without the lift
+    chosen = {
+        "integer_objective": (int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen)) * space.unit
+    }  # the chosen arcs' gains without the lift
     if params.objective == "max_participation":
         chosen["pairs"] = len(solution.chosen)
     certificate = {
@@ -381,5 +468,11 @@ def _outcome(problem: Problem, params: SolveParams, space: PairSpace, graph: Arc
     context = SolveContext(problem, LazyScores(space.scorer), candidates, params, space.scaling)
     timings = {**timings, "total": time.perf_counter() - started}
     solver = f"{solution.solver}[sparse, {'certified' if optimal else 'uncertified'}]"
-    return Outcome(pairs=tuple(sorted(pairs)), optimal=optimal, solver=solver,
-                   certificate=certificate, context=context, timings=timings)
+    return Outcome(
+        pairs=tuple(sorted(pairs)),
+        optimal=optimal,
+        solver=solver,
+        certificate=certificate,
+        context=context,
+        timings=timings,
+    )

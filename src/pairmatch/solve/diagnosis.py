@@ -78,16 +78,28 @@ def _pin_reasons(problem: Problem, candidates: Candidates) -> list[dict[str, Any
         if bits:
             mentor, mentee = problem.mentors[i].id, problem.mentees[j].id
             rules = rule_names(bits)
-            reasons.append({"rule": "pinned_pair_blocked", "people": [mentor, mentee], "rules": rules,
-                            "message": f"pinned pair {mentor} - {mentee} breaks a hard rule: {', '.join(rules)}"})
+            reasons.append(
+                {
+                    "rule": "pinned_pair_blocked",
+                    "people": [mentor, mentee],
+                    "rules": rules,
+                    "message": f"pinned pair {mentor} - {mentee} breaks a hard rule: {', '.join(rules)}",
+                }
+            )
     for side, pos, hi in (("mentor", 0, candidates.mentor_max), ("mentee", 1, candidates.mentee_max)):
         counts = Counter(pair[pos] for pair in candidates.required)
         for k, count in sorted(counts.items()):
             if count > hi[k]:
                 pid = _people(problem, side)[k].id
-                reasons.append({"rule": "pinned_over_capacity", "people": [pid], "pinned": count,
-                                "max_partners": int(hi[k]),
-                                "message": f"{side} {pid} is pinned to {count} partners but takes at most {hi[k]}"})
+                reasons.append(
+                    {
+                        "rule": "pinned_over_capacity",
+                        "people": [pid],
+                        "pinned": count,
+                        "max_partners": int(hi[k]),
+                        "message": f"{side} {pid} is pinned to {count} partners but takes at most {hi[k]}",
+                    }
+                )
     return reasons
 
 
@@ -121,17 +133,29 @@ def diagnose(
             usable = int(np.minimum(other_hi[adj[k]], 1).sum())
             if usable < lo[k]:
                 pid = _people(problem, side)[k].id
-                reasons.append({"rule": "too_few_candidates", "people": [pid], "need": int(lo[k]),
-                                "candidates": usable,
-                                "message": f"{side} {pid} needs {lo[k]} more partner(s) but has only "
-                                           f"{usable} candidate(s) with room left"})
+                reasons.append(
+                    {
+                        "rule": "too_few_candidates",
+                        "people": [pid],
+                        "need": int(lo[k]),
+                        "candidates": usable,
+                        "message": f"{side} {pid} needs {lo[k]} more partner(s) but has only "
+                        f"{usable} candidate(s) with room left",
+                    }
+                )
     for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
         if lo.sum() > other_hi.sum():
             other = "mentee" if side == "mentor" else "mentor"
-            reasons.append({"rule": "capacity_shortfall", "people": [], "need": int(lo.sum()),
-                            "can_take": int(other_hi.sum()),
-                            "message": f"{side}s need {lo.sum()} partners in total but all {other}s together "
-                                       f"take at most {other_hi.sum()}"})
+            reasons.append(
+                {
+                    "rule": "capacity_shortfall",
+                    "people": [],
+                    "need": int(lo.sum()),
+                    "can_take": int(other_hi.sum()),
+                    "message": f"{side}s need {lo.sum()} partners in total but all {other}s together "
+                    f"take at most {other_hi.sum()}",
+                }
+            )
     reasons.extend(_quota_reasons(problem, candidates, free, mhi, ehi))
     if not reasons:
         for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
@@ -141,8 +165,9 @@ def diagnose(
     return reasons
 
 
-def _quota_reasons(problem: Problem, candidates: Candidates, free: np.ndarray,
-                   mhi: np.ndarray, ehi: np.ndarray) -> list[dict[str, Any]]:
+def _quota_reasons(
+    problem: Problem, candidates: Candidates, free: np.ndarray, mhi: np.ndarray, ehi: np.ndarray
+) -> list[dict[str, Any]]:
     """Quotas that no matching can meet, by counting what each group could at most form."""
     reasons = []
     for quota in problem.rules.quotas:
@@ -154,14 +179,25 @@ def _quota_reasons(problem: Problem, candidates: Candidates, free: np.ndarray,
             people = [p.id for p, inside in zip(_people(problem, quota.side), members, strict=True) if inside]
             most = pinned + int(can_form[members].sum())
             if most < quota.min_pairs:
-                reasons.append({
-                    "rule": "quota_unreachable", "people": people, "quota": quota.describe(value),
-                    "need": quota.min_pairs, "can_form": most,
-                    "message": f"quota '{quota.describe(value)}' needs {quota.min_pairs} pairs but its "
-                               f"{len(people)} {quota.side}(s) can form at most {most}: "
-                               f"{', '.join(people) or 'nobody'}"})
+                reasons.append(
+                    {
+                        "rule": "quota_unreachable",
+                        "people": people,
+                        "quota": quota.describe(value),
+                        "need": quota.min_pairs,
+                        "can_form": most,
+                        "message": f"quota '{quota.describe(value)}' needs {quota.min_pairs} pairs but its "
+                        f"{len(people)} {quota.side}(s) can form at most {most}: "
+                        f"{', '.join(people) or 'nobody'}",
+                    }
+                )
             if quota.max_pairs is not None and pinned > quota.max_pairs:
-                reasons.append({
-                    "rule": "quota_exceeded_by_pins", "people": people, "quota": quota.describe(value),
-                    "message": f"{pinned} pinned pairs already exceed quota '{quota.describe(value)}'"})
+                reasons.append(
+                    {
+                        "rule": "quota_exceeded_by_pins",
+                        "people": people,
+                        "quota": quota.describe(value),
+                        "message": f"{pinned} pinned pairs already exceed quota '{quota.describe(value)}'",
+                    }
+                )
     return reasons

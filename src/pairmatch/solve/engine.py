@@ -48,30 +48,44 @@ def _quota_bounds(problem: Problem, candidates: Candidates, graph: ArcGraph) -> 
         ends = graph.rows if quota.side == "mentor" else graph.cols
         pinned_ends = [pair[0 if quota.side == "mentor" else 1] for pair in candidates.required]
         for value, members in quota_groups(problem, quota).items():
-            bounds.append(GroupBound(
-                label=quota.describe(value),
-                arcs=np.flatnonzero(members[ends]),
-                pinned=int(sum(members[k] for k in pinned_ends)),
-                min_pairs=quota.min_pairs, max_pairs=quota.max_pairs, share=quota.share,
-                family=family, side=0 if quota.side == "mentor" else 1,
-            ))
+            bounds.append(
+                GroupBound(
+                    label=quota.describe(value),
+                    arcs=np.flatnonzero(members[ends]),
+                    pinned=int(sum(members[k] for k in pinned_ends)),
+                    min_pairs=quota.min_pairs,
+                    max_pairs=quota.max_pairs,
+                    share=quota.share,
+                    family=family,
+                    side=0 if quota.side == "mentor" else 1,
+                )
+            )
     return bounds
 
 
-def _backend(problem: Problem, candidates: Candidates, graph: ArcGraph, params: SolveParams,
-             pinned_min: int | None) -> Solution | None:
+def _backend(
+    problem: Problem, candidates: Candidates, graph: ArcGraph, params: SolveParams, pinned_min: int | None
+) -> Solution | None:
     backend, objective = params.backend, params.objective
     quotas = problem.rules.quotas
     if quotas and backend in ("assignment", "flow"):
         raise PairmatchError(f"quotas need the CP-SAT backend; backend={backend!r} cannot express them")
     if quotas or backend == "cpsat":
-        outcome = solve_cpsat(graph, objective, _quota_bounds(problem, candidates, graph),
-                              len(candidates.required), params, pinned_min)
+        outcome = solve_cpsat(
+            graph, objective, _quota_bounds(problem, candidates, graph), len(candidates.required), params, pinned_min
+        )
         if isinstance(outcome, list):
-            raise InfeasibleProblemError([{
-                "rule": "quota_conflict", "people": [], "quotas": outcome,
-                "message": "these quotas cannot all hold with the candidates and capacities: "
-                           + "; ".join(outcome)}])
+            raise InfeasibleProblemError(
+                [
+                    {
+                        "rule": "quota_conflict",
+                        "people": [],
+                        "quotas": outcome,
+                        "message": "these quotas cannot all hold with the candidates and capacities: "
+                        + "; ".join(outcome),
+                    }
+                ]
+            )
         return outcome
     if objective == "max_participation":
         return solve_participation(graph)
@@ -100,15 +114,21 @@ def choose_method(problem: Problem, params: SolveParams, scorer: Scorer) -> tupl
     if params.method == "dense":
         return "dense", "requested", None
     if not sparse_supported(problem, params):
-        return "dense", (f"objective {params.objective!r}, backend {params.backend!r} or quotas need the "
-                         "dense path"), None
+        return (
+            "dense",
+            (f"objective {params.objective!r}, backend {params.backend!r} or quotas need the dense path"),
+            None,
+        )
     if params.method in ("profiles", "auto") and (params.method == "profiles" or m * n >= SPARSE_MIN_PAIRS):
         blocker = why_not_profiles(problem, params, scorer)
         if blocker is None:
             profiles = profiles_of(problem, scorer)
             if params.method == "profiles" or profiles.pairs <= PROFILE_PAIRS_PER_PERSON * max(m, n):
-                return "profiles", (f"{profiles.n_rows:,} x {profiles.n_cols:,} profiles for {m:,} x {n:,} "
-                                    "people"), profiles
+                return (
+                    "profiles",
+                    (f"{profiles.n_rows:,} x {profiles.n_cols:,} profiles for {m:,} x {n:,} people"),
+                    profiles,
+                )
             blocker = f"{profiles.n_rows:,} x {profiles.n_cols:,} profiles: too few repeats"
         if params.method == "profiles":
             return ("sparse" if m * n >= SPARSE_MIN_PAIRS else "dense"), f"profiles not usable: {blocker}", None
@@ -119,8 +139,7 @@ def choose_method(problem: Problem, params: SolveParams, scorer: Scorer) -> tupl
     return "sparse", f"{m * n:,} pairs: at or above the sparse threshold of {SPARSE_MIN_PAIRS:,}", None
 
 
-def run(problem: Problem, params: SolveParams | None = None,
-        executor: Executor | ChunkRunner | None = None) -> Outcome:
+def run(problem: Problem, params: SolveParams | None = None, executor: Executor | ChunkRunner | None = None) -> Outcome:
     """Solve ``problem`` exactly; raises `InfeasibleProblemError` with reasons when
     the hard rules cannot all hold.
 
@@ -158,9 +177,13 @@ def run(problem: Problem, params: SolveParams | None = None,
             if sparse is not None:
                 return _noted(sparse, note)
             empty = 0 in problem.shape  # nothing to select candidates from
-            note = {**note, "switched_from": "sparse",
-                    "switch_reason": "one side is empty" if empty
-                    else "pins, rules or minimum partners need the dense path's diagnosis"}
+            note = {
+                **note,
+                "switched_from": "sparse",
+                "switch_reason": "one side is empty"
+                if empty
+                else "pins, rules or minimum partners need the dense path's diagnosis",
+            }
     return _dense(problem, params, scorer, scaling, runner, started, note)
 
 
@@ -170,14 +193,22 @@ def _noted(outcome: Outcome, note: dict[str, Any]) -> Outcome:
     return replace(outcome, certificate={**outcome.certificate, **note})
 
 
-def _dense(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, runner: ChunkRunner | None,
-           started: float, note: dict[str, Any]) -> Outcome:
+def _dense(
+    problem: Problem,
+    params: SolveParams,
+    scorer: Scorer,
+    scaling: Scaling,
+    runner: ChunkRunner | None,
+    started: float,
+    note: dict[str, Any],
+) -> Outcome:
     m, n = problem.shape
     if note.get("switched_from") and m * n > params.dense_max_pairs:
         raise PairmatchError(
             f"the sparse method could not finish ({note['switch_reason']}) and the dense method would hold "
             f"{m * n:,} pairs, above dense_max_pairs={params.dense_max_pairs:,}; raise dense_max_pairs or "
-            "max_rounds, or relax the minimum partners and pins")
+            "max_rounds, or relax the minimum partners and pins"
+        )
     table = score_table(scorer, executor=runner)
     candidates = build_candidates(problem, table, scorer)
     scored = time.perf_counter()
@@ -189,9 +220,16 @@ def _dense(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scali
     pinned_gains = [int(scaling.to_integer(table.total[i, j])) for i, j in candidates.required]
     solution = _backend(problem, candidates, graph, params, min(pinned_gains, default=None))
     if solution is None:
-        raise InfeasibleProblemError(diagnose(problem, table, candidates) or [{
-            "rule": "bounds_conflict", "people": [],
-            "message": "the minimum numbers of partners on both sides cannot be met together"}])
+        raise InfeasibleProblemError(
+            diagnose(problem, table, candidates)
+            or [
+                {
+                    "rule": "bounds_conflict",
+                    "people": [],
+                    "message": "the minimum numbers of partners on both sides cannot be met together",
+                }
+            ]
+        )
     pairs = [(i, j, True) for i, j in candidates.required]
     pairs += [(int(graph.rows[k]), int(graph.cols[k]), False) for k in solution.chosen]
     n_candidates = int(np.count_nonzero(candidates.allowed))
@@ -223,18 +261,25 @@ def _has_minimums(candidates: Candidates) -> bool:
     return bool(candidates.mentor_min.any() or candidates.mentee_min.any())
 
 
-def _stable(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, runner: ChunkRunner | None,
-            started: float) -> Outcome:
+def _stable(
+    problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scaling, runner: ChunkRunner | None, started: float
+) -> Outcome:
     """A stable matching by deferred acceptance, with the score it costs against the optimum.
 
     Pinned pairs are placed first and take their places; stability holds among
     everyone's remaining places. Minimums and quotas cannot be expressed by
     preferences, so they are refused rather than silently ignored.
     """
-    if problem.rules.quotas or problem.rules.match_all_mentors or problem.rules.match_all_mentees or any(
-            p.min_partners for p in (*problem.mentors, *problem.mentees)):
-        raise PairmatchError("the stable objective cannot guarantee minimum partners, match_all_* or quotas; "
-                             "use max_score, max_participation or maxmin for those")
+    if (
+        problem.rules.quotas
+        or problem.rules.match_all_mentors
+        or problem.rules.match_all_mentees
+        or any(p.min_partners for p in (*problem.mentors, *problem.mentees))
+    ):
+        raise PairmatchError(
+            "the stable objective cannot guarantee minimum partners, match_all_* or quotas; "
+            "use max_score, max_participation or maxmin for those"
+        )
     table = score_table(scorer, executor=runner)
     candidates = build_candidates(problem, table, scorer)
     reasons = diagnose(problem, table, candidates) if candidates.required else []
@@ -249,15 +294,18 @@ def _stable(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scal
     if params.mentee_weights is not None:
         unknown = sorted(set(params.mentee_weights) - set(table.components))
         if unknown:
-            raise PairmatchError(f"mentee_weights names unknown components {unknown}; "
-                                 f"known: {sorted(table.components)}")
+            raise PairmatchError(
+                f"mentee_weights names unknown components {unknown}; known: {sorted(table.components)}"
+            )
         mentee_scores = np.zeros(table.shape)
         for name, weight in params.mentee_weights.items():
             mentee_scores += weight * table.components[name]
-    stable = deferred_acceptance(table.total, allowed, mentor_hi, mentee_hi, proposer=params.proposer,
-                                 mentee_scores=mentee_scores)
-    blocking = blocking_pairs(table.total, allowed, mentor_hi, mentee_hi, stable.rows, stable.cols,
-                              mentee_scores=mentee_scores)
+    stable = deferred_acceptance(
+        table.total, allowed, mentor_hi, mentee_hi, proposer=params.proposer, mentee_scores=mentee_scores
+    )
+    blocking = blocking_pairs(
+        table.total, allowed, mentor_hi, mentee_hi, stable.rows, stable.cols, mentee_scores=mentee_scores
+    )
     # The price of stability: the max_score optimum on the same candidates.
     graph = _arc_graph(candidates, table, scaling)
     best = _backend(problem, candidates, graph, params.model_copy(update={"objective": "max_score"}), None)
@@ -269,8 +317,10 @@ def _stable(problem: Problem, params: SolveParams, scorer: Scorer, scaling: Scal
     pairs += [(int(i), int(j), False) for i, j in zip(stable.rows.tolist(), stable.cols.tolist(), strict=True)]
     certificate = {
         "method": "stable",
-        "proof": (f"deferred acceptance with {params.proposer}s proposing (the {params.proposer}-optimal stable "
-                  f"matching); blocking pairs counted over all allowed pairs: {len(blocking[0])}"),
+        "proof": (
+            f"deferred acceptance with {params.proposer}s proposing (the {params.proposer}-optimal stable "
+            f"matching); blocking pairs counted over all allowed pairs: {len(blocking[0])}"
+        ),
         "proposer": params.proposer,
         "rounds": stable.rounds,
         "proposals": stable.proposals,

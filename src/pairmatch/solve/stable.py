@@ -139,16 +139,15 @@ def _check_finite(s: np.ndarray, allowed: np.ndarray | None, name: str) -> None:
     """Scores on allowed pairs must be finite: nan or inf cannot be ranked."""
     step = max(1, _CHUNK // max(1, s.shape[1]))
     for r0 in range(0, s.shape[0], step):
-        block = s[r0:r0 + step]
+        block = s[r0 : r0 + step]
         ok = np.isfinite(block)
         if ok.all():
             continue
         if allowed is not None:
-            ok |= ~allowed[r0:r0 + step]
+            ok |= ~allowed[r0 : r0 + step]
         if not ok.all():
             i, j = np.argwhere(~ok)[0]
-            raise ValueError(f"{name} must be finite on allowed pairs; {name}[{r0 + i}, {j}] "
-                             f"is {block[i, j]}")
+            raise ValueError(f"{name} must be finite on allowed pairs; {name}[{r0 + i}, {j}] is {block[i, j]}")
 
 
 def _prepare(scores, allowed, mentor_cap, mentee_cap, mentee_scores):
@@ -188,7 +187,7 @@ def _transpose(a: np.ndarray) -> np.ndarray:
     out = np.empty(a.shape[::-1], dtype=a.dtype)
     tile = 512
     for r0 in range(0, a.shape[0], tile):
-        out[:, r0:r0 + tile] = a[r0:r0 + tile].T
+        out[:, r0 : r0 + tile] = a[r0 : r0 + tile].T
     return out
 
 
@@ -301,7 +300,7 @@ class _Proposers:
         step = max(1, _CHUNK // max(1, r))
         cols = np.arange(r)
         for c0 in range(0, len(idx), step):
-            chunk = idx[c0:c0 + step]
+            chunk = idx[c0 : c0 + step]
             contiguous = len(chunk) and chunk[-1] - chunk[0] == len(chunk) - 1
             rows, allowed = self._rows(slice(chunk[0], chunk[-1] + 1) if contiguous else chunk)
             ok = self.receiver_open[None, :] if allowed is None else allowed & self.receiver_open
@@ -327,7 +326,7 @@ class _Proposers:
                 # refill scans a whole row, so fetch more candidates per scan.
                 self.width = min(2 * self.width, self.max_width)
                 wider = np.full((len(self.buf), self.width), -1, dtype=np.int32)
-                wider[:, :self.buf.shape[1]] = self.buf
+                wider[:, : self.buf.shape[1]] = self.buf
                 self.buf, self.refilled = wider, 0
             self.fill(active[short])
         count = np.minimum(need, self.length[active] - self.pos[active])
@@ -343,9 +342,15 @@ class _Proposers:
         return self.final[idx] & (self.pos[idx] >= self.length[idx])
 
 
-def deferred_acceptance(scores, allowed=None, mentor_cap=None, mentee_cap=None, *,
-                        proposer: Literal["mentor", "mentee"] = "mentor",
-                        mentee_scores=None) -> StableMatching:
+def deferred_acceptance(
+    scores,
+    allowed=None,
+    mentor_cap=None,
+    mentee_cap=None,
+    *,
+    proposer: Literal["mentor", "mentee"] = "mentor",
+    mentee_scores=None,
+) -> StableMatching:
     """Stable matching by deferred acceptance (Gale–Shapley) with capacities on both sides.
 
     Every proposer with a free place proposes, all at once, to its best
@@ -478,8 +483,9 @@ def deferred_acceptance(scores, allowed=None, mentor_cap=None, mentee_cap=None, 
             rejected.append(all_p[~keep])
             slot_p[off[all_r[keep]] + rank[keep]] = all_p[keep]
             slot_s[off[all_r[keep]] + rank[keep]] = all_s[keep]
-            held[touched] = np.minimum(np.bincount(np.searchsorted(touched, all_r),
-                                                   minlength=len(touched)), rcap[touched])
+            held[touched] = np.minimum(
+                np.bincount(np.searchsorted(touched, all_r), minlength=len(touched)), rcap[touched]
+            )
             last = off[touched] + held[touched] - 1
             worst_s[touched], worst_p[touched] = slot_s[last], slot_p[last]
         losers, lost = np.unique(np.concatenate(rejected), return_counts=True)
@@ -551,8 +557,9 @@ def _check_matching(s, allowed, mcap, ecap, rows, cols):
     return r, c
 
 
-def blocking_pairs(scores, allowed, mentor_cap, mentee_cap, rows, cols, *,
-                   mentee_scores=None) -> tuple[np.ndarray, np.ndarray]:
+def blocking_pairs(
+    scores, allowed, mentor_cap, mentee_cap, rows, cols, *, mentee_scores=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Every pair that blocks the matching ``(rows, cols)``.
 
     An allowed pair ``(i, j)`` not in the matching blocks it when mentor
@@ -615,16 +622,16 @@ def blocking_pairs(scores, allowed, mentor_cap, mentee_cap, rows, cols, *,
     by_row = np.argsort(r, kind="stable")
     row_start = np.searchsorted(r[by_row], np.arange(0, m + step, step))
     for k, r0 in enumerate(range(0, m, step)):
-        block, theirs = s[r0:r0 + step], t[r0:r0 + step]
+        block, theirs = s[r0 : r0 + step], t[r0 : r0 + step]
         b = block.shape[0]
         row_idx = np.arange(r0, r0 + b)[:, None]
-        ws, wx = m_ws[r0:r0 + b, None], m_wx[r0:r0 + b, None]
-        mentor_wants = m_free[r0:r0 + b, None] | (block > ws) | ((block == ws) & (col_idx < wx))
+        ws, wx = m_ws[r0 : r0 + b, None], m_wx[r0 : r0 + b, None]
+        mentor_wants = m_free[r0 : r0 + b, None] | (block > ws) | ((block == ws) & (col_idx < wx))
         mentee_wants = e_free | (theirs > e_ws) | ((theirs == e_ws) & (row_idx < e_wx))
         blocks = mentor_wants & mentee_wants
         if allowed is not None:
-            blocks &= allowed[r0:r0 + b]
-        inside = by_row[row_start[k]:row_start[k + 1]]
+            blocks &= allowed[r0 : r0 + b]
+        inside = by_row[row_start[k] : row_start[k + 1]]
         blocks[r[inside] - r0, c[inside]] = False
         bi, bj = np.nonzero(blocks)
         found_r.append(bi + r0)
@@ -649,6 +656,5 @@ def is_stable(scores, allowed, mentor_cap, mentee_cap, rows, cols, *, mentee_sco
     >>> is_stable(scores, None, None, None, [0, 1], [1, 0])
     False
     """
-    b_rows, _ = blocking_pairs(scores, allowed, mentor_cap, mentee_cap, rows, cols,
-                               mentee_scores=mentee_scores)
+    b_rows, _ = blocking_pairs(scores, allowed, mentor_cap, mentee_cap, rows, cols, mentee_scores=mentee_scores)
     return len(b_rows) == 0

@@ -59,8 +59,10 @@ def _plain(text: str, what: str) -> str:
     """``text`` when it has no control characters: stored text is listed on terminals for years."""
     codes = control_characters(text)
     if codes:
-        raise StoreError(f"{what} {quoted(text)} contains control characters ({', '.join(dict.fromkeys(codes))}); "
-                         "use printable text only")
+        raise StoreError(
+            f"{what} {quoted(text)} contains control characters ({', '.join(dict.fromkeys(codes))}); "
+            "use printable text only"
+        )
     return text
 
 
@@ -102,10 +104,22 @@ class Reader:
 
     def _cohort_info(self, row: CohortRow) -> CohortInfo:
         s = self.session
-        members = s.scalar(select(func.count()).select_from(MemberRow).where(
-            MemberRow.cohort_id == row.id, MemberRow.left_at.is_(None))) or 0
-        active = s.scalar(select(func.count()).select_from(PairingRow).where(
-            PairingRow.cohort_id == row.id, PairingRow.ended_at.is_(None))) or 0
+        members = (
+            s.scalar(
+                select(func.count())
+                .select_from(MemberRow)
+                .where(MemberRow.cohort_id == row.id, MemberRow.left_at.is_(None))
+            )
+            or 0
+        )
+        active = (
+            s.scalar(
+                select(func.count())
+                .select_from(PairingRow)
+                .where(PairingRow.cohort_id == row.id, PairingRow.ended_at.is_(None))
+            )
+            or 0
+        )
         runs = s.scalar(select(func.count()).select_from(RunRow).where(RunRow.cohort_id == row.id)) or 0
         return CohortInfo(row.name, row.description, _utc(row.created_at), row.revision, members, active, runs)
 
@@ -121,13 +135,26 @@ class Reader:
         """Who is (and was) in a cohort, in joining order."""
         row = self.cohort_row(cohort)
         assert row is not None
-        query = (select(MemberRow).where(MemberRow.cohort_id == row.id).options(selectinload(MemberRow.person))
-                 .order_by(MemberRow.id))
+        query = (
+            select(MemberRow)
+            .where(MemberRow.cohort_id == row.id)
+            .options(selectinload(MemberRow.person))
+            .order_by(MemberRow.id)
+        )
         out = []
         for m in self.session.scalars(query):
             if include_left or m.left_at is None:
-                out.append(Member(m.person.person_id, m.person.side, m.person.name, _utc(m.joined_at),
-                                  m.join_reason, _maybe_utc(m.left_at), m.leave_reason))
+                out.append(
+                    Member(
+                        m.person.person_id,
+                        m.person.side,
+                        m.person.name,
+                        _utc(m.joined_at),
+                        m.join_reason,
+                        _maybe_utc(m.left_at),
+                        m.leave_reason,
+                    )
+                )
         return out
 
     def person(self, person_id: str) -> Person:
@@ -136,18 +163,31 @@ class Reader:
         return (Mentor if row.side == "mentor" else Mentee).model_validate(row.data)
 
     def _pairings(self, *conditions: Any) -> list[PairingRecord]:
-        query = (select(PairingRow, CohortRow.name).join(CohortRow, PairingRow.cohort_id == CohortRow.id)
-                 .where(*conditions)
-                 .options(selectinload(PairingRow.mentor), selectinload(PairingRow.mentee),
-                          selectinload(PairingRow.events))
-                 .order_by(PairingRow.id))
+        query = (
+            select(PairingRow, CohortRow.name)
+            .join(CohortRow, PairingRow.cohort_id == CohortRow.id)
+            .where(*conditions)
+            .options(selectinload(PairingRow.mentor), selectinload(PairingRow.mentee), selectinload(PairingRow.events))
+            .order_by(PairingRow.id)
+        )
         return [self._record(p, name) for p, name in self.session.execute(query)]
 
     @staticmethod
     def _record(p: PairingRow, cohort: str) -> PairingRecord:
         events = tuple(PairingEvent(e.kind, _utc(e.at), e.reason, e.rating, e.run_id) for e in p.events)
-        return PairingRecord(p.id, cohort, p.mentor.person_id, p.mentee.person_id, p.run_id, _utc(p.started_at),
-                             _maybe_utc(p.ended_at), p.end_reason, p.ended_run_id, bool(p.locked), events)
+        return PairingRecord(
+            p.id,
+            cohort,
+            p.mentor.person_id,
+            p.mentee.person_id,
+            p.run_id,
+            _utc(p.started_at),
+            _maybe_utc(p.ended_at),
+            p.end_reason,
+            p.ended_run_id,
+            bool(p.locked),
+            events,
+        )
 
     def active_pairs(self, cohort: str) -> list[PairingRecord]:
         """The cohort's pairs now, in the order they started."""
@@ -172,15 +212,33 @@ class Reader:
         out = []
         for p in self._pairings():
             ratings = p.ratings
-            out.append(PastPairing(p.mentor_id, p.mentee_id, p.cohort,
-                                   sum(ratings) / len(ratings) if ratings else None, p.active))
+            out.append(
+                PastPairing(
+                    p.mentor_id, p.mentee_id, p.cohort, sum(ratings) / len(ratings) if ratings else None, p.active
+                )
+            )
         return out
 
     def _run(self, row: RunRow, cohort: str) -> StoredRun:
-        return StoredRun(row.id, cohort, row.kind, row.parent_id, _utc(row.created_at), row.status, row.objective,
-                         row.seed, dict(row.params), dict(row.certificate), dict(row.versions), row.move_penalty,
-                         None if row.changes is None else dict(row.changes), row.note, row.request,
-                         row.base_request, row.response)
+        return StoredRun(
+            row.id,
+            cohort,
+            row.kind,
+            row.parent_id,
+            _utc(row.created_at),
+            row.status,
+            row.objective,
+            row.seed,
+            dict(row.params),
+            dict(row.certificate),
+            dict(row.versions),
+            row.move_penalty,
+            None if row.changes is None else dict(row.changes),
+            row.note,
+            row.request,
+            row.base_request,
+            row.response,
+        )
 
     def run(self, run_id: int) -> StoredRun:
         """A recorded run (its request, response and provenance)."""
@@ -202,8 +260,9 @@ class Reader:
         """The cohort's most recent run."""
         row = self.cohort_row(cohort)
         assert row is not None
-        found = self.session.scalar(select(RunRow).where(RunRow.cohort_id == row.id).order_by(RunRow.id.desc())
-                                    .limit(1))
+        found = self.session.scalar(
+            select(RunRow).where(RunRow.cohort_id == row.id).order_by(RunRow.id.desc()).limit(1)
+        )
         if found is None:
             raise StoreError(f"cohort {cohort!r} has no run yet; match it first")
         return self._run(found, cohort)
@@ -232,8 +291,14 @@ class Writer(Reader):
             data = person.model_dump(mode="json")
             row = existing.get(person.id)
             if row is None:
-                new[person.id] = {"person_id": person.id, "side": side, "name": person.name, "data": data,
-                                  "created_at": self.now, "updated_at": self.now}
+                new[person.id] = {
+                    "person_id": person.id,
+                    "side": side,
+                    "name": person.name,
+                    "data": data,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
             elif row.side != side:
                 raise StoreError(f"{person.id!r} is stored as a {row.side}, not a {side}")
             elif row.data != data:
@@ -270,8 +335,12 @@ class Writer(Reader):
                 raise StoreError(f"nobody with id {pid!r} in the store; add them first")
             member = present.get(person.id)
             if member is None:
-                rows[person.id] = {"cohort_id": row.id, "person_pk": person.id, "joined_at": self.now,
-                                   "join_reason": reason}
+                rows[person.id] = {
+                    "cohort_id": row.id,
+                    "person_pk": person.id,
+                    "joined_at": self.now,
+                    "join_reason": reason,
+                }
             elif member.left_at is not None:
                 raise StoreError(f"{pid!r} left cohort {cohort!r}; a person cannot rejoin the same cohort")
         if rows:
@@ -282,8 +351,9 @@ class Writer(Reader):
 
     def _active(self, cohort: CohortRow | None, mentor_id: str, mentee_id: str) -> PairingRow:
         mentor, mentee = self.person_row(mentor_id), self.person_row(mentee_id)
-        query = select(PairingRow).where(PairingRow.mentor_pk == mentor.id, PairingRow.mentee_pk == mentee.id,
-                                         PairingRow.ended_at.is_(None))
+        query = select(PairingRow).where(
+            PairingRow.mentor_pk == mentor.id, PairingRow.mentee_pk == mentee.id, PairingRow.ended_at.is_(None)
+        )
         if cohort is not None:
             query = query.where(PairingRow.cohort_id == cohort.id)
         rows = self.session.scalars(query).all()
@@ -321,8 +391,9 @@ class Writer(Reader):
         self._end(pairing, reason)
         return self._changed(pairing)
 
-    def lock_pair(self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "",
-                  cohort: str | None = None) -> PairingRecord:
+    def lock_pair(
+        self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "", cohort: str | None = None
+    ) -> PairingRecord:
         """Lock (or unlock) an active pairing: re-matches never touch a locked pair."""
         _plain(reason, "the reason")
         row = self.cohort_row(cohort) if cohort is not None else None
@@ -330,12 +401,16 @@ class Writer(Reader):
         changed = bool(pairing.locked) != locked
         if changed:
             pairing.locked = locked
-            self.session.add(EventRow(pairing_id=pairing.id, kind="locked" if locked else "unlocked", at=self.now,
-                                      reason=reason or None))
+            self.session.add(
+                EventRow(
+                    pairing_id=pairing.id, kind="locked" if locked else "unlocked", at=self.now, reason=reason or None
+                )
+            )
         return self._changed(pairing, touch=changed)
 
-    def record_feedback(self, mentor_id: str, mentee_id: str, rating: int, comment: str = "",
-                        cohort: str | None = None) -> PairingRecord:
+    def record_feedback(
+        self, mentor_id: str, mentee_id: str, rating: int, comment: str = "", cohort: str | None = None
+    ) -> PairingRecord:
         """Record a feedback rating (whole number 1-5) on a pair's latest pairing."""
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise StoreError(f"a rating is a whole number from 1 to 5, got {rating!r}")
@@ -349,8 +424,9 @@ class Writer(Reader):
         pairing = self.session.scalars(query.order_by(PairingRow.id.desc()).limit(1)).first()
         if pairing is None:
             raise StoreError(f"{mentor_id} and {mentee_id} have never been paired")
-        self.session.add(EventRow(pairing_id=pairing.id, kind="feedback", at=self.now, rating=rating,
-                                  reason=comment or None))
+        self.session.add(
+            EventRow(pairing_id=pairing.id, kind="feedback", at=self.now, rating=rating, reason=comment or None)
+        )
         return self._changed(pairing)
 
     def leave(self, cohort: str, person_id: str, reason: str, run_id: int | None = None) -> list[PairingRecord]:
@@ -359,26 +435,43 @@ class Writer(Reader):
         row = self.cohort_row(cohort)
         assert row is not None
         person = self.person_row(person_id)
-        member = self.session.scalar(select(MemberRow).where(MemberRow.cohort_id == row.id,
-                                                             MemberRow.person_pk == person.id))
+        member = self.session.scalar(
+            select(MemberRow).where(MemberRow.cohort_id == row.id, MemberRow.person_pk == person.id)
+        )
         if member is None:
             raise StoreError(f"{person_id!r} is not in cohort {cohort!r}")
         if member.left_at is not None:
             raise StoreError(f"{person_id!r} already left cohort {cohort!r}")
         member.left_at, member.leave_reason = self.now, reason or "left"
-        ended = self.session.scalars(select(PairingRow).where(
-            PairingRow.cohort_id == row.id, PairingRow.ended_at.is_(None),
-            (PairingRow.mentor_pk == person.id) | (PairingRow.mentee_pk == person.id))).all()
+        ended = self.session.scalars(
+            select(PairingRow).where(
+                PairingRow.cohort_id == row.id,
+                PairingRow.ended_at.is_(None),
+                (PairingRow.mentor_pk == person.id) | (PairingRow.mentee_pk == person.id),
+            )
+        ).all()
         for pairing in ended:
             self._end(pairing, f"{person_id} left" + (f": {reason}" if reason else ""), run_id)
         self._touch(row)
         self.session.flush()
         return [self._record(p, cohort) for p in ended]
 
-    def record_run(self, cohort: str, problem: Problem, params: SolveParams, result: MatchResult, *,
-                   base_problem: Problem | None = None, kind: str = "match", parent: int | None = None,
-                   rematch_result: RematchResult | None = None, settings: dict[str, Any] | None = None,
-                   expected_revision: int | None = None, leave_reason: str = "", note: str = "") -> StoredRun:
+    def record_run(
+        self,
+        cohort: str,
+        problem: Problem,
+        params: SolveParams,
+        result: MatchResult,
+        *,
+        base_problem: Problem | None = None,
+        kind: str = "match",
+        parent: int | None = None,
+        rematch_result: RematchResult | None = None,
+        settings: dict[str, Any] | None = None,
+        expected_revision: int | None = None,
+        leave_reason: str = "",
+        note: str = "",
+    ) -> StoredRun:
         """Record a solve and make its pairs the cohort's active pairings.
 
         The cohort is created if needed and the problem's people are added
@@ -398,40 +491,59 @@ class Writer(Reader):
         if expected_revision is not None and revision != expected_revision:
             raise ConcurrentChangeError(
                 f"cohort {cohort!r} changed while solving (revision {expected_revision} -> {revision}); "
-                "nothing was written: run the command again")
+                "nothing was written: run the command again"
+            )
         if row is None:
             self.create_cohort(cohort)
             row = self.cohort_row(cohort)
             assert row is not None
-        active = self.session.scalars(select(PairingRow).where(PairingRow.cohort_id == row.id,
-                                                               PairingRow.ended_at.is_(None))).all()
+        active = self.session.scalars(
+            select(PairingRow).where(PairingRow.cohort_id == row.id, PairingRow.ended_at.is_(None))
+        ).all()
         if kind == "match" and active:
-            raise StoreError(f"cohort {cohort!r} already has {len(active)} active pairs; "
-                             "use a re-match to change them")
+            raise StoreError(f"cohort {cohort!r} already has {len(active)} active pairs; use a re-match to change them")
         people = [*problem.mentors, *problem.mentees]
         self.add_people(people)
         joined = {p.id for p in rematch_result.applied.join} if rematch_result else set()
-        self.add_members(cohort, [p.id for p in people if p.id not in joined],
-                         reason="initial" if kind == "match" else "in the programme")
+        self.add_members(
+            cohort,
+            [p.id for p in people if p.id not in joined],
+            reason="initial" if kind == "match" else "in the programme",
+        )
         if joined:
             self.add_members(cohort, sorted(joined), reason=f"joined (re-match after run {parent})")
         request = MatchRequest.from_problem(problem, params, explain=False)
         base = MatchRequest.from_problem(base_problem, params, explain=False)
         response = MatchResponse.from_result(result, explain=False)
-        run = RunRow(cohort_id=row.id, parent_id=parent, kind=kind, created_at=self.now,
-                     request=request.model_dump_json(), base_request=base.model_dump_json(),
-                     params={"solve": params.model_dump(mode="json"), **(settings or {})}, seed=result.seed,
-                     response=response.model_dump_json(), certificate=response.certificate, status=result.status,
-                     objective=result.objective, versions=package_versions(),
-                     move_penalty=(None if rematch_result is None or math.isinf(rematch_result.move_penalty)
-                                   else rematch_result.move_penalty),
-                     changes=rematch_result.to_dict() if rematch_result else None, note=note)
+        run = RunRow(
+            cohort_id=row.id,
+            parent_id=parent,
+            kind=kind,
+            created_at=self.now,
+            request=request.model_dump_json(),
+            base_request=base.model_dump_json(),
+            params={"solve": params.model_dump(mode="json"), **(settings or {})},
+            seed=result.seed,
+            response=response.model_dump_json(),
+            certificate=response.certificate,
+            status=result.status,
+            objective=result.objective,
+            versions=package_versions(),
+            move_penalty=(
+                None
+                if rematch_result is None or math.isinf(rematch_result.move_penalty)
+                else rematch_result.move_penalty
+            ),
+            changes=rematch_result.to_dict() if rematch_result else None,
+            note=note,
+        )
         self.session.add(run)
         self.session.flush()
         if rematch_result is not None:
             for pid in rematch_result.applied.leave:
-                member = self.session.scalar(select(MemberRow).join(PersonRow).where(
-                    MemberRow.cohort_id == row.id, PersonRow.person_id == pid))
+                member = self.session.scalar(
+                    select(MemberRow).join(PersonRow).where(MemberRow.cohort_id == row.id, PersonRow.person_id == pid)
+                )
                 if member is not None and member.left_at is None:
                     self.leave(cohort, pid, leave_reason, run.id)
         self._apply_pairs(row, run, result, rematch_result)
@@ -439,15 +551,17 @@ class Writer(Reader):
         self.session.flush()
         return self.run(run.id)
 
-    def _apply_pairs(self, cohort: CohortRow, run: RunRow, result: MatchResult,
-                     rematch_result: RematchResult | None) -> None:
+    def _apply_pairs(
+        self, cohort: CohortRow, run: RunRow, result: MatchResult, rematch_result: RematchResult | None
+    ) -> None:
         ids = {r.person_id: r.id for r in self.session.scalars(select(PersonRow))}
         names = {v: k for k, v in ids.items()}
         wanted = {(ids[p.mentor_id], ids[p.mentee_id]) for p in result.pairs}
         why = {(c.mentor_id, c.mentee_id): c for c in rematch_result.changes} if rematch_result else {}
         locked = set(rematch_result.applied.locked) if rematch_result else set()
-        active = self.session.scalars(select(PairingRow).where(PairingRow.cohort_id == cohort.id,
-                                                               PairingRow.ended_at.is_(None))).all()
+        active = self.session.scalars(
+            select(PairingRow).where(PairingRow.cohort_id == cohort.id, PairingRow.ended_at.is_(None))
+        ).all()
         have = set()
         for pairing in active:
             key = (pairing.mentor_pk, pairing.mentee_pk)
@@ -456,11 +570,18 @@ class Writer(Reader):
                 have.add(key)
                 if pair in locked and not pairing.locked:
                     pairing.locked = True
-                    self.session.add(EventRow(pairing_id=pairing.id, kind="locked", at=self.now, run_id=run.id,
-                                              reason="locked for re-match"))
+                    self.session.add(
+                        EventRow(
+                            pairing_id=pairing.id,
+                            kind="locked",
+                            at=self.now,
+                            run_id=run.id,
+                            reason="locked for re-match",
+                        )
+                    )
                 continue
             change = why.get(pair)
-            reason = (change.reason if change is not None else "not in the new matching")
+            reason = change.reason if change is not None else "not in the new matching"
             self._end(pairing, f"re-match run {run.id}: {reason}", run.id)
         self.session.flush()
         starting = [p for p in result.pairs if (ids[p.mentor_id], ids[p.mentee_id]) not in have]
@@ -468,15 +589,33 @@ class Writer(Reader):
             return
         # Batched inserts (RETURNING the new ids): a first run starts thousands of pairings at once.
         created = self.session.execute(
-            insert(PairingRow).returning(PairingRow.id, PairingRow.mentor_pk, PairingRow.mentee_pk,
-                                         sort_by_parameter_order=True),
-            [{"cohort_id": cohort.id, "mentor_pk": ids[p.mentor_id], "mentee_pk": ids[p.mentee_id],
-              "run_id": run.id, "started_at": self.now, "locked": False} for p in starting]).all()
+            insert(PairingRow).returning(
+                PairingRow.id, PairingRow.mentor_pk, PairingRow.mentee_pk, sort_by_parameter_order=True
+            ),
+            [
+                {
+                    "cohort_id": cohort.id,
+                    "mentor_pk": ids[p.mentor_id],
+                    "mentee_pk": ids[p.mentee_id],
+                    "run_id": run.id,
+                    "started_at": self.now,
+                    "locked": False,
+                }
+                for p in starting
+            ],
+        ).all()
         events = []
         for p, (pairing_id, _, _) in zip(starting, created, strict=True):
             change = why.get((p.mentor_id, p.mentee_id))
-            events.append({"pairing_id": pairing_id, "kind": "started", "at": self.now, "run_id": run.id,
-                           "reason": change.reason if change is not None else f"matched by run {run.id}"})
+            events.append(
+                {
+                    "pairing_id": pairing_id,
+                    "kind": "started",
+                    "at": self.now,
+                    "run_id": run.id,
+                    "reason": change.reason if change is not None else f"matched by run {run.id}",
+                }
+            )
         self.session.execute(insert(EventRow), events)
 
 
@@ -524,12 +663,16 @@ class ProgrammeStore:
         head = head_revision()
         if found is None:
             engine.dispose()
-            raise StoreError(f"{display_url(url)} is not a programme store yet; "
-                             f"create it with: pairmatch store init --store {display_url(url)}")
+            raise StoreError(
+                f"{display_url(url)} is not a programme store yet; "
+                f"create it with: pairmatch store init --store {display_url(url)}"
+            )
         if found != head:
             engine.dispose()
-            raise StoreError(f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
-                             f"{head}; upgrade it with: pairmatch store upgrade --store {display_url(url)}")
+            raise StoreError(
+                f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
+                f"{head}; upgrade it with: pairmatch store upgrade --store {display_url(url)}"
+            )
         return store
 
     @classmethod
@@ -608,8 +751,9 @@ class ProgrammeStore:
         with self.transaction() as tx:
             return tx.create_cohort(name, description)
 
-    def record_run(self, cohort: str, problem: Problem, params: SolveParams, result: MatchResult,
-                   **kwargs: Any) -> StoredRun:
+    def record_run(
+        self, cohort: str, problem: Problem, params: SolveParams, result: MatchResult, **kwargs: Any
+    ) -> StoredRun:
         """See `Writer.record_run`."""
         with self.transaction() as tx:
             return tx.record_run(cohort, problem, params, result, **kwargs)
@@ -619,14 +763,16 @@ class ProgrammeStore:
         with self.transaction() as tx:
             return tx.end_pair(mentor_id, mentee_id, reason, cohort)
 
-    def lock_pair(self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "",
-                  cohort: str | None = None) -> PairingRecord:
+    def lock_pair(
+        self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "", cohort: str | None = None
+    ) -> PairingRecord:
         """See `Writer.lock_pair`."""
         with self.transaction() as tx:
             return tx.lock_pair(mentor_id, mentee_id, locked=locked, reason=reason, cohort=cohort)
 
-    def record_feedback(self, mentor_id: str, mentee_id: str, rating: int, comment: str = "",
-                        cohort: str | None = None) -> PairingRecord:
+    def record_feedback(
+        self, mentor_id: str, mentee_id: str, rating: int, comment: str = "", cohort: str | None = None
+    ) -> PairingRecord:
         """See `Writer.record_feedback`."""
         with self.transaction() as tx:
             return tx.record_feedback(mentor_id, mentee_id, rating, comment, cohort)
@@ -680,8 +826,9 @@ class ProgrammeStore:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def plan_match(self, cohort: str, problem: Problem, params: SolveParams | None = None, *,
-                   history: HistoryOptions | None = None) -> Proposal:
+    def plan_match(
+        self, cohort: str, problem: Problem, params: SolveParams | None = None, *, history: HistoryOptions | None = None
+    ) -> Proposal:
         """Solve a cohort's first matching using the programme's history, without recording it.
 
         By default nobody is paired with someone they were paired with
@@ -694,17 +841,37 @@ class ProgrammeStore:
         with self.reading() as r:
             info = r.cohort(cohort, missing_ok=True)
             if info is not None and info.active_pairs:
-                raise StoreError(f"cohort {cohort!r} already has {info.active_pairs} active pairs; "
-                                 "use a re-match to change them")
+                raise StoreError(
+                    f"cohort {cohort!r} already has {info.active_pairs} active pairs; use a re-match to change them"
+                )
             past = r.past_pairings()
         solved = with_history(problem, past, history)
         result = solve(solved, params)
-        return Proposal(cohort, "match", solved, problem, params, result, None, None,
-                        0 if info is None else info.revision, {"history": history.model_dump()})
+        return Proposal(
+            cohort,
+            "match",
+            solved,
+            problem,
+            params,
+            result,
+            None,
+            None,
+            0 if info is None else info.revision,
+            {"history": history.model_dump()},
+        )
 
-    def plan_rematch(self, cohort: str, *, leave: Sequence[str] = (), join: Sequence[Person] = (),
-                     lock: Sequence[PairIds] = (), move_penalty: float = math.inf, params: SolveParams | None = None,
-                     history: HistoryOptions | None = None, baseline: bool = True) -> Proposal:
+    def plan_rematch(
+        self,
+        cohort: str,
+        *,
+        leave: Sequence[str] = (),
+        join: Sequence[Person] = (),
+        lock: Sequence[PairIds] = (),
+        move_penalty: float = math.inf,
+        params: SolveParams | None = None,
+        history: HistoryOptions | None = None,
+        baseline: bool = True,
+    ) -> Proposal:
         """Re-match a running cohort after leavers, joiners and ended pairs, without recording it.
 
         Starts from the cohort's latest run: its pairs are the current ones;
@@ -730,19 +897,37 @@ class ProgrammeStore:
         latest: dict[PairIds, PairingRecord] = {}
         for p in pairings:  # the latest pairing of each pair
             latest[(p.mentor_id, p.mentee_id)] = p
-        ended = tuple(pair for pair in current
-                      if pair in latest and not latest[pair].active and not set(pair) & set(leavers))
+        ended = tuple(
+            pair for pair in current if pair in latest and not latest[pair].active and not set(pair) & set(leavers)
+        )
         locked_now = tuple(pair for pair in current if pair in latest and latest[pair].active and latest[pair].locked)
         params = params or SolveParams.model_validate(last.settings.get("solve", {}))
         history = history or HistoryOptions.model_validate(last.settings.get("history", {}))
         active_now = {(p.mentor_id, p.mentee_id) for p in pairings if p.active}
-        changes = Changes(leave=leavers, join=tuple(join), ended=ended,
-                          locked=tuple(dict.fromkeys((*locked_now, *lock))))
-        outcome = rematch(base, current, changes, move_penalty=move_penalty, params=params, baseline=baseline,
-                          adjust=lambda p: with_history(p, past, history, keep=active_now))
-        return Proposal(cohort, "rematch", outcome.problem, outcome.base_problem, params, outcome.result, outcome,
-                        last.id, info.revision, {"history": history.model_dump(),
-                                                 "move_penalty": None if math.isinf(move_penalty) else move_penalty})
+        changes = Changes(
+            leave=leavers, join=tuple(join), ended=ended, locked=tuple(dict.fromkeys((*locked_now, *lock)))
+        )
+        outcome = rematch(
+            base,
+            current,
+            changes,
+            move_penalty=move_penalty,
+            params=params,
+            baseline=baseline,
+            adjust=lambda p: with_history(p, past, history, keep=active_now),
+        )
+        return Proposal(
+            cohort,
+            "rematch",
+            outcome.problem,
+            outcome.base_problem,
+            params,
+            outcome.result,
+            outcome,
+            last.id,
+            info.revision,
+            {"history": history.model_dump(), "move_penalty": None if math.isinf(move_penalty) else move_penalty},
+        )
 
     def commit(self, proposal: Proposal, *, leave_reason: str = "", note: str = "") -> StoredRun:
         """Record a proposal in one transaction: the run, its people and members, the pairs it starts and ends.
@@ -751,24 +936,59 @@ class ProgrammeStore:
         changed since the proposal was made.
         """
         with self.transaction() as tx:
-            return tx.record_run(proposal.cohort, proposal.problem, proposal.params, proposal.result,
-                                 base_problem=proposal.base_problem, kind=proposal.kind, parent=proposal.parent,
-                                 rematch_result=proposal.rematch, settings=proposal.settings,
-                                 expected_revision=proposal.revision, leave_reason=leave_reason, note=note)
+            return tx.record_run(
+                proposal.cohort,
+                proposal.problem,
+                proposal.params,
+                proposal.result,
+                base_problem=proposal.base_problem,
+                kind=proposal.kind,
+                parent=proposal.parent,
+                rematch_result=proposal.rematch,
+                settings=proposal.settings,
+                expected_revision=proposal.revision,
+                leave_reason=leave_reason,
+                note=note,
+            )
 
-    def match(self, cohort: str, problem: Problem, params: SolveParams | None = None, *,
-              history: HistoryOptions | None = None, note: str = "") -> tuple[StoredRun, MatchResult]:
+    def match(
+        self,
+        cohort: str,
+        problem: Problem,
+        params: SolveParams | None = None,
+        *,
+        history: HistoryOptions | None = None,
+        note: str = "",
+    ) -> tuple[StoredRun, MatchResult]:
         """`plan_match` and `commit`: match a cohort, record the run and start its pairs."""
         proposal = self.plan_match(cohort, problem, params, history=history)
         return self.commit(proposal, note=note), proposal.result
 
-    def rematch(self, cohort: str, *, leave: Sequence[str] = (), join: Sequence[Person] = (),
-                lock: Sequence[PairIds] = (), move_penalty: float = math.inf, params: SolveParams | None = None,
-                history: HistoryOptions | None = None, leave_reason: str = "", note: str = "",
-                baseline: bool = True) -> tuple[StoredRun, RematchResult]:
+    def rematch(
+        self,
+        cohort: str,
+        *,
+        leave: Sequence[str] = (),
+        join: Sequence[Person] = (),
+        lock: Sequence[PairIds] = (),
+        move_penalty: float = math.inf,
+        params: SolveParams | None = None,
+        history: HistoryOptions | None = None,
+        leave_reason: str = "",
+        note: str = "",
+        baseline: bool = True,
+    ) -> tuple[StoredRun, RematchResult]:
         """`plan_rematch` and `commit`: re-match a cohort, record the run and update its pairs."""
-        proposal = self.plan_rematch(cohort, leave=leave, join=join, lock=lock, move_penalty=move_penalty,
-                                     params=params, history=history, baseline=baseline)
+        proposal = self.plan_rematch(
+            cohort,
+            leave=leave,
+            join=join,
+            lock=lock,
+            move_penalty=move_penalty,
+            params=params,
+            history=history,
+            baseline=baseline,
+        )
         assert proposal.rematch is not None
         return self.commit(proposal, leave_reason=leave_reason, note=note), proposal.rematch
 

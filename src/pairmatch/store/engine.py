@@ -84,7 +84,7 @@ def store_url(location: str | os.PathLike[str] | None = None) -> str:
     if "://" in raw:
         for plain in ("postgresql://", "postgres://"):
             if raw.startswith(plain):
-                return "postgresql+psycopg://" + raw[len(plain):]
+                return "postgresql+psycopg://" + raw[len(plain) :]
         return raw
     return "sqlite:///" + str(Path(raw).expanduser().resolve())
 

@@ -78,8 +78,9 @@ class HistoryOptions(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> HistoryOptions:
         if self.forbid_repeats and self.continuity_weight > 0:
-            raise ValueError("preferring earlier partners (continuity_weight > 0) needs repeats allowed "
-                             "(forbid_repeats=False)")
+            raise ValueError(
+                "preferring earlier partners (continuity_weight > 0) needs repeats allowed (forbid_repeats=False)"
+            )
         return self
 
 
@@ -97,8 +98,13 @@ def feedback_value(ratings: Sequence[float]) -> float:
     return (sum(ratings) / len(ratings) - RATING_MIN) / (RATING_MAX - RATING_MIN)
 
 
-def with_history(problem: Problem, past: Iterable[PastPairing], options: HistoryOptions | None = None,
-                 *, keep: Iterable[tuple[str, str]] = ()) -> Problem:
+def with_history(
+    problem: Problem,
+    past: Iterable[PastPairing],
+    options: HistoryOptions | None = None,
+    *,
+    keep: Iterable[tuple[str, str]] = (),
+) -> Problem:
     """``problem`` with the rules and components its people's history calls for.
 
     Parameters
@@ -133,25 +139,38 @@ def with_history(problem: Problem, past: Iterable[PastPairing], options: History
         required = set(problem.rules.required_pairs)
         clash = [p for p in forbidden if p in required]
         if clash:
-            raise ValueError(f"{clash[0]!r} is a required pair but was paired before; allow repeats or "
-                             "drop the requirement")
+            raise ValueError(
+                f"{clash[0]!r} is a required pair but was paired before; allow repeats or drop the requirement"
+            )
         if forbidden != problem.rules.forbidden_pairs:
             update["rules"] = problem.rules.model_copy(update={"forbidden_pairs": forbidden})
     scores = [s for s in problem.scores if s.name not in (CONTINUITY_COMPONENT, FEEDBACK_COMPONENT)]
     if options.continuity_weight > 0:
         earlier = sorted({(p.mentor_id, p.mentee_id) for p in mine} - spared)
-        scores.append(CustomScore.added_by_pairmatch(
-            name=CONTINUITY_COMPONENT, weight=options.continuity_weight, max_value=1.0,
-            description="partner in an earlier pairing", entries=tuple((m, e, 1.0) for m, e in earlier)))
+        scores.append(
+            CustomScore.added_by_pairmatch(
+                name=CONTINUITY_COMPONENT,
+                weight=options.continuity_weight,
+                max_value=1.0,
+                description="partner in an earlier pairing",
+                entries=tuple((m, e, 1.0) for m, e in earlier),
+            )
+        )
     if options.feedback_weight > 0:
         ratings: dict[tuple[str, str], list[float]] = {}
         for p in mine:
             if p.rating is not None:
                 ratings.setdefault((p.mentor_id, p.mentee_id), []).append(p.rating)
-        scores.append(CustomScore.added_by_pairmatch(
-            name=FEEDBACK_COMPONENT, weight=options.feedback_weight, max_value=1.0, default=FEEDBACK_NEUTRAL,
-            description="feedback rating of this pair ((mean of 1-5) - 1) / 4; 0.5 unrated",
-            entries=tuple((m, e, feedback_value(r)) for (m, e), r in sorted(ratings.items()))))
+        scores.append(
+            CustomScore.added_by_pairmatch(
+                name=FEEDBACK_COMPONENT,
+                weight=options.feedback_weight,
+                max_value=1.0,
+                default=FEEDBACK_NEUTRAL,
+                description="feedback rating of this pair ((mean of 1-5) - 1) / 4; 0.5 unrated",
+                entries=tuple((m, e, feedback_value(r)) for (m, e), r in sorted(ratings.items())),
+            )
+        )
     if len(scores) != len(problem.scores) or options.continuity_weight > 0 or options.feedback_weight > 0:
         update["scores"] = tuple(scores)
     if not update:

@@ -90,12 +90,22 @@ class PairingRecord:
         return tuple(e.rating for e in self.events if e.kind == "feedback" and e.rating is not None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "cohort": self.cohort, "mentor_id": self.mentor_id, "mentee_id": self.mentee_id,
-                "run_id": self.run_id, "started_at": self.started_at.isoformat(),
-                "ended_at": self.ended_at.isoformat() if self.ended_at else None, "end_reason": self.end_reason,
-                "ended_run_id": self.ended_run_id, "locked": self.locked,
-                "events": [{"kind": e.kind, "at": e.at.isoformat(), "reason": e.reason, "rating": e.rating,
-                            "run_id": e.run_id} for e in self.events]}
+        return {
+            "id": self.id,
+            "cohort": self.cohort,
+            "mentor_id": self.mentor_id,
+            "mentee_id": self.mentee_id,
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "end_reason": self.end_reason,
+            "ended_run_id": self.ended_run_id,
+            "locked": self.locked,
+            "events": [
+                {"kind": e.kind, "at": e.at.isoformat(), "reason": e.reason, "rating": e.rating, "run_id": e.run_id}
+                for e in self.events
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -159,8 +169,9 @@ class StoredRun:
 
     def snapshot(self) -> Snapshot:
         """The run as a `Snapshot` for `pairmatch.diff.diff` (no solving; scores without continuity bonus)."""
-        pairs = tuple((p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0))
-                      for p in self.response.pairs)
+        pairs = tuple(
+            (p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0)) for p in self.response.pairs
+        )
         return Snapshot(f"run {self.id}", self.problem(), pairs, math.fsum(s for _, _, s in pairs))
 
     def solve_again(self) -> MatchResult:
@@ -182,8 +193,10 @@ class StoredRun:
             extra, missing = sorted(got - stored), sorted(stored - got)
             raise ReplayMismatchError(
                 f"solving run {self.id} again gave other pairs ({len(extra)} new, e.g. {extra[:3]}; "
-                f"{len(missing)} missing, e.g. {missing[:3]}); it was made with {self.versions.get('pairmatch')}")
+                f"{len(missing)} missing, e.g. {missing[:3]}); it was made with {self.versions.get('pairmatch')}"
+            )
         if rounded(result.objective) != rounded(self.objective):
-            raise ReplayMismatchError(f"solving run {self.id} again gave objective {result.objective:.6f}, "
-                                      f"stored {self.objective:.6f}")
+            raise ReplayMismatchError(
+                f"solving run {self.id} again gave objective {result.objective:.6f}, stored {self.objective:.6f}"
+            )
         return result

@@ -41,15 +41,20 @@ def _num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], classes: Sequence[str] | None = None,
-           numeric: Sequence[int] = ()) -> str:
+def _table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    classes: Sequence[str] | None = None,
+    numeric: Sequence[int] = (),
+) -> str:
     if not rows:
         return "<p>None.</p>"
     out = ["<table><thead><tr>", *(f"<th>{_e(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for k, row in enumerate(rows):
         cls = f' class="{_e(classes[k])}"' if classes else ""
-        cells = "".join(f'<td class="n">{_e(v)}</td>' if c in numeric else f"<td>{_e(v)}</td>"
-                        for c, v in enumerate(row))
+        cells = "".join(
+            f'<td class="n">{_e(v)}</td>' if c in numeric else f"<td>{_e(v)}</td>" for c, v in enumerate(row)
+        )
         out.append(f"<tr{cls}>{cells}</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -58,24 +63,27 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], classes: Sequence
 def _facts(rematch: RematchResult | None, diff: ResultDiff) -> dict[str, str]:
     facts: dict[str, str] = {}
     if rematch is not None:
-        facts["move penalty"] = (f"{_num(rematch.move_penalty, 4)} score per moved working pair"
-                                 + (" (every working pair kept)" if math.isinf(rematch.move_penalty) else ""))
-        facts["changes"] = ", ".join(f"{rematch.count(k)} {k}" for k in ("kept", "locked", "ended", "left", "moved",
-                                                                         "new"))
+        facts["move penalty"] = f"{_num(rematch.move_penalty, 4)} score per moved working pair" + (
+            " (every working pair kept)" if math.isinf(rematch.move_penalty) else ""
+        )
+        facts["changes"] = ", ".join(
+            f"{rematch.count(k)} {k}" for k in ("kept", "locked", "ended", "left", "moved", "new")
+        )
         facts["score"] = f"{rematch.score:.4f} (without the continuity bonus)"
         if rematch.baseline_score is not None and not math.isinf(rematch.move_penalty):
             facts["keeping every working pair"] = f"{rematch.baseline_score:.4f}"
             facts["gain from moving"] = f"{_num(rematch.gain)} for {rematch.moved} moved pair(s)"
         facts["status"] = f"{rematch.result.status} ({rematch.result.solver})"
     facts["pairs"] = f"{diff.pairs_before} -> {diff.pairs_after} ({diff.kept} in both)"
-    facts["objective"] = (f"{diff.objective_before:.4f} -> {diff.objective_after:.4f} "
-                          f"({diff.objective_change:+.4f})")
+    facts["objective"] = f"{diff.objective_before:.4f} -> {diff.objective_after:.4f} ({diff.objective_change:+.4f})"
     return facts
 
 
 def _coverage_rows(diff: ResultDiff, key: str) -> list[list[Any]]:
-    return [[r.group, r.people_before, r.matched_before, r.people_after, r.matched_after, f"{r.change:+d}"]
-            for r in diff.coverage[key]]
+    return [
+        [r.group, r.people_before, r.matched_before, r.people_after, r.matched_after, f"{r.change:+d}"]
+        for r in diff.coverage[key]
+    ]
 
 
 _COVERAGE_TITLES = {"bcu": "Coverage by BCU", "borough": "Coverage by borough", "focus": "Coverage by focus area"}
@@ -92,33 +100,68 @@ def render_changes_html(diff: ResultDiff, rematch: RematchResult | None = None, 
     >>> "&lt;what if&gt;" in page and "<script" not in page
     True
     """
-    title = title or (f"Re-match: {diff.before_label} to {diff.after_label}" if rematch
-                      else f"Changes: {diff.before_label} to {diff.after_label}")
-    parts = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-             f"<meta name=\"viewport\" content=\"width=device-width\"><title>{_e(title)}</title>",
-             f"<style>{_STYLE}</style></head><body>", f"<h1>{_e(title)}</h1>", "<dl>"]
+    title = title or (
+        f"Re-match: {diff.before_label} to {diff.after_label}"
+        if rematch
+        else f"Changes: {diff.before_label} to {diff.after_label}"
+    )
+    parts = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f'<meta name="viewport" content="width=device-width"><title>{_e(title)}</title>',
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+        "<dl>",
+    ]
     parts += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in _facts(rematch, diff).items()]
     parts.append("</dl>")
     if rematch is not None:
         changes = [c for c in rematch.changes if c.change != "kept"]
         parts.append(f"<h2>What changed and why ({len(changes)} pairs; {rematch.count('kept')} kept)</h2>")
-        parts.append(_table(["change", "mentor", "mentee", "reason", "score", "gain"],
-                            [[c.change, c.mentor_id, c.mentee_id, c.reason, _num(c.score, 3), _num(c.gain)]
-                             for c in changes], [c.change for c in changes], numeric=(4, 5)))
+        parts.append(
+            _table(
+                ["change", "mentor", "mentee", "reason", "score", "gain"],
+                [[c.change, c.mentor_id, c.mentee_id, c.reason, _num(c.score, 3), _num(c.gain)] for c in changes],
+                [c.change for c in changes],
+                numeric=(4, 5),
+            )
+        )
     parts.append(f"<h2>Pairs added ({len(diff.added)})</h2>")
-    parts.append(_table(["mentor", "mentee", "score"], [[m, e, f"{s:.3f}"] for m, e, s in diff.added],
-                        ["added"] * len(diff.added), numeric=(2,)))
+    parts.append(
+        _table(
+            ["mentor", "mentee", "score"],
+            [[m, e, f"{s:.3f}"] for m, e, s in diff.added],
+            ["added"] * len(diff.added),
+            numeric=(2,),
+        )
+    )
     parts.append(f"<h2>Pairs removed ({len(diff.removed)})</h2>")
-    parts.append(_table(["mentor", "mentee", "score"], [[m, e, f"{s:.3f}"] for m, e, s in diff.removed],
-                        ["removed"] * len(diff.removed), numeric=(2,)))
+    parts.append(
+        _table(
+            ["mentor", "mentee", "score"],
+            [[m, e, f"{s:.3f}"] for m, e, s in diff.removed],
+            ["removed"] * len(diff.removed),
+            numeric=(2,),
+        )
+    )
     parts.append(f"<h2>People with other partners ({len(diff.changed)})</h2>")
-    parts.append(_table(["side", "person", "before", "after"],
-                        [[c.side, c.person_id, ", ".join(c.before) or "nobody", ", ".join(c.after) or "nobody"]
-                         for c in diff.changed]))
+    parts.append(
+        _table(
+            ["side", "person", "before", "after"],
+            [
+                [c.side, c.person_id, ", ".join(c.before) or "nobody", ", ".join(c.after) or "nobody"]
+                for c in diff.changed
+            ],
+        )
+    )
     for key, heading in _COVERAGE_TITLES.items():
         parts.append(f"<h2>{_e(heading)}</h2>")
-        parts.append(_table([key, "people before", "matched before", "people after", "matched after", "change"],
-                            _coverage_rows(diff, key), numeric=(1, 2, 3, 4, 5)))
+        parts.append(
+            _table(
+                [key, "people before", "matched before", "people after", "matched after", "change"],
+                _coverage_rows(diff, key),
+                numeric=(1, 2, 3, 4, 5),
+            )
+        )
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -147,29 +190,36 @@ def render_changes_markdown(diff: ResultDiff, rematch: RematchResult | None = No
     >>> render_changes_markdown(diff(r, r)).splitlines()[0]
     '# Changes: before to after'
     """
-    title = title or (f"Re-match: {diff.before_label} to {diff.after_label}" if rematch
-                      else f"Changes: {diff.before_label} to {diff.after_label}")
+    title = title or (
+        f"Re-match: {diff.before_label} to {diff.after_label}"
+        if rematch
+        else f"Changes: {diff.before_label} to {diff.after_label}"
+    )
     lines = [f"# {_md(title)}", ""]
     lines += [f"- **{_md(k)}**: {_md(v)}" for k, v in _facts(rematch, diff).items()]
     lines.append("")
     if rematch is not None:
         changes = [c for c in rematch.changes if c.change != "kept"]
         lines += [f"## What changed and why ({len(changes)} pairs; {rematch.count('kept')} kept)", ""]
-        lines += _md_table(["change", "mentor", "mentee", "reason", "score", "gain"],
-                           [[c.change, c.mentor_id, c.mentee_id, c.reason, _num(c.score, 3), _num(c.gain)]
-                            for c in changes])
+        lines += _md_table(
+            ["change", "mentor", "mentee", "reason", "score", "gain"],
+            [[c.change, c.mentor_id, c.mentee_id, c.reason, _num(c.score, 3), _num(c.gain)] for c in changes],
+        )
     lines += [f"## Pairs added ({len(diff.added)})", ""]
     lines += _md_table(["mentor", "mentee", "score"], [[m, e, f"{s:.3f}"] for m, e, s in diff.added])
     lines += [f"## Pairs removed ({len(diff.removed)})", ""]
     lines += _md_table(["mentor", "mentee", "score"], [[m, e, f"{s:.3f}"] for m, e, s in diff.removed])
     lines += [f"## People with other partners ({len(diff.changed)})", ""]
-    lines += _md_table(["side", "person", "before", "after"],
-                       [[c.side, c.person_id, ", ".join(c.before) or "nobody", ", ".join(c.after) or "nobody"]
-                        for c in diff.changed])
+    lines += _md_table(
+        ["side", "person", "before", "after"],
+        [[c.side, c.person_id, ", ".join(c.before) or "nobody", ", ".join(c.after) or "nobody"] for c in diff.changed],
+    )
     for key, heading in _COVERAGE_TITLES.items():
         lines += [f"## {heading}", ""]
-        lines += _md_table([key, "people before", "matched before", "people after", "matched after", "change"],
-                           _coverage_rows(diff, key))
+        lines += _md_table(
+            [key, "people before", "matched before", "people after", "matched after", "change"],
+            _coverage_rows(diff, key),
+        )
     return "\n".join(lines).rstrip() + "\n"
 
 

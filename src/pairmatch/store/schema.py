@@ -133,8 +133,15 @@ class PairingRow(Base):
     __tablename__ = "pairings"
     __table_args__ = (
         # At most one active pairing of the same two people in a cohort, whoever writes.
-        Index("uq_pairings_active", "cohort_id", "mentor_pk", "mentee_pk", unique=True,
-              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index(
+            "uq_pairings_active",
+            "cohort_id",
+            "mentor_pk",
+            "mentee_pk",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

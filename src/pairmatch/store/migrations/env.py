@@ -10,8 +10,9 @@ from pairmatch.store.schema import Base
 def run_migrations() -> None:
     connection = context.config.attributes["connection"]
     # Batch mode lets SQLite alter tables by copying them; other backends alter in place.
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
-                      transactional_ddl=True)
+    context.configure(
+        connection=connection, target_metadata=Base.metadata, render_as_batch=True, transactional_ddl=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

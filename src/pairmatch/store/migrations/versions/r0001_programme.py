@@ -51,8 +51,9 @@ def upgrade() -> None:
         sa.Column("join_reason", sa.Text(), nullable=False),
         sa.Column("left_at", WHEN, nullable=True),
         sa.Column("leave_reason", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohorts.id"], ondelete="CASCADE",
-                                name=op.f("fk_cohort_members_cohort_id_cohorts")),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"], ["cohorts.id"], ondelete="CASCADE", name=op.f("fk_cohort_members_cohort_id_cohorts")
+        ),
         sa.ForeignKeyConstraint(["person_pk"], ["people.id"], name=op.f("fk_cohort_members_person_pk_people")),
         sa.UniqueConstraint("cohort_id", "person_pk", name="uq_cohort_members_cohort_person"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cohort_members")),
@@ -77,8 +78,9 @@ def upgrade() -> None:
         sa.Column("changes", sa.JSON(), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
         sa.CheckConstraint("kind IN ('match', 'rematch')", name=op.f("ck_runs_kind")),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohorts.id"], ondelete="CASCADE",
-                                name=op.f("fk_runs_cohort_id_cohorts")),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"], ["cohorts.id"], ondelete="CASCADE", name=op.f("fk_runs_cohort_id_cohorts")
+        ),
         sa.ForeignKeyConstraint(["parent_id"], ["runs.id"], name=op.f("fk_runs_parent_id_runs")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_runs")),
     )
@@ -93,16 +95,23 @@ def upgrade() -> None:
         sa.Column("ended_at", WHEN, nullable=True),
         sa.Column("end_reason", sa.Text(), nullable=True),
         sa.Column("ended_run_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohorts.id"], ondelete="CASCADE",
-                                name=op.f("fk_pairings_cohort_id_cohorts")),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"], ["cohorts.id"], ondelete="CASCADE", name=op.f("fk_pairings_cohort_id_cohorts")
+        ),
         sa.ForeignKeyConstraint(["mentor_pk"], ["people.id"], name=op.f("fk_pairings_mentor_pk_people")),
         sa.ForeignKeyConstraint(["mentee_pk"], ["people.id"], name=op.f("fk_pairings_mentee_pk_people")),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_pairings_run_id_runs")),
         sa.ForeignKeyConstraint(["ended_run_id"], ["runs.id"], name=op.f("fk_pairings_ended_run_id_runs")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pairings")),
     )
-    op.create_index("uq_pairings_active", "pairings", ["cohort_id", "mentor_pk", "mentee_pk"], unique=True,
-                    sqlite_where=sa.text("ended_at IS NULL"), postgresql_where=sa.text("ended_at IS NULL"))
+    op.create_index(
+        "uq_pairings_active",
+        "pairings",
+        ["cohort_id", "mentor_pk", "mentee_pk"],
+        unique=True,
+        sqlite_where=sa.text("ended_at IS NULL"),
+        postgresql_where=sa.text("ended_at IS NULL"),
+    )
     op.create_table(
         "pairing_events",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -112,11 +121,13 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("rating", sa.Integer(), nullable=True),
-        sa.CheckConstraint("kind IN ('started', 'ended', 'feedback', 'locked', 'unlocked')",
-                           name=op.f("ck_pairing_events_kind")),
+        sa.CheckConstraint(
+            "kind IN ('started', 'ended', 'feedback', 'locked', 'unlocked')", name=op.f("ck_pairing_events_kind")
+        ),
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name=op.f("ck_pairing_events_rating")),
-        sa.ForeignKeyConstraint(["pairing_id"], ["pairings.id"], ondelete="CASCADE",
-                                name=op.f("fk_pairing_events_pairing_id_pairings")),
+        sa.ForeignKeyConstraint(
+            ["pairing_id"], ["pairings.id"], ondelete="CASCADE", name=op.f("fk_pairing_events_pairing_id_pairings")
+        ),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_pairing_events_run_id_runs")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pairing_events")),
     )

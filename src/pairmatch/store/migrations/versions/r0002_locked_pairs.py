@@ -24,14 +24,16 @@ def upgrade() -> None:
     # re-create it, and dropping it cascades to the pairing events.
     op.add_column("pairings", sa.Column("locked", sa.Boolean(), nullable=False, server_default=sa.false()))
     # A pairing is locked when its latest lock event is 'locked'.
-    op.execute(sa.text("""
+    op.execute(
+        sa.text("""
         UPDATE pairings SET locked = (
             SELECT e.kind = 'locked' FROM pairing_events e
             WHERE e.pairing_id = pairings.id AND e.kind IN ('locked', 'unlocked')
             ORDER BY e.id DESC LIMIT 1)
         WHERE EXISTS (SELECT 1 FROM pairing_events e
                       WHERE e.pairing_id = pairings.id AND e.kind IN ('locked', 'unlocked'))
-    """))
+    """)
+    )
     op.create_index(op.f("ix_pairings_mentor_pk"), "pairings", ["mentor_pk"])
     op.create_index(op.f("ix_pairings_mentee_pk"), "pairings", ["mentee_pk"])
 
