@@ -9,7 +9,7 @@ For each size and format it writes ``mentors.<fmt>``, ``mentees.<fmt>`` and
   process that runs only that command);
 * the same pipeline in-process through public functions, stage by stage:
   read/validate (`pairmatch.io.load_problem`), score+solve+certify
-  (``result.timings``), explain (`pairmatch.explain.explain_pair` for every
+  (``result.timings``), explain (`pairmatch.explanations.explain_pair` for every
   pair), write (`pairmatch.io.matches_bytes`, `pairmatch.report.report_bytes`).
 
 Usage::
@@ -66,7 +66,7 @@ print(json.dumps({"wall_s": wall, "peak_rss_mib": peak, "returncode": proc.retur
 STAGES = """
 import json, resource, sys, time
 from pairmatch import solve
-from pairmatch.explain import explain_pair
+from pairmatch.explanations import explain_pair
 from pairmatch.io import load_problem, matches_bytes
 from pairmatch.report import report_bytes
 mentors, mentees, config = sys.argv[1:4]

@@ -11,7 +11,7 @@ pairmatch always runs with the library's default parameters. Every
 (instance, method) pair runs in its own subprocess, so the reported peak
 memory (``ru_maxrss``) belongs to that method alone (plus the problem
 objects, the same for all methods). Objectives are compared in the solver's
-integer units (`pairmatch.solve.Scaling`, summed over pairs), where "agrees"
+integer units (`pairmatch.solver.Scaling`, summed over pairs), where "agrees"
 means exactly equal to pairmatch's certified optimum. The run records the
 git commit and refuses a tree with uncommitted changes unless
 ``--allow-dirty`` is given (then the table says so).
@@ -67,7 +67,7 @@ def integer_objective(problem, total, rows: np.ndarray, cols: np.ndarray) -> int
     """The pairs' total in the solver's integer units (pairmatch's scaling policy), from
     each pair's exact float64 score (whatever precision the peer ranked them in)."""
     from pairmatch.scoring import Scorer
-    from pairmatch.solve import Scaling
+    from pairmatch.solver import Scaling
 
     scorer = Scorer(problem)
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pairmatch.solve.stable import blocking_pairs, deferred_acceptance
+from pairmatch.solver.stable import blocking_pairs, deferred_acceptance
 
 HERE = Path(__file__).resolve().parent
 SEED = 0

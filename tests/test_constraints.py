@@ -13,7 +13,7 @@ import pairmatch as pm
 from pairmatch.availability import window_slots
 from pairmatch.models import Quota
 from pairmatch.scoring import Scorer
-from pairmatch.solve.scaling import Scaling
+from pairmatch.solver.scaling import Scaling
 
 TOPICS = ["knife crime", "domestic abuse", "social inequality", "stop and search", "mental health"]
 BOROUGHS = ["Newham", "Tower Hamlets", "Hackney", "Brent", "Croydon", "Waltham Forest"]

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from scipy.optimize import linear_sum_assignment
 
 import pairmatch as pm
-from pairmatch.explain import explain_pair
+from pairmatch.explanations import explain_pair
 
 from strategies import problems
 

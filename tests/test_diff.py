@@ -7,7 +7,7 @@ import re
 import pytest
 
 import pairmatch as pm
-from pairmatch.diff import Snapshot, coverage, diff
+from pairmatch.diffs import Snapshot, coverage, diff
 
 
 def pilot_pair():
@@ -71,7 +71,7 @@ def test_coverage_counts_people_and_matched_people():
 
 
 def test_snapshot_scores_leave_out_the_continuity_bonus():
-    from pairmatch.rematch import rematch
+    from pairmatch.rematching import rematch
 
     problem = pm.synthetic_problem(12, seed=9)
     now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
@@ -83,7 +83,7 @@ def test_snapshot_scores_leave_out_the_continuity_bonus():
 
 def test_reports_escape_everything_and_are_self_contained():
     pytest.importorskip("sqlalchemy")
-    from pairmatch.rematch import Changes, rematch
+    from pairmatch.rematching import Changes, rematch
     from pairmatch.store.reports import changes_bytes
 
     nasty = '<img src=x onerror="alert(1)">'

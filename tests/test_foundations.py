@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import pairmatch as pm
-from pairmatch.solve._flow import solve_participation
-from pairmatch.solve._graph import ArcGraph
+from pairmatch.solver._flow import solve_participation
+from pairmatch.solver._graph import ArcGraph
 
 from strategies import one_to_one_problems
 

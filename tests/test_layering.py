@@ -21,9 +21,9 @@ LAYERS: list[set[str]] = [
     {"datasets"},  # vocabulary data (never people or problems)
     {"params", "custom_scores", "models"},  # inputs
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems
-    {"solve"},  # backends, certificates, diagnosis: the Outcome contract
+    {"solver"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()
-    {"explain", "checks", "analysis", "stability", "contract", "rematch", "diff"},  # reading results, the JSON contract
+    {"explanations", "checks", "analysis", "stability", "contract", "rematching", "diffs"},  # reading results, JSON
     {"io", "report", "maps", "store"},  # files, reports, maps, programme store
     {"cli", "service"},  # command line, HTTP service
     {"__init__", "__main__"},

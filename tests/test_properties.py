@@ -19,9 +19,9 @@ from scipy.optimize import linear_sum_assignment
 import pairmatch
 from pairmatch import InfeasibleProblemError, Problem, SolveParams, Weights
 from pairmatch.scoring import Scorer
-from pairmatch.solve._flow import solve_assignment, solve_flow
-from pairmatch.solve._graph import ArcGraph
-from pairmatch.solve.scaling import Scaling
+from pairmatch.solver._flow import solve_assignment, solve_flow
+from pairmatch.solver._graph import ArcGraph
+from pairmatch.solver.scaling import Scaling
 
 from strategies import (
     bounded_problems,

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
-from pairmatch.rematch import CONTINUITY, Changes, changed_problem, rematch
+from pairmatch.rematching import CONTINUITY, Changes, changed_problem, rematch
 
 PENALTIES = [0.0, 0.05, 0.3, 1.0, math.inf]
 

@@ -225,7 +225,7 @@ def programme() -> dict:
 
 
 def test_rematch_request_answers_as_the_library_does():
-    from pairmatch.rematch import Changes, rematch
+    from pairmatch.rematching import Changes, rematch
 
     data = programme()
     leaver, (ended_m, ended_e) = data["current"][0][0], data["current"][1]
@@ -274,7 +274,7 @@ def test_rematch_request_names_each_wrong_id_or_pair():
 
 
 def test_diff_request_compares_two_solved_requests_as_the_library_does():
-    from pairmatch.diff import diff
+    from pairmatch.diffs import diff
 
     before = MatchRequest.from_problem(pm.synthetic_problem(10, seed=3), vocabularies=False)
     after = before.model_copy(update={"weights": pm.Weights(focus=0.1, borough=0.8, availability=0.1)})

@@ -20,7 +20,7 @@ from pairmatch import (
     synthetic_problem,
     why_unmatched,
 )
-from pairmatch.explain import alternatives, explain_pair
+from pairmatch.explanations import alternatives, explain_pair
 
 from strategies import problems
 

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
-from pairmatch.solve import stable as stable_module
-from pairmatch.solve.stable import StableMatching, blocking_pairs, deferred_acceptance, is_stable
+from pairmatch.solver import stable as stable_module
+from pairmatch.solver.stable import StableMatching, blocking_pairs, deferred_acceptance, is_stable
 
 PROPS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

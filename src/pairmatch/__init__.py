@@ -14,20 +14,20 @@ from .analysis import compatibility_graph, diagnose
 from .checks import Violation, is_feasible, violations
 from .custom_scores import CustomScore, PeopleTable
 from .datasets import default_taxonomy, london
-from .diff import ResultDiff, Snapshot, diff
+from .diffs import ResultDiff, Snapshot, diff
 from .examples import pilot_problem
 from .exceptions import InfeasibleProblemError, MissingExtraError, PairmatchError, SolverError
-from .explain import alternatives, explain, explain_pair, why_not, why_unmatched
+from .explanations import alternatives, explain, explain_pair, why_not, why_unmatched
 from .generators import synthetic_problem
 from .geography import Geography
 from .io import problem_from_frames
 from .matching import solve
 from .models import Mentee, Mentor, Person, Problem, Quota, Rules
 from .params import SolveParams, Weights
-from .rematch import Changes, PairChange, RematchResult, rematch
+from .rematching import Changes, PairChange, RematchResult, rematch
 from .result import MatchResult, Pair, Unmatched
 from .scoring import ChunkRunner, ScoreTable, ScoreView, score
-from .solve import SolveContext
+from .solver import SolveContext
 from .stability import BlockingPair, blocking_pairs, is_stable
 from .taxonomy import Taxonomy
 from .version import __version__

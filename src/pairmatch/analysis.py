@@ -16,7 +16,7 @@ import numpy as np
 from .constraints import Candidates, build_candidates
 from .models import Problem
 from .scoring import Scorer, score_table
-from .solve import diagnose, hall_violator
+from .solver import diagnose, hall_violator
 
 __all__ = ["compatibility_graph", "diagnose", "hall_violator"]
 

@@ -35,14 +35,14 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from .analysis import diagnose
 from .custom_scores import CustomScore
 from .datasets import default_taxonomy, london
-from .diff import diff
+from .diffs import diff
 from .exceptions import InfeasibleProblemError, PairmatchError
-from .explain import alternatives, explain_pair, why_not, why_unmatched
+from .explanations import alternatives, explain_pair, why_not, why_unmatched
 from .geography import Geography
 from .matching import solve
 from .models import Mentee, Mentor, Problem, Rules
 from .params import SolveParams, Weights
-from .rematch import Changes, rematch
+from .rematching import Changes, rematch
 from .result import MatchResult, rounded
 from .taxonomy import Taxonomy
 
@@ -758,7 +758,7 @@ class RematchRequest(MatchRequest):
     ``join_mentees``, ``ended`` and ``locked`` say what happened since.
     ``move_penalty`` is the score a re-match must gain for each working pair
     it breaks (absent: every working pair is kept, only the people affected
-    get new partners; 0: re-optimise everything). See `pairmatch.rematch`.
+    get new partners; 0: re-optimise everything). See `pairmatch.rematching`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch rematch request"})
@@ -835,7 +835,7 @@ class RematchResponse(BaseModel):
 def rematch_request(
     request: RematchRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
 ) -> RematchResponse:
-    """Re-match a running programme as the request asks (see `pairmatch.rematch.rematch`).
+    """Re-match a running programme as the request asks (see `pairmatch.rematching.rematch`).
 
     >>> request = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]},
     ...                        {"id": "M2", "focus_areas": ["drugs"], "boroughs": ["Brent"]}],
@@ -934,7 +934,7 @@ class DiffResponse(BaseModel):
 def diff_request(
     request: DiffRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
 ) -> DiffResponse:
-    """Solve both requests and compare the matchings (see `pairmatch.diff.diff`).
+    """Solve both requests and compare the matchings (see `pairmatch.diffs.diff`).
 
     >>> before = {"mentors": [{"id": "M1", "focus_areas": ["knife crime"], "boroughs": ["Newham"]}],
     ...           "mentees": [{"id": "O1", "focus_areas": ["knife crime"], "boroughs": ["Hackney"]},

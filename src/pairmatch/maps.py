@@ -35,7 +35,7 @@ from functools import cache
 from typing import Any, Literal
 
 from .datasets import load_json, london
-from .diff import coverage
+from .diffs import coverage
 from .exceptions import require
 from .geography import Geography
 from .models import Problem

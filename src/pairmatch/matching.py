@@ -9,7 +9,7 @@ from .models import Problem
 from .params import SolveParams
 from .result import MatchResult
 from .scoring import ChunkRunner
-from .solve import run
+from .solver import run
 
 __all__ = ["solve"]
 

@@ -70,7 +70,7 @@ class SolveParams(BaseModel):
     resolution : int
         Integer units given to the largest possible pair score when scores
         become integers for the OR-Tools solvers (see
-        `pairmatch.solve.scaling.Scaling`); the result's certificate bounds
+        `pairmatch.solver.scaling.Scaling`); the result's certificate bounds
         the effect of that rounding.
     time_limit_s, num_workers, seed
         CP-SAT limits; ``seed`` is also recorded in the result.

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .exceptions import PairmatchError, require
-from .solve import Outcome, SolveContext
+from .solver import Outcome, SolveContext
 from .text import printable
 from .unmatched import Unmatched, unmatched_people
 

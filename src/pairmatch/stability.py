@@ -19,7 +19,7 @@ import numpy as np
 
 from .exceptions import PairmatchError
 from .result import MatchResult
-from .solve.stable import blocking_pairs as _blocking_arrays
+from .solver.stable import blocking_pairs as _blocking_arrays
 
 __all__ = ["BlockingPair", "blocking_pairs", "is_stable"]
 

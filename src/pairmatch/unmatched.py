@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from .constraints import Rule, rule_names
-from .solve import SolveContext
+from .solver import SolveContext
 
 __all__ = ["Unmatched", "unmatched_people"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..examples import pilot_problem
-from ..explain import alternatives, explain, explain_pair, score_matrix_text, why_not, why_unmatched
+from ..explanations import alternatives, explain, explain_pair, score_matrix_text, why_not, why_unmatched
 from ..matching import solve
 from ..params import SolveParams
 from ..text import printable, quoted

@@ -343,7 +343,7 @@ def _joiners(args: argparse.Namespace, base: Any) -> list[Any]:
 
 
 def run_rematch(args: argparse.Namespace) -> int:
-    from ..diff import Snapshot, diff
+    from ..diffs import Snapshot, diff
     from ..store.reports import changes_bytes
 
     joining = [path for _, path in args.join or []]
@@ -414,7 +414,7 @@ def run_rematch(args: argparse.Namespace) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from ..diff import diff
+    from ..diffs import diff
     from ..store.reports import changes_bytes
 
     reports = _report_outputs(args.report, "--report")
@@ -447,7 +447,7 @@ def _solved(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
-    from ..explain import alternatives, explain_pair, why_not, why_unmatched
+    from ..explanations import alternatives, explain_pair, why_not, why_unmatched
 
     if args.pair and args.person:
         raise UsageError("give --pair MENTOR MENTEE or --person ID, not both")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import require
-from ..explain import availability_fact, borough_fact, explain_pair, focus_fact
+from ..explanations import availability_fact, borough_fact, explain_pair, focus_fact
 from ..models import Mentor, Person
 from ..result import MatchResult, rounded
 from .cells import FORMULA_STARTS
@@ -210,7 +210,7 @@ def pair_facts(result: MatchResult) -> list[dict[str, str]]:
     """The facts behind every pair's components, aligned with ``result.pairs``.
 
     Built-in components are described straight from the two people (one
-    look-up per pair); custom ones through `pairmatch.explain.explain_pair`.
+    look-up per pair); custom ones through `pairmatch.explanations.explain_pair`.
     Empty dicts for a result without its solve context.
 
     >>> from pairmatch import solve

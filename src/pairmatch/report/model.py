@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..diff import coverage
-from ..explain import alternatives
+from ..diffs import coverage
+from ..explanations import alternatives
 from ..geography import Geography
 from ..io.writers import pair_facts
 from ..maps import tile_layout

@@ -8,7 +8,7 @@ seed, certificate and package versions), and every pairing with its events
 
 - next year's cohort is matched without repeating a pair (`HistoryOptions`),
 - a cohort is re-matched with as little disruption as asked
-  (`ProgrammeStore.rematch`, built on `pairmatch.rematch.rematch`),
+  (`ProgrammeStore.rematch`, built on `pairmatch.rematching.rematch`),
 - any recorded run can be solved again, checked and explained
   (`StoredRun.solve_again`).
 

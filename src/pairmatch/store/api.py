@@ -27,7 +27,7 @@ from ..contract import MatchRequest, MatchResponse
 from ..matching import solve
 from ..models import Mentee, Mentor, Person, Problem
 from ..params import SolveParams
-from ..rematch import Changes, RematchResult, rematch
+from ..rematching import Changes, RematchResult, rematch
 from ..result import MatchResult
 from ..text import control_characters, quoted
 from ..version import package_versions
@@ -878,7 +878,7 @@ class ProgrammeStore:
         pairs ended since then (`end_pair`) and people who left since then
         (`leave`) count as changes, as do ``leave``, ``join`` and ``lock``
         here. Locked pairs stay; working pairs move only for a gain of at
-        least ``move_penalty`` each (see `pairmatch.rematch.rematch`). The
+        least ``move_penalty`` each (see `pairmatch.rematching.rematch`). The
         solve parameters and history options default to the latest run's.
         `commit` records the proposal.
         """

@@ -9,10 +9,10 @@ from functools import cached_property
 from typing import Any
 
 from ..contract import MatchRequest, MatchResponse
-from ..diff import Snapshot
+from ..diffs import Snapshot
 from ..matching import solve
 from ..models import Problem
-from ..rematch import CONTINUITY
+from ..rematching import CONTINUITY
 from ..result import MatchResult, rounded
 from .engine import StoreError
 
@@ -168,7 +168,7 @@ class StoredRun:
         return math.fsum(p.score - p.contributions.get(CONTINUITY, 0.0) for p in self.response.pairs)
 
     def snapshot(self) -> Snapshot:
-        """The run as a `Snapshot` for `pairmatch.diff.diff` (no solving; scores without continuity bonus)."""
+        """The run as a `Snapshot` for `pairmatch.diffs.diff` (no solving; scores without continuity bonus)."""
         pairs = tuple(
             (p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0)) for p in self.response.pairs
         )

@@ -13,8 +13,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..diff import ResultDiff
-from ..rematch import RematchResult
+from ..diffs import ResultDiff
+from ..rematching import RematchResult
 
 __all__ = ["changes_bytes", "render_changes_html", "render_changes_markdown"]
 
@@ -93,7 +93,7 @@ def render_changes_html(diff: ResultDiff, rematch: RematchResult | None = None, 
     """A self-contained HTML page of a diff (and of a re-match's changes when given).
 
     >>> from pairmatch import solve, pilot_problem, Rules
-    >>> from pairmatch.diff import diff
+    >>> from pairmatch.diffs import diff
     >>> p = pilot_problem()
     >>> q = p.model_copy(update={"rules": Rules(forbidden_pairs=[("M1", "O1")])})
     >>> page = render_changes_html(diff(solve(p), solve(q)), title="<what if>")
@@ -185,7 +185,7 @@ def render_changes_markdown(diff: ResultDiff, rematch: RematchResult | None = No
     """The same report as `render_changes_html`, in Markdown.
 
     >>> from pairmatch import solve, pilot_problem
-    >>> from pairmatch.diff import diff
+    >>> from pairmatch.diffs import diff
     >>> r = solve(pilot_problem())
     >>> render_changes_markdown(diff(r, r)).splitlines()[0]
     '# Changes: before to after'

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .models import Person, Problem
-from .rematch import CONTINUITY
+from .rematching import CONTINUITY
 from .result import MatchResult, rounded
 
 __all__ = ["COVERAGE_KEYS", "CoverageRow", "PartnerChange", "ResultDiff", "Snapshot", "coverage", "diff"]

@@ -20,7 +20,7 @@ from .geography import BoroughRelation
 from .matching import solve
 from .models import Person, Problem
 from .result import MatchResult
-from .solve import SolveContext
+from .solver import SolveContext
 from .text import printable
 
 __all__ = [
