@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -196,10 +197,8 @@ async def scenario(
         jobs_s = time.monotonic() - started
         during_stop = time.monotonic()
         background.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await background
-        except asyncio.CancelledError:
-            pass
         return {
             "small": phase_a,
             "small_s": small_s,

@@ -158,7 +158,7 @@ def run_method(case: str, method: str) -> dict:
             cols = x[rows]
         rows = rows // cap if cap > 1 else rows
         record["time_s"] = time.perf_counter() - started
-        record.update(objective=integer_objective(problem, total, rows, cols), pairs=int(len(rows)))
+        record.update(objective=integer_objective(problem, total, rows, cols), pairs=len(rows))
     elif method == "ortools_dense":
         from pairmatch import SolveParams, solve
 
@@ -175,7 +175,7 @@ def run_method(case: str, method: str) -> dict:
         copies = [(i, c) for i in range(m) for c in range(cap)]
         for i, c in copies:
             for j in range(n):
-                w = int(round(total[i, j] * RESOLUTION))
+                w = round(total[i, j] * RESOLUTION)
                 if w > 0:
                     graph.add_edge(("m", i, c), ("e", j), weight=w)
         matching = nx.max_weight_matching(graph)

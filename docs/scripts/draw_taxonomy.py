@@ -17,10 +17,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
+import matplotlib.pyplot as plt
+import networkx as nx
 
-from pairmatch.datasets import default_taxonomy  # noqa: E402
+from pairmatch.datasets import default_taxonomy
 
 OUT = Path(__file__).resolve().parents[1] / "img" / "taxonomy.png"
 THEMES = {

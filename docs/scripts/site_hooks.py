@@ -3,7 +3,7 @@
 A page that contains one of these markers gets it replaced when the site is built:
 
 ``<!-- generated: layers -->``
-    The module stack, drawn from ``LAYERS`` in ``tests/test_layering.py`` (the
+    The module stack, drawn from ``LAYERS`` in ``tests/project/test_layering.py`` (the
     list that test enforces).
 ``<!-- generated: benchmarks -->``
     Every committed ``benchmarks/results/*.md``, with the plot of the same name
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERING = ROOT / "tests" / "test_layering.py"
+LAYERING = ROOT / "tests" / "project" / "test_layering.py"
 RESULTS = ROOT / "benchmarks" / "results"
 IMAGES = "benchmark-results"  # where the plots go in the built site
 LAYERS_MARKER = "<!-- generated: layers -->"

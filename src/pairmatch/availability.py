@@ -16,8 +16,8 @@ import numpy as np
 
 __all__ = [
     "DAYS",
-    "SLOT_MINUTES",
     "SLOTS_PER_WEEK",
+    "SLOT_MINUTES",
     "format_slots",
     "normalize_windows",
     "pack_slots",

@@ -352,7 +352,7 @@ def _quota_violations(problem: Problem, quota: Quota, ends: Sequence[Person], n_
             )
 
 
-def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCORE_TOLERANCE) -> list[Violation]:
+def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCORE_TOLERANCE) -> list[Violation]:  # noqa: C901
     """Every way ``result`` breaks the definitions and rules of ``problem``.
 
     Recomputes each reported pair's components and score from the problem

@@ -540,7 +540,7 @@ class _GeographyReader:
             raise self.fail(key, f"expected an object, got {value!r}")
         return value
 
-    def build(self, cls: type[Geography]) -> Geography:
+    def build(self, cls: type[Geography]) -> Geography:  # noqa: C901
         data = self.data
         if not isinstance(data, Mapping):
             raise ValueError(f"{self.source}: expected a JSON object at the top level, got {type(data).__name__}")

@@ -481,7 +481,7 @@ def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalt
     return move_penalty >= 2 * largest
 
 
-def _classify(
+def _classify(  # noqa: C901
     result: MatchResult,
     current: tuple[PairIds, ...],
     changes: Changes,

@@ -274,7 +274,7 @@ class Taxonomy:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "taxonomy") -> Taxonomy:
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "taxonomy") -> Taxonomy:  # noqa: C901
         """Build a taxonomy from a JSON-style dict (see docs/geography-and-topics.md).
 
         ``edges`` is a list of objects with ``a``, ``b`` and optionally

@@ -35,7 +35,7 @@ __all__ = ["register"]
 
 def run_validate(args: argparse.Namespace) -> int:
     with progress(show_progress(args)) as step:
-        problem, config, warnings = load_inputs(args, step)
+        problem, _config, warnings = load_inputs(args, step)
     report_warnings(warnings)
     n_mentors, n_mentees = problem.shape
     if args.format == "json":

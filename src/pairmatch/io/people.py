@@ -142,7 +142,7 @@ class PeopleReader:
 
     # ------------------------------------------------------------------ rows
 
-    def read(self) -> SideData:
+    def read(self) -> SideData:  # noqa: C901
         """Check every row, column by column (each distinct value once); build the people
         of the rows without a problem."""
         table = self.table

@@ -8,6 +8,7 @@ numbers. XLSX cells holding such text are stored as text, never formulas.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io as stdio
 import json
@@ -139,10 +140,8 @@ def write_atomically(files: Mapping[Any, bytes]) -> list[Path]:
             _sync_folder(folder)
     finally:
         for name in [tmp for tmp, _ in staged] + backups:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(name)
-            except FileNotFoundError:
-                pass
     return [target for _, target in staged]
 
 

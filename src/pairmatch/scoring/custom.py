@@ -107,7 +107,8 @@ class CustomBlocks:
         return out
 
     def _call(self, component: CustomScore, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        assert self.tables is not None and component.function is not None
+        assert self.tables is not None
+        assert component.function is not None
         left: PeopleTable = self.tables[0].take(rows)
         right: PeopleTable = self.tables[1].take(cols)
         return check_block(

@@ -316,7 +316,7 @@ Writer = Annotated[ApiKey, Depends(writer)]
 # --- the application ---------------------------------------------------------------------------------------
 
 
-def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "info") -> FastAPI:
+def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "info") -> FastAPI:  # noqa: C901
     """The FastAPI application of the service (run it with uvicorn, see ``pairmatch serve``).
 
     Parameters

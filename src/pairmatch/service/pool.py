@@ -30,8 +30,8 @@ from .logs import log_event
 __all__ = [
     "Busy",
     "Reply",
-    "SolvePool",
     "SolveCancelled",
+    "SolvePool",
     "SolveTimeout",
     "WorkerLost",
     "WorkerProcess",

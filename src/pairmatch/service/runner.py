@@ -12,6 +12,7 @@ the attempt, so a restart resumes them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -109,10 +110,8 @@ class JobRunner:
                 job = None
             if job is None:
                 self.wakeup.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), _IDLE_POLL_S)
-                except TimeoutError:
-                    pass
                 continue
             try:
                 await asyncio.shield(loop.run_in_executor(None, self.run, job, worker, name))

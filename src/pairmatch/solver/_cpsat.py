@@ -114,7 +114,7 @@ def _restrict(graph: ArcGraph, groups: list[GroupBound], subset: np.ndarray):
     return graph.subgraph(subset), sub_groups
 
 
-def _solve_reduced(
+def _solve_reduced(  # noqa: C901
     graph: ArcGraph, groups: list[GroupBound], total_pinned: int, params, deadline: float
 ) -> Solution | None:
     """CP-SAT on the arcs that LP duals cannot rule out; None to fall back to the full model."""
@@ -220,7 +220,7 @@ def _reduction(dual, n: int, subset: np.ndarray, lp_rounds: int) -> dict:
         "lp_dual_bound": float(dual.bound),
         "lp_objective": dual.lp_objective,
         "arcs_total": n,
-        "arcs_in_model": int(len(subset)),
+        "arcs_in_model": len(subset),
         "lp_rounds": lp_rounds,
     }
 
@@ -273,7 +273,7 @@ def _solve_full(
                 f"CP-SAT found no solution within {params.time_limit_s} s "
                 f"(status {solver.status_name(status)}); raise SolveParams.time_limit_s"
             )
-        value = int(round(solver.objective_value))
+        value = round(solver.objective_value)
         bounds[f"phase{phase + 1}_objective"] = value
         bounds[f"phase{phase + 1}_bound"] = float(solver.best_objective_bound)
         if status != cp_model.OPTIMAL:
@@ -290,7 +290,7 @@ def _solve_full(
     gap = 0.0 if all_optimal else abs(bound - best) / max(1.0, abs(bound))
     certificate = {
         "proof": "CP-SAT status OPTIMAL in every phase" if all_optimal else "CP-SAT time limit: best bound shown",
-        "integer_objective": int(round(best)),
+        "integer_objective": round(best),
         "integer_bound": float(bound),
         "gap": float(gap),
         "num_workers": params.num_workers,

@@ -13,7 +13,7 @@ from ..exceptions import SolverError
 from ._graph import ArcGraph, Solution
 from .scaling import check_range
 
-__all__ = ["solve_assignment", "solve_flow", "solve_participation", "solve_maxmin"]
+__all__ = ["solve_assignment", "solve_flow", "solve_maxmin", "solve_participation"]
 
 
 def solve_assignment(graph: ArcGraph) -> Solution:

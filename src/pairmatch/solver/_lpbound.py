@@ -159,7 +159,7 @@ def priced_bound(
     return dual, subset
 
 
-def split_bound(
+def split_bound(  # noqa: C901
     graph: ArcGraph, groups, total_pinned: int, incumbent: int, subset: np.ndarray, max_intervals: int = 12
 ) -> tuple[np.ndarray, float, int] | None:
     """Tighter bounds for share quotas by splitting on the number of pairs.

@@ -261,10 +261,7 @@ def _keys(gain: np.ndarray, tie: np.ndarray) -> np.ndarray:
     """Selection keys: gain first, then a per-pair tie-break (so identical people pick different partners)."""
     excluded = gain <= max(EXCLUDED, np.iinfo(gain.dtype).min)
     wide = gain.dtype != np.int32 or int(gain.max(initial=0)) >= 1 << (30 - _TIE_BITS)
-    if wide:
-        key = (gain.astype(np.int64) << _TIE_BITS) | tie
-    else:
-        key = (gain << _TIE_BITS) | tie.astype(np.int32)
+    key = gain.astype(np.int64) << _TIE_BITS | tie if wide else gain << _TIE_BITS | tie.astype(np.int32)
     key[excluded] = np.iinfo(key.dtype).min
     return key
 

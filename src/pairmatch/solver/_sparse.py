@@ -349,8 +349,8 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         worst = int(values.max()) if len(values) else 0
         history.append(
             {
-                "arcs": int(len(keys)),
-                "violating_pairs": int(len(viol)),
+                "arcs": len(keys),
+                "violating_pairs": len(viol),
                 "max_violation": worst * space.unit / scale,
                 "pairs_scored_exactly": int(check["exact"]),
             }
@@ -422,7 +422,7 @@ def _prune(
 def _counts(space: PairSpace, keys, rounds, added, k, history, check, final_violation) -> dict[str, Any]:
     return {
         "candidates_per_person": k,
-        "candidate_arcs": int(len(keys)),
+        "candidate_arcs": len(keys),
         "arcs_added": int(added),
         "rounds": rounds,
         "pairs_total": space.m * space.n,

@@ -25,7 +25,7 @@ Needs the ``store`` extra (SQLAlchemy, Alembic): ``pip install
 
 from __future__ import annotations
 
-from .api import ConcurrentChangeError, ProgrammeStore, Proposal, Reader, Writer, package_versions  # noqa: I001
+from .api import ConcurrentChangeError, ProgrammeStore, Proposal, Reader, Writer, package_versions
 from .engine import DEFAULT_PATH, StoreError, display_url, head_revision, store_url
 from .history import (
     CONTINUITY_COMPONENT,

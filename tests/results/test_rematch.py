@@ -1,0 +1,274 @@
+"""Re-matching: properties against brute force on tiny programmes, and known cases.
+
+The brute force enumerates every matching of the changed programme that
+keeps the locked pairs and avoids the ended ones, and maximises
+score + move_penalty x (working pairs kept), with every working pair kept
+when the penalty is infinite.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pairmatch as pm
+from pairmatch.rematching import CONTINUITY, Changes, changed_problem, rematch
+
+PENALTIES = [0.0, 0.05, 0.3, 1.0, math.inf]
+
+
+def scored_problem(mentor_ids, mentee_ids, table):
+    """A one-to-one programme scored by ``table[(mentor, mentee)]`` through a score function,
+    so that people joining later have scores too."""
+
+    def lookup(mentors, mentees):
+        return np.array([[table[(m, e)] for e in mentees.ids] for m in mentors.ids], dtype=float).reshape(
+            len(mentors), len(mentees)
+        )
+
+    return pm.Problem(
+        mentors=[pm.Mentor(id=m) for m in mentor_ids],
+        mentees=[pm.Mentee(id=e) for e in mentee_ids],
+        weights=pm.Weights(focus=0, borough=0, availability=0),
+        scores=[pm.CustomScore(name="s", function=lookup, max_value=1.0)],
+    )
+
+
+@st.composite
+def programmes(draw):
+    m, n = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    mentors = [f"A{i}" for i in range(m)]
+    mentees = [f"B{j}" for j in range(n)]
+    join_mentors = [f"JA{i}" for i in range(draw(st.integers(0, 1)))]
+    join_mentees = [f"JB{j}" for j in range(draw(st.integers(0, 1)))]
+    table = {(a, b): draw(st.integers(0, 8)) / 8 for a in mentors + join_mentors for b in mentees + join_mentees}
+    order = draw(st.permutations(mentees))
+    current = list(zip(mentors, order, strict=False))[: draw(st.integers(0, min(m, n)))]
+    people = mentors + mentees
+    leave = [p for p in people if draw(st.integers(0, 5)) == 0]
+    intact = [p for p in current if not set(p) & set(leave)]
+    ended = [p for p in intact if draw(st.integers(0, 3)) == 0]
+    locked = [p for p in intact if p not in ended and draw(st.integers(0, 3)) == 0]
+    penalty = draw(st.sampled_from(PENALTIES))
+    return (
+        mentors,
+        mentees,
+        join_mentors,
+        join_mentees,
+        table,
+        current,
+        Changes(
+            leave=leave,
+            join=[pm.Mentor(id=a) for a in join_mentors] + [pm.Mentee(id=b) for b in join_mentees],
+            ended=ended,
+            locked=locked,
+        ),
+        penalty,
+    )
+
+
+def brute_force(mentors, mentees, table, working, ended, locked, penalty):
+    """Best score + penalty x kept working pairs over every allowed matching (None: none allowed)."""
+    best = None
+    pins = set(locked) | (set(working) if math.isinf(penalty) else set())
+    bonus = 0.0 if math.isinf(penalty) else penalty
+    allowed = [(a, b) for a in mentors for b in mentees if (a, b) not in set(ended)]
+    for k in range(min(len(mentors), len(mentees)) + 1):
+        for pairs in itertools.combinations(allowed, k):
+            if len({a for a, _ in pairs}) < k or len({b for _, b in pairs}) < k or not pins <= set(pairs):
+                continue
+            value = sum(table[p] for p in pairs) + bonus * len(set(pairs) & set(working))
+            best = value if best is None else max(best, value)
+    return best
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programmes())
+def test_rematch_is_optimal_under_the_added_rules(case):
+    mentors, mentees, join_m, join_e, table, current, changes, penalty = case
+    problem = scored_problem(mentors, mentees, table)
+    out = rematch(problem, current, changes, move_penalty=penalty)
+    result = out.result
+    got = {(p.mentor_id, p.mentee_id) for p in result.pairs}
+    gone = set(changes.leave)
+    new_mentors = [a for a in mentors if a not in gone] + join_m
+    new_mentees = [b for b in mentees if b not in gone] + join_e
+    working = [p for p in current if p not in changes.ended and not set(p) & gone and p not in changes.locked]
+    assert set(out.working) == set(working)
+
+    # Locked pairs are never touched; ended pairs never come back; leavers are gone.
+    assert set(changes.locked) <= got
+    assert not got & set(changes.ended)
+    assert not {x for p in got for x in p} & gone
+    assert pm.is_feasible(result, out.problem)
+
+    # Optimal: score + penalty x kept working pairs, as the brute force finds it.
+    best = brute_force(new_mentors, new_mentees, table, working, changes.ended, changes.locked, penalty)
+    assert result.objective == pytest.approx(best, abs=1e-6)
+    kept = len(got & set(working))
+    bonus = 0.0 if math.isinf(penalty) else penalty
+    assert out.score == pytest.approx(sum(table[p] for p in got), abs=1e-9)
+    assert result.objective == pytest.approx(out.score + bonus * kept, abs=1e-9)
+
+    if math.isinf(penalty):
+        # Minimal disruption: every working pair stays, only the people affected move.
+        assert set(working) <= got
+        affected = gone | {x for p in changes.ended for x in p} | set(join_m) | set(join_e)
+        affected |= (set(mentors) | set(mentees)) - {x for p in current for x in p}
+        partners_of_leavers = {x for p in current if set(p) & gone for x in p}
+        for pair in got - set(current):
+            assert set(pair) & (affected | partners_of_leavers), pair
+        assert out.moved == 0
+    if penalty == 0:
+        # Re-optimising everything is a fresh solve of the changed programme (locks pinned, ended forbidden).
+        fresh = brute_force(new_mentors, new_mentees, table, [], changes.ended, changes.locked, 0.0)
+        assert result.objective == pytest.approx(fresh, abs=1e-6)
+    if out.baseline_score is not None and not math.isinf(penalty):
+        # A working pair moves only when the total score gains at least the penalty per moved pair.
+        assert out.gain >= penalty * out.moved - 1e-6
+
+    # Every current pair and every new pair is accounted for, once.
+    kinds = {(c.mentor_id, c.mentee_id): c.change for c in out.changes}
+    assert len(out.changes) == len(set(current)) + len(got - set(current))
+    for pair in current:
+        expected = (
+            ("locked" if pair in changes.locked else "kept")
+            if pair in got
+            else "ended"
+            if pair in changes.ended
+            else "left"
+            if set(pair) & gone
+            else "moved"
+        )
+        assert kinds[pair] == expected
+    assert all(kinds[p] == "new" for p in got - set(current))
+    assert out.moved == sum(1 for p in working if p not in got)
+
+
+def pilot_now():
+    problem = pm.pilot_problem()
+    return problem, [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+
+
+def test_rematch_rejects_what_it_cannot_do():
+    problem, now = pilot_now()
+    with pytest.raises(ValueError, match="is not a current pair"):
+        rematch(problem, now, Changes(locked=[("M1", "O2")]))
+    with pytest.raises(ValueError, match="both ended and locked"):
+        rematch(problem, now, Changes(locked=[("M1", "O1")], ended=[("M1", "O1")]))
+    with pytest.raises(ValueError, match="is leaving"):
+        rematch(problem, now, Changes(locked=[("M1", "O1")], leave=["O1"]))
+    with pytest.raises(ValueError, match="not in the programme"):
+        rematch(problem, now, Changes(leave=["M9"]))
+    with pytest.raises(ValueError, match="already in the programme"):
+        rematch(problem, now, Changes(join=[pm.Mentor(id="M2")]))
+    for bad in (-0.1, math.nan):
+        with pytest.raises(ValueError, match="score per moved working pair"):
+            rematch(problem, now, move_penalty=bad)
+    with pytest.raises(ValueError, match=r"not a .mentor, mentee. pair"):
+        rematch(problem, [("O1", "M1")])
+
+
+def test_people_changes_carry_rules_and_custom_scores_forward():
+    problem = pm.pilot_problem()
+    problem = problem.model_copy(
+        update={
+            "rules": pm.Rules(forbidden_pairs=[("M3", "O1"), ("M1", "O2")], required_pairs=[("M3", "O3")]),
+            "scores": (
+                pm.CustomScore(name="survey", weight=0.1, default=0.5, entries=[("M3", "O3", 1.0), ("M1", "O1", 0.2)]),
+            ),
+        }
+    )
+    problem = pm.Problem(**{k: getattr(problem, k) for k in pm.Problem.model_fields})
+    after = changed_problem(problem, Changes(leave=["M3"], ended=[("M1", "O1")]))
+    assert after.rules.forbidden_pairs == (("M1", "O2"), ("M1", "O1"))
+    assert after.rules.required_pairs == ()
+    assert after.scores[0].entries == (("M1", "O1", 0.2),)
+    matrix = pm.Problem.from_matrix([[0.9, 0.1], [0.4, 0.8]], ["a", "b"], ["x", "y"])
+    assert changed_problem(matrix, Changes(leave=["a"])).scores[0].matrix.tolist() == [[0.4, 0.8]]
+    with pytest.raises(ValueError, match="no values for the people joining"):
+        changed_problem(matrix, Changes(join=[pm.Mentor(id="c")]))
+
+
+def test_zero_penalty_equals_a_fresh_solve_and_the_base_carries_nothing_of_the_rematch():
+    problem = pm.synthetic_problem(40, seed=21)
+    now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    extra = pm.synthetic_problem(42, seed=5)
+    changes = Changes(
+        leave=[now[0][0], now[1][1]],
+        ended=[now[2]],
+        locked=[now[3]],
+        join=[extra.mentors[41].model_copy(update={"id": "NEW"})],
+    )
+    zero = rematch(problem, now, changes, move_penalty=0)
+    base = zero.base_problem
+    assert CONTINUITY not in [s.name for s in base.scores]
+    assert now[3] not in base.rules.required_pairs
+    assert now[2] in base.rules.forbidden_pairs
+    pinned = base.model_copy(update={"rules": base.rules.model_copy(update={"required_pairs": (now[3],)})})
+    assert zero.result.objective == pytest.approx(pm.solve(pinned).objective, abs=1e-9)
+    assert zero.score == zero.result.objective
+    inf = rematch(problem, now, changes)
+    some = rematch(problem, now, changes, move_penalty=0.1)
+    assert inf.score <= some.score <= zero.score + 1e-9
+    assert inf.moved == 0 <= some.moved <= zero.moved
+    assert some.baseline_score == pytest.approx(inf.score)
+    assert some.gain >= 0.1 * some.moved
+    # The continuity bonus is a component of the solved problem, visible in explanations.
+    kept = next(c for c in some.changes if c.change == "kept")
+    explanation = pm.explain_pair(some.result, kept.mentor_id, kept.mentee_id)
+    assert explanation.components[CONTINUITY] == 1.0
+    assert explanation.contributions[CONTINUITY] == pytest.approx(0.1)
+    # Re-matching again from the base problem starts clean.
+    again = rematch(base, [(p.mentor_id, p.mentee_id) for p in some.result.pairs], move_penalty=0.1)
+    assert again.moved == 0
+    assert again.count("new") == 0
+
+
+def test_summary_and_plain_data_name_every_change():
+    problem, now = pilot_now()
+    out = rematch(problem, now, Changes(ended=[("M1", "O1")], locked=[("M3", "O3")]), move_penalty=0)
+    data = out.to_dict()
+    assert data["counts"] == {"kept": 1, "locked": 1, "ended": 1, "left": 0, "moved": 0, "new": 0}
+    assert data["move_penalty"] == 0
+    text = out.summary()
+    assert "ended   M1 - O1: ended by the coordinator" in text
+    assert "locked  M3 - O3: locked by the coordinator" in text
+    assert rematch(problem, now).to_dict()["move_penalty"] is None
+
+
+def test_an_ended_pair_whose_person_leaves_is_simply_gone():
+    problem = pm.synthetic_problem(4, 4, seed=3)
+    now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    mentor, mentee = now[0]
+    result = rematch(problem, now, Changes(leave=[mentor], ended=[(mentor, mentee)]))
+    assert mentor not in {p.mentor_id for p in result.result.pairs}
+    assert pm.is_feasible(result.result, result.problem)
+
+
+def test_a_move_penalty_no_move_can_pay_for_equals_inf_without_spending_the_scaling():
+    # A penalty of 1e7 per moved pair once took the integer resolution away from the real
+    # scores (rounding bound 300 on a 30-person problem) and returned a worse matching.
+    problem = pm.synthetic_problem(30, 30, seed=5)
+    now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    leave = [now[k][0] for k in range(5)]
+    joining = [m.model_copy(update={"id": f"new{k}"}) for k, m in enumerate(pm.synthetic_problem(5, 1, seed=9).mentors)]
+    changes = Changes(leave=leave, join=joining)
+    pinned = rematch(problem, now, changes)
+    for penalty in (2 * 1.0, 1e7):
+        huge = rematch(problem, now, changes, move_penalty=penalty)
+        assert huge.score == pytest.approx(pinned.score, abs=1e-9)
+        assert huge.moved == 0
+        assert huge.result.certificate["rounding_bound"] == pinned.result.certificate["rounding_bound"]
+
+
+def test_a_callers_component_may_not_take_a_name_pairmatch_gives_its_own():
+    for name in pm.custom_scores.RESERVED_COMPONENTS:
+        with pytest.raises(ValueError, match="pairmatch adds itself"):
+            pm.CustomScore(name=name, entries=[("M1", "O1", 1.0)])
+    assert CONTINUITY in pm.custom_scores.RESERVED_COMPONENTS
