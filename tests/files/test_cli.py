@@ -16,7 +16,8 @@ from pairmatch.cli import main
 from pairmatch.io import load_problem, sample_path
 from pairmatch.result import MatchResult, Pair, Unmatched
 
-MALFORMED = Path(__file__).resolve().parents[1] / "data" / "malformed"
+from support.malformed import EXPECTED, MALFORMED
+
 PILOT = sample_path("pilot")
 SYNTH = sample_path("synthetic-200")
 
@@ -148,8 +149,6 @@ MALFORMED_CASES = sorted(
 
 @pytest.mark.parametrize("name", MALFORMED_CASES)
 def test_malformed_input_fails_precisely_and_writes_nothing(name, tmp_path, capsys):
-    from test_io import EXPECTED
-
     row, column = EXPECTED.get(name, (3, "focus_areas"))
     out = tmp_path / "out"
     out.mkdir()

@@ -23,31 +23,11 @@ from pairmatch.io import (
     write_people,
 )
 
-MALFORMED = Path(__file__).resolve().parents[1] / "data" / "malformed"
+from support.malformed import EXPECTED, MALFORMED
+
 PILOT = sample_path("pilot")
 SYNTH = sample_path("synthetic-200")
 HEADER = "id,name,focus_areas,boroughs,availability,min_partners,max_partners"
-
-# file -> (row, column) of the first issue; column None where a whole row or file is wrong.
-EXPECTED = {
-    "missing_column.csv": (1, "boroughs"),
-    "unknown_borough.csv": (3, "boroughs"),
-    "duplicate_id.csv": (4, "id"),
-    "bad_time_window.csv": (3, "availability"),
-    "time_off_grid.csv": (2, "availability"),
-    "window_ends_before_start.csv": (2, "availability"),
-    "negative_capacity.csv": (2, "max_partners"),
-    "non_numeric_capacity.csv": (2, "max_partners"),
-    "min_greater_than_max.csv": (2, "min_partners"),
-    "unknown_focus_area.csv": (3, "focus_areas"),
-    "empty_id.csv": (2, "id"),
-    "empty_file.csv": (1, None),
-    "header_only.csv": (2, None),
-    "wrong_encoding_latin1.csv": (2, "name"),
-    "wrong_encoding_utf16.csv": (1, None),
-    "semicolon_separated.csv": (1, None),
-    "unknown_borough.json": (2, "boroughs"),
-}
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -318,10 +318,10 @@ def test_module_docstrings_present():
         "constraints",
         "analysis",
         "result",
-        "explain",
+        "explanations",
         "checks",
         "generators",
-        "solve",
+        "solver",
     ):
         mod = importlib.import_module(f"pairmatch.{module}")
         assert mod.__doc__, module

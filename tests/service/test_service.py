@@ -22,6 +22,7 @@ jsonschema = pytest.importorskip("jsonschema")
 from pairmatch.contract import ERROR_CODES, match  # noqa: E402
 from pairmatch.generators import synthetic_problem  # noqa: E402
 from pairmatch.service.local import LocalServer  # noqa: E402
+
 from support.service import SCHEMAS, check_error, example  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -15,6 +15,7 @@ pytest.importorskip("fastapi")
 httpx = pytest.importorskip("httpx")
 
 from pairmatch.service.local import LocalServer  # noqa: E402
+
 from support.service import check_error, example, request_of  # noqa: E402
 
 KEY = "limits-0123456789abcdef"

@@ -18,6 +18,7 @@ pytest.importorskip("fastapi")
 httpx = pytest.importorskip("httpx")
 
 from pairmatch.service.local import LocalServer  # noqa: E402
+
 from support.service import request_of  # noqa: E402
 
 KEY = "restart-0123456789abcdef"

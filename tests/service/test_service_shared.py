@@ -15,6 +15,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("psycopg")
 
 from pairmatch.service.local import LocalServer  # noqa: E402
+
 from support.service import request_of  # noqa: E402
 
 KEY = "shared-0123456789abcdef"

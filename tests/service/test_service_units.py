@@ -17,6 +17,7 @@ from pairmatch.service import ApiKey, KeyConfigError, ServiceConfig, authenticat
 from pairmatch.service.jobs import utcnow
 from pairmatch.service.logs import JsonFormatter, error_summary
 from pairmatch.service.pool import Busy, SolvePool, SolveTimeout, WorkerProcess
+
 from support.service import request_of
 
 SECRET = "0123456789abcdef"

@@ -45,7 +45,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from ..contract import SCHEMA_MODELS, ErrorDetail, ErrorResponse, JobStatus
+from ..contract import SCHEMA_MODELS, ErrorResponse, JobStatus
+from ..contract.responses import ErrorDetail
 from ..version import __version__
 from .auth import ANONYMOUS, authenticate, presented_key
 from .config import MIB, ApiKey, Scope, ServiceConfig

@@ -1,0 +1,396 @@
+"""Request documents of the JSON contract: what other programme systems send.
+
+One pydantic model per document; the command line, the HTTP service and
+`pairmatch.contract.match` all parse requests with these models.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from ..custom_scores import CustomScore
+from ..datasets import default_taxonomy, london
+from ..exceptions import PairmatchError
+from ..geography import Geography
+from ..models import Mentee, Mentor, Problem, Rules
+from ..params import SolveParams, Weights
+from ..rematching import Changes
+from ..taxonomy import Taxonomy
+
+SCHEMA_VERSION = "1.0"
+
+
+MAJOR_VERSION = SCHEMA_VERSION.split(".")[0]
+
+
+CLOSED = ConfigDict(extra="forbid", frozen=True)
+
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+
+
+def supported_version(value: str) -> str:
+    """``value`` if this pairmatch reads documents of that schema version (same major), else ``ValueError``."""
+    if value.split(".")[0] != MAJOR_VERSION:
+        raise ValueError(f"schema_version {value!r} is not supported; this pairmatch speaks {SCHEMA_VERSION}")
+    return value
+
+
+class EntrySpec(BaseModel):
+    """One pair's value of a custom score."""
+
+    model_config = CLOSED
+    mentor_id: str
+    mentee_id: str
+    value: float = Field(ge=0, allow_inf_nan=False)
+
+
+class ScoreSpec(BaseModel):
+    """A custom score component: a matrix (rows = mentors, columns = mentees) or entries."""
+
+    model_config = CLOSED
+    name: str
+    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    description: str = ""
+    matrix: list[list[float]] | None = None
+    mentor_ids: list[str] | None = Field(None, description="labels of the matrix rows (default: request order)")
+    mentee_ids: list[str] | None = Field(None, description="labels of the matrix columns (default: request order)")
+    entries: list[EntrySpec] | None = None
+    default: float = Field(0.0, ge=0, allow_inf_nan=False, description="value of pairs not in entries")
+    max_value: float | None = Field(None, gt=0, allow_inf_nan=False)
+
+    def to_custom(self, *, recorded: bool = False) -> CustomScore:
+        """The component; ``recorded`` accepts the names pairmatch gives its own components (a stored
+        run's request holds them), which a caller's request may not use."""
+        entries = None if self.entries is None else [(e.mentor_id, e.mentee_id, e.value) for e in self.entries]
+        build = CustomScore.added_by_pairmatch if recorded else CustomScore
+        return build(
+            name=self.name,
+            weight=self.weight,
+            description=self.description,
+            matrix=self.matrix,
+            mentor_ids=self.mentor_ids,
+            mentee_ids=self.mentee_ids,
+            entries=entries,
+            default=self.default,
+            max_value=self.max_value,
+        )
+
+    @classmethod
+    def from_custom(cls, score: CustomScore) -> ScoreSpec:
+        if score.function is not None:
+            raise PairmatchError(
+                f"custom score {score.name!r} is a Python function; JSON carries only matrices and entries"
+            )
+        return cls(
+            name=score.name,
+            weight=score.weight,
+            description=score.description,
+            matrix=None if score.matrix is None else score.matrix.tolist(),
+            entries=None
+            if score.entries is None
+            else [EntrySpec(mentor_id=m, mentee_id=e, value=v) for m, e, v in score.entries],
+            default=score.default,
+            max_value=score.max_value,
+        )
+
+
+class EdgeSpec(BaseModel):
+    """A link between two related topics, with the reason it exists."""
+
+    model_config = CLOSED
+    a: str
+    b: str
+    reason: str | None = None
+    source: str | None = None
+
+
+class TaxonomySpec(BaseModel):
+    """A focus-area taxonomy (see the geography and topics page of the docs)."""
+
+    model_config = CLOSED
+    name: str | None = None
+    description: str | None = None
+    as_of: str | None = None
+    decay: float = Field(0.5, gt=0, lt=1)
+    max_distance: int = Field(3, ge=0)
+    topics: list[str] = []
+    edges: list[EdgeSpec] = []
+
+    def build(self) -> Taxonomy:
+        return Taxonomy.from_dict(self.model_dump(mode="json", exclude_none=True), source="taxonomy")
+
+
+class GeographySpec(BaseModel):
+    """Places, their borders and units (see the geography and topics page of the docs)."""
+
+    model_config = CLOSED
+    name: str | None = None
+    description: str | None = None
+    as_of: str | None = None
+    unit_name: str = "unit"
+    places: list[str] = []
+    units: dict[str, list[str]] = {}
+    borders: list[tuple[str, str]] = []
+    river_borders: list[tuple[str, str]] = []
+    aliases: dict[str, str] = {}
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    notes: dict[str, str] = {}
+    scores: dict[str, float] = {}
+    assumptions: dict[str, str] = {}
+
+    def build(self) -> Geography:
+        return Geography.from_dict(self.model_dump(mode="json", exclude_none=True), source="geography")
+
+
+class MatchRequest(BaseModel):
+    """Everything a solve needs, as plain JSON."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch match request"})
+    schema_version: str = SCHEMA_VERSION
+    name: str = ""
+    description: str = ""
+    mentors: list[Mentor]
+    mentees: list[Mentee]
+    weights: Weights = Weights()
+    rules: Rules = Rules()
+    scores: list[ScoreSpec] = []
+    meeting_minutes: int = Field(60, gt=0, le=24 * 60, multiple_of=30)
+    geography: GeographySpec | None = Field(None, description="default: the 32 London boroughs and the City")
+    taxonomy: TaxonomySpec | None = Field(None, description="default: the built-in policing topics")
+    params: SolveParams = SolveParams()
+    explain: bool = Field(True, description="include the facts behind every pair")
+
+    @field_validator("schema_version")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        return supported_version(value)
+
+    def to_problem(self, *, recorded: bool = False) -> Problem:
+        """The `Problem` this request describes (raises ``ValidationError`` naming the field).
+
+        Unknown topics and places, repeated ids and rules naming unknown
+        people are reported with their path in the request (e.g.
+        ``["mentors", 0, "boroughs", 1]``), all at once. ``recorded`` is for
+        requests pairmatch stored itself, which may hold its own components
+        (`pairmatch.custom_scores.RESERVED_COMPONENTS`).
+        """
+        geography = london() if self.geography is None else _build(self.geography, "geography")
+        taxonomy = default_taxonomy() if self.taxonomy is None else _build(self.taxonomy, "taxonomy")
+        errors = self._located_errors(geography, taxonomy)
+        scores = []
+        for k, spec in enumerate(self.scores):
+            try:
+                scores.append(spec.to_custom(recorded=recorded))
+            except ValidationError as err:  # located at the component in the request
+                errors += [
+                    InitErrorDetails(
+                        type=PydanticCustomError("value_error", str(e["msg"])), loc=("scores", k, *e["loc"]), input=None
+                    )
+                    for e in err.errors()
+                ]
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return Problem(
+            mentors=tuple(self.mentors),
+            mentees=tuple(self.mentees),
+            weights=self.weights,
+            rules=self.rules,
+            scores=tuple(scores),
+            meeting_minutes=self.meeting_minutes,
+            name=self.name,
+            description=self.description,
+            geography=geography,
+            taxonomy=taxonomy,
+        )
+
+    def _located_errors(self, geography: Geography, taxonomy: Taxonomy) -> list[InitErrorDetails]:
+        """The problems `Problem` would report in one message, each at its place in the request."""
+        errors: list[InitErrorDetails] = []
+
+        def add(loc: tuple[str | int, ...], kind: str, message: str) -> None:
+            errors.append(InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=None))
+
+        first: dict[str, tuple[str, int]] = {}
+        for field in ("mentors", "mentees"):
+            for i, person in enumerate(getattr(self, field)):
+                if person.id in first:
+                    where = first[person.id]
+                    add(
+                        (field, i, "id"),
+                        "duplicate_id",
+                        f"id {person.id!r} is already used by {where[0]}[{where[1]}]; ids must be unique across "
+                        "mentors and mentees",
+                    )
+                first.setdefault(person.id, (field, i))
+                for k, topic in enumerate(person.focus_areas):
+                    if topic not in taxonomy:
+                        add(
+                            (field, i, "focus_areas", k),
+                            "unknown_value",
+                            f"unknown focus area {topic!r}{_hint(taxonomy.suggest(topic))}",
+                        )
+                for k, place in enumerate(person.boroughs):
+                    if geography.canonical(place) is None:
+                        add(
+                            (field, i, "boroughs", k),
+                            "unknown_value",
+                            f"unknown place {place!r}{_hint(geography.suggest(place))}",
+                        )
+        mentor_ids, mentee_ids = {m.id for m in self.mentors}, {m.id for m in self.mentees}
+        for rule in ("forbidden_pairs", "required_pairs"):
+            for k, (mentor_id, mentee_id) in enumerate(getattr(self.rules, rule)):
+                if mentor_id not in mentor_ids:
+                    add(("rules", rule, k, 0), "unknown_id", f"{mentor_id!r} is not a mentor id")
+                if mentee_id not in mentee_ids:
+                    add(("rules", rule, k, 1), "unknown_id", f"{mentee_id!r} is not a mentee id")
+        return errors
+
+    @classmethod
+    def from_problem(
+        cls, problem: Problem, params: SolveParams | None = None, *, explain: bool = True, vocabularies: bool = True
+    ) -> MatchRequest:
+        """The request for ``problem`` (its geography and taxonomy included when ``vocabularies``)."""
+        return cls(
+            name=problem.name,
+            description=problem.description,
+            mentors=list(problem.mentors),
+            mentees=list(problem.mentees),
+            weights=problem.weights,
+            rules=problem.rules,
+            scores=[ScoreSpec.from_custom(s) for s in problem.scores],
+            meeting_minutes=problem.meeting_minutes,
+            geography=GeographySpec(**problem.geography.to_dict()) if vocabularies else None,
+            taxonomy=TaxonomySpec(**problem.taxonomy.to_dict()) if vocabularies else None,
+            params=params or SolveParams(),
+            explain=explain,
+        )
+
+
+def _hint(suggestion: str | None) -> str:
+    return f" - did you mean {suggestion!r}?" if suggestion else ""
+
+
+def _build(spec: GeographySpec | TaxonomySpec, field: str) -> Any:
+    """The vocabulary a spec describes; its errors already name the key (prefixed by ``field``)."""
+    return spec.build()
+
+
+class ExplainRequest(MatchRequest):
+    """A match request plus the one pair or one person to explain.
+
+    The request is solved as `match` would solve it; then either ``pair``
+    (a mentor id and a mentee id, proposed or not) or ``person`` (anyone's id)
+    is explained from the solver's own scores.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch explain request"})
+    pair: tuple[str, str] | None = Field(
+        None, description="[mentor_id, mentee_id]: explain this pair, and if it was not proposed, why not"
+    )
+    person: str | None = Field(
+        None,
+        description="a mentor's or mentee's id: explain their partners, or why they "
+        "have none, and their best alternatives",
+    )
+    alternatives: int = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
+
+    @field_validator("pair")
+    @classmethod
+    def _known_pair(cls, value: tuple[str, str] | None, info: ValidationInfo) -> tuple[str, str] | None:
+        if value is None or "mentors" not in info.data or "mentees" not in info.data:
+            return value
+        mentor_id, mentee_id = value
+        if mentor_id not in {m.id for m in info.data["mentors"]}:
+            raise ValueError(f"no mentor has id {mentor_id!r}")
+        if mentee_id not in {m.id for m in info.data["mentees"]}:
+            raise ValueError(f"no mentee has id {mentee_id!r}")
+        return value
+
+    @field_validator("person")
+    @classmethod
+    def _known_person(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or "mentors" not in info.data or "mentees" not in info.data:
+            return value
+        if value not in {p.id for p in (*info.data["mentors"], *info.data["mentees"])}:
+            raise ValueError(f"no mentor or mentee has id {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> ExplainRequest:
+        if (self.pair is None) == (self.person is None):
+            raise ValueError("give exactly one of 'pair' ([mentor_id, mentee_id]) or 'person' (an id)")
+        return self
+
+
+class RematchRequest(MatchRequest):
+    """A running programme to re-match: the programme as it was, the pairs working now, what changed.
+
+    The match request's people, weights and rules describe the programme
+    when the current pairs were made; ``leave``, ``join_mentors``,
+    ``join_mentees``, ``ended`` and ``locked`` say what happened since.
+    ``move_penalty`` is the score a re-match must gain for each working pair
+    it breaks (absent: every working pair is kept, only the people affected
+    get new partners; 0: re-optimise everything). See `pairmatch.rematching`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch rematch request"})
+    current: list[tuple[str, str]] = Field(description="the pairs working now, [mentor_id, mentee_id]")
+    leave: list[str] = Field([], description="ids of people leaving the programme")
+    join_mentors: list[Mentor] = Field([], description="mentors joining")
+    join_mentees: list[Mentee] = Field([], description="mentees joining")
+    ended: list[tuple[str, str]] = Field([], description="current pairs the coordinator ended (never proposed again)")
+    locked: list[tuple[str, str]] = Field([], description="current pairs that must stay as they are")
+    move_penalty: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="score per moved working pair; absent: keep every working pair"
+    )
+
+    def to_changes(self) -> Changes:
+        """The `Changes` this request describes (raises ``ValidationError`` naming each wrong id or pair)."""
+        errors: list[InitErrorDetails] = []
+
+        def add(loc: tuple[str | int, ...], message: str) -> None:
+            errors.append(InitErrorDetails(type=PydanticCustomError("unknown_id", message), loc=loc, input=None))
+
+        mentors, mentees = {m.id for m in self.mentors}, {m.id for m in self.mentees}
+        for k, (mentor_id, mentee_id) in enumerate(self.current):
+            if mentor_id not in mentors:
+                add(("current", k, 0), f"{mentor_id!r} is not a mentor id")
+            if mentee_id not in mentees:
+                add(("current", k, 1), f"{mentee_id!r} is not a mentee id")
+        for k, pid in enumerate(self.leave):
+            if pid not in mentors and pid not in mentees:
+                add(("leave", k), f"{pid!r} is not a mentor or mentee id")
+        now, leaving = set(self.current), set(self.leave)
+        for field in ("ended", "locked"):
+            for k, pair in enumerate(getattr(self, field)):
+                if pair not in now:
+                    add((field, k), f"{list(pair)!r} is not a current pair")
+                elif field == "locked" and (pair in set(self.ended) or leaving & set(pair)):
+                    add((field, k), f"{list(pair)!r} is ended or someone in it leaves; it cannot be locked")
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return Changes(
+            leave=tuple(self.leave),
+            join=(*self.join_mentors, *self.join_mentees),
+            ended=tuple(self.ended),
+            locked=tuple(self.locked),
+        )
+
+
+class DiffRequest(BaseModel):
+    """Two match requests to solve and compare (e.g. the same cohort under other weights or rules)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch diff request"})
+    schema_version: str = SCHEMA_VERSION
+    before: MatchRequest
+    after: MatchRequest
+
+    @field_validator("schema_version")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        return supported_version(value)
