@@ -11,11 +11,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..exceptions import SolverError
+from ..exceptions import PairmatchError, SolverError
+from ..objectives import Phase
+from ..params import SolveParams
 from ._graph import ArcGraph, Solution, top_per_group
 
 __all__ = ["GroupBound", "solve_cpsat"]
@@ -89,17 +92,24 @@ def _solver(params, time_left: float) -> cp_model.CpSolver:
 
 
 def solve_cpsat(
-    graph: ArcGraph, objective: str, groups: list[GroupBound], total_pinned: int, params, pinned_min: int | None = None
+    graph: ArcGraph,
+    phases: tuple[Phase, ...],
+    groups: list[GroupBound],
+    total_pinned: int,
+    params: SolveParams,
+    pinned_min: int | None = None,
 ) -> Solution | list[str] | None:
-    """Solve with CP-SAT. Returns a `Solution`, or the labels of a set of quotas
-    that cannot hold together (CP-SAT's infeasibility core), or None when the
-    capacities alone are infeasible."""
+    """Solve with CP-SAT in ``phases`` (an objective's `ObjectiveSpec.cpsat_phases`). Returns a
+    `Solution`, or the labels of a set of quotas that cannot hold together (CP-SAT's
+    infeasibility core), or None when the capacities alone are infeasible."""
+    if not phases:
+        raise PairmatchError("CP-SAT cannot express this objective; it has no CP-SAT phases")
     deadline = time.monotonic() + params.time_limit_s  # one budget for every CP-SAT call
-    if objective == "max_score" and len(graph.gain) > params.cpsat_reduce_above:
+    if phases == ("gain",) and len(graph.gain) > params.cpsat_reduce_above:
         reduced = _solve_reduced(graph, groups, total_pinned, params, deadline)
         if reduced is not None:
             return reduced
-    return _solve_full(graph, objective, groups, total_pinned, params, pinned_min, deadline=deadline)
+    return _solve_full(graph, phases, groups, total_pinned, params, pinned_min, deadline=deadline)
 
 
 def _restrict(graph: ArcGraph, groups: list[GroupBound], subset: np.ndarray):
@@ -158,6 +168,10 @@ def _solve_reduced(  # noqa: C901
                     "integer_objective": incumbent,
                     "integer_bound": dual.bound,
                     "gap": 0.0,
+                    "num_workers": params.num_workers,
+                    "random_seed": params.seed,
+                    "phase1_objective": incumbent,
+                    "phase1_bound": dual.bound,
                 }
                 return Solution(
                     lp_pick, True, "ortools.glop", {**certificate, **_reduction(dual, n, subset, lp_rounds)}
@@ -168,7 +182,7 @@ def _solve_reduced(  # noqa: C901
             sub_graph, sub_groups = _restrict(graph, groups, subset)
             try:
                 solution = _solve_full(
-                    sub_graph, "max_score", sub_groups, total_pinned, params, hint=hint, deadline=deadline
+                    sub_graph, ("gain",), sub_groups, total_pinned, params, hint=hint, deadline=deadline
                 )
             except SolverError:
                 break
@@ -227,7 +241,7 @@ def _reduction(dual, n: int, subset: np.ndarray, lp_rounds: int) -> dict:
 
 def _solve_full(
     graph: ArcGraph,
-    objective: str,
+    phases: tuple[Phase, ...],
     groups: list[GroupBound],
     total_pinned: int,
     params,
@@ -240,26 +254,12 @@ def _solve_full(
     if hint is not None:
         for var, value in zip(x, hint.tolist(), strict=True):
             model.add_hint(var, value)
-    phases = {"max_score": ["gain"], "max_participation": ["pairs", "gain"], "maxmin": ["pairs", "min", "gain"]}[
-        objective
-    ]
     budget = params.time_limit_s if deadline is None else deadline - time.monotonic()
-    all_optimal = True
+    optimal: list[bool] = []
     bounds: dict[str, float] = {}
     solver = None
-    weakest = None
     for phase, name in enumerate(phases):
-        if name == "pairs":
-            target = m.pairs
-        elif name == "min":
-            # The weakest pair includes pinned ones, so it can never exceed the weakest pin.
-            top = int(graph.gain.max(initial=0))
-            weakest = model.new_int_var(0, top if pinned_min is None else min(top, pinned_min), "weakest")
-            for k, var in enumerate(x):
-                model.add(weakest <= int(graph.gain[k])).only_enforce_if(var)
-            target = weakest
-        else:
-            target = m.gain
+        target = _target(m, graph, name, pinned_min)
         model.maximize(target)
         solver = _solver(params, budget)
         status = solver.solve(model)
@@ -276,8 +276,7 @@ def _solve_full(
         value = round(solver.objective_value)
         bounds[f"phase{phase + 1}_objective"] = value
         bounds[f"phase{phase + 1}_bound"] = float(solver.best_objective_bound)
-        if status != cp_model.OPTIMAL:
-            all_optimal = False
+        optimal.append(status == cp_model.OPTIMAL)
         if phase < len(phases) - 1:
             # Fix this phase's optimum before optimising the next criterion.
             model.add(target >= value)
@@ -287,8 +286,9 @@ def _solve_full(
     assert solver is not None
     chosen = np.array([k for k, var in enumerate(x) if solver.boolean_value(var)], dtype=np.int64)
     best, bound = solver.objective_value, solver.best_objective_bound
+    all_optimal = all(optimal)
     gap = 0.0 if all_optimal else abs(bound - best) / max(1.0, abs(bound))
-    certificate = {
+    certificate: dict[str, Any] = {
         "proof": "CP-SAT status OPTIMAL in every phase" if all_optimal else "CP-SAT time limit: best bound shown",
         "integer_objective": round(best),
         "integer_bound": float(bound),
@@ -297,9 +297,39 @@ def _solve_full(
         "random_seed": params.seed,
         **bounds,
     }
-    if weakest is not None:
-        certificate["bottleneck_integer"] = bounds["phase2_objective"]
+    if "pairs" in phases:
+        certificate["pairs"] = len(chosen)
+    if "min" in phases:
+        phase = phases.index("min")
+        certificate.update(_bottleneck(graph, chosen, int(bounds[f"phase{phase + 1}_objective"]), pinned_min))
+        if not optimal[phase]:
+            certificate["next_level_fails"] = None  # not proved: the phase ran out of time
     return Solution(chosen, all_optimal, "ortools.cp_sat", certificate)
+
+
+def _target(m: _Model, graph: ArcGraph, phase: Phase, pinned_min: int | None) -> cp_model.LinearExprT:
+    """What ``phase`` maximises (adding the weakest-pair variable for ``min``)."""
+    if phase == "pairs":
+        return m.pairs
+    if phase == "gain":
+        return m.gain
+    # The weakest pair includes pinned ones, so it can never exceed the weakest pin.
+    top = int(graph.gain.max(initial=0))
+    weakest = m.model.new_int_var(0, top if pinned_min is None else min(top, pinned_min), "weakest")
+    for k, var in enumerate(m.x):
+        m.model.add(weakest <= int(graph.gain[k])).only_enforce_if(var)
+    return weakest
+
+
+def _bottleneck(graph: ArcGraph, chosen: np.ndarray, level: int, pinned_min: int | None) -> dict[str, int | None]:
+    """The weakest free pair's level and the next level up, at which (the phase being optimal) no
+    matching of the same size exists: the fields the flow routine's bisection certifies. With no
+    free pair there is no weakest pair, and both are None."""
+    if not len(chosen):
+        return {"bottleneck_integer": None, "next_level_fails": None}
+    levels = np.unique(graph.gain if pinned_min is None else np.minimum(graph.gain, pinned_min))
+    above = levels[levels > level]
+    return {"bottleneck_integer": level, "next_level_fails": int(above[0]) if len(above) else None}
 
 
 def _conflicting_quotas(graph: ArcGraph, groups: list[GroupBound], total_pinned: int, params) -> list[str] | None:

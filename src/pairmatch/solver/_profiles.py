@@ -29,9 +29,11 @@ from ortools.graph.python import min_cost_flow
 from ..constraints import RuleChecker, lazy_candidates, minimum_partners
 from ..exceptions import SolverError
 from ..models import Problem
+from ..objectives import BACKENDS, OBJECTIVES
 from ..params import SolveParams
 from ..scoring import LazyScores, Scorer
 from .contracts import Outcome, SolveContext
+from .proofs import build_certificate
 from .scaling import Scaling, check_range
 
 __all__ = ["Profiles", "profiles_of", "solve_profiles", "why_not_profiles"]
@@ -69,8 +71,10 @@ def _first(kind: np.ndarray, count: int) -> np.ndarray:
 def why_not_profiles(problem: Problem, params: SolveParams, scorer: Scorer) -> str | None:
     """Why the profile path cannot solve ``problem`` (None when it can)."""
     rules = problem.rules
-    if params.objective not in ("max_score", "max_participation") or params.backend not in ("auto", "flow"):
-        return f"objective {params.objective!r} or backend {params.backend!r}"
+    if not OBJECTIVES[params.objective].profiles:
+        return f"objective {params.objective!r}"
+    if not BACKENDS[params.backend].flow_paths:
+        return f"backend {params.backend!r}"
     if rules.quotas:
         return "quotas"
     if not scorer.level_coded:
@@ -127,8 +131,9 @@ def solve_profiles(
     live = allowed & (sup_hi[:, None] > 0) & (dem_hi[None, :] > 0)
     ps, qs = np.nonzero(live)
     g = gain[ps, qs]
+    spec = OBJECTIVES[params.objective]
     lift = 0
-    if params.objective == "max_participation":
+    if spec.pairs_first:
         lift = int(gain.max(initial=0)) * min(int(hi_m.sum()), int(hi_e.sum())) + 1
     cost = -(g + lift)
     n_p, n_q = profiles.n_rows, profiles.n_cols
@@ -166,6 +171,7 @@ def solve_profiles(
     max_pairs = int(min(hi_m.sum(), hi_e.sum(), m * n))
     certificate: dict[str, Any] = {
         "method": "profiles",
+        "backend": "flow",
         "end": "certified",
         "proof": (
             "OR-Tools SimpleMinCostFlow status OPTIMAL on the transportation problem between "
@@ -185,7 +191,7 @@ def solve_profiles(
         "rounding_bound": scaling.rounding_bound(max_pairs),
         "pinned_pairs": 0,
     }
-    if params.objective == "max_participation":
+    if spec.pairs_first:
         certificate["pairs"] = units
     context = SolveContext(problem, LazyScores(scorer), lazy_candidates(problem, scorer, checker), params, scaling)
     finished = time.perf_counter()
@@ -193,7 +199,7 @@ def solve_profiles(
         pairs=tuple(sorted(pairs)),
         optimal=True,
         solver="ortools.min_cost_flow[profiles]",
-        certificate=certificate,
+        certificate=build_certificate(spec, "profiles", certificate),
         context=context,
         timings={
             "score": t0 - started,

@@ -39,6 +39,7 @@ import numpy as np
 
 from ..constraints import lazy_candidates
 from ..models import Problem
+from ..objectives import BACKENDS, OBJECTIVES
 from ..params import SolveParams
 from ..scoring import ChunkRunner, LazyScores, Scorer
 from ._certify import TypeBestState, TypeScan, TypeScanState, potentials, type_best_chunk, type_scan_chunk
@@ -46,9 +47,10 @@ from ._flow import solve_flow
 from ._graph import ArcGraph, Solution, top_per_group, with_pinned
 from ._space import EXCLUDED, PairSpace, ScanState, SelectState, not_in, scan_chunk, select_chunk, sorted_unique
 from .contracts import Outcome, SolveContext
+from .proofs import build_certificate
 from .scaling import Scaling
 
-__all__ = ["SPARSE_MIN_PAIRS", "SparseEnd", "solve_sparse", "sparse_supported"]
+__all__ = ["SPARSE_MIN_PAIRS", "SparseEnd", "solve_sparse", "why_not_sparse"]
 
 # From benchmarks/: from about this many pairs the sparse path beats the dense one.
 SPARSE_MIN_PAIRS = 1000 * 1000
@@ -69,13 +71,17 @@ class SparseEnd(Exception):
         self.outcome, self.rounds, self.reason = outcome, rounds, reason
 
 
-def sparse_supported(problem: Problem, params: SolveParams) -> bool:
-    """Objectives and backends the certified sparse method handles."""
-    return (
-        params.objective in ("max_score", "max_participation")
-        and params.backend in ("auto", "flow")
-        and not problem.rules.quotas
-    )
+def why_not_sparse(problem: Problem, params: SolveParams) -> str | None:
+    """What keeps the certified sparse method from ``problem`` under ``params`` (None: nothing):
+    it runs min-cost flow, so the objective and backend must allow it (`pairmatch.objectives`),
+    and there may be no quotas."""
+    if not OBJECTIVES[params.objective].sparse:
+        return f"objective {params.objective!r}"
+    if not BACKENDS[params.backend].flow_paths:
+        return f"backend {params.backend!r}"
+    if problem.rules.quotas:
+        return "quotas"
+    return None
 
 
 def _thread_runner(runner: ChunkRunner | None):
@@ -103,7 +109,7 @@ def solve_sparse(
     Raises `SparseEnd` when the round budget runs out without a certificate.
     """
     started = time.perf_counter() if started is None else started
-    if not sparse_supported(problem, params):
+    if why_not_sparse(problem, params) is not None:
         return None
     m, n = problem.shape
     if m == 0 or n == 0:
@@ -310,7 +316,7 @@ def _lower_bound_pairs(space: PairSpace, start: int, stop: int) -> np.ndarray:
 def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunner, started: float) -> Outcome | None:
     m, n = space.m, space.n
     scale = space.scaling.scale
-    if params.objective == "max_participation":
+    if OBJECTIVES[params.objective].pairs_first:
         # Lexicographic objective: each pair is worth more than any total score.
         space.set_lift(space.max_gain * min(m, n) + 1)
     if space.required and space.has_rules:
@@ -454,10 +460,12 @@ def _outcome(
     chosen = {
         "integer_objective": (int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen)) * space.unit
     }  # the chosen arcs' gains without the lift
-    if params.objective == "max_participation":
+    spec = OBJECTIVES[params.objective]
+    if spec.pairs_first:
         chosen["pairs"] = len(solution.chosen)
-    certificate = {
+    fields = {
         **certificate,
+        "backend": "flow",
         **with_pinned(chosen, pinned_gains),
         **space.scaling.describe(),
         "max_pairs": max_pairs,
@@ -472,7 +480,7 @@ def _outcome(
         pairs=tuple(sorted(pairs)),
         optimal=optimal,
         solver=solver,
-        certificate=certificate,
+        certificate=build_certificate(spec, "sparse", fields),
         context=context,
         timings=timings,
     )
