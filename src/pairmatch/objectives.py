@@ -6,7 +6,7 @@ the exact routine that solves it without side constraints, and the fields its
 certificate adds. `SolveParams`' choices, the command line's ``--objective``
 choices, the JSON contract's enum and the solver's dispatch
 (`pairmatch.solver.engine`) are all read from these tables, so an objective
-is added in one place (see "Add an objective" in ``docs/architecture.md``).
+is added in one place (see "Recipe: add an objective" in ``docs/architecture.md``).
 
 Examples
 --------
