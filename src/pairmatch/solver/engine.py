@@ -21,10 +21,11 @@ from ..models import Problem
 from ..objectives import BACKENDS, OBJECTIVES, ObjectiveSpec
 from ..params import SolveParams
 from ..scoring import ChunkRunner, Scorer, ScoreTable, as_runner, score_table
-from ._cpsat import GroupBound, solve_cpsat
+from ._cpsat import solve_phases
 from ._flow import solve_assignment, solve_flow, solve_maxmin, solve_participation
-from ._graph import ArcGraph, Solution, with_pinned
+from ._graph import ArcGraph, GroupBound, Solution, with_pinned
 from ._profiles import profiles_of, solve_profiles, why_not_profiles
+from ._reduced import solve_reduced
 from ._sparse import SPARSE_MIN_PAIRS, SparseEnd, solve_sparse, why_not_sparse
 from .contracts import Outcome, SolveContext
 from .diagnosis import diagnose
@@ -83,9 +84,9 @@ def _backend(
     if quotas and not BACKENDS[backend].quotas:
         raise PairmatchError(f"quotas need the CP-SAT backend; backend={backend!r} cannot express them")
     if quotas or backend == "cpsat":
-        outcome = solve_cpsat(
+        outcome = _solve_cpsat(
             graph,
-            spec.cpsat_phases,
+            spec,
             _quota_bounds(problem, candidates, graph),
             len(candidates.required),
             params,
@@ -105,6 +106,24 @@ def _backend(
             )
         return _labelled(outcome, "cpsat"), "cpsat"
     return _EXACT[spec.algorithm](graph, backend, pinned_min), "dense"
+
+
+def _solve_cpsat(
+    graph: ArcGraph,
+    spec: ObjectiveSpec,
+    groups: list[GroupBound],
+    total_pinned: int,
+    params: SolveParams,
+    pinned_min: int | None,
+) -> Solution | list[str] | None:
+    """CP-SAT in ``spec``'s phases; a large single-phase model is first reduced by LP duals.
+    One time budget covers every CP-SAT call."""
+    deadline = time.monotonic() + params.time_limit_s
+    if spec.cpsat_phases == ("gain",) and len(graph.gain) > params.cpsat_reduce_above:
+        reduced = solve_reduced(graph, groups, total_pinned, params, deadline)
+        if reduced is not None:
+            return reduced
+    return solve_phases(graph, spec.cpsat_phases, groups, total_pinned, params, pinned_min, deadline=deadline)
 
 
 def _labelled(solution: Solution | None, backend: str) -> Solution | None:
