@@ -21,6 +21,7 @@ score components are person-specific, so they rule this path out.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from ortools.graph.python import min_cost_flow
 
 from ..constraints import RuleChecker, lazy_candidates, minimum_partners
 from ..exceptions import SolverError
-from ..models import Problem
+from ..models import Person, Problem
 from ..objectives import BACKENDS, OBJECTIVES
 from ..params import SolveParams
 from ..scoring import LazyScores, Scorer
@@ -95,7 +96,7 @@ def profiles_of(problem: Problem, scorer: Scorer) -> Profiles:
     attrs = [a for a in problem.rules.forbid_same if a not in ("borough", "bcu")]
     codes: dict[object, int] = {}
 
-    def side(people, focus, place, slots) -> np.ndarray:
+    def side(people: Sequence[Person], focus: np.ndarray, place: np.ndarray, slots: np.ndarray) -> np.ndarray:
         lo = minimum_partners(problem, "mentor" if people is problem.mentors else "mentee")
         hi = np.array([p.max_partners for p in people], dtype=np.int64)
         extra = np.array(
@@ -103,7 +104,8 @@ def profiles_of(problem: Problem, scorer: Scorer) -> Profiles:
         ).reshape(len(people), len(attrs))
         table = np.column_stack([focus, place, lo, hi, extra, slots.view(np.int64).reshape(len(people), -1)])
         _, kind = np.unique(table, axis=0, return_inverse=True)
-        return kind.reshape(-1)
+        kinds: np.ndarray = kind.reshape(-1)
+        return kinds
 
     row_kind = side(problem.mentors, builtin.left.focus, builtin.left.place, builtin.left.slots)
     col_kind = side(problem.mentees, builtin.right.focus, builtin.right.place, builtin.right.slots)
@@ -215,16 +217,27 @@ def _members(kind: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.r_[0, np.cumsum(np.bincount(kind, minlength=count))]
 
 
-def _deal(profiles: Profiles, ps: np.ndarray, qs: np.ndarray, x: np.ndarray, lo_m, hi_m, lo_e, hi_e):
+def _deal(
+    profiles: Profiles,
+    ps: np.ndarray,
+    qs: np.ndarray,
+    x: np.ndarray,
+    lo_m: np.ndarray,
+    hi_m: np.ndarray,
+    lo_e: np.ndarray,
+    hi_e: np.ndarray,
+) -> list[tuple[int, int, bool]]:
     """Person pairs from profile flows: each profile's units go to its members, lower
     bounds first, then up to capacity; on the side where everyone takes one partner
     each unit is a different person, so no pair repeats."""
     row_members, row_off = _members(profiles.row_kind, profiles.n_rows)
     col_members, col_off = _members(profiles.col_kind, profiles.n_cols)
 
-    def slots(members, off, lo, hi, flows_by_kind):
+    def slots(
+        members: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, flows_by_kind: dict[int, int]
+    ) -> dict[int, list[int]]:
         """For each profile, a list of person indices, one per unit of flow (lower bounds first)."""
-        out = {}
+        out: dict[int, list[int]] = {}
         for p, units in flows_by_kind.items():
             people = members[off[p] : off[p + 1]]
             need = lo[people]
@@ -232,7 +245,7 @@ def _deal(profiles: Profiles, ps: np.ndarray, qs: np.ndarray, x: np.ndarray, lo_
             seq = np.r_[np.repeat(people, need), _round_robin(people, rest)][:units]
             if len(seq) < units:
                 raise SolverError("profile flow exceeds its members' capacities")
-            out[p] = list(seq)
+            out[p] = seq.tolist()
         return out
 
     by_p: dict[int, int] = {}

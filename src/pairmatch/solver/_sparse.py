@@ -84,7 +84,7 @@ def why_not_sparse(problem: Problem, params: SolveParams) -> str | None:
     return None
 
 
-def _thread_runner(runner: ChunkRunner | None):
+def _thread_runner(runner: ChunkRunner | None) -> tuple[ThreadPoolExecutor | None, ChunkRunner]:
     """The caller's runner, or two threads (numpy releases the GIL in the chunk work)."""
     if runner is not None and runner.executor is not None:
         return None, runner
@@ -125,7 +125,7 @@ def solve_sparse(
             pool.shutdown()
 
 
-def _select(space: PairSpace, k: int, run: ChunkRunner, seed: int, cache: dict) -> np.ndarray:
+def _select(space: PairSpace, k: int, run: ChunkRunner, seed: int, cache: dict[str, Any]) -> np.ndarray:
     """Candidate arcs (sorted keys ``i * n + j``): each mentor's best among a sample of
     mentees and each mentee's best among a sample of mentors (samples drawn from a
     seeded permutation, so every person is sampled about equally often)."""
@@ -201,12 +201,13 @@ def _graph(space: PairSpace, keys: np.ndarray) -> ArcGraph:
     return ArcGraph(rows, cols, gain, mlo, mhi, elo, ehi)
 
 
-def _type_scan(space: PairSpace, cache: dict) -> TypeScan | None:
+def _type_scan(space: PairSpace, cache: dict[str, Any]) -> TypeScan | None:
     if space.parts is None:
         return None
     if cache.get("lift") != space.lift:
         cache.update(lift=space.lift, scan=TypeScan(space.builtin, space.parts, space.lift))
-    return cache["scan"]
+    scan: TypeScan = cache["scan"]
+    return scan
 
 
 def _certify(
@@ -215,7 +216,7 @@ def _certify(
     d_m: np.ndarray,
     d_e: np.ndarray,
     run: ChunkRunner,
-    cache: dict,
+    cache: dict[str, Any],
     per_person: int,
     seed: int,
 ) -> dict[str, Any]:
@@ -324,7 +325,7 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         if not space.allowed_pairs(rows, cols).all():  # a pin breaks a rule: the dense path diagnoses it
             return None
     k = min(params.candidates_per_person, n)
-    cache: dict = {}
+    cache: dict[str, Any] = {}
     keys = _select(space, k, run, params.seed, cache)
     # Violating pairs added per person and round: rounds cost more as people grow, so
     # larger problems add more per round (measured on 3,000-32,900 a side: fewer rounds).
@@ -422,10 +423,20 @@ def _prune(
     red = graph.gain + d_e[graph.cols] - d_m[graph.rows]
     keep = red >= -gap
     keep[solution.chosen] = True
-    return keys[keep]
+    kept: np.ndarray = keys[keep]
+    return kept
 
 
-def _counts(space: PairSpace, keys, rounds, added, k, history, check, final_violation) -> dict[str, Any]:
+def _counts(
+    space: PairSpace,
+    keys: np.ndarray,
+    rounds: int,
+    added: int,
+    k: int,
+    history: list[dict[str, Any]],
+    check: dict[str, Any],
+    final_violation: float,
+) -> dict[str, Any]:
     return {
         "candidates_per_person": k,
         "candidate_arcs": len(keys),
