@@ -511,8 +511,9 @@ def test_a_bad_vocabulary_file_names_the_file_and_key(tmp_path):
         ("topics.json", "decay", None),
         ("topics.json", "edges[0]", None),
     ]
-    assert "geo.json, key 'borders[0][1]': 'Coventy' is not listed in 'places' or a unit - did you mean 'Coventry'?" in str(
-        info.value
+    assert (
+        "geo.json, key 'borders[0][1]': 'Coventy' is not listed in 'places' or a unit - did you mean 'Coventry'?"
+        in str(info.value)
     )
 
 

@@ -173,7 +173,10 @@ def test_constructor_arguments_still_work():
     [
         ({"edges": [{"a": "x", "b": "x", "reason": "r"}]}, r"edges\[0\]: a link from 'x' to itself"),
         ({"edges": [{"a": "x", "reason": "r"}]}, r"edges\[0\]\.b: Field required"),
-        ({"edges": [{"a": "x", "b": "y", "why": "r"}]}, r"edges\[0\]\.why: unknown key \(known: a, b, reason, source\)"),
+        (
+            {"edges": [{"a": "x", "b": "y", "why": "r"}]},
+            r"edges\[0\]\.why: unknown key \(known: a, b, reason, source\)",
+        ),
         ({"edges": [{"a": "x", "b": "y", "reason": 3}]}, r"edges\[0\]\.reason: Input should be a valid string"),
         ({"edges": [{"a": "x", "b": "y", "reason": " "}]}, r"edges\[0\]\.reason: must not be empty"),
         ({"edges": [["x", "y"], {"a": "Y", "b": "x"}]}, r"edges\[1\]: the link 'x' - 'y' repeats edges\[0\]"),
