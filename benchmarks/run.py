@@ -66,12 +66,13 @@ def problem_for(case: str):
 def integer_objective(problem, total, rows: np.ndarray, cols: np.ndarray) -> int:
     """The pairs' total in the solver's integer units (pairmatch's scaling policy), from
     each pair's exact float64 score (whatever precision the peer ranked them in)."""
+    from pairmatch import SolveParams
     from pairmatch.scoring import Scorer
-    from pairmatch.solver import Scaling
+    from pairmatch.solver import scaling_for
 
     scorer = Scorer(problem)
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-    return int(Scaling(RESOLUTION, scorer.upper_bound).to_integer(scorer.pair_totals(rows, cols)).sum())
+    return int(scaling_for(scorer, SolveParams()).to_integer(scorer.pair_totals(rows, cols)).sum())
 
 
 def float32_scores(problem, chunk_rows: int = 1024) -> np.ndarray:

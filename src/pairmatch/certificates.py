@@ -67,6 +67,7 @@ __all__ = [
     "SparseFields",
     "StableFields",
     "certificate_model",
+    "status_text",
 ]
 
 Family = Literal["dense", "cpsat", "sparse", "profiles", "stable"]
@@ -117,8 +118,10 @@ class Certificate(Record):
     resolution: int
     score_upper_bound: float
     scale: float
+    exact: bool
     max_pairs: int
     rounding_bound: float
+    optimality_gap: float | None
     pinned_pairs: int
     # Set when `method="auto"` chose, or one path handed over to another.
     method_requested: str | None = None
@@ -235,6 +238,23 @@ FAMILIES: Mapping[Family, type[Record]] = {
     "profiles": ProfileFields,
     "stable": StableRunFields,
 }
+
+
+def status_text(status: str, gap: float | None) -> str:
+    """The status in words: ``optimal`` only when the matching is optimal for the scores
+    themselves, ``optimal within X`` when rounding the scores to integers may have cost up to
+    ``X`` (score units), and for ``feasible`` the distance to the optimum when one is known.
+
+    >>> status_text("optimal", 0.0), status_text("optimal", 0.0194), status_text("optimal", None)
+    ('optimal', 'optimal within 0.0194', 'optimal')
+    >>> status_text("feasible", 1.5), status_text("feasible", None)
+    ('feasible, within 1.5 of the optimum', 'feasible')
+    """
+    if not gap:
+        return status
+    if status == "optimal":
+        return f"optimal within {gap:.6g}"
+    return f"{status}, within {gap:.6g} of the optimum"
 
 
 @cache

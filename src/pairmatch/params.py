@@ -76,11 +76,16 @@ class SolveParams(BaseModel):
     backend : {"auto", "assignment", "flow", "cpsat"}
         ``auto`` picks OR-Tools linear sum assignment for plain one-to-one
         problems, min-cost flow for capacities, CP-SAT for side constraints.
+    exact : bool
+        Scale scores to integers exactly whenever they allow it (integer
+        scores, a few decimals, thirds; see `pairmatch.solver.scaling`), so
+        ``optimal`` means optimal for the scores themselves. ``False`` always
+        scales by ``resolution``.
     resolution : int
         Integer units given to the largest possible pair score when scores
-        become integers for the OR-Tools solvers (see
-        `pairmatch.solver.scaling.Scaling`); the result's certificate bounds
-        the effect of that rounding.
+        become integers for the OR-Tools solvers and no exact scaling exists
+        (or ``exact`` is off); the result's ``optimality_gap`` and its
+        certificate's ``rounding_bound`` bound the effect of that rounding.
     time_limit_s, num_workers, seed
         CP-SAT limits; ``seed`` is also recorded in the result.
     method : {"auto", "dense", "sparse", "profiles"}
@@ -116,6 +121,7 @@ class SolveParams(BaseModel):
 
     objective: Objective = "max_score"
     backend: Backend = "auto"
+    exact: bool = True
     resolution: int = Field(1_000_000, ge=1, le=10**9)
     time_limit_s: float = Field(60.0, gt=0, allow_inf_nan=False)
     num_workers: int = Field(1, ge=1)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .certificates import Certificate
+from .certificates import Certificate, status_text
 from .exceptions import PairmatchError, require
 from .solver import Outcome, SolveContext
 from .text import printable
@@ -91,7 +91,10 @@ class MatchResult:
     objective : float
         Sum of the pairs' scores in the original float units.
     status : {"optimal", "feasible"}
-        ``optimal`` only when the solver proved it.
+        ``optimal`` only when the solver proved it, for the scores as the
+        solver's integers; `optimality_gap` says how far rounding may have
+        moved that from the scores themselves (0: not at all), and
+        `status_text` says it in words (``optimal within 0.0194``).
     objective_name : str
         Which objective was optimised (see `SolveParams`).
     solver : str
@@ -170,6 +173,27 @@ class MatchResult:
         )
 
     @property
+    def optimality_gap(self) -> float | None:
+        """How far, at most, the objective falls short of the optimum of the scores themselves
+        (score units): 0 for an exact solve, the rounding bound when the scores could not be
+        scaled to integers exactly, a bound's distance for a ``feasible`` result that has one,
+        None when nothing bounds it (or the certificate predates the field).
+
+        >>> from pairmatch import solve
+        >>> from pairmatch.examples import pilot_problem
+        >>> solve(pilot_problem()).optimality_gap
+        0.0
+        """
+        gap = self.certificate.get("optimality_gap")
+        return None if gap is None else float(gap)
+
+    @property
+    def status_text(self) -> str:
+        """The status in words: ``optimal``, ``optimal within X``, ``feasible``, or
+        ``feasible, within X of the optimum`` (see `optimality_gap`)."""
+        return status_text(self.status, self.optimality_gap)
+
+    @property
     def n_pairs(self) -> int:
         return len(self.pairs)
 
@@ -211,6 +235,8 @@ class MatchResult:
         """
         out: dict[str, Any] = {
             "status": self.status,
+            "status_text": self.status_text,
+            "optimality_gap": self.optimality_gap,
             "objective": rounded(self.objective),
             "objective_name": self.objective_name,
             "solver": self.solver,
@@ -307,7 +333,7 @@ class MatchResult:
         def who(pid: str) -> str:
             return printable(f"{names[pid]} ({pid})" if pid in names else pid)
 
-        head = f"{self.n_pairs} pairs, objective {self.objective:.4f}, status {self.status} ({self.solver})"
+        head = f"{self.n_pairs} pairs, objective {self.objective:.4f}, status {self.status_text} ({self.solver})"
         components = list(self.pairs[0].components) if self.pairs else []
         rows = [("mentor", "mentee", "score", *components)]
         for p in self.pairs:

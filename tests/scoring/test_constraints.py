@@ -12,13 +12,12 @@ from hypothesis import strategies as st
 import pairmatch as pm
 from pairmatch.availability import window_slots
 from pairmatch.models import Quota
-from pairmatch.scoring import Scorer
-from pairmatch.solver.scaling import Scaling
+
+from support.scaling import solver_scaling
 
 TOPICS = ["knife crime", "domestic abuse", "social inequality", "stop and search", "mental health"]
 BOROUGHS = ["Newham", "Tower Hamlets", "Hackney", "Brent", "Croydon", "Waltham Forest"]
 WINDOWS = ["Mon 18:00-19:00", "Mon 18:30-20:00", "Tue 10:00-12:00", "Sat 10:00-11:00", "Sun 14:00-16:00"]
-RES = 10**6
 
 
 @st.composite
@@ -131,7 +130,7 @@ def quotas_hold(problem: pm.Problem, chosen: list[tuple[int, int]]) -> bool:
 def brute_force(problem: pm.Problem):
     """All feasible matchings' (count, weakest, total) keys, by enumerating arc subsets."""
     total = pm.score(problem).total
-    gain = Scaling(RES, Scorer(problem).upper_bound).to_integer(total)
+    gain = solver_scaling(problem).to_integer(total)
     arcs = sorted(allowed_pairs(problem, total))
     required = {(int(m[1:]), int(e[1:])) for m, e in problem.rules.required_pairs}
     match_all = problem.rules.match_all_mentors, problem.rules.match_all_mentees
@@ -153,7 +152,7 @@ def brute_force(problem: pm.Problem):
 
 
 def solved_key(problem: pm.Problem, result: pm.MatchResult):
-    gain = Scaling(RES, Scorer(problem).upper_bound).to_integer(pm.score(problem).total)
+    gain = solver_scaling(problem).to_integer(pm.score(problem).total)
     ix, ex = problem.mentor_index(), problem.mentee_index()
     gains = [int(gain[ix[p.mentor_id], ex[p.mentee_id]]) for p in result.pairs]
     return len(gains), min(gains, default=0), sum(gains)
@@ -309,7 +308,7 @@ def test_maxmin_trades_total_for_the_weakest_pair():
     assert min(p.score for p in fair.pairs) >= min(p.score for p in best.pairs)
     assert fair.objective <= best.objective
     assert pm.is_feasible(fair, problem)
-    assert fair.certificate["bottleneck_integer"] == round(min(p.score for p in fair.pairs) * RES)
+    assert fair.certificate["bottleneck_integer"] == round(min(p.score for p in fair.pairs) * fair.certificate["scale"])
 
 
 def test_participation_matches_more_people_than_max_score():

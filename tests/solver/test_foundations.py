@@ -40,11 +40,16 @@ def tiny_problem(weight: float) -> pm.Problem:
 @pytest.mark.parametrize("weight", [4e-7, 1e-12, 1.0, 3e9])
 def test_tiny_and_huge_scores_keep_every_pair_and_a_sound_bound(method, weight):
     # With absolute scaling, scores below 0.5e-6 rounded to 0: no pairs, objective 0, bound 0.
-    result = pm.solve(tiny_problem(weight), pm.SolveParams(method=method))
-    assert result.n_pairs == 2
-    assert result.objective == pytest.approx(2 * weight, rel=1e-12)
-    assert 0 < result.certificate["rounding_bound"] <= 2 * weight * 1e-6 * (1 + 1e-9)
-    assert result.certificate["max_pairs"] == 2
+    by_resolution = pm.solve(tiny_problem(weight), pm.SolveParams(method=method, exact=False))
+    assert by_resolution.n_pairs == 2
+    assert by_resolution.objective == pytest.approx(2 * weight, rel=1e-12)
+    assert 0 < by_resolution.certificate["rounding_bound"] <= 2 * weight * 1e-6 * (1 + 1e-9)
+    assert by_resolution.certificate["max_pairs"] == 2
+    # Every score is the weight: a whole number of units at some power of ten.
+    exact = pm.solve(tiny_problem(weight), pm.SolveParams(method=method))
+    assert (exact.n_pairs, exact.certificate["exact"], exact.optimality_gap) == (2, True, 0.0)
+    assert exact.objective == pytest.approx(2 * weight, rel=1e-12)
+    assert exact.certificate["integer_objective"] == 2 * round(weight * exact.certificate["scale"])
 
 
 @PROPS
@@ -54,7 +59,8 @@ def test_scaling_every_weight_scales_the_objective_exactly(problem, c):
     scaled = problem.model_copy(
         update={"weights": pm.Weights(focus=c * w.focus, borough=c * w.borough, availability=c * w.availability)}
     )
-    base, other = pm.solve(problem), pm.solve(scaled)
+    params = pm.SolveParams(exact=False)  # scaling by resolution: the integer problem is the same
+    base, other = pm.solve(problem, params), pm.solve(scaled, params)
     # The integer problem is the same, so the matchings are the same and the objective scales by c.
     assert [(p.mentor_id, p.mentee_id) for p in other.pairs] == [(p.mentor_id, p.mentee_id) for p in base.pairs]
     assert other.objective == pytest.approx(c * base.objective, rel=1e-9, abs=1e-300)

@@ -18,7 +18,6 @@ from scipy.optimize import linear_sum_assignment
 
 import pairmatch
 from pairmatch import InfeasibleProblemError, Problem, SolveParams, Weights
-from pairmatch.scoring import Scorer
 from pairmatch.solver._flow import solve_assignment, solve_flow
 from pairmatch.solver._graph import ArcGraph
 from pairmatch.solver.scaling import Scaling
@@ -31,6 +30,7 @@ from strategies import (
     score_matrices,
     zero_capacity_problems,
 )
+from support.scaling import solver_scaling
 
 RESOLUTION = 10**6
 PROPS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -82,11 +82,6 @@ def feasible_assignments(problem: Problem):
         yield pairs
 
 
-def solver_scaling(problem: Problem) -> Scaling:
-    """The integer scaling the solver uses for ``problem`` (largest possible score -> RESOLUTION)."""
-    return Scaling(RESOLUTION, Scorer(problem).upper_bound)
-
-
 def brute_force(problem: Problem, key) -> tuple | None:
     """The best value of ``key(pairs, float scores, integer scores)`` over all feasible matchings."""
     total = pairmatch.score(problem).total
@@ -114,8 +109,8 @@ def maxmin_key(pairs, total, scaled):
 
 def rounded(result: pairmatch.MatchResult) -> list[int]:
     """The pairs' scores as the solver's integers."""
-    scaling = Scaling(RESOLUTION, result.certificate["score_upper_bound"])
-    return scaling.to_integer(np.array([p.score for p in result.pairs])).tolist()
+    scale = float(result.certificate["scale"])
+    return np.rint(np.array([p.score for p in result.pairs], dtype=float) * scale).astype(np.int64).tolist()
 
 
 # What each objective optimises, lexicographically, on the solver's integer scores.

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..certificates import status_text
 from ..objectives import OBJECTIVES
 from ..params import SolveParams
 from ..text import printable
@@ -234,6 +235,7 @@ def run_runs(args: argparse.Namespace) -> int:
                     "parent": r.parent_id,
                     "created_at": r.created_at.isoformat(),
                     "status": r.status,
+                    "optimality_gap": r.certificate.get("optimality_gap"),
                     "objective": r.objective,
                     "score": r.score,
                     "pairs": len(r.pairs),
@@ -253,7 +255,8 @@ def run_runs(args: argparse.Namespace) -> int:
         print(
             printable(
                 f"run {r.id}  {_when(r.created_at)}  cohort {r.cohort}  {r.kind}{extra}: "
-                f"{len(r.pairs)} pairs, objective {r.objective:.4f}{score}, {r.status}"
+                f"{len(r.pairs)} pairs, objective {r.objective:.4f}{score}, "
+                f"{status_text(r.status, r.certificate.get('optimality_gap'))}"
             )
         )
     if not runs:

@@ -150,9 +150,8 @@ def run_contract_match(args: argparse.Namespace) -> int:
     if fmt == "json":
         emit_json(response.model_dump(mode="json", exclude_none=True))
         return EXIT_OK
-    print(
-        f"{len(response.pairs)} pairs, objective {response.objective:g}, status {response.status} ({response.solver})"
-    )
+    status = response.status_text or response.status
+    print(f"{len(response.pairs)} pairs, objective {response.objective:g}, status {status} ({response.solver})")
     for pair in response.pairs:
         print(f"  {pair.mentor_id} - {pair.mentee_id}  {pair.score:.3f}")
     for person in response.unmatched:

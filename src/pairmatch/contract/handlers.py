@@ -147,7 +147,11 @@ def explain_request(
     result = solve(problem, parsed.params)
     stage("explaining")
     base = ExplainResponse(
-        status=result.status, objective=rounded(result.objective), objective_name=result.objective_name
+        status=result.status,
+        status_text=result.status_text,
+        optimality_gap=result.optimality_gap,
+        objective=rounded(result.objective),
+        objective_name=result.objective_name,
     )
     if parsed.pair is not None:
         return base.model_copy(update={"pair": _pair_out(result, *parsed.pair, with_why_not=True)})

@@ -40,6 +40,14 @@ class MatchResponse(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch match response"})
     schema_version: str = SCHEMA_VERSION
     status: Literal["optimal", "feasible"]
+    status_text: str | None = Field(
+        None, description="the status in words: 'optimal', 'optimal within X' when rounding may cost up to X"
+    )
+    optimality_gap: float | None = Field(
+        None,
+        description="how far, at most, the objective falls short of the optimum of the scores themselves "
+        "(0: exactly optimal; null: unknown)",
+    )
     objective: float
     objective_name: str
     solver: str
@@ -63,6 +71,8 @@ class MatchResponse(BaseModel):
         ]
         return cls(
             status=result.status,
+            status_text=result.status_text,
+            optimality_gap=result.optimality_gap,
             objective=rounded(result.objective),
             objective_name=result.objective_name,
             solver=result.solver,
@@ -164,6 +174,8 @@ class ExplainResponse(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch explain response"})
     schema_version: str = SCHEMA_VERSION
     status: Literal["optimal", "feasible"]
+    status_text: str | None = Field(None, description="the status in words (see the match response)")
+    optimality_gap: float | None = Field(None, description="see the match response")
     objective: float
     objective_name: str
     pair: PairExplanationOut | None = None

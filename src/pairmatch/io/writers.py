@@ -290,7 +290,7 @@ def matches_bytes(result: MatchResult, fmt: str) -> bytes:
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     unmatched = [[u.side, u.person_id, u.code, u.reason] for u in result.unmatched]
     run: list[list[object]] = [
-        ["status", result.status],
+        ["status", result.status_text],
         ["objective", rounded(result.objective)],
         ["objective_name", result.objective_name],
         ["solver", result.solver],

@@ -124,7 +124,7 @@ def _summary(result: MatchResult, problem: Problem) -> tuple[tuple[str, str], ..
         ("pairs", str(result.n_pairs)),
         ("objective (total score)", f"{result.objective:.3f}"),
         ("mean pair score", f"{result.objective / result.n_pairs:.3f}" if result.n_pairs else "-"),
-        ("status", result.status),
+        ("status", result.status_text),
         ("solver", result.solver),
         ("runtime", f"{result.runtime_s:.3f} s"),
         *((f"certificate: {k}", _flat(v)) for k, v in cert.items()),

@@ -70,6 +70,38 @@ class Scorer:
         """No pair's combined score exceeds this."""
         return self.builtin.upper_bound + self.custom.upper_bound
 
+    def part_values(self) -> list[np.ndarray] | None:
+        """Every value each weighted component can take, weight applied: the built-ins' levels,
+        a custom matrix's values, custom entries' values and default. A pair's total is the sum
+        of one value of each. None when a custom component is a function (its values are known
+        only by scoring the pairs).
+
+        >>> from pairmatch.examples import pilot_problem
+        >>> [len(values) > 0 for values in Scorer(pilot_problem()).part_values()]
+        [True, True, True]
+        """
+        builtin = self.builtin
+        levels = {
+            "focus": builtin.focus_values,
+            "borough": builtin.borough_values,
+            "availability": builtin.availability_values,
+        }
+        out = [
+            self.weights[name] * np.asarray(values, dtype=float)
+            for name, values in levels.items()
+            if name in self.weights
+        ]
+        for component in self.custom.components:
+            if component.function is not None:
+                return None
+            if component.matrix is not None:
+                values = np.asarray(component.matrix, dtype=float)
+            else:
+                assert component.entries is not None
+                values = np.array([*(v for _, _, v in component.entries), component.default], dtype=float)
+            out.append(float(component.weight) * values)
+        return out
+
     @property
     def block_names(self) -> tuple[str, ...]:
         """The arrays `block` returns: every built-in and custom component, ``total``, ``overlap_minutes``."""

@@ -10,6 +10,6 @@ from __future__ import annotations
 from .contracts import Outcome, SolveContext
 from .diagnosis import diagnose, hall_violator
 from .engine import run
-from .scaling import Scaling
+from .scaling import Scaling, scaling_for, with_exact_scores
 
-__all__ = ["Outcome", "Scaling", "SolveContext", "diagnose", "hall_violator", "run"]
+__all__ = ["Outcome", "Scaling", "SolveContext", "diagnose", "hall_violator", "run", "scaling_for", "with_exact_scores"]

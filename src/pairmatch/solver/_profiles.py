@@ -201,7 +201,7 @@ def solve_profiles(
         pairs=tuple(sorted(pairs)),
         optimal=True,
         solver="ortools.min_cost_flow[profiles]",
-        certificate=build_certificate(spec, "profiles", certificate),
+        certificate=build_certificate(spec, "profiles", certificate, optimal=True),
         context=context,
         timings={
             "score": t0 - started,

@@ -491,7 +491,7 @@ def _outcome(
         pairs=tuple(sorted(pairs)),
         optimal=optimal,
         solver=solver,
-        certificate=build_certificate(spec, "sparse", fields),
+        certificate=build_certificate(spec, "sparse", fields, optimal),
         context=context,
         timings=timings,
     )

@@ -30,7 +30,7 @@ from ._sparse import SPARSE_MIN_PAIRS, SparseEnd, solve_sparse, why_not_sparse
 from .contracts import Outcome, SolveContext
 from .diagnosis import diagnose
 from .proofs import build_certificate, noted
-from .scaling import Scaling
+from .scaling import Scaling, scaling_for, with_exact_scores
 from .stable import blocking_pairs, deferred_acceptance
 
 __all__ = ["choose_method", "run"]
@@ -198,7 +198,7 @@ def run(problem: Problem, params: SolveParams | None = None, executor: Executor 
     started = time.perf_counter()
     runner = as_runner(executor) if executor is not None else None
     scorer = Scorer(problem)
-    scaling = Scaling(params.resolution, scorer.upper_bound)
+    scaling = scaling_for(scorer, params)
     spec = OBJECTIVES[params.objective]
     if spec.algorithm == "deferred_acceptance":
         return _stable(problem, params, scorer, scaling, runner, started)
@@ -259,6 +259,7 @@ def _dense(
             "max_rounds, or relax the minimum partners and pins"
         )
     table = score_table(scorer, executor=runner)
+    scaling = with_exact_scores(scaling, table.total, params)
     candidates = build_candidates(problem, table, scorer)
     scored = time.perf_counter()
     needs_check = candidates.required or _has_minimums(candidates) or problem.rules.quotas
@@ -298,6 +299,7 @@ def _dense(
             "candidate_pairs": n_candidates,
             "certified_over_all_pairs": bool(solution.optimal),
         },
+        solution.optimal,
     )
     finished = time.perf_counter()
     return Outcome(
@@ -335,6 +337,7 @@ def _stable(
             "use max_score, max_participation or maxmin for those"
         )
     table = score_table(scorer, executor=runner)
+    scaling = with_exact_scores(scaling, table.total, params)
     candidates = build_candidates(problem, table, scorer)
     reasons = diagnose(problem, table, candidates) if candidates.required else []
     if reasons:
@@ -396,7 +399,7 @@ def _stable(
         pairs=tuple(sorted(pairs)),
         optimal=len(blocking[0]) == 0,
         solver="pairmatch.deferred_acceptance",
-        certificate=build_certificate(spec, "stable", certificate),
+        certificate=build_certificate(spec, "stable", certificate, optimal=len(blocking[0]) == 0),
         context=SolveContext(problem, table, candidates, params, scaling),
         timings={"score": scored - started, "solve": finished - scored},
     )
