@@ -15,6 +15,7 @@ bounds of `_cpsat._Model`, written here as numpy coefficient blocks.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,13 +27,17 @@ from ._graph import ArcGraph, GroupBound
 __all__ = [
     "DualBound",
     "Interval",
+    "LpSolution",
     "NoBound",
     "Row",
+    "dual_bound",
     "lp_dual_bound",
     "priced_bound",
     "rows_for",
     "share_intervals",
+    "solve_lp",
     "split_bound",
+    "time_left",
 ]
 
 INF = float("inf")
@@ -75,27 +80,57 @@ def rows_for(graph: ArcGraph, groups: Sequence[GroupBound], total_pinned: int, s
 
 @dataclass(frozen=True)
 class DualBound:
-    """Reduced gains of every arc and the Lagrangian bound they certify."""
+    """Reduced gains of every arc and the Lagrangian bound they certify.
+
+    ``slack`` absorbs the float rounding of the bound's arithmetic: relative to the size of
+    the terms summed (integer gains may be large), never less than 1e-3.
+    """
 
     reduced: np.ndarray
     bound: float
     lp_objective: float
     values: np.ndarray  # LP solution on the subset's arcs
+    slack: float = 1e-3
+
+    def beats(self, incumbent: int) -> bool:
+        """Whether some solution could gain more than ``incumbent`` (gains are integers, so
+        a better one gains at least ``incumbent + 1``)."""
+        return bool(self.bound >= incumbent + 1 - self.slack)
 
     def improving(self, incumbent: int) -> np.ndarray:
-        """Arcs that could appear in a solution strictly better than ``incumbent``.
-
-        Gains are integers, so a better solution gains at least ``incumbent + 1``;
-        the small slack absorbs float rounding in the bound's arithmetic.
-        """
-        return self.bound + self.reduced >= incumbent + 1 - 1e-3
+        """Arcs that could appear in a solution strictly better than ``incumbent``."""
+        improving: np.ndarray = self.bound + self.reduced >= incumbent + 1 - self.slack
+        return improving
 
 
-def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualBound | None:
+@dataclass(frozen=True)
+class LpSolution:
+    """What GLOP returned: its status, and for an optimal LP the row duals, arc values and objective."""
+
+    status: mb.SolveStatus
+    duals: np.ndarray
+    values: np.ndarray
+    objective: float
+
+
+def lp_dual_bound(
+    graph: ArcGraph, rows: list[Row], subset: np.ndarray, time_limit_s: float | None = None
+) -> DualBound | None:
     """Solve the LP relaxation on ``subset`` of arcs with GLOP and price all arcs.
 
-    Returns None when the restricted LP is infeasible (the caller widens the subset).
+    Returns None when the restricted LP is infeasible (the caller widens the subset); raises
+    `NoBound` when GLOP ends without an optimum (``time_limit_s`` ran out, or any other status).
     """
+    lp = solve_lp(graph, rows, subset, time_limit_s)
+    if lp.status == mb.SolveStatus.INFEASIBLE:
+        return None
+    if lp.status != mb.SolveStatus.OPTIMAL:
+        raise NoBound(f"GLOP status {lp.status.name}")
+    return dual_bound(graph, rows, lp.duals, lp.values, lp.objective)
+
+
+def solve_lp(graph: ArcGraph, rows: list[Row], subset: np.ndarray, time_limit_s: float | None = None) -> LpSolution:
+    """The LP relaxation (``0 <= x <= 1``, the ``rows``) on the arcs ``subset``, by GLOP."""
     gain = graph.gain.astype(float)
     local = np.full(len(gain), -1, dtype=np.int64)
     local[subset] = np.arange(len(subset))
@@ -122,42 +157,64 @@ def lp_dual_bound(graph: ArcGraph, rows: list[Row], subset: np.ndarray) -> DualB
         if len(nz):
             helper.add_terms_to_constraint(ct, [variables[i] for i in nz], coef[nz].tolist())
     solver = mb.Solver("glop")
+    if time_limit_s is not None:
+        solver.set_time_limit_in_seconds(max(time_limit_s, 0.0))
     status = solver.solve(model)
-    if status == mb.SolveStatus.INFEASIBLE:
-        return None
     if status != mb.SolveStatus.OPTIMAL:
-        raise NoBound(f"GLOP status {status.name}")
+        return LpSolution(status, np.zeros(0), np.zeros(0), float("nan"))
     duals = np.array([solver.dual_value(model.linear_constraint_from_index(r)) for r in range(len(rows))])
+    values = np.array([solver.value(v) for v in variables])
+    return LpSolution(status, duals, values, float(solver.objective_value))
+
+
+def dual_bound(
+    graph: ArcGraph, rows: Sequence[Row], duals: np.ndarray, values: np.ndarray, lp_objective: float
+) -> DualBound:
+    """The Lagrangian bound of ``duals`` (one per row; *any* values) over every arc of ``graph``.
+
+    A row's dual multiplies its upper side when positive, its lower side when negative; a
+    dual of the sign whose side is unbounded (sign noise) is taken as 0, in the reduced gains
+    as in the bound, so the bound holds whatever the duals are.
+    """
+    gain = graph.gain.astype(float)
     reduced = gain.copy()
     bound = 0.0
-    for y, row in zip(duals, rows, strict=True):
+    size = float(np.abs(gain).max(initial=0.0))
+    for y, row in zip(duals.tolist(), rows, strict=True):
         side = row.ub if y > 0 else row.lb
         if y == 0 or not np.isfinite(side):
-            # A dual on an unbounded side (sign noise) is taken as 0: the bound below holds for
-            # any duals of the right signs, as long as the reduced gains use the same ones.
             continue
         if row.total_coef:
             reduced -= y * row.total_coef
         reduced[row.arcs] -= y * row.coef
         bound += y * side
-    bound += float(np.maximum(reduced, 0).sum())
-    values = np.array([solver.value(v) for v in variables])
-    return DualBound(reduced, bound, float(solver.objective_value), values)
+        size += abs(y * side) + abs(y) * (abs(row.total_coef) + float(np.max(np.abs(row.coef), initial=0.0)))
+    positive = float(np.maximum(reduced, 0).sum())
+    bound += positive
+    # Sums of many large terms round: let the comparisons give way by far more than that.
+    slack = 1e-3 + 1e-9 * (size + positive)
+    return DualBound(reduced, bound, lp_objective, values, slack)
+
+
+def time_left(deadline: float | None) -> float | None:
+    """Seconds until ``deadline`` (a `time.monotonic` time; None: no limit)."""
+    return None if deadline is None else deadline - time.monotonic()
 
 
 def priced_bound(
-    graph: ArcGraph, rows: list[Row], subset: np.ndarray, max_rounds: int = 8
+    graph: ArcGraph, rows: list[Row], subset: np.ndarray, max_rounds: int = 8, deadline: float | None = None
 ) -> tuple[DualBound | None, np.ndarray]:
     """Column generation: solve on ``subset``, add arcs with positive reduced gain, repeat.
 
     Returns the last duals (a valid bound even if rounds run out) and the grown
     subset. None means the LP restricted to the subset is infeasible, which says
-    nothing about the full LP. Raises `NoBound` as `lp_dual_bound` does.
+    nothing about the full LP. Raises `NoBound` as `lp_dual_bound` does (also when
+    ``deadline`` passes).
     """
     n = len(graph.gain)
     dual = None
     for _ in range(max_rounds):
-        dual = lp_dual_bound(graph, rows, subset)
+        dual = lp_dual_bound(graph, rows, subset, time_left(deadline))
         if dual is None:
             return None, subset
         inside = np.zeros(n, dtype=bool)
@@ -211,6 +268,7 @@ class _Split:
     shares: list[GroupBound]
     base: list[Row]
     subset: np.ndarray
+    deadline: float | None = None
 
     def bound(self, lo: float, hi: int, caps: tuple[int, ...]) -> DualBound | None:
         """The LP bound with at least ``lo`` and at most ``hi`` free pairs and each share group
@@ -223,9 +281,9 @@ class _Split:
             Row(every, 1.0, 0.0, lo, float(hi)),
             *(Row(g.arcs, 1.0, 0.0, -INF, float(c)) for g, c in zip(self.shares, caps, strict=True)),
         ]
-        dual, _ = priced_bound(self.graph, rows, self.subset)
+        dual, _ = priced_bound(self.graph, rows, self.subset, deadline=self.deadline)
         if dual is None:  # the restricted LP may lack arcs; only the full LP can say "infeasible"
-            dual = lp_dual_bound(self.graph, rows, every)
+            dual = lp_dual_bound(self.graph, rows, every, time_left(self.deadline))
         return dual
 
     def most_pairs(self, caps: tuple[int, ...]) -> int:
@@ -253,6 +311,7 @@ def split_bound(
     incumbent: int,
     subset: np.ndarray,
     max_intervals: int = 12,
+    deadline: float | None = None,
 ) -> tuple[np.ndarray, float, int] | None:
     """Tighter bounds for share quotas by splitting on the number of pairs.
 
@@ -265,16 +324,16 @@ def split_bound(
     most ``b`` pairs" gives a bound that only grows with ``b``. Returns the
     arcs that could still beat ``incumbent`` in some interval, the largest
     bound and the number of intervals solved, or None when too many intervals
-    survive or an LP gives no bound.
+    survive or an LP gives no bound (``deadline`` passing included).
     """
     shares = [g for g in groups if g.share is not None]
     if not shares:
         return None
-    split = _Split(graph, shares, rows_for(graph, groups, total_pinned, shares=False), subset)
+    split = _Split(graph, shares, rows_for(graph, groups, total_pinned, shares=False), subset, deadline)
     intervals = share_intervals(shares, total_pinned, graph.max_pairs())
 
     def beats(dual: DualBound | None) -> bool:
-        return dual is not None and dual.bound >= incumbent + 1 - 1e-3
+        return dual is not None and dual.beats(incumbent)
 
     try:
         first, solved = _first_beating(intervals, lambda i: beats(split.bound(-INF, i.hi, i.caps)))

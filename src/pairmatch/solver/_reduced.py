@@ -24,7 +24,7 @@ from ..exceptions import SolverError
 from ..params import SolveParams
 from ._cpsat import restrict, solve_phases
 from ._graph import ArcGraph, GroupBound, Solution, top_per_group
-from ._lpbound import DualBound, NoBound, lp_dual_bound, rows_for, split_bound
+from ._lpbound import DualBound, NoBound, lp_dual_bound, rows_for, split_bound, time_left
 
 __all__ = ["solve_reduced"]
 
@@ -57,7 +57,7 @@ def solve_reduced(
 ) -> Solution | None:
     """The ``max_score`` optimum by CP-SAT on the arcs LP duals cannot rule out, proved over all
     arcs; None to fall back to the full model (no LP bound, an infeasible subset, no answer in time)."""
-    priced = _price(graph, groups, total_pinned, params.cpsat_start_candidates)
+    priced = _price(graph, groups, total_pinned, params.cpsat_start_candidates, deadline)
     if priced is None:
         return None
     return _integral(graph, priced, params) or _solve_subset(graph, groups, total_pinned, params, deadline, priced)
@@ -72,14 +72,15 @@ def _start(graph: ArcGraph, groups: Sequence[GroupBound], k: int) -> np.ndarray:
     return np.unique(np.concatenate(parts))
 
 
-def _price(graph: ArcGraph, groups: Sequence[GroupBound], total_pinned: int, k: int) -> Priced | None:
-    """Column generation until no arc outside the subset prices in (None: no bound within `LP_ROUNDS`)."""
+def _price(graph: ArcGraph, groups: Sequence[GroupBound], total_pinned: int, k: int, deadline: float) -> Priced | None:
+    """Column generation until no arc outside the subset prices in (None: no bound within
+    `LP_ROUNDS`, or GLOP out of the time budget)."""
     rows = rows_for(graph, groups, total_pinned)
     subset = _start(graph, groups, k)
     everything = np.arange(len(graph.gain))
     for lp_rounds in range(1, LP_ROUNDS + 1):
         try:
-            dual = lp_dual_bound(graph, rows, subset)
+            dual = lp_dual_bound(graph, rows, subset, time_left(deadline))
         except NoBound:
             return None  # no bound to reduce with: the full model decides
         if dual is None:  # the restricted LP is infeasible: give everyone more arcs
@@ -147,7 +148,7 @@ def _solve_subset(
             best = Solution(chosen, False, "ortools.cp_sat+glop", dict(solution.certificate))
         if not solution.optimal:
             break
-        missing, proof, extra = _outside_arcs(graph, groups, total_pinned, dual, value, subset)
+        missing, proof, extra = _outside_arcs(graph, groups, total_pinned, dual, value, subset, deadline)
         if not len(missing):
             certificate = {**solution.certificate, "proof": proof, **extra, **priced.record(len(graph.gain), subset)}
             return Solution(chosen, True, "ortools.cp_sat+glop", certificate)
@@ -175,6 +176,7 @@ def _outside_arcs(
     dual: DualBound,
     value: int,
     subset: np.ndarray,
+    deadline: float,
 ) -> tuple[np.ndarray, str, dict[str, Any]]:
     """Arcs outside ``subset`` that could still be in a solution better than ``value``, the proof
     that rules out the others, and the certificate fields of a split bound when one was needed."""
@@ -182,7 +184,7 @@ def _outside_arcs(
     if not len(missing):
         return missing, "CP-SAT OPTIMAL on every arc that LP duals cannot rule out", {}
     # Share quotas leave a loose LP; bounds split by the number of pairs are tighter.
-    split = split_bound(graph, groups, total_pinned, value, subset)
+    split = split_bound(graph, groups, total_pinned, value, subset, deadline=deadline)
     if split is None:
         return missing, "", {}
     improving, split_max, intervals = split
