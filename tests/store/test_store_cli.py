@@ -15,6 +15,8 @@ pytest.importorskip("sqlalchemy")
 from pairmatch.cli import EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, main
 from pairmatch.store import ProgrammeStore
 
+from support.store import read
+
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -144,10 +146,10 @@ def scenario(capsys, store_args: list[str]) -> dict:
 
 
 def check_no_repeats(store: ProgrammeStore, seen: dict) -> None:
-    earlier = {(r.mentor_id, r.mentee_id) for r in store.history("2026")}
+    earlier = {(r.mentor_id, r.mentee_id) for r in read(store, "history", "2026")}
     assert seen["2027"]
     assert not seen["2027"] & earlier
-    assert {(r.mentor_id, r.mentee_id) for r in store.active_pairs("2027")} == seen["2027"]
+    assert {(r.mentor_id, r.mentee_id) for r in read(store, "active_pairs", "2027")} == seen["2027"]
 
 
 def test_end_to_end_with_the_default_sqlite_file(folder, capsys):
@@ -212,9 +214,9 @@ def test_usage_errors_and_infeasible_rematch(folder, capsys):
     assert code == EXIT_OK
     assert "dry run: nothing recorded" in out
     with ProgrammeStore.open("p.db") as store:
-        assert len(store.runs()) == 1
+        assert len(read(store, "runs")) == 1
         # A locked pair cannot lose one of its people.
-        pair = store.active_pairs("c1")[0]
+        pair = read(store, "active_pairs", "c1")[0]
     code, _, err = run(capsys, "lock-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db")
     assert code == EXIT_OK
     code, _, err = run(
@@ -242,8 +244,8 @@ def test_infeasible_rematch_exits_1(folder, capsys):
     assert code == EXIT_INFEASIBLE
     assert "no feasible matching" in err
     with ProgrammeStore.open("programme.db") as store:
-        assert len(store.runs()) == 1
-        assert len(store.active_pairs("c")) == 2
+        assert len(read(store, "runs")) == 1
+        assert len(read(store, "active_pairs", "c")) == 2
 
 
 def test_the_installed_command_runs(folder):
@@ -259,14 +261,14 @@ def test_reports_that_cannot_be_written_stop_rematch_and_diff_before_anything_is
     assert run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c", "-q")[0] == EXIT_OK
     Path("taken.html").mkdir()  # a folder where the report would go
     with ProgrammeStore.open("p.db") as store:
-        leaver = store.active_pairs("c")[0].mentor_id
+        leaver = read(store, "active_pairs", "c")[0].mentor_id
     for option in ("--report", "--match-report"):
         code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, option, "taken.html")
         assert code == EXIT_USAGE
         assert "it is a folder" in err
         assert "nothing was written" not in err
     with ProgrammeStore.open("p.db") as store:
-        assert len(store.runs()) == 1
+        assert len(read(store, "runs")) == 1
     code, _, err = run(capsys, "diff", "1", "1", "--store", "p.db", "--report", "taken.html")
     assert code == EXIT_USAGE
     assert "it is a folder" in err
@@ -288,7 +290,7 @@ def test_a_write_failing_after_the_run_is_recorded_says_so(folder, capsys, monke
     assert "run 1 was recorded in the store" in err
     assert "nothing was written" not in err
     with ProgrammeStore.open("p.db") as store:
-        leaver = store.active_pairs("c")[0].mentor_id
+        leaver = read(store, "active_pairs", "c")[0].mentor_id
     code, out, err = run(
         capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html", "--format", "json"
     )
@@ -298,7 +300,7 @@ def test_a_write_failing_after_the_run_is_recorded_says_so(folder, capsys, monke
     assert json.loads(out)["run"] == 2
     monkeypatch.setattr(pairmatch.io, "write_atomically", lambda files: (_ for _ in ()).throw(KeyboardInterrupt))
     with ProgrammeStore.open("p.db") as store:
-        leaver = store.active_pairs("c")[0].mentor_id
+        leaver = read(store, "active_pairs", "c")[0].mentor_id
     code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html")
     assert code == 130
     assert "interrupted after recording run 3 in the store" in err
@@ -314,8 +316,8 @@ def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder,
     assert "\x1b" not in out + err
     assert run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c", "-q")[0] == EXIT_OK
     with ProgrammeStore.open("p.db") as store:
-        assert [c.name for c in store.cohorts()] == ["c"]
-        pair = store.active_pairs("c")[0]
+        assert [c.name for c in read(store, "cohorts")] == ["c"]
+        pair = read(store, "active_pairs", "c")[0]
     code, _, err = run(capsys, "end-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db", "--reason", "x\x07")
     assert code == EXIT_USAGE
     assert "contains control characters (U+0007)" in err

@@ -122,7 +122,8 @@ def run_store(args: argparse.Namespace) -> int:
     else:
         store = _open(args)
         with store:
-            cohorts = store.cohorts()
+            with store.reading() as r:
+                cohorts = r.cohorts()
             if args.format == "json":
                 emit_json(
                     {
@@ -221,8 +222,8 @@ def _when(value: Any) -> str:
 
 
 def run_runs(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        runs = store.runs(args.cohort)
+    with _open(args) as store, store.reading() as r:
+        runs = r.runs(args.cohort)
     if args.format == "json":
         emit_json(
             [
@@ -261,8 +262,8 @@ def run_runs(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        records = store.history(args.cohort, args.person)
+    with _open(args) as store, store.reading() as r:
+        records = r.history(args.cohort, args.person)
     if args.active:
         records = [r for r in records if r.active]
     if args.format == "json":
@@ -290,8 +291,8 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_end_pair(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        record = store.end_pair(args.mentor, args.mentee, args.reason, args.cohort)
+    with _open(args) as store, store.transaction() as tx:
+        record = tx.end_pair(args.mentor, args.mentee, args.reason, args.cohort)
     if args.format == "json":
         emit_json(record.to_dict())
     else:
@@ -303,8 +304,8 @@ def run_end_pair(args: argparse.Namespace) -> int:
 
 
 def run_lock_pair(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        record = store.lock_pair(
+    with _open(args) as store, store.transaction() as tx:
+        record = tx.lock_pair(
             args.mentor, args.mentee, locked=not args.unlock, reason=args.reason or "", cohort=args.cohort
         )
     print(
@@ -317,8 +318,8 @@ def run_lock_pair(args: argparse.Namespace) -> int:
 
 
 def run_feedback(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        record = store.record_feedback(args.mentor, args.mentee, args.rating, args.comment or "", args.cohort)
+    with _open(args) as store, store.transaction() as tx:
+        record = tx.record_feedback(args.mentor, args.mentee, args.rating, args.comment or "", args.cohort)
     print(
         printable(
             f"recorded rating {args.rating} for {record.mentor_id} - {record.mentee_id} "
@@ -351,7 +352,8 @@ def run_rematch(args: argparse.Namespace) -> int:
     match_reports = _report_outputs(args.match_report, "--match-report", joining)
     with progress(show_progress(args)) as step, _open(args) as store:
         cohort = _cohort(store, args)
-        last = store.latest_run(cohort)
+        with store.reading() as r:
+            last = r.latest_run(cohort)
         base = last.base_problem()
         join = _joiners(args, base)
         params = None
@@ -418,8 +420,8 @@ def run_diff(args: argparse.Namespace) -> int:
     from ..store.reports import changes_bytes
 
     reports = _report_outputs(args.report, "--report")
-    with _open(args) as store:
-        a, b = store.run(args.run_a), store.run(args.run_b)
+    with _open(args) as store, store.reading() as r:
+        a, b = r.run(args.run_a), r.run(args.run_b)
     changes = diff(a.snapshot(), b.snapshot())
     title = f"Run {a.id} (cohort {a.cohort}) to run {b.id} (cohort {b.cohort})"
     written = _write({path: changes_bytes(changes, fmt, title=title) for path, fmt in reports})
@@ -441,8 +443,8 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def _solved(args: argparse.Namespace) -> tuple[Any, Any]:
-    with _open(args) as store:
-        run = store.run(args.run_id)
+    with _open(args) as store, store.reading() as r:
+        run = r.run(args.run_id)
     return run, run.solve_again()
 
 

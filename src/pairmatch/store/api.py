@@ -623,7 +623,11 @@ class ProgrammeStore:
     """A programme store: SQLite file (default) or any SQLAlchemy database URL.
 
     Open an existing store with `ProgrammeStore.open`, create one with
-    `ProgrammeStore.init`. Every changing method is one transaction.
+    `ProgrammeStore.init`. Read with ``with store.reading() as r:`` (a
+    `Reader`: cohorts, members, pairings, history, runs) and change it with
+    ``with store.transaction() as tx:`` (a `Writer`: people, cohorts, ending,
+    locking, responses, feedback), each one transaction; the matching methods
+    below solve outside any transaction and record in one.
 
     Examples
     --------
@@ -631,9 +635,14 @@ class ProgrammeStore:
     >>> path = os.path.join(tempfile.mkdtemp(), "programme.db")
     >>> store = ProgrammeStore.init(path)
     >>> run, result = store.match("2026", pm.pilot_problem())
-    >>> [(p.mentor_id, p.mentee_id) for p in store.active_pairs("2026")]
+    >>> with store.reading() as r:
+    ...     [(p.mentor_id, p.mentee_id) for p in r.active_pairs("2026")]
     [('M1', 'O1'), ('M2', 'O2'), ('M3', 'O3')]
-    >>> store.run(run.id).solve_again().objective == result.objective
+    >>> with store.transaction() as tx:
+    ...     tx.end_pair("M1", "O1", "schedules never fit").ended_at is not None
+    True
+    >>> with store.reading() as r:
+    ...     r.run(run.id).solve_again().objective == result.objective
     True
     >>> store.close()
     """
@@ -738,91 +747,6 @@ class ProgrammeStore:
                 yield Reader(session)
             finally:
                 session.close()
-
-    # -- one transaction each ---------------------------------------------------------------
-
-    def add_people(self, people: Iterable[Person]) -> int:
-        """See `Writer.add_people`."""
-        with self.transaction() as tx:
-            return tx.add_people(people)
-
-    def create_cohort(self, name: str, description: str = "") -> CohortInfo:
-        """See `Writer.create_cohort`."""
-        with self.transaction() as tx:
-            return tx.create_cohort(name, description)
-
-    def record_run(
-        self, cohort: str, problem: Problem, params: SolveParams, result: MatchResult, **kwargs: Any
-    ) -> StoredRun:
-        """See `Writer.record_run`."""
-        with self.transaction() as tx:
-            return tx.record_run(cohort, problem, params, result, **kwargs)
-
-    def end_pair(self, mentor_id: str, mentee_id: str, reason: str, cohort: str | None = None) -> PairingRecord:
-        """See `Writer.end_pair`."""
-        with self.transaction() as tx:
-            return tx.end_pair(mentor_id, mentee_id, reason, cohort)
-
-    def lock_pair(
-        self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "", cohort: str | None = None
-    ) -> PairingRecord:
-        """See `Writer.lock_pair`."""
-        with self.transaction() as tx:
-            return tx.lock_pair(mentor_id, mentee_id, locked=locked, reason=reason, cohort=cohort)
-
-    def record_feedback(
-        self, mentor_id: str, mentee_id: str, rating: int, comment: str = "", cohort: str | None = None
-    ) -> PairingRecord:
-        """See `Writer.record_feedback`."""
-        with self.transaction() as tx:
-            return tx.record_feedback(mentor_id, mentee_id, rating, comment, cohort)
-
-    def leave(self, cohort: str, person_id: str, reason: str) -> list[PairingRecord]:
-        """See `Writer.leave`."""
-        with self.transaction() as tx:
-            return tx.leave(cohort, person_id, reason)
-
-    def cohort(self, name: str) -> CohortInfo:
-        """See `Reader.cohort`."""
-        with self.reading() as r:
-            info = r.cohort(name)
-            assert info is not None
-            return info
-
-    def cohorts(self) -> list[CohortInfo]:
-        """See `Reader.cohorts`."""
-        with self.reading() as r:
-            return r.cohorts()
-
-    def members(self, cohort: str, *, include_left: bool = True) -> list[Member]:
-        """See `Reader.members`."""
-        with self.reading() as r:
-            return r.members(cohort, include_left=include_left)
-
-    def active_pairs(self, cohort: str) -> list[PairingRecord]:
-        """See `Reader.active_pairs`."""
-        with self.reading() as r:
-            return r.active_pairs(cohort)
-
-    def history(self, cohort: str | None = None, person: str | None = None) -> list[PairingRecord]:
-        """See `Reader.history`."""
-        with self.reading() as r:
-            return r.history(cohort, person)
-
-    def run(self, run_id: int) -> StoredRun:
-        """See `Reader.run`."""
-        with self.reading() as r:
-            return r.run(run_id)
-
-    def runs(self, cohort: str | None = None) -> list[StoredRun]:
-        """See `Reader.runs`."""
-        with self.reading() as r:
-            return r.runs(cohort)
-
-    def latest_run(self, cohort: str) -> StoredRun:
-        """See `Reader.latest_run`."""
-        with self.reading() as r:
-            return r.latest_run(cohort)
 
     # -- matching ---------------------------------------------------------------------------
 
