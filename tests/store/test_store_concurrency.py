@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 import pairmatch as pm
 from pairmatch.store import ProgrammeStore
+
 from support.store import change, read
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
