@@ -36,7 +36,7 @@ def pairs_of(records):
 
 
 def test_init_creates_the_newest_schema(store):
-    assert store.revision() == head_revision() == "0002"
+    assert store.revision() == head_revision() == "0003"
     assert {"people", "cohorts", "cohort_members", "runs", "pairings", "pairing_events"} <= set(store.tables())
     # init again is harmless, open works
     ProgrammeStore.init(store.url).close()
@@ -250,7 +250,8 @@ def test_upgrade_from_the_first_revision_keeps_the_data(store_location):
         )
     with pytest.raises(StoreError, match="pairmatch store upgrade"):
         ProgrammeStore.open(store_location)
-    assert old.upgrade() == ("0001", "0002")
+    assert old.upgrade("0002") == ("0001", "0002")
+    assert old.upgrade() == ("0002", "0003")
     old.close()
     with ProgrammeStore.open(store_location) as store:
         records = {r.mentee_id: r for r in read(store, "history", "2025")}
@@ -258,4 +259,6 @@ def test_upgrade_from_the_first_revision_keeps_the_data(store_location):
         assert not records["O2"].locked
         assert read(store, "cohort", "2025").revision == 3
         assert [e.kind for e in records["O2"].events] == ["started", "locked", "unlocked"]
-        assert store.upgrade() == ("0002", "0002")
+        assert records["O1"].state == "active"
+        assert records["O1"].accepted_at == records["O1"].started_at
+        assert store.upgrade() == ("0003", "0003")

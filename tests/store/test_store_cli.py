@@ -42,7 +42,7 @@ def scenario(capsys, store_args: list[str]) -> dict:
     code, out, _ = run(capsys, "store", "init", *store_args)
     assert code == EXIT_OK
     assert "programme store ready" in out
-    assert "schema 0002" in out
+    assert "schema 0003" in out
     code, out, _ = run(
         capsys,
         "match",
