@@ -600,7 +600,9 @@ class _Classifier:
         self.moved_set = set(self.moved)
         self.bonus = move_penalty if not math.isinf(move_penalty) else 0.0
         self.moved_scores = self._moved_scores()
-        self.fresh = [pair for pair in self.new if pair not in set(current)]
+        # A declined proposal made again (when allowed) is a new pair, not a kept one.
+        self.over = set(changes.ended) | set(changes.declined) | set(changes.expired)
+        self.fresh = [pair for pair in self.new if pair not in set(current) or pair in self.over]
         self.gain_of = self._gains()
         self.before_partner: dict[str, list[str]] = {}
         for m, e in current:
@@ -666,7 +668,7 @@ class _Classifier:
     def current_change(self, pair: PairIds) -> PairChange:
         m, e = pair
         c = self.changes_in
-        if pair in self.new:
+        if pair in self.new and pair not in self.over:
             kind: ChangeKind = "locked" if pair in set(c.locked) else "kept"
             text = "locked by the coordinator" if kind == "locked" else "working pair kept"
             return PairChange(m, e, kind, text, self.plain(self.new[pair]))

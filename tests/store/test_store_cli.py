@@ -335,3 +335,42 @@ def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder,
         assert code == EXIT_OK, command
         assert "\x1b" not in out, command
         assert "\\x1b[2J" in out, command
+
+
+def test_consent_from_the_command_line(folder, capsys):
+    store_args = ["--store", "programme.db"]
+    assert run(capsys, "store", "init", *store_args)[0] == EXIT_OK
+    code, out, _ = run(
+        capsys, "match", "mentors.csv", "mentees.csv", "-c", "config.toml", *store_args, "--cohort", "c", "--consent"
+    )
+    assert code == EXIT_OK, out
+    assert "84 pairs proposed (waiting for both people to accept)" in out
+    code, out, _ = run(capsys, "history", *store_args, "--format", "json")
+    records = json.loads(out)
+    assert {r["state"] for r in records} == {"proposed"}
+    (m1, e1), (m2, e2) = [(r["mentor_id"], r["mentee_id"]) for r in records[:2]]
+    code, out, _ = run(capsys, "respond", m1, e1, "--accept", "--by", m1, *store_args)
+    assert code == EXIT_OK
+    assert f"accepted by {m1}; waiting for {e1}" in out
+    code, out, _ = run(capsys, "respond", m1, e1, "--accept", "--by", e1, *store_args, "--cohort", "c")
+    assert "both have accepted, the pair has started" in out
+    code, out, _ = run(capsys, "respond", m2, e2, "--decline", "--by", e2, "--reason", "another focus", *store_args)
+    assert code == EXIT_OK
+    assert "will not propose this pair again" in out
+    code, _, err = run(capsys, "respond", m2, e2, "--accept", *store_args)
+    assert code == EXIT_USAGE
+    assert "no active pairing" in err
+    code, _, err = run(capsys, "respond", m1, e1, "--accept", "--decline", *store_args)
+    assert code == EXIT_USAGE
+    code, out, _ = run(capsys, "history", *store_args, "--person", m1)
+    lines = out.splitlines()
+    assert lines[0].startswith(f"c  {m1} - {e1}  (run 1): active since ")
+    assert [line.split()[2:4] for line in lines[1:]] == [
+        ["proposed", "matched"],
+        ["accepted", "by"],
+        ["accepted", "by"],
+        ["started", "both"],
+    ]
+    code, out, _ = run(capsys, "history", *store_args, "--person", e2)
+    assert "declined" in out.splitlines()[0]
+    assert f"declined by {e2}  declined by {e2}: another focus" in out

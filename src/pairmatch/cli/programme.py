@@ -1,8 +1,9 @@
 """Commands for a running programme, kept in a programme store.
 
 ``store init|upgrade|status``, ``match ... --store`` (records the run and
-starts its pairs), ``runs``, ``history``, ``end-pair``, ``lock-pair``,
-``feedback``, ``rematch``, ``diff``, ``inspect`` and ``stability``.
+starts its pairs, or proposes them with ``--consent``), ``respond``,
+``runs``, ``history``, ``end-pair``, ``lock-pair``, ``feedback``,
+``rematch``, ``diff``, ``inspect`` and ``stability``.
 
 The store is ``--store`` (a SQLite file path or a database URL), else
 ``$PAIRMATCH_STORE``, else ``programme.db`` in the current folder. Only
@@ -181,6 +182,20 @@ def add_match_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="WEIGHT",
         help="weight of the 'feedback' component: (mean rating 1-5 - 1) / 4, 0.5 when unrated",
     )
+    group.add_argument(
+        "--consent",
+        action="store_true",
+        default=None,
+        help="record the pairs as proposed until both people accept ('pairmatch respond'); "
+        "default: [consent] required in the config",
+    )
+    group.add_argument(
+        "--expire-after",
+        type=int,
+        metavar="DAYS",
+        help="with --consent: a proposal not accepted by both within DAYS days expires "
+        "(default: [consent] expires_after_days, else never)",
+    )
 
 
 def match_with_store(args: argparse.Namespace, problem: Any, config: Any, step: Any) -> Any:
@@ -202,16 +217,39 @@ def match_with_store(args: argparse.Namespace, problem: Any, config: Any, step: 
     except ValidationError as err:
         raise UsageError("; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())) from err
     params = solve_params(args, config)
+    consent = consent_options(args, config)
     store = _open(args)
     with store:
         step(f"scoring and solving {problem.shape[0]} mentors x {problem.shape[1]} mentees with the history")
-        proposal = store.plan_match(args.cohort, problem, params, history=history)
+        proposal = store.plan_match(args.cohort, problem, params, history=history, consent=consent)
         step("recording the run")
         run = store.commit(proposal)
+        with store.reading() as r:
+            info = r.cohort(args.cohort)
     args.recorded_run = run.id
     if args.format == "text" and not getattr(args, "quiet", False):
-        print(printable(f"recorded run {run.id} for cohort {args.cohort}: {len(run.pairs)} pairs started"))
+        assert info is not None
+        what = "proposed (waiting for both people to accept)" if info.consent.required else "started"
+        print(printable(f"recorded run {run.id} for cohort {args.cohort}: {len(run.pairs)} pairs {what}"))
+        if proposal.excluded:
+            print(f"{len(proposal.excluded)} earlier pairing(s) excluded: nobody is paired with an earlier partner")
     return proposal.result
+
+
+def consent_options(args: argparse.Namespace, config: Any) -> Any:
+    """The consent settings from ``--consent``/``--expire-after`` over the config's ``[consent]`` (None: unchanged)."""
+    from ..consent import ConsentOptions
+
+    base = getattr(config, "consent", None)
+    if args.consent is None and args.expire_after is None:
+        return base
+    update: dict[str, Any] = {"required": True if args.consent else bool(base and base.required)}
+    if args.expire_after is not None:
+        update["expires_after_days"] = args.expire_after
+    try:
+        return ConsentOptions(**{**(base.model_dump() if base else {}), **update})
+    except ValidationError as err:
+        raise UsageError("--expire-after: " + "; ".join(e["msg"] for e in err.errors())) from err
 
 
 # --------------------------------------------------------------------------- history and changes
@@ -261,7 +299,31 @@ def run_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _state_text(r: Any, now: Any) -> str:
+    """A pairing's state in words, with the dates that matter."""
+    if r.state == "proposed":
+        waiting = [
+            pid for pid, at in ((r.mentor_id, r.mentor_accepted_at), (r.mentee_id, r.mentee_accepted_at)) if not at
+        ]
+        text = f"proposed, waiting for {' and '.join(waiting)}"
+        if r.expires_at is not None:
+            text += f"; {'expired' if r.overdue(now) else 'expires'} {_when(r.expires_at)}"
+        return text
+    if r.state == "active":
+        return "active" + (", locked" if r.locked else "") + f" since {_when(r.accepted_at or r.started_at)}"
+    return f"{r.state} {_when(r.ended_at)}"
+
+
+def _event_text(e: Any) -> str:
+    rating = f"rating {e.rating}" + (": " if e.reason else "") if e.kind == "feedback" else ""
+    detail = rating + (e.reason or "")
+    by = f" by {e.person}" if e.person else ""
+    return f"    {_when(e.at)}  {e.kind}{by}  {detail}".rstrip()
+
+
 def run_history(args: argparse.Namespace) -> int:
+    from ..store.schema import utcnow
+
     with _open(args) as store, store.reading() as r:
         records = r.history(args.cohort, args.person)
     if args.active:
@@ -269,24 +331,36 @@ def run_history(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json([r.to_dict() for r in records])
         return EXIT_OK
+    now = utcnow()
     for r in records:
-        state = "active" + (", locked" if r.locked else "") if r.active else f"ended {_when(r.ended_at)}"
-        print(
-            printable(
-                f"{r.cohort}  {r.mentor_id} - {r.mentee_id}  started {_when(r.started_at)} (run {r.run_id}), {state}"
-            )
-        )
+        print(printable(f"{r.cohort}  {r.mentor_id} - {r.mentee_id}  (run {r.run_id}): {_state_text(r, now)}"))
         for e in r.events:
-            if e.kind == "started":
-                continue
-            detail = (
-                f"rating {e.rating}" + (f": {e.reason}" if e.reason else "")
-                if e.kind == "feedback"
-                else (e.reason or "")
-            )
-            print(printable(f"    {_when(e.at)}  {e.kind}  {detail}".rstrip()))
+            print(printable(_event_text(e)))
     if not records:
         print("no pairings recorded" + (f" for {printable(args.person)}" if args.person else ""))
+    return EXIT_OK
+
+
+def run_respond(args: argparse.Namespace) -> int:
+    if args.accept == args.decline:
+        raise UsageError("give --accept or --decline")
+    with _open(args) as store, store.transaction() as tx:
+        record = tx.respond(
+            args.mentor, args.mentee, accept=args.accept, by=args.by, reason=args.reason or "", cohort=args.cohort
+        )
+    if args.format == "json":
+        emit_json(record.to_dict())
+        return EXIT_OK
+    who = args.by or "both"
+    pair = f"{record.mentor_id} - {record.mentee_id} (cohort {record.cohort})"
+    if record.state == "declined":
+        print(printable(f"{pair}: declined by {who}"))
+        print("both are free for the next 'pairmatch rematch', which will not propose this pair again")
+    elif record.state == "active":
+        print(printable(f"{pair}: accepted by {who}; both have accepted, the pair has started"))
+    else:
+        waiting = record.mentee_id if record.mentor_accepted_at else record.mentor_id
+        print(printable(f"{pair}: accepted by {who}; waiting for {waiting}"))
     return EXIT_OK
 
 
@@ -570,7 +644,7 @@ def register(sub: Any) -> None:
 
     history = sub.add_parser(
         "history",
-        help="pairings with their events (started, ended, feedback, locked)",
+        help="pairings with their events (proposed, accepted, declined, expired, started, ended, feedback, locked)",
         epilog=epilog,
         formatter_class=formatter,
     )
@@ -580,6 +654,28 @@ def register(sub: Any) -> None:
     history.add_argument("--active", action="store_true", help="only active pairings")
     _format_option(history)
     history.set_defaults(run=run_history)
+
+    respond = sub.add_parser(
+        "respond",
+        help="record an answer to a proposed pair (--accept or --decline)",
+        description="With consent ('match --consent'), a new pair is proposed until both people accept. "
+        "Record each answer here: the pair starts when both have accepted; a decline frees both "
+        "people for the next re-match, which does not propose that pair again in this cohort.",
+        epilog="examples:\n  pairmatch respond M7 O12 --accept --by O12\n"
+        "  pairmatch respond M7 O12 --decline --by M7 --reason 'would rather a different focus'\n\n" + epilog,
+        formatter_class=formatter,
+    )
+    respond.add_argument("mentor")
+    respond.add_argument("mentee")
+    answer = respond.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--accept", action="store_true", help="the person (or both) accepts")
+    answer.add_argument("--decline", action="store_true", help="the person (or both) declines")
+    respond.add_argument("--by", metavar="ID", help="who answers: the mentor's or the mentee's id (default: both)")
+    respond.add_argument("--reason", help="kept in the history")
+    respond.add_argument("--cohort", help="the cohort (default: wherever the pair is proposed)")
+    _store_option(respond)
+    _format_option(respond)
+    respond.set_defaults(run=run_respond)
 
     end = sub.add_parser(
         "end-pair",
