@@ -33,7 +33,7 @@ LAYERS: list[set[str]] = [
         "diffs",
         "consent",
     },  # reading results, JSON
-    {"io", "report", "maps", "store"},  # files, reports, maps, programme store
+    {"io", "report", "maps", "store", "introductions"},  # files, reports, maps, programme store
     {"cli", "service"},  # command line, HTTP service
     {"__init__", "__main__"},
 ]

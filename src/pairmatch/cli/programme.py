@@ -76,6 +76,15 @@ def _penalty(text: str) -> float:
     return value
 
 
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def _report_outputs(paths: list[str] | None, option: str, sources: Sequence[str | None] = ()) -> list[tuple[Path, str]]:
     out = []
     for path in paths or []:
@@ -486,6 +495,118 @@ def run_rematch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- introduce
+
+
+def _introduced_pairs(run: Any, records: list[Any], accepted_only: bool) -> tuple[list[Any], dict[Any, Any]]:
+    """The pairs a run started or changed that are still current, with ``(change, reason)`` each."""
+    current = {(r.mentor_id, r.mentee_id): r for r in records if r.active and r.run_id == run.id}
+    if run.kind == "match" or not run.changes:
+        made = {pair: ("new", "") for pair in run.pairs}
+    else:
+        changes = run.changes.get("changes", [])
+        had = {p for c in changes if c["change"] != "new" for p in (c["mentor_id"], c["mentee_id"])}
+        made = {
+            (c["mentor_id"], c["mentee_id"]): (
+                "changed" if had & {c["mentor_id"], c["mentee_id"]} else "new",
+                c["reason"],
+            )
+            for c in changes
+            if c["change"] == "new"
+        }
+    pairs = [p for p in run.pairs if p in made and p in current and not (accepted_only and current[p].proposed)]
+    return pairs, made
+
+
+def run_introduce(args: argparse.Namespace) -> int:
+    from ..introductions import IntroductionOptions, build_introductions, introduction_files
+
+    folder = Path(args.out)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {str(folder)!r} is a file; give a folder")
+    config = _introduce_config(args)
+    options = getattr(config, "introductions", None) or IntroductionOptions()
+    update = {
+        k: v
+        for k, v in (
+            ("email_column", args.email_column),
+            ("frequency", args.frequency),
+            ("meetings", args.meetings),
+            ("first_meeting_after", args.first_meeting),
+        )
+        if v is not None
+    }
+    try:
+        options = IntroductionOptions(**{**options.model_dump(), **update})
+    except ValidationError as err:
+        raise UsageError(
+            "; ".join(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in err.errors())
+        ) from err
+    template = _template_text(args, config, options)
+    columns = list(dict.fromkeys([*getattr(config, "columns", ()), *(args.column or [])]))
+    with progress(show_progress(args)) as step, _open(args) as store:
+        with store.reading() as r:
+            run = r.run(args.run_id)
+            records = r.history(run.cohort)
+        pairs, made = _introduced_pairs(run, records, args.accepted_only)
+        step(f"solving run {run.id} again to introduce its pairs")
+        result = run.solve_again()
+        intros = build_introductions(
+            result,
+            pairs,
+            options,
+            columns=columns,
+            changes=made,
+            cohort=run.cohort,
+            made_on=run.created_at.date(),
+        )
+        rendered = introduction_files(intros, options, template=template, stamp=run.created_at, tag=f"run {run.id}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for sub in ("letters", "calendar"):
+        (folder / sub).mkdir(exist_ok=True)
+    written = _write({folder / name: data for name, data in rendered.files.items()})
+    args.written = written
+    if args.format == "json":
+        emit_json(
+            {
+                "run": run.id,
+                "cohort": run.cohort,
+                "pairs": rendered.pairs,
+                "letters": rendered.letters,
+                "calendars": rendered.calendars,
+                "outputs": [str(p) for p in written],
+            }
+        )
+        return EXIT_OK
+    # Counts only: the files hold names and contact details, the terminal and logs do not.
+    print(printable(f"run {run.id} (cohort {run.cohort}): {rendered.summary()} in {folder}"))
+    skipped = len(made) - len(pairs)
+    if skipped:
+        print(f"{skipped} pair(s) of the run are not introduced: ended, declined or (--accepted-only) not yet accepted")
+    return EXIT_OK
+
+
+def _introduce_config(args: argparse.Namespace) -> Any:
+    if not args.config:
+        return None
+    from ..io import read_config
+
+    return read_config(args.config)
+
+
+def _template_text(args: argparse.Namespace, config: Any, options: Any) -> str | None:
+    path = args.template
+    if path is None and options.template:
+        base = Path(config.source).parent if config is not None and config.source else Path.cwd()
+        path = str(base / options.template)
+    if path is None:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read the letter template {str(path)!r}: {err}") from err
+
+
 # --------------------------------------------------------------------------- diff, inspect, stability
 
 
@@ -781,6 +902,41 @@ def register(sub: Any) -> None:
     rematch.add_argument("--no-progress", action="store_true", help="never show the progress display")
     _format_option(rematch)
     rematch.set_defaults(run=run_rematch)
+
+    introduce = sub.add_parser(
+        "introduce",
+        help="letters, a mail-merge CSV and calendar files for the pairs a run started or changed",
+        description="For each pair the run started or changed (and that is still current), write a letter for "
+        "each person (Markdown and HTML), one mail-merge CSV and an .ics file proposing the first meetings "
+        "in their common weekly time. Nothing is sent. Settings: [introductions] and [output] columns in "
+        "--config; the options below override them.",
+        epilog="examples:\n  pairmatch introduce 3 --out introductions/ --template letter.txt --email-column email\n"
+        "  pairmatch introduce 1 --out intro/ --frequency monthly --meetings 6 --first-meeting 2026-04-01\n\n" + epilog,
+        formatter_class=formatter,
+    )
+    introduce.add_argument("run_id", type=int, metavar="RUN")
+    introduce.add_argument("--out", required=True, metavar="DIR", help="folder for the files (created if needed)")
+    introduce.add_argument("-c", "--config", metavar="TOML", help="settings with [introductions] and [output]")
+    introduce.add_argument("--template", metavar="FILE", help="the coordinator's text with $placeholders")
+    introduce.add_argument("--email-column", metavar="COLUMN", help="input column with e-mail addresses")
+    introduce.add_argument(
+        "--column", action="append", metavar="COLUMN", help="an extra input column to show; repeat for several"
+    )
+    introduce.add_argument("--frequency", choices=("weekly", "fortnightly", "monthly"), help="default monthly")
+    introduce.add_argument("--meetings", type=int, metavar="N", help="meetings to propose (default 6)")
+    introduce.add_argument(
+        "--first-meeting",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="first meeting on or after this day (default: a week after the run)",
+    )
+    introduce.add_argument(
+        "--accepted-only", action="store_true", help="only pairs both people have accepted (with consent)"
+    )
+    introduce.add_argument("--no-progress", action="store_true", help="never show the progress display")
+    _store_option(introduce)
+    _format_option(introduce)
+    introduce.set_defaults(run=run_introduce)
 
     difference = sub.add_parser(
         "diff",
