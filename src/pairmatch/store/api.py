@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from ..consent import ConsentOptions
+from ..consent import ConsentError, ConsentOptions, ProposalState, answer
 from ..contract import MatchRequest, MatchResponse
 from ..matching import solve
 from ..models import Mentee, Mentor, Person, Problem
@@ -470,36 +470,36 @@ class Writer(Reader):
         _plain(reason, "the reason")
         row = self.cohort_row(cohort) if cohort is not None else None
         pairing = self._active(row, mentor_id, mentee_id)
-        if by is not None and by not in (mentor_id, mentee_id):
-            raise StoreError(f"{by!r} is neither {mentor_id} nor {mentee_id}: only they answer this proposal")
         if pairing.accepted_at is not None:
             raise StoreError(
                 f"{mentor_id} - {mentee_id} is not waiting for an answer: it started on "
                 f"{_utc(pairing.accepted_at):%Y-%m-%d %H:%M} UTC"
             )
-        if pairing.expires_at is not None and _utc(pairing.expires_at) <= self.now:
-            raise StoreError(
-                f"the proposal of {mentor_id} - {mentee_id} expired on {_utc(pairing.expires_at):%Y-%m-%d %H:%M} UTC "
-                "without both answers; the next re-match records it and proposes new partners"
-            )
+        proposal = ProposalState(
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
+            proposed_at=_utc(pairing.started_at),
+            expires_at=_maybe_utc(pairing.expires_at),
+            mentor_accepted_at=_maybe_utc(pairing.mentor_accepted_at),
+            mentee_accepted_at=_maybe_utc(pairing.mentee_accepted_at),
+        )
+        try:
+            outcome = answer(proposal, accept=accept, by=by, at=self.now, reason=reason)
+        except ConsentError as err:
+            raise StoreError(str(err)) from None
         person = None if by is None else self.person_row(by).id
-        who = by or "both"
-        if not accept:
-            text = f"declined by {who}" + (f": {reason}" if reason else "")
+        if outcome.state == "declined":
+            text = f"declined by {by or 'both'}" + (f": {reason}" if reason else "")
             self._end(pairing, text, kind="declined", person=person)
             return self._changed(pairing)
-        sides = ("mentor", "mentee") if by is None else ("mentor",) if by == mentor_id else ("mentee",)
-        waiting = [side for side in sides if getattr(pairing, f"{side}_accepted_at") is None]
-        if not waiting:
-            raise StoreError(f"{who} already accepted {mentor_id} - {mentee_id}")
-        for side in waiting:
-            setattr(pairing, f"{side}_accepted_at", self.now)
-        self.session.add(
-            EventRow(pairing_id=pairing.id, kind="accepted", at=self.now, reason=reason or None, person_pk=person)
-        )
-        if pairing.mentor_accepted_at is not None and pairing.mentee_accepted_at is not None:
+        pairing.mentor_accepted_at, pairing.mentee_accepted_at = outcome.mentor_accepted_at, outcome.mentee_accepted_at
+        if outcome.state == "active":
             pairing.accepted_at = self.now
-            self.session.add(EventRow(pairing_id=pairing.id, kind="started", at=self.now, reason="both accepted"))
+        for event in outcome.events:
+            who = person if event.person is not None else None
+            self.session.add(
+                EventRow(pairing_id=pairing.id, kind=event.kind, at=event.at, reason=event.reason, person_pk=who)
+            )
         return self._changed(pairing)
 
     def expire_proposals(self, cohort: str) -> list[PairingRecord]:
