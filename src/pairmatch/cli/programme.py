@@ -36,7 +36,7 @@ from .common import (
     solve_params,
 )
 
-__all__ = ["add_match_arguments", "match_with_store", "register"]
+__all__ = ["add_match_arguments", "consent_options", "match_with_store", "register", "shown_columns"]
 
 STORE_HELP = (
     "programme store: a SQLite file or a database URL such as postgresql://user@host/db "
@@ -243,6 +243,21 @@ def match_with_store(args: argparse.Namespace, problem: Any, config: Any, step: 
         if proposal.excluded:
             print(f"{len(proposal.excluded)} earlier pairing(s) excluded: nobody is paired with an earlier partner")
     return proposal.result
+
+
+def shown_columns(problem: Any, columns: Sequence[str]) -> list[str]:
+    """The extra columns to carry into outputs, each one a column somebody has (else a `UsageError`)."""
+    import difflib
+
+    known = {name for person in (*problem.mentors, *problem.mentees) for name in person.attributes}
+    out = list(dict.fromkeys(columns))
+    for column in out:
+        if column not in known:
+            close = difflib.get_close_matches(column, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            listed = ", ".join(sorted(known)) or "none"
+            raise UsageError(f"column {column!r} is in neither file (extra columns: {listed}){hint}")
+    return out
 
 
 def consent_options(args: argparse.Namespace, config: Any) -> Any:
@@ -551,6 +566,10 @@ def run_introduce(args: argparse.Namespace) -> int:
         pairs, made = _introduced_pairs(run, records, args.accepted_only)
         step(f"solving run {run.id} again to introduce its pairs")
         result = run.solve_again()
+        assert result.context is not None
+        columns = shown_columns(result.context.problem, columns)
+        if options.email_column:
+            shown_columns(result.context.problem, [options.email_column])
         intros = build_introductions(
             result,
             pairs,
