@@ -55,8 +55,8 @@ DEFAULT_TEXT = """Dear $recipient,
 I am delighted to introduce you to $partner, your partner in the reverse-mentoring programme.
 You were matched on $focus; $boroughs.
 
-Your first meeting is proposed for $first_meeting (the calendar file has every meeting). If that
-time does not suit, please agree another one together and let me know.
+Your first meeting is proposed for $first_meeting. If that time does not suit, please agree
+another one together and let me know.
 
 With best wishes,
 $coordinator
