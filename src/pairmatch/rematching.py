@@ -542,7 +542,7 @@ def _check_changes(problem: Problem, current: tuple[PairIds, ...], changes: Chan
     over = set(changes.ended) | set(changes.declined) | set(changes.expired)
     for pair in changes.locked:
         if pair in over:
-            raise ValueError(f"{pair!r} is both locked and ended (or declined)")
+            raise ValueError(f"{pair!r} is both ended and locked (or declined and locked)")
         if gone & set(pair):
             raise ValueError(f"locked pair {pair!r}: {', '.join(sorted(gone & set(pair)))} is leaving")
 
