@@ -234,7 +234,16 @@ def test_summary_and_plain_data_name_every_change():
     problem, now = pilot_now()
     out = rematch(problem, now, Changes(ended=[("M1", "O1")], locked=[("M3", "O3")]), move_penalty=0)
     data = out.to_dict()
-    assert data["counts"] == {"kept": 1, "locked": 1, "ended": 1, "left": 0, "moved": 0, "new": 0}
+    assert data["counts"] == {
+        "kept": 1,
+        "locked": 1,
+        "ended": 1,
+        "declined": 0,
+        "expired": 0,
+        "left": 0,
+        "moved": 0,
+        "new": 0,
+    }
     assert data["move_penalty"] == 0
     text = out.summary()
     assert "ended   M1 - O1: ended by the coordinator" in text
