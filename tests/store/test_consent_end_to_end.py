@@ -116,9 +116,24 @@ def test_consent_decline_rematch_accept_and_introduce(tmp_path, monkeypatch, cap
     assert all((s.hour, s.minute, s.utcoffset()) == (18, 0, dt.timedelta(hours=1)) for s in starts)
     assert [e.dtstart for e in IcsCalendarStream.calendar_from_ics(data.decode()).events] == starts
 
+    stamp = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+    # The diff of the two runs lists the steps of their pairs, with times and who answered.
+    _, out = run(capsys, "diff", "1", str(second_run), *store)
+    assert re.search(rf"{stamp}  M1 - O1  declined by O1  declined by O1: diary full", out)
+    assert re.search(rf"{stamp}  M1 - O4  started  both accepted", out)
+    _, out = run(capsys, "diff", "1", str(second_run), *store, "--format", "json")
+    kinds = [(s["mentor_id"], s["mentee_id"], s["kind"], s["person"]) for s in json.loads(out)["steps"]]
+    assert [k for k in kinds if k[0] == "M1"] == [
+        ("M1", "O1", "proposed", None),
+        ("M1", "O1", "declined", "O1"),
+        ("M1", "O4", "proposed", None),
+        ("M1", "O4", "accepted", "O4"),
+        ("M1", "O4", "accepted", "M1"),
+        ("M1", "O4", "started", None),
+    ]
+
     # History: every step, with its time and who answered.
     _, out = run(capsys, "history", *store, "--person", "M1")
-    stamp = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
     assert re.search(rf"2026  M1 - O1  \(run 1\): declined {stamp}", out)
     assert re.search(rf"{stamp}  proposed  matched by run 1", out)
     assert re.search(rf"{stamp}  declined by O1  declined by O1: diary full", out)

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..consent import CONSENT_EVENTS
 from ..params import SolveParams
 from ..text import printable
 from .common import (
@@ -636,13 +637,25 @@ def run_diff(args: argparse.Namespace) -> int:
     reports = _report_outputs(args.report, "--report")
     with _open(args) as store, store.reading() as r:
         a, b = r.run(args.run_a), r.run(args.run_b)
+        records = [rec for cohort in dict.fromkeys((a.cohort, b.cohort)) for rec in r.history(cohort)]
     changes = diff(a.snapshot(), b.snapshot())
+    steps = pairing_steps(records, {a.id, b.id})
     title = f"Run {a.id} (cohort {a.cohort}) to run {b.id} (cohort {b.cohort})"
     written = _write({path: changes_bytes(changes, fmt, title=title) for path, fmt in reports})
     if args.format == "json":
-        emit_json({**changes.to_dict(), "outputs": [str(p) for p in written]})
+        emit_json({**changes.to_dict(), "steps": steps, "outputs": [str(p) for p in written]})
         return EXIT_OK
     print(safe_lines(f"run {a.id} -> run {b.id}: " + changes.summary()))
+    if any(step["kind"] in CONSENT_EVENTS for step in steps):  # a cohort with consent: its answers matter
+        print(f"steps of the pairs these runs made ({len(steps)}):")
+        for step in steps[:STEPS_SHOWN]:
+            by = f" by {step['person']}" if step["person"] else ""
+            line = (
+                f"  {step['at'][:16].replace('T', ' ')}  {step['mentor_id']} - {step['mentee_id']}  {step['kind']}{by}"
+            )
+            print(printable(line + (f"  {step['reason']}" if step["reason"] else "")))
+        if len(steps) > STEPS_SHOWN:
+            print(f"  ... and {len(steps) - STEPS_SHOWN} more (--format json lists every step)")
     for key in ("bcu", "borough", "focus"):
         moved = [r for r in changes.coverage[key] if r.change]
         if moved:
@@ -654,6 +667,30 @@ def run_diff(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     return EXIT_OK
+
+
+STEP_KINDS = ("proposed", "accepted", "declined", "expired", "started", "ended")
+STEPS_SHOWN = 50
+
+
+def pairing_steps(records: Sequence[Any], runs: set[int]) -> list[dict[str, Any]]:
+    """Every step (proposed, accepted, declined, expired, started, ended) of the pairings ``runs`` made, by time."""
+    steps = [
+        {
+            "at": e.at.isoformat(),
+            "mentor_id": rec.mentor_id,
+            "mentee_id": rec.mentee_id,
+            "run_id": rec.run_id,
+            "kind": e.kind,
+            "person": e.person,
+            "reason": e.reason,
+        }
+        for rec in records
+        if rec.run_id in runs
+        for e in rec.events
+        if e.kind in STEP_KINDS
+    ]
+    return sorted(steps, key=lambda s: (s["at"], s["mentor_id"], s["mentee_id"]))
 
 
 def _solved(args: argparse.Namespace) -> tuple[Any, Any]:
