@@ -173,3 +173,36 @@ def test_a_template_with_an_unknown_placeholder_is_refused_before_anything_is_wr
         render(people(), template="It costs $5")
     _, out = render(people(), template="It costs $$5, ${partner}.")
     assert "It costs $5, Cdr Jones." in out.files["letters/M1--O1.md"].decode()
+
+
+def test_settings_file_sections_for_consent_introductions_columns_and_sheets(tmp_path):
+    from pairmatch.io import InputFileError, read_config
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[input]\nsheet = ['Young people', 'Officers']\n"
+        "[output]\ncolumns = ['email', 'pronouns']\n"
+        "[consent]\nrequired = true\nexpires_after_days = 14\n"
+        "[introductions]\ntemplate = 'letter.txt'\nfrequency = 'fortnightly'\nmeetings = 4\n"
+        "first_meeting_after = 2026-04-01\nemail_column = 'email'\n",
+        encoding="utf-8",
+    )
+    config = read_config(path)
+    assert config.sheets == ("Young people", "Officers")
+    assert config.columns == ("email", "pronouns")
+    assert (config.consent.required, config.consent.expires_after_days) == (True, 14)
+    intro = config.introductions
+    assert (intro.template, intro.frequency, intro.meetings, intro.first_meeting_after) == (
+        "letter.txt",
+        "fortnightly",
+        4,
+        dt.date(2026, 4, 1),
+    )
+    path.write_text("[consent]\nrequird = true\n[introductions]\nfrequency = 'daily'\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        read_config(path)
+    text = str(err.value)
+    assert "line 2" in text
+    assert "consent.requird" in text
+    assert "required" in text  # the nearest setting
+    assert "introductions.frequency" in text

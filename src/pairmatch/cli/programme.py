@@ -265,7 +265,9 @@ def consent_options(args: argparse.Namespace, config: Any) -> Any:
     """The consent settings from ``--consent``/``--expire-after`` over the config's ``[consent]`` (None: unchanged)."""
     from ..consent import ConsentOptions
 
-    base = getattr(config, "consent", None)
+    document = getattr(config, "document", None)
+    # Only settings the config file states: a cohort's own consent is not switched off by a default.
+    base = config.consent if document is not None and "consent" in document.model_fields_set else None
     if args.consent is None and args.expire_after is None:
         return base
     update: dict[str, Any] = {"required": True if args.consent else bool(base and base.required)}

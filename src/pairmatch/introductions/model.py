@@ -13,67 +13,15 @@ import calendar as stdcalendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from ..availability import SLOT_MINUTES, SLOTS_PER_DAY, format_slots, window_slots
 from ..explanations import borough_fact, focus_fact
+from ..io.config import Frequency, IntroductionOptions
 from ..models import Person, Problem
 from ..result import MatchResult
 
 __all__ = ["Introduction", "IntroductionOptions", "Meeting", "build_introductions", "meeting_times"]
-
-Frequency = Literal["weekly", "fortnightly", "monthly"]
-
-
-class IntroductionOptions(BaseModel):
-    """How introductions and calendar invitations are written (``[introductions]`` in the settings).
-
-    Attributes
-    ----------
-    template : str or None
-        The coordinator's own text, a file of plain text or Markdown with
-        ``$placeholders`` (`pairmatch.introductions.letters.PLACEHOLDERS`);
-        relative to the settings file. None: a short built-in text.
-    subject : str
-        Subject line of the letters and title of the calendar events.
-    coordinator : str
-        Who signs the letters.
-    email_column : str or None
-        The input column holding each person's e-mail address (mail-merge
-        ``to`` column and calendar attendees); None: no addresses.
-    frequency : {"weekly", "fortnightly", "monthly"}
-        How often the pair meets (the 2021 pilot met monthly).
-    meetings : int
-        How many meetings to propose (e.g. 6 monthly ones for a six-month programme).
-    first_meeting_after : date or None
-        The first meeting is on or after this day (None: a week after the run).
-    time_zone : {"Europe/London", "floating"}
-        Time zone of the availability windows: ``Europe/London`` (with its
-        VTIMEZONE, so a calendar elsewhere shows the right time across the
-        clock changes) or ``floating`` (the same wall-clock time wherever the
-        calendar is).
-    location : str
-        Where the meetings happen (the pilot met online).
-
-    Examples
-    --------
-    >>> IntroductionOptions(frequency="monthly", meetings=6).time_zone
-    'Europe/London'
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    template: str | None = None
-    subject: str = Field("Introducing your reverse-mentoring partner", min_length=1, max_length=200)
-    coordinator: str = Field("The programme coordinator", max_length=200)
-    email_column: str | None = None
-    frequency: Frequency = "monthly"
-    meetings: int = Field(6, ge=1, le=52)
-    first_meeting_after: dt.date | None = None
-    time_zone: Literal["Europe/London", "floating"] = "Europe/London"
-    location: str = Field("online", max_length=200)
 
 
 @dataclass(frozen=True)
