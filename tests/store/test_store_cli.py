@@ -345,6 +345,9 @@ def test_consent_from_the_command_line(folder, capsys):
     )
     assert code == EXIT_OK, out
     assert "84 pairs proposed (waiting for both people to accept)" in out
+    code, out, _ = run(capsys, "store", "status", *store_args)
+    assert "cohort c: " in out
+    assert "84 active pairs (84 waiting for answers)" in out
     code, out, _ = run(capsys, "history", *store_args, "--format", "json")
     records = json.loads(out)
     assert {r["state"] for r in records} == {"proposed"}

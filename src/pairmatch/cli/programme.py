@@ -142,7 +142,14 @@ def run_store(args: argparse.Namespace) -> int:
                         "revision": store.revision(),
                         "head": head_revision(),
                         "cohorts": [
-                            {"name": c.name, "members": c.members, "active_pairs": c.active_pairs, "runs": c.runs}
+                            {
+                                "name": c.name,
+                                "members": c.members,
+                                "active_pairs": c.active_pairs,
+                                "proposals": c.proposals,
+                                "consent": c.consent.model_dump(),
+                                "runs": c.runs,
+                            }
                             for c in cohorts
                         ],
                     }
@@ -150,8 +157,11 @@ def run_store(args: argparse.Namespace) -> int:
                 return EXIT_OK
             print(f"{display_url(url)}: schema {store.revision()} (newest {head_revision()})")
             for c in cohorts:
+                waiting = f" ({c.proposals} waiting for answers)" if c.consent.required or c.proposals else ""
                 print(
-                    printable(f"  cohort {c.name}: {c.members} members, {c.active_pairs} active pairs, {c.runs} runs")
+                    printable(
+                        f"  cohort {c.name}: {c.members} members, {c.active_pairs} active pairs{waiting}, {c.runs} runs"
+                    )
                 )
             if not cohorts:
                 print("  no cohorts yet")
