@@ -186,3 +186,27 @@ def test_upgrade_from_0002_keeps_pairings_and_allows_proposals(store_location):
             kinds = conn.execute(text("SELECT kind FROM pairing_events ORDER BY id")).scalars().all()
             assert kinds == ["started", "locked"]
         assert store.upgrade() == ("0002", "0003")
+
+
+def test_overdue_proposals_are_recorded_as_expired_on_their_own(store):
+    run, _ = store.match("2026", pm.synthetic_problem(5, 5, seed=6), consent=ConsentOptions(required=True))
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    first, second = run.pairs[0], run.pairs[1]
+    with store.engine.begin() as conn:
+        for pair, when in ((first, past), (second, later)):
+            conn.execute(
+                text(
+                    "UPDATE pairings SET expires_at = :t "
+                    "WHERE mentor_pk = (SELECT id FROM people WHERE person_id = :m) "
+                    "AND mentee_pk = (SELECT id FROM people WHERE person_id = :e)"
+                ),
+                {"t": when, "m": pair[0], "e": pair[1]},
+            )
+    before = read(store, "cohort", "2026").revision
+    expired = change(store, "expire_proposals", "2026")
+    assert [(r.mentor_id, r.mentee_id, r.state) for r in expired] == [(*first, "expired")]
+    assert read(store, "cohort", "2026").revision == before + 1
+    records = by_pair(read(store, "history", "2026"))
+    assert records[second].state == "proposed"
+    assert records[first].events[-1].kind == "expired"
