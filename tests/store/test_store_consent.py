@@ -135,27 +135,28 @@ def test_upgrade_from_0002_keeps_pairings_and_allows_proposals(store_location):
     with old.engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO people (id, person_id, side, name, data, created_at, updated_at) VALUES "
-                "(1, 'M1', 'mentor', NULL, :m, :t, :t), (2, 'O1', 'mentee', NULL, :o, :t, :t)"
+                # No explicit ids: the new rows below take the next ones (a fresh database numbers from 1).
+                "INSERT INTO people (person_id, side, name, data, created_at, updated_at) VALUES "
+                "('M1', 'mentor', NULL, :m, :t, :t), ('O1', 'mentee', NULL, :o, :t, :t)"
             ),
             {"m": json.dumps({"id": "M1"}), "o": json.dumps({"id": "O1"}), "t": now},
         )
         conn.execute(
-            text("INSERT INTO cohorts (id, name, description, created_at, revision) VALUES (1, '2025', '', :t, 2)"),
+            text("INSERT INTO cohorts (name, description, created_at, revision) VALUES ('2025', '', :t, 2)"),
             {"t": now},
         )
         conn.execute(
             text(
-                "INSERT INTO runs (id, cohort_id, kind, created_at, request, base_request, params, seed, "
-                "response, certificate, status, objective, versions, note) VALUES (1, 1, 'match', :t, "
+                "INSERT INTO runs (cohort_id, kind, created_at, request, base_request, params, seed, "
+                "response, certificate, status, objective, versions, note) VALUES (1, 'match', :t, "
                 "'{}', '{}', '{}', 0, '{}', '{}', 'optimal', 1.5, '{}', '')"
             ),
             {"t": now},
         )
         conn.execute(
             text(
-                "INSERT INTO pairings (id, cohort_id, mentor_pk, mentee_pk, run_id, started_at, locked) "
-                "VALUES (1, 1, 1, 2, 1, :t, true)"
+                "INSERT INTO pairings (cohort_id, mentor_pk, mentee_pk, run_id, started_at, locked) "
+                "VALUES (1, 1, 2, 1, :t, true)"
             ),
             {"t": now},
         )
