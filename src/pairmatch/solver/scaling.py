@@ -50,6 +50,9 @@ MAX_GAIN = 10**9
 # scaled to its 13th significant digit is not whole).
 EXACT_TOLERANCE = 1e-12
 
+# Values a scale is tried on before all of them.
+_SAMPLE = 4096
+
 # Exact scales tried, smallest first: 10**d and 3 * 10**d (decimals, thirds, sixths, twelfths).
 _EXACT_SCALES = sorted(f * 10.0**d for d in range(-6, 31) for f in (1, 3))
 
@@ -133,13 +136,16 @@ def exact_scale(values: Iterable[np.ndarray], largest: float) -> float | None:
     >>> exact_scale([np.array([0.1234567891234])], 1.0) is None
     True
     """
-    parts = [np.unique(np.asarray(v, dtype=float).ravel()) for v in values]
+    parts = [np.asarray(v, dtype=float).ravel() for v in values]
     if not all(np.isfinite(p).all() for p in parts):
         return None
+    # Scales are tried on an evenly strided sample first: a large custom matrix (or the dense
+    # method's every score) is then read in full about once, for the scale that will do.
+    samples = [p[:: max(1, len(p) // _SAMPLE)] for p in parts]
     for scale in _EXACT_SCALES:
         if scale * largest > MAX_GAIN:
             return None
-        if all(_whole(p * scale) for p in parts):
+        if all(_whole(p, scale) for p in samples) and all(_whole(p, scale) for p in parts):
             return scale
     return None
 
@@ -169,8 +175,13 @@ def with_exact_scores(scaling: Scaling, scores: np.ndarray, params: SolveParams)
     return replace(scaling, exact_scale=exact_scale([scores], largest))
 
 
-def _whole(scaled: np.ndarray) -> bool:
-    return bool(np.all(np.abs(scaled - np.rint(scaled)) <= EXACT_TOLERANCE * np.abs(scaled)))
+def _whole(values: np.ndarray, scale: float, chunk: int = 1 << 20) -> bool:
+    """Whether every one of ``values`` times ``scale`` is a whole number (in chunks: no full-size temporaries)."""
+    for start in range(0, len(values), chunk):
+        scaled = values[start : start + chunk] * scale
+        if not np.all(np.abs(scaled - np.rint(scaled)) <= EXACT_TOLERANCE * np.abs(scaled)):
+            return False
+    return True
 
 
 def check_range(max_abs_cost: int, n_nodes: int) -> bool:
