@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import cache
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -94,6 +94,13 @@ class Record(BaseModel, Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.model_fields_set)
 
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        # The models `certificate_model` builds are not module attributes: pickle by recipe.
+        objective, family = getattr(self, "objective_fields", None), getattr(self, "family", None)
+        if objective is None or family is None:
+            return super().__reduce__()
+        return _rebuild, (objective, family, self.to_dict())
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (nested records too), the fields that were set only."""
         return self.model_dump(mode="json", exclude_unset=True)
@@ -110,6 +117,10 @@ class RoundRecord(Record):
 
 class Certificate(Record):
     """Fields every certificate carries (see the tables in ``docs/certificates.md``)."""
+
+    # Set on the models `certificate_model` builds: what they join, so a copy can be rebuilt.
+    objective_fields: ClassVar[type[ObjectiveFields] | None] = None
+    family: ClassVar[Family | None] = None
 
     proof: str
     method: Literal["dense", "sparse", "profiles", "stable"]
@@ -262,5 +273,10 @@ def certificate_model(objective: type[ObjectiveFields], family: Family) -> type[
     """The certificate model of ``objective``'s fields solved by ``family``: one flat, frozen model."""
     stem = objective.__name__.removesuffix("Fields")
     name = f"{stem}{'' if stem.lower() == family else family.capitalize()}Certificate"
-    model: type[Certificate] = type(name, (objective, FAMILIES[family], Certificate), {"__module__": __name__})
+    namespace = {"__module__": __name__, "objective_fields": objective, "family": family}
+    model: type[Certificate] = type(name, (objective, FAMILIES[family], Certificate), namespace)
     return model
+
+
+def _rebuild(objective: type[ObjectiveFields], family: Family, fields: dict[str, Any]) -> Certificate:
+    return certificate_model(objective, family).model_validate(fields)

@@ -7,6 +7,7 @@ through every path of every objective returns a certificate holding them.
 
 from __future__ import annotations
 
+import pickle
 import re
 from pathlib import Path
 
@@ -151,3 +152,11 @@ def test_notes_keep_the_certificate_typed():
     assert "method_reason" in result.certificate
     assert "switched_from" not in result.certificate
     assert result.certificate.get("switched_from") is None
+
+
+@pytest.mark.parametrize(("objective", "family"), [("max_score", "sparse"), ("maxmin", "cpsat"), ("stable", "stable")])
+def test_a_certificate_survives_pickling(objective, family):
+    cert = solve_through(objective, family).certificate
+    copy = pickle.loads(pickle.dumps(cert))
+    assert type(copy) is type(cert)
+    assert copy == cert
