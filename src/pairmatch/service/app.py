@@ -111,7 +111,7 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
         "get explained matches back. Send an API key as `Authorization: Bearer <key>`.",
     )
     app.state.service = service
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, max_requests=config.max_requests, retry_after_s=config.retry_after_s)
     app.openapi = openapi_builder(app)  # type: ignore[method-assign]
     app.add_exception_handler(ServiceError, _on_service_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

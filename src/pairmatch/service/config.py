@@ -172,6 +172,9 @@ class ServiceConfig(BaseModel):
     retry_after_s : int
         ``Retry-After`` of a 503 for busy solve slots (a full job queue asks
         for ten times as long).
+    max_requests : int
+        Requests in progress at once (health and readiness excepted); beyond:
+        503. Idle connections do not count.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -194,6 +197,7 @@ class ServiceConfig(BaseModel):
     lease_s: float = Field(30.0, ge=0.5, allow_inf_nan=False)
     job_retention_s: float = Field(7 * 24 * 3600.0, gt=0, allow_inf_nan=False)
     retry_after_s: int = Field(2, ge=1)
+    max_requests: int = Field(256, ge=1)
 
     def summary(self) -> dict[str, Any]:
         """The settings for the start-up log line: limits and counts, never a secret or a client name."""

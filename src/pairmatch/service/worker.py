@@ -41,6 +41,8 @@ STATUS_OF = {
     "busy": 503,
     "timeout": 504,
     "conflict": 409,
+    "client_limit": 429,
+    "storage_full": 507,
 }
 """HTTP status of each ``ErrorResponse.error`` code."""
 

@@ -1,4 +1,4 @@
-"""``/healthz`` and ``/readyz``: liveness and readiness, without a key."""
+"""``/healthz`` and ``/readyz`` (also ``/v1/health`` and ``/v1/ready``): liveness and readiness, without a key."""
 
 from __future__ import annotations
 
@@ -17,10 +17,16 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
+@router.get("/v1/health", summary="Liveness: the process answers (the same as /healthz)")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@router.get(
+    "/v1/ready",
+    summary="Readiness (the same as /readyz)",
+    responses={503: {"description": "not ready; the checks say what is wrong"}},
+)
 @router.get(
     "/readyz",
     summary="Readiness: the store answers and the solver processes live",
