@@ -194,3 +194,29 @@ def test_one_address_is_limited_while_another_is_not(deployed):
     limited = [s for s in statuses if s.startswith("HTTP/1.1 429")]
     assert len(limited) == 24 - 16, statuses
     assert all("Retry-After: 2" in s and '"error": "client_limit"' in s for s in limited)
+
+
+def test_a_key_is_checked_before_a_body_is_read(deployed):
+    _, proxy = deployed
+    for header, status, error in (
+        ("", 401, "unauthorized"),
+        (f"Authorization: Bearer {READ_KEY}\r\n", 403, "forbidden"),
+    ):
+        sock = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+        try:
+            # Headers announcing 5 MB, and not one byte of the body: the answer comes all the same.
+            sock.sendall(
+                f"POST /v1/match HTTP/1.1\r\nHost: a\r\n{header}Content-Type: application/json\r\n"
+                "Content-Length: 5000000\r\n\r\n".encode()
+            )
+            answer = b""
+            while b'"request_id"' not in answer:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        finally:
+            sock.close()
+        text = answer.decode("latin-1")
+        assert text.startswith(f"HTTP/1.1 {status}"), text
+        assert f'"error": "{error}"' in text

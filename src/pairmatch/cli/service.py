@@ -82,6 +82,12 @@ def run_serve(args: argparse.Namespace) -> int:
             job_retention_s=args.retention_days * 86400,
             retry_after_s=args.retry_after,
             max_requests=args.max_requests,
+            client_solves=args.client_solves,
+            client_uploads=args.client_uploads,
+            client_queued_jobs=args.client_queued_jobs,
+            client_store_bytes=int(args.client_store_mb * mib),
+            request_retention_s=args.request_retention_hours * 3600,
+            docs=args.docs,
         )
     except ValidationError as err:
         raise UsageError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in err.errors())) from err
@@ -233,6 +239,36 @@ def register(sub: Any) -> None:
         type=int,
         default=256,
         help="requests in progress at once, health excepted; beyond: 503 (default 256; idle connections do not count)",
+    )
+    serve.add_argument(
+        "--client-solves",
+        type=int,
+        default=4,
+        help="synchronous requests one client may have in progress; beyond: 429 (default 4)",
+    )
+    serve.add_argument(
+        "--client-uploads", type=int, default=2, help="job bodies one client may be sending at once (default 2)"
+    )
+    serve.add_argument(
+        "--client-queued-jobs", type=int, default=20, help="queued jobs of one client; beyond: 429 (default 20)"
+    )
+    serve.add_argument(
+        "--client-store-mb",
+        type=float,
+        default=512.0,
+        help="MiB one client's jobs may hold in the store; beyond: 429 (default 512)",
+    )
+    serve.add_argument(
+        "--request-retention-hours",
+        type=float,
+        default=24.0,
+        help="hours a finished job's request is kept if its result is never fetched (default 24; "
+        "fetching the result deletes it at once)",
+    )
+    serve.add_argument(
+        "--docs",
+        action="store_true",
+        help="serve the interactive API page at /docs (it loads Swagger UI from a CDN; off by default)",
     )
     serve.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     serve.set_defaults(run=run_serve, format="text")

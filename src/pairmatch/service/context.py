@@ -47,6 +47,12 @@ class ServiceError(Exception):
         self.details = details or []
         self.headers = headers or {}
 
+    @classmethod
+    def from_document(cls, document: bytes, status: int) -> ServiceError:
+        """The refusal carrying an error document a solver process wrote."""
+        error = ErrorResponse.model_validate_json(document)
+        return cls(status, error.error, error.message, details=list(error.details))
+
 
 def note(**fields: Any) -> None:
     """Add counts and timings to the current request's log line."""

@@ -40,6 +40,8 @@ async def readyz(request: Request) -> Response:
         checks["store"] = "ok"
     except Exception as err:
         checks["store"] = f"unreachable ({type(err).__name__})"
+    if checks["store"] == "ok":
+        checks["store"] = await run_in_threadpool(service.store_room)
     checks["solve_slots"] = {
         "size": service.pool.size,
         "busy": service.pool.busy,
@@ -47,7 +49,8 @@ async def readyz(request: Request) -> Response:
         "alive": service.pool.alive,
     }
     checks["job_runner"] = {"workers": service.config.job_workers, "alive": service.runner.alive}
-    ready = checks["store"] == "ok" and service.pool.alive and service.runner.alive
+    checks["job_intake"] = {"alive": service.intake.alive}
+    ready = checks["store"] == "ok" and service.pool.alive and service.intake.alive and service.runner.alive
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
     )
