@@ -49,7 +49,7 @@ from .context import RequestContext, ServiceError, error_json
 from .jobs import JobBackend
 from .logs import error_summary, log_event
 from .openapi import openapi_builder
-from .routes import jobs, operations, proxy, tasks
+from .routes import ROUTERS, proxy
 from .routes.jobs import MAX_WAIT_S
 from .state import Service
 
@@ -140,6 +140,6 @@ def create_app(config: ServiceConfig, backend: JobBackend, *, log_level: str = "
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(DBAPIError, _on_store_error)
     app.add_exception_handler(StoreUnavailable, _on_store_error)
-    for router in (operations.router, proxy.router, tasks.router, jobs.router):
+    for router in (*ROUTERS, proxy.router):
         app.include_router(router)
     return app

@@ -4,6 +4,7 @@ results and cancellation."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -15,11 +16,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ...contract import ErrorResponse, JobStatus
 from ...contract.responses import ErrorDetail
+from ...store.engine import StoreError
 from ..access import Reader, Writer, needs
 from ..bodies import read_body
 from ..config import ApiKey
 from ..context import JSON, ServiceError, error_copy, note
 from ..jobs import ClientLimit, IdempotencyConflict, JobRecord, QueueFull, Submission
+from ..logs import error_summary, log_event
 from ..openapi import ref, request_body, responses
 from ..state import Service
 from ..tasks import DEFAULT_KIND, TASKS
@@ -259,8 +262,12 @@ async def result(request: Request, job_id: str, key: Reader) -> Response:
     if stored is None:
         raise ServiceError(404, "not_found", "no such job (or it belongs to another client)")
     status, document = stored
-    # The request named people; once its result is in the client's hands it is not kept.
-    await run_in_threadpool(service.backend.drop_request, job.id)
+    # The request named people; once its result is in the client's hands it is not kept (or, if the store
+    # cannot be written just now, it goes at the end of its retention time).
+    try:
+        await run_in_threadpool(service.backend.drop_request, job.id)
+    except StoreError as err:
+        log_event("job_request_kept", logging.WARNING, job_id=job.id, **error_summary(err))
     if status != 200:
         return error_copy(document, status)
     return Response(document, status_code=status, media_type=JSON)

@@ -17,7 +17,7 @@ from starlette.routing import Match
 from ..access import caller, reader, writer
 from ..config import Scope
 from ..openapi import responses
-from . import jobs, operations, tasks
+from . import ROUTERS
 
 __all__ = ["router", "scope_of"]
 
@@ -31,8 +31,7 @@ def scope_of(method: str, path: str) -> Scope | None:
     ('write', 'read', None)
     """
     probe = {"type": "http", "method": method.upper(), "path": path, "path_params": {}, "root_path": ""}
-    routes = [*operations.router.routes, *tasks.router.routes, *jobs.router.routes]
-    for route in routes:
+    for route in (route for router in ROUTERS for route in router.routes):
         if isinstance(route, APIRoute) and route.matches(probe)[0] == Match.FULL:
             calls = {dependency.call for dependency in route.dependant.dependencies}
             if writer in calls:
