@@ -6,9 +6,20 @@ One pydantic model per document; the command line, the HTTP service and
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..custom_scores import CustomScore
@@ -114,11 +125,11 @@ class MatchRequest(BaseModel):
     weights: Weights = Weights()
     rules: Rules = Rules()
     scores: list[ScoreSpec] = []
-    meeting_minutes: int = Field(60, gt=0, le=24 * 60, multiple_of=30)
+    meeting_minutes: StrictInt = Field(60, gt=0, le=24 * 60, multiple_of=30)
     geography: GeographySpec | None = Field(None, description="default: the 32 London boroughs and the City")
     taxonomy: TaxonomySpec | None = Field(None, description="default: the built-in policing topics")
     params: SolveParams = SolveParams()
-    explain: bool = Field(True, description="include the facts behind every pair")
+    explain: StrictBool = Field(True, description="include the facts behind every pair")
 
     @field_validator("schema_version")
     @classmethod
@@ -247,7 +258,7 @@ class ExplainRequest(MatchRequest):
         description="a mentor's or mentee's id: explain their partners, or why they "
         "have none, and their best alternatives",
     )
-    alternatives: int = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
+    alternatives: StrictInt = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
 
     @field_validator("pair")
     @classmethod
@@ -295,7 +306,7 @@ class RematchRequest(MatchRequest):
     join_mentees: list[Mentee] = Field([], description="mentees joining")
     ended: list[tuple[str, str]] = Field([], description="current pairs the coordinator ended (never proposed again)")
     locked: list[tuple[str, str]] = Field([], description="current pairs that must stay as they are")
-    move_penalty: float | None = Field(
+    move_penalty: Annotated[float, Strict()] | None = Field(
         None, ge=0, allow_inf_nan=False, description="score per moved working pair; absent: keep every working pair"
     )
 
