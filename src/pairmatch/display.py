@@ -289,5 +289,9 @@ class DisplayList(list):
 
     def __repr__(self) -> str:
         if len(self) <= 5:
-            return super().__repr__()
-        return short_repr(type(self).__name__, plural(len(self), self.what), f"first: {self[0]!r}")
+            whole = super().__repr__()
+            if len(whole) <= 300:
+                return whole
+        first = repr(self[0])
+        first = first if len(first) <= 120 else f"{first[:120]}…"
+        return short_repr(type(self).__name__, plural(len(self), self.what), f"first: {first}")

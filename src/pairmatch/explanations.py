@@ -110,7 +110,8 @@ def _facts(
 
 @dataclass(frozen=True)
 class PairExplanation:
-    """Why a pair scores what it does, from the solver's own arrays."""
+    """Why a pair scores what it does, from the solver's own arrays (``mentor_name`` and
+    ``mentee_name`` are empty when the people have none)."""
 
     mentor_id: str
     mentee_id: str
@@ -120,6 +121,8 @@ class PairExplanation:
     contributions: dict[str, float]
     facts: dict[str, str]
     blocked_by: tuple[str, ...]
+    mentor_name: str = ""
+    mentee_name: str = ""
 
     def text(self) -> str:
         state = "matched" if self.matched else ("not a candidate" if self.blocked_by else "not matched")
@@ -148,8 +151,10 @@ class PairExplanation:
         return [(c, v, self.contributions[c], self.facts[c]) for c, v in self.components.items()]
 
     def _repr_html_(self) -> str:
+        mentor = f"{self.mentor_name} ({self.mentor_id})" if self.mentor_name else self.mentor_id
+        mentee = f"{self.mentee_name} ({self.mentee_id})" if self.mentee_name else self.mentee_id
         return display.card(
-            f"{self.mentor_id} - {self.mentee_id}: score {display.number(self.score)} ({self._state()})",
+            f"{mentor} - {mentee}: score {display.number(self.score)} ({self._state()})",
             display.table(("component", "value", "contribution", "why"), self.to_rows()),
             lines=[f"ruled out by: {', '.join(self.blocked_by)}"] if self.blocked_by else [],
         )
@@ -192,6 +197,8 @@ def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExp
         contributions={k: weights[k] * v for k, v in components.items()},
         facts=_facts(problem, tuple(weights), components, problem.mentors[i], problem.mentees[j]),
         blocked_by=tuple(rule_names(int(ctx.candidates.blocked_pairs(rows, cols)[0]))),
+        mentor_name=problem.mentors[i].name or "",
+        mentee_name=problem.mentees[j].name or "",
     )
 
 
