@@ -48,9 +48,12 @@ def padded(source: str) -> list[str]:
             spec = "".join(v.value for v in node.format_spec.values if isinstance(v, ast.Constant))
             if WIDTH.match(spec):
                 found.append(f"{ast.unparse(node.value)}:{spec}")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in ("ljust", "rjust", "center"):
-                found.append(ast.unparse(node))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("ljust", "rjust", "center")
+        ):
+            found.append(ast.unparse(node))
     return found
 
 
