@@ -64,7 +64,7 @@ def executed(path: Path, digest: str | None = None) -> Path:
     key = hashlib.sha256(path.read_bytes() + (digest or package_digest()).encode()).hexdigest()[:16]
     out = CACHE / f"{path.stem}-{key}.ipynb"
     if not out.exists():
-        for stale in CACHE.glob(f"{path.stem}-*.ipynb"):
+        for stale in CACHE.glob(f"{path.stem}-*.ipynb"):  # older copies of this notebook
             stale.unlink()
         execute(path, out)
     return out
@@ -87,8 +87,11 @@ def on_files(files: Any, config: Any) -> Any:
     from mkdocs.structure.files import File
 
     digest = package_digest()
+    pages = CACHE / "pages"  # the executed copies under their own names, as the site's source
+    (pages / "notebooks").mkdir(parents=True, exist_ok=True)
     for path in notebooks():
-        files.append(File.generated(config, f"notebooks/{path.name}", abs_src_path=str(executed(path, digest))))
+        (pages / "notebooks" / path.name).write_bytes(executed(path, digest).read_bytes())
+        files.append(File(f"notebooks/{path.name}", str(pages), config.site_dir, config.use_directory_urls))
     return files
 
 

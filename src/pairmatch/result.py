@@ -371,6 +371,8 @@ class MatchResult:
             Most rows (`pairmatch.scoring.FRAME_LIMIT`); more raise `PairmatchError` rather than
             build a frame of 10^9 rows at 32,900 a side: select people, or raise it.
 
+        Examples
+        --------
         >>> import pairmatch as pm
         >>> frame = pm.solve(pm.pilot_problem()).score_frame()
         >>> len(frame), int(frame["matched"].sum()), list(frame.columns[-4:])

@@ -176,6 +176,8 @@ class ScoreTable:
             Most rows returned (`FRAME_LIMIT`); a larger selection raises `PairmatchError`
             instead of building a frame of 10^9 rows: select mentors or mentees, or raise it.
 
+        Examples
+        --------
         >>> import pairmatch as pm
         >>> frame = pm.score(pm.pilot_problem()).to_frame()
         >>> list(frame.columns), len(frame)
