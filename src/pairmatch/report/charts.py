@@ -92,14 +92,14 @@ def component_figure(
     else:
         # One stacked bar: the average pair's score, made of each component's mean contribution.
         fig, ax = _axes(ax, "drawing the component breakdown", figsize=(7, 2.2))
-        left = 0.0
+        start = 0.0
         for k, name in enumerate(names):
             values = list(contributions[name])
             mean = sum(values) / len(values)
-            ax.barh([0], [mean], left=left, color=_PALETTE[k % len(_PALETTE)], label=chart_label(f"{name} {mean:.3f}"))
-            left += mean
+            ax.barh([0], [mean], left=start, color=_PALETTE[k % len(_PALETTE)], label=chart_label(f"{name} {mean:.3f}"))
+            start += mean
         ax.set_yticks([0], [f"average of {n:,} pairs"], fontsize=8)
-        ax.set_xlabel(f"mean weighted contribution (average score {left:.3f})")
+        ax.set_xlabel(f"mean weighted contribution (average score {start:.3f})")
     ax.invert_yaxis()
     if names:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
