@@ -25,7 +25,7 @@ from .params import Weights
 from .taxonomy import Taxonomy, normalize_topic
 from .text import control_characters, printable
 
-__all__ = ["PERSON_COLUMNS", "Mentee", "Mentor", "Person", "Problem", "Quota", "Rules"]
+__all__ = ["PERSON_COLUMNS", "Mentee", "Mentor", "Person", "Problem", "Quota", "Rules", "person_row"]
 
 AttributeValue = bool | int | float | str
 
@@ -549,23 +549,25 @@ def _person_cells(person: Person) -> tuple[Any, ...]:
     return (person.id, person.name or "", person.focus_areas, person.boroughs, person.availability, partners)
 
 
+def person_row(person: Person, attributes: tuple[str, ...] | list[str], missing: Any = None) -> tuple[Any, ...]:
+    """One person in the column layout: `PERSON_COLUMNS` (lists joined with ``"; "``), then the
+    value of each of ``attributes`` (``missing`` where the person has none)."""
+    return (
+        person.id,
+        person.name or "",
+        "; ".join(person.focus_areas),
+        "; ".join(person.boroughs),
+        "; ".join(person.availability),
+        person.min_partners,
+        person.max_partners,
+        *(person.attributes.get(a, missing) for a in attributes),
+    )
+
+
 def people_frame(pandas: Any, people: tuple[Person, ...]) -> Any:
     """People as a DataFrame in the column layout (see `Problem.to_frames`)."""
     extra = list(dict.fromkeys(a for p in people for a in p.attributes))
-    rows = (
-        (
-            p.id,
-            p.name or "",
-            "; ".join(p.focus_areas),
-            "; ".join(p.boroughs),
-            "; ".join(p.availability),
-            p.min_partners,
-            p.max_partners,
-            *(p.attributes.get(a) for a in extra),
-        )
-        for p in people
-    )
-    return display.frame(pandas, (*PERSON_COLUMNS, *extra), rows)
+    return display.frame(pandas, (*PERSON_COLUMNS, *extra), (person_row(p, extra) for p in people))
 
 
 def _capacities(value: Any, n: int, what: str) -> list[int]:
