@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Any
+
+import numpy as np
 
 __all__ = [
     "HEAT_MAX",
@@ -94,10 +97,11 @@ def number(value: Any, digits: int = 3) -> str:
     """
     if value is None:
         return ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         return str(value)
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    value = float(value)
     if math.isnan(value):
         return ""
     if math.isinf(value):
@@ -157,7 +161,7 @@ def as_mapping(value: Any) -> Any:
 
 def _cell(value: Any, digits: int) -> tuple[str, bool]:
     """``(escaped text, is a number)`` of one cell."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         return escape(number(value, digits)), True
     if isinstance(value, (list, tuple)):
         return escape(", ".join(str(v) for v in value)), False

@@ -53,6 +53,9 @@ def test_long_text_is_cut_and_counted():
         (True, 3, "True"),
         ("text", 3, "text"),
         (np.float64(0.30000000000000004), 3, "0.3"),
+        (np.int64(32900), 3, "32900"),
+        (np.float32(0.1), 3, "0.1"),
+        (np.bool_(True), 3, "True"),
     ],
 )
 def test_numbers_have_no_float_noise(value, digits, text):
