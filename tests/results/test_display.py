@@ -230,6 +230,14 @@ def test_a_small_score_table_is_a_labelled_heat_map():
     assert "background:rgb" in html
 
 
+def test_a_score_table_with_an_empty_side_shows_itself():
+    empty = ScoreTable(
+        {"focus": np.zeros((0, 40))}, {"focus": 1.0}, np.zeros((0, 40)), np.zeros((0, 40), dtype=np.int32)
+    )
+    assert "No pairs" in empty._repr_html_()
+    assert repr(empty) == "ScoreTable(0 mentors x 40 mentees, weights focus 1)"
+
+
 def test_a_large_score_table_summary_reads_a_bounded_sample(met_objects):
     html = met_objects["ScoreTable"]._repr_html_()
     assert "from an even sample of" in html

@@ -138,6 +138,8 @@ class ScoreTable:
                 caption="Combined score",
             )
             return display.card(title, weights, grid)
+        if not m * n:
+            return display.card(title, weights, lines=["No pairs: one side is empty."])
         rows = np.unique(np.linspace(0, m - 1, min(m, 64)).astype(np.int64))
         cols = np.unique(np.linspace(0, n - 1, min(n, _STAT_CELLS // len(rows))).astype(np.int64))
         sample = {**{c: self.components[c] for c in self.weights}, "total": self.total}
