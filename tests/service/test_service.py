@@ -445,3 +445,28 @@ def test_rematch_needs_write_and_diff_read_and_both_run_as_jobs(client):
         "invalid_request",
     )
     assert body["details"][0]["loc"] == ["query", "kind"]
+
+
+def test_respond_answers_a_proposal_by_the_store_rules(client):
+    proposal = {
+        "mentor_id": "M1",
+        "mentee_id": "O1",
+        "proposed_at": "2026-03-01T09:00:00Z",
+        "expires_at": "2026-03-15T09:00:00Z",
+    }
+    first = {"proposal": proposal, "accept": True, "by": "O1", "at": "2026-03-02T10:00:00Z"}
+    response = client.post("/v1/respond", json=first, headers=auth(WRITE_KEY))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    jsonschema.validate(body, SCHEMAS["respond-response"])
+    assert body["state"] == "proposed"
+    assert body["waiting_for"] == ["M1"]
+    both = {**first, "proposal": {**proposal, "mentee_accepted_at": body["mentee_accepted_at"]}, "by": "M1"}
+    body = client.post("/v1/respond", json=both, headers=auth(WRITE_KEY)).json()
+    assert body["state"] == "active"
+    assert [(e["kind"], e.get("by")) for e in body["events"]] == [("accepted", "M1"), ("started", None)]
+    late = {**first, "at": "2026-03-20T10:00:00Z"}
+    refused = client.post("/v1/respond", json=late, headers=auth(WRITE_KEY))
+    assert refused.status_code == 409
+    assert "expired" in refused.json()["message"]
+    assert client.post("/v1/respond", json=first, headers=auth(READ_KEY)).status_code == 403

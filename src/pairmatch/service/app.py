@@ -12,6 +12,7 @@ OpenAPI document the service serves at ``/openapi.json``):
 ``POST /v1/diagnose``          read   why the hard rules cannot all hold
 ``POST /v1/rematch``           write  re-match a running programme after changes
 ``POST /v1/diff``              read   solve two match requests and compare them
+``POST /v1/respond``           write  answer a proposed pair (accept or decline)
 ``POST /v1/jobs/{kind}``       write  queue a request of that kind; 202 with ``Location``
 ``POST /v1/jobs``              write  the same, the kind given as ``?kind=`` (default match)
 ``GET /v1/jobs/{id}``          read   the job's state, stage and progress (``?wait=``)
