@@ -6,13 +6,16 @@ One pydantic model per document; the command line, the HTTP service and
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
+    StrictBool,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -124,11 +127,11 @@ class MatchRequest(BaseModel):
     weights: Weights = Weights()
     rules: Rules = Rules()
     scores: list[ScoreSpec] = []
-    meeting_minutes: int = Field(60, gt=0, le=24 * 60, multiple_of=30)
+    meeting_minutes: StrictInt = Field(60, gt=0, le=24 * 60, multiple_of=30)
     geography: GeographySpec | None = Field(None, description="default: the 32 London boroughs and the City")
     taxonomy: TaxonomySpec | None = Field(None, description="default: the built-in policing topics")
     params: SolveParams = SolveParams()
-    explain: bool = Field(True, description="include the facts behind every pair")
+    explain: StrictBool = Field(True, description="include the facts behind every pair")
 
     @field_validator("schema_version")
     @classmethod
@@ -257,7 +260,7 @@ class ExplainRequest(MatchRequest):
         description="a mentor's or mentee's id: explain their partners, or why they "
         "have none, and their best alternatives",
     )
-    alternatives: int = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
+    alternatives: StrictInt = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
 
     @field_validator("pair")
     @classmethod
@@ -312,7 +315,7 @@ class RematchRequest(MatchRequest):
         [], description="proposed pairs nobody accepted in time: both are free, the pair is not proposed again"
     )
     repropose_declined: bool = Field(False, description="allow declined and expired pairs to be proposed again")
-    move_penalty: float | None = Field(
+    move_penalty: Annotated[float, Strict()] | None = Field(
         None, ge=0, allow_inf_nan=False, description="score per moved working pair; absent: keep every working pair"
     )
 

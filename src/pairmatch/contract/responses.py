@@ -95,6 +95,8 @@ ErrorCode = Literal[
     "busy",
     "timeout",
     "conflict",
+    "client_limit",
+    "storage_full",
 ]
 
 
@@ -107,7 +109,8 @@ class ErrorResponse(BaseModel):
 
     ``error`` is one of ``invalid_request``, ``infeasible``, ``unsupported``
     or ``internal``; the HTTP service adds ``unauthorized``, ``forbidden``,
-    ``not_found``, ``too_large``, ``busy``, ``timeout`` and ``conflict``.
+    ``not_found``, ``too_large``, ``busy``, ``timeout``, ``conflict``,
+    ``client_limit`` (one client at one of its own limits) and ``storage_full``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch error"})

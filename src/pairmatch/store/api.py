@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
@@ -40,6 +41,7 @@ from .engine import (
     head_revision,
     migrate,
     read_transaction,
+    store_revision,
     store_url,
     write_transaction,
 )
@@ -47,7 +49,15 @@ from .history import HistoryOptions, PastPairing, with_history
 from .records import CohortInfo, History, Member, PairingEvent, PairingRecord, Runs, StoredRun
 from .schema import CohortRow, EventRow, MemberRow, PairingRow, PersonRow, RunRow, utcnow
 
-__all__ = ["ConcurrentChangeError", "ProgrammeStore", "Proposal", "Reader", "Writer", "package_versions"]
+__all__ = [
+    "CONCURRENT_RETRIES",
+    "ConcurrentChangeError",
+    "ProgrammeStore",
+    "Proposal",
+    "Reader",
+    "Writer",
+    "package_versions",
+]
 
 PairIds = tuple[str, str]
 
@@ -65,6 +75,18 @@ def _plain(text: str, what: str) -> str:
             "use printable text only"
         )
     return text
+
+
+def _fits(text: str | None, what: str, column: Any) -> str | None:
+    """``text`` when it fits ``column``: the same limit on SQLite (which would store anything) and PostgreSQL."""
+    limit = column.type.length
+    if text is not None and len(text) > limit:
+        raise StoreError(f"{what} is {len(text)} characters long; the store keeps at most {limit}")
+    return text
+
+
+CONCURRENT_RETRIES = 3
+"""How many times `ProgrammeStore.match` and `ProgrammeStore.rematch` solve again after a concurrent change."""
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -340,6 +362,9 @@ class Writer(Reader):
         existing = {r.person_id: r for r in self.session.scalars(select(PersonRow))}
         new: dict[str, dict[str, Any]] = {}
         for person in people:
+            _fits(person.id, "a person's id", PersonRow.__table__.c.person_id)
+            _fits(person.name, f"the name of {person.id}", PersonRow.__table__.c.name)
+        for person in people:
             side = "mentor" if isinstance(person, Mentor) else "mentee"
             data = person.model_dump(mode="json")
             row = existing.get(person.id)
@@ -367,6 +392,7 @@ class Writer(Reader):
         if not name or not name.strip():
             raise StoreError("a cohort needs a name")
         _plain(name, "the cohort name")
+        _fits(name, "the cohort name", CohortRow.__table__.c.name)
         _plain(description, "the cohort description")
         if self.cohort_row(name, missing_ok=True) is not None:
             raise StoreError(f"cohort {name!r} already exists")
@@ -586,7 +612,8 @@ class Writer(Reader):
         self.session.add(
             EventRow(pairing_id=pairing.id, kind="feedback", at=self.now, rating=rating, reason=comment or None)
         )
-        return self._changed(pairing)
+        # Feedback changes no pairing: a re-match planned meanwhile stays valid.
+        return self._changed(pairing, touch=False)
 
     def leave(self, cohort: str, person_id: str, reason: str, run_id: int | None = None) -> list[PairingRecord]:
         """Record that someone left a cohort; their active pairings end. Returns those pairings."""
@@ -829,34 +856,33 @@ class ProgrammeStore:
 
     @classmethod
     def open(cls, location: str | os.PathLike[str] | None = None) -> ProgrammeStore:
-        """Open an existing store at its newest schema (`StoreError` otherwise, naming the fix)."""
+        """Open an existing store at its newest schema (`StoreError` otherwise, naming the fix).
+
+        A database that is not a store, a damaged one, or a store from a newer
+        pairmatch is refused before anything is written to it.
+        """
         url = store_url(location)
-        engine = connect(url)
-        if engine.dialect.name == "sqlite":
-            path = engine.url.database
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            path = parsed.database
             if path and path != ":memory:" and not os.path.exists(path):
-                engine.dispose()
                 raise StoreError(f"no programme store at {path}; create it with: pairmatch store init --store {path}")
-        store = cls(engine, url)
         try:
-            found = store.revision()
+            found = store_revision(url)
         except OperationalError as err:
-            engine.dispose()
             raise StoreError(f"cannot open the store at {display_url(url)}: {err.orig}") from err
         head = head_revision()
         if found is None:
-            engine.dispose()
             raise StoreError(
                 f"{display_url(url)} is not a programme store yet; "
                 f"create it with: pairmatch store init --store {display_url(url)}"
             )
         if found != head:
-            engine.dispose()
             raise StoreError(
                 f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
                 f"{head}; upgrade it with: pairmatch store upgrade --store {display_url(url)}"
             )
-        return store
+        return cls(connect(url), url)
 
     @classmethod
     def init(cls, location: str | os.PathLike[str] | None = None, *, revision: str = "head") -> ProgrammeStore:
@@ -945,6 +971,10 @@ class ProgrammeStore:
         params = params or SolveParams()
         history = history or HistoryOptions()
         _plain(cohort, "the cohort name")  # before solving, not when recording
+        _fits(cohort, "the cohort name", CohortRow.__table__.c.name)
+        for person in (*problem.mentors, *problem.mentees):
+            _fits(person.id, "a person's id", PersonRow.__table__.c.person_id)
+            _fits(person.name, f"the name of {person.id}", PersonRow.__table__.c.name)
         with self.reading() as r:
             info = r.cohort(cohort, missing_ok=True)
             if info is not None and info.active_pairs:
@@ -1087,9 +1117,19 @@ class ProgrammeStore:
         consent: ConsentOptions | None = None,
         note: str = "",
     ) -> tuple[StoredRun, MatchResult]:
-        """`plan_match` and `commit`: match a cohort, record the run and start (or propose) its pairs."""
-        proposal = self.plan_match(cohort, problem, params, history=history, consent=consent)
-        return self.commit(proposal, note=note), proposal.result
+        """`plan_match` and `commit`: match a cohort, record the run and start (or propose) its pairs.
+
+        When the cohort changes between the solve and the recording, it is solved again, up to
+        `CONCURRENT_RETRIES` times, before `ConcurrentChangeError` is raised.
+        """
+        for attempt in range(CONCURRENT_RETRIES + 1):
+            proposal = self.plan_match(cohort, problem, params, history=history, consent=consent)
+            try:
+                return self.commit(proposal, note=note), proposal.result
+            except ConcurrentChangeError:
+                if attempt == CONCURRENT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     def rematch(
         self,
@@ -1105,19 +1145,29 @@ class ProgrammeStore:
         note: str = "",
         baseline: bool = True,
     ) -> tuple[StoredRun, RematchResult]:
-        """`plan_rematch` and `commit`: re-match a cohort, record the run and update its pairs."""
-        proposal = self.plan_rematch(
-            cohort,
-            leave=leave,
-            join=join,
-            lock=lock,
-            move_penalty=move_penalty,
-            params=params,
-            history=history,
-            baseline=baseline,
-        )
-        assert proposal.rematch is not None
-        return self.commit(proposal, leave_reason=leave_reason, note=note), proposal.rematch
+        """`plan_rematch` and `commit`: re-match a cohort, record the run and update its pairs.
+
+        When the cohort changes between the solve and the recording, it is re-matched again from
+        its new state, up to `CONCURRENT_RETRIES` times, before `ConcurrentChangeError` is raised.
+        """
+        for attempt in range(CONCURRENT_RETRIES + 1):
+            proposal = self.plan_rematch(
+                cohort,
+                leave=leave,
+                join=join,
+                lock=lock,
+                move_penalty=move_penalty,
+                params=params,
+                history=history,
+                baseline=baseline,
+            )
+            assert proposal.rematch is not None
+            try:
+                return self.commit(proposal, leave_reason=leave_reason, note=note), proposal.rematch
+            except ConcurrentChangeError:
+                if attempt == CONCURRENT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
