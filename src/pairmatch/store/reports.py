@@ -73,7 +73,7 @@ def _facts(rematch: RematchResult | None, diff: ResultDiff) -> dict[str, str]:
         if rematch.baseline_score is not None and not math.isinf(rematch.move_penalty):
             facts["keeping every working pair"] = f"{rematch.baseline_score:.4f}"
             facts["gain from moving"] = f"{_num(rematch.gain)} for {rematch.moved} moved pair(s)"
-        facts["status"] = f"{rematch.result.status} ({rematch.result.solver})"
+        facts["status"] = f"{rematch.result.status_text} ({rematch.result.solver})"
     facts["pairs"] = f"{diff.pairs_before} -> {diff.pairs_after} ({diff.kept} in both)"
     facts["objective"] = f"{diff.objective_before:.4f} -> {diff.objective_after:.4f} ({diff.objective_change:+.4f})"
     return facts
