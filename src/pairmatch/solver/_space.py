@@ -122,12 +122,8 @@ class PairSpace:
         left = focus[builtin.left.focus[rows]] + np.asarray(shift, dtype=focus.dtype).reshape(-1, 1)
         red = np.take(left, builtin.right.focus[cols], axis=1)
         red += np.take(borough[builtin.left.place[rows]], builtin.right.place[cols], axis=1)
-        kinds = builtin.slot_type_right[cols]
-        types = None
-        if len(kinds) < len(builtin.slot_types):
-            types, kinds = np.unique(kinds, return_inverse=True)  # only the weekly patterns in `cols`
-        counts = builtin.slot_counts(rows, types)
-        red += np.take(avail[np.minimum(counts, builtin.cap)], kinds.reshape(-1), axis=1)
+        counts, kinds = builtin.pattern_counts(rows, cols)
+        red += np.take(avail[np.minimum(counts, builtin.cap)], kinds, axis=1)
         if np.ndim(d_e):
             red += d_e[cols].astype(red.dtype, copy=False)
         return red
