@@ -21,6 +21,7 @@ from pairmatch import (
     why_unmatched,
 )
 from pairmatch.explanations import alternatives, explain_pair
+from pairmatch.solver import _certify, _sparse
 
 from strategies import problems
 
@@ -71,6 +72,33 @@ def test_one_to_one_equals_dense(problem, k):
 )
 def test_capacities_forbidden_pairs_and_min_score_equal_dense(problem, k):
     assert_same_optimum(problem, k)
+
+
+@PROPS
+@given(
+    problem=problems(
+        mentors=(1, 10),
+        mentees=(1, 12),
+        mentor_max=(0, 2),
+        mentee_max=(0, 1),
+        forbidden=True,
+        min_score=True,
+        structural=True,
+    ),
+    k=st.integers(1, 2),
+    type_scan=st.booleans(),
+    whole_rows=st.booleans(),
+)
+def test_rules_that_leave_people_unmatched_equal_dense(problem, k, type_scan, whole_rows):
+    """Rules decided by type (overlap, focus, distance), forbidden pairs, a minimum score and
+    people taking no partner, certified by the plain scan or by the per-type scan (forced here
+    at small sizes), whose unmatched people are scanned as whole rows or pair by pair."""
+    with pytest.MonkeyPatch.context() as patch:
+        if type_scan:
+            patch.setattr(_sparse, "FULL_SCAN_PAIRS", 0)
+        if not whole_rows:
+            patch.setattr(_certify, "WHOLE_ROW_SHARE", 0)
+        assert_same_optimum(problem, k)
 
 
 @PROPS

@@ -15,6 +15,7 @@ import numpy as np
 from ..constraints import RuleChecker, bounds_after_pins, minimum_partners, required_indices
 from ..models import Problem
 from ..scoring import BuiltinLevels, Scorer
+from ._typed import TypedRules, typed_rules
 from .scaling import Scaling
 
 __all__ = [
@@ -66,6 +67,10 @@ class PairSpace:
         self.level_gain = level_gain // self.unit
         self.parts = None if parts is None else tuple(p // self.unit for p in parts)
         self.has_rules = self.checker.active
+        # Rules decided by type: blocks and pairs cost a few gathers (None: scored and checked).
+        self.typed: TypedRules | None = (
+            typed_rules(self.checker, builtin, self.level_gain) if self.has_rules and self.coded else None
+        )
         self.required = required_indices(problem)
         self.mentor_min, self.mentee_min = minimum_partners(problem, "mentor"), minimum_partners(problem, "mentee")
         self.mentor_max = np.array([p.max_partners for p in problem.mentors], dtype=np.int64)
@@ -137,16 +142,26 @@ class PairSpace:
             return self.level_gain[self.builtin.levels(rows, cols)] + self.lift
         return self.scaling.to_integer(self.scorer.totals(rows, cols)) + self.lift
 
-    def pair_gains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Integer gains (plus lift) of the pairs ``(rows[k], cols[k])``, no rule applied."""
-        if self.coded:
-            return self.level_gain[self.builtin.pair_levels(rows, cols)] + self.lift
-        return self.scaling.to_integer(self.scorer.pair_totals(rows, cols)) + self.lift
+    def pair_gains(self, rows: np.ndarray, cols: np.ndarray, ruled: bool = False) -> np.ndarray:
+        """Integer gains (plus lift) of the pairs ``(rows[k], cols[k])``; with ``ruled``, pairs the
+        rules remove are at `EXCLUDED` when the rules are decided by type (else no rule applies)."""
+        if not self.coded:
+            return self.scaling.to_integer(self.scorer.pair_totals(rows, cols)) + self.lift
+        gain = self.level_gain[self.builtin.pair_levels(rows, cols)]
+        if ruled and self.typed is not None:
+            gain = np.where(self.typed.pairs(rows, cols, gain), gain + self.lift, EXCLUDED)
+            return gain
+        return gain + self.lift
 
     def gains(self, rows, cols=slice(None), narrow: bool = False) -> tuple[np.ndarray, int]:
         """``(gain, allowed)``: integer gains of mentors ``rows`` x mentees ``cols`` (a row
         slice, any columns) with excluded pairs at `EXCLUDED`, and how many pairs the rules allow."""
-        if self.has_rules:
+        if self.typed is not None:
+            gain = self.raw_gains(rows, cols, narrow)
+            allowed_mask = self.typed.block(rows, cols, gain - self.lift if self.lift else gain)
+            gain[~allowed_mask] = max(EXCLUDED, np.iinfo(gain.dtype).min)
+            allowed = int(np.count_nonzero(allowed_mask))
+        elif self.has_rules:
             block = self.scorer.block(rows, cols)
             bits = self.checker.block(rows, cols, block)
             gain = (
@@ -176,10 +191,33 @@ class PairSpace:
             gain[self.dead_rows[row_ix]] = low
             gain[:, self.dead_cols[col_ix]] = low
 
+    def violations_in_rows(self, rows: np.ndarray, d_m: np.ndarray, d_e: np.ndarray):
+        """Every allowed pair of mentors ``rows`` (sorted) with a positive reduced cost
+        ``gain + d_e[j] - d_m[i]``, a block of rows at a time: ``(rows, cols, reduced costs,
+        pairs scored)``. Needs the rules decided by type, or no rules."""
+        out_r, out_c, out_v = [], [], []
+        step = max(1, (1 << 20) // max(1, self.n))
+        for a in range(0, len(rows), step):
+            part = rows[a : a + step]
+            gain, _ = self.gains(part)
+            red = gain + d_e
+            red -= d_m[part, None]
+            r, c = np.nonzero(red > 0)
+            out_r.append(part[r])
+            out_c.append(c)
+            out_v.append(red[r, c])
+        if not out_r:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, 0
+        return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v), len(rows) * self.n
+
     def allowed_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Mask of the pairs ``(rows[k], cols[k])`` that no rule removes (rule bits row by row)."""
+        """Mask of the pairs ``(rows[k], cols[k])`` that no rule removes (by type, or rule
+        bits row by row)."""
         if not self.has_rules:
             return np.ones(len(rows), dtype=bool)
+        if self.typed is not None:
+            return self.typed.pairs(rows, cols, self.pair_gains(rows, cols) - self.lift)
         keep = np.zeros(len(rows), dtype=bool)
         order = np.argsort(rows, kind="stable")
         bounds = np.flatnonzero(np.r_[True, rows[order][1:] != rows[order][:-1], True]) if len(rows) else [0]
@@ -277,7 +315,7 @@ def select_chunk(state: SelectState, kind: str, c: int, a: int, b: int) -> tuple
         low = max(EXCLUDED, np.iinfo(gain.dtype).min)
         keep = gain[rr, cc] > low
         rows, picked = a + rr[keep], cols[cc[keep]]
-        if space.has_rules:  # rules need whole mentor rows; each sampled mentee's best mentor here too
+        if space.has_rules and space.typed is None:  # rows carry the search: each sampled mentee's best mentor too
             best = _keys(gain, tie).argmax(axis=0)
             ok = gain[best, np.arange(len(cols))] > low
             rows, picked = np.r_[rows, a + best[ok]], np.r_[picked, cols[ok]]
