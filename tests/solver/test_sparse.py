@@ -334,3 +334,32 @@ def test_alternatives_of_unmatched_people_agree_with_the_dense_table_under_rules
             (-float(row[x]), x) for x, o in enumerate(others) if o.id not in taken and bits[x] == 0 and row[x] > 0
         )[:3]
         assert [(a.partner_id, a.score) for a in found[pid]] == [(others[x].id, -v) for v, x in expected]
+
+
+@st.composite
+def problems_with_listed_bonuses(draw):
+    """Rules that leave people out, plus a caller component on a few listed pairs (default 0),
+    like a re-match's continuity: the sparse path keeps those pairs in its graph."""
+    problem = draw(
+        problems(mentors=(1, 9), mentees=(1, 10), mentor_max=(0, 2), forbidden=True, min_score=True, structural=True)
+    )
+    pairs = [(m.id, e.id) for m in problem.mentors for e in problem.mentees]
+    listed = draw(st.lists(st.sampled_from(pairs), max_size=6, unique=True))
+    values = draw(st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=len(listed), max_size=len(listed)))
+    bonus = pm.CustomScore(
+        name="kept",
+        weight=draw(st.sampled_from([0.05, 0.3, 2.0])),
+        entries=tuple((m, e, v) for (m, e), v in zip(listed, values, strict=True)),
+        default=0.0,
+        max_value=1.0,
+    )
+    return problem.model_copy(update={"scores": (bonus,)})
+
+
+@PROPS
+@given(problem=problems_with_listed_bonuses(), k=st.integers(1, 2), type_scan=st.booleans())
+def test_listed_bonus_pairs_equal_dense(problem, k, type_scan):
+    with pytest.MonkeyPatch.context() as patch:
+        if type_scan:
+            patch.setattr(_sparse, "FULL_SCAN_PAIRS", 0)
+        assert_same_optimum(problem, k)

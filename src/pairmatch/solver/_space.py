@@ -15,6 +15,7 @@ import numpy as np
 from ..constraints import RuleChecker, bounds_after_pins, minimum_partners, required_indices
 from ..models import Problem
 from ..scoring import BuiltinLevels, Scorer
+from ._bonus import bonus_pairs
 from ._typed import TypedRules, typed_rules
 from .scaling import Scaling
 
@@ -58,13 +59,17 @@ class PairSpace:
         self.checker = RuleChecker(problem, scorer)
         self.m, self.n = scorer.shape
         level_gain = scaling.to_integer(builtin.level_values["total"])
-        self.coded = scorer.level_coded
+        # Caller components on a few listed pairs only: every other pair scores its level.
+        self.bonus = None if scorer.level_coded else bonus_pairs(problem, scorer, scaling)
+        self.coded = scorer.level_coded or self.bonus is not None
         parts = integer_parts(builtin, scaling.scale, level_gain) if self.coded else None
         # Gains in units of their common divisor: the same optima with smaller numbers,
         # so the scans can run in int32 (half the memory traffic of int64).
-        every_gain = np.concatenate([level_gain.ravel(), *(x.ravel() for x in parts or ())])
+        bonus_gain = self.bonus.gains if self.bonus is not None else np.zeros(0, np.int64)
+        every_gain = np.concatenate([level_gain.ravel(), bonus_gain, *(x.ravel() for x in parts or ())])
         self.unit = max(1, int(np.gcd.reduce(every_gain))) if self.coded else 1
         self.level_gain = level_gain // self.unit
+        self.bonus_gain = bonus_gain // self.unit
         self.parts = None if parts is None else tuple(p // self.unit for p in parts)
         self.has_rules = self.checker.active
         # Rules decided by type: blocks and pairs cost a few gathers (None: scored and checked).
@@ -88,12 +93,35 @@ class PairSpace:
         self.lift = 0
         self.dtype = np.int32
         self.narrow_parts = self._narrow()
+        self.bonus_allowed = self._bonus_allowed()
+
+    def _bonus_allowed(self) -> np.ndarray:
+        """Which listed bonus pairs the rules allow (their whole score counts for the minimum)."""
+        if self.bonus is None:
+            return np.zeros(0, dtype=bool)
+        rows, cols = self.bonus.keys // self.n, self.bonus.keys % self.n
+        if self.typed is None:
+            return self.allowed_pairs(rows, cols)
+        allowed = self.typed.pairs(rows, cols, np.full(len(rows), np.iinfo(np.int64).max))
+        if self.checker.rules.min_score is not None:
+            allowed &= self.scorer.pair_totals(rows, cols) >= self.checker.rules.min_score - 1e-9
+        return allowed
+
+    @property
+    def fixed_arcs(self) -> np.ndarray:
+        """Sorted keys of the pairs kept in the candidate graph in every round: the allowed
+        bonus pairs of people with room (the per-type bounds know only the levels)."""
+        if self.bonus is None:
+            return np.zeros(0, np.int64)
+        keys = self.bonus.keys[self.bonus_allowed]
+        live = ~self.dead_rows[keys // self.n] & ~self.dead_cols[keys % self.n]
+        return keys[live & not_in(self.pin_keys, keys)]
 
     @property
     def max_gain(self) -> int:
         """No pair's gain (in units) exceeds this."""
         if self.coded:
-            return int(self.level_gain.max(initial=0))
+            return max(int(self.level_gain.max(initial=0)), int(self.bonus_gain.max(initial=0)))
         return int(self.scaling.to_integer(self.scorer.upper_bound))
 
     def set_lift(self, lift: int) -> None:
@@ -148,9 +176,14 @@ class PairSpace:
         if not self.coded:
             return self.scaling.to_integer(self.scorer.pair_totals(rows, cols)) + self.lift
         gain = self.level_gain[self.builtin.pair_levels(rows, cols)]
-        if ruled and self.typed is not None:
-            gain = np.where(self.typed.pairs(rows, cols, gain), gain + self.lift, EXCLUDED)
-            return gain
+        allowed = self.typed.pairs(rows, cols, gain) if ruled and self.typed is not None else None
+        if self.bonus is not None:
+            found, pos = self.bonus.lookup(rows, cols)
+            gain[found] = self.bonus_gain[pos[found]]
+            if allowed is not None:
+                allowed[found] = self.bonus_allowed[pos[found]]
+        if allowed is not None:
+            return np.where(allowed, gain + self.lift, EXCLUDED)
         return gain + self.lift
 
     def gains(self, rows, cols=slice(None), narrow: bool = False) -> tuple[np.ndarray, int]:

@@ -321,7 +321,7 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
             return None
     k = min(params.candidates_per_person, n)
     cache: dict = {}
-    keys = _select(space, k, run, params.seed, cache)
+    keys = sorted_unique(np.r_[_select(space, k, run, params.seed, cache), space.fixed_arcs])
     # Violating pairs added per person and round: rounds cost more as people grow, so
     # larger problems add more per round (measured on 3,000-32,900 a side: fewer rounds).
     per_person = max(16, 4 * k) * math.ceil(math.sqrt(max(m, n) / 10_000))
@@ -386,7 +386,7 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         # Few violations left: the potentials will hardly move, so arcs far from tight can go.
         late = len(viol) * LATE_SHARE < m + n
         gap = space.max_gain // (16 if late else 4)
-        keys = sorted_unique(np.r_[_prune(graph, solution, d_m, d_e, keys, gap), new])
+        keys = sorted_unique(np.r_[_prune(graph, solution, d_m, d_e, keys, gap), new, space.fixed_arcs])
     return _outcome(
         problem,
         params,
