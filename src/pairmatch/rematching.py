@@ -481,7 +481,105 @@ def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalt
     return move_penalty >= 2 * largest
 
 
-def _classify(  # noqa: C901
+def _plain(pair: Pair) -> float:
+    """A pair's score without the continuity bonus."""
+    return pair.score - pair.contributions.get(CONTINUITY, 0.0)
+
+
+def _moved_scores(result: MatchResult, moved: list[PairIds], bonus: float) -> dict[PairIds, float]:
+    """Scores of the moved pairs (not in the result) from the solver's own view, without the bonus."""
+    if not moved:
+        return {}
+    assert result.context is not None
+    problem, scores = result.context.problem, result.context.scores
+    mi, ei = problem.mentor_index(), problem.mentee_index()
+    rows = np.array([mi[m] for m, _ in moved], dtype=np.int64)
+    cols = np.array([ei[e] for _, e in moved], dtype=np.int64)
+    values = scores.pair_values(rows, cols)
+    totals = values["total"] - (bonus * values[CONTINUITY] if CONTINUITY in values else 0.0)
+    return dict(zip(moved, totals.tolist(), strict=True))
+
+
+def _move_gains(
+    moved: list[PairIds], fresh: list[PairIds], new: dict[PairIds, Pair], moved_scores: dict[PairIds, float]
+) -> dict[str, float]:
+    """Person id -> gain of the group of moves they are in: moved and new pairs connected
+    through the people they share (new pairs' scores minus moved pairs' scores)."""
+    graph = nx.Graph()
+    for m, e in moved:
+        graph.add_edge(("mentor", m), ("mentee", e), old=True)
+    for m, e in fresh:
+        graph.add_edge(("mentor", m), ("mentee", e), old=False)
+    gain_of: dict[str, float] = {}
+    for nodes in nx.connected_components(graph):
+        sub = graph.subgraph(nodes)
+        edges = [((a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]), d["old"]) for a, b, d in sub.edges(data=True)]
+        olds = [pair for pair, old in edges if old]
+        if not olds:
+            continue
+        gain = math.fsum(_plain(new[p]) for p, old in edges if not old) - math.fsum(moved_scores[p] for p in olds)
+        for node in nodes:
+            gain_of[node[1]] = gain
+    return gain_of
+
+
+@dataclass(frozen=True)
+class _FreeReasons:
+    """Why someone in a new pair was free to take it."""
+
+    joined: set[str]
+    ended: set[PairIds]
+    gone: set[str]
+    moved: set[PairIds]
+    mentor_side: set[str]
+    before_partner: dict[str, list[str]]
+    gain_of: dict[str, float]
+
+    def why(self, pid: str) -> str | None:
+        if pid in self.joined:
+            return f"{pid} joined"
+        partners = self.before_partner.get(pid, [])
+        for other in partners:
+            pair = (pid, other) if pid in self.mentor_side else (other, pid)
+            if pair in self.ended:
+                return f"the pair of {pid} with {other} was ended by the coordinator"
+            if other in self.gone:
+                return f"the partner of {pid} ({other}) left"
+            if pair in self.moved:
+                return f"{pid} moved for a gain of {self.gain_of.get(pid, 0.0):.4f}"
+        if not partners:
+            return f"{pid} had no partner"
+        return None
+
+
+@dataclass(frozen=True)
+class _Fates:
+    """What the coordinator and the solver did to the current pairs."""
+
+    new: dict[PairIds, Pair]
+    locked: set[PairIds]
+    ended: set[PairIds]
+    gone: set[str]
+    moved_scores: dict[PairIds, float]
+    gain_of: dict[str, float]
+
+    def change(self, pair: PairIds) -> PairChange:
+        """What became of the current pair ``pair``."""
+        m, e = pair
+        if pair in self.new:
+            kind: ChangeKind = "locked" if pair in self.locked else "kept"
+            text = "locked by the coordinator" if kind == "locked" else "working pair kept"
+            return PairChange(m, e, kind, text, _plain(self.new[pair]))
+        if pair in self.ended:
+            return PairChange(m, e, "ended", "ended by the coordinator")
+        if self.gone & set(pair):
+            who = " and ".join(p for p in pair if p in self.gone)
+            return PairChange(m, e, "left", f"{who} left")
+        gain = self.gain_of.get(m, 0.0)
+        return PairChange(m, e, "moved", f"moved for a gain of {gain:.4f}", self.moved_scores[pair], gain)
+
+
+def _classify(
     result: MatchResult,
     current: tuple[PairIds, ...],
     changes: Changes,
@@ -490,89 +588,30 @@ def _classify(  # noqa: C901
 ) -> tuple[PairChange, ...]:
     """Every current and every new pair, with the kind of change and the reason."""
     assert result.context is not None
-    problem, scores = result.context.problem, result.context.scores
+    problem = result.context.problem
     new = {(p.mentor_id, p.mentee_id): p for p in result.pairs}
-    gone = set(changes.leave)
-    joined = {p.id for p in changes.join}
-    ended = set(changes.ended)
-    locked = set(changes.locked)
     moved = [p for p in working if p not in new]
-    bonus = move_penalty if not math.isinf(move_penalty) else 0.0
-
-    def plain(pair: Pair) -> float:
-        return pair.score - pair.contributions.get(CONTINUITY, 0.0)
-
-    # Scores of the moved pairs (not in the result) from the solver's own view, without the bonus.
-    moved_scores: dict[PairIds, float] = {}
-    if moved:
-        mi, ei = problem.mentor_index(), problem.mentee_index()
-        rows = np.array([mi[m] for m, _ in moved], dtype=np.int64)
-        cols = np.array([ei[e] for _, e in moved], dtype=np.int64)
-        values = scores.pair_values(rows, cols)
-        totals = values["total"] - (bonus * values[CONTINUITY] if CONTINUITY in values else 0.0)
-        moved_scores = dict(zip(moved, totals.tolist(), strict=True))
-
-    # Groups of moves: moved and new pairs connected through the people they share.
-    graph = nx.Graph()
-    for m, e in moved:
-        graph.add_edge(("mentor", m), ("mentee", e), old=True)
-    fresh = [pair for pair in new if pair not in set(current)]
-    for m, e in fresh:
-        graph.add_edge(("mentor", m), ("mentee", e), old=False)
-    gain_of: dict[str, float] = {}  # person id -> gain of the group of moves they are in
-    for nodes in nx.connected_components(graph):
-        sub = graph.subgraph(nodes)
-        olds = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]) for a, b, d in sub.edges(data=True) if d["old"]]
-        if not olds:
-            continue
-        news = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]) for a, b, d in sub.edges(data=True) if not d["old"]]
-        gain = math.fsum(plain(new[p]) for p in news) - math.fsum(moved_scores[p] for p in olds)
-        for node in nodes:
-            gain_of[node[1]] = gain
-
+    moved_scores = _moved_scores(result, moved, move_penalty if not math.isinf(move_penalty) else 0.0)
+    now = set(current)
+    fresh = [pair for pair in new if pair not in now]
+    gain_of = _move_gains(moved, fresh, new, moved_scores)
     before_partner: dict[str, list[str]] = {}
     for m, e in current:
         before_partner.setdefault(m, []).append(e)
         before_partner.setdefault(e, []).append(m)
-
-    mentor_side = {m.id for m in problem.mentors} | {m for m, _ in current}
-    moved_set = set(moved)
-
-    def why_free(pid: str) -> str | None:
-        if pid in joined:
-            return f"{pid} joined"
-        partners = before_partner.get(pid, [])
-        for other in partners:
-            pair = (pid, other) if pid in mentor_side else (other, pid)
-            if pair in ended:
-                return f"the pair of {pid} with {other} was ended by the coordinator"
-            if other in gone:
-                return f"the partner of {pid} ({other}) left"
-            if pair in moved_set:
-                return f"{pid} moved for a gain of {gain_of.get(pid, 0.0):.4f}"
-        if not partners:
-            return f"{pid} had no partner"
-        return None
-
-    out: list[PairChange] = []
-    for pair in current:
-        m, e = pair
-        if pair in new:
-            kind: ChangeKind = "locked" if pair in locked else "kept"
-            text = "locked by the coordinator" if kind == "locked" else "working pair kept"
-            out.append(PairChange(m, e, kind, text, plain(new[pair])))
-        elif pair in ended:
-            out.append(PairChange(m, e, "ended", "ended by the coordinator"))
-        elif gone & set(pair):
-            who = " and ".join(p for p in pair if p in gone)
-            out.append(PairChange(m, e, "left", f"{who} left"))
-        else:
-            gain = gain_of.get(m, 0.0)
-            out.append(PairChange(m, e, "moved", f"moved for a gain of {gain:.4f}", moved_scores[pair], gain))
-    for pair in fresh:
-        m, e = pair
-        reasons = [r for r in (why_free(m), why_free(e)) if r]
-        reason = "; ".join(reasons) or "new pair"
-        out.append(PairChange(m, e, "new", reason, plain(new[pair]), gain_of.get(m)))
+    reasons = _FreeReasons(
+        joined={p.id for p in changes.join},
+        ended=set(changes.ended),
+        gone=set(changes.leave),
+        moved=set(moved),
+        mentor_side={m.id for m in problem.mentors} | {m for m, _ in current},
+        before_partner=before_partner,
+        gain_of=gain_of,
+    )
+    fates = _Fates(new, set(changes.locked), reasons.ended, reasons.gone, moved_scores, gain_of)
+    out = [fates.change(pair) for pair in current]
+    for m, e in fresh:
+        reason = "; ".join(r for r in (reasons.why(m), reasons.why(e)) if r) or "new pair"
+        out.append(PairChange(m, e, "new", reason, _plain(new[(m, e)]), gain_of.get(m)))
     order = {"kept": 0, "locked": 0, "ended": 0, "left": 0, "moved": 0, "new": 1}
     return tuple(sorted(out, key=lambda c: (order[c.change], c.mentor_id, c.mentee_id)))

@@ -16,7 +16,7 @@ from ..constraints import RuleChecker, bounds_after_pins, minimum_partners, requ
 from ..models import Problem
 from ..scoring import BuiltinLevels, Scorer
 from ._bonus import bonus_pairs
-from ._typed import TypedRules, typed_rules
+from ._typed import TypedRules, keys_in_block, typed_rules
 from .scaling import Scaling
 
 __all__ = [
@@ -88,7 +88,6 @@ class PairSpace:
         self.dead_rows, self.dead_cols = mhi <= 0, ehi <= 0
         self.any_dead = bool(self.dead_rows.any() or self.dead_cols.any())
         pins = np.array(self.required, dtype=np.int64).reshape(-1, 2)
-        self.pins_by_row = pins[np.argsort(pins[:, 0], kind="stable")]
         self.pin_keys = np.unique(pins[:, 0] * self.n + pins[:, 1])
         self.lift = 0
         self.dtype = np.int32
@@ -218,8 +217,8 @@ class PairSpace:
         row_ix = np.arange(self.m)[rows] if isinstance(rows, slice) else np.asarray(rows)
         col_ix = np.arange(self.n)[cols] if isinstance(cols, slice) else np.asarray(cols)
         if len(self.pin_keys):
-            for i, j in self.pins_by_row.tolist():
-                gain[np.ix_(row_ix == i, col_ix == j)] = low
+            r, c = keys_in_block(self.pin_keys, self.n, row_ix, col_ix)
+            gain[r, c] = low
         if self.any_dead:
             gain[self.dead_rows[row_ix]] = low
             gain[:, self.dead_cols[col_ix]] = low

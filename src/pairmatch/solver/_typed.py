@@ -19,7 +19,7 @@ from ..constraints import RuleChecker
 from ..scoring import BuiltinLevels
 from ..scoring.levels import Index
 
-__all__ = ["TYPE_TABLE_MAX", "TypedRules", "typed_rules"]
+__all__ = ["TYPE_TABLE_MAX", "TypedRules", "keys_in_block", "typed_rules"]
 
 TYPE_TABLE_MAX = 64 * 1024 * 1024  # cells of the allowed-types table (one byte each)
 _CHUNK = 1 << 20
@@ -58,7 +58,7 @@ class TypedRules:
         if len(self.forbidden):
             row_ix = np.arange(len(self.mentor))[rows] if isinstance(rows, slice) else rows
             col_ix = np.arange(len(self.mentee))[cols] if isinstance(cols, slice) else cols
-            r, c = _forbidden_in(self.forbidden, self.n, np.asarray(row_ix), np.asarray(col_ix))
+            r, c = keys_in_block(self.forbidden, self.n, np.asarray(row_ix), np.asarray(col_ix))
             allowed[r, c] = False
         return allowed
 
@@ -74,8 +74,9 @@ class TypedRules:
         return allowed
 
 
-def _forbidden_in(forbidden: np.ndarray, n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(r, c)`` in a block of mentors ``rows`` x mentees ``cols`` that hold a forbidden pair."""
+def keys_in_block(forbidden: np.ndarray, n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(r, c)`` in a block of mentors ``rows`` x mentees ``cols`` (distinct people)
+    that hold one of the pairs ``forbidden`` (sorted keys ``i * n + j``)."""
     if not len(rows) or not len(cols):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     lo, hi = np.searchsorted(forbidden, [int(rows.min()) * n, (int(rows.max()) + 1) * n])
