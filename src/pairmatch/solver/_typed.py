@@ -71,7 +71,8 @@ class TypedRules:
             keys = rows.astype(np.int64) * self.n + cols
             pos = np.minimum(np.searchsorted(self.forbidden, keys), len(self.forbidden) - 1)
             allowed &= self.forbidden[pos] != keys
-        return allowed
+        out: np.ndarray = allowed
+        return out
 
 
 def keys_in_block(forbidden: np.ndarray, n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,12 +92,14 @@ def keys_in_block(forbidden: np.ndarray, n: int, rows: np.ndarray, cols: np.ndar
     return r[hit], c[hit]
 
 
-def _min_gain(builtin: BuiltinLevels, level_gain: np.ndarray, min_score: float | None) -> tuple[bool, int | None]:
+def _min_gain(
+    builtin: BuiltinLevels, level_gain: np.ndarray, min_score: float | None, slack: float
+) -> tuple[bool, int | None]:
     """``(exact, threshold)``: the integer gain from which pairs keep ``min_score``; not exact
     when a level below the minimum rounds to a gain an allowed level also has."""
     if min_score is None:
         return True, None
-    keep = builtin.level_values["total"] >= min_score - 1e-9  # the rule's own comparison
+    keep = builtin.level_values["total"] >= min_score - slack  # the rule's own comparison
     lowest_kept = int(level_gain[keep].min(initial=np.iinfo(np.int64).max))
     highest_cut = int(level_gain[~keep].max(initial=np.iinfo(np.int64).min))
     return highest_cut < lowest_kept, lowest_kept
@@ -107,7 +110,7 @@ def typed_rules(
 ) -> TypedRules | None:
     """The rules of ``checker`` by type, or None when the types' table would exceed
     ``max_cells`` or the minimum score is not a threshold on the integer gains."""
-    exact, min_gain = _min_gain(builtin, level_gain, checker.rules.min_score)
+    exact, min_gain = _min_gain(builtin, level_gain, checker.rules.min_score, checker.min_score_slack)
     types = checker.person_types()
     t_m, t_e = types.n_mentor_types, types.n_mentee_types
     if not exact or t_m * t_e > max_cells:
