@@ -80,6 +80,8 @@ def test_end_to_end_script_runs_the_command_and_the_stages(tmp_path):
             "120",
             "--formats",
             "csv",
+            "--family",
+            "friendly",
             "--out",
             str(tmp_path),
         ],
