@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diffs import coverage
-from ..explanations import alternatives_of
+from ..explanations import Alternative, alternatives_of
 from ..geography import Geography
 from ..io.writers import pair_facts
 from ..maps import tile_layout
@@ -277,7 +277,7 @@ def build_report(
     )
     for u in result.unmatched:
         other = "mentee" if u.side == "mentor" else "mentor"
-        alts = found.get(u.person_id, [])
+        alts: Sequence[Alternative] = found.get(u.person_id, [])
         unmatched.append(
             UnmatchedRow(
                 u.side,
