@@ -46,6 +46,7 @@ focus = 0.5
 borough = 0.3
 availability = 0.2
 
+{rules}
 [solve]
 objective = "max_score"
 seed = {seed}
@@ -114,16 +115,19 @@ def _xlsx_from_csv(data: bytes, sheet: str) -> bytes:
     return out.getvalue()
 
 
-def write_inputs(folder: Path, n: int, fmt: str) -> tuple[Path, Path, Path]:
+def write_inputs(folder: Path, n: int, fmt: str, family: str = "rules") -> tuple[Path, Path, Path]:
     from pairmatch import synthetic_problem
     from pairmatch.io import people_bytes
+    from registry import FAMILIES
 
-    problem = synthetic_problem(n, seed=SEED)
+    problem = FAMILIES[family].build(n, SEED).problem if family != "friendly" else synthetic_problem(n, seed=SEED)
+    rules = FAMILIES[family].config_rules
+    section = "[rules]\n" + "".join(f"{k} = {v!r}\n" for k, v in rules.items()) + "\n" if rules else ""
     mentors, mentees, config = folder / f"mentors.{fmt}", folder / f"mentees.{fmt}", folder / "config.toml"
     for path, people, sheet in ((mentors, problem.mentors, "mentors"), (mentees, problem.mentees, "mentees")):
         data = people_bytes(people, "csv")
         path.write_bytes(data if fmt == "csv" else _xlsx_from_csv(data, sheet))
-    config.write_text(CONFIG.format(n=n, seed=SEED), encoding="utf-8")
+    config.write_text(CONFIG.format(n=n, seed=SEED, rules=section), encoding="utf-8")
     return mentors, mentees, config
 
 
@@ -132,11 +136,11 @@ def _last_json(text: str) -> dict:
     return json.loads(lines[-1]) if lines else {}
 
 
-def measure(n: int, fmt: str, timeout: float) -> dict:
-    record: dict = {"n": n, "format": fmt, "load": [round(os.getloadavg()[0], 2)]}
+def measure(n: int, fmt: str, timeout: float, family: str = "rules") -> dict:
+    record: dict = {"n": n, "format": fmt, "family": family, "load": [round(os.getloadavg()[0], 2)]}
     with tempfile.TemporaryDirectory(prefix="pairmatch-e2e-") as tmp:
         folder = Path(tmp)
-        mentors, mentees, config = write_inputs(folder, n, fmt)
+        mentors, mentees, config = write_inputs(folder, n, fmt, family)
         command = [
             sys.executable,
             "-m",
@@ -176,7 +180,8 @@ def report(records: list[dict], out: Path, commit: str) -> None:
     lines = [
         "# pairmatch end to end: spreadsheets -> matches file + HTML report",
         "",
-        f"- commit {commit}; `synthetic_problem(n, seed={SEED})` written as spreadsheets; library defaults",
+        f"- commit {commit}; the registry's family ({', '.join(sorted({r.get('family', '-') for r in records}))}) "
+        f"at seed {SEED} written as spreadsheets with its config; library defaults",
         "- command: `pairmatch match mentors mentees -c config.toml -o matches.csv --report report.html` "
         "(wall time, child's peak RSS)",
         "- stages: the same pipeline in-process through public functions (seconds)",
@@ -216,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
+    parser.add_argument(
+        "--family", default="rules", help="a family of registry.py with a config (default: the samples' rules)"
+    )
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--append", action="store_true", help="add to the records already in --out")
@@ -230,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         records = json.loads((args.out / "e2e.json").read_text(encoding="utf-8"))["records"]
     for n in args.sizes:
         for fmt in args.formats:
-            record = measure(n, fmt, args.timeout)
+            record = measure(n, fmt, args.timeout, args.family)
             records.append(record)
             print(json.dumps(record), flush=True)
             report(records, args.out, label)

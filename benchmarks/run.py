@@ -1,19 +1,21 @@
-"""Benchmark pairmatch against peer assignment solvers on seeded Met-shaped instances.
+"""Benchmark pairmatch against dense peers on every family of the registry (`registry.py`).
 
 One command runs everything and writes ``benchmarks/results/latest.md`` and
 ``latest.png``::
 
-    python benchmarks/run.py                 # full run (n = 100 ... 32,900)
-    python benchmarks/run.py --smoke         # small CI version (< 60 s)
-    python benchmarks/run.py --sizes 1000 3000
+    python benchmarks/run.py                          # every family at 10,000 and 32,900 a side
+    python benchmarks/run.py --smoke                  # every family, small, in-process (CI, < 60 s)
+    python benchmarks/run.py --families rules --sizes 3000 10000
 
 pairmatch always runs with the library's default parameters. Every
-(instance, method) pair runs in its own subprocess, so the reported peak
-memory (``ru_maxrss``) belongs to that method alone (plus the problem
-objects, the same for all methods). Objectives are compared in the solver's
-integer units (`pairmatch.solver.Scaling`, summed over pairs), where "agrees"
-means exactly equal to pairmatch's certified optimum. The run records the
-git commit and refuses a tree with uncommitted changes unless
+(case, method) pair runs in its own subprocess, so the reported peak memory
+(``ru_maxrss``) belongs to that method alone (plus the problem objects, the
+same for all methods); ``--smoke`` runs them in one process instead (no
+memory figures). The dense peers (lapjv, scipy) solve the **same masked
+scores** (`registry.peer_matrix`). Objectives are compared in the solver's
+integer units (`pairmatch.solver.Scaling`, summed over pairs), where
+"agrees" means exactly equal to pairmatch's certified optimum. The run
+records the git commit and refuses a tree with uncommitted changes unless
 ``--allow-dirty`` is given (then the table says so).
 """
 
@@ -33,17 +35,19 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from registry import FAMILIES, SEED, Case, peer_matrix  # noqa: E402
+
 RESULTS = HERE / "results"
-SEED = 0
 RESOLUTION = 1_000_000
 SQUARE = (100, 300, 1000, 3000, 10_000, 32_900)
-SMOKE = (100, 300, 1000)
 MANY = "3000x1000c3"  # 1,000 mentors taking 3 mentees each, 3,000 mentees
 # Dense peers hold n x n float64 matrices; beyond this they need > 20 GiB here.
-DENSE_MAX = 10_000
+DENSE_MAX = 12_000
 NETWORKX_MAX = 300
 GREEDY_MAX = 3000
-METHODS = ("pairmatch", "scipy_lsa", "lapjv", "ortools_dense", "networkx", "greedy")
+METHODS = ("pairmatch", "fresh", "scipy_lsa", "lapjv", "ortools_dense", "networkx", "greedy")
+FRIENDLY_ONLY = ("ortools_dense", "networkx", "greedy")
 
 
 def case_shape(case: str) -> tuple[int, int, int]:
@@ -55,15 +59,24 @@ def case_shape(case: str) -> tuple[int, int, int]:
     return int(case), int(case), 1
 
 
-def problem_for(case: str):
+def split_case(case: str) -> tuple[str, str]:
+    """``(family, size)`` of a case name such as ``"rules:10000"`` (a bare size is the friendly family)."""
+    family, _, size = case.rpartition(":")
+    return family or "friendly", size
+
+
+def build_case(case: str) -> Case:
     """The seeded instance, regenerated from its seed in every process (never loaded from a file)."""
     from pairmatch import synthetic_problem
 
-    m, n, cap = case_shape(case)
-    return synthetic_problem(m, n, seed=SEED, mentor_capacity=cap)
+    family, size = split_case(case)
+    if family == "friendly" and "x" in size:
+        m, n, cap = case_shape(size)
+        return Case(synthetic_problem(m, n, seed=SEED, mentor_capacity=cap))
+    return FAMILIES[family].build(int(size), SEED)
 
 
-def integer_objective(problem, total, rows: np.ndarray, cols: np.ndarray) -> int:
+def integer_objective(problem, rows: np.ndarray, cols: np.ndarray) -> int:
     """The pairs' total in the solver's integer units (pairmatch's scaling policy), from
     each pair's exact float64 score (whatever precision the peer ranked them in)."""
     from pairmatch import SolveParams
@@ -75,32 +88,11 @@ def integer_objective(problem, total, rows: np.ndarray, cols: np.ndarray) -> int
     return int(scaling_for(scorer, SolveParams()).to_integer(scorer.pair_totals(rows, cols)).sum())
 
 
-def float32_scores(problem, chunk_rows: int = 1024) -> np.ndarray:
-    """A plain dense float32 numpy scorer of the same formulas (focus and borough from
-    the profile-by-profile matrices, availability from the common slots), in row chunks."""
-    from pairmatch.availability import SLOT_MINUTES
-    from pairmatch.scoring import BuiltinLevels
-
-    levels = BuiltinLevels(problem)
-    w = problem.weights.as_dict()
-    focus = (w["focus"] * levels.focus_profiles).astype(np.float32)
-    borough = (w["borough"] * levels.borough_profiles).astype(np.float32)
-    m, n = levels.shape
-    out = np.empty((m, n), dtype=np.float32)
-    for a in range(0, m, chunk_rows):
-        rows = slice(a, min(a + chunk_rows, m))
-        block = focus[levels.left.focus[rows]][:, levels.right.focus]
-        block += borough[levels.left.place[rows]][:, levels.right.place]
-        minutes = levels.slot_counts(rows).astype(np.float32) * SLOT_MINUTES
-        avail = np.minimum(minutes / problem.meeting_minutes, 1.0) * np.float32(w["availability"])
-        block += avail[:, levels.slot_type_right]
-        out[rows] = block
-    return out
-
-
 def dense_gain(problem) -> tuple[np.ndarray, int]:
-    """Dense float32 scores and the mentor capacity."""
-    return float32_scores(problem), max(p.max_partners for p in problem.mentors)
+    """Dense float32 scores (no rule) and the mentor capacity: the friendly-only peers."""
+    from registry import dense_scores
+
+    return dense_scores(problem), max(p.max_partners for p in problem.mentors)
 
 
 def _import_peer(method: str) -> None:
@@ -111,55 +103,84 @@ def _import_peer(method: str) -> None:
         importlib.import_module(module)
 
 
-def run_method(case: str, method: str) -> dict:
+def _pairmatch(case: Case) -> tuple[object, dict]:
+    """pairmatch's public call with its defaults: `solve`, or `rematch` for a re-match family."""
+    from pairmatch import solve
+
+    if case.rematch is None:
+        result = solve(case.problem)  # the library's defaults, always
+        return result, {}
+    from pairmatch.rematching import rematch
+
+    args = case.rematch
+    outcome = rematch(args["base"], args["current"], args["changes"], move_penalty=args["move_penalty"])
+    return outcome.result, {"moved": outcome.moved}
+
+
+def _peer(case: Case, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """The chosen (mentor, mentee) rows and columns of a dense peer on the masked scores,
+    pinned pairs included (their people were taken out of the peer's problem)."""
+    gain, row_person, pinned = peer_matrix(case)
+    if method == "scipy_lsa":
+        from scipy.optimize import linear_sum_assignment
+
+        rows, cols = linear_sum_assignment(gain, maximize=True)
+    else:
+        import lap
+
+        _, x, _ = lap.lapjv(-gain, extend_cost=True)
+        rows = np.flatnonzero(x >= 0)
+        cols = x[rows]
+    keep = gain[rows, cols] > 0  # 0 = ruled out or worth nothing: never needed
+    rows, cols = row_person[rows[keep]], cols[keep]
+    if pinned:
+        rows = np.r_[rows, [i for i, _ in pinned]]
+        cols = np.r_[cols, [j for _, j in pinned]]
+    return rows, cols
+
+
+def run_method(case_name: str, method: str) -> dict:
     """Time one method on one case (in this process); returns a JSON-able record."""
-    problem = problem_for(case)
+    case = build_case(case_name)
+    problem = case.problem
     _import_peer(method)  # imports are not part of the timing
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    record: dict = {"case": case, "method": method}
-    if method == "pairmatch":
+    record: dict = {"case": case_name, "method": method, "shape": list(problem.shape)}
+    if method in ("pairmatch", "fresh"):
         from pairmatch import solve
 
-        result = solve(problem)  # the library's defaults, always
+        result, extra = _pairmatch(case) if method == "pairmatch" else (solve(case.fresh), {})
+        record["time_s"] = time.perf_counter() - started
         record.update(
-            objective=int(result.certificate["integer_objective"]),
+            objective=int(result.certificate["integer_objective"]) if method == "pairmatch" else None,
             pairs=result.n_pairs,
             status=result.status,
             solver=result.solver,
             timings=dict(result.timings),
             detail={
-                k: result.certificate.get(k)
-                for k in (
-                    "method",
-                    "end",
-                    "rounds",
-                    "candidate_arcs",
-                    "pairs_scored_exactly",
-                    "pairs_cleared_by_bound",
-                    "pairs_total",
-                    "certified_over_all_pairs",
-                    "mentor_profiles",
-                    "mentee_profiles",
-                )
+                **extra,
+                **{
+                    k: result.certificate.get(k)
+                    for k in (
+                        "method",
+                        "end",
+                        "rounds",
+                        "candidate_arcs",
+                        "pairs_scored_exactly",
+                        "pairs_cleared_by_bound",
+                        "pairs_total",
+                        "certified_over_all_pairs",
+                        "mentor_profiles",
+                        "mentee_profiles",
+                    )
+                },
             },
         )
     elif method in ("scipy_lsa", "lapjv"):
-        total, cap = dense_gain(problem)
-        gain = np.repeat(total, cap, axis=0) if cap > 1 else total  # a mentor of capacity c = c copies
-        if method == "scipy_lsa":
-            from scipy.optimize import linear_sum_assignment
-
-            rows, cols = linear_sum_assignment(gain, maximize=True)
-        else:
-            import lap
-
-            _, x, _ = lap.lapjv(-gain, extend_cost=True)
-            rows = np.flatnonzero(x >= 0)
-            cols = x[rows]
-        rows = rows // cap if cap > 1 else rows
+        rows, cols = _peer(case, method)
         record["time_s"] = time.perf_counter() - started
-        record.update(objective=integer_objective(problem, total, rows, cols), pairs=len(rows))
+        record.update(objective=integer_objective(problem, rows, cols), pairs=len(rows))
     elif method == "ortools_dense":
         from pairmatch import SolveParams, solve
 
@@ -184,7 +205,7 @@ def run_method(case: str, method: str) -> dict:
         rows = np.array([p[0] for p in pairs], dtype=np.int64)
         cols = np.array([p[1] for p in pairs], dtype=np.int64)
         record["time_s"] = time.perf_counter() - started
-        record.update(objective=integer_objective(problem, total, rows, cols), pairs=len(pairs))
+        record.update(objective=integer_objective(problem, rows, cols), pairs=len(pairs))
     elif method == "greedy":
         total, cap = dense_gain(problem)
         m, n = total.shape
@@ -201,7 +222,7 @@ def run_method(case: str, method: str) -> dict:
                 if len(cols) == min(m * cap, n):
                     break
         record["time_s"] = time.perf_counter() - started
-        record.update(objective=integer_objective(problem, total, np.array(rows), np.array(cols)), pairs=len(rows))
+        record.update(objective=integer_objective(problem, np.array(rows), np.array(cols)), pairs=len(rows))
     else:
         raise ValueError(method)
     record.setdefault("time_s", time.perf_counter() - started)  # exact re-scoring of peers' pairs not timed
@@ -211,16 +232,23 @@ def run_method(case: str, method: str) -> dict:
 
 
 def applicable(case: str, method: str, smoke: bool = False) -> bool:
-    m, n, cap = case_shape(case)
-    size = max(m * cap, n)
+    family, size = split_case(case)
+    m, n, cap = case_shape(size)
+    big = max(m * cap, n)
+    if method == "fresh":
+        return FAMILIES[family].build is not None and family.startswith("rematch")
+    if method in FRIENDLY_ONLY and family != "friendly":
+        return False
+    if method in ("scipy_lsa", "lapjv"):
+        return FAMILIES[family].peers and int(big * 1.2) <= DENSE_MAX
     if smoke and method == "networkx":
-        return size <= 100
-    if method in ("scipy_lsa", "lapjv", "ortools_dense"):
-        return size <= DENSE_MAX
+        return big <= 100
+    if method == "ortools_dense":
+        return big <= DENSE_MAX
     if method == "networkx":
-        return size <= NETWORKX_MAX
+        return big <= NETWORKX_MAX
     if method == "greedy":
-        return size <= GREEDY_MAX
+        return big <= GREEDY_MAX
     return True
 
 
@@ -327,8 +355,10 @@ def write_report(
     ]
     for case in cases:
         ref = by.get((case, "pairmatch"), {})
-        m, n, cap = case_shape(case)
-        label = f"{n:,} x {m:,}" + (f", cap {cap}" if cap > 1 else "")
+        family, size = split_case(case)
+        m, n, cap = case_shape(size)
+        m, n = ref.get("shape", (m, n))
+        label = f"{family}: {n:,} x {m:,}" + (f", cap {cap}" if cap > 1 else "")
         for method in METHODS:
             r = by.get((case, method))
             if r is None:
@@ -337,11 +367,11 @@ def write_report(
                 lines.append(f"| {label} | {method} | - | - | - | - | - | - | {r['error']} |")
                 continue
             ratio = r["time_s"] / ref["time_s"] if ref.get("time_s") else float("nan")
-            agrees = "yes" if ref.get("objective") == r["objective"] else "no"
+            agrees = "-" if r["objective"] is None else "yes" if ref.get("objective") == r["objective"] else "no"
             note = ""
             if method == "greedy" and ref.get("objective"):
                 note = f"gap {100 * (ref['objective'] - r['objective']) / ref['objective']:.2f}%"
-            if method == "pairmatch":
+            if method in ("pairmatch", "fresh"):
                 d = r.get("detail") or {}
                 note = f"{d.get('method') or 'dense'}"
                 if d.get("method") == "sparse":
@@ -357,7 +387,7 @@ def write_report(
             load = "-".join(f"{x:.1f}" for x in r.get("load", []))
             lines.append(
                 f"| {label} | {method} | {r['time_s']:.2f} | {ratio:.1f}x | {r['peak_rss_mib']:.0f} | "
-                f"{r['objective']:,} | {agrees} | {load} | {note} |"
+                f"{'-' if r['objective'] is None else format(r['objective'], ',')} | {agrees} | {load} | {note} |"
             )
     (results / f"{name}.md").write_text("\n".join(lines) + "\n")
     (results / f"{name}.json").write_text(json.dumps({"environment": env, "records": records}, indent=1))
@@ -365,36 +395,50 @@ def write_report(
 
 
 def plot(records: list[dict], path: Path) -> None:
+    """Seconds per case for pairmatch and the dense peers (grouped bars, log scale)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for method in METHODS:
-        pts = sorted(
-            (case_shape(r["case"])[0], r["time_s"])
-            for r in records
-            if r["method"] == method and "error" not in r and "x" not in r["case"]
-        )
-        if pts:
-            ax.plot(*zip(*pts, strict=True), marker="o", label=method)
-    ax.set_xscale("log")
+    cases = list(dict.fromkeys(r["case"] for r in records))
+    shown = ("pairmatch", "fresh", "lapjv", "scipy_lsa")
+    fig, ax = plt.subplots(figsize=(max(7, 0.7 * len(cases) + 2), 4.5))
+    width = 0.8 / len(shown)
+    for k, method in enumerate(shown):
+        times = {r["case"]: r["time_s"] for r in records if r["method"] == method and "time_s" in r}
+        xs = [c for c in range(len(cases)) if cases[c] in times]
+        if xs:
+            ax.bar([x + k * width for x in xs], [times[cases[x]] for x in xs], width, label=method)
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(cases))], cases, rotation=60, ha="right", fontsize=7)
     ax.set_yscale("log")
-    ax.set_xlabel("people per side (n x n, Met-shaped)")
-    ax.set_ylabel("time: score + solve (s)")
-    ax.set_title("pairmatch vs dense peers (one-to-one)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.set_ylabel("seconds (score + solve [+ certify])")
+    ax.set_title("pairmatch vs dense peers on the same masked scores")
+    ax.grid(True, axis="y", which="both", alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
+def select_cases(args: argparse.Namespace) -> list[str]:
+    """``family:n`` cases: each family at its sizes (``--sizes`` overrides; the smoke run takes
+    each family's small size), plus the friendly many-to-one case."""
+    families = args.families or list(FAMILIES)
+    cases = []
+    for family in families:
+        sizes = [FAMILIES[family].smoke] if args.smoke else (args.sizes or FAMILIES[family].sizes)
+        cases += [f"{family}:{n}" for n in sizes]
+    if "friendly" in families and not (args.no_many or args.smoke):
+        cases.append(f"friendly:{MANY}")
+    return cases
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", help="square sizes n (default: the full set)")
-    parser.add_argument("--smoke", action="store_true", help="small, fast run for CI")
+    parser.add_argument("--sizes", type=int, nargs="+", help="sizes n a side (default: each family's own)")
+    parser.add_argument("--families", nargs="+", choices=sorted(FAMILIES), help="families (default: all)")
+    parser.add_argument("--smoke", action="store_true", help="every family, small, in one process (CI)")
     parser.add_argument("--no-many", action="store_true", help="skip the many-to-one case")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per method and case")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results (default: results/)")
@@ -414,8 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    sizes = args.sizes or (SMOKE if args.smoke else SQUARE)
-    cases = [str(n) for n in sizes] + ([] if args.no_many or args.smoke else [MANY])
+    cases = select_cases(args)
     env = environment()
     name = "smoke" if args.smoke else "latest"  # a CI smoke run never overwrites the full results
     records = []
@@ -423,10 +466,10 @@ def main(argv: list[str] | None = None) -> int:
         for method in METHODS:
             if not applicable(case, method, args.smoke):
                 continue
-            record = in_subprocess(case, method, args.timeout)
+            record = run_method(case, method) if args.smoke else in_subprocess(case, method, args.timeout)
             records.append(record)
             shown = f"{record['time_s']:.2f} s" if "time_s" in record else record.get("error")
-            print(f"{case:>12} {method:<14} {shown}", flush=True)
+            print(f"{case:>20} {method:<14} {shown}", flush=True)
             write_report(records, env, cases, name, args.out)  # partial results survive an interrupted run
     write_report(records, env, cases, name, args.out)
     print(f"wrote {args.out / (name + '.md')} and {args.out / (name + '.png')}")

@@ -80,13 +80,16 @@ def problems(
     forbidden: bool = False,
     required: bool = False,
     min_score: bool = False,
+    structural: bool = False,
 ) -> Problem:
     """A random problem on the London geography and default taxonomy.
 
     Each ``(lo, hi)`` tuple bounds a count or a capacity; a person's
     ``min_partners`` is clipped to its ``max_partners`` so the model is valid.
     ``forbidden`` / ``required`` add a few random forbidden or pinned pairs;
-    ``min_score`` may add a minimum-score threshold.
+    ``min_score`` may add a minimum-score threshold; ``structural`` may add the rules decided
+    by the people's data (common weekly time, shared focus, borough distance), which often
+    leave people without a partner.
     """
     n_m = draw(st.integers(*mentors))
     n_e = draw(st.integers(*mentees))
@@ -111,6 +114,9 @@ def problems(
         forbidden_pairs=forbidden_pairs,
         required_pairs=tuple(draw(st.lists(pinnable, max_size=2))) if required else (),
         min_score=draw(st.sampled_from([None, 0.05, 0.2, 0.4])) if min_score else None,
+        min_overlap_minutes=draw(st.sampled_from([0, 30, 60, 90])) if structural else 0,
+        require_focus_overlap=draw(st.booleans()) if structural else False,
+        max_borough_steps=draw(st.sampled_from([None, None, 1, 3])) if structural else None,
     )
     return Problem(
         mentors=mentor_people,

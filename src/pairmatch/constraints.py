@@ -19,11 +19,13 @@ from .scoring import Scorer, ScoreTable, profile_matrix
 from .scoring.levels import Index
 
 __all__ = [
+    "PAIR_RULES",
     "CandidateView",
     "Candidates",
     "LazyCandidates",
     "Rule",
     "RuleChecker",
+    "RuleTypes",
     "bounds_after_pins",
     "build_candidates",
     "lazy_candidates",
@@ -58,6 +60,11 @@ RULE_TEXT = {
     Rule.TOO_FAR: "boroughs too far apart",
     Rule.SAME_ATTRIBUTE: "same value of an attribute that must differ",
 }
+
+
+PAIR_RULES = Rule.FORBIDDEN | Rule.MIN_SCORE
+"""Rules decided pair by pair (a listed pair, the pair's combined score). Every other rule is
+decided by the two people's rule types (`RuleChecker.person_types`)."""
 
 
 def rule_names(bits: int) -> list[str]:
@@ -213,6 +220,52 @@ def _attribute_codes(mentors: Sequence[Person], mentees: Sequence[Person], name:
     return out[0], out[1]
 
 
+@dataclass(frozen=True)
+class RuleTypes:
+    """People grouped by what the rules read: every rule outside `PAIR_RULES` gives the
+    same bits to all pairs of one (mentor type, mentee type).
+
+    Attributes
+    ----------
+    mentor, mentee : ndarray of int64
+        Rule type of each mentor / mentee (``0 .. count - 1``).
+    mentor_first, mentee_first : ndarray of int64
+        One representative person of each type.
+
+    Examples
+    --------
+    >>> from pairmatch.examples import pilot_problem
+    >>> from pairmatch.scoring import Scorer
+    >>> problem = pilot_problem()
+    >>> types = RuleChecker(problem, Scorer(problem)).person_types()
+    >>> types.mentor.tolist(), types.n_mentor_types  # no rule: one type a side
+    ([0, 0, 0], 1)
+    """
+
+    mentor: np.ndarray
+    mentee: np.ndarray
+    mentor_first: np.ndarray
+    mentee_first: np.ndarray
+
+    @property
+    def n_mentor_types(self) -> int:
+        return len(self.mentor_first)
+
+    @property
+    def n_mentee_types(self) -> int:
+        return len(self.mentee_first)
+
+
+def _group(columns: list[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(type of each row, first row of each type)`` for rows equal in every column."""
+    if not columns or not size:
+        return np.zeros(size, dtype=np.int64), np.zeros(min(size, 1), dtype=np.int64)
+    parts = [np.ascontiguousarray(c).reshape(size, -1) for c in columns]
+    table = np.column_stack([p.view(np.int64) if p.dtype == np.uint64 else p.astype(np.int64) for p in parts])
+    _, first, kind = np.unique(table, axis=0, return_index=True, return_inverse=True)
+    return kind.reshape(-1).astype(np.int64), first.astype(np.int64)
+
+
 # Relative slack of the minimum-score rule: far above the float noise of a sum of a few
 # non-negative terms (about 1e-15 of the largest), far below any meaningful difference.
 MIN_SCORE_RTOL = 1e-12
@@ -242,6 +295,7 @@ class RuleChecker:
         rules, geo = problem.rules, problem.geography
         self.min_score_slack = 0.0 if rules.min_score is None else min_score_slack(rules.min_score, scorer.upper_bound)
         builtin = scorer.builtin
+        self.builtin = builtin
         self.place_left, self.place_right = builtin.left.place, builtin.right.place
         mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
         forbidden = [(mentor_ix[m], mentee_ix[e]) for m, e in rules.forbidden_pairs]
@@ -265,6 +319,50 @@ class RuleChecker:
                 self.same.append(("profile", profile_matrix(left, same, right) > 0, np.empty(0)))
             else:
                 self.same.append(("codes", *_attribute_codes(problem.mentors, problem.mentees, name)))
+        self._types: RuleTypes | None = None
+
+    def _type_columns(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The per-person values the rules outside `PAIR_RULES` read, one array per value
+        and side. A rule added to `block` adds what it reads here."""
+        rules, builtin = self.rules, self.builtin
+        left: list[np.ndarray] = []
+        right: list[np.ndarray] = []
+        if rules.require_focus_overlap:
+            left.append(builtin.left.focus)
+            right.append(builtin.right.focus)
+        if rules.min_overlap_minutes:
+            left.append(builtin.left.slots)
+            right.append(builtin.right.slots)
+        if self.steps is not None or any(kind == "profile" for kind, _, _ in self.same):
+            left.append(self.place_left)
+            right.append(self.place_right)
+        for kind, codes_left, codes_right in self.same:
+            if kind == "codes":
+                left.append(codes_left)
+                right.append(codes_right)
+        return left, right
+
+    def person_types(self) -> RuleTypes:
+        """Both sides grouped by what the rules read (computed once): the bits outside
+        `PAIR_RULES` of any pair are those of its types' representatives (`type_block`)."""
+        if self._types is None:
+            left, right = self._type_columns()
+            mentor, mentor_first = _group(left, self.shape[0])
+            mentee, mentee_first = _group(right, self.shape[1])
+            self._types = RuleTypes(mentor, mentee, mentor_first, mentee_first)
+        return self._types
+
+    def type_block(self, mentor_types: Index, mentee_types: Index) -> np.ndarray:
+        """Rule bits outside `PAIR_RULES` of mentor types x mentee types (`person_types`),
+        from one representative pair each; the bits of every pair of those types."""
+        types = self.person_types()
+        rows = types.mentor_first[mentor_types]
+        cols = types.mentee_first[mentee_types]
+        builtin = self.builtin
+        code = builtin.levels(rows, cols)
+        scores = {name: np.take(builtin.level_values[name], code) for name in ("focus", "total")}
+        scores["overlap_minutes"] = builtin.overlap_minutes(rows, cols)
+        return self.block(rows, cols, scores) & np.uint8(~PAIR_RULES & 0xFF)
 
     @property
     def active(self) -> bool:

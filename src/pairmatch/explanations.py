@@ -9,6 +9,7 @@ O(n) and never a pass over all pairs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "Alternatives",
     "PairExplanation",
     "alternatives",
+    "alternatives_of",
     "explain",
     "explain_pair",
     "why_not",
@@ -267,17 +269,57 @@ def alternatives(result: MatchResult, person_id: str, k: int = 3, *, allowed_onl
     ``allowed_only=False`` also lists ruled-out partners (with the rules that
     remove them).
     """
+    return alternatives_of(result, [person_id], k, allowed_only=allowed_only)[person_id]
+
+
+_BATCH = 256  # people whose full row of scores and rule bits is held at once
+
+
+def alternatives_of(
+    result: MatchResult, person_ids: Sequence[str], k: int = 3, *, allowed_only: bool = True
+) -> dict[str, Alternatives]:
+    """`alternatives` of many people at once (e.g. everyone unmatched): their rows of scores
+    and rule bits are fetched a batch at a time, so the cost is one row per person.
+
+    >>> from pairmatch import solve
+    >>> from pairmatch.examples import pilot_problem
+    >>> result = solve(pilot_problem())
+    >>> {pid: [a.partner_id for a in alts] for pid, alts in alternatives_of(result, ["M1", "O2"], k=1).items()}
+    {'M1': ['O3'], 'O2': ['M3']}
+    """
     ctx = _context(result)
     problem = ctx.problem
-    side, idx = problem.locate(person_id)
-    index = np.array([idx])
-    others: tuple[Person, ...]
-    if side == "mentor":
-        scores, blocked = ctx.scores.total_rows(index)[0], ctx.candidates.blocked_rows(index)[0]
-        others, position = problem.mentees, problem.mentee_index()
-    else:
-        scores, blocked = ctx.scores.total_cols(index)[0], ctx.candidates.blocked_cols(index)[0]
-        others, position = problem.mentors, problem.mentor_index()
+    located = [(pid, *problem.locate(pid)) for pid in dict.fromkeys(person_ids)]
+    out: dict[str, Alternatives] = {}
+    for side in ("mentor", "mentee"):
+        mine = [(pid, idx) for pid, s, idx in located if s == side]
+        others, position = (
+            (problem.mentees, problem.mentee_index()) if side == "mentor" else (problem.mentors, problem.mentor_index())
+        )
+        for start in range(0, len(mine), _BATCH):
+            batch = mine[start : start + _BATCH]
+            index = np.array([idx for _, idx in batch], dtype=np.int64)
+            if side == "mentor":
+                scores, blocked = ctx.scores.total_rows(index), ctx.candidates.blocked_rows(index)
+            else:
+                scores, blocked = ctx.scores.total_cols(index), ctx.candidates.blocked_cols(index)
+            for row, (pid, _) in enumerate(batch):
+                out[pid] = _alternatives_in_row(
+                    result, pid, others, position, scores[row], blocked[row], k, allowed_only
+                )
+    return out
+
+
+def _alternatives_in_row(
+    result: MatchResult,
+    person_id: str,
+    others: Sequence[Person],
+    position: Mapping[str, int],
+    scores: np.ndarray,
+    blocked: np.ndarray,
+    k: int,
+    allowed_only: bool,
+) -> Alternatives:
     eligible = np.ones(len(others), dtype=bool)
     for pid in result.partners_of(person_id):
         eligible[position[pid]] = False

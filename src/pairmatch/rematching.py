@@ -550,14 +550,16 @@ def rematch(
     _check_changes(problem, current, changes)
     base = changed_problem(problem, changes, repropose_declined=repropose_declined)
     ready = adjust(base) if adjust is not None else base
-    earlier = tuple(dict.fromkeys((str(m), str(e)) for m, e in earlier if (str(m), str(e)) not in set(current)))
+    now = set(current)
+    earlier = tuple(dict.fromkeys((str(m), str(e)) for m, e in earlier if (str(m), str(e)) not in now))
     excluded = _present(ready, earlier)
     if not repeat_earlier and excluded:
         ready = _rebuild(ready, rules=ready.rules.model_copy(update={"forbidden_pairs": _forbid(ready, excluded)}))
     locked = changes.locked
     over = set(changes.ended) | set(changes.declined) | set(changes.expired)
     gone = set(changes.leave)
-    working = tuple(p for p in current if p not in over and not gone & set(p) and p not in set(locked))
+    locked_set = set(locked)
+    working = tuple(p for p in current if p not in over and not gone & set(p) and p not in locked_set)
     required = tuple(dict.fromkeys((*ready.rules.required_pairs, *locked)))
     keep_all = math.isinf(move_penalty) or _keeps_every_working_pair(ready, params, move_penalty)
     if keep_all:
@@ -681,7 +683,11 @@ class _Classifier:
         self.moved_scores = self._moved_scores()
         # A declined proposal made again (when allowed) is a new pair, not a kept one.
         self.over = set(changes.ended) | set(changes.declined) | set(changes.expired)
-        self.fresh = [pair for pair in self.new if pair not in set(current) or pair in self.over]
+        # Sets built once: the classification stays linear in the pairs.
+        self.sets = {name: set(getattr(changes, name)) for name in ("ended", "declined", "expired", "locked", "leave")}
+        self.joined = {p.id for p in changes.join}
+        now = set(current)
+        self.fresh = [pair for pair in self.new if pair not in now or pair in self.over]
         self.gain_of = self._gains()
         self.before_partner: dict[str, list[str]] = {}
         for m, e in current:
@@ -727,18 +733,17 @@ class _Classifier:
 
     def why_free(self, pid: str) -> str | None:
         """Why someone in a new pair was free to take it."""
-        c = self.changes_in
-        if pid in {p.id for p in c.join}:
+        if pid in self.joined:
             return f"{pid} joined"
         partners = self.before_partner.get(pid, [])
         for other in partners:
             pair = (pid, other) if pid in self.mentor_side else (other, pid)
-            if pair in set(c.ended):
+            if pair in self.sets["ended"]:
                 return f"the pair of {pid} with {other} was ended by the coordinator"
-            if pair in set(c.declined) or pair in set(c.expired):
-                how = "declined" if pair in set(c.declined) else "expired"
+            if pair in self.sets["declined"] or pair in self.sets["expired"]:
+                how = "declined" if pair in self.sets["declined"] else "expired"
                 return f"the proposal of {pid} with {other} {how}"
-            if other in set(c.leave):
+            if other in self.sets["leave"]:
                 return f"the partner of {pid} ({other}) left"
             if pair in self.moved_set:
                 return f"{pid} moved for a gain of {self.gain_of.get(pid, 0.0):.4f}"
@@ -746,19 +751,18 @@ class _Classifier:
 
     def current_change(self, pair: PairIds) -> PairChange:
         m, e = pair
-        c = self.changes_in
         if pair in self.new and pair not in self.over:
-            kind: ChangeKind = "locked" if pair in set(c.locked) else "kept"
+            kind: ChangeKind = "locked" if pair in self.sets["locked"] else "kept"
             text = "locked by the coordinator" if kind == "locked" else "working pair kept"
             return PairChange(m, e, kind, text, self.plain(self.new[pair]))
-        if pair in set(c.ended):
+        if pair in self.sets["ended"]:
             return PairChange(m, e, "ended", "ended by the coordinator")
-        if pair in set(c.declined):
+        if pair in self.sets["declined"]:
             return PairChange(m, e, "declined", "the proposal was declined")
-        if pair in set(c.expired):
+        if pair in self.sets["expired"]:
             return PairChange(m, e, "expired", "the proposal expired without both answers")
-        if set(c.leave) & set(pair):
-            who = " and ".join(p for p in pair if p in set(c.leave))
+        if self.sets["leave"] & set(pair):
+            who = " and ".join(p for p in pair if p in self.sets["leave"])
             return PairChange(m, e, "left", f"{who} left")
         gain = self.gain_of.get(m, 0.0)
         return PairChange(m, e, "moved", f"moved for a gain of {gain:.4f}", self.moved_scores[pair], gain)

@@ -236,20 +236,22 @@ def test_report_building_looks_up_alternatives_only_for_unmatched_people(synthet
     import pairmatch.report.model as model
 
     calls = []
-    real = model.alternatives
+    real = model.alternatives_of
 
-    def counting(result, person_id, k=3, **kwargs):
-        calls.append(person_id)
-        return real(result, person_id, k, **kwargs)
+    def counting(result, person_ids, k=3, **kwargs):
+        calls.append(list(person_ids))
+        return real(result, person_ids, k, **kwargs)
 
     def no_per_pair_explanations(*args, **kwargs):
         raise AssertionError("built-in facts need no explain_pair call per pair")
 
-    monkeypatch.setattr(model, "alternatives", counting)
+    monkeypatch.setattr(model, "alternatives_of", counting)
     monkeypatch.setattr(writers, "explain_pair", no_per_pair_explanations)
     _, result = synthetic
     report = model.build_report(result)
-    assert sorted(calls) == sorted(u.person_id for u in result.unmatched)
+    # One batched look-up, for exactly the unmatched people.
+    assert len(calls) == 1
+    assert sorted(calls[0]) == sorted(u.person_id for u in result.unmatched)
     assert len(report.pairs) == result.n_pairs
     assert len(report.unmatched) == len(result.unmatched)
     # Alternatives offered are allowed and worth something.

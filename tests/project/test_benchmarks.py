@@ -25,10 +25,16 @@ def test_benchmark_smoke_run_agrees_with_every_exact_peer(tmp_path):
         if line.startswith("| ") and " x " in line.split("|")[1] and "method" not in line
     ]
     methods = {cells[1].strip() for cells in rows}
-    assert {"pairmatch", "scipy_lsa", "ortools_dense", "greedy"} <= methods
+    assert {"pairmatch", "scipy_lsa", "lapjv", "ortools_dense", "greedy", "fresh"} <= methods
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from registry import FAMILIES
+
+    # Every family of the registry ran, and every exact peer found pairmatch's optimum on the
+    # same masked scores (rules that leave people unmatched, pins, lower bounds, re-matches).
+    assert {cells[0].split(":")[0].strip() for cells in rows} == set(FAMILIES)
     for cells in rows:
         method, agrees = cells[1].strip(), cells[6].strip()
-        if method != "greedy":
+        if method not in ("greedy", "fresh"):
             assert agrees == "yes", cells
     assert (tmp_path / "smoke.png").stat().st_size > 1000
 
@@ -74,6 +80,8 @@ def test_end_to_end_script_runs_the_command_and_the_stages(tmp_path):
             "120",
             "--formats",
             "csv",
+            "--family",
+            "friendly",
             "--out",
             str(tmp_path),
         ],

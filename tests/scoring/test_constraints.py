@@ -484,3 +484,26 @@ def test_quota_on_an_unknown_attribute_is_rejected_with_the_known_ones():
             mentees=[person("X", attributes={"team": "a"})],
             rules=pm.Rules(quotas=(Quota(side="mentee", key="rnk", min_pairs=1),)),
         )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_rule_types_decide_every_rule_outside_the_pair_rules(problem):
+    """Two pairs of the same (mentor type, mentee type) get the same rule bits, except for
+    forbidden pairs and the score threshold, and `type_block` gives exactly those bits."""
+    from pairmatch.constraints import PAIR_RULES, RuleChecker
+
+    scorer = Scorer(problem)
+    checker = RuleChecker(problem, scorer)
+    types = checker.person_types()
+    m, n = problem.shape
+    bits = checker.block(slice(None), slice(None), scorer.block(slice(None))) & np.uint8(~PAIR_RULES & 0xFF)
+    by_type = checker.type_block(types.mentor, types.mentee)
+    assert np.array_equal(bits, by_type)
+    assert sorted(set(types.mentor.tolist())) == list(range(types.n_mentor_types))
+    assert sorted(set(types.mentee.tolist())) == list(range(types.n_mentee_types))
+    assert np.array_equal(types.mentor[types.mentor_first], np.arange(types.n_mentor_types))
+    assert np.array_equal(types.mentee[types.mentee_first], np.arange(types.n_mentee_types))
+    # Types are no finer than they need to be when no rule reads anything: one type a side.
+    if not checker.active and m and n:
+        assert (types.n_mentor_types, types.n_mentee_types) == (1, 1)

@@ -21,6 +21,7 @@ from pairmatch import (
     why_unmatched,
 )
 from pairmatch.explanations import alternatives, explain_pair
+from pairmatch.solver import _certify, _sparse
 
 from strategies import problems
 
@@ -71,6 +72,33 @@ def test_one_to_one_equals_dense(problem, k):
 )
 def test_capacities_forbidden_pairs_and_min_score_equal_dense(problem, k):
     assert_same_optimum(problem, k)
+
+
+@PROPS
+@given(
+    problem=problems(
+        mentors=(1, 10),
+        mentees=(1, 12),
+        mentor_max=(0, 2),
+        mentee_max=(0, 1),
+        forbidden=True,
+        min_score=True,
+        structural=True,
+    ),
+    k=st.integers(1, 2),
+    type_scan=st.booleans(),
+    whole_rows=st.booleans(),
+)
+def test_rules_that_leave_people_unmatched_equal_dense(problem, k, type_scan, whole_rows):
+    """Rules decided by type (overlap, focus, distance), forbidden pairs, a minimum score and
+    people taking no partner, certified by the plain scan or by the per-type scan (forced here
+    at small sizes), whose unmatched people are scanned as whole rows or pair by pair."""
+    with pytest.MonkeyPatch.context() as patch:
+        if type_scan:
+            patch.setattr(_sparse, "FULL_SCAN_PAIRS", 0)
+        if not whole_rows:
+            patch.setattr(_certify, "WHOLE_ROW_SHARE", 0)
+        assert_same_optimum(problem, k)
 
 
 @PROPS
@@ -281,3 +309,57 @@ def test_an_empty_side_is_solved_by_every_method_and_the_reason_is_named(method)
     if method in ("profiles", "sparse"):
         certificate = result.certificate
         assert "empty" in (certificate.get("switch_reason") or certificate.get("method_reason") or "")
+
+
+def test_alternatives_of_unmatched_people_agree_with_the_dense_table_under_rules():
+    """Rules that leave people unmatched: the batched alternatives of everyone unmatched, read
+    through the sparse path's on-demand views, equal those computed from the dense table."""
+    from pairmatch.explanations import alternatives_of
+
+    problem = synthetic_problem(40, 50, seed=11, rules=pairmatch.Rules(min_overlap_minutes=60, min_score=0.3))
+    _, sparse = both(problem, 2)
+    ids = [u.person_id for u in sparse.unmatched]
+    assert ids
+    table = pairmatch.score(problem)
+    blocked = pairmatch.constraints.build_candidates(problem, table).blocked
+    mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
+    found = alternatives_of(sparse, ids, 3)
+    for pid in ids:
+        if pid in mentor_ix:
+            row, bits, others = table.total[mentor_ix[pid]], blocked[mentor_ix[pid]], problem.mentees
+        else:
+            row, bits, others = table.total[:, mentee_ix[pid]], blocked[:, mentee_ix[pid]], problem.mentors
+        taken = set(sparse.partners_of(pid))
+        expected = sorted(
+            (-float(row[x]), x) for x, o in enumerate(others) if o.id not in taken and bits[x] == 0 and row[x] > 0
+        )[:3]
+        assert [(a.partner_id, a.score) for a in found[pid]] == [(others[x].id, -v) for v, x in expected]
+
+
+@st.composite
+def problems_with_listed_bonuses(draw):
+    """Rules that leave people out, plus a caller component on a few listed pairs (default 0),
+    like a re-match's continuity: the sparse path keeps those pairs in its graph."""
+    problem = draw(
+        problems(mentors=(1, 9), mentees=(1, 10), mentor_max=(0, 2), forbidden=True, min_score=True, structural=True)
+    )
+    pairs = [(m.id, e.id) for m in problem.mentors for e in problem.mentees]
+    listed = draw(st.lists(st.sampled_from(pairs), max_size=6, unique=True))
+    values = draw(st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=len(listed), max_size=len(listed)))
+    bonus = pm.CustomScore(
+        name="kept",
+        weight=draw(st.sampled_from([0.05, 0.3, 2.0])),
+        entries=tuple((m, e, v) for (m, e), v in zip(listed, values, strict=True)),
+        default=0.0,
+        max_value=1.0,
+    )
+    return problem.model_copy(update={"scores": (bonus,)})
+
+
+@PROPS
+@given(problem=problems_with_listed_bonuses(), k=st.integers(1, 2), type_scan=st.booleans())
+def test_listed_bonus_pairs_equal_dense(problem, k, type_scan):
+    with pytest.MonkeyPatch.context() as patch:
+        if type_scan:
+            patch.setattr(_sparse, "FULL_SCAN_PAIRS", 0)
+        assert_same_optimum(problem, k)

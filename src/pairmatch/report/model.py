@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diffs import coverage
-from ..explanations import alternatives
+from ..explanations import Alternative, alternatives_of
 from ..geography import Geography
 from ..io.writers import pair_facts
 from ..maps import tile_layout
@@ -270,9 +270,14 @@ def build_report(
         for p, f in zip(result.pairs, facts, strict=True)
     )
     unmatched = []
+    found = (
+        alternatives_of(result, [u.person_id for u in result.unmatched], alternatives_per_person)
+        if result.context is not None
+        else {}
+    )
     for u in result.unmatched:
         other = "mentee" if u.side == "mentor" else "mentor"
-        alts = alternatives(result, u.person_id, alternatives_per_person) if result.context is not None else []
+        alts: Sequence[Alternative] = found.get(u.person_id, [])
         unmatched.append(
             UnmatchedRow(
                 u.side,

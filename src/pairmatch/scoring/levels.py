@@ -200,10 +200,20 @@ class BuiltinLevels:
             count += np.bitwise_count(left[:, word, None] & by_word[word])
         return count
 
+    def pattern_counts(self, rows: Index, cols: Index) -> tuple[np.ndarray, np.ndarray]:
+        """``(counts, kinds)``: common slots of mentors ``rows`` with the weekly patterns of
+        mentees ``cols`` (only the patterns those mentees have, so a few columns cost a
+        few patterns, not all of them) and each column's pattern in ``counts``."""
+        kinds = self.slot_type_right[cols]
+        if len(kinds) < len(self.slot_types):
+            types, kinds = np.unique(kinds, return_inverse=True)
+            return self.slot_counts(rows, types), kinds.reshape(-1)
+        return self.slot_counts(rows), kinds
+
     def overlap_minutes(self, rows: Index, cols: Index) -> np.ndarray:
         """Common weekly minutes of mentors ``rows`` with mentees ``cols``."""
-        counts = self.slot_counts(rows).astype(np.int32) * SLOT_MINUTES
-        return np.take(counts, self.slot_type_right[cols], axis=1)
+        counts, kinds = self.pattern_counts(rows, cols)
+        return np.take(counts.astype(np.int32) * SLOT_MINUTES, kinds, axis=1)
 
     def levels(self, rows: Index, cols: Index) -> np.ndarray:
         """Level code of each pair of mentors ``rows`` x mentees ``cols``
@@ -211,8 +221,8 @@ class BuiltinLevels:
         left, right = self.left, self.right
         code = np.take(self.focus_code[left.focus[rows]], right.focus[cols], axis=1)
         code += np.take(self.borough_code[left.place[rows]], right.place[cols], axis=1)
-        avail = np.minimum(self.slot_counts(rows), self.cap).astype(self.level_dtype)
-        code += np.take(avail, self.slot_type_right[cols], axis=1)
+        counts, kinds = self.pattern_counts(rows, cols)
+        code += np.take(np.minimum(counts, self.cap).astype(self.level_dtype), kinds, axis=1)
         return code
 
     def pair_slot_counts(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -28,6 +28,10 @@ from ._space import PairSpace
 
 __all__ = ["TypeBestState", "TypeScan", "TypeScanState", "potentials", "type_best_chunk", "type_scan_chunk"]
 
+_EMPTY = np.zeros(0, np.int64)
+_EXCLUDED_GAIN = -(1 << 60)  # at or below: a pair the rules remove (`_space.EXCLUDED` is lower still)
+WHOLE_ROW_SHARE = 4  # a mentor whose bound leaves more than 1/4 of the mentees is scanned as a whole row
+
 
 def _segment_min(values: np.ndarray, keys_sorted: np.ndarray, size: int, fill: np.ndarray) -> np.ndarray:
     """``min(fill[k], min of values with key k)`` for each k (keys already sorted)."""
@@ -126,43 +130,62 @@ class TypeScan:
     def scan(
         self, space: PairSpace, d_m: np.ndarray, d_e: np.ndarray, lo: int, hi: int, limit: int | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Mentor types ``lo:hi``: ``(rows, cols, reduced costs)`` of violating pairs
-        (rules not yet applied) and how many pairs were scored exactly."""
+        """Mentor types ``lo:hi``: ``(rows, cols, reduced costs)`` of violating pairs and how
+        many pairs were scored exactly. Rules apply when the space decides them by type
+        (`PairSpace.typed`); otherwise the caller filters the pairs found."""
         found_r, found_c, found_v, exact = [], [], [], 0
         for t in range(lo, hi):
-            members = self.row_members[self.row_offsets[t] : self.row_offsets[t + 1]]
-            dm = d_m[members]
-            fb = self.focus_by_col[self.row_focus[t]] + self.borough_by_col[self.row_place[t]]
-            w = fb[self.col_type]
-            w += d_e
-            cand = np.flatnonzero(w > int(dm.min()) - self.base)
-            if not len(cand):
-                continue
-            ws = w[cand]
-            order = np.argsort(-ws, kind="stable")
-            cand, neg = cand[order], -ws[order]
-            count = np.searchsorted(neg, self.base - dm, side="left")  # ws > dm - base
-            take = count if limit is None else np.minimum(count, limit)
-            rows, cols, red, scored = self._exact(space, members, cand, take, d_m, d_e)
+            rows, cols, red, scored = self._scan_type(space, t, d_m, d_e, limit)
             exact += scored
-            if limit is not None:
-                # A mentor cut short without a violation in its prefix: score the rest too.
-                hit_rows = np.zeros(len(members), dtype=bool)
-                hit_rows[np.searchsorted(members, rows)] = True
-                short = (count > take) & ~hit_rows
-                if short.any():
-                    more_r, more_c, more_v, scored = self._exact(
-                        space, members[short], cand, count[short], d_m, d_e, skip=take[short]
-                    )
-                    exact += scored
-                    rows, cols, red = np.r_[rows, more_r], np.r_[cols, more_c], np.r_[red, more_v]
-            found_r.append(rows)
-            found_c.append(cols)
-            found_v.append(red)
+            if len(rows):
+                found_r.append(rows)
+                found_c.append(cols)
+                found_v.append(red)
         if not found_r:
             empty = np.zeros(0, np.int64)
             return empty, empty, empty, exact
         return np.concatenate(found_r), np.concatenate(found_c), np.concatenate(found_v), exact
+
+    def _scan_type(
+        self, space: PairSpace, t: int, d_m: np.ndarray, d_e: np.ndarray, limit: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        members = self.row_members[self.row_offsets[t] : self.row_offsets[t + 1]]
+        dm = d_m[members]
+        fb = self.focus_by_col[self.row_focus[t]] + self.borough_by_col[self.row_place[t]]
+        w = fb[self.col_type]
+        w += d_e
+        cand = np.flatnonzero(w > int(dm.min()) - self.base)
+        if not len(cand):
+            return _EMPTY, _EMPTY, _EMPTY, 0
+        ws = w[cand]
+        order = np.argsort(-ws, kind="stable")
+        cand, neg = cand[order], -ws[order]
+        count = np.searchsorted(neg, self.base - dm, side="left")  # ws > dm - base
+        found: list[tuple[np.ndarray, ...]] = []
+        exact = 0
+        # Members whose bound clears few pairs (people without a partner, whose dual is 0):
+        # their whole row costs less as one block than pair by pair.
+        whole = count * WHOLE_ROW_SHARE > len(self.col_type)
+        if whole.any():
+            *hits, scored = space.violations_in_rows(members[whole], d_m, d_e)
+            found.append(tuple(hits))
+            exact += scored
+            members, count = members[~whole], count[~whole]
+        take = count if limit is None else np.minimum(count, limit)
+        rows, cols, red, scored = self._exact(space, members, cand, take, d_m, d_e)
+        found.append((rows, cols, red))
+        exact += scored
+        if limit is not None:
+            # A mentor cut short without a violation in its prefix: score the rest too.
+            hit_rows = np.zeros(len(members), dtype=bool)
+            hit_rows[np.searchsorted(members, rows)] = True
+            short = (count > take) & ~hit_rows
+            if short.any():
+                *more, scored = self._exact(space, members[short], cand, count[short], d_m, d_e, skip=take[short])
+                found.append(tuple(more))
+                exact += scored
+        rows, cols, red = (np.concatenate([f[k] for f in found]) for k in range(3))
+        return rows, cols, red, exact
 
     def best(
         self, space: PairSpace, lo: int, hi: int, k: int, width: int, tie_types: np.ndarray, tie_cols: np.ndarray
@@ -198,12 +221,15 @@ class TypeScan:
                     cand = head
                 rows = np.repeat(members, len(cand))
                 cols = np.tile(cand, len(members))
-                gain = space.pair_gains(rows, cols).reshape(len(members), len(cand))
+                gain = space.pair_gains(rows, cols, ruled=True).reshape(len(members), len(cand))
                 noise = (tie_cols[cand][None, :] ^ (members[:, None] * 40503)) & 0xFFFF
                 kk = min(k, len(cand))
-                top = np.argpartition(-((gain << 16) | noise), kk - 1, axis=1)[:, :kk]
-                out_r.append(np.repeat(members, kk))
-                out_c.append(cand[top.reshape(-1)])
+                ruled_out = gain <= _EXCLUDED_GAIN
+                key = np.where(ruled_out, np.iinfo(np.int64).min, (gain << 16) | noise)
+                top = np.argpartition(-key, kk - 1, axis=1)[:, :kk]
+                keep = ~np.take_along_axis(ruled_out, top, axis=1).reshape(-1)  # ruled-out pairs never arcs
+                out_r.append(np.repeat(members, kk)[keep])
+                out_c.append(cand[top.reshape(-1)][keep])
         if not out_r:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(out_r), np.concatenate(out_c)
@@ -235,7 +261,7 @@ class TypeScan:
                 rows = np.repeat(members[a:b], part)
                 pos = np.arange(total) - np.repeat(np.cumsum(part) - part, part) + np.repeat(first[a:b], part)
                 cols = cand[pos]
-                red = space.pair_gains(rows, cols) + d_e[cols] - d_m[rows]
+                red = space.pair_gains(rows, cols, ruled=True) + d_e[cols] - d_m[rows]
                 hit = red > 0
                 out_r.append(rows[hit])
                 out_c.append(cols[hit])

@@ -16,6 +16,8 @@ from ..constraints import RuleChecker, bounds_after_pins, minimum_partners, requ
 from ..models import Problem
 from ..scoring import BuiltinLevels, Scorer
 from ..scoring.levels import Index
+from ._bonus import bonus_pairs
+from ._typed import TypedRules, keys_in_block, typed_rules
 from .scaling import Scaling
 
 __all__ = [
@@ -59,15 +61,23 @@ class PairSpace:
         self.checker = RuleChecker(problem, scorer)
         self.m, self.n = scorer.shape
         level_gain = scaling.to_integer(builtin.level_values["total"])
-        self.coded = scorer.level_coded
+        # Caller components on a few listed pairs only: every other pair scores its level.
+        self.bonus = None if scorer.level_coded else bonus_pairs(problem, scorer, scaling)
+        self.coded = scorer.level_coded or self.bonus is not None
         parts = integer_parts(builtin, scaling.scale, level_gain) if self.coded else None
         # Gains in units of their common divisor: the same optima with smaller numbers,
         # so the scans can run in int32 (half the memory traffic of int64).
-        every_gain = np.concatenate([level_gain.ravel(), *(x.ravel() for x in parts or ())])
+        bonus_gain = self.bonus.gains if self.bonus is not None else np.zeros(0, np.int64)
+        every_gain = np.concatenate([level_gain.ravel(), bonus_gain, *(x.ravel() for x in parts or ())])
         self.unit = max(1, int(np.gcd.reduce(every_gain))) if self.coded else 1
         self.level_gain = level_gain // self.unit
+        self.bonus_gain = bonus_gain // self.unit
         self.parts = None if parts is None else (parts[0] // self.unit, parts[1] // self.unit, parts[2] // self.unit)
         self.has_rules = self.checker.active
+        # Rules decided by type: blocks and pairs cost a few gathers (None: scored and checked).
+        self.typed: TypedRules | None = (
+            typed_rules(self.checker, builtin, self.level_gain) if self.has_rules and self.coded else None
+        )
         self.required = required_indices(problem)
         self.mentor_min, self.mentee_min = minimum_partners(problem, "mentor"), minimum_partners(problem, "mentee")
         self.mentor_max = np.array([p.max_partners for p in problem.mentors], dtype=np.int64)
@@ -80,17 +90,42 @@ class PairSpace:
         self.dead_rows, self.dead_cols = mhi <= 0, ehi <= 0
         self.any_dead = bool(self.dead_rows.any() or self.dead_cols.any())
         pins = np.array(self.required, dtype=np.int64).reshape(-1, 2)
-        self.pins_by_row = pins[np.argsort(pins[:, 0], kind="stable")]
         self.pin_keys = np.unique(pins[:, 0] * self.n + pins[:, 1])
         self.lift = 0
         self.dtype = np.int32
         self.narrow_parts = self._narrow()
+        self.bonus_allowed = self._bonus_allowed()
+
+    def _bonus_allowed(self) -> np.ndarray:
+        """Which listed bonus pairs the rules allow (their whole score counts for the minimum)."""
+        if self.bonus is None:
+            return np.zeros(0, dtype=bool)
+        rows, cols = self.bonus.keys // self.n, self.bonus.keys % self.n
+        if self.typed is None:
+            return self.allowed_pairs(rows, cols)
+        allowed = self.typed.pairs(rows, cols, np.full(len(rows), np.iinfo(np.int64).max))
+        if self.checker.rules.min_score is not None:
+            allowed &= (
+                self.scorer.pair_totals(rows, cols) >= self.checker.rules.min_score - self.checker.min_score_slack
+            )
+        return allowed
+
+    @property
+    def fixed_arcs(self) -> np.ndarray:
+        """Sorted keys of the pairs kept in the candidate graph in every round: the allowed
+        bonus pairs of people with room (the per-type bounds know only the levels)."""
+        if self.bonus is None:
+            return np.zeros(0, np.int64)
+        keys = self.bonus.keys[self.bonus_allowed]
+        live = ~self.dead_rows[keys // self.n] & ~self.dead_cols[keys % self.n]
+        out: np.ndarray = keys[live & not_in(self.pin_keys, keys)]
+        return out
 
     @property
     def max_gain(self) -> int:
         """No pair's gain (in units) exceeds this."""
         if self.coded:
-            return int(self.level_gain.max(initial=0))
+            return max(int(self.level_gain.max(initial=0)), int(self.bonus_gain.max(initial=0)))
         return int(self.scaling.to_integer(self.scorer.upper_bound))
 
     def set_lift(self, lift: int) -> None:
@@ -126,12 +161,8 @@ class PairSpace:
         left = focus[builtin.left.focus[rows]] + np.asarray(shift, dtype=focus.dtype).reshape(-1, 1)
         red = np.take(left, builtin.right.focus[cols], axis=1)
         red += np.take(borough[builtin.left.place[rows]], builtin.right.place[cols], axis=1)
-        kinds = builtin.slot_type_right[cols]
-        types = None
-        if len(kinds) < len(builtin.slot_types):
-            types, kinds = np.unique(kinds, return_inverse=True)  # only the weekly patterns in `cols`
-        counts = builtin.slot_counts(rows, types)
-        red += np.take(avail[np.minimum(counts, builtin.cap)], kinds.reshape(-1), axis=1)
+        counts, kinds = builtin.pattern_counts(rows, cols)
+        red += np.take(avail[np.minimum(counts, builtin.cap)], kinds, axis=1)
         if isinstance(d_e, np.ndarray):
             red += d_e[cols].astype(red.dtype, copy=False)
         return red
@@ -146,17 +177,30 @@ class PairSpace:
             return gain
         return self.scaling.to_integer(self.scorer.totals(rows, cols)) + self.lift
 
-    def pair_gains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Integer gains (plus lift) of the pairs ``(rows[k], cols[k])``, no rule applied."""
-        if self.coded:
-            gain: np.ndarray = self.level_gain[self.builtin.pair_levels(rows, cols)] + self.lift
-            return gain
-        return self.scaling.to_integer(self.scorer.pair_totals(rows, cols)) + self.lift
+    def pair_gains(self, rows: np.ndarray, cols: np.ndarray, ruled: bool = False) -> np.ndarray:
+        """Integer gains (plus lift) of the pairs ``(rows[k], cols[k])``; with ``ruled``, pairs the
+        rules remove are at `EXCLUDED` when the rules are decided by type (else no rule applies)."""
+        if not self.coded:
+            return self.scaling.to_integer(self.scorer.pair_totals(rows, cols)) + self.lift
+        gain = self.level_gain[self.builtin.pair_levels(rows, cols)]
+        allowed = self.typed.pairs(rows, cols, gain) if ruled and self.typed is not None else None
+        if self.bonus is not None:
+            found, pos = self.bonus.lookup(rows, cols)
+            gain[found] = self.bonus_gain[pos[found]]
+            if allowed is not None:
+                allowed[found] = self.bonus_allowed[pos[found]]
+        out: np.ndarray = gain + self.lift if allowed is None else np.where(allowed, gain + self.lift, EXCLUDED)
+        return out
 
     def gains(self, rows: Index, cols: Index = slice(None), narrow: bool = False) -> tuple[np.ndarray, int]:
         """``(gain, allowed)``: integer gains of mentors ``rows`` x mentees ``cols`` (a row
         slice, any columns) with excluded pairs at `EXCLUDED`, and how many pairs the rules allow."""
-        if self.has_rules:
+        if self.typed is not None:
+            gain = self.raw_gains(rows, cols, narrow)
+            allowed_mask = self.typed.block(rows, cols, gain - self.lift if self.lift else gain)
+            gain[~allowed_mask] = max(EXCLUDED, np.iinfo(gain.dtype).min)
+            allowed = int(np.count_nonzero(allowed_mask))
+        elif self.has_rules:
             block = self.scorer.block(rows, cols)
             bits = self.checker.block(rows, cols, block)
             gain = (
@@ -180,16 +224,41 @@ class PairSpace:
         row_ix = np.arange(self.m)[rows] if isinstance(rows, slice) else np.asarray(rows)
         col_ix = np.arange(self.n)[cols] if isinstance(cols, slice) else np.asarray(cols)
         if len(self.pin_keys):
-            for i, j in self.pins_by_row.tolist():
-                gain[np.ix_(row_ix == i, col_ix == j)] = low
+            r, c = keys_in_block(self.pin_keys, self.n, row_ix, col_ix)
+            gain[r, c] = low
         if self.any_dead:
             gain[self.dead_rows[row_ix]] = low
             gain[:, self.dead_cols[col_ix]] = low
 
+    def violations_in_rows(
+        self, rows: np.ndarray, d_m: np.ndarray, d_e: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Every allowed pair of mentors ``rows`` (sorted) with a positive reduced cost
+        ``gain + d_e[j] - d_m[i]``, a block of rows at a time: ``(rows, cols, reduced costs,
+        pairs scored)``. Needs the rules decided by type, or no rules."""
+        out_r, out_c, out_v = [], [], []
+        step = max(1, (1 << 20) // max(1, self.n))
+        for a in range(0, len(rows), step):
+            part = rows[a : a + step]
+            gain, _ = self.gains(part)
+            red = gain + d_e
+            red -= d_m[part, None]
+            r, c = np.nonzero(red > 0)
+            out_r.append(part[r])
+            out_c.append(c)
+            out_v.append(red[r, c])
+        if not out_r:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, 0
+        return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v), len(rows) * self.n
+
     def allowed_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Mask of the pairs ``(rows[k], cols[k])`` that no rule removes (rule bits row by row)."""
+        """Mask of the pairs ``(rows[k], cols[k])`` that no rule removes (by type, or rule
+        bits row by row)."""
         if not self.has_rules:
             return np.ones(len(rows), dtype=bool)
+        if self.typed is not None:
+            return self.typed.pairs(rows, cols, self.pair_gains(rows, cols) - self.lift)
         keep = np.zeros(len(rows), dtype=bool)
         order = np.argsort(rows, kind="stable")
         bounds = np.flatnonzero(np.r_[True, rows[order][1:] != rows[order][:-1], True]) if len(rows) else [0]
@@ -289,7 +358,7 @@ def select_chunk(state: SelectState, kind: str, c: int, a: int, b: int) -> tuple
         low = max(EXCLUDED, np.iinfo(gain.dtype).min)
         keep = gain[rr, cc] > low
         rows, picked = a + rr[keep], cols[cc[keep]]
-        if space.has_rules:  # rules need whole mentor rows; each sampled mentee's best mentor here too
+        if space.has_rules and space.typed is None:  # rows carry the search: each sampled mentee's best mentor too
             best = _keys(gain, tie).argmax(axis=0)
             ok = gain[best, np.arange(len(cols))] > low
             rows, picked = np.r_[rows, a + best[ok]], np.r_[picked, cols[ok]]

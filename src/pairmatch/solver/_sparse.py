@@ -138,9 +138,10 @@ def _select(space: PairSpace, k: int, run: ChunkRunner, seed: int, cache: dict[s
     # with everyone still see different partners.
     step_r = max(1, min(CHUNK_CELLS // sample_c, -(-m // SAMPLE_SPLITS)))
     step_c = max(1, min(CHUNK_CELLS // sample_r, -(-n // SAMPLE_SPLITS)))
-    scan = _type_scan(space, cache) if not space.has_rules and space.m * n > FULL_SCAN_PAIRS else None
+    typed = not space.has_rules or space.typed is not None  # rules (if any) decided pair by pair cheaply
+    scan = _type_scan(space, cache) if typed and space.m * n > FULL_SCAN_PAIRS else None
     tasks = [] if scan is not None else [("row", c, s, min(s + step_r, m)) for c, s in enumerate(range(0, m, step_r))]
-    if not space.has_rules:  # rules need whole mentor rows; there rows carry the search
+    if typed:  # other rules need whole mentor rows; there rows carry the search
         tasks += [("col", c, s, min(s + step_c, n)) for c, s in enumerate(range(0, n, step_c))]
     # Someone taking c partners needs about c times the candidates.
     k_row = min(sample_c, k * max(1, int(space.bounds[1].max(initial=1))))
@@ -239,7 +240,8 @@ def _certify(
     if scan is not None:
         step = max(1, (4 * CHUNK_CELLS) // max(1, n))  # mentor types per task: each costs about n
         tasks = [(a, min(a + step, scan.n_types)) for a in range(0, scan.n_types, step)]
-        limit = None if space.has_rules else max(16, 4 * per_person)
+        untyped = space.has_rules and space.typed is None  # rules checked after the scan
+        limit = None if untyped else max(16, 4 * per_person)
         type_state = TypeScanState(scan, space, dm, de, limit)
         parts = list(run.map(type_scan_chunk, type_state, tasks))
         rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
@@ -249,7 +251,7 @@ def _certify(
         ks = rows * n + cols
         new = not_in(outside, ks)
         ks, v = ks[new], v[new]
-        if space.has_rules and len(ks):
+        if untyped and len(ks):
             keep = space.allowed_pairs(ks // n, ks % n)
             ks, v = ks[keep], v[keep]
         return {
@@ -326,7 +328,7 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
             return None
     k = min(params.candidates_per_person, n)
     cache: dict[str, Any] = {}
-    keys = _select(space, k, run, params.seed, cache)
+    keys = sorted_unique(np.r_[_select(space, k, run, params.seed, cache), space.fixed_arcs])
     # Violating pairs added per person and round: rounds cost more as people grow, so
     # larger problems add more per round (measured on 3,000-32,900 a side: fewer rounds).
     per_person = max(16, 4 * k) * math.ceil(math.sqrt(max(m, n) / 10_000))
@@ -391,7 +393,7 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         # Few violations left: the potentials will hardly move, so arcs far from tight can go.
         late = len(viol) * LATE_SHARE < m + n
         gap = space.max_gain // (16 if late else 4)
-        keys = sorted_unique(np.r_[_prune(graph, solution, d_m, d_e, keys, gap), new])
+        keys = sorted_unique(np.r_[_prune(graph, solution, d_m, d_e, keys, gap), new, space.fixed_arcs])
     return _outcome(
         problem,
         params,

@@ -129,12 +129,20 @@ def _pin_reasons(problem: Problem, candidates: Candidates) -> list[dict[str, Any
     return reasons
 
 
-def diagnose(problem: Problem, table: ScoreTable | None = None, candidates: Candidates | None = None) -> Diagnosis:
+def diagnose(
+    problem: Problem,
+    table: ScoreTable | None = None,
+    candidates: Candidates | None = None,
+    *,
+    hall: bool = True,
+) -> Diagnosis:
     """Every reason found why no matching satisfies the hard rules (empty if none).
 
     Checks pinned pairs against rules and capacities, people who need partners
     but have too few candidates, total capacity shortfalls, and Hall violator
-    sets on each side.
+    sets on each side (a minimum cut: the slow part, skipped with ``hall=False``,
+    as the solver does before it tries; it looks for them only when its one
+    max-flow finds the lower bounds infeasible).
 
     >>> from pairmatch.examples import pilot_problem
     >>> diagnose(pilot_problem())
@@ -181,7 +189,7 @@ def diagnose(problem: Problem, table: ScoreTable | None = None, candidates: Cand
                 }
             )
     reasons.extend(_quota_reasons(problem, candidates, free, mhi, ehi))
-    if not reasons:
+    if not reasons and hall:
         for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
             found = hall_violator(problem, free_cands, side, lo, other_hi)
             if found:

@@ -263,7 +263,9 @@ def _dense(
     candidates = build_candidates(problem, table, scorer)
     scored = time.perf_counter()
     needs_check = candidates.required or _has_minimums(candidates) or problem.rules.quotas
-    reasons = diagnose(problem, table, candidates) if needs_check else []
+    # Cheap checks first; whether the lower bounds can all hold is the solver's one max-flow to
+    # decide, and the minimum-cut (Hall) diagnosis runs only when it finds they cannot.
+    reasons = diagnose(problem, table, candidates, hall=False) if needs_check else []
     if reasons:
         raise InfeasibleProblemError(reasons)
     graph = _arc_graph(candidates, table, scaling)
