@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from .constraints import Rule, rule_names
+from .constraints import BITS, Rule, rule_names
 from .solver import SolveContext
 
 __all__ = ["Unmatched", "unmatched_people"]
@@ -40,7 +40,7 @@ class Unmatched:
 
 def _rule_counts(bits: np.ndarray, other: str) -> str:
     """Each rule with how many of the other side's people it rules out, most first."""
-    counts = [(int(np.count_nonzero(bits & np.uint8(rule))), rule) for rule in Rule]
+    counts = [(int(np.count_nonzero(bits & BITS(rule))), rule) for rule in Rule]
     counts = [(n, rule) for n, rule in counts if n]
     counts.sort(key=lambda item: -item[0])
     return ", ".join(f"{rule_names(int(rule))[0]} ({n} {other}{'s' if n != 1 else ''})" for n, rule in counts)

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pairmatch"
 LAYERS: list[set[str]] = [
     {"exceptions", "text", "version", "availability", "geography", "taxonomy"},  # vocabularies
     {"datasets"},  # vocabulary data (never people or problems)
-    {"params", "custom_scores", "models"},  # inputs
+    {"params", "custom_scores", "conditions", "preferences", "models"},  # inputs
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems
     {"solver"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()

@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..constraints import Candidates, build_candidates, quota_groups, rule_names
+from ..constraints import BITS, Candidates, Rule, build_candidates, quota_groups, rule_details, rule_names
 from ..models import Person, Problem
 from ..scoring import Scorer, ScoreTable, score_table
 
@@ -103,6 +103,22 @@ def _pin_reasons(problem: Problem, candidates: Candidates) -> list[dict[str, Any
     return reasons
 
 
+def _ruling_rules(problem: Problem, candidates: Candidates, side: str, k: int) -> list[str]:
+    """The rules that rule out pairs of one person, each in words with the setting and the
+    people (from the first pair it rules out), and how many partners it rules out."""
+    bits = candidates.blocked[k] if side == "mentor" else candidates.blocked[:, k]
+    out = []
+    for rule in Rule:
+        hit = np.flatnonzero(bits & BITS(rule))
+        if not len(hit):
+            continue
+        i, j = (k, int(hit[0])) if side == "mentor" else (int(hit[0]), k)
+        other = "mentee" if side == "mentor" else "mentor"
+        detail = rule_details(problem, i, j, int(rule))[0]
+        out.append(f"{detail} ({len(hit)} {other}{'s' if len(hit) != 1 else ''})")
+    return out
+
+
 def diagnose(
     problem: Problem, table: ScoreTable | None = None, candidates: Candidates | None = None
 ) -> list[dict[str, Any]]:
@@ -127,20 +143,23 @@ def diagnose(
     free = candidates.allowed.copy()
     for i, j in candidates.required:
         free[i, j] = False
-    free_cands = Candidates((~free).astype(np.uint8), (), mlo, mhi, elo, ehi)
+    free_cands = Candidates((~free).astype(BITS), (), mlo, mhi, elo, ehi)
     for side, lo, other_hi, adj in (("mentor", mlo, ehi, free), ("mentee", elo, mhi, free.T)):
         for k in np.flatnonzero(lo > 0):
             usable = int(np.minimum(other_hi[adj[k]], 1).sum())
             if usable < lo[k]:
                 pid = _people(problem, side)[k].id
+                ruled_out = _ruling_rules(problem, candidates, side, int(k))
                 reasons.append(
                     {
                         "rule": "too_few_candidates",
                         "people": [pid],
                         "need": int(lo[k]),
                         "candidates": usable,
+                        "rules": ruled_out,
                         "message": f"{side} {pid} needs {lo[k]} more partner(s) but has only "
-                        f"{usable} candidate(s) with room left",
+                        f"{usable} candidate(s) with room left"
+                        + (f"; the rules rule out the others: {'; '.join(ruled_out)}" if ruled_out else ""),
                     }
                 )
     for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
