@@ -539,18 +539,27 @@ def _topic_problems(
     where: str,
     errors: list[str],
 ) -> tuple[str, ...] | None:
-    """The ``when.focus`` topics in the taxonomy's spelling (None if one is unknown); a
-    topic nobody the rule reads lists is an error."""
+    """The ``when.focus`` topics in the taxonomy's spelling (None if one is unknown). Each must
+    be a topic of the taxonomy (which catches typos); the rule matches nothing, an error, when
+    none of them is listed where ``focus_of`` looks (a standing rule may name topics this cohort
+    does not use)."""
     topics = []
     for k, topic in enumerate(when.focus):
         canonical = known_topic(topic)
         if canonical is None:
             errors.append(f"{where}.when.focus[{k}]: {topic!r} is not a topic of the taxonomy")
             continue
-        sides = ("mentor", "mentee") if when.focus_of in ("shared", "either") else (when.focus_of,)
-        listed = [s for s in sides if any(canonical in p.focus_areas for p in _people_of(s, mentors, mentees))]
-        if not listed or (when.focus_of == "shared" and len(listed) < 2):
-            who = " and ".join(f"no {s}" for s in sides if s not in listed)
-            errors.append(f"{where}.when.focus[{k}]: {who} lists {canonical!r}, so the rule would match nothing")
         topics.append(canonical)
-    return tuple(dict.fromkeys(topics)) if len(topics) == len(when.focus) else None
+    if len(topics) != len(when.focus):
+        return None
+    sides = ("mentor", "mentee") if when.focus_of in ("shared", "either") else (when.focus_of,)
+    listed = {s: {t for p in _people_of(s, mentors, mentees) for t in p.focus_areas} for s in sides}
+    found = [t for t in topics if all(t in listed[s] for s in sides)] if when.focus_of == "shared" else None
+    if found is None:
+        found = [t for t in topics if any(t in listed[s] for s in sides)]
+    if topics and not found:
+        who = "both a mentor and a mentee list" if when.focus_of == "shared" else f"a {' or '.join(sides)} lists"
+        errors.append(
+            f"{where}.when.focus: the rule would match nothing: no topic of it ({', '.join(topics)}) is one {who}"
+        )
+    return tuple(dict.fromkeys(topics))

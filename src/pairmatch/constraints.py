@@ -37,6 +37,7 @@ __all__ = [
     "required_indices",
     "rule_details",
     "rule_names",
+    "ruling_out",
 ]
 
 
@@ -113,6 +114,22 @@ def rule_details(problem: Problem, i: int, j: int, bits: int) -> list[str]:
                     words.append(f"rules.conditional[{k}] ({pair_rule.label}): {'; '.join(failures)}")
         out.append(f"{words[0]}: {'; '.join(words[1:])}" if len(words) > 1 else words[0])
     return out
+
+
+def ruling_out(problem: Problem, side: str, k: int, bits: np.ndarray) -> list[str]:
+    """The rules that rule out pairs of one person (mentor or mentee ``k``, whose rule bits
+    with everyone on the other side are ``bits``), each in words naming the setting and the
+    people (from the first pair it rules out), with how many partners it rules out, most first."""
+    other = "mentee" if side == "mentor" else "mentor"
+    found = []
+    for rule in Rule:
+        hit = np.flatnonzero(bits & BITS(rule))
+        if not len(hit):
+            continue
+        i, j = (k, int(hit[0])) if side == "mentor" else (int(hit[0]), k)
+        detail = rule_details(problem, i, j, int(rule))[0]
+        found.append((len(hit), f"{detail} ({len(hit)} {other}{'s' if len(hit) != 1 else ''})"))
+    return [text for _, text in sorted(found, key=lambda item: -item[0])]
 
 
 @runtime_checkable

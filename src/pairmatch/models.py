@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -26,7 +26,7 @@ from .preferences import Preference, Ranking, RankScore, parse_ranking
 from .taxonomy import Taxonomy, normalize_topic
 from .text import control_characters, printable
 
-__all__ = ["Mentee", "Mentor", "Person", "Problem", "Quota", "Rules"]
+__all__ = ["Mentee", "Mentor", "Person", "Problem", "Quota", "Rules", "check_preferences", "check_rules"]
 
 AttributeValue = bool | int | float | str
 
@@ -137,7 +137,7 @@ class Person(BaseModel):
     def _windows(cls, value: Any) -> Any:
         return normalize_windows(value)
 
-    @field_validator("ranking", mode="before")
+    @field_validator("ranking", mode="before", json_schema_input_type=str | list[str | list[str]])
     @classmethod
     def _ranking(cls, value: Any) -> Any:
         return parse_ranking(value)
@@ -359,43 +359,10 @@ class Problem(BaseModel):
         return normalize_topic(topic) if topic in self.taxonomy else None
 
     def _check_rules(self, errors: list[str]) -> Rules:
-        """Check the rules that read attributes and topics against the people; returns the rules
-        with topics in the taxonomy's spelling."""
-        rules, mentors, mentees = self.rules, self.mentors, self.mentees
-        for k, name in enumerate(rules.require_same):
-            if name not in PLACE_KEYS:
-                attribute_problems(name, mentors, mentees, f"rules.require_same[{k}]", errors)
-        for k, name in enumerate(rules.forbid_same):
-            # A value on one side only is a person-level fact (nobody else shares it), not a typo.
-            if name not in PLACE_KEYS and not any(name in p.attributes for p in (*mentors, *mentees)):
-                attribute_problems(name, mentors, mentees, f"rules.forbid_same[{k}]", errors)
-        for k, requirement in enumerate(rules.require):
-            side: tuple[Person, ...] = mentors if requirement.side == "mentor" else mentees
-            condition_problems(requirement, requirement.side, side, f"rules.require[{k}]", errors)
-        conditional = []
-        for k, rule in enumerate(rules.conditional):
-            when = pair_test_problems(
-                rule.when, rule.then, mentors, mentees, self._known_topic, f"rules.conditional[{k}]", errors
-            )
-            conditional.append(rule if when is rule.when else rule.model_copy(update={"when": when}))
-        if all(a is b for a, b in zip(conditional, rules.conditional, strict=True)):
-            return rules
-        return rules.model_copy(update={"conditional": tuple(conditional)})
+        return check_rules(self.rules, self.mentors, self.mentees, self._known_topic, errors)
 
     def _check_preferences(self, errors: list[str]) -> tuple[Preference, ...]:
-        out = []
-        for k, preference in enumerate(self.preferences):
-            when = pair_test_problems(
-                preference.when,
-                preference.then,
-                self.mentors,
-                self.mentees,
-                self._known_topic,
-                f"preferences[{k}]",
-                errors,
-            )
-            out.append(preference if when is preference.when else preference.model_copy(update={"when": when}))
-        return tuple(out)
+        return check_preferences(self.preferences, self.mentors, self.mentees, self._known_topic, errors)
 
     def _check_rankings(self, mentor_ids: set[str], mentee_ids: set[str], errors: list[str]) -> None:
         """Every ranked id is someone on the other side."""
@@ -568,6 +535,76 @@ class Problem(BaseModel):
         return self._cached("mentee_table", self.mentees, PeopleTable.of)
 
     @classmethod
+    def from_preferences(
+        cls,
+        mentor_rankings: Mapping[str, Any],
+        mentee_rankings: Mapping[str, Any],
+        *,
+        mentor_capacity: int | Mapping[str, int] = 1,
+        mentee_capacity: int | Mapping[str, int] = 1,
+        mentor_attributes: Mapping[str, Mapping[str, AttributeValue]] | None = None,
+        mentee_attributes: Mapping[str, Mapping[str, AttributeValue]] | None = None,
+        rules: Rules | None = None,
+        name: str = "",
+    ) -> Problem:
+        """A problem made of the two sides' own ranked lists, for stable matching by preferences.
+
+        ``mentor_rankings`` maps each mentor id to their ranking of mentees
+        (``"E2 > E1 = E3"``, or a list whose items are ids or lists of tied ids;
+        see `pairmatch.preferences`), ``mentee_rankings`` likewise. Everyone who
+        has a list or is on one takes part; lists may be incomplete (a partner
+        not listed is unacceptable to the stable objective). Capacities are one
+        number for everyone or a mapping by id (default 1).
+
+        The scores are the rank scores ``mentor_rank`` and ``mentee_rank``
+        (1 / rank, weight 1, for each side that ranks), so every objective
+        runs; ``SolveParams(objective="stable")`` matches by the lists
+        themselves, with either side proposing (``proposer``).
+
+        Examples
+        --------
+        >>> p = Problem.from_preferences({"H1": "R2 > R1"}, {"R1": ["H1"], "R2": ["H1"]}, mentor_capacity=2)
+        >>> p.shape, p.mentors[0].ranking, p.component_names
+        ((1, 2), (('R2',), ('R1',)), ('mentor_rank', 'mentee_rank'))
+        """
+        mentor_lists = {str(k): parse_ranking(v) for k, v in mentor_rankings.items()}
+        mentee_lists = {str(k): parse_ranking(v) for k, v in mentee_rankings.items()}
+        if not any(mentor_lists.values()) and not any(mentee_lists.values()):
+            raise ValueError("no one ranked anyone: give at least one non-empty ranking")
+        mentor_attributes, mentee_attributes = mentor_attributes or {}, mentee_attributes or {}
+        mentors = tuple(
+            Mentor(
+                id=pid,
+                ranking=mentor_lists.get(pid, ()),
+                max_partners=_capacity_of(mentor_capacity, pid),
+                attributes=dict(mentor_attributes.get(pid, {})),
+            )
+            for pid in _ids_in_order(mentor_lists, mentee_lists)
+        )
+        mentees = tuple(
+            Mentee(
+                id=pid,
+                ranking=mentee_lists.get(pid, ()),
+                max_partners=_capacity_of(mentee_capacity, pid),
+                attributes=dict(mentee_attributes.get(pid, {})),
+            )
+            for pid in _ids_in_order(mentee_lists, mentor_lists)
+        )
+        rank_scores = tuple(
+            RankScore(name=f"{side}_rank", side=side, description=f"{side}'s own ranking")
+            for side, lists in (("mentor", mentor_lists), ("mentee", mentee_lists))
+            if any(lists.values())
+        )
+        return cls(
+            mentors=mentors,
+            mentees=mentees,
+            weights=Weights(focus=0, borough=0, availability=0),
+            rank_scores=rank_scores,
+            rules=rules or Rules(),
+            name=name,
+        )
+
+    @classmethod
     def from_matrix(
         cls,
         scores: Any,
@@ -604,6 +641,67 @@ class Problem(BaseModel):
             scores=(CustomScore(name=name, weight=1.0, description=description, matrix=scores),),
             rules=rules or Rules(),
         )
+
+
+def check_rules(
+    rules: Rules,
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    known_topic: Callable[[str], str | None],
+    errors: list[str],
+) -> Rules:
+    """Add to ``errors`` every rule that reads attributes or topics and would match nothing among
+    these people, each message starting with the setting (``rules.require[0].equals: ...``);
+    returns the rules with topics in the taxonomy's spelling (``known_topic`` gives it)."""
+    for k, name in enumerate(rules.require_same):
+        if name not in PLACE_KEYS:
+            attribute_problems(name, mentors, mentees, f"rules.require_same[{k}]", errors)
+    for k, name in enumerate(rules.forbid_same):
+        # A value on one side only is a person-level fact (nobody else shares it), not a typo.
+        if name not in PLACE_KEYS and not any(name in p.attributes for p in (*mentors, *mentees)):
+            attribute_problems(name, mentors, mentees, f"rules.forbid_same[{k}]", errors)
+    for k, requirement in enumerate(rules.require):
+        side = mentors if requirement.side == "mentor" else mentees
+        condition_problems(requirement, requirement.side, side, f"rules.require[{k}]", errors)
+    conditional = []
+    for k, rule in enumerate(rules.conditional):
+        when = pair_test_problems(
+            rule.when, rule.then, mentors, mentees, known_topic, f"rules.conditional[{k}]", errors
+        )
+        conditional.append(rule if when is rule.when else rule.model_copy(update={"when": when}))
+    if all(a is b for a, b in zip(conditional, rules.conditional, strict=True)):
+        return rules
+    return rules.model_copy(update={"conditional": tuple(conditional)})
+
+
+def check_preferences(
+    preferences: Sequence[Preference],
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    known_topic: Callable[[str], str | None],
+    errors: list[str],
+) -> tuple[Preference, ...]:
+    """`check_rules` for soft preferences (``preferences[0].when.mentor[0]: ...``)."""
+    out = []
+    for k, preference in enumerate(preferences):
+        when = pair_test_problems(
+            preference.when, preference.then, mentors, mentees, known_topic, f"preferences[{k}]", errors
+        )
+        out.append(preference if when is preference.when else preference.model_copy(update={"when": when}))
+    return tuple(out)
+
+
+def _ids_in_order(own: Mapping[str, Any], others: Mapping[str, Ranking]) -> list[str]:
+    """The people of one side: those with a list of their own, then those only the other side ranks."""
+    out = dict.fromkeys(str(k) for k in own)
+    for ranking in others.values():
+        for group in ranking:
+            out.update(dict.fromkeys(group))
+    return list(out)
+
+
+def _capacity_of(value: int | Mapping[str, int], pid: str) -> int:
+    return int(value) if isinstance(value, int) else int(value.get(pid, 1))
 
 
 def _capacities(value: Any, n: int, what: str) -> list[int]:

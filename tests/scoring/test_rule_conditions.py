@@ -506,7 +506,7 @@ def test_rank_score_counts_ties_as_sports_positions():
         ),
         (
             pm.Rules(conditional=(PairRule(when=When(focus=("hate crime",)), then=Then(same=("sex",))),)),
-            "no mentor and no mentee lists 'hate crime'",
+            "no topic of it (hate crime) is one both a mentor and a mentee list",
         ),
         (
             pm.Rules(conditional=(PairRule(when=When(focus=("no such topic",)), then=Then(same=("sex",))),)),

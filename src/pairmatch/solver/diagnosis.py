@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..constraints import BITS, Candidates, Rule, build_candidates, quota_groups, rule_details, rule_names
+from ..constraints import BITS, Candidates, build_candidates, quota_groups, rule_names, ruling_out
 from ..models import Person, Problem
 from ..scoring import Scorer, ScoreTable, score_table
 
@@ -103,22 +103,6 @@ def _pin_reasons(problem: Problem, candidates: Candidates) -> list[dict[str, Any
     return reasons
 
 
-def _ruling_rules(problem: Problem, candidates: Candidates, side: str, k: int) -> list[str]:
-    """The rules that rule out pairs of one person, each in words with the setting and the
-    people (from the first pair it rules out), and how many partners it rules out."""
-    bits = candidates.blocked[k] if side == "mentor" else candidates.blocked[:, k]
-    out = []
-    for rule in Rule:
-        hit = np.flatnonzero(bits & BITS(rule))
-        if not len(hit):
-            continue
-        i, j = (k, int(hit[0])) if side == "mentor" else (int(hit[0]), k)
-        other = "mentee" if side == "mentor" else "mentor"
-        detail = rule_details(problem, i, j, int(rule))[0]
-        out.append(f"{detail} ({len(hit)} {other}{'s' if len(hit) != 1 else ''})")
-    return out
-
-
 def diagnose(
     problem: Problem, table: ScoreTable | None = None, candidates: Candidates | None = None
 ) -> list[dict[str, Any]]:
@@ -149,7 +133,8 @@ def diagnose(
             usable = int(np.minimum(other_hi[adj[k]], 1).sum())
             if usable < lo[k]:
                 pid = _people(problem, side)[k].id
-                ruled_out = _ruling_rules(problem, candidates, side, int(k))
+                bits = candidates.blocked[k] if side == "mentor" else candidates.blocked[:, k]
+                ruled_out = ruling_out(problem, side, int(k), bits)
                 reasons.append(
                     {
                         "rule": "too_few_candidates",
