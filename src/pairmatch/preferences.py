@@ -30,7 +30,15 @@ from .conditions import Then, When
 from .custom_scores import MAX_VALUE, check_component_name
 from .text import control_characters, printable
 
-__all__ = ["Preference", "RankScore", "Ranking", "format_ranking", "parse_ranking", "rank_positions"]
+__all__ = [
+    "Preference",
+    "RankScore",
+    "Ranking",
+    "ScoreComponent",
+    "format_ranking",
+    "parse_ranking",
+    "rank_positions",
+]
 
 Ranking = tuple[tuple[str, ...], ...]
 _BETTER = re.compile(r"[>;]")
@@ -107,8 +115,12 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-class _Component(BaseModel):
-    """Fields every named score component shares."""
+class ScoreComponent(BaseModel):
+    """What every named score component declared on a `~pairmatch.models.Problem` shares: a
+    ``name`` (results, files and explanations show it), a non-negative ``weight`` and a
+    ``description``. A kind of component adds its settings, ``upper_bound``, ``value`` (its
+    definition for one pair, which the verifier uses) and ``fact`` (words for explanations);
+    see "Add a score component" in the architecture docs."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -132,7 +144,7 @@ class _Component(BaseModel):
         return 1.0
 
 
-class Preference(_Component):
+class Preference(ScoreComponent):
     """A soft preference as a named score component: 1 when ``when`` and ``then`` hold, else 0.
 
     Examples
@@ -166,7 +178,7 @@ class Preference(_Component):
         return f"{self.label}: met ({self.then.describe()})"
 
 
-class RankScore(_Component):
+class RankScore(ScoreComponent):
     """A score component from the ranked lists of one side.
 
     Attributes

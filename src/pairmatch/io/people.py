@@ -21,6 +21,7 @@ from typing import Any
 from ..datasets import default_taxonomy, london
 from ..geography import Geography
 from ..models import Mentee, Mentor, Person
+from ..preferences import Ranking
 from ..taxonomy import Taxonomy
 from ..text import excerpt, quoted
 from .cells import blank, cell_text
@@ -32,7 +33,9 @@ __all__ = ["PeopleReader", "SideData", "bulk", "read_mentees", "read_mentors", "
 
 # The fields a person read from a file always sets (``name`` when given), as
 # ``model_validate`` of the whole row would record them.
-_FIELDS = frozenset({"id", "focus_areas", "boroughs", "availability", "min_partners", "max_partners", "attributes"})
+_FIELDS = frozenset(
+    {"id", "focus_areas", "boroughs", "availability", "min_partners", "max_partners", "attributes", "ranking"}
+)
 _FIELDS_NAMED = _FIELDS | {"name"}
 _ORDER = {c: k for k, c in enumerate(COLUMNS)}
 
@@ -197,6 +200,7 @@ class PeopleReader:
                 for item, message, suggestion in problems:
                     add(k, column, item, message, suggestion)
 
+        rankings = self.rankings(records, add)
         attrs: list[dict[str, Any]] = [{} for _ in records]
         for order, column in enumerate(attributes, start=len(_ORDER)):
             for k, record in enumerate(records):
@@ -244,11 +248,29 @@ class PeopleReader:
                 min_partners=base.min_partners,
                 max_partners=base.max_partners,
                 attributes=attrs[k],
+                ranking=rankings[k],
             )
             for k, base in enumerate(bases)
             if base is not None and k not in bad
         ]
         return SideData(tuple(people), table, first_row)
+
+    def rankings(self, records: list[dict[str, Any]], add: Any) -> list[Ranking]:
+        """Each row's ``ranking`` cell (``M3 > M1 = M2``), checked by the model; the ids it names
+        are checked against the other side once both are read."""
+        out: list[Ranking] = []
+        for k, record in enumerate(records):
+            value = record.get("ranking")
+            if blank(value):
+                out.append(())
+                continue
+            text = value if isinstance(value, (list, tuple)) else cell_text(value)
+            key = ("ranking", text if isinstance(text, str) else hashable(text))
+            person, errors = self.cells.validate_once(key, {"ranking": text})
+            for _, message in errors:
+                add(k, "ranking", value, message)
+            out.append(person.ranking if person is not None else ())
+        return out
 
     def attribute_name_problem(self, key: str) -> bool:
         """Report a JSON attribute key the model rejects (once); True if it is bad."""

@@ -89,7 +89,10 @@ def _report_blocked(w: _Warnings, stuck: dict[str, dict[int, np.ndarray]], alone
             if active[side].any() and (mask | ~active[side]).all() and rule not in everyone:
                 everyone.add(rule)
                 setting, needs = _setting(Rule(rule), problem)
-                w.add(setting, f"rules out every pair: no mentor and mentee have {needs}")
+                if rule in (Rule.NOT_ELIGIBLE, Rule.CONDITIONAL):
+                    w.add(setting, f"rules out every pair: no pair meets {needs}")
+                else:
+                    w.add(setting, f"rules out every pair: no mentor and mentee have {needs}")
     for side in ("mentor", "mentee"):
         people = problem.mentors if side == "mentor" else problem.mentees
         other = "mentee" if side == "mentor" else "mentor"

@@ -22,6 +22,7 @@ from typing import Any
 from ..exceptions import require
 from ..explanations import availability_fact, borough_fact, explain_pair, focus_fact
 from ..models import Mentor, Person
+from ..preferences import format_ranking
 from ..result import MatchResult, rounded
 from .cells import FORMULA_STARTS
 from .readers import COLUMNS
@@ -322,7 +323,7 @@ def write_matches(result: MatchResult, path: str | os.PathLike[str], *, fmt: str
 # --------------------------------------------------------------------------- people
 
 
-def _person_row(person: Person, extra: Sequence[str]) -> list[Any]:
+def _person_row(person: Person, extra: Sequence[str], ranked: bool) -> list[Any]:
     return [
         person.id,
         person.name or "",
@@ -331,6 +332,7 @@ def _person_row(person: Person, extra: Sequence[str]) -> list[Any]:
         "; ".join(person.availability),
         person.min_partners,
         person.max_partners,
+        *([format_ranking(person.ranking)] if ranked else []),
         *(person.attributes.get(a, "") for a in extra),
     ]
 
@@ -347,8 +349,10 @@ def people_bytes(people: Sequence[Person], fmt: str, *, sheet: str = "people") -
     if fmt == "json":
         data = [p.model_dump(exclude_defaults=True) for p in people]
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    header = [*COLUMNS, *extra]
-    rows = [_person_row(p, extra) for p in people]
+    # The ranking column only when someone ranks: most programmes have none.
+    ranked = any(p.ranking for p in people)
+    header = [*(c for c in COLUMNS if ranked or c != "ranking"), *extra]
+    rows = [_person_row(p, extra, ranked) for p in people]
     return csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes({sheet: (header, rows)})
 
 
