@@ -86,11 +86,11 @@ import numpy as np
 from .availability import SLOT_MINUTES, window_slots
 from .conditions import PLACE_KEYS, value_key, value_words
 from .constraints import Rule
-from .custom_scores import CustomScore, PeopleTable
+from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
 from .models import Mentee, Mentor, Person, Problem, Quota
 from .result import MatchResult, Pair
 
-__all__ = ["SCORE_TOLERANCE", "VIOLATION_KINDS", "Violation", "is_feasible", "violations"]
+__all__ = ["MIN_SCORE_TOLERANCE", "SCORE_TOLERANCE", "VIOLATION_KINDS", "Violation", "is_feasible", "violations"]
 
 VIOLATION_KINDS = (
     "unknown_id",
@@ -108,12 +108,15 @@ VIOLATION_KINDS = (
     "status",
 )
 
-# Relative: two scores agree when they differ by at most this times the larger
-# magnitude (at least 1), since custom scores may be large.
+# Relative: two scores agree when they differ by at most this times the problem's score scale
+# (the largest score its definitions allow) or the larger of the two, so tiny and huge scores
+# are checked alike.
 SCORE_TOLERANCE = 1e-9
 
-# The same slack the rules give a pair exactly at the minimum score.
-_MIN_SCORE_SLACK = 1e-9
+# The verifier's own slack for a pair at the minimum score, relative to the same scale. It is
+# not the solver's (`pairmatch.constraints` keeps its own, tighter one): it only has to absorb
+# float noise, and any pair further below the minimum is reported.
+MIN_SCORE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ class Violation:
     message: str
 
 
-def _close(reported: float, expected: float, tolerance: float, scale: float = 1.0) -> bool:
+def _close(reported: float, expected: float, tolerance: float, scale: float) -> bool:
     return abs(reported - expected) <= tolerance * max(scale, abs(reported), abs(expected))
 
 
@@ -166,6 +169,14 @@ class _Definitions:
         self.weights = problem.component_weights()
         # Later entries win, as when a dict is built from the triples.
         self.entries = {s.name: {(m, e): v for m, e, v in s.entries} for s in problem.scores if s.entries is not None}
+        # The largest score the definitions allow: built-ins are at most 1, custom ones their bound.
+        own = (*problem.preferences, *problem.rank_scores)
+        self.bounds = {
+            **dict.fromkeys(BUILT_IN_COMPONENTS, 1.0),
+            **{c.name: c.upper_bound for c in own},
+            **{s.name: s.upper_bound for s in problem.scores},
+        }
+        self.scale = math.fsum(weight * self.bounds[name] for name, weight in self.weights.items())
 
     def focus(self, mentor: Person, mentee: Person) -> float:
         tax = self.problem.taxonomy
@@ -263,7 +274,9 @@ def _rule_violations(
 
     if key in forbidden:
         yield broken(Rule.FORBIDDEN, "listed in rules.forbidden_pairs")
-    if rules.min_score is not None and total < rules.min_score - _MIN_SCORE_SLACK:
+    if rules.min_score is not None and total < rules.min_score - MIN_SCORE_TOLERANCE * max(
+        abs(rules.min_score), definitions.scale
+    ):
         yield broken(Rule.MIN_SCORE, f"score {total:.6g} < rules.min_score {rules.min_score:g}")
     if rules.require_focus_overlap and values["focus"] <= 0:
         yield broken(Rule.NO_FOCUS_OVERLAP, "rules.require_focus_overlap")
@@ -319,7 +332,7 @@ def _score_violations(
     tolerance: float,
 ) -> Iterable[Violation]:
     words = _pair_words(problem, key)
-    if not _close(pair.score, total, tolerance):
+    if not _close(pair.score, total, tolerance, definitions.scale):
         yield Violation("score", key, f"{words} reports score {pair.score!r} but its components give {total!r}")
     counting = tuple(definitions.weights)
     missing = [n for n in counting if n not in pair.components]
@@ -333,7 +346,9 @@ def _score_violations(
             + (f"; does not count {', '.join(map(str, extra))}" if extra else ""),
         )
     for name in counting:
-        if name in pair.components and not _close(pair.components[name], values[name], tolerance):
+        if name in pair.components and not _close(
+            pair.components[name], values[name], tolerance, definitions.bounds[name]
+        ):
             yield Violation(
                 "component",
                 key,
@@ -343,7 +358,7 @@ def _score_violations(
         expected = weight * values[name]
         if name not in pair.contributions:
             yield Violation("component", key, f"{words} has no contribution for {name}")
-        elif not _close(pair.contributions[name], expected, tolerance):
+        elif not _close(pair.contributions[name], expected, tolerance, definitions.scale):
             yield Violation(
                 "component",
                 key,
@@ -400,9 +415,11 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
     problem : Problem
         The problem the result claims to solve.
     tolerance : float
-        Relative tolerance on scores, components and the objective (scaled
-        by the larger magnitude, at least 1). Results read back from files
-        carry ``SCORE_DECIMALS`` decimals, so pass about ``1e-6`` for those.
+        Relative tolerance on scores, components and the objective, times
+        the problem's score scale (the largest score its definitions allow;
+        for a component, its own largest value) or the larger magnitude.
+        Results read back from files carry ``SCORE_DECIMALS`` decimals, so
+        pass about ``1e-6`` for those.
 
     Returns
     -------
@@ -424,8 +441,9 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
     ['objective']
     """
     out: list[Violation] = []
+    definitions = _Definitions(problem)
     counts, known = _sort_pairs(result, problem, out)
-    out.extend(_pair_violations(problem, known, tolerance))
+    out.extend(_pair_violations(problem, definitions, known, tolerance))
     for key, count in counts.items():
         if count > 1:
             out.append(Violation("duplicate_pair", key, f"{_pair_words(problem, key)} is listed {count} times"))
@@ -438,7 +456,7 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
             problem.mentors[mentor_ix[m]] if quota.side == "mentor" else problem.mentees[mentee_ix[e]] for m, e in known
         ]
         out.extend(_quota_violations(problem, quota, ends, len(known)))
-    out.extend(_objective_violations(result, tolerance))
+    out.extend(_objective_violations(result, tolerance, definitions.scale))
     out.extend(_unmatched_violations(result, problem, partners))
     if result.status not in ("optimal", "feasible"):
         out.append(Violation("status", (), f"status {result.status!r} is neither 'optimal' nor 'feasible'"))
@@ -478,9 +496,10 @@ def _sort_pairs(
     return counts, known
 
 
-def _pair_violations(problem: Problem, known: dict[PairKey, list[Pair]], tolerance: float) -> Iterable[Violation]:
+def _pair_violations(
+    problem: Problem, definitions: _Definitions, known: dict[PairKey, list[Pair]], tolerance: float
+) -> Iterable[Violation]:
     """Scores, components and hard rules of every listed pair, from the definitions."""
-    definitions = _Definitions(problem)
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
     forbidden: set[PairKey] = {(a, b) for a, b in problem.rules.forbidden_pairs}
     for key, same_pairs in known.items():
@@ -532,10 +551,11 @@ def _pin_violations(problem: Problem, known: dict[PairKey, list[Pair]]) -> Itera
             )
 
 
-def _objective_violations(result: MatchResult, tolerance: float) -> Iterable[Violation]:
+def _objective_violations(result: MatchResult, tolerance: float, score_scale: float) -> Iterable[Violation]:
     scores = [p.score for p in result.pairs]
     objective = math.fsum(scores)
-    scale = max(1.0, float(len(scores)), math.fsum(abs(s) for s in scores))
+    # Each pair's score carries its own rounding (six decimals when read from a file).
+    scale = max(score_scale * max(1, len(scores)), math.fsum(abs(s) for s in scores))
     if not _close(result.objective, objective, tolerance, scale):
         yield Violation(
             "objective", (), f"objective {result.objective!r} differs from the sum of the pair scores {objective!r}"

@@ -19,7 +19,15 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pairmatch"
 LAYERS: list[set[str]] = [
     {"exceptions", "text", "version", "availability", "vocabulary_documents", "geography", "taxonomy"},  # vocabularies
     {"datasets"},  # vocabulary data (never people or problems)
-    {"params", "custom_scores", "conditions", "preferences", "models"},  # inputs
+    {
+        "certificates",
+        "objectives",
+        "params",
+        "custom_scores",
+        "conditions",
+        "preferences",
+        "models",
+    },  # inputs, the solver tables, certificate models
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems
     {"solver"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()

@@ -72,10 +72,12 @@ class CodeTable:
     table: np.ndarray
 
     def block(self, rows: Index, cols: Index) -> np.ndarray:
-        return self.table[np.ix_(self.left[rows], self.right[cols])]
+        found: np.ndarray = self.table[np.ix_(self.left[rows], self.right[cols])]
+        return found
 
     def pairs(self, rows: Index, cols: Index) -> np.ndarray:
-        return self.table[self.left[rows], self.right[cols]]
+        found: np.ndarray = self.table[self.left[rows], self.right[cols]]
+        return found
 
 
 def place_table(problem: Problem, builtin: BuiltinLevels, name: str) -> CodeTable:
@@ -166,14 +168,14 @@ class PairTest:
 
     def _applies(self, rows: Index, cols: Index, outer: bool) -> np.ndarray:
         a, b = self._both(self.when_left, self.when_right, rows, cols, outer)
-        out = a & b
+        out: np.ndarray = a & b
         for table in self.when_tables:
             out &= table.block(rows, cols) if outer else table.pairs(rows, cols)
         return out
 
     def _satisfied(self, rows: Index, cols: Index, outer: bool) -> np.ndarray:
         a, b = self._both(self.then_left, self.then_right, rows, cols, outer)
-        out = a & b
+        out: np.ndarray = a & b
         for table in self.then_tables:
             out &= table.block(rows, cols) if outer else table.pairs(rows, cols)
         for table in self.avoid_tables:
@@ -196,15 +198,18 @@ class PairTest:
 
     def broken(self, rows: Index, cols: Index) -> np.ndarray:
         """Pairs of the block the rule applies to and that fail it."""
-        return self._applies(rows, cols, True) & ~self._satisfied(rows, cols, True)
+        found: np.ndarray = self._applies(rows, cols, True) & ~self._satisfied(rows, cols, True)
+        return found
 
     def met(self, rows: Index, cols: Index) -> np.ndarray:
         """Pairs of the block the preference applies to and that meet it."""
-        return self._applies(rows, cols, True) & self._satisfied(rows, cols, True)
+        found: np.ndarray = self._applies(rows, cols, True) & self._satisfied(rows, cols, True)
+        return found
 
     def met_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """`met` for the pairs ``(rows[k], cols[k])``."""
-        return self._applies(rows, cols, False) & self._satisfied(rows, cols, False)
+        found: np.ndarray = self._applies(rows, cols, False) & self._satisfied(rows, cols, False)
+        return found
 
     def codes(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Every per-person code the test reads: (mentors' arrays, mentees' arrays)."""
