@@ -173,3 +173,25 @@ def test_the_contract_carries_rules_preferences_and_rankings():
     again = MatchRequest.model_validate_json(MatchRequest.from_problem(problem).model_dump_json()).to_problem()
     for field in ("mentors", "mentees", "rules", "preferences", "rank_scores"):
         assert getattr(again, field) == getattr(problem, field)
+
+
+def test_rankings_from_xlsx_sheets_and_files(tmp_path, programme):
+    pytest.importorskip("openpyxl")
+    problem = load(programme)
+    book = tmp_path / "mentees.xlsx"
+    book.write_bytes(people_bytes(problem.mentees, "xlsx"))
+    assert [p.ranking for p in pm.io.read_mentees(book)] == [p.ranking for p in problem.mentees]
+    from pairmatch.io.writers import xlsx_bytes
+
+    ranks = tmp_path / "rankings.xlsx"
+    ranks.write_bytes(xlsx_bytes({"rankings": (["id", "partner_id", "rank"], [["O1", "Y2", 2], ["O1", "Y1", 1]])}))
+    assert read_rankings(ranks) == {"O1": (("Y1",), ("Y2",))}
+
+
+def test_a_rematch_drops_people_who_leave_from_the_rankings(programme):
+    problem = load(programme)
+    current = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    rematched = pm.rematch(problem, current, pm.Changes(leave=["Y2"]))
+    after = rematched.result.context.problem
+    assert after.person("O1").ranking == (("Y1",), ("Y5",))  # Y2 left; the others keep their order
+    assert pm.violations(rematched.result, after) == []
