@@ -62,10 +62,11 @@ class SolveParams(BaseModel):
         ``max_score`` maximises the total score; ``max_participation`` first
         matches as many people as possible, then maximises the score;
         ``maxmin`` makes the weakest pair as good as possible, then maximises
-        the total; ``stable`` finds a stable matching for preferences derived
-        from the scores (no mentor and mentee would both rather be paired
-        with each other) by deferred acceptance, and reports the score it
-        costs against the ``max_score`` optimum.
+        the total; ``stable`` finds a stable matching (no mentor and mentee
+        would both rather be paired with each other) for the people's own
+        rankings where they have them and preferences derived from the scores
+        elsewhere (``stable_preferences``), by deferred acceptance, and
+        reports the score it costs against the ``max_score`` optimum.
     proposer : {"mentor", "mentee"}
         The proposing side of the ``stable`` objective (it gets its best
         stable matching).
