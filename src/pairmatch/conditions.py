@@ -427,9 +427,10 @@ class PairRule(BaseModel):
         return self.name or self.describe()
 
     def describe(self) -> str:
-        body = f"then {self.then.describe()}" if self.when.always else f"if {self.when.describe()}, then "
-        if not self.when.always:
-            body += self.then.describe()
+        if self.when.always:
+            body = f"every pair: {self.then.describe()}"
+        else:
+            body = f"if {self.when.describe()}, then {self.then.describe()}"
         return f"{self.name}: {body}" if self.name else body
 
     def failures(self, mentor: _Person, mentee: _Person, unit_of: Mapping[str, str]) -> list[str]:
