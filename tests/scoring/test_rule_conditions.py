@@ -540,3 +540,23 @@ def test_diagnosis_names_the_rule_and_the_people():
         pm.solve(problem)
     reason = next(r for r in err.value.reasons if "A" in r["people"])
     assert "rules.require[0] (mentor age at least 18)" in reason["message"]
+
+
+def test_a_hall_certificate_names_the_rule_behind_it():
+    rule = PairRule(
+        name="DA needs a female officer",
+        when=When(focus=("domestic abuse",), focus_of="either"),
+        then=Then(mentee=(FEMALE,)),
+    )
+    problem = pm.Problem(
+        mentors=[young(f"M{i}", topics=("domestic abuse",)) for i in range(3)],
+        mentees=[officer("X", "male"), officer("Y", "male"), officer("Z", "female")],
+        rules=pm.Rules(match_all_mentors=True, conditional=(rule,)),
+    )
+    (reason,) = pm.diagnose(problem)
+    assert reason["rule"] == "hall_violation"
+    assert reason["people"] == ["M0", "M1", "M2"]
+    assert reason["rules"] == [
+        "breaks a conditional rule: rules.conditional[0] (DA needs a female officer): mentee X needs sex = 'female' "
+        "(has sex 'male') (6 pairs)"
+    ]

@@ -15,7 +15,16 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..constraints import BITS, Candidates, build_candidates, quota_groups, rule_names, ruling_out
+from ..constraints import (
+    BITS,
+    Candidates,
+    Rule,
+    build_candidates,
+    quota_groups,
+    rule_details,
+    rule_names,
+    ruling_out,
+)
 from ..models import Person, Problem
 from ..scoring import Scorer, ScoreTable, score_table
 
@@ -165,8 +174,31 @@ def diagnose(
         for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
             found = hall_violator(problem, free_cands, side, lo, other_hi)
             if found:
-                reasons.append(found)
+                reasons.append(_with_rules(problem, candidates, side, found))
     return reasons
+
+
+def _with_rules(problem: Problem, candidates: Candidates, side: str, found: dict[str, Any]) -> dict[str, Any]:
+    """A Hall violator with the rules that rule out its people's other pairs, each with how many
+    pairs of the group it removes (the certificate holds without them; they say why)."""
+    index = problem.mentor_index() if side == "mentor" else problem.mentee_index()
+    rows = np.array([index[pid] for pid in found["people"]], dtype=np.int64)
+    bits = candidates.blocked[rows] if side == "mentor" else candidates.blocked[:, rows].T
+    rules = []
+    for rule in Rule:
+        hit = np.argwhere(bits & BITS(rule))
+        if len(hit):
+            k, other = (int(x) for x in hit[0])
+            i, j = (rows[k], other) if side == "mentor" else (other, rows[k])
+            detail = rule_details(problem, int(i), int(j), int(rule))[0]
+            rules.append(f"{detail} ({len(hit)} pair{'s' if len(hit) != 1 else ''})")
+    if not rules:
+        return found
+    return {
+        **found,
+        "rules": rules,
+        "message": f"{found['message']}; the rules rule out their other pairs: " + ", ".join(rules),
+    }
 
 
 def _quota_reasons(
