@@ -27,6 +27,7 @@ from .models import Mentee, Mentor, Person, Problem, Quota, Rules
 from .params import SolveParams, Weights
 from .preferences import Preference, RankScore
 from .rematching import Changes, PairChange, RematchResult, rematch
+from .report.plots import ResultPlots  # importing it installs MatchResult.plot
 from .result import MatchResult, Pair, Unmatched
 from .scoring import ChunkRunner, ScoreTable, ScoreView, score
 from .solver import SolveContext
@@ -60,6 +61,7 @@ __all__ = [
     "RematchResult",
     "Requirement",
     "ResultDiff",
+    "ResultPlots",
     "Rules",
     "ScoreTable",
     "ScoreView",

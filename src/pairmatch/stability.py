@@ -19,14 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from .exceptions import PairmatchError
+from . import display
+from .exceptions import PairmatchError, require
 from .result import MatchResult
 from .solver.lists import Lists, stable_blocking_pairs
 
-__all__ = ["BlockingPair", "blocking_pairs", "is_stable"]
+__all__ = ["BlockingPair", "BlockingPairs", "blocking_pairs", "is_stable"]
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,45 @@ class BlockingPair:
             f"({now(self.mentee_partners)}) would both rather be paired: score {self.score:.3f}"
         )
 
+    def __repr__(self) -> str:
+        return display.short_repr(
+            "BlockingPair", f"{self.mentor_id!r} - {self.mentee_id!r}", f"score {display.number(self.score)}"
+        )
+
+
+class BlockingPairs(display.DisplayList):
+    """The blocking pairs of a matching (a list of `BlockingPair`) that shows itself as a table;
+    `to_frame` gives `columns` (partners ``"; "``-separated)."""
+
+    title = "Blocking pairs"
+    what = "blocking pair"
+    columns = ("mentor_id", "mentor_name", "mentee_id", "mentee_name", "score", "mentor_partners", "mentee_partners")
+
+    def __init__(self, items: Any = (), names: dict[str, str] | None = None) -> None:
+        super().__init__(items)
+        self.names = dict(names or {})
+
+    def row(self, item: BlockingPair) -> tuple[Any, ...]:
+        name = self.names.get
+        return (
+            item.mentor_id,
+            name(item.mentor_id, ""),
+            item.mentee_id,
+            name(item.mentee_id, ""),
+            item.score,
+            "; ".join(item.mentor_partners),
+            "; ".join(item.mentee_partners),
+        )
+
+    def to_frame(self) -> Any:
+        """The blocking pairs as a pandas DataFrame (needs the ``io`` extra)."""
+        pandas = require("pandas", "io", "BlockingPairs.to_frame()")
+        return display.frame(pandas, self.columns, self.to_rows())
+
 
 def blocking_pairs(
     result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None, preferences: str = "auto"
-) -> list[BlockingPair]:
+) -> BlockingPairs:
     """Every blocking pair of ``result``, mentors in input order.
 
     ``preferences`` is as `pairmatch.SolveParams.stable_preferences`: ``auto``
@@ -105,16 +142,21 @@ def blocking_pairs(
     # The matched pairs count as acceptable here: a pair nobody ranked still holds its places.
     lists = replace(lists, acceptable=lists.acceptable | _matched(allowed.shape, rows, cols))
     b_rows, b_cols = stable_blocking_pairs(problem, lists, allowed, (mentor_hi, mentee_hi), rows, cols)
-    return [
-        BlockingPair(
-            problem.mentors[i].id,
-            problem.mentees[j].id,
-            float(total[i, j]),
-            result.partners_of(problem.mentors[i].id),
-            result.partners_of(problem.mentees[j].id),
-        )
-        for i, j in zip(b_rows.tolist(), b_cols.tolist(), strict=True)
-    ]
+    found = list(zip(b_rows.tolist(), b_cols.tolist(), strict=True))
+    names = {p.id: p.name for i, j in found for p in (problem.mentors[i], problem.mentees[j]) if p.name}
+    return BlockingPairs(
+        (
+            BlockingPair(
+                problem.mentors[i].id,
+                problem.mentees[j].id,
+                float(total[i, j]),
+                result.partners_of(problem.mentors[i].id),
+                result.partners_of(problem.mentees[j].id),
+            )
+            for i, j in found
+        ),
+        names,
+    )
 
 
 def _matched(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

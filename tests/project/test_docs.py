@@ -189,7 +189,7 @@ def test_site_builds_strictly(tmp_path):
         capture_output=True,
         text=True,
         env=env,
-        timeout=600,
+        timeout=1800,  # the notebooks are executed (once: build/executed-notebooks keeps them)
     )
     assert run.returncode == 0, run.stdout + run.stderr
     site = tmp_path / "site"
@@ -200,3 +200,8 @@ def test_site_builds_strictly(tmp_path):
     benchmarks = (site / "benchmarks" / "index.html").read_text(encoding="utf-8")
     assert "generated: benchmarks" not in benchmarks
     assert "pairmatch" in benchmarks
+    # Every notebook is a page with its outputs: the objects' own tables and the pictures.
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        page = (site / "notebooks" / notebook.stem / "index.html").read_text(encoding="utf-8")
+        assert 'class="pairmatch-display"' in page, notebook.name
+        assert "data:image/png;base64," in page, notebook.name
