@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .analysis import compatibility_graph, diagnose
 from .checks import Violation, is_feasible, violations
+from .conditions import AttributeLink, Condition, PairRule, Requirement, Then, When
 from .custom_scores import CustomScore, PeopleTable
 from .datasets import default_taxonomy, london
 from .diffs import ResultDiff, Snapshot, diff
@@ -24,6 +25,7 @@ from .io import problem_from_frames
 from .matching import solve
 from .models import Mentee, Mentor, Person, Problem, Quota, Rules
 from .params import SolveParams, Weights
+from .preferences import Preference, RankScore
 from .rematching import Changes, PairChange, RematchResult, rematch
 from .report.plots import ResultPlots  # importing it installs MatchResult.plot
 from .result import MatchResult, Pair, Unmatched
@@ -34,9 +36,11 @@ from .taxonomy import Taxonomy
 from .version import __version__
 
 __all__ = [
+    "AttributeLink",
     "BlockingPair",
     "Changes",
     "ChunkRunner",
+    "Condition",
     "CustomScore",
     "Geography",
     "InfeasibleProblemError",
@@ -46,12 +50,16 @@ __all__ = [
     "MissingExtraError",
     "Pair",
     "PairChange",
+    "PairRule",
     "PairmatchError",
     "PeopleTable",
     "Person",
+    "Preference",
     "Problem",
     "Quota",
+    "RankScore",
     "RematchResult",
+    "Requirement",
     "ResultDiff",
     "ResultPlots",
     "Rules",
@@ -62,9 +70,11 @@ __all__ = [
     "SolveParams",
     "SolverError",
     "Taxonomy",
+    "Then",
     "Unmatched",
     "Violation",
     "Weights",
+    "When",
     "__version__",
     "alternatives",
     "blocking_pairs",

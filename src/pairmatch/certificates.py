@@ -168,6 +168,10 @@ class StableFields(ObjectiveFields):
     """``stable``: deferred acceptance's work, blocking pairs and the price of stability."""
 
     proposer: Literal["mentor", "mentee"]
+    algorithm: str
+    preferences: dict[str, Literal["rankings", "scores"]]
+    ties: bool
+    capacity_groups: int
     rounds: int
     proposals: int
     blocking_pairs: int

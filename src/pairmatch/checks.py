@@ -24,7 +24,10 @@ Each `Violation` has one of the kinds in `VIOLATION_KINDS`:
     ``geography.score`` over (mentor borough, mentee borough), 0 if none;
     *availability* = ``min(1, common weekly minutes / meeting_minutes)``;
     a custom component's value from its matrix, entries (else ``default``)
-    or function.
+    or function; a `~pairmatch.preferences.Preference` 1 when its ``when``
+    and ``then`` hold, else 0; a `~pairmatch.preferences.RankScore` the
+    value of the rank the ranking person gave the other (``values[rank - 1]``,
+    default ``1 / rank``; ``unranked`` when not ranked or past ``values``).
 ``component``
     A pair's ``components`` do not name exactly the components that count,
     a value differs from its definition, or a ``contributions`` entry is not
@@ -34,9 +37,13 @@ Each `Violation` has one of the kinds in `VIOLATION_KINDS`:
     below ``min_score``, no related focus area (``require_focus_overlap``),
     fewer common minutes than ``min_overlap_minutes``, closest boroughs more
     than ``max_borough_steps`` borders apart (unconnected or no borough on
-    a side counts as infinitely far), or the same value of a ``forbid_same``
+    a side counts as infinitely far), the same value of a ``forbid_same``
     attribute (``"borough"``: a shared borough; ``"bcu"``: boroughs in the
-    same policing unit).
+    same policing unit), not the same value of a ``require_same`` attribute
+    (a missing value equals nothing), someone failing a ``require``
+    condition, or a ``conditional`` rule whose ``when`` holds and ``then``
+    fails. Values compare as `pairmatch.conditions.value_key` says (text
+    without regard to case).
 ``capacity``
     Someone's number of distinct partners is outside
     ``[lo, max_partners]``, where ``lo`` is ``min_partners``, raised to 1 by
@@ -77,6 +84,7 @@ from typing import Any
 import numpy as np
 
 from .availability import SLOT_MINUTES, window_slots
+from .conditions import PLACE_KEYS, value_key, value_words
 from .constraints import Rule
 from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
 from .models import Mentee, Mentor, Person, Problem, Quota
@@ -158,15 +166,16 @@ class _Definitions:
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        builtin = problem.weights.as_dict()
-        self.weights = {
-            **{c: builtin[c] for c in BUILT_IN_COMPONENTS if builtin[c] > 0},
-            **{s.name: float(s.weight) for s in problem.scores},
-        }
+        self.weights = problem.component_weights()
         # Later entries win, as when a dict is built from the triples.
         self.entries = {s.name: {(m, e): v for m, e, v in s.entries} for s in problem.scores if s.entries is not None}
         # The largest score the definitions allow: built-ins are at most 1, custom ones their bound.
-        self.bounds = {**dict.fromkeys(BUILT_IN_COMPONENTS, 1.0), **{s.name: s.upper_bound for s in problem.scores}}
+        own = (*problem.preferences, *problem.rank_scores)
+        self.bounds = {
+            **dict.fromkeys(BUILT_IN_COMPONENTS, 1.0),
+            **{c.name: c.upper_bound for c in own},
+            **{s.name: s.upper_bound for s in problem.scores},
+        }
         self.scale = math.fsum(weight * self.bounds[name] for name, weight in self.weights.items())
 
     def focus(self, mentor: Person, mentee: Person) -> float:
@@ -203,6 +212,11 @@ class _Definitions:
             "borough": self.borough(mentor, mentee),
             "availability": self.availability(mentor, mentee),
         }
+        unit_of = self.problem.geography.unit_of
+        for preference in self.problem.preferences:
+            out[preference.name] = preference.value(mentor, mentee, unit_of)
+        for rank_score in self.problem.rank_scores:
+            out[rank_score.name] = rank_score.value(mentor, mentee)
         for component in self.problem.scores:
             out[component.name] = self.custom(component, mentor, mentee, i, j)
         return out
@@ -227,8 +241,8 @@ class _Definitions:
             return f"both in {self.problem.geography.unit_name} {shared[0]}" if shared else None
         if name in mentor.attributes and name in mentee.attributes:
             a, b = mentor.attributes[name], mentee.attributes[name]
-            if a == b:
-                return f"both have {name} = {a!r}"
+            if value_key(a) == value_key(b):
+                return f"both have {name} = {a!r}" if a == b else f"{name} {a!r} and {b!r}"
         return None
 
 
@@ -278,10 +292,34 @@ def _rule_violations(
         if steps > rules.max_borough_steps:
             apart = "no connected boroughs" if math.isinf(steps) else f"closest boroughs {int(steps)} borders apart"
             yield broken(Rule.TOO_FAR, f"{apart} > rules.max_borough_steps {rules.max_borough_steps}")
+    for rule, detail in _attribute_rule_violations(problem, definitions, mentor, mentee):
+        yield broken(rule, detail)
+
+
+def _attribute_rule_violations(
+    problem: Problem, definitions: _Definitions, mentor: Mentor, mentee: Mentee
+) -> Iterable[tuple[Rule, str]]:
+    """The rules on attributes a pair breaks (must differ, must match, eligibility, conditional)."""
+    rules = problem.rules
     for name in rules.forbid_same:
         how = definitions.same(name, mentor, mentee)
         if how is not None:
-            yield broken(Rule.SAME_ATTRIBUTE, f"{how}; rules.forbid_same includes {name!r}")
+            yield Rule.SAME_ATTRIBUTE, f"{how}; rules.forbid_same includes {name!r}"
+    for name in rules.require_same:
+        if definitions.same(name, mentor, mentee) is None:
+            has = f"mentor {value_words(mentor, name)}, mentee {value_words(mentee, name)}"
+            if name in PLACE_KEYS:
+                has = f"no shared {name}"
+            yield Rule.DIFFERENT_ATTRIBUTE, f"{has}; rules.require_same includes {name!r}"
+    for k, requirement in enumerate(rules.require):
+        person = mentor if requirement.side == "mentor" else mentee
+        if not requirement.holds_for(person):
+            has = value_words(person, requirement.attribute)
+            yield Rule.NOT_ELIGIBLE, f"rules.require[{k}]: {requirement.describe()}, but {person.id} has {has}"
+    for k, pair_rule in enumerate(rules.conditional):
+        failures = pair_rule.failures(mentor, mentee, problem.geography.unit_of)
+        if failures:
+            yield Rule.CONDITIONAL, f"rules.conditional[{k}] ({pair_rule.label}): {'; '.join(failures)}"
 
 
 def _score_violations(
@@ -362,7 +400,7 @@ def _quota_violations(problem: Problem, quota: Quota, ends: Sequence[Person], n_
             )
 
 
-def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCORE_TOLERANCE) -> list[Violation]:  # noqa: C901
+def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCORE_TOLERANCE) -> list[Violation]:
     """Every way ``result`` breaks the definitions and rules of ``problem``.
 
     Recomputes each reported pair's components and score from the problem
@@ -404,10 +442,41 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
     """
     out: list[Violation] = []
     definitions = _Definitions(problem)
+    counts, known = _sort_pairs(result, problem, out)
+    out.extend(_pair_violations(problem, definitions, known, tolerance))
+    for key, count in counts.items():
+        if count > 1:
+            out.append(Violation("duplicate_pair", key, f"{_pair_words(problem, key)} is listed {count} times"))
+    partners: Counter[str] = Counter(pid for key in known for pid in key)
+    out.extend(_capacity_violations(problem, partners))
+    out.extend(_pin_violations(problem, known))
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-    forbidden: set[tuple[str, str]] = {(a, b) for a, b in problem.rules.forbidden_pairs}
-    counts: Counter[tuple[str, str]] = Counter()
-    known: dict[tuple[str, str], list[Pair]] = {}
+    for quota in problem.rules.quotas:
+        ends = [
+            problem.mentors[mentor_ix[m]] if quota.side == "mentor" else problem.mentees[mentee_ix[e]] for m, e in known
+        ]
+        out.extend(_quota_violations(problem, quota, ends, len(known)))
+    out.extend(_objective_violations(result, tolerance, definitions.scale))
+    out.extend(_unmatched_violations(result, problem, partners))
+    if result.status not in ("optimal", "feasible"):
+        out.append(Violation("status", (), f"status {result.status!r} is neither 'optimal' nor 'feasible'"))
+    if result.status == "optimal" and not result.certificate.get("proof"):
+        out.append(Violation("certificate", (), "status is 'optimal' but the certificate holds no proof"))
+    out.extend(_integer_objective_violations(result))
+    return out
+
+
+PairKey = tuple[str, str]
+
+
+def _sort_pairs(
+    result: MatchResult, problem: Problem, out: list[Violation]
+) -> tuple[Counter[PairKey], dict[PairKey, list[Pair]]]:
+    """How often each pair is listed, and the listed pairs of known people (every copy);
+    pairs naming someone outside the problem go to ``out``."""
+    mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
+    counts: Counter[PairKey] = Counter()
+    known: dict[PairKey, list[Pair]] = {}
     for pair in result.pairs:
         key = (pair.mentor_id, pair.mentee_id)
         counts[key] += 1
@@ -424,19 +493,26 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
             out.append(Violation("unknown_id", key, f"pair {key}: {'; '.join(unknown)}"))
             continue
         known[key] = [pair]
+    return counts, known
+
+
+def _pair_violations(
+    problem: Problem, definitions: _Definitions, known: dict[PairKey, list[Pair]], tolerance: float
+) -> Iterable[Violation]:
+    """Scores, components and hard rules of every listed pair, from the definitions."""
+    mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
+    forbidden: set[PairKey] = {(a, b) for a, b in problem.rules.forbidden_pairs}
     for key, same_pairs in known.items():
         i, j = mentor_ix[key[0]], mentee_ix[key[1]]
         mentor, mentee = problem.mentors[i], problem.mentees[j]
         values = definitions.components(mentor, mentee, i, j)
         total = definitions.total(values)
         for pair in same_pairs:
-            out.extend(_score_violations(definitions, problem, pair, key, values, total, tolerance))
-        out.extend(_rule_violations(problem, definitions, key, mentor, mentee, values, total, forbidden))
-    for key, count in counts.items():
-        if count > 1:
-            out.append(Violation("duplicate_pair", key, f"{_pair_words(problem, key)} is listed {count} times"))
+            yield from _score_violations(definitions, problem, pair, key, values, total, tolerance)
+        yield from _rule_violations(problem, definitions, key, mentor, mentee, values, total, forbidden)
 
-    partners: Counter[str] = Counter(pid for key in known for pid in key)
+
+def _capacity_violations(problem: Problem, partners: Counter[str]) -> Iterable[Violation]:
     rules = problem.rules
     for side, people, everyone in (
         ("mentor", problem.mentors, rules.match_all_mentors),
@@ -447,66 +523,43 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
             n = partners[person.id]
             if not lo <= n <= person.max_partners:
                 why = f"match_all_{side}s" if everyone and lo > person.min_partners else "min_partners"
-                out.append(
-                    Violation(
-                        "capacity",
-                        (person.id,),
-                        f"{side} {person.label} has {n} partner{'s' * (n != 1)}; allowed "
-                        f"{lo}..{person.max_partners} ({why} {lo}, max_partners {person.max_partners})",
-                    )
+                yield Violation(
+                    "capacity",
+                    (person.id,),
+                    f"{side} {person.label} has {n} partner{'s' * (n != 1)}; allowed "
+                    f"{lo}..{person.max_partners} ({why} {lo}, max_partners {person.max_partners})",
                 )
 
-    required = dict.fromkeys((a, b) for a, b in rules.required_pairs)
+
+def _pin_violations(problem: Problem, known: dict[PairKey, list[Pair]]) -> Iterable[Violation]:
+    required = dict.fromkeys((a, b) for a, b in problem.rules.required_pairs)
     for key in required:
         if key not in known:
-            out.append(
-                Violation(
-                    "required_pair_missing",
-                    key,
-                    f"{_pair_words(problem, key)} is in rules.required_pairs but not in the result",
-                )
+            yield Violation(
+                "required_pair_missing",
+                key,
+                f"{_pair_words(problem, key)} is in rules.required_pairs but not in the result",
             )
         elif not any(p.pinned for p in known[key]):
-            out.append(
-                Violation(
-                    "pinned_flag", key, f"{_pair_words(problem, key)} is in rules.required_pairs but not flagged pinned"
-                )
+            yield Violation(
+                "pinned_flag", key, f"{_pair_words(problem, key)} is in rules.required_pairs but not flagged pinned"
             )
     for key, same_pairs in known.items():
         if key not in required and any(p.pinned for p in same_pairs):
-            out.append(
-                Violation(
-                    "pinned_flag",
-                    key,
-                    f"{_pair_words(problem, key)} is flagged pinned but is not in rules.required_pairs",
-                )
+            yield Violation(
+                "pinned_flag", key, f"{_pair_words(problem, key)} is flagged pinned but is not in rules.required_pairs"
             )
 
-    for quota in rules.quotas:
-        ends = [
-            problem.mentors[mentor_ix[m]] if quota.side == "mentor" else problem.mentees[mentee_ix[e]] for m, e in known
-        ]
-        out.extend(_quota_violations(problem, quota, ends, len(known)))
 
+def _objective_violations(result: MatchResult, tolerance: float, score_scale: float) -> Iterable[Violation]:
     scores = [p.score for p in result.pairs]
     objective = math.fsum(scores)
     # Each pair's score carries its own rounding (six decimals when read from a file).
-    scale = max(definitions.scale * max(1, len(scores)), math.fsum(abs(s) for s in scores))
+    scale = max(score_scale * max(1, len(scores)), math.fsum(abs(s) for s in scores))
     if not _close(result.objective, objective, tolerance, scale):
-        out.append(
-            Violation(
-                "objective", (), f"objective {result.objective!r} differs from the sum of the pair scores {objective!r}"
-            )
+        yield Violation(
+            "objective", (), f"objective {result.objective!r} differs from the sum of the pair scores {objective!r}"
         )
-
-    out.extend(_unmatched_violations(result, problem, partners))
-
-    if result.status not in ("optimal", "feasible"):
-        out.append(Violation("status", (), f"status {result.status!r} is neither 'optimal' nor 'feasible'"))
-    if result.status == "optimal" and not result.certificate.get("proof"):
-        out.append(Violation("certificate", (), "status is 'optimal' but the certificate holds no proof"))
-    out.extend(_integer_objective_violations(result))
-    return out
 
 
 def _integer_objective_violations(result: MatchResult) -> Iterable[Violation]:

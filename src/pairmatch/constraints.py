@@ -1,8 +1,9 @@
 """Hard rules as structure: which pairs are candidates, which are pinned, capacities.
 
-Every rule that removes a pair sets one bit in ``Candidates.blocked``, so an
-explanation can say exactly which rules removed a pair. Nothing here is a
-penalty: a blocked pair is simply not an arc of the solver's graph.
+Every rule that removes a pair sets one bit in ``Candidates.blocked``
+(``uint16``), so an explanation can say exactly which rules removed a pair
+(`rule_details` names the very rule and person). Nothing here is a penalty:
+a blocked pair is simply not an arc of the solver's graph.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .conditions import Then, When, value_words
 from .models import Person, Problem, Quota
 from .scoring import Scorer, ScoreTable, profile_matrix
 from .scoring.levels import Index
+from .scoring.pairtests import PairTest, attribute_codes, condition_mask
 
 __all__ = [
+    "BITS",
     "PAIR_RULES",
     "CandidateView",
     "Candidates",
@@ -34,7 +38,9 @@ __all__ = [
     "quota_groups",
     "quota_key",
     "required_indices",
+    "rule_details",
     "rule_names",
+    "ruling_out",
 ]
 
 
@@ -47,6 +53,9 @@ class Rule(IntFlag):
     TOO_LITTLE_OVERLAP = 8
     TOO_FAR = 16
     SAME_ATTRIBUTE = 32
+    DIFFERENT_ATTRIBUTE = 64
+    NOT_ELIGIBLE = 128
+    CONDITIONAL = 256
 
     def describe(self) -> str:
         return RULE_TEXT[self]
@@ -59,7 +68,13 @@ RULE_TEXT = {
     Rule.TOO_LITTLE_OVERLAP: "too little common availability",
     Rule.TOO_FAR: "boroughs too far apart",
     Rule.SAME_ATTRIBUTE: "same value of an attribute that must differ",
+    Rule.DIFFERENT_ATTRIBUTE: "different values of an attribute that must match",
+    Rule.NOT_ELIGIBLE: "someone does not meet a requirement",
+    Rule.CONDITIONAL: "breaks a conditional rule",
 }
+
+# The dtype of rule bits everywhere (``Candidates.blocked``, `RuleChecker.block`).
+BITS = np.uint16
 
 
 PAIR_RULES = Rule.FORBIDDEN | Rule.MIN_SCORE
@@ -70,6 +85,59 @@ decided by the two people's rule types (`RuleChecker.person_types`)."""
 def rule_names(bits: int) -> list[str]:
     """Readable names of the rules set in ``bits``."""
     return [RULE_TEXT[r] for r in Rule if bits & r]
+
+
+def rule_details(problem: Problem, i: int, j: int, bits: int) -> list[str]:
+    """The rules set in ``bits`` for pair (mentor ``i``, mentee ``j``), each in words; the
+    must-match, eligibility and conditional rules name the setting, the rule and the person.
+
+    >>> from pairmatch import Mentee, Mentor, Problem, Rules
+    >>> from pairmatch.conditions import Requirement
+    >>> p = Problem(mentors=[Mentor(id="M1", attributes={"age": 17})], mentees=[Mentee(id="O1")],
+    ...             rules=Rules(require=[Requirement(side="mentor", attribute="age", at_least=18)]))
+    >>> rule_details(p, 0, 0, int(Rule.NOT_ELIGIBLE))
+    ['someone does not meet a requirement: rules.require[0] (mentor age at least 18): mentor M1 has age 17']
+    """
+    mentor, mentee = problem.mentors[i], problem.mentees[j]
+    rules, unit_of = problem.rules, problem.geography.unit_of
+    out = []
+    for rule in Rule:
+        if not bits & rule:
+            continue
+        words = [RULE_TEXT[rule]]
+        if rule == Rule.DIFFERENT_ATTRIBUTE:
+            words += [
+                f"rules.require_same: {f}" for f in Then(same=rules.require_same).failures(mentor, mentee, unit_of)
+            ]
+        elif rule == Rule.NOT_ELIGIBLE:
+            for k, req in enumerate(rules.require):
+                person = mentor if req.side == "mentor" else mentee
+                if not req.holds_for(person):
+                    has = value_words(person, req.attribute)
+                    words.append(f"rules.require[{k}] ({req.describe()}): {req.side} {person.id} has {has}")
+        elif rule == Rule.CONDITIONAL:
+            for k, pair_rule in enumerate(rules.conditional):
+                failures = pair_rule.failures(mentor, mentee, unit_of)
+                if failures:
+                    words.append(f"rules.conditional[{k}] ({pair_rule.label}): {'; '.join(failures)}")
+        out.append(f"{words[0]}: {'; '.join(words[1:])}" if len(words) > 1 else words[0])
+    return out
+
+
+def ruling_out(problem: Problem, side: str, k: int, bits: np.ndarray) -> list[str]:
+    """The rules that rule out pairs of one person (mentor or mentee ``k``, whose rule bits
+    with everyone on the other side are ``bits``), each in words naming the setting and the
+    people (from the first pair it rules out), with how many partners it rules out, most first."""
+    other = "mentee" if side == "mentor" else "mentor"
+    found = []
+    for rule in Rule:
+        hit = np.flatnonzero(bits & BITS(rule))
+        if not len(hit):
+            continue
+        i, j = (k, int(hit[0])) if side == "mentor" else (int(hit[0]), k)
+        detail = rule_details(problem, i, j, int(rule))[0]
+        found.append((len(hit), f"{detail} ({len(hit)} {other}{'s' if len(hit) != 1 else ''})"))
+    return [text for _, text in sorted(found, key=lambda item: -item[0])]
 
 
 @runtime_checkable
@@ -103,11 +171,11 @@ class CandidateView(Protocol):
         ...
 
     def blocked_rows(self, index: np.ndarray) -> np.ndarray:
-        """Rule bits of mentors ``index`` with every mentee: ``(len(index), n_mentees)`` uint8."""
+        """Rule bits of mentors ``index`` with every mentee: ``(len(index), n_mentees)`` uint16."""
         ...
 
     def blocked_cols(self, index: np.ndarray) -> np.ndarray:
-        """Rule bits of mentees ``index`` with every mentor: ``(len(index), n_mentors)`` uint8."""
+        """Rule bits of mentees ``index`` with every mentor: ``(len(index), n_mentors)`` uint16."""
         ...
 
     def blocked_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -175,7 +243,7 @@ class LazyCandidates:
 
     def blocked_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-        out = np.empty(len(rows), dtype=np.uint8)
+        out = np.empty(len(rows), dtype=BITS)
         for k in range(len(rows)):  # explanations ask for a handful of pairs
             r, c = rows[k : k + 1], cols[k : k + 1]
             out[k] = self.checker.block(r, c, self.scorer.block(r, c))[0, 0]
@@ -209,15 +277,7 @@ def bounds_after_pins(
 def _attribute_codes(mentors: Sequence[Person], mentees: Sequence[Person], name: str) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of both sides' values of attribute ``name``, from one shared
     table so equal values get equal codes; a missing value never equals anything."""
-    values: dict[object, int] = {}
-    out = []
-    for offset, people in ((0, mentors), (len(mentors), mentees)):
-        codes = np.empty(len(people), dtype=np.int64)
-        for row, person in enumerate(people):
-            value = person.attributes.get(name)
-            codes[row] = -1 - offset - row if value is None else values.setdefault(value, len(values))
-        out.append(codes)
-    return out[0], out[1]
+    return attribute_codes(mentors, mentees, name, name)
 
 
 @dataclass(frozen=True)
@@ -319,6 +379,17 @@ class RuleChecker:
                 self.same.append(("profile", profile_matrix(left, same, right) > 0, np.empty(0)))
             else:
                 self.same.append(("codes", *_attribute_codes(problem.mentors, problem.mentees, name)))
+        # Must-match, eligibility and conditional rules: (bit, compiled test) each.
+        self.tests: list[tuple[Rule, PairTest]] = []
+        if rules.require_same:
+            must_match = Then(same=rules.require_same)
+            self.tests.append((Rule.DIFFERENT_ATTRIBUTE, PairTest.compile(problem, builtin, When(), must_match)))
+        for rule in rules.conditional:
+            self.tests.append((Rule.CONDITIONAL, PairTest.compile(problem, builtin, rule.when, rule.then)))
+        # Eligibility is one flag per person: everyone on a side who fails a requirement.
+        self.eligible_left = condition_mask([r for r in rules.require if r.side == "mentor"], problem.mentors)
+        self.eligible_right = condition_mask([r for r in rules.require if r.side == "mentee"], problem.mentees)
+        self.eligibility = bool(rules.require)
         self._types: RuleTypes | None = None
 
     def _type_columns(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -340,7 +411,8 @@ class RuleChecker:
             if kind == "codes":
                 left.append(codes_left)
                 right.append(codes_right)
-        return left, right
+        more_left, more_right = self.rule_codes()
+        return left + more_left, right + more_right
 
     def person_types(self) -> RuleTypes:
         """Both sides grouped by what the rules read (computed once): the bits outside
@@ -362,7 +434,7 @@ class RuleChecker:
         code = builtin.levels(rows, cols)
         scores = {name: np.take(builtin.level_values[name], code) for name in ("focus", "total")}
         scores["overlap_minutes"] = builtin.overlap_minutes(rows, cols)
-        return self.block(rows, cols, scores) & np.uint8(~PAIR_RULES & 0xFF)
+        return self.block(rows, cols, scores) & BITS(~PAIR_RULES & np.iinfo(BITS).max)
 
     @property
     def active(self) -> bool:
@@ -375,30 +447,51 @@ class RuleChecker:
             or rules.min_overlap_minutes
             or self.steps is not None
             or self.same
+            or self.tests
+            or self.eligibility
         )
 
     def block(self, rows: Index, cols: Index, scores: dict[str, np.ndarray]) -> np.ndarray:
         """Rule bits for mentors ``rows`` x mentees ``cols`` given their scores (from `Scorer.block`)."""
         rules = self.rules
-        blocked = np.zeros(scores["total"].shape, dtype=np.uint8)
+        blocked = np.zeros(scores["total"].shape, dtype=BITS)
         if len(self.forbidden):
             _mark_pairs(blocked, rows, cols, self.forbidden, self.shape, Rule.FORBIDDEN)
         if rules.min_score is not None:
-            blocked[scores["total"] < rules.min_score - self.min_score_slack] |= np.uint8(Rule.MIN_SCORE)
+            blocked[scores["total"] < rules.min_score - self.min_score_slack] |= BITS(Rule.MIN_SCORE)
         if rules.require_focus_overlap:
-            blocked[scores["focus"] <= 0] |= np.uint8(Rule.NO_FOCUS_OVERLAP)
+            blocked[scores["focus"] <= 0] |= BITS(Rule.NO_FOCUS_OVERLAP)
         if rules.min_overlap_minutes:
-            blocked[scores["overlap_minutes"] < rules.min_overlap_minutes] |= np.uint8(Rule.TOO_LITTLE_OVERLAP)
+            blocked[scores["overlap_minutes"] < rules.min_overlap_minutes] |= BITS(Rule.TOO_LITTLE_OVERLAP)
         if self.steps is not None:
             steps = self.steps[np.ix_(self.place_left[rows], self.place_right[cols])]
-            blocked[steps > rules.max_borough_steps] |= np.uint8(Rule.TOO_FAR)
+            blocked[steps > rules.max_borough_steps] |= BITS(Rule.TOO_FAR)
         for kind, left, right in self.same:
             if kind == "profile":
                 same = left[np.ix_(self.place_left[rows], self.place_right[cols])]
             else:
                 same = left[rows][:, None] == right[cols][None, :]
-            blocked[same] |= np.uint8(Rule.SAME_ATTRIBUTE)
+            blocked[same] |= BITS(Rule.SAME_ATTRIBUTE)
+        if self.eligibility:
+            ineligible = ~(self.eligible_left[rows][:, None] & self.eligible_right[cols][None, :])
+            blocked[ineligible] |= BITS(Rule.NOT_ELIGIBLE)
+        for bit, test in self.tests:
+            blocked[test.broken(rows, cols)] |= BITS(bit)
         return blocked
+
+    def rule_codes(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The per-person codes the must-match, eligibility and conditional rules read:
+        (mentors' arrays, mentees' arrays). Their bits are a function of these codes."""
+        left: list[np.ndarray] = []
+        right: list[np.ndarray] = []
+        if self.eligibility:
+            left.append(self.eligible_left.astype(np.int64))
+            right.append(self.eligible_right.astype(np.int64))
+        for _, test in self.tests:
+            more_left, more_right = test.codes()
+            left += more_left
+            right += more_right
+        return left, right
 
 
 def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -437,14 +530,14 @@ def _mark_pairs(
     c_item, c_pos = c_item[order], c_pos[order]
     lo, hi = np.searchsorted(c_item, r_item, "left"), np.searchsorted(c_item, r_item, "right")
     counts = hi - lo
-    blocked[np.repeat(r_pos, counts), c_pos[_ragged(lo, counts)]] |= np.uint8(bit)
+    blocked[np.repeat(r_pos, counts), c_pos[_ragged(lo, counts)]] |= BITS(bit)
 
 
 def build_candidates(problem: Problem, table: ScoreTable, scorer: Scorer | None = None) -> Candidates:
     """Apply every hard rule of ``problem.rules`` to the scored pairs."""
     scorer = scorer or Scorer(problem)
     checker = RuleChecker(problem, scorer)
-    blocked = np.empty(table.shape, dtype=np.uint8)
+    blocked = np.empty(table.shape, dtype=BITS)
     arrays = {**table.components, "total": table.total, "overlap_minutes": table.overlap_minutes}
     for start, stop in scorer.chunks():
         rows = slice(start, stop)

@@ -31,7 +31,14 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-__all__ = ["BUILT_IN_COMPONENTS", "MAX_VALUE", "RESERVED_COMPONENTS", "CustomScore", "PeopleTable"]
+__all__ = [
+    "BUILT_IN_COMPONENTS",
+    "MAX_VALUE",
+    "RESERVED_COMPONENTS",
+    "CustomScore",
+    "PeopleTable",
+    "check_component_name",
+]
 
 BUILT_IN_COMPONENTS = ("focus", "borough", "availability")
 # Components pairmatch adds itself: the re-match bonus for keeping a working pair, and the
@@ -147,18 +154,7 @@ class CustomScore(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str, info: ValidationInfo) -> str:
-        if not _NAME.match(value):
-            raise ValueError(
-                f"{value!r} is not a valid component name (letters, digits and '_', starting with a letter)"
-            )
-        if value in BUILT_IN_COMPONENTS:
-            raise ValueError(f"{value!r} is a built-in component; choose another name")
-        if value in RESERVED_COMPONENTS and not (info.context or {}).get(_RESERVED_OK):
-            raise ValueError(
-                f"{value!r} is the name of a component pairmatch adds itself (re-match continuity, "
-                "programme history); choose another name"
-            )
-        return value
+        return check_component_name(value, reserved_ok=bool((info.context or {}).get(_RESERVED_OK)))
 
     @classmethod
     def added_by_pairmatch(cls, **fields: Any) -> CustomScore:
@@ -252,6 +248,26 @@ class CustomScore(BaseModel):
     def label(self) -> str:
         """The description, or the name."""
         return self.description or self.name
+
+
+def check_component_name(value: str, *, reserved_ok: bool = False) -> str:
+    """``value`` if it may name a score component, else ``ValueError`` saying why: letters,
+    digits and ``_`` starting with a letter, not a built-in component and (unless
+    ``reserved_ok``) not one of `RESERVED_COMPONENTS`.
+
+    >>> check_component_name("female_officer")
+    'female_officer'
+    """
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} is not a valid component name (letters, digits and '_', starting with a letter)")
+    if value in BUILT_IN_COMPONENTS:
+        raise ValueError(f"{value!r} is a built-in component; choose another name")
+    if value in RESERVED_COMPONENTS and not reserved_ok:
+        raise ValueError(
+            f"{value!r} is the name of a component pairmatch adds itself (re-match continuity, "
+            "programme history); choose another name"
+        )
+    return value
 
 
 def _check_values(array: np.ndarray, what: str) -> None:

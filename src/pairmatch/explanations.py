@@ -17,7 +17,7 @@ import numpy as np
 
 from . import display
 from .availability import SLOT_MINUTES, format_slots, window_slots
-from .constraints import rule_names
+from .constraints import rule_details, rule_names
 from .exceptions import InfeasibleProblemError, require
 from .geography import BoroughRelation
 from .matching import solve
@@ -97,6 +97,8 @@ def _facts(
 ) -> dict[str, str]:
     facts = {}
     custom = {c.name: c for c in problem.scores}
+    preferences = {p.name: p for p in problem.preferences}
+    rank_scores = {r.name: r for r in problem.rank_scores}
     for name in names:
         if name == "focus":
             facts[name] = focus_fact(problem, mentor, mentee)
@@ -104,6 +106,10 @@ def _facts(
             facts[name] = borough_fact(problem, mentor, mentee)
         elif name == "availability":
             facts[name] = availability_fact(problem, mentor, mentee)
+        elif name in preferences:
+            facts[name] = preferences[name].fact(mentor, mentee, problem.geography.unit_of)
+        elif name in rank_scores:
+            facts[name] = rank_scores[name].fact(mentor, mentee)
         else:
             component = custom[name]
             facts[name] = f"{component.label} {values[name]:.3g} (weight {component.weight:g})"
@@ -198,7 +204,7 @@ def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExp
         components=components,
         contributions={k: weights[k] * v for k, v in components.items()},
         facts=_facts(problem, tuple(weights), components, problem.mentors[i], problem.mentees[j]),
-        blocked_by=tuple(rule_names(int(ctx.candidates.blocked_pairs(rows, cols)[0]))),
+        blocked_by=tuple(rule_details(problem, i, j, int(ctx.candidates.blocked_pairs(rows, cols)[0]))),
         mentor_name=problem.mentors[i].name or "",
         mentee_name=problem.mentees[j].name or "",
     )

@@ -6,8 +6,9 @@ a field name is an error rather than a silently ignored setting.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -17,15 +18,28 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from . import display
 from .availability import normalize_windows
+from .conditions import PLACE_KEYS, PairRule, Requirement, attribute_problems, condition_problems, pair_test_problems
 from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
 from .datasets import default_taxonomy, london
 from .exceptions import require
 from .geography import Geography
 from .params import Weights
+from .preferences import Preference, Ranking, RankScore, format_ranking, parse_ranking
 from .taxonomy import Taxonomy, normalize_topic
 from .text import control_characters, printable
 
-__all__ = ["PERSON_COLUMNS", "Mentee", "Mentor", "Person", "Problem", "Quota", "Rules", "person_row"]
+__all__ = [
+    "PERSON_COLUMNS",
+    "Mentee",
+    "Mentor",
+    "Person",
+    "Problem",
+    "Quota",
+    "Rules",
+    "check_preferences",
+    "check_rules",
+    "person_row",
+]
 
 AttributeValue = bool | int | float | str
 
@@ -65,6 +79,10 @@ class Person(BaseModel):
         Capacity: how many partners this person must / may have.
     attributes : dict
         Free attributes (rank, age band, chain of command, ...) for rules and quotas.
+    ranking : tuple of tuple of str
+        The person's own ranking of people on the other side, best first, as
+        tie groups (``"M3 > M1 = M2"`` or ``["M3", ["M1", "M2"]]`` on input;
+        see `pairmatch.preferences`). Incomplete lists are fine.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -77,6 +95,7 @@ class Person(BaseModel):
     min_partners: int = Field(0, ge=0)
     max_partners: int = Field(1, ge=0)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    ranking: Ranking = ()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -143,6 +162,11 @@ class Person(BaseModel):
     @classmethod
     def _windows(cls, value: Any) -> Any:
         return normalize_windows(value)
+
+    @field_validator("ranking", mode="before", json_schema_input_type=str | list[str | list[str]])
+    @classmethod
+    def _ranking(cls, value: Any) -> Any:
+        return parse_ranking(value)
 
     @model_validator(mode="after")
     def _capacity(self) -> Person:
@@ -241,6 +265,17 @@ class Rules(BaseModel):
         Attribute names that must differ within a pair (e.g. a chain of
         command). ``"borough"`` and ``"bcu"`` compare the people's boroughs and
         policing units.
+    require_same : tuple of str
+        Attribute names that must be equal within a pair (e.g. ``"sex"``);
+        someone without the attribute matches nobody. ``"borough"`` and
+        ``"bcu"`` need a shared borough / policing unit.
+    require : tuple of Requirement
+        Eligibility: conditions everyone on a side must meet to be matched
+        (``mentor age at least 18``, ``mentee vetting = 'cleared'``).
+    conditional : tuple of PairRule
+        Rules conditional on the pair: whenever a rule's ``when`` holds
+        (a focus area, a person's attribute or stated need), its ``then``
+        must hold too (see `pairmatch.conditions`).
     match_all_mentors, match_all_mentees : bool
         Everyone on that side must get at least one partner (raise
         `InfeasibleProblemError` with the reasons rather than leave anyone out).
@@ -257,6 +292,9 @@ class Rules(BaseModel):
     min_overlap_minutes: int = Field(0, ge=0)
     max_borough_steps: int | None = Field(None, ge=0)
     forbid_same: tuple[str, ...] = ()
+    require_same: tuple[str, ...] = ()
+    require: tuple[Requirement, ...] = ()
+    conditional: tuple[PairRule, ...] = ()
     match_all_mentors: bool = False
     match_all_mentees: bool = False
     quotas: tuple[Quota, ...] = ()
@@ -269,7 +307,9 @@ class Problem(BaseModel):
     ``taxonomy`` and ``geography`` (default: the built-in policing topics and
     London), so another force or a charity elsewhere brings its own
     vocabularies and gets the same validation. ``scores`` adds the caller's
-    own components (`CustomScore`).
+    own components (`CustomScore`); ``preferences`` adds soft preferences
+    (`Preference`) and ``rank_scores`` scores from the people's own ranked
+    lists (`RankScore`), each a named component with a weight.
 
     Examples
     --------
@@ -288,6 +328,8 @@ class Problem(BaseModel):
     weights: Weights = Weights()
     rules: Rules = Rules()
     scores: tuple[CustomScore, ...] = ()
+    preferences: tuple[Preference, ...] = ()
+    rank_scores: tuple[RankScore, ...] = ()
     meeting_minutes: int = Field(60, gt=0, le=24 * 60, multiple_of=30)
     taxonomy: Taxonomy = Field(default_factory=default_taxonomy)
     geography: Geography = Field(default_factory=london)
@@ -320,14 +362,54 @@ class Problem(BaseModel):
             if quota.key not in ("focus", "borough", "bcu") and quota.key not in known:
                 hint = f" (known: {', '.join(sorted(known))})" if known else ""
                 errors.append(f"rules.quotas[{k}].key: {quota.key!r} is not an attribute of any {quota.side}{hint}")
+        rules = self._check_rules(errors)
+        preferences = self._check_preferences(errors)
+        self._check_rankings(mentor_ids, mentee_ids, errors)
         aligned = self._align_scores(mentor_ids, mentee_ids, errors)
-        weight = self.weights.total + sum(s.weight for s in self.scores)
+        own = Counter((*(p.name for p in self.preferences), *(r.name for r in self.rank_scores)))
+        custom = {s.name for s in self.scores}
+        for name, count in own.items():
+            if count > 1 or name in custom:
+                errors.append(f"component name {name!r} is used more than once (preferences, rank_scores, scores)")
+        weight = math.fsum(self.component_weights().values()) if not errors else 1.0
         if weight <= 0:
-            errors.append("at least one weight (built-in or of a custom score) must be positive")
+            errors.append("at least one weight (built-in or of another component) must be positive")
         if errors:
             raise ValueError("; ".join(errors))
         object.__setattr__(self, "scores", aligned)
+        object.__setattr__(self, "rules", rules)
+        object.__setattr__(self, "preferences", preferences)
         return self
+
+    def _known_topic(self, topic: str) -> str | None:
+        return normalize_topic(topic) if topic in self.taxonomy else None
+
+    def _check_rules(self, errors: list[str]) -> Rules:
+        return check_rules(self.rules, self.mentors, self.mentees, self._known_topic, errors)
+
+    def _check_preferences(self, errors: list[str]) -> tuple[Preference, ...]:
+        return check_preferences(self.preferences, self.mentors, self.mentees, self._known_topic, errors)
+
+    def _check_rankings(self, mentor_ids: set[str], mentee_ids: set[str], errors: list[str]) -> None:
+        """Every ranked id is someone on the other side."""
+        for side, people, others in (("mentor", self.mentors, mentee_ids), ("mentee", self.mentees, mentor_ids)):
+            other = "mentee" if side == "mentor" else "mentor"
+            for person in people:
+                unknown = [pid for group in person.ranking for pid in group if pid not in others]
+                if unknown:
+                    shown = ", ".join(map(repr, unknown[:5])) + (
+                        f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+                    )
+                    errors.append(
+                        f"{side} {person.id!r}: ranking: {shown} {'is' if len(unknown) == 1 else 'are'} not {other} ids"
+                    )
+        for k, rank_score in enumerate(self.rank_scores):
+            people = self.mentors if rank_score.side == "mentor" else self.mentees
+            if not any(p.ranking for p in people):
+                errors.append(
+                    f"rank_scores[{k}] ({rank_score.name!r}): no {rank_score.side} has a ranking, so the component "
+                    "would score nothing"
+                )
 
     def _resolve(self, side: str, person: Person, errors: list[str]) -> Person:
         """The person with focus areas and boroughs in the vocabularies' own spelling."""
@@ -411,9 +493,30 @@ class Problem(BaseModel):
 
     @property
     def component_names(self) -> tuple[str, ...]:
-        """Score components that count: built-ins with a positive weight, then custom ones."""
+        """Score components that count: built-ins with a positive weight, then preferences,
+        rank scores and custom components (whatever their weight)."""
         weights = self.weights.as_dict()
-        return (*(c for c in BUILT_IN_COMPONENTS if weights[c] > 0), *(s.name for s in self.scores))
+        return (
+            *(c for c in BUILT_IN_COMPONENTS if weights[c] > 0),
+            *(p.name for p in self.preferences),
+            *(r.name for r in self.rank_scores),
+            *(s.name for s in self.scores),
+        )
+
+    def component_weights(self) -> dict[str, float]:
+        """Weight of every component that counts, in `component_names` order.
+
+        >>> from pairmatch.examples import pilot_problem
+        >>> pilot_problem().component_weights()
+        {'focus': 0.5, 'borough': 0.3, 'availability': 0.2}
+        """
+        weights = self.weights.as_dict()
+        return {
+            **{c: weights[c] for c in BUILT_IN_COMPONENTS if weights[c] > 0},
+            **{p.name: float(p.weight) for p in self.preferences},
+            **{r.name: float(r.weight) for r in self.rank_scores},
+            **{s.name: float(s.weight) for s in self.scores},
+        }
 
     def _cached(self, key: str, source: tuple[Person, ...], build: Any) -> Any:
         """``build(source)``, computed once per tuple of people. The cache is checked
@@ -456,6 +559,76 @@ class Problem(BaseModel):
     def mentee_table(self) -> PeopleTable:
         """All mentees as a `PeopleTable`."""
         return self._cached("mentee_table", self.mentees, PeopleTable.of)
+
+    @classmethod
+    def from_preferences(
+        cls,
+        mentor_rankings: Mapping[str, Any],
+        mentee_rankings: Mapping[str, Any],
+        *,
+        mentor_capacity: int | Mapping[str, int] = 1,
+        mentee_capacity: int | Mapping[str, int] = 1,
+        mentor_attributes: Mapping[str, Mapping[str, AttributeValue]] | None = None,
+        mentee_attributes: Mapping[str, Mapping[str, AttributeValue]] | None = None,
+        rules: Rules | None = None,
+        name: str = "",
+    ) -> Problem:
+        """A problem made of the two sides' own ranked lists, for stable matching by preferences.
+
+        ``mentor_rankings`` maps each mentor id to their ranking of mentees
+        (``"E2 > E1 = E3"``, or a list whose items are ids or lists of tied ids;
+        see `pairmatch.preferences`), ``mentee_rankings`` likewise. Everyone who
+        has a list or is on one takes part; lists may be incomplete (a partner
+        not listed is unacceptable to the stable objective). Capacities are one
+        number for everyone or a mapping by id (default 1).
+
+        The scores are the rank scores ``mentor_rank`` and ``mentee_rank``
+        (1 / rank, weight 1, for each side that ranks), so every objective
+        runs; ``SolveParams(objective="stable")`` matches by the lists
+        themselves, with either side proposing (``proposer``).
+
+        Examples
+        --------
+        >>> p = Problem.from_preferences({"H1": "R2 > R1"}, {"R1": ["H1"], "R2": ["H1"]}, mentor_capacity=2)
+        >>> p.shape, p.mentors[0].ranking, p.component_names
+        ((1, 2), (('R2',), ('R1',)), ('mentor_rank', 'mentee_rank'))
+        """
+        mentor_lists = {str(k): parse_ranking(v) for k, v in mentor_rankings.items()}
+        mentee_lists = {str(k): parse_ranking(v) for k, v in mentee_rankings.items()}
+        if not any(mentor_lists.values()) and not any(mentee_lists.values()):
+            raise ValueError("no one ranked anyone: give at least one non-empty ranking")
+        mentor_attributes, mentee_attributes = mentor_attributes or {}, mentee_attributes or {}
+        mentors = tuple(
+            Mentor(
+                id=pid,
+                ranking=mentor_lists.get(pid, ()),
+                max_partners=_capacity_of(mentor_capacity, pid),
+                attributes=dict(mentor_attributes.get(pid, {})),
+            )
+            for pid in _ids_in_order(mentor_lists, mentee_lists)
+        )
+        mentees = tuple(
+            Mentee(
+                id=pid,
+                ranking=mentee_lists.get(pid, ()),
+                max_partners=_capacity_of(mentee_capacity, pid),
+                attributes=dict(mentee_attributes.get(pid, {})),
+            )
+            for pid in _ids_in_order(mentee_lists, mentor_lists)
+        )
+        rank_scores = tuple(
+            RankScore(name=f"{side}_rank", side=side, description=f"{side}'s own ranking")
+            for side, lists in (("mentor", mentor_lists), ("mentee", mentee_lists))
+            if any(lists.values())
+        )
+        return cls(
+            mentors=mentors,
+            mentees=mentees,
+            weights=Weights(focus=0, borough=0, availability=0),
+            rank_scores=rank_scores,
+            rules=rules or Rules(),
+            name=name,
+        )
 
     @classmethod
     def from_matrix(
@@ -559,9 +732,12 @@ def _person_cells(person: Person) -> tuple[Any, ...]:
     return (person.id, person.name or "", person.focus_areas, person.boroughs, person.availability, partners)
 
 
-def person_row(person: Person, attributes: tuple[str, ...] | list[str], missing: Any = None) -> tuple[Any, ...]:
-    """One person in the column layout: `PERSON_COLUMNS` (lists joined with ``"; "``), then the
-    value of each of ``attributes`` (``missing`` where the person has none)."""
+def person_row(
+    person: Person, attributes: tuple[str, ...] | list[str], missing: Any = None, *, ranked: bool = False
+) -> tuple[Any, ...]:
+    """One person in the column layout: `PERSON_COLUMNS` (lists joined with ``"; "``), with
+    ``ranked`` the ``ranking`` (``M3 > M1 = M2``), then the value of each of ``attributes``
+    (``missing`` where the person has none)."""
     return (
         person.id,
         person.name or "",
@@ -570,14 +746,79 @@ def person_row(person: Person, attributes: tuple[str, ...] | list[str], missing:
         "; ".join(person.availability),
         person.min_partners,
         person.max_partners,
+        *([format_ranking(person.ranking)] if ranked else []),
         *(person.attributes.get(a, missing) for a in attributes),
     )
 
 
 def people_frame(pandas: Any, people: tuple[Person, ...]) -> Any:
-    """People as a DataFrame in the column layout (see `Problem.to_frames`)."""
+    """People as a DataFrame in the column layout (see `Problem.to_frames`); a ``ranking`` column
+    when someone ranks."""
     extra = list(dict.fromkeys(a for p in people for a in p.attributes))
-    return display.frame(pandas, (*PERSON_COLUMNS, *extra), (person_row(p, extra) for p in people))
+    ranked = any(p.ranking for p in people)
+    columns = (*PERSON_COLUMNS, *(["ranking"] if ranked else []), *extra)
+    return display.frame(pandas, columns, (person_row(p, extra, ranked=ranked) for p in people))
+
+
+def check_rules(
+    rules: Rules,
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    known_topic: Callable[[str], str | None],
+    errors: list[str],
+) -> Rules:
+    """Add to ``errors`` every rule that reads attributes or topics and would match nothing among
+    these people, each message starting with the setting (``rules.require[0].equals: ...``);
+    returns the rules with topics in the taxonomy's spelling (``known_topic`` gives it)."""
+    for k, name in enumerate(rules.require_same):
+        if name not in PLACE_KEYS:
+            attribute_problems(name, mentors, mentees, f"rules.require_same[{k}]", errors)
+    for k, name in enumerate(rules.forbid_same):
+        # A value on one side only is a person-level fact (nobody else shares it), not a typo.
+        if name not in PLACE_KEYS and not any(name in p.attributes for p in (*mentors, *mentees)):
+            attribute_problems(name, mentors, mentees, f"rules.forbid_same[{k}]", errors)
+    for k, requirement in enumerate(rules.require):
+        side = mentors if requirement.side == "mentor" else mentees
+        condition_problems(requirement, requirement.side, side, f"rules.require[{k}]", errors)
+    conditional = []
+    for k, rule in enumerate(rules.conditional):
+        when = pair_test_problems(
+            rule.when, rule.then, mentors, mentees, known_topic, f"rules.conditional[{k}]", errors
+        )
+        conditional.append(rule if when is rule.when else rule.model_copy(update={"when": when}))
+    if all(a is b for a, b in zip(conditional, rules.conditional, strict=True)):
+        return rules
+    return rules.model_copy(update={"conditional": tuple(conditional)})
+
+
+def check_preferences(
+    preferences: Sequence[Preference],
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    known_topic: Callable[[str], str | None],
+    errors: list[str],
+) -> tuple[Preference, ...]:
+    """`check_rules` for soft preferences (``preferences[0].when.mentor[0]: ...``)."""
+    out = []
+    for k, preference in enumerate(preferences):
+        when = pair_test_problems(
+            preference.when, preference.then, mentors, mentees, known_topic, f"preferences[{k}]", errors
+        )
+        out.append(preference if when is preference.when else preference.model_copy(update={"when": when}))
+    return tuple(out)
+
+
+def _ids_in_order(own: Mapping[str, Any], others: Mapping[str, Ranking]) -> list[str]:
+    """The people of one side: those with a list of their own, then those only the other side ranks."""
+    out = dict.fromkeys(str(k) for k in own)
+    for ranking in others.values():
+        for group in ranking:
+            out.update(dict.fromkeys(group))
+    return list(out)
+
+
+def _capacity_of(value: int | Mapping[str, int], pid: str) -> int:
+    return int(value) if isinstance(value, int) else int(value.get(pid, 1))
 
 
 def _capacities(value: Any, n: int, what: str) -> list[int]:

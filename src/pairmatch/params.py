@@ -62,10 +62,11 @@ class SolveParams(BaseModel):
         ``max_score`` maximises the total score; ``max_participation`` first
         matches as many people as possible, then maximises the score;
         ``maxmin`` makes the weakest pair as good as possible, then maximises
-        the total; ``stable`` finds a stable matching for preferences derived
-        from the scores (no mentor and mentee would both rather be paired
-        with each other) by deferred acceptance, and reports the score it
-        costs against the ``max_score`` optimum.
+        the total; ``stable`` finds a stable matching (no mentor and mentee
+        would both rather be paired with each other) for the people's own
+        rankings where they have them and preferences derived from the scores
+        elsewhere (``stable_preferences``), by deferred acceptance, and
+        reports the score it costs against the ``max_score`` optimum.
     proposer : {"mentor", "mentee"}
         The proposing side of the ``stable`` objective (it gets its best
         stable matching).
@@ -73,6 +74,13 @@ class SolveParams(BaseModel):
         For ``stable``: mentees rank mentors by their own weighting of the
         components (by name). Without it both sides rank by the same scores,
         and then there is exactly one stable matching whichever side proposes.
+    stable_preferences : {"auto", "rankings", "scores"}
+        For ``stable``: what each side prefers by. ``auto`` takes the people's
+        own rankings (`pairmatch.models.Person.ranking`) on a side where
+        someone ranks and the scores on the other; ``rankings`` requires both
+        sides' rankings; ``scores`` ignores the rankings. With rankings a
+        partner not ranked is unacceptable and ties never block (weak
+        stability).
     backend : {"auto", "assignment", "flow", "cpsat"}
         ``auto`` picks OR-Tools linear sum assignment for plain one-to-one
         problems, min-cost flow for capacities, CP-SAT for side constraints.
@@ -135,6 +143,7 @@ class SolveParams(BaseModel):
     cpsat_start_candidates: int = Field(8, ge=1)
     proposer: Literal["mentor", "mentee"] = "mentor"
     mentee_weights: dict[str, float] | None = None
+    stable_preferences: Literal["auto", "rankings", "scores"] = "auto"
 
     @field_validator("mentee_weights")
     @classmethod

@@ -30,7 +30,7 @@ import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -429,8 +429,14 @@ def changed_problem(problem: Problem, changes: Changes, *, repropose_declined: b
     joining = list(changes.join)
     stay_mentors = np.array([k for k, pid in enumerate(mentor_ids) if pid not in gone], dtype=np.int64)
     stay_mentees = np.array([k for k, pid in enumerate(mentee_ids) if pid not in gone], dtype=np.int64)
-    mentors = (*(problem.mentors[k] for k in stay_mentors.tolist()), *(p for p in joining if isinstance(p, Mentor)))
-    mentees = (*(problem.mentees[k] for k in stay_mentees.tolist()), *(p for p in joining if isinstance(p, Mentee)))
+    mentors = (
+        *(_without(problem.mentors[k], gone) for k in stay_mentors.tolist()),
+        *(p for p in joining if isinstance(p, Mentor)),
+    )
+    mentees = (
+        *(_without(problem.mentees[k], gone) for k in stay_mentees.tolist()),
+        *(p for p in joining if isinstance(p, Mentee)),
+    )
     refused = () if repropose_declined else (*changes.declined, *changes.expired)
     ended = set(changes.ended) | set(changes.declined) | set(changes.expired)
     rules = problem.rules.model_copy(
@@ -448,6 +454,17 @@ def changed_problem(problem: Problem, changes: Changes, *, repropose_declined: b
     )
     scores = _scores_after(problem.scores, stay_mentors, stay_mentees, gone, joining)
     return _rebuild(problem, mentors=mentors, mentees=mentees, rules=rules, scores=scores)
+
+
+PersonT = TypeVar("PersonT", bound=Person)
+
+
+def _without(person: PersonT, gone: set[str]) -> PersonT:
+    """The person with the people leaving taken out of their ranking (the rest keep their order)."""
+    if not gone or not any(pid in gone for group in person.ranking for pid in group):
+        return person
+    groups = tuple(g for g in (tuple(pid for pid in group if pid not in gone) for group in person.ranking) if g)
+    return person.model_copy(update={"ranking": groups})
 
 
 def _rebuild(problem: Problem, **update: Any) -> Problem:
@@ -658,7 +675,8 @@ def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalt
     ):
         return False
     w = problem.weights
-    largest = w.focus + w.borough + w.availability + sum(c.weight * c.upper_bound for c in problem.scores)
+    own = sum(c.weight * c.upper_bound for c in (*problem.preferences, *problem.rank_scores))
+    largest = w.focus + w.borough + w.availability + own + sum(c.weight * c.upper_bound for c in problem.scores)
     return move_penalty >= 2 * largest
 
 

@@ -1,19 +1,24 @@
 """Stability of any matching: who would rather be paired with each other.
 
-Preferences come from the pair scores the solver used: a mentor prefers a
-mentee with a higher score (ties: the one listed first), and so does a
-mentee (or by ``mentee_weights``, its own weighting of the components). A
-*blocking pair* is an allowed pair, not matched, where each side has a free
-place or prefers the other to its worst current partner. Pinned pairs are
-fixed: they hold a place on both sides, are never given up and never block. A max-score
-matching usually has some; ``SolveParams(objective="stable")`` finds a
-matching with none and reports what that costs in score.
+Preferences come from the people's own rankings on a side where someone
+ranks (`pairmatch.models.Person.ranking`: a partner ranked better is
+preferred, a partner not ranked is unacceptable, and ties never block), and
+otherwise from the pair scores the solver used: a mentor prefers a mentee
+with a higher score (ties: the one listed first), and so does a mentee (or
+by ``mentee_weights``, its own weighting of the components). A *blocking
+pair* is an allowed pair, not matched, where each side has a free place or
+prefers the other to its worst current partner; when quotas cap groups (a
+student-project allocation) the allocation's definition applies. Pinned
+pairs are fixed: they hold a place on both sides, are never given up and
+never block. A max-score matching usually has some;
+``SolveParams(objective="stable")`` finds a matching with none and reports
+what that costs in score.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +26,7 @@ import numpy as np
 from . import display
 from .exceptions import PairmatchError, require
 from .result import MatchResult
-from .solver.stable import blocking_pairs as _blocking_arrays
+from .solver.lists import Lists, stable_blocking_pairs
 
 __all__ = ["BlockingPair", "BlockingPairs", "blocking_pairs", "is_stable"]
 
@@ -85,8 +90,13 @@ class BlockingPairs(display.DisplayList):
         return display.frame(pandas, self.columns, self.to_rows())
 
 
-def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None) -> BlockingPairs:
-    """Every blocking pair of ``result`` under score-derived preferences, mentors in input order.
+def blocking_pairs(
+    result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None, preferences: str = "auto"
+) -> BlockingPairs:
+    """Every blocking pair of ``result``, mentors in input order.
+
+    ``preferences`` is as `pairmatch.SolveParams.stable_preferences`: ``auto``
+    takes the people's rankings on a side where someone ranks.
 
     Scores every pair of the problem (dense: about 9 bytes per pair).
 
@@ -128,7 +138,10 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
     for i, j in pinned:
         allowed[i, j] = False
     _, mentor_hi, _, mentee_hi = (np.maximum(b, 0) for b in ctx.candidates.free_bounds())
-    b_rows, b_cols = _blocking_arrays(total, allowed, mentor_hi, mentee_hi, rows, cols, mentee_scores=mentee_scores)
+    lists = Lists.of(problem, total, mentee_scores, preferences)
+    # The matched pairs count as acceptable here: a pair nobody ranked still holds its places.
+    lists = replace(lists, acceptable=lists.acceptable | _matched(allowed.shape, rows, cols))
+    b_rows, b_cols = stable_blocking_pairs(problem, lists, allowed, (mentor_hi, mentee_hi), rows, cols)
     found = list(zip(b_rows.tolist(), b_cols.tolist(), strict=True))
     names = {p.id: p.name for i, j in found for p in (problem.mentors[i], problem.mentees[j]) if p.name}
     return BlockingPairs(
@@ -144,6 +157,12 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
         ),
         names,
     )
+
+
+def _matched(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    out = np.zeros(shape, dtype=bool)
+    out[rows, cols] = True
+    return out
 
 
 def is_stable(result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None) -> bool:

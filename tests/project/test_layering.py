@@ -33,6 +33,8 @@ LAYERS: list[set[str]] = [
         "objectives",
         "params",
         "custom_scores",
+        "conditions",
+        "preferences",
         "models",
     },  # inputs, the solver tables, certificate models
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
@@ -43,7 +43,7 @@ def people(draw, prefix: str, n: int, cap_max: int, min_max: int):
 
 
 @st.composite
-def problems(draw, quotas: bool = False, minimums: bool = True):
+def problems(draw, quotas: bool = False, minimums: bool = True, pair_rules: bool = False):
     m = draw(st.integers(1, 3))
     n = draw(st.integers(1, 4))
     mentors = draw(people("M", m, 2, 1 if minimums else 0))
@@ -60,6 +60,28 @@ def problems(draw, quotas: bool = False, minimums: bool = True):
         max_borough_steps=draw(st.sampled_from([None, None, 1, 2])),
         forbid_same=draw(st.sampled_from([(), (), ("team",), ("bcu",)])),
     )
+    if pair_rules:
+        # Must-match, eligibility and conditional rules (read by people's rule types).
+        rules["require_same"] = draw(st.sampled_from([(), ("team",), ("borough",)]))
+        rules["require"] = draw(st.sampled_from([(), (pm.Requirement(side="mentee", attribute="team", equals="a"),)]))
+        rules["conditional"] = draw(
+            st.sampled_from(
+                [
+                    (),
+                    (
+                        pm.PairRule(
+                            when=pm.When(focus=("knife crime",), focus_of="either"), then=pm.Then(same=("team",))
+                        ),
+                    ),
+                    (
+                        pm.PairRule(
+                            when=pm.When(mentor=(pm.Condition(attribute="team", equals="b"),)),
+                            then=pm.Then(same=("bcu",)),
+                        ),
+                    ),
+                ]
+            )
+        )
     if quotas:
         rules["quotas"] = draw(
             st.lists(
@@ -76,7 +98,12 @@ def problems(draw, quotas: bool = False, minimums: bool = True):
             )
         )
     weights = draw(st.sampled_from([pm.Weights(), pm.Weights(focus=1, borough=0, availability=0.5)]))
-    return pm.Problem(mentors=mentors, mentees=mentees, rules=rules, weights=weights)
+    try:
+        return pm.Problem(mentors=mentors, mentees=mentees, rules=rules, weights=weights)
+    except ValueError:
+        # A drawn rule that would match nobody is refused by the model; draw again.
+        assume(not pair_rules)
+        raise
 
 
 def allowed_pairs(problem: pm.Problem, total: np.ndarray) -> set[tuple[int, int]]:
@@ -487,17 +514,18 @@ def test_quota_on_an_unknown_attribute_is_rejected_with_the_known_ones():
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems())
+@given(problems(pair_rules=True))
 def test_rule_types_decide_every_rule_outside_the_pair_rules(problem):
     """Two pairs of the same (mentor type, mentee type) get the same rule bits, except for
     forbidden pairs and the score threshold, and `type_block` gives exactly those bits."""
-    from pairmatch.constraints import PAIR_RULES, RuleChecker
+    from pairmatch.constraints import BITS, PAIR_RULES, RuleChecker
+    from pairmatch.scoring import Scorer
 
     scorer = Scorer(problem)
     checker = RuleChecker(problem, scorer)
     types = checker.person_types()
     m, n = problem.shape
-    bits = checker.block(slice(None), slice(None), scorer.block(slice(None))) & np.uint8(~PAIR_RULES & 0xFF)
+    bits = checker.block(slice(None), slice(None), scorer.block(slice(None))) & BITS(~PAIR_RULES & 0xFFFF)
     by_type = checker.type_block(types.mentor, types.mentee)
     assert np.array_equal(bits, by_type)
     assert sorted(set(types.mentor.tolist())) == list(range(types.n_mentor_types))

@@ -109,6 +109,24 @@ def test_match_speaks_the_same_contract_as_the_library(client):
     assert response.json() == match(own).model_dump(mode="json", exclude_none=True)
 
 
+def test_rules_preferences_and_rankings_over_http(client):
+    ruled = example("request-rules-and-rankings.json")
+    response = client.post("/v1/match", json=ruled, headers=auth(WRITE_KEY))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body == json.loads((DOCS / "examples" / "response-rules-and-rankings.json").read_text(encoding="utf-8"))
+    assert "rules.require[0] (mentor age at least 18)" in body["unmatched"][0]["reason"]
+    stable = {**ruled, "params": {"objective": "stable", "proposer": "mentee"}}
+    response = client.post("/v1/match", json=stable, headers=auth(WRITE_KEY))
+    assert response.status_code == 200, response.text
+    certificate = response.json()["certificate"]
+    assert certificate["preferences"] == {"mentor": "scores", "mentee": "rankings"}
+    assert certificate["blocking_pairs"] == 0
+    wrong = {**ruled, "rules": {"require": [{"side": "mentee", "attribute": "vetting", "equals": "clear"}]}}
+    body = check_error(client.post("/v1/match", json=wrong, headers=auth(WRITE_KEY)), 422, "invalid_request")
+    assert "no mentee has vetting = 'clear'" in json.dumps(body)
+
+
 @pytest.mark.parametrize(
     "headers",
     [

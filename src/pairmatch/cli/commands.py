@@ -325,7 +325,10 @@ def register(sub: Any) -> None:
     )
     samples.add_argument("directory", help="where to copy the files")
     samples.add_argument(
-        "--programme", choices=("pilot", "synthetic-200"), default="pilot", help="which sample (default: pilot)"
+        "--programme",
+        choices=("pilot", "synthetic-200", "girls-network"),
+        default="pilot",
+        help="which sample (default: pilot)",
     )
     samples.add_argument("--force", action="store_true", help="overwrite existing files")
     samples.set_defaults(run=run_samples, format="text")

@@ -228,8 +228,7 @@ def validate_request(
     parsed = _parse(request, MatchRequest)
     problem = parsed.to_problem()
     n_mentors, n_mentees = problem.shape
-    components = {k: v for k, v in problem.weights.as_dict().items() if v > 0}
-    components.update({s.name: float(s.weight) for s in problem.scores})
+    components = problem.component_weights()
     return ValidateResponse(mentors=n_mentors, mentees=n_mentees, components=components)
 
 

@@ -30,6 +30,7 @@ from ..exceptions import PairmatchError
 from ..geography import Geography
 from ..models import Mentee, Mentor, Problem, Rules
 from ..params import SolveParams, Weights
+from ..preferences import Preference, RankScore
 from ..rematching import Changes
 from ..taxonomy import Taxonomy
 
@@ -127,6 +128,8 @@ class MatchRequest(BaseModel):
     weights: Weights = Weights()
     rules: Rules = Rules()
     scores: list[ScoreSpec] = []
+    preferences: list[Preference] = Field([], description="soft preferences, each a named score component")
+    rank_scores: list[RankScore] = Field([], description="score components from the people's own rankings")
     meeting_minutes: StrictInt = Field(60, gt=0, le=24 * 60, multiple_of=30)
     geography: GeographySpec | None = Field(None, description="default: the 32 London boroughs and the City")
     taxonomy: TaxonomySpec | None = Field(None, description="default: the built-in policing topics")
@@ -169,6 +172,8 @@ class MatchRequest(BaseModel):
             weights=self.weights,
             rules=self.rules,
             scores=tuple(scores),
+            preferences=tuple(self.preferences),
+            rank_scores=tuple(self.rank_scores),
             meeting_minutes=self.meeting_minutes,
             name=self.name,
             description=self.description,
@@ -231,6 +236,8 @@ class MatchRequest(BaseModel):
             weights=problem.weights,
             rules=problem.rules,
             scores=[ScoreSpec.from_custom(s) for s in problem.scores],
+            preferences=list(problem.preferences),
+            rank_scores=list(problem.rank_scores),
             meeting_minutes=problem.meeting_minutes,
             geography=GeographySpec(**problem.geography.to_dict()) if vocabularies else None,
             taxonomy=TaxonomySpec(**problem.taxonomy.to_dict()) if vocabularies else None,

@@ -13,6 +13,7 @@ column             required  content
 ``availability``   yes       ``;``-separated weekly windows, ``Mon 18:00-20:00; Sat 10:00-12:00``
 ``min_partners``   no        whole number >= 0 (default 0)
 ``max_partners``   no        whole number >= 0 (default 1)
+``ranking``        no        the person's own ranking of the other side, ``M3 > M1 = M2``
 anything else      no        a free attribute (rank, BCU, age band, ...) for rules and quotas
 =================  ========  ==============================================================
 
@@ -26,7 +27,8 @@ they are imported only when an XLSX file or a DataFrame is used.
 
 Modules: `issues` (problems and how they are collected), `readers` (raw
 tables and header detection), `people` (rows to people), `config`
-(settings), `vocabularies` (a programme's own geography and taxonomy),
+(settings), `rankings` (people's own rankings from a file of their own),
+`vocabularies` (a programme's own geography and taxonomy),
 `problem` (everything into a `Problem`), `preflight` (warnings before
 solving), `writers` (files out) and `samples` (shipped files).
 """
@@ -39,6 +41,7 @@ from .issues import MAX_ISSUES_PER_FILE, InputFileError, InputIssue
 from .people import read_mentees, read_mentors, read_people
 from .preflight import problem_warnings
 from .problem import load_problem, problem_from_frames
+from .rankings import read_rankings
 from .readers import COLUMNS, REQUIRED_COLUMNS
 from .samples import guide_text, sample_path
 from .vocabularies import load_geography, load_taxonomy
@@ -66,6 +69,7 @@ __all__ = [
     "read_mentees",
     "read_mentors",
     "read_people",
+    "read_rankings",
     "sample_path",
     "write_atomically",
     "write_matches",

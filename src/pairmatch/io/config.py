@@ -27,10 +27,12 @@ from ..consent import ConsentOptions
 from ..geography import Geography
 from ..models import Rules
 from ..params import SolveParams, Weights
+from ..preferences import Preference, Ranking, RankScore
 from ..taxonomy import Taxonomy
 from ..text import excerpt, quoted
 from ..vocabulary_documents import document_problems, key_label
 from .issues import InputIssue, IssueLog
+from .rankings import read_rankings_into
 from .readers import decode
 from .vocabularies import geography_from_file, taxonomy_from_file
 
@@ -150,6 +152,11 @@ class ConfigDocument(BaseModel):
     meeting_minutes: int = Field(60, description="length of a meeting: whole half hours, up to 1440")
     weights: Weights = Weights()
     rules: Rules = Rules()
+    preferences: tuple[Preference, ...] = Field((), description="soft preferences, each a named score component")
+    rank_scores: tuple[RankScore, ...] = Field((), description="score components from the people's own rankings")
+    rankings: str | None = Field(
+        None, min_length=1, description="a rankings file (columns id, partner_id, rank), relative to this file"
+    )
     solve: SolveParams = SolveParams()
     vocabularies: VocabularyFiles = VocabularyFiles()
     input: InputOptions = InputOptions()
@@ -199,6 +206,7 @@ class Config:
     geography: Geography | None = field(default=None, compare=False)
     taxonomy: Taxonomy | None = field(default=None, compare=False)
     text: str = field(default="", repr=False, compare=False)
+    rankings: Mapping[str, Ranking] = field(default_factory=dict, compare=False)
 
     @property
     def weights(self) -> Weights:
@@ -219,6 +227,14 @@ class Config:
     @property
     def meeting_minutes(self) -> int:
         return self.document.meeting_minutes
+
+    @property
+    def preferences(self) -> tuple[Preference, ...]:
+        return self.document.preferences
+
+    @property
+    def rank_scores(self) -> tuple[RankScore, ...]:
+        return self.document.rank_scores
 
     @property
     def name(self) -> str:
@@ -389,7 +405,21 @@ def config_from_mapping(
         except ValidationError:
             return Config(source=source, text=text)
     geography, taxonomy = _vocabularies(document.vocabularies, report, base)
-    return Config(document=document, source=source, geography=geography, taxonomy=taxonomy, text=text)
+    rankings = _rankings(document.rankings, report, base)
+    return Config(
+        document=document, source=source, geography=geography, taxonomy=taxonomy, text=text, rankings=rankings
+    )
+
+
+def _rankings(value: str | None, report: _Reporter, base: str | os.PathLike[str] | None) -> dict[str, Ranking]:
+    """The rankings file the settings name (relative to them), read with its own issues."""
+    if value is None:
+        return {}
+    path = (Path(base) if base is not None else Path.cwd()) / value
+    if not path.is_file():
+        report(("rankings",), value, f"no such file (looked for {excerpt(path, 200)})")
+        return {}
+    return read_rankings_into(path, report.log)
 
 
 def _without(data: Mapping[str, Any], locs: list[tuple[str | int, ...]]) -> dict[str, Any]:
@@ -476,26 +506,26 @@ def config_files(path: str | os.PathLike[str] | None) -> list[Path]:
     if path is None:
         return []
     try:
-        table = tomllib.loads(Path(path).read_text(encoding="utf-8-sig")).get("vocabularies", {})
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return []
-    if not isinstance(table, Mapping):
-        return []
-    folder = Path(path).parent  # as `_vocabularies` resolves them
-    return [
-        folder / value
-        for key, value in table.items()
-        if key in VOCABULARY_KEYS and isinstance(value, str) and value.strip()
-    ]
+    table = data.get("vocabularies", {})
+    folder = Path(path).parent  # as `_vocabularies` and `_rankings` resolve them
+    named = [data.get("rankings")]
+    if isinstance(table, Mapping):
+        named += [value for key, value in table.items() if key in VOCABULARY_KEYS]
+    return [folder / value for value in named if isinstance(value, str) and value.strip()]
 
 
 def read_config(path: str | os.PathLike[str]) -> Config:
     """Read weights, rules, solve parameters and programme details from a TOML file.
 
-    Top-level keys: ``name``, ``description``, ``meeting_minutes``; tables
-    ``[weights]`` (`Weights`), ``[rules]`` (`Rules`), ``[solve]``
-    (`SolveParams`, including ``seed``) and ``[vocabularies]`` (``geography``
-    and ``taxonomy`` JSON files, relative to the settings file).
+    Top-level keys: ``name``, ``description``, ``meeting_minutes``,
+    ``rankings`` (a rankings file, see `read_rankings`); tables ``[weights]``
+    (`Weights`), ``[rules]`` (`Rules`), ``[[preferences]]`` (`Preference`),
+    ``[[rank_scores]]`` (`RankScore`), ``[solve]`` (`SolveParams`, including
+    ``seed``) and ``[vocabularies]`` (``geography`` and ``taxonomy`` JSON
+    files); file paths are relative to the settings file.
 
     Raises
     ------

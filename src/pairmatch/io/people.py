@@ -21,6 +21,7 @@ from typing import Any
 from ..datasets import default_taxonomy, london
 from ..geography import Geography
 from ..models import Mentee, Mentor, Person
+from ..preferences import Ranking
 from ..taxonomy import Taxonomy
 from ..text import excerpt, quoted
 from .cells import blank, cell_text
@@ -32,7 +33,9 @@ __all__ = ["PeopleReader", "SideData", "bulk", "read_mentees", "read_mentors", "
 
 # The fields a person read from a file always sets (``name`` when given), as
 # ``model_validate`` of the whole row would record them.
-_FIELDS = frozenset({"id", "focus_areas", "boroughs", "availability", "min_partners", "max_partners", "attributes"})
+_FIELDS = frozenset(
+    {"id", "focus_areas", "boroughs", "availability", "min_partners", "max_partners", "attributes", "ranking"}
+)
 _FIELDS_NAMED = _FIELDS | {"name"}
 _ORDER = {c: k for k, c in enumerate(COLUMNS)}
 
@@ -152,6 +155,7 @@ class PeopleReader:
         bases = rows.scalars()
         ids = rows.ids()
         columns = {column: rows.list_column(column) for column in ("focus_areas", "boroughs", "availability")}
+        rankings = rows.rankings()
         attrs = rows.attributes(self.attribute_keys())
         first_row = rows.first_rows(ids)
         bad = rows.report()
@@ -168,6 +172,7 @@ class PeopleReader:
                 min_partners=base.min_partners,
                 max_partners=base.max_partners,
                 attributes=attrs[k],
+                ranking=rankings[k],
             )
             for k, base in enumerate(bases)
             if base is not None and k not in bad
@@ -248,6 +253,23 @@ class _Rows:
             out.append(checked)
             for item, message, suggestion in problems:
                 self.add(k, column, item, message, suggestion)
+        return out
+
+    def rankings(self) -> list[Ranking]:
+        """Each row's ``ranking`` cell (``M3 > M1 = M2``), checked by the model; the ids it names
+        are checked against the other side once both sides are read."""
+        out: list[Ranking] = []
+        for k, record in enumerate(self.records):
+            value = record.get("ranking")
+            if blank(value):
+                out.append(())
+                continue
+            text = value if isinstance(value, (list, tuple)) else cell_text(value)
+            key = ("ranking", text if isinstance(text, str) else hashable(text))
+            person, errors = self.cells.validate_once(key, {"ranking": text})
+            for _, message in errors:
+                self.add(k, "ranking", value, message)
+            out.append(person.ranking if person is not None else ())
         return out
 
     def attributes(self, keys: list[str]) -> list[dict[str, Any]]:

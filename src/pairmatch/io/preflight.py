@@ -14,9 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..availability import SLOT_MINUTES, window_slots
-from ..constraints import Rule, RuleChecker, min_score_slack
+from ..constraints import BITS, Rule, RuleChecker, min_score_slack
 from ..models import Person, Problem
 from ..scoring import Scorer
+from ..scoring.pairtests import condition_mask
 from ..text import excerpt
 from .config import Config, TomlLines
 from .issues import InputFileError, InputIssue
@@ -61,6 +62,14 @@ def _setting(rule: Rule, problem: Problem) -> tuple[str, str]:
         return "rules.max_borough_steps", f"boroughs at most {rules.max_borough_steps} borders apart"
     if rule == Rule.SAME_ATTRIBUTE:
         return "rules.forbid_same", f"different {', '.join(rules.forbid_same)}"
+    if rule == Rule.DIFFERENT_ATTRIBUTE:
+        return "rules.require_same", f"the same {', '.join(rules.require_same)}"
+    if rule == Rule.NOT_ELIGIBLE:
+        return "rules.require", "; ".join(r.describe() for r in rules.require)
+    if rule == Rule.CONDITIONAL:
+        return "rules.conditional", "a pairing every conditional rule allows (" + "; ".join(
+            r.label for r in rules.conditional
+        ) + ")"
     return "rules.forbidden_pairs", "a pairing not listed as forbidden"
 
 
@@ -80,7 +89,10 @@ def _report_blocked(w: _Warnings, stuck: dict[str, dict[int, np.ndarray]], alone
             if active[side].any() and (mask | ~active[side]).all() and rule not in everyone:
                 everyone.add(rule)
                 setting, needs = _setting(Rule(rule), problem)
-                w.add(setting, f"rules out every pair: no mentor and mentee have {needs}")
+                if rule in (Rule.NOT_ELIGIBLE, Rule.CONDITIONAL):
+                    w.add(setting, f"rules out every pair: no pair meets {needs}")
+                else:
+                    w.add(setting, f"rules out every pair: no mentor and mentee have {needs}")
     for side in ("mentor", "mentee"):
         people = problem.mentors if side == "mentor" else problem.mentees
         other = "mentee" if side == "mentor" else "mentor"
@@ -89,11 +101,11 @@ def _report_blocked(w: _Warnings, stuck: dict[str, dict[int, np.ndarray]], alone
             if not index or rule in everyone:
                 continue
             setting, needs = _setting(Rule(rule), problem)
-            w.add(
-                setting,
-                f"rules out every pair of {len(index)} {side}{'s' if len(index) != 1 else ''} "
-                f"({_ids(people, index)}): no {other} with {needs}",
-            )
+            who = f"{len(index)} {side}{'s' if len(index) != 1 else ''} ({_ids(people, index)})"
+            if rule == Rule.NOT_ELIGIBLE:
+                w.add(setting, f"rules out every pair of {who}: they do not meet {needs}")
+                continue
+            w.add(setting, f"rules out every pair of {who}: no {other} with {needs}")
         rest = np.flatnonzero(alone[side] & active[side]).tolist()
         if rest:
             w.add(
@@ -115,12 +127,12 @@ def _dense(w: _Warnings, scorer: Scorer, skip: int) -> None:
     every_e = {r: np.ones(n_e, dtype=bool) for r in rules}
     for start, stop in scorer.chunks():
         rows = slice(start, stop)
-        blocked = checker.block(rows, slice(None), scorer.block(rows)) & np.uint8(~skip & 0xFF)
+        blocked = checker.block(rows, slice(None), scorer.block(rows)) & BITS(~skip & 0xFFFF)
         open_pairs = blocked == 0
         allowed_m[rows] += open_pairs.sum(axis=1)
         allowed_e += open_pairs.sum(axis=0)
         for r in rules:
-            hit = (blocked & np.uint8(r)) != 0
+            hit = (blocked & BITS(r)) != 0
             every_m[r][rows] &= hit.all(axis=1)
             every_e[r] &= hit.all(axis=0)
     stuck: dict[str, dict[int, np.ndarray]] = {}
@@ -148,6 +160,8 @@ def _bounds(w: _Warnings) -> None:
             found[int(Rule.NO_FOCUS_OVERLAP)] = np.array([not p.focus_areas for p in people], dtype=bool)
         if rules.max_borough_steps is not None:
             found[int(Rule.TOO_FAR)] = np.array([not p.boroughs for p in people], dtype=bool)
+        if rules.require:
+            found[int(Rule.NOT_ELIGIBLE)] = ~condition_mask([r for r in rules.require if r.side == side], people)
         stuck[side] = {r: mask for r, mask in found.items() if mask.any()}
     n_m, n_e = problem.shape
     _report_blocked(w, stuck, {"mentor": np.zeros(n_m, dtype=bool), "mentee": np.zeros(n_e, dtype=bool)})

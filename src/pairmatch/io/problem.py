@@ -17,12 +17,13 @@ from pydantic import ValidationError
 
 from ..datasets import default_taxonomy, london
 from ..geography import Geography
-from ..models import Problem
-from ..taxonomy import Taxonomy
+from ..models import Problem, check_preferences, check_rules
+from ..taxonomy import Taxonomy, normalize_topic
 from ..text import excerpt, quoted
 from .config import Config, TomlLines, config_from_mapping, read_config_into
 from .issues import InputIssue, IssueLog
 from .people import SideData, bulk, read_side
+from .rankings import apply_rankings
 
 __all__ = ["Sheets", "load_problem", "load_sides", "problem_from_frames", "sheet_names"]
 
@@ -120,7 +121,11 @@ def load_sides(
     mentor_sheet, mentee_sheet = sheet_names(sheets, getattr(cfg, "sheets", None))
     left = read_side(mentors, "mentor", taxonomy, geography, mentor_sheet, log)
     right = read_side(mentees, "mentee", taxonomy, geography, mentee_sheet, log)
+    if cfg.rankings:
+        left, right = _with_file_rankings(cfg, left, right, log)
     _cross_checks(cfg, left, right, log)
+    _ranking_checks(left, right, log)
+    _rule_checks(cfg, left, right, taxonomy, log)
     return cfg, left, right, taxonomy, geography
 
 
@@ -141,6 +146,73 @@ def sheet_names(sheets: Sheets, configured: Sheets = None) -> tuple[str | None, 
     return chosen[0], chosen[1]
 
 
+def _setting_path(label: str) -> tuple[str | int, ...]:
+    """``rules.require[1].equals`` as ``("rules", "require", 1, "equals")``."""
+    out: list[str | int] = []
+    for part in label.split("."):
+        name, *indices = part.replace("]", "").split("[")
+        out.append(name)
+        out += [int(k) for k in indices if k.isdigit()]
+    return tuple(out)
+
+
+def _rule_checks(cfg: Config, left: SideData, right: SideData, taxonomy: Taxonomy, log: IssueLog) -> None:
+    """Rules and preferences that would match nothing among the people read, at their line."""
+    if left.table is None or right.table is None:
+        return
+    errors: list[str] = []
+
+    def known(topic: str) -> str | None:
+        return normalize_topic(topic) if topic in taxonomy else None
+
+    check_rules(cfg.rules, left.people, right.people, known, errors)
+    check_preferences(cfg.preferences, left.people, right.people, known, errors)
+    lines = TomlLines(cfg.text) if cfg.text else None
+    for error in errors:
+        label, _, message = error.partition(": ")
+        line = lines.key(_setting_path(label)) if lines else None
+        log.add(InputIssue(cfg.source or "settings", line, label, None, message, None, "line", "setting"))
+
+
+def _with_file_rankings(cfg: Config, left: SideData, right: SideData, log: IssueLog) -> tuple[SideData, SideData]:
+    """Both sides with the rankings of the settings' rankings file; an id there that is in
+    neither file is an issue of that file."""
+    file = cfg.document.rankings or "rankings"
+    known = {p.id for p in (*left.people, *right.people)}
+    for pid in cfg.rankings:
+        if pid not in known and pid not in left.rows and pid not in right.rows:
+            log.add(InputIssue(file, None, "id", excerpt(pid), f"{quoted(pid)} is neither a mentor nor a mentee id"))
+    return (
+        SideData(apply_rankings(left.people, dict(cfg.rankings), file, log), left.table, left.rows),
+        SideData(apply_rankings(right.people, dict(cfg.rankings), file, log), right.table, right.rows),
+    )
+
+
+def _ranking_checks(left: SideData, right: SideData, log: IssueLog) -> None:
+    """Every id a ranking names is someone on the other side (reported at the ranking's row)."""
+    for side, data, other, other_side in (("mentor", left, right, "mentee"), ("mentee", right, left, "mentor")):
+        if data.table is None or other.table is None:
+            continue
+        for person in data.people:
+            for group in person.ranking:
+                for pid in group:
+                    if pid in other.rows:
+                        continue
+                    found = difflib.get_close_matches(pid, list(other.rows), n=1) if len(pid) < 100 else []
+                    where = f"a {side} id, not a {other_side} id" if pid in data.rows else f"not a {other_side} id"
+                    log.add(
+                        InputIssue(
+                            data.table.file,
+                            data.rows.get(person.id),
+                            data.table.column("ranking"),
+                            excerpt(pid),
+                            f"{quoted(person.id)} ranks {quoted(pid)}, which is {where} (no such id in {other.file})",
+                            found[0] if found else None,
+                            data.table.row_kind,
+                        )
+                    )
+
+
 def build_problem(
     cfg: Config, left: SideData, right: SideData, taxonomy: Taxonomy, geography: Geography, log: IssueLog
 ) -> Problem:
@@ -152,6 +224,8 @@ def build_problem(
             mentees=right.people,
             weights=cfg.weights,
             rules=cfg.rules,
+            preferences=cfg.preferences,
+            rank_scores=cfg.rank_scores,
             meeting_minutes=cfg.meeting_minutes,
             taxonomy=taxonomy,
             geography=geography,

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 Side = Literal["mentor", "mentee"]
-COLUMNS = ("id", "name", "focus_areas", "boroughs", "availability", "min_partners", "max_partners")
+COLUMNS = ("id", "name", "focus_areas", "boroughs", "availability", "min_partners", "max_partners", "ranking")
 REQUIRED_COLUMNS = ("id", "focus_areas", "boroughs", "availability")
 # Title rows above the header ("Mentors - spring cohort") are skipped when the
 # header is among this many first non-blank rows.

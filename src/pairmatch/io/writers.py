@@ -354,8 +354,8 @@ def write_matches(
 # --------------------------------------------------------------------------- people
 
 
-def _person_row(person: Person, extra: Sequence[str]) -> list[Any]:
-    return list(person_row(person, list(extra), missing=""))
+def _person_row(person: Person, extra: Sequence[str], ranked: bool) -> list[Any]:
+    return list(person_row(person, list(extra), missing="", ranked=ranked))
 
 
 def people_bytes(people: Sequence[Person], fmt: str, *, sheet: str = "people") -> bytes:
@@ -370,8 +370,10 @@ def people_bytes(people: Sequence[Person], fmt: str, *, sheet: str = "people") -
     if fmt == "json":
         data = [p.model_dump(exclude_defaults=True) for p in people]
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    header = [*COLUMNS, *extra]
-    rows = [_person_row(p, extra) for p in people]
+    # The ranking column only when someone ranks: most programmes have none.
+    ranked = any(p.ranking for p in people)
+    header = [*(c for c in COLUMNS if ranked or c != "ranking"), *extra]
+    rows = [_person_row(p, extra, ranked) for p in people]
     return csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes({sheet: (header, rows)})
 
 

@@ -8,6 +8,7 @@ single pairs without ever holding a full matrix it was not given.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -15,22 +16,30 @@ from ..custom_scores import CustomScore, PeopleTable, check_block
 from ..models import Problem
 from .levels import Index
 
-__all__ = ["CustomBlocks"]
+__all__ = ["CustomBlocks", "SparseValues"]
 
 
-class _Entries:
-    """``(mentor, mentee, value)`` triples as sorted arrays, with a default for other pairs."""
+class SparseValues:
+    """Values of some pairs, as sorted arrays, with a default for every other pair.
 
-    def __init__(self, component: CustomScore, problem: Problem) -> None:
-        assert component.entries is not None
-        mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
-        n = problem.shape[1]
-        keys = {mentor_ix[m] * n + mentee_ix[e]: v for m, e, v in component.entries}  # the last value wins
+    ``keys`` are ``row * n + col`` for an ``(m, n)`` problem. Examples:
+
+    >>> values = SparseValues.of([(0, 1, 0.5)], n=2, default=0.1)
+    >>> values.block(np.array([0, 1]), np.array([0, 1])).tolist()
+    [[0.1, 0.5], [0.1, 0.1]]
+    """
+
+    def __init__(self, keys: dict[int, float], n: int, default: float) -> None:
         order = np.array(sorted(keys), dtype=np.int64)
         self.n = n
         self.keys = order
         self.values = np.array([keys[k] for k in order.tolist()], dtype=np.float64)
-        self.default = float(component.default)
+        self.default = float(default)
+
+    @classmethod
+    def of(cls, triples: Iterable[tuple[int, int, float]], n: int, default: float) -> SparseValues:
+        """From ``(row, col, value)`` triples (a later triple for the same pair wins)."""
+        return cls({row * n + col: value for row, col, value in triples}, n, default)
 
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         out = np.full((len(rows), len(cols)), self.default)
@@ -55,13 +64,20 @@ class _Entries:
         return np.where(found, self.values[pos] if len(self.keys) else 0.0, self.default)
 
 
+def _entries(component: CustomScore, problem: Problem) -> SparseValues:
+    assert component.entries is not None
+    mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
+    triples = ((mentor_ix[m], mentee_ix[e], v) for m, e, v in component.entries)  # the last value wins
+    return SparseValues.of(triples, problem.shape[1], component.default)
+
+
 class CustomBlocks:
     """Every custom component of a problem, evaluable on blocks and on lists of pairs."""
 
     def __init__(self, problem: Problem) -> None:
         self.components = problem.scores
         self.shape = problem.shape
-        self.entries = {c.name: _Entries(c, problem) for c in self.components if c.entries is not None}
+        self.entries = {c.name: _entries(c, problem) for c in self.components if c.entries is not None}
         needs_tables = any(c.function is not None for c in self.components)
         self.tables = (problem.mentor_table, problem.mentee_table) if needs_tables else None
 

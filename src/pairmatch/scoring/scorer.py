@@ -20,6 +20,7 @@ from ..models import Problem
 from .custom import CustomBlocks
 from .levels import BuiltinLevels, Index
 from .parallel import ChunkRunner, as_runner
+from .preferences import PreferenceBlocks
 
 __all__ = ["DEFAULT_CHUNK_CELLS", "Scorer"]
 
@@ -52,12 +53,9 @@ class Scorer:
     def __init__(self, problem: Problem) -> None:
         self.problem: Problem | None = problem
         self.components = problem.component_names
-        builtin_weights = problem.weights.as_dict()
-        self.weights = {
-            **{c: builtin_weights[c] for c in BUILT_IN_COMPONENTS if builtin_weights[c] > 0},
-            **{s.name: float(s.weight) for s in problem.scores},
-        }
+        self.weights = problem.component_weights()
         self.builtin = BuiltinLevels(problem)
+        self.preferences = PreferenceBlocks(problem, self.builtin)
         self.custom = CustomBlocks(problem)
         self.shape = problem.shape
 
@@ -68,7 +66,12 @@ class Scorer:
     @property
     def upper_bound(self) -> float:
         """No pair's combined score exceeds this."""
-        return self.builtin.upper_bound + self.custom.upper_bound
+        return self.builtin.upper_bound + self.preferences.upper_bound + self.custom.upper_bound
+
+    @property
+    def extra_names(self) -> tuple[str, ...]:
+        """Components beyond the built-ins, in order: preferences, rank scores, custom."""
+        return (*(c.name for c in self.preferences.components), *(c.name for c in self.custom.components))
 
     def part_values(self) -> list[np.ndarray] | None:
         """Every value each weighted component can take, weight applied: the built-ins' levels,
@@ -104,13 +107,26 @@ class Scorer:
 
     @property
     def block_names(self) -> tuple[str, ...]:
-        """The arrays `block` returns: every built-in and custom component, ``total``, ``overlap_minutes``."""
-        return (*BUILT_IN_COMPONENTS, *(c.name for c in self.custom.components), "total", "overlap_minutes")
+        """The arrays `block` returns: every built-in and other component, ``total``, ``overlap_minutes``."""
+        return (*BUILT_IN_COMPONENTS, *self.extra_names, "total", "overlap_minutes")
 
     @property
     def level_coded(self) -> bool:
         """True when every component is built in, so a pair's total is a function of its level."""
-        return not self.custom
+        return not self.custom and not self.preferences
+
+    def _extra_blocks(self, rows: Index, cols: Index) -> Iterator[tuple[str, float, np.ndarray]]:
+        """``(name, weight, values)`` of every component beyond the built-ins, in order."""
+        for own in self.preferences.components:
+            yield own.name, own.weight, self.preferences.block(own.name, rows, cols)
+        for component in self.custom.components:
+            yield component.name, component.weight, self.custom.block(component, rows, cols)
+
+    def _extra_pairs(self, rows: np.ndarray, cols: np.ndarray) -> Iterator[tuple[str, float, np.ndarray]]:
+        for own in self.preferences.components:
+            yield own.name, own.weight, self.preferences.pairs(own.name, rows, cols)
+        for component in self.custom.components:
+            yield component.name, component.weight, self.custom.pairs(component, rows, cols)
 
     def block(self, rows: Index, cols: Index = slice(None)) -> dict[str, np.ndarray]:
         """Every component, ``total`` and ``overlap_minutes`` for mentors ``rows`` x mentees
@@ -119,12 +135,10 @@ class Scorer:
         code = builtin.levels(rows, cols)
         out = {name: np.take(builtin.level_values[name], code) for name in BUILT_IN_COMPONENTS}
         total = np.take(builtin.level_values["total"], code)
-        for component in self.custom.components:
-            values = self.custom.block(component, rows, cols)
-            out[component.name] = values
-            if component.weight:
-                total += component.weight * values
-        out = {name: out[name] for name in (*BUILT_IN_COMPONENTS, *(c.name for c in self.custom.components))}
+        for name, weight, values in self._extra_blocks(rows, cols):
+            out[name] = values
+            if weight:
+                total += weight * values
         out["total"] = total
         out["overlap_minutes"] = builtin.overlap_minutes(rows, cols)
         return out
@@ -132,9 +146,9 @@ class Scorer:
     def totals(self, rows: Index, cols: Index = slice(None)) -> np.ndarray:
         """Only the combined scores of mentors ``rows`` x mentees ``cols``."""
         total = np.take(self.builtin.level_values["total"], self.builtin.levels(rows, cols))
-        for component in self.custom.components:
-            if component.weight:
-                total += component.weight * self.custom.block(component, rows, cols)
+        for _, weight, values in self._extra_blocks(rows, cols):
+            if weight:
+                total += weight * values
         return total
 
     def pair_values(self, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
@@ -145,11 +159,10 @@ class Scorer:
         code = builtin.pair_levels(rows, cols)
         out = {name: np.take(builtin.level_values[name], code) for name in BUILT_IN_COMPONENTS}
         total = np.take(builtin.level_values["total"], code)
-        for component in self.custom.components:
-            values = self.custom.pairs(component, rows, cols)
-            out[component.name] = values
-            if component.weight:
-                total += component.weight * values
+        for name, weight, values in self._extra_pairs(rows, cols):
+            out[name] = values
+            if weight:
+                total += weight * values
         out["total"] = total
         out["overlap_minutes"] = builtin.pair_slot_counts(rows, cols) * SLOT_MINUTES
         return out
@@ -157,9 +170,9 @@ class Scorer:
     def pair_totals(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Combined scores of the pairs ``(rows[k], cols[k])``."""
         total = np.take(self.builtin.level_values["total"], self.builtin.pair_levels(rows, cols))
-        for component in self.custom.components:
-            if component.weight:
-                total += component.weight * self.custom.pairs(component, rows, cols)
+        for _, weight, values in self._extra_pairs(rows, cols):
+            if weight:
+                total += weight * values
         return total
 
     def chunks(self, chunk_cells: int = DEFAULT_CHUNK_CELLS) -> list[tuple[int, int]]:

@@ -41,9 +41,9 @@ class BonusPairs:
 
 def bonus_pairs(problem: Problem, scorer: Scorer, scaling: Scaling) -> BonusPairs | None:
     """The listed pairs when every caller component is entries with default 0 (so any other
-    pair scores its built-in level exactly); None otherwise."""
+    pair scores its built-in level exactly); None otherwise (preferences score every pair)."""
     components = problem.scores
-    if not components or any(c.entries is None or c.default != 0 for c in components):
+    if scorer.preferences or not components or any(c.entries is None or c.default != 0 for c in components):
         return None
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
     n = problem.shape[1]

@@ -16,7 +16,16 @@ import networkx as nx
 import numpy as np
 
 from .. import display
-from ..constraints import Candidates, build_candidates, quota_groups, rule_names
+from ..constraints import (
+    BITS,
+    Candidates,
+    Rule,
+    build_candidates,
+    quota_groups,
+    rule_details,
+    rule_names,
+    ruling_out,
+)
 from ..exceptions import require
 from ..models import Person, Problem
 from ..scoring import Scorer, ScoreTable, score_table
@@ -159,20 +168,24 @@ def diagnose(
     free = candidates.allowed.copy()
     for i, j in candidates.required:
         free[i, j] = False
-    free_cands = Candidates((~free).astype(np.uint8), (), mlo, mhi, elo, ehi)
+    free_cands = Candidates((~free).astype(BITS), (), mlo, mhi, elo, ehi)
     for side, lo, other_hi, adj in (("mentor", mlo, ehi, free), ("mentee", elo, mhi, free.T)):
         for k in np.flatnonzero(lo > 0):
             usable = int(np.minimum(other_hi[adj[k]], 1).sum())
             if usable < lo[k]:
                 pid = _people(problem, side)[k].id
+                bits = candidates.blocked[k] if side == "mentor" else candidates.blocked[:, k]
+                ruled_out = ruling_out(problem, side, int(k), bits)
                 reasons.append(
                     {
                         "rule": "too_few_candidates",
                         "people": [pid],
                         "need": int(lo[k]),
                         "candidates": usable,
+                        "rules": ruled_out,
                         "message": f"{side} {pid} needs {lo[k]} more partner(s) but has only "
-                        f"{usable} candidate(s) with room left",
+                        f"{usable} candidate(s) with room left"
+                        + (f"; the rules rule out the others: {'; '.join(ruled_out)}" if ruled_out else ""),
                     }
                 )
     for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
@@ -193,8 +206,31 @@ def diagnose(
         for side, lo, other_hi in (("mentor", mlo, ehi), ("mentee", elo, mhi)):
             found = hall_violator(problem, free_cands, side, lo, other_hi)
             if found:
-                reasons.append(found)
+                reasons.append(_with_rules(problem, candidates, side, found))
     return reasons
+
+
+def _with_rules(problem: Problem, candidates: Candidates, side: str, found: dict[str, Any]) -> dict[str, Any]:
+    """A Hall violator with the rules that rule out its people's other pairs, each with how many
+    pairs of the group it removes (the certificate holds without them; they say why)."""
+    index = problem.mentor_index() if side == "mentor" else problem.mentee_index()
+    rows = np.array([index[pid] for pid in found["people"]], dtype=np.int64)
+    bits = candidates.blocked[rows] if side == "mentor" else candidates.blocked[:, rows].T
+    rules = []
+    for rule in Rule:
+        hit = np.argwhere(bits & BITS(rule))
+        if len(hit):
+            k, other = (int(x) for x in hit[0])
+            i, j = (rows[k], other) if side == "mentor" else (other, rows[k])
+            detail = rule_details(problem, int(i), int(j), int(rule))[0]
+            rules.append(f"{detail} ({len(hit)} pair{'s' if len(hit) != 1 else ''})")
+    if not rules:
+        return found
+    return {
+        **found,
+        "rules": rules,
+        "message": f"{found['message']}; the rules rule out their other pairs: " + ", ".join(rules),
+    }
 
 
 def _quota_reasons(

@@ -29,9 +29,9 @@ from ._reduced import solve_reduced
 from ._sparse import SPARSE_MIN_PAIRS, SparseEnd, solve_sparse, why_not_sparse
 from .contracts import Outcome, SolveContext
 from .diagnosis import diagnose
+from .lists import run_stable, stable_groups
 from .proofs import build_certificate, noted
 from .scaling import Scaling, scaling_for, with_exact_scores
-from .stable import blocking_pairs, deferred_acceptance
 
 __all__ = ["choose_method", "run"]
 
@@ -323,21 +323,27 @@ def _stable(
 ) -> Outcome:
     """A stable matching by deferred acceptance, with the score it costs against the optimum.
 
-    Pinned pairs are placed first and take their places; stability holds among
-    everyone's remaining places. Minimums and quotas cannot be expressed by
-    preferences, so they are refused rather than silently ignored.
+    Each side prefers by the people's own rankings where it has them (see
+    `pairmatch.solver.lists`), else by the scores. Pinned pairs are placed first
+    and take their places; stability holds among everyone's remaining places.
+    Minimums cannot be expressed by preferences, so they are refused rather
+    than silently ignored; quotas only as capacities of groups (a
+    student-project allocation).
     """
     spec = OBJECTIVES[params.objective]
     if not spec.side_constraints and (
-        problem.rules.quotas
-        or problem.rules.match_all_mentors
+        problem.rules.match_all_mentors
         or problem.rules.match_all_mentees
         or any(p.min_partners for p in (*problem.mentors, *problem.mentees))
     ):
         raise PairmatchError(
-            "the stable objective cannot guarantee minimum partners, match_all_* or quotas; "
+            "the stable objective cannot guarantee minimum partners or match_all_*; "
             "use max_score, max_participation or maxmin for those"
         )
+    try:
+        stable_groups(problem)
+    except ValueError as err:
+        raise PairmatchError(str(err)) from None
     table = score_table(scorer, executor=runner)
     scaling = with_exact_scores(scaling, table.total, params)
     candidates = build_candidates(problem, table, scorer)
@@ -359,35 +365,48 @@ def _stable(
         mentee_scores = np.zeros(table.shape)
         for name, weight in params.mentee_weights.items():
             mentee_scores += weight * table.components[name]
-    stable = deferred_acceptance(
-        table.total, allowed, mentor_hi, mentee_hi, proposer=params.proposer, mentee_scores=mentee_scores
-    )
-    blocking = blocking_pairs(
-        table.total, allowed, mentor_hi, mentee_hi, stable.rows, stable.cols, mentee_scores=mentee_scores
-    )
+    try:
+        found = run_stable(
+            problem,
+            table.total,
+            mentee_scores,
+            allowed,
+            (mentor_hi, mentee_hi),
+            proposer=params.proposer,
+            use=params.stable_preferences,
+        )
+    except ValueError as err:
+        raise PairmatchError(str(err)) from None
+    blocking = found.blocking
     # The price of stability: the max_score optimum on the same candidates.
     graph = _arc_graph(candidates, table, scaling)
     best, _ = _backend(problem, candidates, graph, OBJECTIVES["max_score"], params, None)
     assert best is not None  # no minimums, so some matching (maybe empty) always exists
     pinned_gain = int(sum(int(scaling.to_integer(table.total[i, j])) for i, j in candidates.required))
-    stable_gain = int(scaling.to_integer(table.total[stable.rows, stable.cols]).sum()) + pinned_gain
+    stable_gain = int(scaling.to_integer(table.total[found.rows, found.cols]).sum()) + pinned_gain
     optimum_gain = int(best.certificate["integer_objective"]) + pinned_gain
     pairs = [(i, j, True) for i, j in candidates.required]
-    pairs += [(int(i), int(j), False) for i, j in zip(stable.rows.tolist(), stable.cols.tolist(), strict=True)]
+    pairs += [(int(i), int(j), False) for i, j in zip(found.rows.tolist(), found.cols.tolist(), strict=True)]
     n_candidates = int(np.count_nonzero(candidates.allowed))
     most = max_pairs(candidates, n_candidates)
+    weak = " (weak stability: ties never block)" if found.lists.ties else ""
     certificate = {
         "method": "stable",
         "backend": "deferred_acceptance",
         "proof": (
-            f"deferred acceptance with {params.proposer}s proposing (the {params.proposer}-optimal stable "
-            f"matching); blocking pairs counted over all allowed pairs: {len(blocking[0])}"
+            f"{found.algorithm} with {params.proposer}s proposing (the {params.proposer}-optimal stable "
+            f"matching{' of the tie-broken lists' if found.lists.ties else ''}); blocking pairs counted over all "
+            f"allowed pairs{weak}: {len(blocking[0])}"
         ),
         "proposer": params.proposer,
-        "rounds": stable.rounds,
-        "proposals": stable.proposals,
+        "algorithm": found.algorithm,
+        "preferences": dict(found.lists.sources),
+        "ties": found.lists.ties,
+        "capacity_groups": found.groups,
+        "rounds": found.rounds,
+        "proposals": found.proposals,
         "blocking_pairs": len(blocking[0]),
-        "unique_stable_matching": params.mentee_weights is None,
+        "unique_stable_matching": params.mentee_weights is None and not found.lists.ranked,
         "integer_objective": stable_gain,
         "max_score_integer_objective": optimum_gain,
         "cost_of_stability": (optimum_gain - stable_gain) / scaling.scale,

@@ -594,13 +594,17 @@ def blocking_pairs(
     cols: ArrayLike,
     *,
     mentee_scores: ArrayLike | None = None,
+    ties: Literal["index", "weak"] = "index",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every pair that blocks the matching ``(rows, cols)``.
 
     An allowed pair ``(i, j)`` not in the matching blocks it when mentor
     ``i`` would accept mentee ``j`` (``i`` has fewer partners than its
     capacity, or ranks ``j`` above its worst partner) and ``j`` would accept
-    ``i`` (likewise). Ranks follow the module's tie rule.
+    ``i`` (likewise). With ``ties="index"`` ranks follow the module's tie
+    rule; with ``ties="weak"`` equal scores are equally good, so a pair
+    blocks only when both strictly prefer each other (weak stability, for
+    preferences with ties such as people's own rankings).
 
     Parameters
     ----------
@@ -643,6 +647,15 @@ def blocking_pairs(
 
     >>> blocking_pairs(scores, None, None, [2, 1], [1], [0])
     (array([0, 0]), array([0, 1]))
+
+    Under weak stability a tie never blocks: mentor 0 values both mentees
+    equally, so trading its partner for mentee 0 gains it nothing.
+
+    >>> tied = np.array([[1.0, 1.0], [1.0, 0.0]])
+    >>> blocking_pairs(tied, None, None, None, [0, 1], [1, 0])[0].tolist()
+    [0]
+    >>> blocking_pairs(tied, None, None, None, [0, 1], [1, 0], ties="weak")[0].tolist()
+    []
     """
     s, t, allowed, mcap, ecap = _prepare(scores, allowed, mentor_cap, mentee_cap, mentee_scores)
     m, n = s.shape
@@ -661,8 +674,11 @@ def blocking_pairs(
         b = block.shape[0]
         row_idx = np.arange(r0, r0 + b)[:, None]
         ws, wx = m_ws[r0 : r0 + b, None], m_wx[r0 : r0 + b, None]
-        mentor_wants = m_free[r0 : r0 + b, None] | (block > ws) | ((block == ws) & (col_idx < wx))
-        mentee_wants = e_free | (theirs > e_ws) | ((theirs == e_ws) & (row_idx < e_wx))
+        mentor_wants = m_free[r0 : r0 + b, None] | (block > ws)
+        mentee_wants = e_free | (theirs > e_ws)
+        if ties == "index":
+            mentor_wants |= (block == ws) & (col_idx < wx)
+            mentee_wants |= (theirs == e_ws) & (row_idx < e_wx)
         blocks = mentor_wants & mentee_wants
         if allowed is not None:
             blocks &= allowed[r0 : r0 + b]
