@@ -20,6 +20,7 @@ from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
 from .datasets import default_taxonomy, london
 from .geography import Geography
 from .params import Weights
+from .setting_values import BUILT_IN_KEYS, check_attribute_name, resolve_group
 from .taxonomy import Taxonomy, normalize_topic
 from .text import control_characters, printable
 
@@ -40,7 +41,14 @@ class Person(BaseModel):
     focus_areas : tuple of str
         Topics this person brings or wants, most important first.
     boroughs : tuple of str
-        Boroughs the person lives in or has served in.
+        Boroughs the person lives in or has served in (or a whole-area value
+        such as "London-wide"). Everyday names ("Stratford", "E17") are
+        resolved against the problem's geography.
+    places_as_written : tuple of str
+        The names as the input wrote them, one per borough, when any differs
+        from the borough's own name ("Stratford" for Newham); empty otherwise.
+        Set by `Problem`, so explanations and reports can say "Stratford
+        (Newham)".
     availability : tuple of str
         Weekly windows such as ``"Mon 18:00-20:00"`` (half-hour grid); stored
         merged and in canonical form.
@@ -56,6 +64,7 @@ class Person(BaseModel):
     name: str | None = None
     focus_areas: tuple[str, ...] = ()
     boroughs: tuple[str, ...] = ()
+    places_as_written: tuple[str, ...] = ()
     availability: tuple[str, ...] = ()
     min_partners: int = Field(0, ge=0)
     max_partners: int = Field(1, ge=0)
@@ -133,7 +142,24 @@ class Person(BaseModel):
     def _capacity(self) -> Person:
         if self.min_partners > self.max_partners:
             raise ValueError(f"min_partners ({self.min_partners}) is greater than max_partners ({self.max_partners})")
+        if self.places_as_written and len(self.places_as_written) != len(self.boroughs):
+            raise ValueError(
+                f"places_as_written has {len(self.places_as_written)} names for {len(self.boroughs)} boroughs; "
+                "give one per borough, or none"
+            )
         return self
+
+    def place_label(self, place: str) -> str:
+        """``place`` as this person wrote it: "Stratford (Newham)", or just "Newham".
+
+        >>> Mentor(id="A", boroughs=["Newham"], places_as_written=["Stratford"]).place_label("Newham")
+        'Stratford (Newham)'
+        """
+        if self.places_as_written and place in self.boroughs:
+            written = self.places_as_written[self.boroughs.index(place)]
+            if written != place:
+                return f"{written} ({place})"
+        return place
 
     @property
     def label(self) -> str:
@@ -299,12 +325,7 @@ class Problem(BaseModel):
                     errors.append(f"rules.{field}: {mentor_id!r} is not a mentor id")
                 if mentee_id not in mentee_ids:
                     errors.append(f"rules.{field}: {mentee_id!r} is not a mentee id")
-        for k, quota in enumerate(self.rules.quotas):
-            group: tuple[Person, ...] = self.mentors if quota.side == "mentor" else self.mentees
-            known = {name for person in group for name in person.attributes}
-            if quota.key not in ("focus", "borough", "bcu") and quota.key not in known:
-                hint = f" (known: {', '.join(sorted(known))})" if known else ""
-                errors.append(f"rules.quotas[{k}].key: {quota.key!r} is not an attribute of any {quota.side}{hint}")
+        self._resolve_settings(errors)
         aligned = self._align_scores(mentor_ids, mentee_ids, errors)
         weight = self.weights.total + sum(s.weight for s in self.scores)
         if weight <= 0:
@@ -315,23 +336,71 @@ class Problem(BaseModel):
         return self
 
     def _resolve(self, side: str, person: Person, errors: list[str]) -> Person:
-        """The person with focus areas and boroughs in the vocabularies' own spelling."""
-        topics, places = [], []
+        """The person with focus areas and boroughs in the vocabularies' own spelling.
+
+        A place written another way ("Stratford", "E17", "Met-wide") keeps
+        that spelling in ``places_as_written``; a name spanning several
+        places is an error listing them.
+        """
+        topics = []
         for topic in person.focus_areas:
-            if topic in self.taxonomy:
-                topics.append(normalize_topic(topic))
+            canonical = self.taxonomy.canonical(topic)
+            if canonical is not None:
+                topics.append(canonical)
             else:
                 errors.append(_unknown(side, person.id, "focus_areas", topic, self.taxonomy.suggest(topic)))
-        for place in person.boroughs:
-            canonical = self.geography.canonical(place)
-            if canonical is not None:
-                places.append(canonical)
+        places: dict[str, str] = {}
+        for given, written in zip(person.boroughs, person.places_as_written or person.boroughs, strict=True):
+            match = self.geography.resolve(given)
+            if match.place is not None:
+                places.setdefault(match.place, written)
+            elif match.ambiguous:
+                errors.append(
+                    f"{side} {person.id!r}: boroughs: {given!r} lies in {', '.join(match.places)}; write the one meant"
+                )
             else:
-                errors.append(_unknown(side, person.id, "boroughs", place, self.geography.suggest(place)))
-        topics_t, places_t = tuple(dict.fromkeys(topics)), tuple(dict.fromkeys(places))
-        if topics_t == person.focus_areas and places_t == person.boroughs:
+                hint = self.geography.suggestion(given)
+                shown = f" - did you mean {hint.describe()}?" if hint is not None and hint.place else ""
+                errors.append(f"{side} {person.id!r}: boroughs: unknown value {given!r}{shown}")
+        topics_t, places_t = tuple(dict.fromkeys(topics)), tuple(places)
+        written_t = tuple(places.values()) if any(w != p for p, w in places.items()) else ()
+        if (topics_t, places_t, written_t) == (person.focus_areas, person.boroughs, person.places_as_written):
             return person
-        return person.model_copy(update={"focus_areas": topics_t, "boroughs": places_t})
+        return person.model_copy(update={"focus_areas": topics_t, "boroughs": places_t, "places_as_written": written_t})
+
+    def _resolve_settings(self, errors: list[str]) -> None:
+        """Quota values and attribute names in the rules name something real, in its canonical spelling."""
+        quotas = []
+        for k, quota in enumerate(self.rules.quotas):
+            people: tuple[Person, ...] = self.mentors if quota.side == "mentor" else self.mentees
+            if quota.key not in BUILT_IN_KEYS:
+                message = check_attribute_name(f"rules.quotas[{k}].key", quota.key, people)
+                if message is not None:
+                    errors.append(message.replace("of anyone", f"of any {quota.side}"))
+                    quotas.append(quota)
+                    continue
+            if quota.value is None:
+                quotas.append(quota)
+                continue
+            value, message = resolve_group(
+                f"rules.quotas[{k}].value",
+                quota.key,
+                quota.value,
+                people,
+                quota.side,
+                geography=self.geography,
+                taxonomy=self.taxonomy,
+            )
+            if message is not None:
+                errors.append(message)
+            quotas.append(quota if value in (None, quota.value) else quota.model_copy(update={"value": value}))
+        everyone = (*self.mentors, *self.mentees)
+        for k, name in enumerate(self.rules.forbid_same):
+            message = check_attribute_name(f"rules.forbid_same[{k}]", name, everyone, ("borough", "bcu"))
+            if message is not None:
+                errors.append(message)
+        if tuple(quotas) != self.rules.quotas:
+            object.__setattr__(self, "rules", self.rules.model_copy(update={"quotas": tuple(quotas)}))
 
     def _align_scores(self, mentor_ids: set[str], mentee_ids: set[str], errors: list[str]) -> tuple[CustomScore, ...]:
         """Custom scores in the problem's row and column order (matrices checked for shape and ids)."""

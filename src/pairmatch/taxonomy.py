@@ -185,6 +185,16 @@ class Taxonomy:
             raise KeyError(f"{topic!r} is not a known topic" + (f" - did you mean {hint!r}?" if hint else ""))
         return key
 
+    def canonical(self, topic: str) -> str | None:
+        """The topic ``topic`` means, in the taxonomy's spelling, or None.
+
+        >>> from pairmatch.datasets import default_taxonomy
+        >>> default_taxonomy().canonical("Knife  Crime"), default_taxonomy().canonical("Atlantis")
+        ('knife crime', None)
+        """
+        key = normalize_topic(topic)
+        return key if key in self.index else None
+
     def suggest(self, topic: str) -> str | None:
         """The closest known topic name, for "did you mean" messages."""
         close = difflib.get_close_matches(normalize_topic(topic), self.topics, n=1, cutoff=0.6)

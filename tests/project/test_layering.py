@@ -17,9 +17,19 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pairmatch"
 
 # Bottom to top. A unit is a top-level module or subpackage of pairmatch.
 LAYERS: list[set[str]] = [
-    {"exceptions", "text", "version", "availability", "vocabulary_documents", "geography", "taxonomy"},  # vocabularies
+    {
+        "exceptions",
+        "text",
+        "version",
+        "availability",
+        "vocabulary_documents",
+        "geography_document",
+        "placenames",
+        "geography",
+        "taxonomy",
+    },  # vocabularies
     {"datasets"},  # vocabulary data (never people or problems)
-    {"params", "custom_scores", "models"},  # inputs
+    {"params", "custom_scores", "setting_values", "models"},  # inputs
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems
     {"solver"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()

@@ -206,7 +206,7 @@ def test_explain_pair_same_bcu_fact():
         mentees=[pairmatch.Mentee(id="X", boroughs=["Sutton"])],
     )
     result = pairmatch.solve(problem)
-    assert pairmatch.explain_pair(result, "A", "X").facts["borough"] == "same BCU (South): Bromley - Sutton"
+    assert pairmatch.explain_pair(result, "A", "X").facts["borough"] == "same BCU (South Area): Bromley - Sutton"
 
 
 def test_explain_pair_rejects_unknown_or_swapped_ids(pilot):

@@ -15,6 +15,7 @@ from ..custom_scores import CustomScore
 from ..datasets import default_taxonomy, london
 from ..exceptions import PairmatchError
 from ..geography import Geography
+from ..geography_document import GeographySpec
 from ..models import Mentee, Mentor, Problem, Rules
 from ..params import SolveParams, Weights
 from ..rematching import Changes
@@ -22,7 +23,7 @@ from ..taxonomy import Taxonomy
 
 # The vocabulary documents, under the names the contract's schemas give them.
 from ..vocabulary_documents import EdgeSpec as EdgeSpec
-from ..vocabulary_documents import GeographySpec, TaxonomySpec
+from ..vocabulary_documents import TaxonomySpec
 
 SCHEMA_VERSION = "1.0"
 
