@@ -20,7 +20,7 @@ from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
 from .datasets import default_taxonomy, london
 from .geography import Geography
 from .params import Weights
-from .setting_values import BUILT_IN_KEYS, check_attribute_name, resolve_group
+from .setting_values import check_rules
 from .taxonomy import Taxonomy, normalize_topic
 from .text import control_characters, printable
 
@@ -370,37 +370,16 @@ class Problem(BaseModel):
 
     def _resolve_settings(self, errors: list[str]) -> None:
         """Quota values and attribute names in the rules name something real, in its canonical spelling."""
-        quotas = []
-        for k, quota in enumerate(self.rules.quotas):
-            people: tuple[Person, ...] = self.mentors if quota.side == "mentor" else self.mentees
-            if quota.key not in BUILT_IN_KEYS:
-                message = check_attribute_name(f"rules.quotas[{k}].key", quota.key, people)
-                if message is not None:
-                    errors.append(message.replace("of anyone", f"of any {quota.side}"))
-                    quotas.append(quota)
-                    continue
-            if quota.value is None:
-                quotas.append(quota)
-                continue
-            value, message = resolve_group(
-                f"rules.quotas[{k}].value",
-                quota.key,
-                quota.value,
-                people,
-                quota.side,
-                geography=self.geography,
-                taxonomy=self.taxonomy,
-            )
-            if message is not None:
-                errors.append(message)
-            quotas.append(quota if value in (None, quota.value) else quota.model_copy(update={"value": value}))
-        everyone = (*self.mentors, *self.mentees)
-        for k, name in enumerate(self.rules.forbid_same):
-            message = check_attribute_name(f"rules.forbid_same[{k}]", name, everyone, ("borough", "bcu"))
-            if message is not None:
-                errors.append(message)
-        if tuple(quotas) != self.rules.quotas:
-            object.__setattr__(self, "rules", self.rules.model_copy(update={"quotas": tuple(quotas)}))
+        values, problems = check_rules(
+            self.rules, self.mentors, self.mentees, geography=self.geography, taxonomy=self.taxonomy
+        )
+        errors += [message for _, message in problems]
+        quotas = tuple(
+            q if value in (None, q.value) else q.model_copy(update={"value": value})
+            for q, value in zip(self.rules.quotas, values, strict=True)
+        )
+        if quotas != self.rules.quotas:
+            object.__setattr__(self, "rules", self.rules.model_copy(update={"quotas": quotas}))
 
     def _align_scores(self, mentor_ids: set[str], mentee_ids: set[str], errors: list[str]) -> tuple[CustomScore, ...]:
         """Custom scores in the problem's row and column order (matrices checked for shape and ids)."""

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from .geography import Geography
 from .taxonomy import Taxonomy
 
-__all__ = ["BUILT_IN_KEYS", "PersonLike", "check_attribute_name", "group_of", "resolve_group"]
+__all__ = ["BUILT_IN_KEYS", "PersonLike", "check_attribute_name", "check_rules", "group_of", "resolve_group"]
 
 BUILT_IN_KEYS = ("focus", "borough", "bcu")
 """Quota keys that are not attributes: a person's first focus area, first borough, and that borough's unit."""
@@ -47,12 +47,61 @@ def group_of(person: PersonLike, key: str, geography: Geography) -> str | None:
     """
     if key == "focus":
         return person.focus_areas[0] if person.focus_areas else None
-    if key == "borough":
-        return person.boroughs[0] if person.boroughs else None
-    if key == "bcu":
-        return geography.unit_of.get(person.boroughs[0]) if person.boroughs else None
+    if key in ("borough", "bcu"):
+        if not person.boroughs:
+            return None
+        # People not yet resolved (a request as sent) may write a town: read it as its place.
+        place = geography.canonical(person.boroughs[0]) or person.boroughs[0]
+        return place if key == "borough" else geography.unit_of.get(place)
     value = person.attributes.get(key)
     return None if value is None else str(value)
+
+
+def check_rules(
+    rules: Any,
+    mentors: Sequence[PersonLike],
+    mentees: Sequence[PersonLike],
+    *,
+    geography: Geography,
+    taxonomy: Taxonomy,
+) -> tuple[list[str | None], list[tuple[tuple[str | int, ...], str]]]:
+    """The canonical value of each quota (None without one, or when it fails) and every problem at its setting.
+
+    ``rules`` is a `pairmatch.models.Rules`: each quota's key must be a
+    built-in key or an attribute of someone on its side, its value must name
+    a group of that side, and each ``forbid_same`` entry an attribute of
+    someone. Each problem is ``(location, message)``, e.g.
+    ``(("rules", "quotas", 0, "value"), "rules.quotas[0].value: 'Nowhere' is not a BCU ...")``.
+    """
+    values: list[str | None] = []
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for k, quota in enumerate(rules.quotas):
+        people = mentors if quota.side == "mentor" else mentees
+        where: tuple[str | int, ...] = ("rules", "quotas", k)
+        value = None
+        if quota.key not in BUILT_IN_KEYS:
+            message = check_attribute_name(_label((*where, "key")), quota.key, people)
+            if message is not None:
+                problems.append(((*where, "key"), message.replace("of anyone", f"of any {quota.side}")))
+                values.append(None)
+                continue
+        if quota.value is not None:
+            setting = _label((*where, "value"))
+            value, message = resolve_group(
+                setting, quota.key, quota.value, people, quota.side, geography=geography, taxonomy=taxonomy
+            )
+            if message is not None:
+                problems.append(((*where, "value"), message))
+        values.append(value)
+    for k, name in enumerate(rules.forbid_same):
+        message = check_attribute_name(_label(("rules", "forbid_same", k)), name, (*mentors, *mentees), BUILT_IN_KEYS)
+        if message is not None:
+            problems.append((("rules", "forbid_same", k), message))
+    return values, problems
+
+
+def _label(loc: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
 def resolve_group(
@@ -84,12 +133,12 @@ def resolve_group(
     groups = sorted({g for p in people if (g := group_of(p, key, geography)) is not None})
     canonical, nearest, what = _in_vocabulary(key, value, groups, geography, taxonomy)
     if canonical is None:
-        hint = f" - did you mean {nearest!r}?" if nearest else _listed(groups, what, side)
+        hint = f" - did you mean {nearest!r}?" if nearest else _listed(groups, key, geography, side)
         return None, f"{setting}: {value!r} is not {what}{hint}"
     if canonical not in groups:
         close = _nearest(canonical, groups)
         shown = f"{value!r}" + (f" ({canonical})" if canonical != value else "")
-        hint = f" - the nearest is {close!r}" if close else _listed(groups, what, side)
+        hint = f" - the nearest is {close!r}" if close else _listed(groups, key, geography, side)
         return None, f"{setting}: {shown} is the {_first(key)} of no {side}, so it would match nothing{hint}"
     return canonical, None
 
@@ -138,8 +187,10 @@ def _nearest(value: str, options: Sequence[str]) -> str | None:
     return lowered[close[0]] if close else None
 
 
-def _listed(groups: list[str], what: str, side: str) -> str:
+def _listed(groups: list[str], key: str, geography: Geography, side: str) -> str:
+    plural = {"bcu": f"{geography.unit_name}s", "borough": "first boroughs", "focus": "first focus areas"}
+    what = plural.get(key, f"values of {key!r}")
     if not groups:
-        return f" (no {side} has one)"
+        return f" (no {side} has any)"
     shown = ", ".join(repr(g) for g in groups[:12]) + (f" and {len(groups) - 12} more" if len(groups) > 12 else "")
-    return f" (the {what.removeprefix('a ').removeprefix('the ')}s of the {side}s: {shown})"
+    return f" (the {what} of the {side}s: {shown})"

@@ -19,6 +19,7 @@ from ..geography_document import GeographySpec
 from ..models import Mentee, Mentor, Problem, Rules
 from ..params import SolveParams, Weights
 from ..rematching import Changes
+from ..setting_values import check_rules
 from ..taxonomy import Taxonomy
 
 # The vocabulary documents, under the names the contract's schemas give them.
@@ -197,6 +198,9 @@ class MatchRequest(BaseModel):
                             "unknown_value",
                             f"unknown place {place!r}{_hint(geography.suggest(place))}",
                         )
+        _, settings = check_rules(self.rules, self.mentors, self.mentees, geography=geography, taxonomy=taxonomy)
+        for loc, message in settings:
+            add(loc, "unknown_value", message)
         mentor_ids, mentee_ids = {m.id for m in self.mentors}, {m.id for m in self.mentees}
         for rule in ("forbidden_pairs", "required_pairs"):
             for k, (mentor_id, mentee_id) in enumerate(getattr(self.rules, rule)):
