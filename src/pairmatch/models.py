@@ -27,6 +27,8 @@ from .text import control_characters, printable
 __all__ = ["Mentee", "Mentor", "Person", "Problem", "Quota", "Rules"]
 
 AttributeValue = bool | int | float | str
+# Kinds of place name kept beside the place they resolve to (`Person.places_as_written`).
+_KEPT_KINDS = frozenset({"locality", "postcode", "whole area"})
 
 
 class Person(BaseModel):
@@ -353,7 +355,10 @@ class Problem(BaseModel):
         for given, written in zip(person.boroughs, person.places_as_written or person.boroughs, strict=True):
             match = self.geography.resolve(given)
             if match.place is not None:
-                places.setdefault(match.place, written)
+                # A town, postcode or whole-area name is kept as written; another spelling of the
+                # borough itself ("newham", "LB Newham") is not worth keeping.
+                kept = written if match.kind in _KEPT_KINDS or written != given else match.place
+                places.setdefault(match.place, kept)
             elif match.ambiguous:
                 errors.append(
                     f"{side} {person.id!r}: boroughs: {given!r} lies in {', '.join(match.places)}; write the one meant"

@@ -139,7 +139,8 @@ def document_problems(err: ValidationError, model: Any) -> list[DocumentProblem]
     ...     TaxonomySpec.model_validate({"edges": [], "decai": 0.5})
     ... except ValidationError as err:
     ...     print(document_problems(err, TaxonomySpec)[0].text())
-    decai: unknown key (known: name, description, as_of, decay, max_distance, topics, edges) - did you mean 'decay'?
+    decai: unknown key (known: name, description, as_of, decay, max_distance, topics, edges, aliases) \
+- did you mean 'decay'?
     """
     out = []
     for e in err.errors():
@@ -280,7 +281,8 @@ class EdgeSpec(BaseModel):
 class TaxonomySpec(BaseModel):
     """A focus-area taxonomy: linked topics and how relatedness decays along links.
 
-    See the geography and topics page of the docs.
+    See the geography and topics page of the docs. ``aliases`` maps everyday
+    terms and acronyms ("VAWG", "S&S") to the topic they mean.
     """
 
     model_config = CLOSED
@@ -291,6 +293,7 @@ class TaxonomySpec(BaseModel):
     max_distance: int = Field(3, ge=0, strict=True)
     topics: list[Name] = []
     edges: list[EdgeSpec] = []
+    aliases: dict[Name, Name] = Field({}, description='everyday terms and acronyms -> the topic meant ("VAWG")')
 
     @model_validator(mode="wrap")
     @classmethod
@@ -311,6 +314,18 @@ class TaxonomySpec(BaseModel):
                 )
             seen.setdefault(edge.pair, k)
         known = {normalize_topic(t) for t in self.topics} | {t for pair in seen for t in pair}
+        taken: dict[str, str] = {}
+        for alias, topic in self.aliases.items():
+            key = normalize_place(alias)
+            if normalize_topic(topic) not in known:
+                message = f"{topic!r} is not a topic of this taxonomy"
+                errors.add(("aliases", alias), "unknown_topic", message, topic, closest(normalize_topic(topic), known))
+            elif normalize_topic(alias) in known:
+                errors.add(("aliases", alias), "alias_is_topic", f"{alias!r} is a topic itself", alias)
+            elif key in taken and taken[key] != normalize_topic(topic):
+                message = f"{alias!r} already means {taken[key]!r}"
+                errors.add(("aliases", alias), "alias_taken", message, alias)
+            taken.setdefault(key, normalize_topic(topic))
         if not known:
             errors.add(("edges",), "empty", "a taxonomy needs at least one topic ('edges' or 'topics')", None)
         errors.raise_any()

@@ -194,7 +194,7 @@ def test_explain_pair_of_an_unmatched_pair(pilot):
     )
     far = pairmatch.Problem(
         mentors=[pairmatch.Mentor(id="A", focus_areas=["online safety"])],
-        mentees=[pairmatch.Mentee(id="X", focus_areas=["stop and search"])],
+        mentees=[pairmatch.Mentee(id="X", focus_areas=["robbery"])],
     )
     facts = pairmatch.explain_pair(pairmatch.solve(far), "A", "X").facts
     assert facts["focus"].startswith("no related focus areas")
