@@ -29,7 +29,14 @@ LAYERS: list[set[str]] = [
         "taxonomy",
     },  # vocabularies
     {"datasets"},  # vocabulary data (never people or problems)
-    {"params", "custom_scores", "setting_values", "models"},  # inputs
+    {
+        "certificates",
+        "objectives",
+        "params",
+        "custom_scores",
+        "setting_values",
+        "models",
+    },  # inputs, the solver tables, certificate models
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems
     {"solver"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()

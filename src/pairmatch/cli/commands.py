@@ -10,6 +10,7 @@ from typing import Any
 from ..examples import pilot_problem
 from ..explanations import alternatives, explain, explain_pair, score_matrix_text, why_not, why_unmatched
 from ..matching import solve
+from ..objectives import OBJECTIVES
 from ..params import SolveParams
 from ..text import printable, quoted
 from .common import (
@@ -337,6 +338,6 @@ def register(sub: Any) -> None:
         description="Match the illustrative pilot-shaped example and print every pair explained.",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed recorded in the result (default 0)")
-    demo.add_argument("--objective", choices=("max_score", "max_participation", "maxmin"), default="max_score")
+    demo.add_argument("--objective", choices=tuple(OBJECTIVES), default="max_score")
     demo.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     demo.set_defaults(run=run_demo)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ..exceptions import PairmatchError
 from ..matching import solve
+from ..objectives import OBJECTIVES
 from ..params import SolveParams
 from ..text import printable, quoted
 
@@ -226,7 +227,7 @@ def add_solving_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed recorded in the result (overrides [solve] seed)")
     parser.add_argument(
         "--objective",
-        choices=("max_score", "max_participation", "maxmin", "stable"),
+        choices=tuple(OBJECTIVES),
         help="overrides [solve] objective (default max_score)",
     )
     parser.add_argument("--no-progress", action="store_true", help="never show the progress display")

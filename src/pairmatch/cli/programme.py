@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..objectives import OBJECTIVES
 from ..params import SolveParams
 from ..text import printable
 from .common import (
@@ -663,7 +664,7 @@ def register(sub: Any) -> None:
     )
     rematch.add_argument(
         "--objective",
-        choices=("max_score", "max_participation", "maxmin", "stable"),
+        choices=tuple(OBJECTIVES),
         help="override the latest run's objective",
     )
     rematch.add_argument("--seed", type=int, help="override the latest run's seed")
