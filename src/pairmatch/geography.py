@@ -452,8 +452,8 @@ class Geography:
         """The geography's assumptions in words, for a report's parameters section.
 
         >>> from pairmatch.datasets import london
-        >>> sorted(london().describe())[:3]
-        ['BCU', 'across the river', 'adjacent']
+        >>> sorted(london().describe())[:4]
+        ['BCU', 'BCU names', 'London-wide', 'across the river']
         """
         unit = self.unit_name
         members: dict[str, list[str]] = {}
