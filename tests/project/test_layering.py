@@ -40,8 +40,17 @@ LAYERS: list[set[str]] = [
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems
     {"solver"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()
-    {"explanations", "checks", "analysis", "stability", "contract", "rematching", "diffs"},  # reading results, JSON
-    {"io", "report", "maps", "store"},  # files, reports, maps, programme store
+    {
+        "explanations",
+        "checks",
+        "analysis",
+        "stability",
+        "contract",
+        "rematching",
+        "diffs",
+        "consent",
+    },  # reading results, JSON
+    {"io", "report", "maps", "store", "introductions"},  # files, reports, maps, programme store
     {"cli", "service"},  # command line, HTTP service
     {"__init__", "__main__"},
 ]

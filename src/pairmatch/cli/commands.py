@@ -28,7 +28,7 @@ from .common import (
     show_progress,
     solve_inputs,
 )
-from .programme import add_match_arguments, match_with_store
+from .programme import add_match_arguments, match_with_store, shown_columns
 from .service import contract_input
 
 __all__ = ["register"]
@@ -92,6 +92,7 @@ def run_match(args: argparse.Namespace) -> int:
     with progress(show_progress(args)) as step:
         problem, config, warnings = load_inputs(args, step)
         report_warnings(warnings)
+        columns = shown_columns(problem, [*getattr(config, "columns", ()), *(args.column or [])])
         result = match_with_store(args, problem, config, step)
         files: dict[Path, bytes] = {}
         sources = [str(s) for s in (args.mentors, args.mentees, args.config) if s]
@@ -100,12 +101,12 @@ def run_match(args: argparse.Namespace) -> int:
         for path, kind, fmt in outputs:
             step(f"preparing {path.name}")
             if kind == "matches":
-                files[path] = matches_bytes(result, fmt)
+                files[path] = matches_bytes(result, fmt, columns=columns)
             else:
                 from ..report import build_report, draw_charts, report_bytes
 
                 if report is None:  # built and drawn once for all reports
-                    report = build_report(result, sources=sources)
+                    report = build_report(result, sources=sources, columns=columns)
                     charts = draw_charts(report)
                 files[path] = report_bytes(report, fmt, charts=charts)
         step("writing outputs")
@@ -284,6 +285,13 @@ def register(sub: Any) -> None:
         action="append",
         metavar="FILE",
         help="write a report to FILE (.html self-contained, or .md); repeat for several",
+    )
+    match.add_argument(
+        "--column",
+        action="append",
+        metavar="COLUMN",
+        help="an extra input column (email, team, pronouns, ...) to show beside each person in the matches "
+        "and the report; repeat for several (also [output] columns in the config)",
     )
     match.add_argument("--explain", action="store_true", help="print every pair explained, not just the table")
     match.add_argument("-q", "--quiet", action="store_true", help="no hints")
