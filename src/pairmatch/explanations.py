@@ -69,17 +69,22 @@ def focus_fact(problem: Problem, mentor: Person, mentee: Person) -> str:
 
 
 def borough_fact(problem: Problem, mentor: Person, mentee: Person) -> str:
-    """The closest borough relation between two people, in words."""
+    """The closest borough relation between two people, in words.
+
+    Places are shown as each person wrote them ("Stratford (Newham)"), and a
+    river border names its crossings.
+    """
     geo = problem.geography
     if not mentor.boroughs or not mentee.boroughs:
         return "no borough listed on one side"
     a, b = max(((a, b) for a in mentor.boroughs for b in mentee.boroughs), key=lambda ab: geo.score(*ab))
+    shown_a, shown_b = mentor.place_label(a), mentee.place_label(b)
     relation = geo.relation(a, b)
     if relation == BoroughRelation.SAME:
-        return f"same borough: {a}"
+        return f"same borough: {shown_a}" if shown_a == shown_b else f"same borough: {shown_a} - {shown_b}"
     if relation == BoroughRelation.SAME_UNIT:
-        return f"same {geo.unit_name} ({geo.unit_of[a]}): {a} - {b}"
-    return f"{relation}: {a} - {b}"
+        return f"same {geo.unit_name} ({geo.unit_of[a]}): {shown_a} - {shown_b}"
+    return f"{geo.pair_text(a, b)}: {shown_a} - {shown_b}"
 
 
 def availability_fact(problem: Problem, mentor: Person, mentee: Person) -> str:

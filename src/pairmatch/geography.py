@@ -1,16 +1,19 @@
 """Places people know: boroughs, which of them border each other, and policing units.
 
 A `Geography` is a graph of places whose edges are borders: over land, or
-across a river where two places face each other on opposite banks. Each place
-may belong to one policing unit (a BCU in London). Everyday names resolve
-through an alias table. A geography can be written to and read from a JSON
-document (`Geography.to_dict`, `Geography.from_dict`, `Geography.from_file`),
-so a force outside London brings its own.
+across a river where two places face each other on opposite banks (with or
+without a direct crossing). Each place may belong to one policing unit (a BCU
+in London). Everyday names resolve through aliases and a cited gazetteer of
+towns, neighbourhoods and outward postcodes (`Geography.resolve`); units
+resolve by their official names, short forms and codes (`Geography.unit`). A
+whole-area value ("London-wide") is a place-like entry of its own. A
+geography is written to and read from a JSON document (`GeographySpec`;
+`Geography.to_dict`, `Geography.from_dict`, `Geography.from_file`), so a
+force outside London brings its own.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -22,17 +25,11 @@ from pydantic import ValidationError
 
 from . import display
 from .exceptions import require
-from .vocabulary_documents import RELATION_SCORES, DocumentError, DocumentProblem, GeographySpec, normalize_place
+from .geography_document import RELATION_SCORES, GeographySpec
+from .placenames import NameIndex, PlaceMatch
+from .vocabulary_documents import DocumentError, DocumentProblem, normalize_place
 
-__all__ = ["FILE_KEYS", "BoroughRelation", "Geography", "GeographySpec", "normalize_place"]
-
-# Words that say nothing about which place is meant ("Barking and Dagenham").
-_FILLER = frozenset({"and", "of", "on", "the", "upon"})
-
-
-def _compact(key: str) -> str:
-    """``key`` without spaces, so "Tower Hamlets" and "TowerHamlets" meet."""
-    return key.replace(" ", "")
+__all__ = ["FILE_KEYS", "BoroughRelation", "Geography", "GeographySpec", "PlaceMatch", "normalize_place"]
 
 
 class BoroughRelation:
@@ -40,16 +37,19 @@ class BoroughRelation:
 
     `ORDER` lists the relations from strongest to weakest; a pair of places
     takes the first relation that holds, and the scores must not increase
-    along this order.
+    along this order. `WHOLE_AREA` is apart: a whole-area role ("London-wide")
+    relates to every place alike.
     """
 
     SAME = "same borough"
     ADJACENT = "adjacent"
     ACROSS_RIVER = "across the river"
     SAME_UNIT = "same BCU"
+    RIVER_NO_CROSSING = "across the river, no direct crossing"
     NEAR = "two boroughs apart"
     FAR = "far apart"
-    ORDER = (SAME, ADJACENT, ACROSS_RIVER, SAME_UNIT, NEAR, FAR)
+    WHOLE_AREA = "covers every place"
+    ORDER = (SAME, ADJACENT, ACROSS_RIVER, SAME_UNIT, RIVER_NO_CROSSING, NEAR, FAR)
 
 
 # Score parameter of each relation, in `BoroughRelation.ORDER`.
@@ -63,11 +63,14 @@ class Geography:
 
     The score of two places is the score of their strongest relation, in this
     order: the same place (``same``, 1.0) > a land border (``adjacent``, 0.6)
-    > facing each other across a river (``across_river``, 0.5) > the same
-    policing unit (``same_unit``, 0.5) > two borders apart (``near``, 0.2) >
-    further (``far``, 0.0). Scores are parameters in [0, 1] and must not
-    increase along that order. Land and river borders both count as one step
-    for `steps` and "two borders apart".
+    > facing each other across a river with a direct crossing, or with none
+    stated (``across_river``, 0.5) > the same policing unit (``same_unit``,
+    0.5) > across a river with no direct crossing (``across_river_no_crossing``,
+    0.2) > two borders apart (``near``, 0.2) > further (``far``, 0.0). Scores
+    are parameters in [0, 1] and must not increase along that order. Land and
+    river borders both count as one step for `steps` and "two borders apart".
+    A whole-area role scores ``whole_area`` (0.3) with every place and is
+    within any step limit (0 steps from everywhere).
 
     Parameters
     ----------
@@ -80,8 +83,9 @@ class Geography:
     river_borders : iterable of (str, str), optional
         Places that face each other across a river (their boundaries meet in
         it). A pair may be both; the land border is the stronger relation.
-    same, adjacent, across_river, same_unit, near, far : float
-        Score of each relation.
+    same, adjacent, across_river, same_unit, across_river_no_crossing, near, far : float
+        Score of each relation (a river border has no direct crossing only
+        when a document lists its crossings as none).
     unit_name : str, optional
         What a unit is called, for messages ("BCU"; default "unit").
     aliases : mapping of str to str, optional
@@ -114,6 +118,16 @@ class Geography:
         The score of each `BoroughRelation`, strongest first.
     aliases, notes : dict of str to str
         Everyday names and notes, as given.
+    names : NameIndex
+        Every written name of a place (official, alias, whole area, gazetteer).
+    unit_names : NameIndex
+        Every written name of a unit (official, short form, code).
+    whole_area : str or None
+        The whole-area entry's name ("London-wide"), one of ``places``.
+    crossings : dict of frozenset to tuple of str
+        The direct crossings of each river border listed in the document.
+    spec : GeographySpec
+        The validated document.
 
     Examples
     --------
@@ -136,6 +150,7 @@ class Geography:
         adjacent: float = 0.6,
         across_river: float = 0.5,
         same_unit: float = 0.5,
+        across_river_no_crossing: float = 0.2,
         near: float = 0.2,
         far: float = 0.0,
         unit_name: str | None = None,
@@ -164,7 +179,13 @@ class Geography:
             "prefixes": list(prefixes),
             "suffixes": list(suffixes),
             "notes": dict(notes or {}),
-            "scores": dict(zip(RELATION_SCORES, (same, adjacent, across_river, same_unit, near, far), strict=True)),
+            "scores": dict(
+                zip(
+                    RELATION_SCORES,
+                    (same, adjacent, across_river, same_unit, across_river_no_crossing, near, far),
+                    strict=True,
+                )
+            ),
             "assumptions": dict(assumptions or {}),
             "name": name,
             "description": description,
@@ -176,69 +197,100 @@ class Geography:
 
     def _load(self, spec: GeographySpec) -> None:
         """Build the graph, names and matrices of a validated document."""
+        self.spec = spec
         graph = nx.Graph()
         graph.add_nodes_from(spec.declared)
         self.unit_of: dict[str, str] = {p: unit for unit, members in spec.units.items() for p in members}
         self.land_borders = frozenset(frozenset(pair) for pair in spec.borders)
         self.river_borders = frozenset(frozenset(pair) for pair in spec.river_borders)
+        self.crossings = {frozenset((c.a, c.b)): tuple(c.crossings) for c in spec.crossings}
         # A pair may be both; the land border is the stronger relation.
         graph.add_edges_from(tuple(p) for p in self.river_borders)
         graph.add_edges_from(tuple(p) for p in self.land_borders)
         for a, b in graph.edges:
-            graph.edges[a, b]["relation"] = (
-                BoroughRelation.ADJACENT if frozenset((a, b)) in self.land_borders else BoroughRelation.ACROSS_RIVER
-            )
+            graph.edges[a, b]["relation"] = self._border_relation(frozenset((a, b)))
+        self.whole_area = spec.whole_area.name if spec.whole_area else None
         self.graph = nx.freeze(graph)
         self.unit_name = spec.unit_name
         self.scores = {_SCORE_PARAMS[k]: s for k, s in spec.relation_scores.items()}
-        self.places: tuple[str, ...] = tuple(sorted(graph.nodes))
+        if self.whole_area is not None:
+            self.scores[BoroughRelation.WHOLE_AREA] = spec.whole_area_score
+        # The whole-area entry is a place-like row of the matrices, with no borders in the graph.
+        self.places: tuple[str, ...] = tuple(sorted({*graph.nodes, *([self.whole_area] if self.whole_area else [])}))
         self.index = {p: i for i, p in enumerate(self.places)}
         self.name, self.description, self.as_of = spec.name, spec.description, spec.as_of
         self.assumptions = dict(spec.assumptions)
-        self.prefixes = tuple(dict.fromkeys(normalize_place(p) for p in spec.prefixes if normalize_place(p)))
-        self.suffixes = tuple(dict.fromkeys(normalize_place(s) for s in spec.suffixes if normalize_place(s)))
-        self._by_key = {normalize_place(p): p for p in self.places}
         self.aliases = dict(spec.aliases)
-        self._by_key.update({normalize_place(alias): place for alias, place in spec.aliases.items()})
         self.notes = dict(spec.notes)
-        compact: dict[str, set[str]] = {}
-        for key, place in self._by_key.items():
-            compact.setdefault(_compact(key), set()).add(place)
-        # A squeezed spelling counts only when it points at one place.
-        self._by_compact = {k: next(iter(v)) for k, v in compact.items() if len(v) == 1}
-        self._canonical_cache: dict[str, str | None] = {}
-        self._suggest_cache: dict[str, str | None] = {}
+        self.names = self._name_index(spec)
+        self.prefixes, self.suffixes = self.names.prefixes, self.names.suffixes
+        self.unit_names = NameIndex(suffixes=(*spec.unit_suffixes, spec.unit_name))
+        for unit in spec.units:
+            self.unit_names.add(unit, "place", (unit,))
+        for alias, unit in spec.unit_aliases.items():
+            self.unit_names.add(alias, "alias", (unit,))
         self.distance = self._distance_matrix()
         self.similarity = self._similarity_matrix()
+
+    def _border_relation(self, pair: frozenset[str]) -> str:
+        if pair in self.land_borders:
+            return BoroughRelation.ADJACENT
+        # A river border whose crossings are listed as none has no direct crossing.
+        if pair in self.crossings and not self.crossings[pair]:
+            return BoroughRelation.RIVER_NO_CROSSING
+        return BoroughRelation.ACROSS_RIVER
+
+    def _name_index(self, spec: GeographySpec) -> NameIndex:
+        """Official names first, then aliases, the whole area, localities and postcodes."""
+        names = NameIndex(prefixes=spec.prefixes, suffixes=spec.suffixes)
+        for place in self.places:
+            if place != self.whole_area:
+                names.add(place, "place", (place,))
+        for alias, place in spec.aliases.items():
+            names.add(alias, "alias", (place,))
+        if spec.whole_area is not None:
+            for name in (spec.whole_area.name, *spec.whole_area.aliases):
+                names.add(name, "whole area", (spec.whole_area.name,))
+        for gazetteer in spec.gazetteer:
+            for name, places in gazetteer.places.items():
+                names.add(name, "locality", tuple(places))
+            for code, places in gazetteer.postcodes.items():
+                names.add(code, "postcode", tuple(places))
+        return names
 
     # ------------------------------------------------------------------ matrices
 
     def _distance_matrix(self) -> np.ndarray:
-        """Border steps between places (land or river borders); -1 where unconnected."""
+        """Border steps between places (land or river borders); -1 where unconnected.
+
+        A whole-area role is 0 steps from every place: it covers them all.
+        """
         n = len(self.places)
         dist = np.full((n, n), -1, dtype=np.int16)
-        for source, lengths in nx.all_pairs_shortest_path_length(self.graph):
+        for source, lengths in nx.all_pairs_shortest_path_length(self.graph):  # the whole area has no node
             for target, d in lengths.items():
                 dist[self.index[source], self.index[target]] = d
+        if self.whole_area is not None:
+            w = self.index[self.whole_area]
+            dist[w, :] = dist[:, w] = 0
         dist.setflags(write=False)
         return dist
 
     def _similarity_matrix(self) -> np.ndarray:
         n = len(self.places)
-        sim = np.full((n, n), self.scores[BoroughRelation.FAR])
-        for i in range(n):
-            for j in range(n):
-                sim[i, j] = self.scores[self._relation_ij(i, j)]
+        sim = np.array([[self.scores[self._relation_ij(i, j)] for j in range(n)] for i in range(n)], dtype=float)
         sim.setflags(write=False)
         return sim
 
     def _relation_ij(self, i: int, j: int) -> str:
-        d = self.distance[i, j]
         a, b = self.places[i], self.places[j]
+        if self.whole_area in (a, b):
+            return BoroughRelation.WHOLE_AREA
+        d = self.distance[i, j]
         if d == 0:
             return BoroughRelation.SAME
         if d == 1:
-            return self.graph.edges[a, b]["relation"]
+            return str(self.graph.edges[a, b]["relation"])
         unit = self.unit_of.get(a)
         if unit is not None and unit == self.unit_of.get(b):
             return BoroughRelation.SAME_UNIT
@@ -247,6 +299,11 @@ class Geography:
         return BoroughRelation.FAR
 
     # ------------------------------------------------------------------ names
+
+    @property
+    def territory(self) -> tuple[str, ...]:
+        """The places that are areas on a map: `places` without the whole-area entry."""
+        return tuple(p for p in self.places if p != self.whole_area)
 
     def __contains__(self, place: object) -> bool:
         return isinstance(place, str) and self.canonical(place) is not None
@@ -287,85 +344,80 @@ class Geography:
         pandas = require("pandas", "io", "Geography.to_frame()")
         return display.frame(pandas, ("place", "unit", "land_borders", "river_borders", "note"), self.to_rows())
 
-    def _keys(self, place: str) -> Iterable[str]:
-        """``place``'s matching key, then the same with known prefixes and suffixes removed."""
-        key = normalize_place(place)
-        yield key
-        changed = True
-        while changed:
-            changed = False
-            for prefix in self.prefixes:
-                if key.startswith(prefix + " "):
-                    key, changed = key[len(prefix) + 1 :], True
-                    yield key
-            for suffix in self.suffixes:
-                if key.endswith(" " + suffix):
-                    key, changed = key[: -len(suffix) - 1], True
-                    yield key
+    def resolve(self, place: str) -> PlaceMatch:
+        """What a written place name means: a place, several (a town spanning boroughs), or nothing.
+
+        >>> from pairmatch.datasets import london
+        >>> geo = london()
+        >>> geo.resolve("Stratford").note, geo.resolve("crystal palace").places[:2]
+        ('Stratford -> Newham', ('Bromley', 'Croydon'))
+        >>> geo.resolve("Met-wide").place, geo.resolve("SE4").place, geo.resolve("Atlantis").kind
+        ('London-wide', 'Lewisham', 'unknown')
+        """
+        return self.names.resolve(place)
 
     def canonical(self, place: str) -> str | None:
-        """The official spelling of ``place``, or None if it is unknown.
+        """The one place ``place`` means, in its official spelling, or None.
 
-        Case, ``&``/``and``, hyphens and apostrophes do not matter; aliases
-        and the geography's prefixes and suffixes resolve.
+        Case, ``&``/``and``, hyphens and apostrophes do not matter; aliases,
+        the geography's prefixes and suffixes, its gazetteer's towns and
+        postcodes resolve. A name spanning several places is None here
+        (`resolve` lists them).
 
         >>> from pairmatch.datasets import london
         >>> geo = london()
         >>> geo.canonical("Royal Borough of Kingston"), geo.canonical("LB Barking & Dagenham")
         ('Kingston upon Thames', 'Barking and Dagenham')
-        >>> geo.canonical("Square Mile"), geo.canonical("Atlantis")
-        ('City of London', None)
+        >>> geo.canonical("Square Mile"), geo.canonical("Peckham"), geo.canonical("Atlantis")
+        ('City of London', 'Southwark', None)
         """
-        text = str(place)
-        if text in self._canonical_cache:
-            return self._canonical_cache[text]
-        found = None
-        for key in self._keys(text):
-            found = self._by_key.get(key) or self._by_compact.get(_compact(key))
-            if found is not None:
-                break
-        if len(self._canonical_cache) < 100_000:
-            self._canonical_cache[text] = found
-        return found
+        return self.names.resolve(place).place
+
+    def suggestion(self, place: str) -> PlaceMatch | None:
+        """The known name most likely meant, with where it lies, or None ("no match").
+
+        >>> from pairmatch.datasets import london
+        >>> london().suggestion("Peckam").describe(), london().suggestion("Nowhere")
+        ("'Peckham' (Southwark)", None)
+        """
+        return self.names.suggest(place)
 
     def suggest(self, place: str) -> str | None:
-        """The most likely meant place, for "did you mean" messages.
+        """The known name most likely meant, for "did you mean" messages (see `suggestion`).
 
         A known name or alias wins; then a name whose words start with the
         words given ("Kingst" -> Kingston upon Thames); then a name whose
-        words are each a close spelling ("Newhm" -> Newham); then the closest
-        name by characters.
+        words are each a close spelling ("Newhm" -> Newham). Nothing else: a
+        name that is not close to any known one gets no suggestion, and a
+        name spanning places gets none (it needs one of them).
 
         >>> from pairmatch.datasets import london
         >>> london().suggest("Barking"), london().suggest("Newhm"), london().suggest("Richm")
         ('Barking and Dagenham', 'Newham', 'Richmond upon Thames')
+        >>> london().suggest("Heathrow"), london().suggest("Brixtn"), london().suggest("Narnia")
+        ('Hillingdon', 'Brixton', None)
         """
-        text = str(place)
-        if text not in self._suggest_cache:
-            self._suggest_cache[text] = self.canonical(text) or self._closest(text)
-        return self._suggest_cache[text]
-
-    def _closest(self, place: str) -> str | None:
-        key = list(self._keys(place))[-1]
-        words = [w for w in key.split() if w not in _FILLER] or key.split()
-        if not words:
+        match = self.names.suggest(place)
+        if match is None or match.place is None:
             return None
-        best: tuple[int, float, str] | None = None
-        for name, target in self._by_key.items():
-            name_words = [w for w in name.split() if w not in _FILLER] or name.split()
-            ratio = difflib.SequenceMatcher(None, key, name).ratio()
-            if all(len(w) >= 3 and any(n.startswith(w) for n in name_words) for w in words):
-                tier = 0
-            elif all(any(difflib.SequenceMatcher(None, w, n).ratio() >= 0.8 for n in name_words) for w in words):
-                tier = 1
-            elif ratio >= 0.6:
-                tier = 2
-            else:
-                continue
-            rank = (tier, -ratio, target)
-            if best is None or rank < best:
-                best = rank
-        return best[2] if best else None
+        # A name that resolves, or is close to an official name or alias, suggests its place; one close
+        # to a town suggests the town, so the message can say where it lies.
+        official = match.kind in ("place", "alias") or self.names.resolve(place).places
+        return match.place if official else match.name
+
+    def unit(self, name: str) -> str | None:
+        """The unit ``name`` means (official name, short form or code, any case), or None.
+
+        >>> from pairmatch.datasets import london
+        >>> london().unit("north area bcu"), london().unit("CW"), london().unit("Nowhere")
+        ('North Area', 'Central West', None)
+        """
+        return self.unit_names.resolve(name).place
+
+    def suggest_unit(self, name: str) -> str | None:
+        """The unit most likely meant by ``name``, or None when none is close."""
+        match = self.unit_names.suggest(name)
+        return None if match is None else match.place
 
     def note(self, place: str) -> str | None:
         """A short note about ``place`` (e.g. why it is in no unit), or None.
@@ -403,14 +455,39 @@ class Geography:
         canonical = self.places[self._ix(place)]
         return {other: self.graph.edges[canonical, other]["relation"] for other in sorted(self.graph[canonical])}
 
+    def crossing_names(self, a: str, b: str) -> tuple[str, ...]:
+        """The direct crossings listed for the river border of ``a`` and ``b`` (empty if none or unlisted).
+
+        >>> from pairmatch.datasets import london
+        >>> london().crossing_names("Lambeth", "Westminster")[:2]
+        ('Westminster Bridge', 'Lambeth Bridge')
+        """
+        return self.crossings.get(frozenset((self.places[self._ix(a)], self.places[self._ix(b)])), ())
+
+    def pair_text(self, a: str, b: str) -> str:
+        """The relation of two places in words, naming a river border's crossings.
+
+        >>> from pairmatch.datasets import london
+        >>> print(london().pair_text("Westminster", "Lambeth"))
+        across the river (Westminster Bridge, Lambeth Bridge, Vauxhall Bridge, Waterloo Bridge and Hungerford Bridge)
+        >>> print(london().pair_text("Havering", "Bexley"))
+        across the river, no direct crossing
+        """
+        relation = self.relation(a, b)
+        crossings = self.crossing_names(a, b)
+        if relation == BoroughRelation.ACROSS_RIVER and crossings:
+            shown = ", ".join(crossings[:-1]) + f" and {crossings[-1]}" if len(crossings) > 1 else crossings[0]
+            return f"{relation} ({shown})"
+        return relation
+
     # ------------------------------------------------------------------ words
 
     def describe(self) -> dict[str, str]:
         """The geography's assumptions in words, for a report's parameters section.
 
         >>> from pairmatch.datasets import london
-        >>> sorted(london().describe())[:3]
-        ['BCU', 'across the river', 'adjacent']
+        >>> sorted(london().describe())[:4]
+        ['BCU', 'BCU names', 'London-wide', 'across the river']
         """
         unit = self.unit_name
         members: dict[str, list[str]] = {}
@@ -438,12 +515,41 @@ class Geography:
             f"two boroughs apart and further count borders over land or across a river",
             "everyday names": names,
         }
+        out.update(self._describe_more())
         if self.description:
             out["source"] = self.description
         if self.as_of:
             out["as of"] = self.as_of
         for key, text in self.assumptions.items():
             out[key] = f"{out[key]}. {text}" if key in out else text
+        return out
+
+    def _describe_more(self) -> dict[str, str]:
+        """Crossings, the whole-area role, unit names and the gazetteer, in words (when the document has them)."""
+        out = {}
+        if self.crossings:
+            none = sum(1 for names in self.crossings.values() if not names)
+            out["crossings"] = (
+                f"{len(self.crossings) - none} river borders have a direct crossing (bridge, tunnel or ferry) and "
+                f"score across_river; {none} have none and score across_river_no_crossing "
+                f"({self.scores[BoroughRelation.RIVER_NO_CROSSING]:g})"
+            )
+        if self.whole_area is not None:
+            aliases = ", ".join(repr(a) for a in self.spec.whole_area.aliases) if self.spec.whole_area else ""
+            out[self.whole_area] = (
+                f"{self.whole_area!r} (also {aliases}) is a role covering every place: it scores "
+                f"{self.scores[BoroughRelation.WHOLE_AREA]:g} with any place and is within any step limit"
+            )
+        if self.spec.unit_aliases:
+            out[f"{self.unit_name} names"] = (
+                f"official names, {len(self.spec.unit_aliases)} short forms and codes (e.g. "
+                f"{', '.join(repr(a) for a in list(self.spec.unit_aliases)[:3])}), any case"
+            )
+        for k, gazetteer in enumerate(self.spec.gazetteer, 1):
+            out["gazetteer" if k == 1 else f"gazetteer {k}"] = (
+                f"{len(gazetteer.places)} localities and {len(gazetteer.postcodes)} outward postcodes from "
+                f"{gazetteer.source} ({gazetteer.licence}; retrieved {gazetteer.retrieved})"
+            )
         return out
 
     # ------------------------------------------------------------------ files
@@ -460,7 +566,7 @@ class Geography:
         out.update(
             {
                 "unit_name": self.unit_name,
-                "places": list(self.places),
+                "places": list(self.territory),
                 "units": {u: units[u] for u in sorted(units)},
                 "borders": sorted(sorted(p) for p in self.land_borders),
                 "river_borders": sorted(sorted(p) for p in self.river_borders),
@@ -473,6 +579,12 @@ class Geography:
         )
         if self.assumptions:
             out["assumptions"] = dict(self.assumptions)
+        spec = self.spec.model_dump(mode="json", exclude_defaults=True)
+        for key in ("unit_aliases", "unit_suffixes", "crossings", "gazetteer", "whole_area"):
+            if key in spec:
+                out[key] = spec[key]
+        if self.whole_area is not None:
+            out["scores"]["whole_area"] = self.scores[BoroughRelation.WHOLE_AREA]
         return out
 
     @classmethod

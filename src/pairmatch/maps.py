@@ -135,8 +135,8 @@ class TileLayout:
         )
 
     def covers(self, geography: Geography) -> bool:
-        """True when every place of ``geography`` has a tile."""
-        return all(place in self.tiles for place in geography.places)
+        """True when every place of ``geography``'s territory has a tile (a whole-area role has none)."""
+        return all(place in self.tiles for place in geography.territory)
 
     def neighbours(self, place: str) -> set[str]:
         """Places whose tiles touch this one's (by a side or a corner)."""
@@ -169,7 +169,7 @@ def tile_layout(geography: Geography) -> TileLayout | None:
     True
     """
     layout = london_tiles()
-    return layout if geography.places and layout.covers(geography) else None
+    return layout if geography.territory and layout.covers(geography) else None
 
 
 @cache

@@ -25,6 +25,7 @@ from .exceptions import require
 from .geography import Geography
 from .params import Weights
 from .preferences import Preference, Ranking, RankScore, format_ranking, parse_ranking
+from .setting_values import check_setting_values
 from .taxonomy import Taxonomy, normalize_topic
 from .text import control_characters, printable
 
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 AttributeValue = bool | int | float | str
+# Kinds of place name kept beside the place they resolve to (`Person.places_as_written`).
+_KEPT_KINDS = frozenset({"locality", "postcode", "whole area"})
 
 PERSON_COLUMNS = ("id", "name", "focus_areas", "boroughs", "availability", "min_partners", "max_partners")
 """The people's column layout (files and DataFrames); free attributes follow as columns of their own."""
@@ -71,7 +74,14 @@ class Person(BaseModel):
     focus_areas : tuple of str
         Topics this person brings or wants, most important first.
     boroughs : tuple of str
-        Boroughs the person lives in or has served in.
+        Boroughs the person lives in or has served in (or a whole-area value
+        such as "London-wide"). Everyday names ("Stratford", "E17") are
+        resolved against the problem's geography.
+    places_as_written : tuple of str
+        The names as the input wrote them, one per borough, when any differs
+        from the borough's own name ("Stratford" for Newham); empty otherwise.
+        Set by `Problem`, so explanations and reports can say "Stratford
+        (Newham)".
     availability : tuple of str
         Weekly windows such as ``"Mon 18:00-20:00"`` (half-hour grid); stored
         merged and in canonical form.
@@ -91,6 +101,7 @@ class Person(BaseModel):
     name: str | None = None
     focus_areas: tuple[str, ...] = ()
     boroughs: tuple[str, ...] = ()
+    places_as_written: tuple[str, ...] = ()
     availability: tuple[str, ...] = ()
     min_partners: int = Field(0, ge=0)
     max_partners: int = Field(1, ge=0)
@@ -172,7 +183,24 @@ class Person(BaseModel):
     def _capacity(self) -> Person:
         if self.min_partners > self.max_partners:
             raise ValueError(f"min_partners ({self.min_partners}) is greater than max_partners ({self.max_partners})")
+        if self.places_as_written and len(self.places_as_written) != len(self.boroughs):
+            raise ValueError(
+                f"places_as_written has {len(self.places_as_written)} names for {len(self.boroughs)} boroughs; "
+                "give one per borough, or none"
+            )
         return self
+
+    def place_label(self, place: str) -> str:
+        """``place`` as this person wrote it: "Stratford (Newham)", or just "Newham".
+
+        >>> Mentor(id="A", boroughs=["Newham"], places_as_written=["Stratford"]).place_label("Newham")
+        'Stratford (Newham)'
+        """
+        if self.places_as_written and place in self.boroughs:
+            written = self.places_as_written[self.boroughs.index(place)]
+            if written != place:
+                return f"{written} ({place})"
+        return place
 
     @property
     def label(self) -> str:
@@ -356,12 +384,7 @@ class Problem(BaseModel):
                     errors.append(f"rules.{field}: {mentor_id!r} is not a mentor id")
                 if mentee_id not in mentee_ids:
                     errors.append(f"rules.{field}: {mentee_id!r} is not a mentee id")
-        for k, quota in enumerate(self.rules.quotas):
-            group: tuple[Person, ...] = self.mentors if quota.side == "mentor" else self.mentees
-            known = {name for person in group for name in person.attributes}
-            if quota.key not in ("focus", "borough", "bcu") and quota.key not in known:
-                hint = f" (known: {', '.join(sorted(known))})" if known else ""
-                errors.append(f"rules.quotas[{k}].key: {quota.key!r} is not an attribute of any {quota.side}{hint}")
+        self._resolve_settings(errors)
         rules = self._check_rules(errors)
         preferences = self._check_preferences(errors)
         self._check_rankings(mentor_ids, mentee_ids, errors)
@@ -382,7 +405,7 @@ class Problem(BaseModel):
         return self
 
     def _known_topic(self, topic: str) -> str | None:
-        return normalize_topic(topic) if topic in self.taxonomy else None
+        return self.taxonomy.canonical(topic)
 
     def _check_rules(self, errors: list[str]) -> Rules:
         return check_rules(self.rules, self.mentors, self.mentees, self._known_topic, errors)
@@ -412,23 +435,53 @@ class Problem(BaseModel):
                 )
 
     def _resolve(self, side: str, person: Person, errors: list[str]) -> Person:
-        """The person with focus areas and boroughs in the vocabularies' own spelling."""
-        topics, places = [], []
+        """The person with focus areas and boroughs in the vocabularies' own spelling.
+
+        A place written another way ("Stratford", "E17", "Met-wide") keeps
+        that spelling in ``places_as_written``; a name spanning several
+        places is an error listing them.
+        """
+        topics = []
         for topic in person.focus_areas:
-            if topic in self.taxonomy:
-                topics.append(normalize_topic(topic))
+            canonical = self.taxonomy.canonical(topic)
+            if canonical is not None:
+                topics.append(canonical)
             else:
                 errors.append(_unknown(side, person.id, "focus_areas", topic, self.taxonomy.suggest(topic)))
-        for place in person.boroughs:
-            canonical = self.geography.canonical(place)
-            if canonical is not None:
-                places.append(canonical)
+        places: dict[str, str] = {}
+        for given, written in zip(person.boroughs, person.places_as_written or person.boroughs, strict=True):
+            match = self.geography.resolve(given)
+            if match.place is not None:
+                # A town, postcode or whole-area name is kept as written; another spelling of the
+                # borough itself ("newham", "LB Newham") is not worth keeping.
+                kept = written if match.kind in _KEPT_KINDS or written != given else match.place
+                places.setdefault(match.place, kept)
+            elif match.ambiguous:
+                errors.append(
+                    f"{side} {person.id!r}: boroughs: {given!r} lies in {', '.join(match.places)}; write the one meant"
+                )
             else:
-                errors.append(_unknown(side, person.id, "boroughs", place, self.geography.suggest(place)))
-        topics_t, places_t = tuple(dict.fromkeys(topics)), tuple(dict.fromkeys(places))
-        if topics_t == person.focus_areas and places_t == person.boroughs:
+                hint = self.geography.suggestion(given)
+                shown = f" - did you mean {hint.describe()}?" if hint is not None and hint.place else ""
+                errors.append(f"{side} {person.id!r}: boroughs: unknown value {given!r}{shown}")
+        topics_t, places_t = tuple(dict.fromkeys(topics)), tuple(places)
+        written_t = tuple(places.values()) if any(w != p for p, w in places.items()) else ()
+        if (topics_t, places_t, written_t) == (person.focus_areas, person.boroughs, person.places_as_written):
             return person
-        return person.model_copy(update={"focus_areas": topics_t, "boroughs": places_t})
+        return person.model_copy(update={"focus_areas": topics_t, "boroughs": places_t, "places_as_written": written_t})
+
+    def _resolve_settings(self, errors: list[str]) -> None:
+        """Quota values and attribute names in the rules name something real, in its canonical spelling."""
+        values, problems = check_setting_values(
+            self.rules, self.mentors, self.mentees, geography=self.geography, taxonomy=self.taxonomy
+        )
+        errors += [message for _, message in problems]
+        quotas = tuple(
+            q if value in (None, q.value) else q.model_copy(update={"value": value})
+            for q, value in zip(self.rules.quotas, values, strict=True)
+        )
+        if quotas != self.rules.quotas:
+            object.__setattr__(self, "rules", self.rules.model_copy(update={"quotas": quotas}))
 
     def _align_scores(self, mentor_ids: set[str], mentee_ids: set[str], errors: list[str]) -> tuple[CustomScore, ...]:
         """Custom scores in the problem's row and column order (matrices checked for shape and ids)."""
@@ -767,16 +820,13 @@ def check_rules(
     known_topic: Callable[[str], str | None],
     errors: list[str],
 ) -> Rules:
-    """Add to ``errors`` every rule that reads attributes or topics and would match nothing among
-    these people, each message starting with the setting (``rules.require[0].equals: ...``);
+    """Add to ``errors`` every must-match, eligibility or conditional rule that reads attributes or
+    topics and would match nothing among these people, each message starting with the setting
+    (``rules.require[0].equals: ...``; quotas and ``forbid_same`` are `check_setting_values`'s);
     returns the rules with topics in the taxonomy's spelling (``known_topic`` gives it)."""
     for k, name in enumerate(rules.require_same):
         if name not in PLACE_KEYS:
             attribute_problems(name, mentors, mentees, f"rules.require_same[{k}]", errors)
-    for k, name in enumerate(rules.forbid_same):
-        # A value on one side only is a person-level fact (nobody else shares it), not a typo.
-        if name not in PLACE_KEYS and not any(name in p.attributes for p in (*mentors, *mentees)):
-            attribute_problems(name, mentors, mentees, f"rules.forbid_same[{k}]", errors)
     for k, requirement in enumerate(rules.require):
         side = mentors if requirement.side == "mentor" else mentees
         condition_problems(requirement, requirement.side, side, f"rules.require[{k}]", errors)

@@ -8,7 +8,6 @@ written to and read from a JSON document (`Taxonomy.to_dict`,
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
 from collections.abc import Iterable, Mapping
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 
 from . import display
 from .exceptions import require
+from .placenames import NameIndex
 from .vocabulary_documents import DocumentError, DocumentProblem, EdgeSpec, TaxonomySpec, normalize_topic
 
 __all__ = ["EDGE_KEYS", "FILE_KEYS", "Taxonomy", "TaxonomySpec", "TopicLink", "normalize_topic"]
@@ -161,6 +161,13 @@ class Taxonomy:
         self.topics: tuple[str, ...] = tuple(sorted(graph.nodes))
         self.index = {t: i for i, t in enumerate(self.topics)}
         self.links: tuple[TopicLink, ...] = tuple(links[k] for k in sorted(links))
+        self.aliases = {alias: normalize_topic(topic) for alias, topic in spec.aliases.items()}
+        # Topics and aliases share the matching rules of place names (case, punctuation, spacing).
+        self.names = NameIndex()
+        for topic in self.topics:
+            self.names.add(topic, "place", (topic,))
+        for alias, topic in self.aliases.items():
+            self.names.add(alias, "alias", (topic,))
         self.similarity = self._similarity_matrix()
 
     def _similarity_matrix(self) -> np.ndarray:
@@ -175,7 +182,7 @@ class Taxonomy:
         return sim
 
     def __contains__(self, topic: object) -> bool:
-        return isinstance(topic, str) and normalize_topic(topic) in self.index
+        return isinstance(topic, str) and self.canonical(topic) is not None
 
     def __repr__(self) -> str:
         return display.short_repr(
@@ -211,25 +218,46 @@ class Taxonomy:
         return display.frame(pandas, ("a", "b", "reason", "source"), rows)
 
     def _topic(self, topic: str) -> str:
-        key = normalize_topic(topic)
-        if key not in self.index:
+        canonical = self.canonical(topic)
+        if canonical is None:
             hint = self.suggest(topic)
             raise KeyError(f"{topic!r} is not a known topic" + (f" - did you mean {hint!r}?" if hint else ""))
-        return key
+        return canonical
+
+    def canonical(self, topic: str) -> str | None:
+        """The topic ``topic`` means, in the taxonomy's spelling (an alias resolves), or None.
+
+        >>> from pairmatch.datasets import default_taxonomy
+        >>> tax = default_taxonomy()
+        >>> tax.canonical("Knife  Crime"), tax.canonical("VAWG"), tax.canonical("S&S"), tax.canonical("Atlantis")
+        ('knife crime', 'violence against women and girls', 'stop and search', None)
+        """
+        key = normalize_topic(topic)
+        return key if key in self.index else self.names.resolve(topic).place
 
     def suggest(self, topic: str) -> str | None:
-        """The closest known topic name, for "did you mean" messages."""
-        close = difflib.get_close_matches(normalize_topic(topic), self.topics, n=1, cutoff=0.6)
-        return close[0] if close else None
+        """The topic most likely meant, for "did you mean" messages; None when none is close.
+
+        A topic or alias resolves; then a topic or alias whose words start
+        with the words given, or are each a close spelling of its words.
+        Nothing weaker: "cybercrime" gets no suggestion rather than a wrong one.
+
+        >>> from pairmatch.datasets import default_taxonomy
+        >>> tax = default_taxonomy()
+        >>> tax.suggest("knif crime"), tax.suggest("youth violence"), tax.suggest("cybercrime")
+        ('knife crime', 'serious youth violence', None)
+        """
+        match = self.names.suggest(topic)
+        return None if match is None else match.place
 
     def relatedness(self, a: str, b: str) -> float:
         """Relatedness of two topics in [0, 1]: ``decay ** links`` up to ``max_distance`` links, else 0."""
-        return float(self.similarity[self.index[normalize_topic(a)], self.index[normalize_topic(b)]])
+        return float(self.similarity[self.index[self._topic(a)], self.index[self._topic(b)]])
 
     def path(self, a: str, b: str) -> tuple[str, ...]:
         """A shortest chain of topics from ``a`` to ``b`` (empty if unconnected)."""
         try:
-            return tuple(nx.shortest_path(self.graph, normalize_topic(a), normalize_topic(b)))
+            return tuple(nx.shortest_path(self.graph, self._topic(a), self._topic(b)))
         except nx.NetworkXNoPath:
             return ()
 
@@ -286,11 +314,34 @@ class Taxonomy:
                 + "further apart scores 0"
             ),
         }
+        spread = self.spread()
+        pairs = sum(spread.values())
+        if pairs:
+            out["spread"] = f"of the {pairs} pairs of different topics: " + ", ".join(
+                f"{count} ({count / pairs:.0%}) score {score:g}" for score, count in spread.items()
+            )
+        if self.aliases:
+            out["everyday terms"] = (
+                f"{len(self.aliases)} aliases (e.g. {', '.join(repr(a) for a in list(self.aliases)[:3])}); "
+                "case, '&'/'and', hyphens and spacing do not matter"
+            )
         if self.description:
             out["source"] = self.description
         if self.as_of:
             out["as of"] = self.as_of
         return out
+
+    def spread(self) -> dict[float, int]:
+        """How many pairs of different topics score each value, highest first (a measure of how much
+        the focus score separates people).
+
+        >>> from pairmatch.datasets import default_taxonomy
+        >>> default_taxonomy().spread()
+        {0.5: 70, 0.25: 200, 0.125: 218, 0.0: 40}
+        """
+        upper = self.similarity[np.triu_indices(len(self.topics), k=1)]
+        values, counts = np.unique(upper, return_counts=True)
+        return {float(v): int(c) for v, c in sorted(zip(values, counts, strict=True), reverse=True)}
 
     def to_dict(self) -> dict[str, Any]:
         """The taxonomy as a JSON-ready dict, the inverse of `from_dict`."""
@@ -307,6 +358,8 @@ class Taxonomy:
                 "edges": [link.as_dict() for link in self.links],
             }
         )
+        if self.aliases:
+            out["aliases"] = dict(self.aliases)
         return out
 
     @classmethod

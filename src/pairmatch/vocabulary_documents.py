@@ -1,7 +1,8 @@
-"""The geography and taxonomy documents: one pydantic model each, the only definition of their JSON.
+"""Vocabulary documents: the taxonomy's model, and what every document model shares.
 
 `Geography.from_dict`, `Taxonomy.from_dict`, the file checks of `pairmatch.io`
-and the JSON contract all validate with `GeographySpec` and `TaxonomySpec`,
+and the JSON contract all validate with `GeographySpec`
+(`pairmatch.geography_document`) and `TaxonomySpec`,
 so a document means the same everywhere and every problem in it is a
 validation error located at its key (``borders[3]``, ``units.North``).
 `document_problems` turns those errors into readable problems with a
@@ -22,16 +23,20 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
-    "RELATION_SCORES",
+    "CLOSED",
     "DocumentError",
     "DocumentProblem",
     "EdgeSpec",
-    "GeographySpec",
+    "LocatedErrors",
+    "Name",
+    "Score",
     "TaxonomySpec",
+    "closest",
     "document_problems",
     "key_label",
     "normalize_place",
     "normalize_topic",
+    "validate_every_problem",
 ]
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019`]")
@@ -134,7 +139,8 @@ def document_problems(err: ValidationError, model: Any) -> list[DocumentProblem]
     ...     TaxonomySpec.model_validate({"edges": [], "decai": 0.5})
     ... except ValidationError as err:
     ...     print(document_problems(err, TaxonomySpec)[0].text())
-    decai: unknown key (known: name, description, as_of, decay, max_distance, topics, edges) - did you mean 'decay'?
+    decai: unknown key (known: name, description, as_of, decay, max_distance, topics, edges, aliases) \
+- did you mean 'decay'?
     """
     out = []
     for e in err.errors():
@@ -185,8 +191,8 @@ Name = Annotated[str, AfterValidator(_not_blank)]
 Score = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
-class _Errors:
-    """Located errors gathered by a model validator, raised together."""
+class LocatedErrors:
+    """Located errors gathered by a document's cross-checks, raised together as one ``ValidationError``."""
 
     def __init__(self, title: str) -> None:
         self.title, self.details = title, []  # type: ignore[var-annotated]
@@ -200,7 +206,7 @@ class _Errors:
             raise ValidationError.from_exception_data(self.title, self.details)
 
 
-def _every_problem(model: Any, data: Any, handler: Any, needed: tuple[str, ...]) -> Any:
+def validate_every_problem(model: Any, data: Any, handler: Any, needed: tuple[str, ...]) -> Any:
     """``handler(data)`` and the document's cross-checks (``check``), every problem at once.
 
     pydantic stops at failing keys, so a document with an unknown key would
@@ -232,7 +238,7 @@ def _every_problem(model: Any, data: Any, handler: Any, needed: tuple[str, ...])
     return document
 
 
-def _closest(value: str, options: Iterable[str]) -> str | None:
+def closest(value: str, options: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(str(value), sorted(options), n=1)
     return close[0] if close else None
 
@@ -275,7 +281,8 @@ class EdgeSpec(BaseModel):
 class TaxonomySpec(BaseModel):
     """A focus-area taxonomy: linked topics and how relatedness decays along links.
 
-    See the geography and topics page of the docs.
+    See the geography and topics page of the docs. ``aliases`` maps everyday
+    terms and acronyms ("VAWG", "S&S") to the topic they mean.
     """
 
     model_config = CLOSED
@@ -286,15 +293,16 @@ class TaxonomySpec(BaseModel):
     max_distance: int = Field(3, ge=0, strict=True)
     topics: list[Name] = []
     edges: list[EdgeSpec] = []
+    aliases: dict[Name, Name] = Field({}, description='everyday terms and acronyms -> the topic meant ("VAWG")')
 
     @model_validator(mode="wrap")
     @classmethod
     def _every_problem(cls, data: Any, handler: Any) -> Any:
-        return _every_problem(cls, data, handler, ("topics", "edges"))
+        return validate_every_problem(cls, data, handler, ("topics", "edges"))
 
     def check(self) -> None:
         """Raise ``ValidationError`` for every problem between keys (called by validation)."""
-        errors = _Errors(type(self).__name__)
+        errors = LocatedErrors(type(self).__name__)
         seen: dict[tuple[str, str], int] = {}
         for k, edge in enumerate(self.edges):
             if edge.pair in seen:
@@ -306,148 +314,21 @@ class TaxonomySpec(BaseModel):
                 )
             seen.setdefault(edge.pair, k)
         known = {normalize_topic(t) for t in self.topics} | {t for pair in seen for t in pair}
+        taken: dict[str, str] = {}
+        for alias, topic in self.aliases.items():
+            key = normalize_place(alias)
+            if normalize_topic(topic) not in known:
+                message = f"{topic!r} is not a topic of this taxonomy"
+                errors.add(("aliases", alias), "unknown_topic", message, topic, closest(normalize_topic(topic), known))
+            elif normalize_topic(alias) in known:
+                errors.add(("aliases", alias), "alias_is_topic", f"{alias!r} is a topic itself", alias)
+            elif key in taken and taken[key] != normalize_topic(topic):
+                message = f"{alias!r} already means {taken[key]!r}"
+                errors.add(("aliases", alias), "alias_taken", message, alias)
+            taken.setdefault(key, normalize_topic(topic))
         if not known:
             errors.add(("edges",), "empty", "a taxonomy needs at least one topic ('edges' or 'topics')", None)
         errors.raise_any()
 
 
 # ---------------------------------------------------------------------------- geography
-
-RELATION_SCORES = {"same": 1.0, "adjacent": 0.6, "across_river": 0.5, "same_unit": 0.5, "near": 0.2, "far": 0.0}
-"""Each relation's score parameter and default, strongest first (scores never increase along it)."""
-
-
-class GeographySpec(BaseModel):
-    """Places, their borders and policing units (see the geography and topics page of the docs).
-
-    Every place named in ``units``, ``borders``, ``river_borders``,
-    ``aliases`` and ``notes`` must be listed in ``places`` or in a unit, so
-    a misspelling cannot add a place; a document with neither lists its
-    places by its borders.
-    """
-
-    model_config = CLOSED
-    name: str | None = None
-    description: str | None = None
-    as_of: str | None = None
-    unit_name: Name = "unit"
-    places: list[Name] = []
-    units: dict[Name, list[Name]] = {}
-    borders: list[tuple[Name, Name]] = []
-    river_borders: list[tuple[Name, Name]] = []
-    aliases: dict[Name, Name] = {}
-    prefixes: list[Name] = []
-    suffixes: list[Name] = []
-    notes: dict[Name, Name] = {}
-    scores: dict[str, Score] = {}
-    assumptions: dict[str, str] = {}
-
-    @property
-    def declared(self) -> list[str]:
-        """Every place: ``places``, then unit members not listed there, else the places borders name."""
-        found = dict.fromkeys(self.places)
-        for members in self.units.values():
-            found.update(dict.fromkeys(members))
-        if not found:
-            found = dict.fromkeys(p for key in (self.borders, self.river_borders) for pair in key for p in pair)
-        return list(found)
-
-    @property
-    def relation_scores(self) -> dict[str, float]:
-        """The score of each relation parameter, defaults filled in, strongest first."""
-        return {key: float(self.scores.get(key, default)) for key, default in RELATION_SCORES.items()}
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _every_problem(cls, data: Any, handler: Any) -> Any:
-        return _every_problem(cls, data, handler, ("places", "units"))
-
-    def check(self) -> None:
-        """Raise ``ValidationError`` for every problem between keys (called by validation)."""
-        errors = _Errors(type(self).__name__)
-        declared = set(self.declared)
-        self._check_units(errors)
-        for key in ("borders", "river_borders"):
-            self._check_borders(key, declared, errors)
-        self._check_aliases(declared, errors)
-        for place in self.notes:
-            if place not in declared:
-                errors.add(("notes", place), "unknown_place", _not_listed(place), place, _closest(place, declared))
-        self._check_scores(errors)
-        if not declared:
-            errors.add(("places",), "empty", "a geography needs at least one place ('places' or 'borders')", None)
-        errors.raise_any()
-
-    def _check_units(self, errors: _Errors) -> None:
-        member_of: dict[str, str] = {}
-        listed = set(self.places)
-        for unit, members in self.units.items():
-            for k, place in enumerate(members):
-                if place in member_of:
-                    errors.add(
-                        ("units", unit, k),
-                        "two_units",
-                        f"{place!r} is already in unit {member_of[place]!r}; a place belongs to one unit",
-                        place,
-                    )
-                elif listed and place not in listed:
-                    errors.add(
-                        ("units", unit, k),
-                        "unknown_place",
-                        f"{place!r} is not in 'places'",
-                        place,
-                        _closest(place, listed),
-                    )
-                member_of.setdefault(place, unit)
-
-    def _check_aliases(self, declared: set[str], errors: _Errors) -> None:
-        meaning = {normalize_place(p): p for p in declared}
-        for alias, place in self.aliases.items():
-            key, known = normalize_place(alias), meaning.get(normalize_place(alias))
-            if place not in declared:
-                errors.add(("aliases", alias), "unknown_place", _not_listed(place), place, _closest(place, declared))
-            elif not key:
-                errors.add(("aliases", alias), "empty_alias", f"alias {alias!r} has no letters or digits", alias)
-            elif known is not None and known != place:
-                errors.add(
-                    ("aliases", alias), "alias_taken", f"alias {alias!r} for {place!r} already means {known!r}", alias
-                )
-            else:
-                meaning[key] = place
-
-    def _check_borders(self, key: str, declared: set[str], errors: _Errors) -> None:
-        seen: dict[frozenset[str], int] = {}
-        for k, pair in enumerate(getattr(self, key)):
-            if pair[0] == pair[1]:
-                errors.add((key, k), "self_border", f"a border needs two different places, got {list(pair)!r}", None)
-                continue
-            for side, place in enumerate(pair):
-                if place not in declared:
-                    errors.add((key, k, side), "unknown_place", _not_listed(place), place, _closest(place, declared))
-            if frozenset(pair) in seen:
-                errors.add((key, k), "repeated_border", f"{list(pair)!r} repeats {key}[{seen[frozenset(pair)]}]", None)
-            seen.setdefault(frozenset(pair), k)
-
-    def _check_scores(self, errors: _Errors) -> None:
-        for key, value in self.scores.items():
-            if key not in RELATION_SCORES:
-                errors.add(
-                    ("scores", key),
-                    "unknown_relation",
-                    f"unknown relation (known: {', '.join(RELATION_SCORES)})",
-                    None,
-                    _closest(key, RELATION_SCORES),
-                )
-            elif not 0 <= value <= 1:
-                errors.add(("scores", key), "not_a_score", f"expected a number in [0, 1], got {value!r}", value)
-        merged = self.relation_scores
-        values = list(merged.values())
-        if values != sorted(values, reverse=True):
-            order = " >= ".join(f"{k} ({v:g})" for k, v in merged.items())
-            errors.add(
-                ("scores",), "score_order", f"scores must not increase from the strongest relation down: {order}", None
-            )
-
-
-def _not_listed(place: str) -> str:
-    return f"{place!r} is not listed in 'places' or a unit"

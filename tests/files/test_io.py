@@ -342,8 +342,17 @@ def test_the_city_of_london_is_a_place_with_a_note_not_an_error(tmp_path):
     notes = [
         w for w in problem_warnings(problem, config, mentors_file="m.csv", mentees_file="e.csv") if w.severity == "note"
     ]
-    assert [(n.file, n.value) for n in notes] == [("m.csv", "City of London"), ("e.csv", "City of London")]
-    assert all("City of London Police" in n.message and "no Met BCU" in n.message for n in notes)
+    assert [(n.file, n.value) for n in notes] == [
+        ("m.csv", "City of London"),
+        ("e.csv", "the Square Mile"),
+        ("e.csv", "City of London"),
+    ]
+    assert (
+        notes[1].message
+        == "1 person lists 'the Square Mile', read as City of London: the Square Mile -> City of London"
+    )
+    city = [n for n in notes if n.value == "City of London"]
+    assert all("City of London Police" in n.message and "no Met BCU" in n.message for n in city)
 
 
 def test_a_geography_that_explains_a_place_is_quoted(tmp_path):

@@ -38,7 +38,7 @@ def test_every_place_has_exactly_one_tile_and_every_tile_is_a_place():
     data = json.loads(resources.files("pairmatch.datasets").joinpath("london_tiles.json").read_text("utf-8"))
     named = [t["place"] for t in data["tiles"]]
     assert len(named) == len(set(named)) == 33
-    assert set(named) == set(LONDON.places)
+    assert set(named) == set(LONDON.territory)
     cells = [(t.col, t.row) for t in LAYOUT.tiles.values()]
     assert len(cells) == len(set(cells))
     abbrs = [t.abbr for t in LAYOUT.tiles.values()]

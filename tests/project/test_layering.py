@@ -24,6 +24,8 @@ LAYERS: list[set[str]] = [
         "display",
         "availability",
         "vocabulary_documents",
+        "geography_document",
+        "placenames",
         "geography",
         "taxonomy",
     },  # vocabularies
@@ -35,6 +37,7 @@ LAYERS: list[set[str]] = [
         "custom_scores",
         "conditions",
         "preferences",
+        "setting_values",
         "models",
     },  # inputs, the solver tables, certificate models
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems

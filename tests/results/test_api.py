@@ -194,7 +194,7 @@ def test_explain_pair_of_an_unmatched_pair(pilot):
     )
     far = pairmatch.Problem(
         mentors=[pairmatch.Mentor(id="A", focus_areas=["online safety"])],
-        mentees=[pairmatch.Mentee(id="X", focus_areas=["stop and search"])],
+        mentees=[pairmatch.Mentee(id="X", focus_areas=["robbery"])],
     )
     facts = pairmatch.explain_pair(pairmatch.solve(far), "A", "X").facts
     assert facts["focus"].startswith("no related focus areas")
@@ -206,7 +206,7 @@ def test_explain_pair_same_bcu_fact():
         mentees=[pairmatch.Mentee(id="X", boroughs=["Sutton"])],
     )
     result = pairmatch.solve(problem)
-    assert pairmatch.explain_pair(result, "A", "X").facts["borough"] == "same BCU (South): Bromley - Sutton"
+    assert pairmatch.explain_pair(result, "A", "X").facts["borough"] == "same BCU (South Area): Bromley - Sutton"
 
 
 def test_explain_pair_rejects_unknown_or_swapped_ids(pilot):

@@ -504,7 +504,9 @@ def test_lp_reduced_cpsat_with_binding_shares_matches_full_model(seed):
 
 
 def test_quota_on_an_unknown_attribute_is_rejected_with_the_known_ones():
-    message = r"rules.quotas\[0\].key: 'rnk' is not an attribute of any mentee \(known: team\)"
+    message = (
+        r"rules.quotas\[0\].key: 'rnk' is not an attribute of any mentee, so it would match nothing \(known: team\)"
+    )
     with pytest.raises(ValueError, match=message):
         pm.Problem(
             mentors=[person("A")],

@@ -37,7 +37,7 @@ def one_pair(mentor: dict, mentee: dict, weights: Weights | None = None, **probl
         ("knife crime", "community safety", 0.25),  # knife -> violent -> community safety
         ("domestic abuse", "knife crime", 0.125),  # domestic abuse -> VAWG -> violent -> knife
         ("knife crime", "social inequality", 0.5),  # one step: deprivation and knife violence
-        ("online safety", "stop and search", 0.0),  # beyond the maximum distance of 3
+        ("online safety", "robbery", 0.0),  # beyond the maximum distance of 3
         ("stop and search", "racial disproportionality", 0.5),
         ("hate crime", "social inequality", 0.25),  # via equality and inclusion
     ],

@@ -49,12 +49,14 @@ M1_O3 = 0.5 * 0.5 + 0.2 * 1
 # M2-O1: domestic abuse -> VAWG -> violent crime -> knife crime three steps (0.125);
 # Newham-Hackney adjacent (0.6); no common time.
 M2_O1 = 0.5 * 0.125 + 0.3 * 0.6
-# M2-O3: domestic abuse -> VAWG -> social inequality two steps (0.25); Newham-Brent far; no common time.
-M2_O3 = 0.5 * 0.25
+# M2-O3: domestic abuse -> safeguarding -> mental health -> social inequality three steps (0.125);
+# Newham-Brent far; no common time.
+M2_O3 = 0.5 * 0.125
 # M3-O1: social inequality -> knife crime one step (0.5), Brent-Hackney far, Thu 18-19 = 60 min (1).
 M3_O1 = 0.5 * 0.5 + 0.2 * 1
-# M3-O2: social inequality -> VAWG one step (0.5); Brent-Redbridge far; no common time.
-M3_O2 = 0.5 * 0.5
+# M3-O2: social inequality -> equality and inclusion -> trust and confidence -> VAWG three steps
+# (0.125); Brent-Redbridge far; no common time.
+M3_O2 = 0.5 * 0.125
 PILOT_MATRIX = [
     [M1_O1, M1_O2, M1_O3],
     [M2_O1, M2_O2, M2_O3],

@@ -38,6 +38,18 @@ RIVER_BORDERS = [
     ("Havering", "Bexley"),  # Rainham / Erith
 ]
 ALSO_LAND = {frozenset(RIVER_BORDERS[0]), frozenset(RIVER_BORDERS[1])}
+# River borders with no bridge, tunnel or ferry between the two boroughs.
+NO_CROSSING = {
+    frozenset(p)
+    for p in [
+        ("City of London", "Lambeth"),
+        ("Tower Hamlets", "Lewisham"),
+        ("Barking and Dagenham", "Greenwich"),
+        ("Barking and Dagenham", "Bexley"),
+        ("Havering", "Bexley"),
+    ]
+}
+BOROUGHS_AND_CITY = 33
 
 # Thames-side pairs that do not face each other: another borough lies between.
 NOT_ACROSS = [
@@ -69,7 +81,9 @@ KNOWN = [
     ("Tower Hamlets", "Southwark", 0.5, 1, BoroughRelation.ACROSS_RIVER),
     ("Tower Hamlets", "Greenwich", 0.5, 1, BoroughRelation.ACROSS_RIVER),
     ("Newham", "Greenwich", 0.5, 1, BoroughRelation.ACROSS_RIVER),
-    ("Havering", "Bexley", 0.5, 1, BoroughRelation.ACROSS_RIVER),
+    ("Havering", "Bexley", 0.2, 1, BoroughRelation.RIVER_NO_CROSSING),
+    ("Lewisham", "Tower Hamlets", 0.2, 1, BoroughRelation.RIVER_NO_CROSSING),
+    ("Havering", "Newham", 0.2, 2, BoroughRelation.NEAR),
     ("Westminster", "Tower Hamlets", 0.2, 2, BoroughRelation.NEAR),  # through the City
     ("Kingston upon Thames", "Richmond upon Thames", 0.6, 1, BoroughRelation.ADJACENT),
     ("Lambeth", "Southwark", 0.6, 1, BoroughRelation.ADJACENT),
@@ -97,7 +111,13 @@ def geo() -> Geography:
 def test_river_borders(geo, a, b):
     assert frozenset((a, b)) in geo.river_borders
     assert geo.steps(a, b) == geo.steps(b, a) == 1
-    expected = BoroughRelation.ADJACENT if frozenset((a, b)) in ALSO_LAND else BoroughRelation.ACROSS_RIVER
+    expected = (
+        BoroughRelation.ADJACENT
+        if frozenset((a, b)) in ALSO_LAND
+        else BoroughRelation.RIVER_NO_CROSSING
+        if frozenset((a, b)) in NO_CROSSING
+        else BoroughRelation.ACROSS_RIVER
+    )
     assert geo.relation(a, b) == geo.relation(b, a) == expected
     assert geo.neighbours(a)[b] == expected
 
@@ -108,9 +128,10 @@ def test_river_border_list_is_exactly_the_thames_pairs(geo):
     across = {
         frozenset((a, b))
         for a, b in itertools.combinations(geo.places, 2)
-        if geo.relation(a, b) == BoroughRelation.ACROSS_RIVER
+        if geo.relation(a, b) in (BoroughRelation.ACROSS_RIVER, BoroughRelation.RIVER_NO_CROSSING)
     }
     assert across == {frozenset(p) for p in RIVER_BORDERS} - ALSO_LAND
+    assert {p for p in geo.river_borders if not geo.crossings[p]} == NO_CROSSING
 
 
 def test_docs_list_the_river_borders_and_aliases(geo):
@@ -135,7 +156,7 @@ def test_city_of_london_is_a_place_in_no_bcu(geo):
     assert geo.neighbours("City of London") == {
         **{p: BoroughRelation.ADJACENT for p in CITY_LAND},
         "Southwark": BoroughRelation.ACROSS_RIVER,
-        "Lambeth": BoroughRelation.ACROSS_RIVER,
+        "Lambeth": BoroughRelation.RIVER_NO_CROSSING,
     }
     assert "City of London Police" in geo.note("City of London")
     assert "no Met BCU" in geo.note("City of London")
@@ -171,20 +192,24 @@ def test_bcus_are_the_twelve_met_units_and_the_city_is_in_none(geo):
     for place, unit in geo.unit_of.items():
         units.setdefault(unit, set()).add(place)
     assert len(units) == 12
-    assert set(geo.unit_of) == set(geo.places) - {"City of London"}
+    assert set(geo.unit_of) == set(geo.places) - {"City of London", "London-wide"}
     assert units["Central West"] == {"Westminster", "Kensington and Chelsea", "Hammersmith and Fulham"}
     assert units["South West"] == {"Kingston upon Thames", "Merton", "Richmond upon Thames", "Wandsworth"}
 
 
 def test_symmetric_connected_and_ordered(geo):
     n = len(geo.places)
-    assert n == 33
+    assert n == BOROUGHS_AND_CITY + 1  # and London-wide
     assert nx.is_connected(geo.graph)
     assert (geo.distance == geo.distance.T).all()
     assert (geo.distance >= 0).all()
     assert (np.diag(geo.distance) == 0).all()
     assert (geo.similarity == geo.similarity.T).all()
-    assert (np.diag(geo.similarity) == 1).all()
+    wide = geo.index["London-wide"]
+    assert (np.delete(np.diag(geo.similarity), wide) == 1).all()
+    # London-wide scores 0.3 with every place, itself included, and is 0 steps from each.
+    assert (geo.similarity[wide] == 0.3).all()
+    assert (geo.distance[wide] == 0).all()
     assert geo.distance.dtype == np.int16
     values = [geo.scores[r] for r in BoroughRelation.ORDER]
     assert values == sorted(values, reverse=True)
@@ -195,8 +220,9 @@ def test_symmetric_connected_and_ordered(geo):
 
 
 def test_pairs_more_than_two_borders_apart(geo):
-    far = [p for p in itertools.combinations(geo.places, 2) if geo.steps(*p) > 2]
-    assert len(list(itertools.combinations(geo.places, 2))) == 528
+    boroughs = [p for p in geo.places if p != geo.whole_area]
+    far = [p for p in itertools.combinations(boroughs, 2) if geo.steps(*p) > 2]
+    assert len(list(itertools.combinations(boroughs, 2))) == 528
     # 354 of the 496 borough pairs were more than two land borders apart without the river and the City.
     assert len(far) == 313
 
@@ -221,6 +247,7 @@ def test_relation_scores_are_parameters():
         "adjacent": 0.6,
         "across the river": 0.3,
         "same BCU": 0.3,
+        "across the river, no direct crossing": 0.2,
         "two boroughs apart": 0.2,
         "far apart": 0.0,
     }
@@ -278,7 +305,9 @@ ALIASES = {
     "London Borough of Tower Hamlets": "Tower Hamlets",
     "Waltham-Forest": "Waltham Forest",
     "Atlantis": None,
-    "Barkingside": None,
+    "Barkingside": "Redbridge",
+    "Stratford": "Newham",
+    "Crystal Palace": None,  # in five boroughs: an error listing them
 }
 
 
@@ -378,8 +407,14 @@ def test_describe_states_the_assumptions(geo):
     assert "16 river borders" in words["across the river"]
     assert (
         "strongest first: same borough 1, adjacent 0.6, across the river 0.5, same BCU 0.5, "
-        "two boroughs apart 0.2, far apart 0;" in words["relation scores"]
+        "across the river, no direct crossing 0.2, two boroughs apart 0.2, far apart 0, covers every place 0.3;"
+        in words["relation scores"]
     )
+    assert "11 river borders have a direct crossing" in words["crossings"]
+    assert "List of areas of London" in words["gazetteer"]
+    assert "0.3" in words["London-wide"]
+    assert "CC BY-SA" in words["gazetteer"]
+    assert "2018-2019" in words["BCU"]
 
 
 def test_round_trip(geo, tmp_path):

@@ -28,15 +28,17 @@ from ..custom_scores import CustomScore
 from ..datasets import default_taxonomy, london
 from ..exceptions import PairmatchError
 from ..geography import Geography
+from ..geography_document import GeographySpec
 from ..models import Mentee, Mentor, Problem, Rules
 from ..params import SolveParams, Weights
 from ..preferences import Preference, RankScore
 from ..rematching import Changes
+from ..setting_values import check_setting_values
 from ..taxonomy import Taxonomy
 
 # The vocabulary documents, under the names the contract's schemas give them.
 from ..vocabulary_documents import EdgeSpec as EdgeSpec
-from ..vocabulary_documents import GeographySpec, TaxonomySpec
+from ..vocabulary_documents import TaxonomySpec
 
 SCHEMA_VERSION = "1.0"
 
@@ -214,6 +216,11 @@ class MatchRequest(BaseModel):
                             "unknown_value",
                             f"unknown place {place!r}{_hint(geography.suggest(place))}",
                         )
+        _, settings = check_setting_values(
+            self.rules, self.mentors, self.mentees, geography=geography, taxonomy=taxonomy
+        )
+        for loc, message in settings:
+            add(loc, "unknown_value", message)
         mentor_ids, mentee_ids = {m.id for m in self.mentors}, {m.id for m in self.mentees}
         for rule in ("forbidden_pairs", "required_pairs"):
             for k, (mentor_id, mentee_id) in enumerate(getattr(self.rules, rule)):

@@ -27,16 +27,22 @@ def london() -> Geography:
     """The 32 London boroughs and the City of London, their borders and the Met's 12 BCUs.
 
     Borders are land borders and borders in the Thames (boroughs facing each
-    other across the river); the City of London is in no BCU. Everyday names
-    such as "Kingston" resolve. See docs/geography-and-topics.md.
+    other across the river, with the bridges, tunnels and ferries between
+    them); the City of London is in no BCU. Everyday names such as "Kingston",
+    London's towns and neighbourhoods (``london_places.json``, with its
+    sources), the BCUs' official names, short forms and codes and
+    "London-wide" resolve. See docs/geography-and-topics.md.
 
     >>> geo = london()
     >>> len(geo.places), geo.unit_of["Newham"], geo.relation("Newham", "Tower Hamlets")
-    (33, 'North East', 'adjacent')
+    (34, 'North East', 'adjacent')
+    >>> geo.canonical("Stratford"), geo.unit("NA"), geo.score("London-wide", "Newham")
+    ('Newham', 'North Area', 0.3)
     >>> geo.relation("Westminster", "Lambeth"), geo.steps("Westminster", "Tower Hamlets")
     ('across the river', 2)
     """
-    return Geography.from_dict(load_json("london.json"), source="pairmatch/datasets/london.json")
+    document = {**load_json("london.json"), "gazetteer": load_json("london_places.json")}
+    return Geography.from_dict(document, source="pairmatch/datasets/london.json")
 
 
 @cache

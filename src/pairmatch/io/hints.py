@@ -86,11 +86,20 @@ def place_problem(geography: Geography, place: str) -> tuple[str, str | None] | 
 
     >>> from pairmatch.datasets import london
     >>> place_problem(london(), "Newhm")
-    ("'Newhm' is not a known borough", 'Newham')
+    ("'Newhm' is not a known borough or place", 'Newham')
+    >>> place_problem(london(), "Peckam")
+    ("'Peckam' is not a known borough or place (Peckham is in Southwark)", 'Peckham')
+    >>> place_problem(london(), "Crystal Palace")
+    ("'Crystal Palace' lies in Bromley, Croydon, Lambeth, Lewisham, Southwark: write the one meant", None)
+    >>> place_problem(london(), "Stratford") is None
+    True
     """
     if geography.canonical(place) is not None:
         return None
     shown = quoted(place)
+    match = geography.resolve(place) if callable(getattr(geography, "resolve", None)) else None
+    if match is not None and match.ambiguous:
+        return f"{shown} lies in {', '.join(match.places)}: write the one meant", None
     note: Any = None
     if callable(getattr(geography, "note", None)):
         note = geography.note(place)
@@ -98,8 +107,11 @@ def place_problem(geography: Geography, place: str) -> tuple[str, str | None] | 
         note = _PLACE_NOTES.get(normalize_place(place))
     if note:
         return f"{shown} is not a borough of this programme's geography: {note}", None
-    suggestion = geography.suggest(place) if len(place) <= SUGGEST_MAX_LENGTH else None
-    return f"{shown} is not a known borough{_known(geography.places, suggestion)}", suggestion
+    hint = geography.suggestion(place) if len(place) <= SUGGEST_MAX_LENGTH else None
+    if hint is None or hint.place is None:
+        return f"{shown} is not a known borough{_known(geography.territory, None)}", None
+    where = f" ({hint.name} is in {hint.place})" if hint.name != hint.place else ""
+    return f"{shown} is not a known borough or place{where}", hint.name
 
 
 def topic_problem(taxonomy: Taxonomy, topic: str) -> tuple[str, str | None] | None:

@@ -168,6 +168,7 @@ class PeopleReader:
                 name=base.name,
                 focus_areas=focus[k],
                 boroughs=places[k],
+                places_as_written=self.cells.place_spellings(rows.records[k].get("boroughs")) if places[k] else (),
                 availability=windows[k],
                 min_partners=base.min_partners,
                 max_partners=base.max_partners,

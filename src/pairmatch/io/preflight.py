@@ -204,7 +204,8 @@ def problem_warnings(
     (with the rule and the people named), and officer-like columns (``rank``,
     ``bcu``, ...) on the mentor side only, which suggests swapped files.
     Places the geography explains (the City of London: policed by the City of
-    London Police, in no Met BCU) get a note, which ``--strict`` ignores.
+    London Police, in no Met BCU) and everyday names read as a place
+    ("Stratford -> Newham") get a note, which ``--strict`` ignores.
 
     Parameters
     ----------
@@ -261,6 +262,15 @@ def _noted_places(w: _Warnings, mentors_file: str, mentees_file: str) -> None:
         for person in people:
             for place in person.boroughs:
                 counts[place] = counts.get(place, 0) + 1
+        spelled: dict[tuple[str, str], int] = {}
+        for person in people:
+            for place, written in zip(person.boroughs, person.places_as_written, strict=False):
+                if written != place:
+                    spelled[written, place] = spelled.get((written, place), 0) + 1
+        for (written, place), count in sorted(spelled.items()):
+            who = "1 person lists" if count == 1 else f"{count} people list"
+            message = f"{who} {written!r}, read as {place}: {written} -> {place}"
+            w.out.append(InputIssue(file, None, "boroughs", written, message, None, "row", "column", "note"))
         for place, count in sorted(counts.items()):
             note = geography.note(place)
             if note:

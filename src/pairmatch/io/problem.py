@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..datasets import default_taxonomy, london
 from ..geography import Geography
 from ..models import Problem, check_preferences, check_rules
-from ..taxonomy import Taxonomy, normalize_topic
+from ..taxonomy import Taxonomy
 from ..text import excerpt, quoted
 from .config import Config, TomlLines, config_from_mapping, read_config_into
 from .issues import InputIssue, IssueLog
@@ -162,11 +162,8 @@ def _rule_checks(cfg: Config, left: SideData, right: SideData, taxonomy: Taxonom
         return
     errors: list[str] = []
 
-    def known(topic: str) -> str | None:
-        return normalize_topic(topic) if topic in taxonomy else None
-
-    check_rules(cfg.rules, left.people, right.people, known, errors)
-    check_preferences(cfg.preferences, left.people, right.people, known, errors)
+    check_rules(cfg.rules, left.people, right.people, taxonomy.canonical, errors)
+    check_preferences(cfg.preferences, left.people, right.people, taxonomy.canonical, errors)
     lines = TomlLines(cfg.text) if cfg.text else None
     for error in errors:
         label, _, message = error.partition(": ")

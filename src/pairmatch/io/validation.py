@@ -66,6 +66,8 @@ class CellValidator:
         # cell itself, since this look-up runs three times per row.
         self.cells: dict[str, dict[Hashable, Any]] = {"focus_areas": {}, "boroughs": {}, "availability": {}}
         self.split: dict[Hashable, list[str]] = {}
+        # Boroughs cell -> the names as written, one per place, when any differs from the place's own.
+        self.spellings: dict[Hashable, tuple[str, ...]] = {}
 
     def validate_once(self, key: Hashable, fields: dict[str, Any]) -> tuple[Person | None, list[tuple[Any, str]]]:
         """Validate ``fields`` (with a stand-in id) through the model, once per ``key``:
@@ -134,14 +136,21 @@ class CellValidator:
         written = self.items(value)
         person, errors = self.validate_once(("boroughs", tuple(written)), {"boroughs": written})
         problems: Problems = [(cell_text(value), m, None) for _, m in errors]
-        canonical = []
+        kept: dict[str, str] = {}
         for place in person.boroughs if person is not None else ():
             found = place_problem(self.geography, place)
             if found:
                 problems.append((place, *found))
             else:
-                canonical.append(self.geography.canonical(place))
-        return tuple(dict.fromkeys(c for c in canonical if c is not None)), problems
+                kept.setdefault(self.geography.canonical(place) or place, place)
+        # The names as written stay beside their places, so explanations can say "Stratford (Newham)".
+        if any(written != place for place, written in kept.items()):
+            self.spellings[value if type(value) is str else hashable(value)] = tuple(kept.values())
+        return tuple(kept), problems
+
+    def place_spellings(self, value: Any) -> tuple[str, ...]:
+        """The names a boroughs cell wrote, one per place, if any differs from its place's name (after `places`)."""
+        return self.spellings.get(value if type(value) is str else hashable(value), ())
 
     def windows(self, value: Any) -> tuple[tuple[str, ...], Problems]:
         written = self.items(value)
