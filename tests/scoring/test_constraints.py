@@ -251,7 +251,9 @@ def test_plain_rules_reduce_to_scipy_assignment():
         for backend in ("assignment", "flow", "cpsat"):
             result = pm.solve(problem, pm.SolveParams(objective=objective, backend=backend))
             assert pm.is_feasible(result, problem)
-            assert result.objective == pytest.approx(matrix[rows, cols].sum(), abs=result.certificate["rounding_bound"])
+            assert result.objective == pytest.approx(
+                matrix[rows, cols].sum(), abs=result.certificate["rounding_bound"] + 1e-9
+            )
 
 
 # --- known instances -------------------------------------------------------------------------
