@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .text import CleanStr
+
 __all__ = ["BUILT_IN_COMPONENTS", "MAX_VALUE", "RESERVED_COMPONENTS", "CustomScore", "PeopleTable"]
 
 BUILT_IN_COMPONENTS = ("focus", "borough", "availability")
@@ -137,9 +139,9 @@ class CustomScore(BaseModel):
     weight: float = Field(1.0, ge=0, le=MAX_VALUE, allow_inf_nan=False)
     description: str = ""
     matrix: np.ndarray | None = Field(None, repr=False)
-    mentor_ids: tuple[str, ...] | None = Field(None, repr=False)
-    mentee_ids: tuple[str, ...] | None = Field(None, repr=False)
-    entries: tuple[tuple[str, str, float], ...] | None = Field(None, repr=False)
+    mentor_ids: tuple[CleanStr, ...] | None = Field(None, repr=False)
+    mentee_ids: tuple[CleanStr, ...] | None = Field(None, repr=False)
+    entries: tuple[tuple[CleanStr, CleanStr, float], ...] | None = Field(None, repr=False)
     default: float = Field(0.0, ge=0, le=MAX_VALUE, allow_inf_nan=False)
     function: ScoreFunction | None = Field(None, repr=False)
     max_value: float | None = Field(None, gt=0, le=MAX_VALUE, allow_inf_nan=False)

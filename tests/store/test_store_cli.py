@@ -322,7 +322,7 @@ def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder,
     assert "\x07" not in err
     code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", pair.mentor_id, "--leave-reason", "\u202egone")
     assert code == EXIT_USAGE
-    assert "contains control characters (U+202E)" in err
+    assert "contains control characters (U+202E RIGHT-TO-LEFT OVERRIDE)" in err
     # Text stored before these checks (or written by another program) is still printed escaped.
     assert run(capsys, "end-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db", "--reason", "r")[0] == EXIT_OK
     with sqlite3.connect("p.db") as db:

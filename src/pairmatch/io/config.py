@@ -21,7 +21,7 @@ from ..geography import Geography
 from ..models import Rules
 from ..params import SolveParams, Weights
 from ..taxonomy import Taxonomy
-from ..text import excerpt, quoted
+from ..text import TextError, clean_text, excerpt, quoted
 from .issues import InputIssue, IssueLog
 from .readers import decode
 from .vocabularies import geography_from_file, taxonomy_from_file
@@ -169,7 +169,7 @@ class _Reporter:
     ) -> None:
         label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or None
         shown = None if value is None or isinstance(value, (dict, list)) else excerpt(value)
-        if shown is not None:
+        if shown is not None and not message.startswith(quoted(value)):
             message = f"{quoted(value)}: {message}"
         if line is None and self.lines is not None:
             line = self.lines.key(path)
@@ -235,13 +235,18 @@ def config_from_mapping(
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
             report((key,), data[key], "must be text")
+    name = str(data.get("name", ""))
+    try:
+        name = clean_text(name)
+    except TextError as err:
+        report(("name",), None, str(err))
     geography, taxonomy = _vocabularies(data.get("vocabularies", {}), report, base)
     return Config(
         weights=weights,
         rules=parts.get("rules", Rules()),
         params=parts.get("solve", SolveParams()),
         meeting_minutes=meeting,
-        name=str(data.get("name", "")),
+        name=name,
         description=str(data.get("description", "")),
         source=None if file == "settings" else file,
         geography=geography,

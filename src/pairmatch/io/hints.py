@@ -8,7 +8,7 @@ from typing import Any
 from ..availability import DAYS, parse_window
 from ..geography import Geography, normalize_place
 from ..taxonomy import Taxonomy
-from ..text import quoted
+from ..text import TextError, clean_text, hidden_characters, quoted
 
 __all__ = ["place_problem", "topic_problem", "window_problem"]
 
@@ -90,6 +90,8 @@ def place_problem(geography: Geography, place: str) -> tuple[str, str | None] | 
     """
     if geography.canonical(place) is not None:
         return None
+    if hidden_characters(place):
+        return _hidden(place), None
     shown = quoted(place)
     note: Any = None
     if callable(getattr(geography, "note", None)):
@@ -111,8 +113,19 @@ def topic_problem(taxonomy: Taxonomy, topic: str) -> tuple[str, str | None] | No
     """
     if topic in taxonomy:
         return None
+    if hidden_characters(topic):
+        return _hidden(topic), None
     suggestion = taxonomy.suggest(topic) if len(topic) <= SUGGEST_MAX_LENGTH else None
     return f"{quoted(topic)} is not a known focus area{_known(taxonomy.topics, suggestion)}", suggestion
+
+
+def _hidden(text: str) -> str:
+    """`clean_text`'s own message for text with a hidden character (not a "did you mean")."""
+    try:
+        clean_text(text)
+    except TextError as err:
+        return str(err)
+    return f"{quoted(text)} contains invisible characters"
 
 
 def _known(names: tuple[str, ...], suggestion: str | None) -> str:
