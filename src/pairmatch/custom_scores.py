@@ -33,13 +33,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from .text import CleanStr
 
-__all__ = ["BUILT_IN_COMPONENTS", "MAX_VALUE", "RESERVED_COMPONENTS", "CustomScore", "PeopleTable"]
+__all__ = ["BUILT_IN_COMPONENTS", "CONTINUITY", "MAX_VALUE", "RESERVED_COMPONENTS", "CustomScore", "PeopleTable"]
 
 BUILT_IN_COMPONENTS = ("focus", "borough", "availability")
 # Components pairmatch adds itself: the re-match bonus for keeping a working pair, and the
 # programme history's earlier-partner and feedback scores. Results and diffs recognise them by
 # name, so a caller's component may not take one.
 RESERVED_COMPONENTS = ("continuity", "earlier_partner", "feedback")
+CONTINUITY = RESERVED_COMPONENTS[0]
+"""The re-match component that rewards keeping a working pair: part of a re-match's objective,
+never of a pair's own score (tables, diffs and stability show it beside the score)."""
 _RESERVED_OK = "pairmatch_component"  # validation-context key set only by `added_by_pairmatch`
 # Largest value or weight: sums over millions of pairs stay finite and exact enough in float64.
 MAX_VALUE = 1e12

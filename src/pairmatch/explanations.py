@@ -15,6 +15,7 @@ import numpy as np
 
 from .availability import SLOT_MINUTES, format_slots, window_slots
 from .constraints import rule_names
+from .custom_scores import CONTINUITY
 from .exceptions import InfeasibleProblemError
 from .geography import BoroughRelation
 from .matching import solve
@@ -22,6 +23,7 @@ from .models import Person, Problem
 from .result import MatchResult
 from .solver import SolveContext
 from .text import printable
+from .unmatched import CLOSED, closed_people, own_scores
 
 __all__ = [
     "Alternative",
@@ -107,7 +109,11 @@ def _facts(
 
 @dataclass(frozen=True)
 class PairExplanation:
-    """Why a pair scores what it does, from the solver's own arrays."""
+    """Why a pair scores what it does, from the solver's own arrays.
+
+    ``score`` is the pair's own score; in a re-match, the continuity bonus the
+    objective adds for keeping a working pair is ``bonus``, beside it.
+    """
 
     mentor_id: str
     mentee_id: str
@@ -117,6 +123,7 @@ class PairExplanation:
     contributions: dict[str, float]
     facts: dict[str, str]
     blocked_by: tuple[str, ...]
+    bonus: float = 0.0
 
     def text(self) -> str:
         state = "matched" if self.matched else ("not a candidate" if self.blocked_by else "not matched")
@@ -124,6 +131,10 @@ class PairExplanation:
         for name, value in self.components.items():
             lines.append(
                 f"  {name:<12} {value:.2f} x weight -> {self.contributions[name]:.3f}   {printable(self.facts[name])}"
+            )
+        if self.bonus:
+            lines.append(
+                f"  re-match continuity bonus {self.bonus:.3f} (a working pair kept; counted in the objective only)"
             )
         if self.blocked_by:
             lines.append(f"  ruled out by: {', '.join(self.blocked_by)}")
@@ -145,16 +156,18 @@ def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExp
     rows, cols = np.array([i]), np.array([j])
     values = scores.pair_values(rows, cols)
     weights = dict(scores.weights)
+    bonus = weights.pop(CONTINUITY, 0.0) * float(values[CONTINUITY][0]) if CONTINUITY in weights else 0.0
     components = {name: float(values[name][0]) for name in weights}
     return PairExplanation(
         mentor_id=mentor_id,
         mentee_id=mentee_id,
         matched=mentee_id in result.partners_of(mentor_id),
-        score=float(values["total"][0]),
+        score=float(values["total"][0]) - bonus,
         components=components,
         contributions={k: weights[k] * v for k, v in components.items()},
         facts=_facts(problem, tuple(weights), components, problem.mentors[i], problem.mentees[j]),
         blocked_by=tuple(rule_names(int(ctx.candidates.blocked_pairs(rows, cols)[0]))),
+        bonus=bonus,
     )
 
 
@@ -184,30 +197,40 @@ def _best(scores: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
 def alternatives(result: MatchResult, person_id: str, k: int = 3, *, allowed_only: bool = True) -> list[Alternative]:
     """The ``k`` best partners of ``person_id`` other than the ones proposed.
 
-    By default only pairs the rules allow and that score above 0 are listed;
-    ``allowed_only=False`` also lists ruled-out partners (with the rules that
-    remove them).
+    By default only partners the solver could have given them are listed: the
+    rules allow the pair, it scores above 0, and both can take a partner at
+    all (capacity above 0, no quota that allows their group no pairs); a
+    person who can take no partner has no alternatives. ``allowed_only=False``
+    also lists ruled-out partners, with the rules (or ``"takes no partners"``)
+    that remove them. Scores are the pairs' own scores (without a re-match's
+    continuity bonus).
     """
     ctx = _context(result)
     problem = ctx.problem
     side, idx = problem.locate(person_id)
     index = np.array([idx])
+    closed = closed_people(ctx)
     others: tuple[Person, ...]
     if side == "mentor":
-        scores, blocked = ctx.scores.total_rows(index)[0], ctx.candidates.blocked_rows(index)[0]
-        others, position = problem.mentees, problem.mentee_index()
+        blocked = ctx.candidates.blocked_rows(index)[0]
+        others, position, mine, theirs = problem.mentees, problem.mentee_index(), closed[0][idx], closed[1]
     else:
-        scores, blocked = ctx.scores.total_cols(index)[0], ctx.candidates.blocked_cols(index)[0]
-        others, position = problem.mentors, problem.mentor_index()
+        blocked = ctx.candidates.blocked_cols(index)[0]
+        others, position, mine, theirs = problem.mentors, problem.mentor_index(), closed[1][idx], closed[0]
+    scores = own_scores(ctx, index, side)[0]
     eligible = np.ones(len(others), dtype=bool)
     for pid in result.partners_of(person_id):
         eligible[position[pid]] = False
     if allowed_only:
-        eligible &= (blocked == 0) & (scores > 0)
+        if mine:
+            return []
+        eligible &= (blocked == 0) & (scores > 0) & ~theirs
+
+    def reasons(x: int) -> tuple[str, ...]:
+        return (*rule_names(int(blocked[x])), *([CLOSED] if mine or theirs[x] else []))
+
     return [
-        Alternative(
-            others[x].id, float(scores[x]), tuple(rule_names(int(blocked[x]))), result.partners_of(others[x].id)
-        )
+        Alternative(others[x].id, float(scores[x]), reasons(x), result.partners_of(others[x].id))
         for x in _best(scores, eligible, k).tolist()
     ]
 

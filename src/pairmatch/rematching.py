@@ -34,7 +34,7 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 
-from .custom_scores import RESERVED_COMPONENTS, CustomScore
+from .custom_scores import CONTINUITY, CustomScore
 from .exceptions import InfeasibleProblemError
 from .matching import solve
 from .models import Mentee, Mentor, Person, Problem
@@ -43,8 +43,6 @@ from .result import MatchResult, Pair, rounded
 
 __all__ = ["CONTINUITY", "Changes", "PairChange", "RematchResult", "rematch", "without_continuity"]
 
-CONTINUITY = RESERVED_COMPONENTS[0]  # "continuity"
-"""Name of the score component that carries ``move_penalty`` to the working pairs."""
 
 PairIds = tuple[str, str]
 ChangeKind = Literal["kept", "locked", "ended", "left", "moved", "new"]
@@ -233,7 +231,7 @@ def without_continuity(result: MatchResult) -> float:
     >>> without_continuity(r) == r.objective
     True
     """
-    return math.fsum(p.score - p.contributions.get(CONTINUITY, 0.0) for p in result.pairs)
+    return math.fsum(p.base_score for p in result.pairs)
 
 
 def _check_pairs(what: str, pairs: Iterable[PairIds], mentors: set[str], mentees: set[str]) -> None:
@@ -500,7 +498,7 @@ def _classify(  # noqa: C901
     bonus = move_penalty if not math.isinf(move_penalty) else 0.0
 
     def plain(pair: Pair) -> float:
-        return pair.score - pair.contributions.get(CONTINUITY, 0.0)
+        return pair.base_score
 
     # Scores of the moved pairs (not in the result) from the solver's own view, without the bonus.
     moved_scores: dict[PairIds, float] = {}

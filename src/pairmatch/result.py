@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .custom_scores import CONTINUITY
 from .exceptions import PairmatchError, require
 from .solver import Outcome, SolveContext
 from .text import printable
@@ -51,7 +52,10 @@ class Pair:
 
     ``components`` holds the value of every component that counts (the
     built-ins in [0, 1] and any custom ones) and ``contributions`` the
-    weighted parts that add up to ``score``.
+    weighted parts that add up to ``score``. In a re-match, ``score`` (what
+    was optimised) includes the continuity bonus for keeping a working pair;
+    `base_score` is the pair's own score without it, the one every table,
+    diff and stability report shows, with `bonus` beside it.
     """
 
     mentor_id: str
@@ -64,6 +68,16 @@ class Pair:
     def __post_init__(self) -> None:
         object.__setattr__(self, "components", _frozen(self.components))
         object.__setattr__(self, "contributions", _frozen(self.contributions))
+
+    @property
+    def bonus(self) -> float:
+        """The re-match continuity bonus inside ``score`` (0 outside a re-match)."""
+        return float(self.contributions.get(CONTINUITY, 0.0))
+
+    @property
+    def base_score(self) -> float:
+        """The pair's own score: ``score`` without the re-match continuity bonus."""
+        return self.score - self.bonus if CONTINUITY in self.contributions else self.score
 
     def to_record(self) -> dict[str, Any]:
         """Ids, score, pinned flag and each component, at the written precision."""
@@ -305,14 +319,20 @@ class MatchResult:
 
         head = f"{self.n_pairs} pairs, objective {self.objective:.4f}, status {self.status} ({self.solver})"
         components = list(self.pairs[0].components) if self.pairs else []
-        rows = [("mentor", "mentee", "score", *components)]
+        bonus = CONTINUITY in components
+        if bonus:  # the objective's bonus is its own column, never inside a pair's score
+            components.remove(CONTINUITY)
+            score = math.fsum(p.base_score for p in self.pairs)
+            head += f"\n(score {score:.4f} + continuity bonus {self.objective - score:.4f})"
+        rows = [("mentor", "mentee", "score", *components, *(["continuity bonus"] if bonus else []))]
         for p in self.pairs:
             rows.append(
                 (
                     who(p.mentor_id) + (" *" if p.pinned else ""),
                     who(p.mentee_id),
-                    f"{p.score:.3f}",
+                    f"{p.base_score:.3f}",
                     *(f"{p.components[c]:.2f}" for c in components),
+                    *([f"{p.bonus:.3f}"] if bonus else []),
                 )
             )
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]

@@ -2,7 +2,9 @@
 
 Preferences come from the pair scores the solver used: a mentor prefers a
 mentee with a higher score (ties: the one listed first), and so does a
-mentee (or by ``mentee_weights``, its own weighting of the components). A
+mentee (or by ``mentee_weights``, its own weighting of the components). The
+scores are the pairs' own: a re-match's continuity bonus for keeping a
+working pair is the coordinator's wish, not anyone's preference. A
 *blocking pair* is an allowed pair, not matched, where each side has a free
 place or prefers the other to its worst current partner. Pinned pairs are
 fixed: they hold a place on both sides, are never given up and never block. A max-score
@@ -20,6 +22,7 @@ import numpy as np
 from .exceptions import PairmatchError
 from .result import MatchResult
 from .solver.stable import blocking_pairs as _blocking_arrays
+from .unmatched import own_scores
 
 __all__ = ["BlockingPair", "blocking_pairs", "is_stable"]
 
@@ -67,7 +70,7 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
     problem = ctx.problem
     m, n = problem.shape
     everyone = np.arange(m)
-    total = ctx.scores.total_rows(everyone)
+    total = own_scores(ctx, everyone, "mentor")  # a re-match's continuity bonus is no one's preference
     allowed = ctx.candidates.blocked_rows(everyone) == 0
     mentee_scores = None
     if mentee_weights is not None:

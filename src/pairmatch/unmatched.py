@@ -13,10 +13,14 @@ from typing import Literal
 
 import numpy as np
 
-from .constraints import Rule, rule_names
+from .constraints import Rule, quota_groups, rule_names
+from .custom_scores import CONTINUITY
 from .solver import SolveContext
 
-__all__ = ["Unmatched", "unmatched_people"]
+__all__ = ["CLOSED", "Unmatched", "closed_people", "own_scores", "unmatched_people"]
+
+CLOSED = "takes no partners"
+"""How explanations name a person who can have no partner at all (see `closed_people`)."""
 
 SIDES: tuple[Literal["mentor", "mentee"], Literal["mentor", "mentee"]] = ("mentor", "mentee")
 _BATCH = 256  # people whose full row of scores is held at once
@@ -38,6 +42,54 @@ class Unmatched:
     reason: str
 
 
+def closed_people(context: SolveContext) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over the mentors and the mentees of who can have no partner at all, whatever
+    the rules say of their pairs: ``max_partners`` 0, or a quota allowing their group no pairs.
+
+    Explanations read these with the rule bits, so they never offer such a person as a
+    candidate or an alternative.
+    """
+    problem, candidates = context.problem, context.candidates
+    masks = [np.asarray(candidates.mentor_max) <= 0, np.asarray(candidates.mentee_max) <= 0]
+    for quota in problem.rules.quotas:
+        if quota.max_pairs == 0:
+            s = SIDES.index(quota.side)
+            for group in quota_groups(problem, quota).values():
+                masks[s] = masks[s] | group
+    return masks[0], masks[1]
+
+
+def own_scores(context: SolveContext, index: np.ndarray, side: Literal["mentor", "mentee"]) -> np.ndarray:
+    """The pair scores of mentors (rows) or mentees (columns) ``index`` with everyone on the
+    other side, without a re-match's continuity bonus: the one score of a pair that every
+    explanation, table and stability report quotes (the bonus is part of the objective only).
+
+    The bonus sits on the working pairs alone (its entries), so taking it out costs one
+    pass over those entries, not a second scoring of the rows.
+    """
+    scores = context.scores
+    totals = scores.total_rows(index) if side == "mentor" else scores.total_cols(index)
+    bonus = next((c for c in context.problem.scores if c.name == CONTINUITY), None)
+    if bonus is None or not bonus.weight or not totals.size:
+        return totals
+    if bonus.entries is None or bonus.default:
+        k, n = totals.shape
+        people, others = np.repeat(np.asarray(index, dtype=np.int64), n), np.tile(np.arange(n), k)
+        rows, cols = (people, others) if side == "mentor" else (others, people)
+        return totals - bonus.weight * scores.pair_values(rows, cols)[CONTINUITY].reshape(k, n)
+    totals = totals.copy()
+    mine, theirs = context.problem.mentor_index(), context.problem.mentee_index()
+    if side == "mentee":
+        mine, theirs = theirs, mine
+    where = {int(p): k for k, p in enumerate(np.asarray(index).tolist())}
+    for mentor_id, mentee_id, value in bonus.entries:
+        own, other = (mentor_id, mentee_id) if side == "mentor" else (mentee_id, mentor_id)
+        k = where.get(mine.get(own, -1))
+        if k is not None and other in theirs:
+            totals[k, theirs[other]] -= bonus.weight * value
+    return totals
+
+
 def _rule_counts(bits: np.ndarray, other: str) -> str:
     """Each rule with how many of the other side's people it rules out, most first."""
     counts = [(int(np.count_nonzero(bits & np.uint8(rule))), rule) for rule in Rule]
@@ -48,11 +100,12 @@ def _rule_counts(bits: np.ndarray, other: str) -> str:
 
 def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) -> tuple[Unmatched, ...]:
     """Everyone with no partner in ``pairs`` (mentor row, mentee column), with the reason."""
-    problem, scores, candidates = context.problem, context.scores, context.candidates
+    problem, candidates = context.problem, context.candidates
     people = (problem.mentors, problem.mentees)
     index = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     load = (np.bincount(index[:, 0], minlength=len(people[0])), np.bincount(index[:, 1], minlength=len(people[1])))
     caps = (candidates.mentor_max, candidates.mentee_max)
+    closed = closed_people(context)
     out: list[Unmatched] = []
     for s, side in enumerate(SIDES):
         other: Literal["mentor", "mentee"] = SIDES[1 - s]
@@ -63,11 +116,16 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
         for start in range(0, len(asking), _BATCH):
             batch = asking[start : start + _BATCH]
             blocked = candidates.blocked_rows(batch) if s == 0 else candidates.blocked_cols(batch)
-            totals = scores.total_rows(batch) if s == 0 else scores.total_cols(batch)
+            totals = own_scores(context, batch, side)
             for row, k in enumerate(batch.tolist()):
                 out.append(
                     _reason(
-                        people[s][k].id, side, other, blocked[row], totals[row], load[1 - s], caps[1 - s], people[1 - s]
+                        people[s][k].id,
+                        (side, other),
+                        blocked[row],
+                        totals[row],
+                        (load[1 - s], caps[1 - s], closed[1 - s]),
+                        people[1 - s],
                     )
                 )
     order = {id(u): n for n, u in enumerate(out)}
@@ -79,18 +137,32 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
 
 def _reason(
     pid: str,
-    side: Literal["mentor", "mentee"],
-    other: Literal["mentor", "mentee"],
+    sides: tuple[Literal["mentor", "mentee"], Literal["mentor", "mentee"]],
     blocked: np.ndarray,
     totals: np.ndarray,
-    other_load: np.ndarray,
-    other_cap: np.ndarray,
+    other_state: tuple[np.ndarray, np.ndarray, np.ndarray],
     others: Sequence,
 ) -> Unmatched:
-    allowed = np.flatnonzero(blocked == 0)
+    side, other = sides
+    other_load, other_cap, other_closed = other_state
+    # A candidate is someone a rule allows *and* who can take a partner at all.
+    allowed = np.flatnonzero((blocked == 0) & ~other_closed)
     if not len(allowed):
-        detail = _rule_counts(blocked, other) or f"there are no {other}s"
-        return Unmatched(pid, side, "no_candidates", f"no candidate {other}: every pair is ruled out - {detail}")
+        closed = int(np.count_nonzero((blocked == 0) & other_closed))
+        detail = ", ".join(
+            part
+            for part in (
+                _rule_counts(blocked, other),
+                f"{CLOSED} ({closed} {other}{'s' if closed != 1 else ''})" if closed else "",
+            )
+            if part
+        )
+        return Unmatched(
+            pid,
+            side,
+            "no_candidates",
+            f"no candidate {other}: every pair is ruled out - {detail or f'there are no {other}s'}",
+        )
     full = other_load[allowed] >= other_cap[allowed]
     best = allowed[np.argmax(totals[allowed])]
     best_id = others[best].id
@@ -99,8 +171,8 @@ def _reason(
             pid,
             side,
             "partners_taken",
-            f"all {len(allowed)} candidate {other}(s) are at capacity with matches that score "
-            f"higher overall (best candidate: {best_id}, score {totals[best]:.3f})",
+            f"all {len(allowed)} candidate {other}(s) are at capacity (best candidate: {best_id}, "
+            f"score {totals[best]:.3f})",
         )
     if totals[allowed[~full]].max() <= 0:
         return Unmatched(pid, side, "no_gain", f"every candidate {other} with room left scores 0 with them")

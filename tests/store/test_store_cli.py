@@ -333,3 +333,43 @@ def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder,
         assert code == EXIT_OK, command
         assert "\x1b" not in out, command
         assert "\\x1b[2J" in out, command
+
+
+def test_a_rematch_run_has_one_score_everywhere_and_its_bonus_beside_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PAIRMATCH_STORE", raising=False)
+    Path("late.csv").write_text(
+        "id,focus_areas,boroughs,availability\nM4,social inequality,Brent,Mon 18:00-19:00\n", encoding="utf-8"
+    )
+    for argv in (
+        ["samples", "."],
+        ["store", "init"],
+        ["match", "mentors.csv", "mentees.csv", "-c", "config.toml", "--cohort", "2026", "-q"],
+        ["end-pair", "M3", "O3", "--reason", "schedules never fit"],
+        ["rematch", "--leave", "M1", "--join", "mentor", "late.csv", "--move-penalty", "0.1"],
+    ):
+        assert run(capsys, *argv)[0] == EXIT_OK, argv
+    # Run 2 keeps M2 - O2 (0.630) with a continuity bonus of 0.1 in its objective (2.18).
+    code, out, _ = run(capsys, "runs")
+    assert code == EXIT_OK
+    assert "3 pairs, score 2.0800 + continuity bonus 0.1000, optimal" in out.splitlines()[1]
+    assert "objective" not in out
+    runs = json.loads(run(capsys, "runs", "--format", "json")[1])
+    assert (runs[1]["score"], runs[1]["continuity_bonus"]) == (pytest.approx(2.08), pytest.approx(0.1))
+    code, out, _ = run(capsys, "diff", "1", "2")
+    assert "score 2.5100 -> 2.0800" in out
+    code, out, _ = run(capsys, "stability", "2")
+    assert code == EXIT_OK
+    assert "a stable matching scores 2.0800; the cost of stability is 0.0000 against this run's score 2.0800" in out
+    assert "2.18" not in out
+    data = json.loads(run(capsys, "stability", "2", "--format", "json")[1])
+    assert (data["score"], data["continuity_bonus"]) == (pytest.approx(2.08), pytest.approx(0.1))
+    assert data["stable_objective"] == pytest.approx(2.08)
+    code, out, _ = run(capsys, "inspect", "2")
+    table = out.splitlines()
+    assert table[2] == "(score 2.0800 + continuity bonus 0.1000)"
+    assert table[4].split()[-2:] == ["continuity", "bonus"]
+    assert next(line for line in table if "(M2)" in line).split()[-5:] == ["0.630", "0.50", "0.60", "1.00", "0.100"]
+    code, out, _ = run(capsys, "inspect", "2", "--pair", "M2", "O2")
+    assert out.startswith("M2 - O2: score 0.630 (matched)")
+    assert "continuity bonus 0.100" in out
