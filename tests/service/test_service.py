@@ -22,6 +22,7 @@ jsonschema = pytest.importorskip("jsonschema")
 from pairmatch.contract import ERROR_CODES, match  # noqa: E402
 from pairmatch.generators import synthetic_problem  # noqa: E402
 from pairmatch.service.local import LocalServer  # noqa: E402
+from pairmatch.service.tasks import TASKS  # noqa: E402
 
 from support.service import SCHEMAS, check_error, example  # noqa: E402
 
@@ -128,7 +129,8 @@ def test_requests_without_a_valid_key_get_401(client, headers):
         if path.startswith("/v1/")
         for method in item
     ]
-    assert len(operations) == 10
+    # a synchronous endpoint and a job endpoint per task; POST /v1/jobs; a job's status, result and cancel
+    assert len(operations) == 2 * len(TASKS) + 4
     for method, path in operations:
         response = client.request(method, path, json=example(), headers=headers)
         check_error(response, 401, "unauthorized")

@@ -21,25 +21,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from ..contract import (
-    DiffRequest,
-    ErrorResponse,
-    ExplainRequest,
-    MatchRequest,
-    RematchRequest,
-    diagnose_request,
-    diff_request,
-    error_response,
-    explain_request,
-    match,
-    rematch_request,
-    validate_request,
-)
+from ..contract import ErrorResponse, error_response
 from .logs import error_summary, log_event, logging_config
+from .tasks import TASKS
 
-__all__ = ["STATUS_OF", "TASKS", "run_task", "serve"]
+__all__ = ["STATUS_OF", "error_document", "run_task", "serve"]
 
 STATUS_OF = {
     "invalid_request": 422,
@@ -57,17 +45,6 @@ STATUS_OF = {
 """HTTP status of each ``ErrorResponse.error`` code."""
 
 Stage = Callable[[str], None]
-Task = tuple[type[BaseModel], Callable[..., BaseModel]]
-
-TASKS: dict[str, Task] = {
-    "validate": (MatchRequest, validate_request),
-    "match": (MatchRequest, match),
-    "explain": (ExplainRequest, explain_request),
-    "diagnose": (MatchRequest, diagnose_request),
-    "rematch": (RematchRequest, rematch_request),
-    "diff": (DiffRequest, diff_request),
-}
-"""Each task's request model and the contract function that answers it."""
 
 
 def run_task(
@@ -77,12 +54,12 @@ def run_task(
 
     ``reference`` (the request or job id) goes into the log line of an unexpected failure.
     """
-    model, function = TASKS[task]
+    spec = TASKS[task]
     info: dict[str, Any] = {}
     started = time.perf_counter()
     try:
         stage("validating")
-        request = model.model_validate_json(body)
+        request = spec.request.model_validate_json(body)
         for side in ("mentors", "mentees"):
             people = getattr(request, side, None) or getattr(getattr(request, "after", None), side, None)
             if people is not None:
@@ -92,7 +69,7 @@ def run_task(
             if name != "validating":  # already reported
                 stage(name)
 
-        response = function(request, on_stage=later_stages)
+        response = spec.answer(request, on_stage=later_stages)
         for name in ("pairs", "unmatched", "reasons"):
             if isinstance(getattr(response, name, None), list):
                 info[name] = len(getattr(response, name))
