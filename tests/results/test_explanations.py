@@ -61,7 +61,10 @@ def test_alternatives_are_exactly_the_partners_the_verifier_allows(problem):
     result = solved(problem)
     table = pm.score(problem).total
     mi, ei = problem.mentor_index(), problem.mentee_index()
-    for side, people, others in (("mentor", problem.mentors, problem.mentees), ("mentee", problem.mentees, problem.mentors)):
+    for side, people, others in (
+        ("mentor", problem.mentors, problem.mentees),
+        ("mentee", problem.mentees, problem.mentors),
+    ):
         for person in people:
             offered = alternatives(result, person.id, k=len(others))
             expected = set()
