@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .custom_scores import MAX_VALUE
+
 __all__ = ["COMPONENTS", "SolveParams", "Weights"]
 
 COMPONENTS = ("focus", "borough", "availability")
@@ -32,9 +34,10 @@ class Weights(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    focus: float = Field(0.5, ge=0, allow_inf_nan=False)
-    borough: float = Field(0.3, ge=0, allow_inf_nan=False)
-    availability: float = Field(0.2, ge=0, allow_inf_nan=False)
+    # The same cap as a custom component's weight: totals over millions of pairs stay finite.
+    focus: float = Field(0.5, ge=0, le=MAX_VALUE, allow_inf_nan=False)
+    borough: float = Field(0.3, ge=0, le=MAX_VALUE, allow_inf_nan=False)
+    availability: float = Field(0.2, ge=0, le=MAX_VALUE, allow_inf_nan=False)
 
     @property
     def total(self) -> float:

@@ -55,11 +55,11 @@ def scenario(capsys, store_args: list[str]) -> dict:
         "matches-2026.csv",
     )
     assert code == EXIT_OK, out
-    assert "recorded run 1 for cohort 2026: 84 pairs started" in out
+    assert "recorded run 1 for cohort 2026: 90 pairs started" in out
     code, out, _ = run(capsys, "history", *store_args, "--cohort", "2026", "--active", "--format", "json")
     active = json.loads(out)
     assert code == EXIT_OK
-    assert len(active) == 84
+    assert len(active) == 90
     ended = (active[0]["mentor_id"], active[0]["mentee_id"])
     leaver = active[1]["mentor_id"]
     code, out, _ = run(capsys, "end-pair", *ended, "--reason", "did not get on", *store_args)
@@ -103,7 +103,7 @@ def scenario(capsys, store_args: list[str]) -> dict:
     assert "<html" in Path("matches.html").read_text(encoding="utf-8")
     code, out, _ = run(capsys, "diff", "1", "2", *store_args, "--report", "diff.html")
     assert code == EXIT_OK
-    assert out.startswith("run 1 -> run 2: 84 -> ")
+    assert out.startswith("run 1 -> run 2: 90 -> ")
     assert f"- {ended[0]} - {ended[1]}" in out
     diff_page = Path("diff.html").read_text(encoding="utf-8")
     assert "Pairs removed" in diff_page
