@@ -259,7 +259,42 @@ def _read_csv(path: Path, file: str, log: IssueLog) -> Table | None:
         _empty(file, "file", log)
     if table is not None and len(text) > MAX_CELL_CHARACTERS:  # a shorter file has no over-long cell
         _drop_long_cells(file, rows, table, log)
+    if table is not None and '"' in text:  # only a quoted cell can hold a line break
+        _drop_unclosed_quotes(file, rows, table, log)
     return table
+
+
+def _drop_unclosed_quotes(file: str, rows: list[tuple[int, list[Any]]], table: Table, log: IssueLog) -> None:
+    """Report each data cell that swallowed the lines after it (a quote opened and never closed,
+    so later rows were read as part of the cell) by row and column; its row is not checked further.
+
+    A line break inside a cell is legal CSV only between quotes; when a later line of the cell
+    holds commas it is a row of the file, not text of the cell.
+    """
+    header_row = table.header_row or 0
+    header = next((cells for number, cells in rows if number == header_row), [])
+    dropped = set()
+    for number, cells in rows:
+        if number <= header_row:
+            continue
+        for col, cell in enumerate(cells):
+            lines = cell.splitlines()
+            if len(lines) > 1 and any("," in line for line in lines[1:]):
+                column = str(header[col]).strip() if col < len(header) and not blank(header[col]) else None
+                log.add(
+                    InputIssue(
+                        file,
+                        number,
+                        excerpt(column) if column else f"column {col + 1}",
+                        excerpt(lines[0]),
+                        f'a quote (") opens this cell and is not closed, so the {len(lines) - 1} line(s) after '
+                        "it were read into the cell; close the quote, or remove it",
+                    )
+                )
+                dropped.add(number)
+                break
+    if dropped:
+        table.rows = [(number, record) for number, record in table.rows if number not in dropped]
 
 
 def _drop_long_cells(file: str, rows: list[tuple[int, list[Any]]], table: Table, log: IssueLog) -> None:
