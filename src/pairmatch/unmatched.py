@@ -30,7 +30,8 @@ _BATCH = 256  # people whose full row of scores is held at once
 class Unmatched:
     """Someone left without a partner, and why (``code`` is machine-readable).
 
-    Codes: ``no_capacity`` (takes no partners), ``no_candidates`` (every pair
+    Codes: ``no_capacity`` (takes no partners: ``max_partners`` 0, or a quota
+    that allows their group no pairs), ``no_candidates`` (every pair
     ruled out), ``partners_taken`` (every candidate is full), ``no_gain``
     (every candidate with room scores 0), ``not_chosen`` (left out by the
     objective or a side constraint).
@@ -42,6 +43,18 @@ class Unmatched:
     reason: str
 
 
+def _quota_closed(context: SolveContext) -> tuple[dict[int, str], dict[int, str]]:
+    """Per side, the people in a group that a quota allows no pairs, with that quota in words."""
+    problem = context.problem
+    found: tuple[dict[int, str], dict[int, str]] = ({}, {})
+    for quota in problem.rules.quotas:
+        if quota.max_pairs == 0:
+            for value, group in quota_groups(problem, quota).items():
+                for k in np.flatnonzero(group).tolist():
+                    found[SIDES.index(quota.side)].setdefault(k, quota.describe(value))
+    return found
+
+
 def closed_people(context: SolveContext) -> tuple[np.ndarray, np.ndarray]:
     """Masks over the mentors and the mentees of who can have no partner at all, whatever
     the rules say of their pairs: ``max_partners`` 0, or a quota allowing their group no pairs.
@@ -49,13 +62,12 @@ def closed_people(context: SolveContext) -> tuple[np.ndarray, np.ndarray]:
     Explanations read these with the rule bits, so they never offer such a person as a
     candidate or an alternative.
     """
-    problem, candidates = context.problem, context.candidates
+    candidates = context.candidates
     masks = [np.asarray(candidates.mentor_max) <= 0, np.asarray(candidates.mentee_max) <= 0]
-    for quota in problem.rules.quotas:
-        if quota.max_pairs == 0:
-            s = SIDES.index(quota.side)
-            for group in quota_groups(problem, quota).values():
-                masks[s] = masks[s] | group
+    for s, found in enumerate(_quota_closed(context)):
+        if found:
+            masks[s] = masks[s].copy()
+            masks[s][list(found)] = True
     return masks[0], masks[1]
 
 
@@ -105,14 +117,19 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
     index = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     load = (np.bincount(index[:, 0], minlength=len(people[0])), np.bincount(index[:, 1], minlength=len(people[1])))
     caps = (candidates.mentor_max, candidates.mentee_max)
-    closed = closed_people(context)
+    closed, by_quota = closed_people(context), _quota_closed(context)
     out: list[Unmatched] = []
     for s, side in enumerate(SIDES):
         other: Literal["mentor", "mentee"] = SIDES[1 - s]
         alone = np.flatnonzero(load[s] == 0)
-        for k in alone[caps[s][alone] == 0].tolist():
-            out.append(Unmatched(people[s][k].id, side, "no_capacity", "takes no partners (max_partners = 0)"))
-        asking = alone[caps[s][alone] > 0]
+        for k in alone[closed[s][alone]].tolist():
+            reason = (
+                "takes no partners (max_partners = 0)"
+                if caps[s][k] <= 0
+                else f"{CLOSED}: a quota allows their group none ({by_quota[s][k]})"
+            )
+            out.append(Unmatched(people[s][k].id, side, "no_capacity", reason))
+        asking = alone[~closed[s][alone]]
         for start in range(0, len(asking), _BATCH):
             batch = asking[start : start + _BATCH]
             blocked = candidates.blocked_rows(batch) if s == 0 else candidates.blocked_cols(batch)
