@@ -12,35 +12,20 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
+from pydantic import ValidationError
 
-__all__ = ["FILE_KEYS", "BoroughRelation", "Geography", "normalize_place"]
+from .vocabulary_documents import RELATION_SCORES, DocumentError, DocumentProblem, GeographySpec, normalize_place
 
-_APOSTROPHES = re.compile(r"['\u2018\u2019`]")
-_SEPARATORS = re.compile(r"[\W_]+")
+__all__ = ["FILE_KEYS", "BoroughRelation", "Geography", "GeographySpec", "normalize_place"]
+
 # Words that say nothing about which place is meant ("Barking and Dagenham").
 _FILLER = frozenset({"and", "of", "on", "the", "upon"})
-
-
-def normalize_place(name: str) -> str:
-    """Matching key for a place name.
-
-    Lower case, ``&`` as ``and``, apostrophes dropped, hyphens and other
-    punctuation as spaces, single spaces.
-
-    >>> normalize_place("Barking & Dagenham")
-    'barking and dagenham'
-    >>> normalize_place(" Richmond-upon-Thames ")
-    'richmond upon thames'
-    """
-    text = _APOSTROPHES.sub("", str(name).replace("&", " and ").lower())
-    return " ".join(_SEPARATORS.sub(" ", text).split())
 
 
 def _compact(key: str) -> str:
@@ -66,32 +51,9 @@ class BoroughRelation:
 
 
 # Score parameter of each relation, in `BoroughRelation.ORDER`.
-_SCORE_PARAMS = {
-    "same": BoroughRelation.SAME,
-    "adjacent": BoroughRelation.ADJACENT,
-    "across_river": BoroughRelation.ACROSS_RIVER,
-    "same_unit": BoroughRelation.SAME_UNIT,
-    "near": BoroughRelation.NEAR,
-    "far": BoroughRelation.FAR,
-}
-_DEFAULT_SCORES = {"same": 1.0, "adjacent": 0.6, "across_river": 0.5, "same_unit": 0.5, "near": 0.2, "far": 0.0}
-# The keys of a geography file (`Geography.from_dict`).
-FILE_KEYS = (
-    "name",
-    "description",
-    "as_of",
-    "unit_name",
-    "places",
-    "units",
-    "borders",
-    "river_borders",
-    "aliases",
-    "prefixes",
-    "suffixes",
-    "notes",
-    "scores",
-    "assumptions",
-)
+_SCORE_PARAMS = dict(zip(RELATION_SCORES, BoroughRelation.ORDER, strict=True))
+# The keys of a geography document (`GeographySpec`).
+FILE_KEYS = tuple(GeographySpec.model_fields)
 
 
 class Geography:
@@ -118,8 +80,8 @@ class Geography:
         it). A pair may be both; the land border is the stronger relation.
     same, adjacent, across_river, same_unit, near, far : float
         Score of each relation.
-    unit_name : str
-        What a unit is called, for messages ("BCU").
+    unit_name : str, optional
+        What a unit is called, for messages ("BCU"; default "unit").
     aliases : mapping of str to str, optional
         Everyday names of places ("Kingston" -> "Kingston upon Thames").
     prefixes, suffixes : iterable of str, optional
@@ -174,7 +136,7 @@ class Geography:
         same_unit: float = 0.5,
         near: float = 0.2,
         far: float = 0.0,
-        unit_name: str = "BCU",
+        unit_name: str | None = None,
         aliases: Mapping[str, str] | None = None,
         prefixes: Iterable[str] = (),
         suffixes: Iterable[str] = (),
@@ -184,21 +146,39 @@ class Geography:
         as_of: str | None = None,
         assumptions: Mapping[str, str] | None = None,
     ) -> None:
-        scores = (same, adjacent, across_river, same_unit, near, far)
-        if any(not 0 <= s <= 1 for s in scores) or list(scores) != sorted(scores, reverse=True):
-            order = " >= ".join(_SCORE_PARAMS)
-            raise ValueError(f"relation scores must be in [0, 1] with {order}, got {scores}")
+        border_pairs = [tuple(pair) for pair in borders]
+        river_pairs = [tuple(pair) for pair in river_borders]
+        members = {unit: list(m) for unit, m in (units or {}).items()}
+        # Places may be named only by a unit or a border here; a document must list them.
+        listed = dict.fromkeys(places)
+        for names in (*members.values(), *border_pairs, *river_pairs):
+            listed.update(dict.fromkeys(names))
+        data: dict[str, Any] = {
+            "places": list(listed),
+            "units": members,
+            "borders": border_pairs,
+            "river_borders": river_pairs,
+            "aliases": dict(aliases or {}),
+            "prefixes": list(prefixes),
+            "suffixes": list(suffixes),
+            "notes": dict(notes or {}),
+            "scores": dict(zip(RELATION_SCORES, (same, adjacent, across_river, same_unit, near, far), strict=True)),
+            "assumptions": dict(assumptions or {}),
+            "name": name,
+            "description": description,
+            "as_of": as_of,
+        }
+        if unit_name is not None:
+            data["unit_name"] = unit_name
+        self._load(_validated(data, "geography"))
+
+    def _load(self, spec: GeographySpec) -> None:
+        """Build the graph, names and matrices of a validated document."""
         graph = nx.Graph()
-        graph.add_nodes_from(places)
-        self.unit_of: dict[str, str] = {}
-        for unit, members in (units or {}).items():
-            for place in members:
-                if place in self.unit_of:
-                    raise ValueError(f"{place!r} is in two units: {self.unit_of[place]!r} and {unit!r}")
-                self.unit_of[place] = unit
-                graph.add_node(place)
-        self.land_borders = _pairs(borders, "border")
-        self.river_borders = _pairs(river_borders, "river border")
+        graph.add_nodes_from(spec.declared)
+        self.unit_of: dict[str, str] = {p: unit for unit, members in spec.units.items() for p in members}
+        self.land_borders = frozenset(frozenset(pair) for pair in spec.borders)
+        self.river_borders = frozenset(frozenset(pair) for pair in spec.river_borders)
         # A pair may be both; the land border is the stronger relation.
         graph.add_edges_from(tuple(p) for p in self.river_borders)
         graph.add_edges_from(tuple(p) for p in self.land_borders)
@@ -207,23 +187,18 @@ class Geography:
                 BoroughRelation.ADJACENT if frozenset((a, b)) in self.land_borders else BoroughRelation.ACROSS_RIVER
             )
         self.graph = nx.freeze(graph)
-        self.unit_name = unit_name
-        self.scores = {_SCORE_PARAMS[k]: float(s) for k, s in zip(_SCORE_PARAMS, scores, strict=True)}
+        self.unit_name = spec.unit_name
+        self.scores = {_SCORE_PARAMS[k]: s for k, s in spec.relation_scores.items()}
         self.places: tuple[str, ...] = tuple(sorted(graph.nodes))
         self.index = {p: i for i, p in enumerate(self.places)}
-        self.name, self.description, self.as_of = name, description, as_of
-        self.assumptions = dict(assumptions or {})
-        self.prefixes = tuple(dict.fromkeys(normalize_place(p) for p in prefixes if normalize_place(p)))
-        self.suffixes = tuple(dict.fromkeys(normalize_place(s) for s in suffixes if normalize_place(s)))
+        self.name, self.description, self.as_of = spec.name, spec.description, spec.as_of
+        self.assumptions = dict(spec.assumptions)
+        self.prefixes = tuple(dict.fromkeys(normalize_place(p) for p in spec.prefixes if normalize_place(p)))
+        self.suffixes = tuple(dict.fromkeys(normalize_place(s) for s in spec.suffixes if normalize_place(s)))
         self._by_key = {normalize_place(p): p for p in self.places}
-        self.aliases: dict[str, str] = {}
-        for alias, place in (aliases or {}).items():
-            self._add_alias(alias, place)
-        self.notes: dict[str, str] = {}
-        for place, text in (notes or {}).items():
-            if place not in self.index:
-                raise ValueError(f"note for unknown place {place!r}")
-            self.notes[place] = str(text)
+        self.aliases = dict(spec.aliases)
+        self._by_key.update({normalize_place(alias): place for alias, place in spec.aliases.items()})
+        self.notes = dict(spec.notes)
         compact: dict[str, set[str]] = {}
         for key, place in self._by_key.items():
             compact.setdefault(_compact(key), set()).add(place)
@@ -233,18 +208,6 @@ class Geography:
         self._suggest_cache: dict[str, str | None] = {}
         self.distance = self._distance_matrix()
         self.similarity = self._similarity_matrix()
-
-    def _add_alias(self, alias: str, place: str) -> None:
-        key = normalize_place(alias)
-        if place not in self.index:
-            raise ValueError(f"alias {alias!r} names unknown place {place!r}")
-        if not key:
-            raise ValueError(f"alias {alias!r} for {place!r} is empty")
-        known = self._by_key.get(key)
-        if known is not None and known != place:
-            raise ValueError(f"alias {alias!r} for {place!r} already means {known!r}")
-        self._by_key[key] = place
-        self.aliases[alias] = place
 
     # ------------------------------------------------------------------ matrices
 
@@ -491,7 +454,14 @@ class Geography:
         >>> geo.score("B", "C"), Geography.from_dict(geo.to_dict()).to_dict() == geo.to_dict()
         (0.55, True)
         """
-        return _GeographyReader(data, source).build(cls)
+        return cls.from_spec(_validated(data, source))
+
+    @classmethod
+    def from_spec(cls, spec: GeographySpec) -> Geography:
+        """The geography a validated `GeographySpec` describes."""
+        geography = cls.__new__(cls)
+        cls._load(geography, spec)
+        return geography
 
     @classmethod
     def from_file(cls, path: str | Path) -> Geography:
@@ -504,126 +474,13 @@ class Geography:
         return cls.from_dict(data, source=str(path))
 
 
-def _pairs(pairs: Iterable[tuple[str, str]], what: str) -> frozenset[frozenset[str]]:
-    out = set()
-    for pair in pairs:
-        a, b = pair
-        if a == b:
-            raise ValueError(f"{what} from {a!r} to itself")
-        out.add(frozenset((a, b)))
-    return frozenset(out)
-
-
-class _GeographyReader:
-    """Checks a geography document key by key, so errors say where they are."""
-
-    def __init__(self, data: Any, source: str) -> None:
-        self.data, self.source = data, source
-
-    def fail(self, where: str, message: str) -> ValueError:
-        return ValueError(f"{self.source}: {where}: {message}")
-
-    def text(self, key: str) -> str | None:
-        value = self.data.get(key)
-        if value is not None and not isinstance(value, str):
-            raise self.fail(key, f"expected text, got {value!r}")
-        return value
-
-    def names(self, where: str, value: Any) -> list[str]:
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(where, f"expected a list of names, got {value!r}")
-        return value
-
-    def mapping(self, key: str) -> dict[str, Any]:
-        value = self.data.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(key, f"expected an object, got {value!r}")
-        return value
-
-    def build(self, cls: type[Geography]) -> Geography:  # noqa: C901
-        data = self.data
-        if not isinstance(data, Mapping):
-            raise ValueError(f"{self.source}: expected a JSON object at the top level, got {type(data).__name__}")
-        unknown = sorted(set(data) - set(FILE_KEYS))
-        if unknown:
-            raise self.fail(unknown[0], f"unknown key; known keys are {', '.join(FILE_KEYS)}")
-        units = {u: self.names(f"units[{u!r}]", m) for u, m in self.mapping("units").items()}
-        places = self.names("places", data.get("places", []))
-        declared = set(places) | {p for members in units.values() for p in members}
-        member_of: dict[str, str] = {}
-        for unit, members in units.items():
-            for place in members:
-                if place in member_of:
-                    raise self.fail(f"units[{unit!r}]", f"{place!r} is already in unit {member_of[place]!r}")
-                member_of[place] = unit
-                if places and place not in places:
-                    raise self.fail(f"units[{unit!r}]", f"{place!r} is not in 'places'")
-        borders = {key: self.border_list(key, declared) for key in ("borders", "river_borders")}
-        if not declared:  # a bare list of borders: the places are the ones it names
-            declared = {p for key in borders for pair in borders[key] for p in pair}
-        for key in ("aliases", "notes"):
-            for name, value in self.mapping(key).items():
-                place = value if key == "aliases" else name
-                if not isinstance(value, str) or not value.strip():
-                    raise self.fail(f"{key}[{name!r}]", f"expected text, got {value!r}")
-                if place not in declared:
-                    raise self.fail(f"{key}[{name!r}]", self.unknown_place(place, declared))
-        scores = self.mapping("scores")
-        for key, value in scores.items():
-            if key not in _SCORE_PARAMS:
-                raise self.fail(f"scores[{key!r}]", f"unknown relation; known: {', '.join(_SCORE_PARAMS)}")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise self.fail(f"scores[{key!r}]", f"expected a number in [0, 1], got {value!r}")
-        merged = {**_DEFAULT_SCORES, **scores}
-        values = [merged[k] for k in _SCORE_PARAMS]
-        if values != sorted(values, reverse=True):
-            order = " >= ".join(f"{k} ({merged[k]:g})" for k in _SCORE_PARAMS)
-            raise self.fail("scores", f"scores must not increase from the strongest relation down: {order}")
-        assumptions = self.mapping("assumptions")
-        for key, value in assumptions.items():
-            if not isinstance(value, str):
-                raise self.fail(f"assumptions[{key!r}]", f"expected text, got {value!r}")
-        unit_name = self.text("unit_name") or "BCU"
-        return cls(
-            borders["borders"],
-            units,
-            places=places,
-            river_borders=borders["river_borders"],
-            **{k: float(v) for k, v in merged.items()},
-            unit_name=unit_name,
-            aliases=self.mapping("aliases"),
-            prefixes=self.names("prefixes", data.get("prefixes", [])),
-            suffixes=self.names("suffixes", data.get("suffixes", [])),
-            notes=self.mapping("notes"),
-            name=self.text("name"),
-            description=self.text("description"),
-            as_of=self.text("as_of"),
-            assumptions=assumptions,
+def _validated(data: Any, source: str) -> GeographySpec:
+    """``data`` as a `GeographySpec`; `DocumentError` naming ``source`` and each key otherwise."""
+    if not isinstance(data, Mapping):
+        raise DocumentError(
+            source, [DocumentProblem((), f"expected a JSON object at the top level, got {type(data).__name__}")]
         )
-
-    def unknown_place(self, place: Any, declared: set[str]) -> str:
-        close = difflib.get_close_matches(str(place), sorted(declared), n=1)
-        hint = f" - did you mean {close[0]!r}?" if close else ""
-        return f"{place!r} is not listed in 'places' or a unit{hint}"
-
-    def border_list(self, key: str, declared: set[str]) -> list[tuple[str, str]]:
-        value = self.data.get(key, [])
-        if not isinstance(value, list):
-            raise self.fail(key, f"expected a list of [place, place] pairs, got {value!r}")
-        seen: dict[frozenset[str], int] = {}
-        out = []
-        for k, pair in enumerate(value):
-            where = f"{key}[{k}]"
-            if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(p, str) and p.strip() for p in pair):
-                raise self.fail(where, f"expected two place names, got {pair!r}")
-            if pair[0] == pair[1]:
-                raise self.fail(where, f"a border needs two different places, got {pair!r}")
-            for place in pair:
-                if declared and place not in declared:
-                    raise self.fail(where, self.unknown_place(place, declared))
-            pair_key = frozenset(pair)
-            if pair_key in seen:
-                raise self.fail(where, f"{pair!r} repeats {key}[{seen[pair_key]}]")
-            seen[pair_key] = k
-            out.append((pair[0], pair[1]))
-        return out
+    try:
+        return GeographySpec.model_validate(data)
+    except ValidationError as err:
+        raise DocumentError.of(source, err, GeographySpec) from None

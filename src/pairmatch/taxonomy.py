@@ -18,21 +18,15 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from pydantic import ValidationError
 
-__all__ = ["EDGE_KEYS", "FILE_KEYS", "Taxonomy", "TopicLink", "normalize_topic"]
+from .vocabulary_documents import DocumentError, DocumentProblem, EdgeSpec, TaxonomySpec, normalize_topic
 
-# The keys of a taxonomy file (`Taxonomy.from_dict`) and of one of its edges written as an object.
-FILE_KEYS = ("name", "description", "as_of", "decay", "max_distance", "topics", "edges")
-EDGE_KEYS = ("a", "b", "reason", "source")
+__all__ = ["EDGE_KEYS", "FILE_KEYS", "Taxonomy", "TaxonomySpec", "TopicLink", "normalize_topic"]
 
-
-def normalize_topic(name: str) -> str:
-    """Canonical spelling of a topic: lower case, single spaces, ``&`` as ``and``.
-
-    >>> normalize_topic("  Violence Against Women & Girls ")
-    'violence against women and girls'
-    """
-    return " ".join(str(name).replace("&", " and ").lower().split())
+# The keys of a taxonomy document (`TaxonomySpec`) and of one of its edges written as an object.
+FILE_KEYS = tuple(TaxonomySpec.model_fields)
+EDGE_KEYS = tuple(EdgeSpec.model_fields)
 
 
 @dataclass(frozen=True)
@@ -133,12 +127,6 @@ class Taxonomy:
         description: str | None = None,
         as_of: str | None = None,
     ) -> None:
-        if not 0 < decay < 1:
-            raise ValueError(f"decay must be in (0, 1), got {decay!r}")
-        if max_distance < 0:
-            raise ValueError(f"max_distance must be >= 0, got {max_distance!r}")
-        graph = nx.Graph()
-        graph.add_nodes_from(normalize_topic(t) for t in topics)
         links: dict[tuple[str, str], TopicLink] = {}
         for edge in edges:
             link = _link(edge)
@@ -146,12 +134,28 @@ class Taxonomy:
             # A repeated pair keeps the first reason given unless only the later one has one.
             if known is None or (known.reason is None and link.reason is not None):
                 links[link.a, link.b] = link
+        data = {
+            "edges": [link.as_dict() for link in links.values()],
+            "topics": list(topics),
+            "decay": decay,
+            "max_distance": max_distance,
+            "name": name,
+            "description": description,
+            "as_of": as_of,
+        }
+        self._load(_validated(data, "taxonomy"))
+
+    def _load(self, spec: TaxonomySpec) -> None:
+        """Build the graph and the similarity matrix of a validated document."""
+        graph = nx.Graph()
+        graph.add_nodes_from(normalize_topic(t) for t in spec.topics)
+        links = {edge.pair: _link(edge.model_dump()) for edge in spec.edges}
         for link in links.values():
             graph.add_edge(link.a, link.b, link=link)
         self.graph = nx.freeze(graph)
-        self.decay = float(decay)
-        self.max_distance = int(max_distance)
-        self.name, self.description, self.as_of = name, description, as_of
+        self.decay = float(spec.decay)
+        self.max_distance = int(spec.max_distance)
+        self.name, self.description, self.as_of = spec.name, spec.description, spec.as_of
         self.topics: tuple[str, ...] = tuple(sorted(graph.nodes))
         self.index = {t: i for i, t in enumerate(self.topics)}
         self.links: tuple[TopicLink, ...] = tuple(links[k] for k in sorted(links))
@@ -274,75 +278,27 @@ class Taxonomy:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "taxonomy") -> Taxonomy:  # noqa: C901
-        """Build a taxonomy from a JSON-style dict (see docs/geography-and-topics.md).
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "taxonomy") -> Taxonomy:
+        """Build a taxonomy from a JSON-style dict (a `TaxonomySpec`; see docs/geography-and-topics.md).
 
         ``edges`` is a list of objects with ``a``, ``b`` and optionally
         ``reason`` and ``source`` (``[a, b]`` pairs are accepted too);
         ``topics`` lists topics without links; ``decay`` and ``max_distance``
-        default to 0.5 and 3. Errors name the key and the value.
+        default to 0.5 and 3. Errors (`DocumentError`, a ``ValueError``) name
+        the key and the value.
 
         >>> tax = Taxonomy.from_dict({"edges": [{"a": "drugs", "b": "stop and search", "reason": "why"}]})
         >>> tax.reason("drugs", "stop and search"), Taxonomy.from_dict(tax.to_dict()).to_dict() == tax.to_dict()
         ('why', True)
         """
+        return cls.from_spec(_validated(data, source))
 
-        def fail(where: str, message: str) -> ValueError:
-            return ValueError(f"{source}: {where}: {message}")
-
-        if not isinstance(data, Mapping):
-            raise ValueError(f"{source}: expected a JSON object at the top level, got {type(data).__name__}")
-        unknown = sorted(set(data) - set(FILE_KEYS))
-        if unknown:
-            raise fail(unknown[0], f"unknown key; known keys are {', '.join(FILE_KEYS)}")
-        for key in ("name", "description", "as_of"):
-            if data.get(key) is not None and not isinstance(data[key], str):
-                raise fail(key, f"expected text, got {data[key]!r}")
-        decay = data.get("decay", 0.5)
-        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1:
-            raise fail("decay", f"expected a number between 0 and 1 (exclusive), got {decay!r}")
-        max_distance = data.get("max_distance", 3)
-        if isinstance(max_distance, bool) or not isinstance(max_distance, int) or max_distance < 0:
-            raise fail("max_distance", f"expected a whole number >= 0, got {max_distance!r}")
-        topics = data.get("topics", [])
-        if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
-            raise fail("topics", f"expected a list of topic names, got {topics!r}")
-        edges = data.get("edges", [])
-        if not isinstance(edges, list):
-            raise fail("edges", f"expected a list of links, got {edges!r}")
-        seen: dict[tuple[str, str], int] = {}
-        links = []
-        for k, edge in enumerate(edges):
-            where = f"edges[{k}]"
-            if isinstance(edge, list) and len(edge) == 2:
-                edge = {"a": edge[0], "b": edge[1]}
-            if not isinstance(edge, Mapping):
-                raise fail(where, f"expected an object with 'a', 'b' and 'reason', got {edge!r}")
-            extra = sorted(set(edge) - set(EDGE_KEYS))
-            if extra:
-                raise fail(f"{where}.{extra[0]}", f"unknown key; known keys are {', '.join(EDGE_KEYS)}")
-            for key in EDGE_KEYS:
-                value = edge.get(key)
-                required = key in ("a", "b")
-                if (required or value is not None) and (not isinstance(value, str) or not value.strip()):
-                    raise fail(f"{where}.{key}", f"expected {'a topic name' if required else 'text'}, got {value!r}")
-            try:
-                link = _link(edge)
-            except ValueError as err:
-                raise fail(where, str(err)) from None
-            if (link.a, link.b) in seen:
-                raise fail(where, f"the link {link.a!r} - {link.b!r} repeats edges[{seen[link.a, link.b]}]")
-            seen[link.a, link.b] = k
-            links.append(link)
-        return cls(
-            links,
-            topics,
-            decay=float(decay),
-            max_distance=max_distance,
-            name=data.get("name"),
-            description=data.get("description"),
-            as_of=data.get("as_of"),
-        )
+    @classmethod
+    def from_spec(cls, spec: TaxonomySpec) -> Taxonomy:
+        """The taxonomy a validated `TaxonomySpec` describes."""
+        taxonomy = cls.__new__(cls)
+        cls._load(taxonomy, spec)
+        return taxonomy
 
     @classmethod
     def from_file(cls, path: str | Path) -> Taxonomy:
@@ -353,3 +309,14 @@ class Taxonomy:
         except json.JSONDecodeError as err:
             raise ValueError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}") from None
         return cls.from_dict(data, source=str(path))
+
+
+def _validated(data: Any, source: str) -> TaxonomySpec:
+    """``data`` as a `TaxonomySpec`; `DocumentError` naming ``source`` and each key otherwise."""
+    if not isinstance(data, Mapping):
+        problem = DocumentProblem((), f"expected a JSON object at the top level, got {type(data).__name__}")
+        raise DocumentError(source, [problem])
+    try:
+        return TaxonomySpec.model_validate(data)
+    except ValidationError as err:
+        raise DocumentError.of(source, err, TaxonomySpec) from None

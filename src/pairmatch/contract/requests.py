@@ -6,7 +6,7 @@ One pydantic model per document; the command line, the HTTP service and
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -20,6 +20,10 @@ from ..params import SolveParams, Weights
 from ..rematching import Changes
 from ..taxonomy import Taxonomy
 from ..text import CleanStr
+
+# The vocabulary documents, under the names the contract's schemas give them.
+from ..vocabulary_documents import EdgeSpec as EdgeSpec
+from ..vocabulary_documents import GeographySpec, TaxonomySpec
 
 SCHEMA_VERSION = "1.0"
 
@@ -99,55 +103,6 @@ class ScoreSpec(BaseModel):
         )
 
 
-class EdgeSpec(BaseModel):
-    """A link between two related topics, with the reason it exists."""
-
-    model_config = CLOSED
-    a: str
-    b: str
-    reason: str | None = None
-    source: str | None = None
-
-
-class TaxonomySpec(BaseModel):
-    """A focus-area taxonomy (see the geography and topics page of the docs)."""
-
-    model_config = CLOSED
-    name: str | None = None
-    description: str | None = None
-    as_of: str | None = None
-    decay: float = Field(0.5, gt=0, lt=1)
-    max_distance: int = Field(3, ge=0)
-    topics: list[str] = []
-    edges: list[EdgeSpec] = []
-
-    def build(self) -> Taxonomy:
-        return Taxonomy.from_dict(self.model_dump(mode="json", exclude_none=True), source="taxonomy")
-
-
-class GeographySpec(BaseModel):
-    """Places, their borders and units (see the geography and topics page of the docs)."""
-
-    model_config = CLOSED
-    name: str | None = None
-    description: str | None = None
-    as_of: str | None = None
-    unit_name: str = "unit"
-    places: list[str] = []
-    units: dict[str, list[str]] = {}
-    borders: list[tuple[str, str]] = []
-    river_borders: list[tuple[str, str]] = []
-    aliases: dict[str, str] = {}
-    prefixes: list[str] = []
-    suffixes: list[str] = []
-    notes: dict[str, str] = {}
-    scores: dict[str, float] = {}
-    assumptions: dict[str, str] = {}
-
-    def build(self) -> Geography:
-        return Geography.from_dict(self.model_dump(mode="json", exclude_none=True), source="geography")
-
-
 class MatchRequest(BaseModel):
     """Everything a solve needs, as plain JSON."""
 
@@ -180,8 +135,8 @@ class MatchRequest(BaseModel):
         requests pairmatch stored itself, which may hold its own components
         (`pairmatch.custom_scores.RESERVED_COMPONENTS`).
         """
-        geography = london() if self.geography is None else _build(self.geography, "geography")
-        taxonomy = default_taxonomy() if self.taxonomy is None else _build(self.taxonomy, "taxonomy")
+        geography = london() if self.geography is None else Geography.from_spec(self.geography)
+        taxonomy = default_taxonomy() if self.taxonomy is None else Taxonomy.from_spec(self.taxonomy)
         errors = self._located_errors(geography, taxonomy)
         scores = []
         for k, spec in enumerate(self.scores):
@@ -274,11 +229,6 @@ class MatchRequest(BaseModel):
 
 def _hint(suggestion: str | None) -> str:
     return f" - did you mean {suggestion!r}?" if suggestion else ""
-
-
-def _build(spec: GeographySpec | TaxonomySpec, field: str) -> Any:
-    """The vocabulary a spec describes; its errors already name the key (prefixed by ``field``)."""
-    return spec.build()
 
 
 class ExplainRequest(MatchRequest):

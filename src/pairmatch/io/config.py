@@ -1,12 +1,15 @@
-"""Settings from a TOML file (or a dict): weights, rules, solve parameters, vocabularies.
+"""Settings from a TOML file (or a dict): one document model, `ConfigDocument`.
 
-Every problem names the line and the key, so a coordinator can go straight
-to it; unknown keys come with the closest known one.
+The settings document has top-level keys (``name``, ``description``,
+``meeting_minutes``) and tables (``[weights]``, ``[rules]``, ``[solve]``,
+``[vocabularies]``); `ConfigDocument` is its only definition, so a new
+setting is a new field there. Every problem names the line and the key, so
+a coordinator can go straight to it; unknown keys come with the closest
+known one.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -15,32 +18,92 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..geography import Geography
 from ..models import Rules
 from ..params import SolveParams, Weights
 from ..taxonomy import Taxonomy
-from ..text import TextError, clean_text, excerpt, quoted
+from ..text import excerpt, quoted
+from ..vocabulary_documents import document_problems, key_label
 from .issues import InputIssue, IssueLog
 from .readers import decode
 from .vocabularies import geography_from_file, taxonomy_from_file
 
-__all__ = ["CONFIG_KEYS", "Config", "TomlLines", "config_from_mapping", "read_config", "read_config_into"]
-
-CONFIG_KEYS = ("name", "description", "meeting_minutes", "weights", "rules", "solve", "vocabularies")
-VOCABULARY_KEYS = ("geography", "taxonomy")
+__all__ = [
+    "CONFIG_KEYS",
+    "Config",
+    "ConfigDocument",
+    "TomlLines",
+    "VocabularyFiles",
+    "config_from_mapping",
+    "read_config",
+    "read_config_into",
+]
 
 # A table header line: [name] or [[name]] with a bare dotted name (an array value never matches).
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*\]\]?\s*(?:#.*)?$")
 
 
+class VocabularyFiles(BaseModel):
+    """The ``[vocabularies]`` table: a programme's own geography and taxonomy JSON files.
+
+    Paths are relative to the settings file.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    geography: str | None = Field(None, min_length=1, description="a geography JSON file (`GeographySpec`)")
+    taxonomy: str | None = Field(None, min_length=1, description="a taxonomy JSON file (`TaxonomySpec`)")
+
+
+class ConfigDocument(BaseModel):
+    """The settings document: what a TOML settings file (or the dict of `Config.from_dict`) holds.
+
+    Examples
+    --------
+    >>> doc = ConfigDocument.model_validate({"meeting_minutes": 90, "rules": {"min_overlap_minutes": 60}})
+    >>> doc.meeting_minutes, doc.rules.min_overlap_minutes, doc.solve.seed
+    (90, 60, 0)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = ""
+    description: str = ""
+    meeting_minutes: int = Field(60, description="length of a meeting: whole half hours, up to 1440")
+    weights: Weights = Weights()
+    rules: Rules = Rules()
+    solve: SolveParams = SolveParams()
+    vocabularies: VocabularyFiles = VocabularyFiles()
+
+    @field_validator("meeting_minutes", mode="before")
+    @classmethod
+    def _half_hours(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 1440 or value % 30:
+            raise ValueError("must be a whole number of half hours (30, 60, 90, ...) up to 1440")
+        return value
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> ConfigDocument:
+        if "weights" in self.model_fields_set and self.weights.total <= 0:
+            error = PydanticCustomError("no_weight", "every weight is 0; at least one must be positive")
+            raise ValidationError.from_exception_data(
+                type(self).__name__, [InitErrorDetails(type=error, loc=("weights",), input=None)]
+            )
+        return self
+
+
+CONFIG_KEYS = tuple(ConfigDocument.model_fields)
+VOCABULARY_KEYS = tuple(VocabularyFiles.model_fields)
+
+
 @dataclass(frozen=True)
 class Config:
-    """Settings from a TOML file: weights, rules, solve parameters, programme details
-    and, optionally, the programme's own geography and taxonomy.
+    """Settings read from a TOML file: the validated `ConfigDocument` and the
+    programme's own geography and taxonomy, if its ``[vocabularies]`` names them.
 
-    ``seed`` is the ``[solve]`` table's seed (0 when absent).
+    ``weights``, ``rules``, ``params`` (the ``[solve]`` table), ``seed``,
+    ``meeting_minutes``, ``name`` and ``description`` read the document.
 
     Examples
     --------
@@ -50,20 +113,39 @@ class Config:
     60
     """
 
-    weights: Weights = Weights()
-    rules: Rules = Rules()
-    params: SolveParams = SolveParams()
-    meeting_minutes: int = 60
-    name: str = ""
-    description: str = ""
+    document: ConfigDocument = field(default_factory=ConfigDocument)
     source: str | None = None
     geography: Geography | None = field(default=None, compare=False)
     taxonomy: Taxonomy | None = field(default=None, compare=False)
     text: str = field(default="", repr=False, compare=False)
 
     @property
+    def weights(self) -> Weights:
+        return self.document.weights
+
+    @property
+    def rules(self) -> Rules:
+        return self.document.rules
+
+    @property
+    def params(self) -> SolveParams:
+        return self.document.solve
+
+    @property
     def seed(self) -> int:
         return self.params.seed
+
+    @property
+    def meeting_minutes(self) -> int:
+        return self.document.meeting_minutes
+
+    @property
+    def name(self) -> str:
+        return self.document.name
+
+    @property
+    def description(self) -> str:
+        return self.document.description
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, base: str | os.PathLike[str] | None = None) -> Config:
@@ -167,37 +249,14 @@ class _Reporter:
     def __call__(
         self, path: tuple[Any, ...], value: Any, message: str, suggestion: str | None = None, *, line: int | None = None
     ) -> None:
-        label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or None
         shown = None if value is None or isinstance(value, (dict, list)) else excerpt(value)
         if shown is not None and not message.startswith(quoted(value)):
             message = f"{quoted(value)}: {message}"
         if line is None and self.lines is not None:
             line = self.lines.key(path)
-        self.log.add(InputIssue(self.file, line, label, shown, message, suggestion, "line", "setting"))
-
-
-def _model_issues(report: _Reporter, table: str, model: type[BaseModel], err: ValidationError) -> None:
-    for e in err.errors():
-        loc = tuple(e["loc"])
-        message = str(e["msg"]).removeprefix("Value error, ")
-        suggestion = None
-        value = e.get("input")
-        if e["type"] == "extra_forbidden" and loc:
-            message, value = "unknown setting", None
-            close = difflib.get_close_matches(str(loc[-1]), _fields_at(model, loc), n=1)
-            suggestion = close[0] if close else None
-        elif e["type"] == "value_error" and "error" in (e.get("ctx") or {}):
-            message = str(e["ctx"]["error"])
-        report((table, *loc), value, message, suggestion)
-
-
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the model that holds the unknown key at ``loc`` (e.g. a quota)."""
-    if len(loc) >= 3 and loc[0] == "quotas":
-        from ..models import Quota
-
-        return list(Quota.model_fields)
-    return list(model.model_fields)
+        self.log.add(
+            InputIssue(self.file, line, key_label(path) or None, shown, message, suggestion, "line", "setting")
+        )
 
 
 def config_from_mapping(
@@ -209,73 +268,63 @@ def config_from_mapping(
     base: str | os.PathLike[str] | None = None,
     text: str = "",
 ) -> Config:
-    """Check settings given as a dict (the parsed TOML), adding every problem to ``log``."""
+    """Check settings given as a dict (the parsed TOML), adding every problem to ``log``.
+
+    The settings are validated as one `ConfigDocument`; each validation error
+    becomes an issue at its key and line. Settings with problems come back as
+    defaults (the log says why).
+    """
     report = _Reporter(file, lines, log)
-    for key in data:
-        if key not in CONFIG_KEYS:
-            close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
-            report((str(key),), None, "unknown setting", close[0] if close else None)
-    parts: dict[str, Any] = {}
-    for key, model in (("weights", Weights), ("rules", Rules), ("solve", SolveParams)):
-        table = data.get(key, {})
-        if not isinstance(table, Mapping):
-            report((key,), table, f"must be a table ([{key}])")
-            continue
-        try:
-            parts[key] = model(**table)
-        except ValidationError as err:
-            _model_issues(report, key, model, err)
-    weights = parts.get("weights", Weights())
-    if "weights" in parts and weights.total <= 0:
-        report(("weights",), None, "every weight is 0; at least one must be positive")
-    meeting = data.get("meeting_minutes", 60)
-    if isinstance(meeting, bool) or not isinstance(meeting, int) or not 0 < meeting <= 1440 or meeting % 30:
-        report(("meeting_minutes",), meeting, "must be a whole number of half hours (30, 60, 90, ...) up to 1440")
-        meeting = 60
-    for key in ("name", "description"):
-        if key in data and not isinstance(data[key], str):
-            report((key,), data[key], "must be text")
-    name = str(data.get("name", ""))
+    source = None if file == "settings" else file
     try:
-        name = clean_text(name)
-    except TextError as err:
-        report(("name",), None, str(err))
-    geography, taxonomy = _vocabularies(data.get("vocabularies", {}), report, base)
-    return Config(
-        weights=weights,
-        rules=parts.get("rules", Rules()),
-        params=parts.get("solve", SolveParams()),
-        meeting_minutes=meeting,
-        name=name,
-        description=str(data.get("description", "")),
-        source=None if file == "settings" else file,
-        geography=geography,
-        taxonomy=taxonomy,
-        text=text,
-    )
+        document = ConfigDocument.model_validate(data)
+    except ValidationError as err:
+        problems = document_problems(err, ConfigDocument)
+        for problem in problems:
+            report(problem.loc, problem.value, problem.message, problem.suggestion)
+        # The settings that passed still count, so the vocabulary files' problems are reported now too.
+        try:
+            document = ConfigDocument.model_validate(_without(data, [p.loc for p in problems]))
+        except ValidationError:
+            return Config(source=source, text=text)
+    geography, taxonomy = _vocabularies(document.vocabularies, report, base)
+    return Config(document=document, source=source, geography=geography, taxonomy=taxonomy, text=text)
+
+
+def _without(data: Mapping[str, Any], locs: list[tuple[str | int, ...]]) -> dict[str, Any]:
+    """``data`` without the settings at ``locs`` (a list is dropped whole when an item of it fails)."""
+    out: dict[str, Any] = dict(data)
+    for loc in locs:
+        keys: list[str] = []
+        for step in loc:
+            if not isinstance(step, str):
+                break
+            keys.append(step)
+        table = out
+        for key in keys[:-1]:
+            inner = table.get(key)
+            if not isinstance(inner, Mapping):
+                break
+            table[key] = table = dict(inner)
+        else:
+            if keys:
+                table.pop(keys[-1], None)
+    return out
 
 
 def _vocabularies(
-    table: Any, report: _Reporter, base: str | os.PathLike[str] | None
+    files: VocabularyFiles, report: _Reporter, base: str | os.PathLike[str] | None
 ) -> tuple[Geography | None, Taxonomy | None]:
-    if not isinstance(table, Mapping):
-        report(("vocabularies",), table, "must be a table ([vocabularies]) with geography and taxonomy files")
-        return None, None
-    found: dict[str, Any] = {}
     folder = Path(base) if base is not None else Path.cwd()
-    for key, value in table.items():
-        if key not in VOCABULARY_KEYS:
-            close = difflib.get_close_matches(str(key), VOCABULARY_KEYS, n=1)
-            report(("vocabularies", str(key)), None, "unknown setting", close[0] if close else None)
-            continue
-        if not isinstance(value, str) or not value.strip():
-            report(("vocabularies", key), value, f"must be the path of a {key} JSON file")
+    found: dict[str, Any] = {}
+    for key, loader in (("geography", geography_from_file), ("taxonomy", taxonomy_from_file)):
+        value = getattr(files, key)
+        if value is None:
             continue
         path = folder / value
         if not path.is_file():
             report(("vocabularies", key), value, f"no such file (looked for {excerpt(path, 200)})")
             continue
-        loader = geography_from_file if key == "geography" else taxonomy_from_file
         found[key] = loader(path, report.log)
     return found.get("geography"), found.get("taxonomy")
 

@@ -13,24 +13,23 @@ Taxonomy file::
      "topics": ["road safety"], "decay": 0.5, "max_distance": 3}
 
 Only ``places`` (or ``borders``) and ``edges`` (or ``topics``) are required.
-The vocabulary classes read the files (``from_file``); when a file is
-rejected, it is checked key by key here so that every problem is named.
+Both documents are checked by their one model (`GeographySpec`,
+`TaxonomySpec`); every problem it finds is reported with its key.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..geography import FILE_KEYS as GEOGRAPHY_FILE_KEYS
-from ..geography import Geography
-from ..taxonomy import EDGE_KEYS, Taxonomy
-from ..taxonomy import FILE_KEYS as TAXONOMY_FILE_KEYS
-from ..text import excerpt, quoted
+from pydantic import BaseModel, ValidationError
+
+from ..geography import Geography, GeographySpec
+from ..taxonomy import Taxonomy, TaxonomySpec
+from ..text import excerpt
+from ..vocabulary_documents import document_problems
 from .issues import InputIssue, IssueLog
 
 __all__ = [
@@ -42,68 +41,9 @@ __all__ = [
     "taxonomy_from_file",
 ]
 
-# The keys the vocabulary classes read, so that no valid key is reported as unknown here.
-GEOGRAPHY_KEYS = GEOGRAPHY_FILE_KEYS
-TAXONOMY_KEYS = TAXONOMY_FILE_KEYS
-
-
-class _Checker:
-    """Key-by-key checks of one vocabulary file, reporting to a log."""
-
-    def __init__(self, file: str, log: IssueLog) -> None:
-        self.file, self.log, self.ok = file, log, True
-
-    def bad(self, key: str | None, value: Any, message: str, suggestion: str | None = None) -> None:
-        self.ok = False
-        shown = None if value is None or isinstance(value, (dict, list)) else excerpt(value)
-        self.log.add(InputIssue(self.file, None, key, shown, message, suggestion, "line", "key"))
-
-    def keys(self, data: Any, allowed: tuple[str, ...], what: str) -> bool:
-        if not isinstance(data, Mapping):
-            self.bad(None, None, f"a {what} file must hold one JSON object with the keys {', '.join(allowed)}")
-            return False
-        for key in data:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                self.bad(
-                    excerpt(key), None, f"unknown key (expected {', '.join(allowed)})", close[0] if close else None
-                )
-        return True
-
-    def names(self, data: Mapping[str, Any], key: str, label: str | None = None) -> list[str]:
-        label = label or key
-        value = data.get(key, [])
-        if not isinstance(value, list):
-            self.bad(label, value, "must be a list of names")
-            return []
-        out = []
-        for k, item in enumerate(value):
-            if isinstance(item, str) and item.strip():
-                out.append(item.strip())
-            else:
-                self.bad(f"{label}[{k}]", item, "must be a non-empty name")
-        return out
-
-    def pairs(
-        self, data: Mapping[str, Any], key: str, object_keys: tuple[str, ...] = ("a", "b")
-    ) -> list[tuple[str, str]]:
-        value = data.get(key, [])
-        if not isinstance(value, list):
-            self.bad(key, value, 'must be a list of pairs such as ["A", "B"]')
-            return []
-        out = []
-        for k, item in enumerate(value):
-            if isinstance(item, Mapping) and {"a", "b"} <= set(item) <= set(object_keys):
-                item = [item["a"], item["b"]]
-            if (
-                isinstance(item, (list, tuple))
-                and len(item) == 2
-                and all(isinstance(x, str) and x.strip() for x in item)
-            ):
-                out.append((item[0].strip(), item[1].strip()))
-            else:
-                self.bad(f"{key}[{k}]", None, 'must be a pair of names such as ["A", "B"] or {"a": "A", "b": "B"}')
-        return out
+# The keys of each document, from its model.
+GEOGRAPHY_KEYS = tuple(GeographySpec.model_fields)
+TAXONOMY_KEYS = tuple(TaxonomySpec.model_fields)
 
 
 def _read_json(path: Path, log: IssueLog) -> Any:
@@ -125,93 +65,38 @@ def _read_json(path: Path, log: IssueLog) -> Any:
         return None
 
 
-def _check_geography(data: Any, checker: _Checker) -> bool:
-    """Whether the keys this module knows hold no problem (each one found is reported)."""
-    if not checker.keys(data, GEOGRAPHY_KEYS, "geography"):
-        return False
-    places = checker.names(data, "places")
-    borders = checker.pairs(data, "borders")
-    known = {p.casefold(): p for p in places}
-    if places:
-        # A misspelt border would silently add a place of its own.
-        for k, pair in enumerate(borders):
-            for name in pair:
-                if name.casefold() not in known:
-                    close = difflib.get_close_matches(name, places, n=1)
-                    checker.bad(
-                        f"borders[{k}]", name, f"{quoted(name)} is not in 'places'", close[0] if close else None
-                    )
-    elif not borders:
-        checker.bad("places", None, "a geography needs at least one place")
-    units_raw = data.get("units", {})
-    if not isinstance(units_raw, Mapping):
-        checker.bad("units", units_raw, "must map each unit's name to a list of its places")
-    else:
-        seen: dict[str, str] = {}
-        for unit, members in units_raw.items():
-            names = checker.names(units_raw, unit, f"units.{unit}")
-            if not isinstance(members, list):
-                continue
-            for name in names:
-                if places and name.casefold() not in known:
-                    close = difflib.get_close_matches(name, places, n=1)
-                    checker.bad(
-                        f"units.{unit}", name, f"{quoted(name)} is not in 'places'", close[0] if close else None
-                    )
-                elif name in seen:
-                    checker.bad(
-                        f"units.{unit}",
-                        name,
-                        f"{quoted(name)} is also in unit {quoted(seen[name])}; a place belongs to one unit",
-                    )
-                seen.setdefault(name, unit)
-    unit_name = data.get("unit_name", "unit")
-    if not isinstance(unit_name, str) or not unit_name.strip():
-        checker.bad("unit_name", unit_name, "must be a name such as 'BCU' or 'policing area'")
-    return checker.ok
-
-
-def _check_taxonomy(data: Any, checker: _Checker) -> bool:
-    """Whether the keys this module knows hold no problem (each one found is reported)."""
-    if not checker.keys(data, TAXONOMY_KEYS, "taxonomy"):
-        return False
-    edges = checker.pairs(data, "edges", EDGE_KEYS)
-    topics = checker.names(data, "topics")
-    if not edges and not topics and checker.ok:
-        checker.bad("edges", None, "a taxonomy needs at least one topic ('edges' or 'topics')")
-    decay = data.get("decay", 0.5)
-    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1:
-        checker.bad("decay", decay, "must be a number between 0 and 1 (relatedness kept per step)")
-    max_distance = data.get("max_distance", 3)
-    if isinstance(max_distance, bool) or not isinstance(max_distance, int) or max_distance < 0:
-        checker.bad("max_distance", max_distance, "must be a whole number, 0 or more")
-    return checker.ok
-
-
-def _vocabulary_from_file(
-    path: str | os.PathLike[str], log: IssueLog, kind: type[Geography] | type[Taxonomy], check: Any, what: str
-) -> Any:
-    """``kind.from_file(path)``; when that fails, the file's problems key by key, or the reason."""
-    path = Path(path)
+def _document(path: str | os.PathLike[str], log: IssueLog, model: type[BaseModel], what: str) -> Any:
+    """The ``model`` document in ``path``, or None with its problems (each at its key) in ``log``."""
+    file = str(path)
+    data = _read_json(Path(path), log)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        keys = ", ".join(model.model_fields)
+        log.add(InputIssue(file, None, None, None, f"a {what} file must hold one JSON object with the keys {keys}"))
+        return None
     try:
-        return kind.from_file(path)
-    except Exception as err:  # a bad file may fail in many ways; report it, whatever it was
-        data = _read_json(path, IssueLog())
-        if data is None or check(data, _Checker(str(path), log)):
-            log.add(InputIssue(str(path), None, None, None, f"not a valid {what} file: {excerpt(err, 300)}"))
+        return model.model_validate(data)
+    except ValidationError as err:
+        for problem in document_problems(err, model):
+            value = problem.value
+            shown = None if value is None or isinstance(value, (dict, list)) else excerpt(value)
+            log.add(
+                InputIssue(file, None, problem.key or None, shown, problem.message, problem.suggestion, "line", "key")
+            )
         return None
 
 
 def geography_from_file(path: str | os.PathLike[str], log: IssueLog) -> Geography | None:
     """The geography in ``path``, or None with the problems added to ``log``."""
-    geography: Geography | None = _vocabulary_from_file(path, log, Geography, _check_geography, "geography")
-    return geography
+    spec = _document(path, log, GeographySpec, "geography")
+    return None if spec is None else Geography.from_spec(spec)
 
 
 def taxonomy_from_file(path: str | os.PathLike[str], log: IssueLog) -> Taxonomy | None:
     """The taxonomy in ``path``, or None with the problems added to ``log``."""
-    taxonomy: Taxonomy | None = _vocabulary_from_file(path, log, Taxonomy, _check_taxonomy, "taxonomy")
-    return taxonomy
+    spec = _document(path, log, TaxonomySpec, "taxonomy")
+    return None if spec is None else Taxonomy.from_spec(spec)
 
 
 def load_geography(path: str | os.PathLike[str]) -> Geography:

@@ -1,0 +1,453 @@
+"""The geography and taxonomy documents: one pydantic model each, the only definition of their JSON.
+
+`Geography.from_dict`, `Taxonomy.from_dict`, the file checks of `pairmatch.io`
+and the JSON contract all validate with `GeographySpec` and `TaxonomySpec`,
+so a document means the same everywhere and every problem in it is a
+validation error located at its key (``borders[3]``, ``units.North``).
+`document_problems` turns those errors into readable problems with a
+"did you mean" suggestion where one is close.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+__all__ = [
+    "RELATION_SCORES",
+    "DocumentError",
+    "DocumentProblem",
+    "EdgeSpec",
+    "GeographySpec",
+    "TaxonomySpec",
+    "document_problems",
+    "key_label",
+    "normalize_place",
+    "normalize_topic",
+]
+
+_APOSTROPHES = re.compile(r"['\u2018\u2019`]")
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def normalize_place(name: str) -> str:
+    """Matching key for a place name.
+
+    Lower case, ``&`` as ``and``, apostrophes dropped, hyphens and other
+    punctuation as spaces, single spaces.
+
+    >>> normalize_place("Barking & Dagenham")
+    'barking and dagenham'
+    >>> normalize_place(" Richmond-upon-Thames ")
+    'richmond upon thames'
+    """
+    text = _APOSTROPHES.sub("", str(name).replace("&", " and ").lower())
+    return " ".join(_SEPARATORS.sub(" ", text).split())
+
+
+def normalize_topic(name: str) -> str:
+    """Canonical spelling of a topic: lower case, single spaces, ``&`` as ``and``.
+
+    >>> normalize_topic("  Violence Against Women & Girls ")
+    'violence against women and girls'
+    """
+    return " ".join(str(name).replace("&", " and ").lower().split())
+
+
+# ---------------------------------------------------------------------------- problems
+
+
+def key_label(loc: Iterable[Any]) -> str:
+    """A validation error's location as a key: ``("borders", 3, 0)`` -> ``borders[3][0]``.
+
+    >>> key_label(("units", "North", 2)), key_label(("rules", "quotas", 0, "key"))
+    ('units.North[2]', 'rules.quotas[0].key')
+    """
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+@dataclass(frozen=True)
+class DocumentProblem:
+    """One problem in a document: where (``loc`` and its `key_label`), what, and a suggestion."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    value: Any = None
+    suggestion: str | None = None
+
+    @property
+    def key(self) -> str:
+        return key_label(self.loc)
+
+    def text(self) -> str:
+        """``key: message - did you mean 'suggestion'?``"""
+        hint = f" - did you mean {self.suggestion!r}?" if self.suggestion else ""
+        return f"{self.key}: {self.message}{hint}" if self.loc else f"{self.message}{hint}"
+
+
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found by following ``loc`` from ``model`` (empty if none is there)."""
+    annotation: Any = model
+    for step in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(step))
+            if field is None:
+                return []
+            annotation = field.annotation
+        else:
+            args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+            # A list or tuple is indexed by position, a mapping by key: either way its value type.
+            annotation = args[-1] if args else None
+    annotation = _unwrap(annotation)
+    return list(annotation.model_fields) if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model inside ``X | None`` (or ``Annotated[X, ...]``), else ``annotation``."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        models = [a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        others = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return models[0] if models else (others[0] if len(others) == 1 else annotation)
+    return annotation
+
+
+def document_problems(err: ValidationError, model: Any) -> list[DocumentProblem]:
+    """The problems of a failed validation of ``model``, in readable words.
+
+    An unknown key names the keys allowed there and the closest one; a
+    custom error carries its own suggestion (``ctx["suggestion"]``).
+
+    >>> from pydantic import ValidationError
+    >>> try:
+    ...     TaxonomySpec.model_validate({"edges": [], "decai": 0.5})
+    ... except ValidationError as err:
+    ...     print(document_problems(err, TaxonomySpec)[0].text())
+    decai: unknown key (known: name, description, as_of, decay, max_distance, topics, edges) - did you mean 'decay'?
+    """
+    out = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        ctx = e.get("ctx") or {}
+        message = str(e["msg"]).removeprefix("Value error, ")
+        if e["type"] == "value_error" and "error" in ctx:
+            message = str(ctx["error"])
+        value = e.get("input")
+        suggestion = ctx.get("suggestion")
+        if e["type"] == "extra_forbidden" and loc:
+            known = _fields_at(model, loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            message = "unknown key" + (f" (known: {', '.join(known)})" if known else "")
+            value, suggestion = None, close[0] if close else None
+        out.append(DocumentProblem(loc, message, value, suggestion))
+    return out
+
+
+class DocumentError(ValueError):
+    """A vocabulary document that does not validate; ``problems`` lists every one.
+
+    The message starts with the document's name (a file path, or "geography")
+    and lists each problem with its key.
+    """
+
+    def __init__(self, source: str, problems: list[DocumentProblem]) -> None:
+        self.source, self.problems = source, tuple(problems)
+        super().__init__(f"{source}: " + "; ".join(p.text() for p in problems))
+
+    @classmethod
+    def of(cls, source: str, err: ValidationError, model: Any) -> DocumentError:
+        return cls(source, document_problems(err, model))
+
+
+# ---------------------------------------------------------------------------- shared pieces
+
+CLOSED = ConfigDict(extra="forbid", frozen=True)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_not_blank)]
+Score = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class _Errors:
+    """Located errors gathered by a model validator, raised together."""
+
+    def __init__(self, title: str) -> None:
+        self.title, self.details = title, []  # type: ignore[var-annotated]
+
+    def add(self, loc: tuple[str | int, ...], kind: str, message: str, value: Any, suggestion: str | None = None):
+        ctx = {"suggestion": suggestion} if suggestion else None
+        self.details.append(InitErrorDetails(type=PydanticCustomError(kind, message, ctx), loc=loc, input=value))
+
+    def raise_any(self) -> None:
+        if self.details:
+            raise ValidationError.from_exception_data(self.title, self.details)
+
+
+def _every_problem(model: Any, data: Any, handler: Any, needed: tuple[str, ...]) -> Any:
+    """``handler(data)`` and the document's cross-checks (``check``), every problem at once.
+
+    pydantic stops at failing keys, so a document with an unknown key would
+    hide its misspelt border until the key is fixed. When keys fail, the
+    cross-checks still run on the keys that passed (unless a key they read,
+    ``needed``, is among the failing ones) and both kinds are reported.
+    """
+    try:
+        document = handler(data)
+    except ValidationError as err:
+        found = err.errors()
+        failed = {e["loc"][0] for e in found if e["loc"]}
+        if not isinstance(data, Mapping) or not failed or failed & set(needed):
+            raise
+        try:
+            handler({k: v for k, v in data.items() if k not in failed}).check()
+        except ValidationError as more:
+            found += more.errors()
+        details = [
+            InitErrorDetails(
+                type=PydanticCustomError(e["type"], e["msg"].replace("{", "{{").replace("}", "}}"), e.get("ctx")),
+                loc=tuple(e["loc"]),
+                input=e.get("input"),
+            )
+            for e in found
+        ]
+        raise ValidationError.from_exception_data(model.__name__, details) from None
+    document.check()
+    return document
+
+
+def _closest(value: str, options: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(str(value), sorted(options), n=1)
+    return close[0] if close else None
+
+
+# ---------------------------------------------------------------------------- taxonomy
+
+
+class EdgeSpec(BaseModel):
+    """A link between two related topics, with the reason it exists and its source.
+
+    ``["a", "b"]`` is accepted for a link without a reason.
+    """
+
+    model_config = CLOSED
+    a: Name
+    b: Name
+    reason: Name | None = None
+    source: Name | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pair(cls, data: Any) -> Any:
+        if isinstance(data, (list, tuple)) and len(data) == 2:
+            return {"a": data[0], "b": data[1]}
+        return data
+
+    @model_validator(mode="after")
+    def _two_topics(self) -> EdgeSpec:
+        if normalize_topic(self.a) == normalize_topic(self.b):
+            raise ValueError(f"a link from {normalize_topic(self.a)!r} to itself")
+        return self
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """The two topics in their canonical spelling, in alphabetical order."""
+        a, b = sorted((normalize_topic(self.a), normalize_topic(self.b)))
+        return a, b
+
+
+class TaxonomySpec(BaseModel):
+    """A focus-area taxonomy: linked topics and how relatedness decays along links.
+
+    See the geography and topics page of the docs.
+    """
+
+    model_config = CLOSED
+    name: str | None = None
+    description: str | None = None
+    as_of: str | None = None
+    decay: Score = Field(0.5, gt=0, lt=1)
+    max_distance: int = Field(3, ge=0, strict=True)
+    topics: list[Name] = []
+    edges: list[EdgeSpec] = []
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: Any) -> Any:
+        return _every_problem(cls, data, handler, ("topics", "edges"))
+
+    def check(self) -> None:
+        """Raise ``ValidationError`` for every problem between keys (called by validation)."""
+        errors = _Errors(type(self).__name__)
+        seen: dict[tuple[str, str], int] = {}
+        for k, edge in enumerate(self.edges):
+            if edge.pair in seen:
+                errors.add(
+                    ("edges", k),
+                    "repeated_link",
+                    f"the link {edge.pair[0]!r} - {edge.pair[1]!r} repeats edges[{seen[edge.pair]}]",
+                    None,
+                )
+            seen.setdefault(edge.pair, k)
+        known = {normalize_topic(t) for t in self.topics} | {t for pair in seen for t in pair}
+        if not known:
+            errors.add(("edges",), "empty", "a taxonomy needs at least one topic ('edges' or 'topics')", None)
+        errors.raise_any()
+
+
+# ---------------------------------------------------------------------------- geography
+
+RELATION_SCORES = {"same": 1.0, "adjacent": 0.6, "across_river": 0.5, "same_unit": 0.5, "near": 0.2, "far": 0.0}
+"""Each relation's score parameter and default, strongest first (scores never increase along it)."""
+
+
+class GeographySpec(BaseModel):
+    """Places, their borders and policing units (see the geography and topics page of the docs).
+
+    Every place named in ``units``, ``borders``, ``river_borders``,
+    ``aliases`` and ``notes`` must be listed in ``places`` or in a unit, so
+    a misspelling cannot add a place; a document with neither lists its
+    places by its borders.
+    """
+
+    model_config = CLOSED
+    name: str | None = None
+    description: str | None = None
+    as_of: str | None = None
+    unit_name: Name = "unit"
+    places: list[Name] = []
+    units: dict[Name, list[Name]] = {}
+    borders: list[tuple[Name, Name]] = []
+    river_borders: list[tuple[Name, Name]] = []
+    aliases: dict[Name, Name] = {}
+    prefixes: list[Name] = []
+    suffixes: list[Name] = []
+    notes: dict[Name, Name] = {}
+    scores: dict[str, Score] = {}
+    assumptions: dict[str, str] = {}
+
+    @property
+    def declared(self) -> list[str]:
+        """Every place: ``places``, then unit members not listed there, else the places borders name."""
+        found = dict.fromkeys(self.places)
+        for members in self.units.values():
+            found.update(dict.fromkeys(members))
+        if not found:
+            found = dict.fromkeys(p for key in (self.borders, self.river_borders) for pair in key for p in pair)
+        return list(found)
+
+    @property
+    def relation_scores(self) -> dict[str, float]:
+        """The score of each relation parameter, defaults filled in, strongest first."""
+        return {key: float(self.scores.get(key, default)) for key, default in RELATION_SCORES.items()}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: Any) -> Any:
+        return _every_problem(cls, data, handler, ("places", "units"))
+
+    def check(self) -> None:
+        """Raise ``ValidationError`` for every problem between keys (called by validation)."""
+        errors = _Errors(type(self).__name__)
+        declared = set(self.declared)
+        self._check_units(errors)
+        for key in ("borders", "river_borders"):
+            self._check_borders(key, declared, errors)
+        self._check_aliases(declared, errors)
+        for place in self.notes:
+            if place not in declared:
+                errors.add(("notes", place), "unknown_place", _not_listed(place), place, _closest(place, declared))
+        self._check_scores(errors)
+        if not declared:
+            errors.add(("places",), "empty", "a geography needs at least one place ('places' or 'borders')", None)
+        errors.raise_any()
+
+    def _check_units(self, errors: _Errors) -> None:
+        member_of: dict[str, str] = {}
+        listed = set(self.places)
+        for unit, members in self.units.items():
+            for k, place in enumerate(members):
+                if place in member_of:
+                    errors.add(
+                        ("units", unit, k),
+                        "two_units",
+                        f"{place!r} is already in unit {member_of[place]!r}; a place belongs to one unit",
+                        place,
+                    )
+                elif listed and place not in listed:
+                    errors.add(
+                        ("units", unit, k),
+                        "unknown_place",
+                        f"{place!r} is not in 'places'",
+                        place,
+                        _closest(place, listed),
+                    )
+                member_of.setdefault(place, unit)
+
+    def _check_aliases(self, declared: set[str], errors: _Errors) -> None:
+        meaning = {normalize_place(p): p for p in declared}
+        for alias, place in self.aliases.items():
+            key, known = normalize_place(alias), meaning.get(normalize_place(alias))
+            if place not in declared:
+                errors.add(("aliases", alias), "unknown_place", _not_listed(place), place, _closest(place, declared))
+            elif not key:
+                errors.add(("aliases", alias), "empty_alias", f"alias {alias!r} has no letters or digits", alias)
+            elif known is not None and known != place:
+                errors.add(
+                    ("aliases", alias), "alias_taken", f"alias {alias!r} for {place!r} already means {known!r}", alias
+                )
+            else:
+                meaning[key] = place
+
+    def _check_borders(self, key: str, declared: set[str], errors: _Errors) -> None:
+        seen: dict[frozenset[str], int] = {}
+        for k, pair in enumerate(getattr(self, key)):
+            if pair[0] == pair[1]:
+                errors.add((key, k), "self_border", f"a border needs two different places, got {list(pair)!r}", None)
+                continue
+            for side, place in enumerate(pair):
+                if place not in declared:
+                    errors.add((key, k, side), "unknown_place", _not_listed(place), place, _closest(place, declared))
+            if frozenset(pair) in seen:
+                errors.add((key, k), "repeated_border", f"{list(pair)!r} repeats {key}[{seen[frozenset(pair)]}]", None)
+            seen.setdefault(frozenset(pair), k)
+
+    def _check_scores(self, errors: _Errors) -> None:
+        for key, value in self.scores.items():
+            if key not in RELATION_SCORES:
+                errors.add(
+                    ("scores", key),
+                    "unknown_relation",
+                    f"unknown relation (known: {', '.join(RELATION_SCORES)})",
+                    None,
+                    _closest(key, RELATION_SCORES),
+                )
+            elif not 0 <= value <= 1:
+                errors.add(("scores", key), "not_a_score", f"expected a number in [0, 1], got {value!r}", value)
+        merged = self.relation_scores
+        values = list(merged.values())
+        if values != sorted(values, reverse=True):
+            order = " >= ".join(f"{k} ({v:g})" for k, v in merged.items())
+            errors.add(
+                ("scores",), "score_order", f"scores must not increase from the strongest relation down: {order}", None
+            )
+
+
+def _not_listed(place: str) -> str:
+    return f"{place!r} is not listed in 'places' or a unit"
