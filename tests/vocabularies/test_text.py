@@ -94,3 +94,17 @@ def test_clean_text_is_idempotent_and_refuses_exactly_what_it_lists(text):
         once = clean_text(text)
         assert clean_text(once) == once
         assert unicodedata.is_normalized("NFC", once)
+
+
+def test_vocabulary_and_settings_documents_refuse_hidden_characters_in_their_names(tmp_path):
+    import pairmatch as pm
+    from pairmatch.io.config import ConfigDocument
+    from pairmatch.vocabulary_documents import DocumentError
+
+    path = tmp_path / "g.json"
+    path.write_text('{"places": ["Newham\\u200b", "Brent"], "borders": [["Brent", "Newham"]]}', encoding="utf-8")
+    with pytest.raises(DocumentError, match=r"places\[0\]: 'Newham\\\\u200b' contains invisible characters"):
+        pm.Geography.from_file(path)
+    with pytest.raises(ValueError, match="ZERO WIDTH SPACE"):
+        ConfigDocument.model_validate({"name": "Pilot\u200b"})
+    assert ConfigDocument.model_validate({"name": "Caf\u0065\u0301"}).name == "Caf\u00e9"

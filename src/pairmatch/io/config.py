@@ -25,7 +25,7 @@ from ..geography import Geography
 from ..models import Rules
 from ..params import SolveParams, Weights
 from ..taxonomy import Taxonomy
-from ..text import excerpt, quoted
+from ..text import CleanStr, excerpt, quoted
 from ..vocabulary_documents import document_problems, key_label
 from .issues import InputIssue, IssueLog
 from .readers import decode
@@ -68,7 +68,7 @@ class ConfigDocument(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = ""
+    name: CleanStr = ""
     description: str = ""
     meeting_minutes: int = Field(60, description="length of a meeting: whole half hours, up to 1440")
     weights: Weights = Weights()
