@@ -103,8 +103,9 @@ def test_vocabulary_and_settings_documents_refuse_hidden_characters_in_their_nam
 
     path = tmp_path / "g.json"
     path.write_text('{"places": ["Newham\\u200b", "Brent"], "borders": [["Brent", "Newham"]]}', encoding="utf-8")
-    with pytest.raises(DocumentError, match=r"places\[0\]: 'Newham\\\\u200b' contains invisible characters"):
+    with pytest.raises(DocumentError) as info:
         pm.Geography.from_file(path)
+    assert "places[0]: 'Newham\\u200b' contains invisible characters (U+200B ZERO WIDTH SPACE)" in str(info.value)
     with pytest.raises(ValueError, match="ZERO WIDTH SPACE"):
         ConfigDocument.model_validate({"name": "Pilot\u200b"})
     assert ConfigDocument.model_validate({"name": "Caf\u0065\u0301"}).name == "Caf\u00e9"
