@@ -7,9 +7,11 @@ unmatched person's candidates and never the whole table.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -71,13 +73,42 @@ def closed_people(context: SolveContext) -> tuple[np.ndarray, np.ndarray]:
     return masks[0], masks[1]
 
 
+BonusIndex = dict[int, list[tuple[int, float]]]
+# The bonus entries of recent problems, by person: explaining every pair of a re-match asks
+# for one person's scores per pair, and a pass over all entries each time would be quadratic.
+_BONUS_BY_PERSON: OrderedDict[tuple[int, int], tuple[Any, Any, tuple[BonusIndex, BonusIndex]]] = OrderedDict()
+_BONUS_LOCK = threading.Lock()
+
+
+def _bonus_by_person(problem: Any, bonus: Any) -> tuple[BonusIndex, BonusIndex]:
+    """``(by mentor row, by mentee column)``: each person's ``(other side's position, value)`` entries."""
+    key = (id(problem), id(bonus))
+    with _BONUS_LOCK:
+        hit = _BONUS_BY_PERSON.get(key)
+    if hit is not None and hit[0] is problem and hit[1] is bonus:  # the very objects, not reused ids
+        return hit[2]
+    mentors, mentees = problem.mentor_index(), problem.mentee_index()
+    rows: BonusIndex = {}
+    cols: BonusIndex = {}
+    for mentor_id, mentee_id, value in bonus.entries:
+        i, j = mentors.get(mentor_id), mentees.get(mentee_id)
+        if i is not None and j is not None:
+            rows.setdefault(i, []).append((j, value))
+            cols.setdefault(j, []).append((i, value))
+    with _BONUS_LOCK:
+        _BONUS_BY_PERSON[key] = (problem, bonus, (rows, cols))
+        while len(_BONUS_BY_PERSON) > 4:
+            _BONUS_BY_PERSON.popitem(last=False)
+    return rows, cols
+
+
 def own_scores(context: SolveContext, index: np.ndarray, side: Literal["mentor", "mentee"]) -> np.ndarray:
     """The pair scores of mentors (rows) or mentees (columns) ``index`` with everyone on the
     other side, without a re-match's continuity bonus: the one score of a pair that every
     explanation, table and stability report quotes (the bonus is part of the objective only).
 
-    The bonus sits on the working pairs alone (its entries), so taking it out costs one
-    pass over those entries, not a second scoring of the rows.
+    The bonus sits on the working pairs alone (its entries, indexed by person once per
+    problem), so taking it out costs a look-up per person, not a second scoring of the rows.
     """
     scores = context.scores
     totals = scores.total_rows(index) if side == "mentor" else scores.total_cols(index)
@@ -90,15 +121,10 @@ def own_scores(context: SolveContext, index: np.ndarray, side: Literal["mentor",
         rows, cols = (people, others) if side == "mentor" else (others, people)
         return totals - bonus.weight * scores.pair_values(rows, cols)[CONTINUITY].reshape(k, n)
     totals = totals.copy()
-    mine, theirs = context.problem.mentor_index(), context.problem.mentee_index()
-    if side == "mentee":
-        mine, theirs = theirs, mine
-    where = {int(p): k for k, p in enumerate(np.asarray(index).tolist())}
-    for mentor_id, mentee_id, value in bonus.entries:
-        own, other = (mentor_id, mentee_id) if side == "mentor" else (mentee_id, mentor_id)
-        k = where.get(mine.get(own, -1))
-        if k is not None and other in theirs:
-            totals[k, theirs[other]] -= bonus.weight * value
+    by_person = _bonus_by_person(context.problem, bonus)[0 if side == "mentor" else 1]
+    for k, person in enumerate(np.asarray(index).tolist()):
+        for other, value in by_person.get(person, ()):
+            totals[k, other] -= bonus.weight * value
     return totals
 
 
