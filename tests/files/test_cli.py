@@ -72,11 +72,8 @@ def synthetic_run(tmp_path_factory):
 def test_match_on_synthetic_sample_equals_library_result(synthetic_run):
     proc, out = synthetic_run
     assert proc.returncode == 0, proc.stderr
-    # No progress display when output is not a terminal; only the warning that the
-    # 60-minute overlap rule leaves 16 officers without a candidate.
-    assert [line.split(": ")[0] for line in proc.stderr.splitlines()] == ["pairmatch"]
-    assert "rules out every pair of 16 mentees" in proc.stderr
-    assert "warning" in proc.stderr
+    # No progress display when output is not a terminal, and no warning: the sample passes its own checks.
+    assert proc.stderr == ""
     problem, config = load_problem(SYNTH / "mentors.csv", SYNTH / "mentees.csv", SYNTH / "config.toml")
     expected = pm.solve(problem, config.params, seed=config.seed)
 
