@@ -157,6 +157,8 @@ def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExp
     values = scores.pair_values(rows, cols)
     weights = dict(scores.weights)
     bonus = weights.pop(CONTINUITY, 0.0) * float(values[CONTINUITY][0]) if CONTINUITY in weights else 0.0
+    mentors_closed, mentees_closed = closed_people(ctx)
+    closed = bool(mentors_closed[i] or mentees_closed[j])  # one of them can take no partner at all
     components = {name: float(values[name][0]) for name in weights}
     return PairExplanation(
         mentor_id=mentor_id,
@@ -166,7 +168,7 @@ def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExp
         components=components,
         contributions={k: weights[k] * v for k, v in components.items()},
         facts=_facts(problem, tuple(weights), components, problem.mentors[i], problem.mentees[j]),
-        blocked_by=tuple(rule_names(int(ctx.candidates.blocked_pairs(rows, cols)[0]))),
+        blocked_by=(*rule_names(int(ctx.candidates.blocked_pairs(rows, cols)[0])), *([CLOSED] if closed else [])),
         bonus=bonus,
     )
 

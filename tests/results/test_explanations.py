@@ -78,6 +78,10 @@ def test_alternatives_are_exactly_the_partners_the_verifier_allows(problem):
             for a in offered:
                 assert a.blocked_by == ()
                 assert a.partner_matched_with == result.partners_of(a.partner_id)
+            # Every pair's own explanation says whether it is a candidate, as the verifier does.
+            for other in others:
+                m, e = (person.id, other.id) if side == "mentor" else (other.id, person.id)
+                assert bool(pm.explain_pair(result, m, e).blocked_by) == (not verifier_allows(problem, m, e)), (m, e)
             # Asked for everything, the ruled-out partners carry the reason they are ruled out.
             for a in alternatives(result, person.id, k=len(others), allowed_only=False):
                 m, e = (person.id, a.partner_id) if side == "mentor" else (a.partner_id, person.id)
@@ -138,3 +142,15 @@ def test_a_quota_that_allows_a_group_no_pairs_closes_it_like_a_capacity_of_zero(
     closed, other = ("M1", "O1") if side == "mentor" else ("O1", "M1")
     assert alternatives(result, other) == []
     assert closed not in {a.partner_id for a in alternatives(result, "M2" if side == "mentee" else "O2", k=5)}
+
+
+def test_a_pair_with_someone_who_takes_no_partners_is_not_a_candidate():
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="M1", focus_areas=["knife crime"], max_partners=0)],
+        mentees=[pm.Mentee(id="O1", focus_areas=["knife crime"])],
+    )
+    result = pm.solve(problem)
+    explained = pm.explain_pair(result, "M1", "O1")
+    assert explained.blocked_by == ("takes no partners",)
+    assert "(not a candidate)" in explained.text()
+    assert pm.why_not(result, "M1", "O1") == "M1 - O1 is not a candidate: takes no partners."
