@@ -8,10 +8,11 @@ unmatched person's candidates and never the whole table.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 
@@ -45,6 +46,29 @@ class Unmatched:
     reason: str
 
 
+BonusIndex = dict[int, list[tuple[int, float]]]
+T = TypeVar("T")
+# Facts computed once per solve context (who is closed, the bonus entries by person): explaining
+# every pair asks for them once per pair, and recomputing them each time would be quadratic.
+# Held weakly, so a result that is gone takes its facts with it.
+_PER_CONTEXT: OrderedDict[tuple[str, int], tuple[weakref.ref[Any], Any]] = OrderedDict()
+_PER_CONTEXT_LOCK = threading.Lock()
+
+
+def _per_context(kind: str, context: SolveContext, build: Callable[[], T]) -> T:
+    key = (kind, id(context))
+    with _PER_CONTEXT_LOCK:
+        hit = _PER_CONTEXT.get(key)
+    if hit is not None and hit[0]() is context:  # the very context, not a reused id
+        return cast(T, hit[1])
+    value = build()
+    with _PER_CONTEXT_LOCK:
+        _PER_CONTEXT[key] = (weakref.ref(context), value)
+        while len(_PER_CONTEXT) > 16:
+            _PER_CONTEXT.popitem(last=False)
+    return value
+
+
 def _quota_closed(context: SolveContext) -> tuple[dict[int, str], dict[int, str]]:
     """Per side, the people in a group that a quota allows no pairs, with that quota in words."""
     problem = context.problem
@@ -64,42 +88,36 @@ def closed_people(context: SolveContext) -> tuple[np.ndarray, np.ndarray]:
     Explanations read these with the rule bits, so they never offer such a person as a
     candidate or an alternative.
     """
-    candidates = context.candidates
-    masks = [np.asarray(candidates.mentor_max) <= 0, np.asarray(candidates.mentee_max) <= 0]
-    for s, found in enumerate(_quota_closed(context)):
-        if found:
-            masks[s] = masks[s].copy()
-            masks[s][list(found)] = True
-    return masks[0], masks[1]
+
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        candidates = context.candidates
+        masks = [np.asarray(candidates.mentor_max) <= 0, np.asarray(candidates.mentee_max) <= 0]
+        for s, found in enumerate(_quota_closed(context)):
+            if found:
+                masks[s] = masks[s].copy()
+                masks[s][list(found)] = True
+        for mask in masks:
+            mask.setflags(write=False)
+        return masks[0], masks[1]
+
+    return _per_context("closed", context, build)
 
 
-BonusIndex = dict[int, list[tuple[int, float]]]
-# The bonus entries of recent problems, by person: explaining every pair of a re-match asks
-# for one person's scores per pair, and a pass over all entries each time would be quadratic.
-_BONUS_BY_PERSON: OrderedDict[tuple[int, int], tuple[Any, Any, tuple[BonusIndex, BonusIndex]]] = OrderedDict()
-_BONUS_LOCK = threading.Lock()
-
-
-def _bonus_by_person(problem: Any, bonus: Any) -> tuple[BonusIndex, BonusIndex]:
+def _bonus_by_person(context: SolveContext, bonus: Any) -> tuple[BonusIndex, BonusIndex]:
     """``(by mentor row, by mentee column)``: each person's ``(other side's position, value)`` entries."""
-    key = (id(problem), id(bonus))
-    with _BONUS_LOCK:
-        hit = _BONUS_BY_PERSON.get(key)
-    if hit is not None and hit[0] is problem and hit[1] is bonus:  # the very objects, not reused ids
-        return hit[2]
-    mentors, mentees = problem.mentor_index(), problem.mentee_index()
-    rows: BonusIndex = {}
-    cols: BonusIndex = {}
-    for mentor_id, mentee_id, value in bonus.entries:
-        i, j = mentors.get(mentor_id), mentees.get(mentee_id)
-        if i is not None and j is not None:
-            rows.setdefault(i, []).append((j, value))
-            cols.setdefault(j, []).append((i, value))
-    with _BONUS_LOCK:
-        _BONUS_BY_PERSON[key] = (problem, bonus, (rows, cols))
-        while len(_BONUS_BY_PERSON) > 4:
-            _BONUS_BY_PERSON.popitem(last=False)
-    return rows, cols
+
+    def build() -> tuple[BonusIndex, BonusIndex]:
+        mentors, mentees = context.problem.mentor_index(), context.problem.mentee_index()
+        rows: BonusIndex = {}
+        cols: BonusIndex = {}
+        for mentor_id, mentee_id, value in bonus.entries:
+            i, j = mentors.get(mentor_id), mentees.get(mentee_id)
+            if i is not None and j is not None:
+                rows.setdefault(i, []).append((j, value))
+                cols.setdefault(j, []).append((i, value))
+        return rows, cols
+
+    return _per_context("bonus", context, build)
 
 
 def own_scores(context: SolveContext, index: np.ndarray, side: Literal["mentor", "mentee"]) -> np.ndarray:
@@ -121,7 +139,7 @@ def own_scores(context: SolveContext, index: np.ndarray, side: Literal["mentor",
         rows, cols = (people, others) if side == "mentor" else (others, people)
         return totals - bonus.weight * scores.pair_values(rows, cols)[CONTINUITY].reshape(k, n)
     totals = totals.copy()
-    by_person = _bonus_by_person(context.problem, bonus)[0 if side == "mentor" else 1]
+    by_person = _bonus_by_person(context, bonus)[0 if side == "mentor" else 1]
     for k, person in enumerate(np.asarray(index).tolist()):
         for other, value in by_person.get(person, ()):
             totals[k, other] -= bonus.weight * value
