@@ -83,8 +83,16 @@ def parse_window(text: str) -> tuple[int, int]:
 
 
 def _split(windows: str | Iterable[str]) -> list[str]:
-    items = [windows] if isinstance(windows, str) else list(windows)
-    return [part.strip() for item in items for part in str(item).split(";") if part.strip()]
+    if isinstance(windows, str):
+        items = [windows]
+    elif isinstance(windows, list | tuple | set | frozenset):
+        items = list(windows)
+    else:
+        raise ValueError(f"availability is a list of windows such as 'Tue 18:00-20:00', not {type(windows).__name__}")
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"each availability window is text such as 'Tue 18:00-20:00', not {type(item).__name__}")
+    return [part.strip() for item in items for part in item.split(";") if part.strip()]
 
 
 @lru_cache(maxsize=65536)

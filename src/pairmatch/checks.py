@@ -82,7 +82,7 @@ from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
 from .models import Mentee, Mentor, Person, Problem, Quota
 from .result import MatchResult, Pair
 
-__all__ = ["SCORE_TOLERANCE", "VIOLATION_KINDS", "Violation", "is_feasible", "violations"]
+__all__ = ["MIN_SCORE_TOLERANCE", "SCORE_TOLERANCE", "VIOLATION_KINDS", "Violation", "is_feasible", "violations"]
 
 VIOLATION_KINDS = (
     "unknown_id",
@@ -100,12 +100,15 @@ VIOLATION_KINDS = (
     "status",
 )
 
-# Relative: two scores agree when they differ by at most this times the larger
-# magnitude (at least 1), since custom scores may be large.
+# Relative: two scores agree when they differ by at most this times the problem's score scale
+# (the largest score its definitions allow) or the larger of the two, so tiny and huge scores
+# are checked alike.
 SCORE_TOLERANCE = 1e-9
 
-# The same slack the rules give a pair exactly at the minimum score.
-_MIN_SCORE_SLACK = 1e-9
+# The verifier's own slack for a pair at the minimum score, relative to the same scale. It is
+# not the solver's (`pairmatch.constraints` keeps its own, tighter one): it only has to absorb
+# float noise, and any pair further below the minimum is reported.
+MIN_SCORE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ class Violation:
     message: str
 
 
-def _close(reported: float, expected: float, tolerance: float, scale: float = 1.0) -> bool:
+def _close(reported: float, expected: float, tolerance: float, scale: float) -> bool:
     return abs(reported - expected) <= tolerance * max(scale, abs(reported), abs(expected))
 
 
@@ -162,6 +165,9 @@ class _Definitions:
         }
         # Later entries win, as when a dict is built from the triples.
         self.entries = {s.name: {(m, e): v for m, e, v in s.entries} for s in problem.scores if s.entries is not None}
+        # The largest score the definitions allow: built-ins are at most 1, custom ones their bound.
+        self.bounds = {**dict.fromkeys(BUILT_IN_COMPONENTS, 1.0), **{s.name: s.upper_bound for s in problem.scores}}
+        self.scale = math.fsum(weight * self.bounds[name] for name, weight in self.weights.items())
 
     def focus(self, mentor: Person, mentee: Person) -> float:
         tax = self.problem.taxonomy
@@ -254,7 +260,9 @@ def _rule_violations(
 
     if key in forbidden:
         yield broken(Rule.FORBIDDEN, "listed in rules.forbidden_pairs")
-    if rules.min_score is not None and total < rules.min_score - _MIN_SCORE_SLACK:
+    if rules.min_score is not None and total < rules.min_score - MIN_SCORE_TOLERANCE * max(
+        abs(rules.min_score), definitions.scale
+    ):
         yield broken(Rule.MIN_SCORE, f"score {total:.6g} < rules.min_score {rules.min_score:g}")
     if rules.require_focus_overlap and values["focus"] <= 0:
         yield broken(Rule.NO_FOCUS_OVERLAP, "rules.require_focus_overlap")
@@ -286,7 +294,7 @@ def _score_violations(
     tolerance: float,
 ) -> Iterable[Violation]:
     words = _pair_words(problem, key)
-    if not _close(pair.score, total, tolerance):
+    if not _close(pair.score, total, tolerance, definitions.scale):
         yield Violation("score", key, f"{words} reports score {pair.score!r} but its components give {total!r}")
     counting = tuple(definitions.weights)
     missing = [n for n in counting if n not in pair.components]
@@ -300,7 +308,9 @@ def _score_violations(
             + (f"; does not count {', '.join(map(str, extra))}" if extra else ""),
         )
     for name in counting:
-        if name in pair.components and not _close(pair.components[name], values[name], tolerance):
+        if name in pair.components and not _close(
+            pair.components[name], values[name], tolerance, definitions.bounds[name]
+        ):
             yield Violation(
                 "component",
                 key,
@@ -310,7 +320,7 @@ def _score_violations(
         expected = weight * values[name]
         if name not in pair.contributions:
             yield Violation("component", key, f"{words} has no contribution for {name}")
-        elif not _close(pair.contributions[name], expected, tolerance):
+        elif not _close(pair.contributions[name], expected, tolerance, definitions.scale):
             yield Violation(
                 "component",
                 key,
@@ -367,9 +377,11 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
     problem : Problem
         The problem the result claims to solve.
     tolerance : float
-        Relative tolerance on scores, components and the objective (scaled
-        by the larger magnitude, at least 1). Results read back from files
-        carry ``SCORE_DECIMALS`` decimals, so pass about ``1e-6`` for those.
+        Relative tolerance on scores, components and the objective, times
+        the problem's score scale (the largest score its definitions allow;
+        for a component, its own largest value) or the larger magnitude.
+        Results read back from files carry ``SCORE_DECIMALS`` decimals, so
+        pass about ``1e-6`` for those.
 
     Returns
     -------
@@ -478,7 +490,8 @@ def violations(result: MatchResult, problem: Problem, *, tolerance: float = SCOR
 
     scores = [p.score for p in result.pairs]
     objective = math.fsum(scores)
-    scale = max(1.0, float(len(scores)), math.fsum(abs(s) for s in scores))
+    # Each pair's score carries its own rounding (six decimals when read from a file).
+    scale = max(definitions.scale * max(1, len(scores)), math.fsum(abs(s) for s in scores))
     if not _close(result.objective, objective, tolerance, scale):
         out.append(
             Violation(

@@ -27,6 +27,7 @@ __all__ = [
     "bounds_after_pins",
     "build_candidates",
     "lazy_candidates",
+    "min_score_slack",
     "minimum_partners",
     "quota_groups",
     "quota_key",
@@ -212,6 +213,22 @@ def _attribute_codes(mentors: Sequence[Person], mentees: Sequence[Person], name:
     return out[0], out[1]
 
 
+# Relative slack of the minimum-score rule: far above the float noise of a sum of a few
+# non-negative terms (about 1e-15 of the largest), far below any meaningful difference.
+MIN_SCORE_RTOL = 1e-12
+
+
+def min_score_slack(min_score: float, upper_bound: float) -> float:
+    """How far below ``min_score`` a pair's total may fall (float noise) and still meet it:
+    relative to the scores' scale (``upper_bound``, the largest possible score), never absolute,
+    so the rule bites the same on scores of any size.
+
+    >>> min_score_slack(0.5, 1.0), min_score_slack(2e-9, 3e-9)
+    (1e-12, 3e-21)
+    """
+    return MIN_SCORE_RTOL * max(abs(min_score), upper_bound)
+
+
 class RuleChecker:
     """Evaluates the hard rules on any block of mentor rows x mentee columns.
 
@@ -223,6 +240,7 @@ class RuleChecker:
     def __init__(self, problem: Problem, scorer: Scorer) -> None:
         self.rules, self.shape = problem.rules, problem.shape
         rules, geo = problem.rules, problem.geography
+        self.min_score_slack = 0.0 if rules.min_score is None else min_score_slack(rules.min_score, scorer.upper_bound)
         builtin = scorer.builtin
         self.place_left, self.place_right = builtin.left.place, builtin.right.place
         mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
@@ -268,8 +286,7 @@ class RuleChecker:
         if len(self.forbidden):
             _mark_pairs(blocked, rows, cols, self.forbidden, self.shape, Rule.FORBIDDEN)
         if rules.min_score is not None:
-            # A small tolerance keeps a pair exactly at the threshold despite float noise.
-            blocked[scores["total"] < rules.min_score - 1e-9] |= np.uint8(Rule.MIN_SCORE)
+            blocked[scores["total"] < rules.min_score - self.min_score_slack] |= np.uint8(Rule.MIN_SCORE)
         if rules.require_focus_overlap:
             blocked[scores["focus"] <= 0] |= np.uint8(Rule.NO_FOCUS_OVERLAP)
         if rules.min_overlap_minutes:

@@ -28,6 +28,18 @@ __all__ = ["Mentee", "Mentor", "Person", "Problem", "Quota", "Rules"]
 AttributeValue = bool | int | float | str
 
 
+def _text_items(value: Any, what: str) -> list[str]:
+    """The names in a list of texts or one ';'-separated text; anything else is a `ValueError` naming ``what``."""
+    if isinstance(value, str):
+        return value.split(";")
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise ValueError(f"expected a list of {what} names (or one ';'-separated text), not {type(value).__name__}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError(f"each {what} is a name (text), not {type(item).__name__}")
+    return list(value)
+
+
 class Person(BaseModel):
     """Someone taking part: fields shared by mentors and mentees.
 
@@ -104,15 +116,15 @@ class Person(BaseModel):
     @field_validator("focus_areas", mode="before")
     @classmethod
     def _topics(cls, value: Any) -> Any:
-        items = value.split(";") if isinstance(value, str) else value
-        return tuple(dict.fromkeys(normalize_topic(clean_text(str(t))) for t in items if str(t).strip()))
+        return tuple(
+            dict.fromkeys(normalize_topic(clean_text(t)) for t in _text_items(value, "focus area") if t.strip())
+        )
 
     @field_validator("boroughs", mode="before")
     @classmethod
     def _places(cls, value: Any) -> Any:
         # Spellings are resolved against the problem's own geography in Problem.
-        items = value.split(";") if isinstance(value, str) else value
-        return tuple(dict.fromkeys(" ".join(clean_text(str(p)).split()) for p in items if str(p).strip()))
+        return tuple(dict.fromkeys(" ".join(clean_text(p).split()) for p in _text_items(value, "place") if p.strip()))
 
     @field_validator("availability", mode="before")
     @classmethod

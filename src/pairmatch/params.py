@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .objectives import BACKENDS, METHODS, OBJECTIVES
 
 from .custom_scores import MAX_VALUE
 
@@ -13,9 +15,16 @@ __all__ = ["COMPONENTS", "SolveParams", "Weights"]
 
 COMPONENTS = ("focus", "borough", "availability")
 
-Objective = Literal["max_score", "max_participation", "maxmin", "stable"]
-Backend = Literal["auto", "assignment", "flow", "cpsat"]
-Method = Literal["auto", "dense", "sparse", "profiles"]
+# The choices come from the tables in `pairmatch.objectives` (so do the JSON schema's enums);
+# a type checker sees plain strings, pydantic checks the values.
+if TYPE_CHECKING:
+    Objective = str
+    Backend = str
+    Method = str
+else:
+    Objective = Literal[tuple(OBJECTIVES)]
+    Backend = Literal[tuple(BACKENDS)]
+    Method = Literal[tuple(METHODS)]
 OnRoundBudget = Literal["dense", "stop"]
 
 
@@ -138,3 +147,13 @@ class SolveParams(BaseModel):
         if value is not None and any(not math.isfinite(w) or w < 0 for w in value.values()):
             raise ValueError("mentee_weights must be finite and >= 0")
         return value
+
+    @model_validator(mode="after")
+    def _backend_runs_objective(self) -> Self:
+        spec = OBJECTIVES[self.objective]
+        if self.backend != "auto" and self.backend not in spec.backends:
+            raise ValueError(
+                f"backend {self.backend!r} cannot solve objective {self.objective!r}; "
+                f"use one of {', '.join(('auto', *spec.backends))}"
+            )
+        return self

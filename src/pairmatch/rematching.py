@@ -41,11 +41,15 @@ from .models import Mentee, Mentor, Person, Problem
 from .params import SolveParams
 from .result import MatchResult, Pair, rounded
 
-__all__ = ["CONTINUITY", "Changes", "PairChange", "RematchResult", "rematch", "without_continuity"]
+__all__ = ["CHANGE_KINDS", "CONTINUITY", "Changes", "PairChange", "RematchResult", "rematch", "without_continuity"]
 
 
 PairIds = tuple[str, str]
-ChangeKind = Literal["kept", "locked", "ended", "left", "moved", "new"]
+ChangeKind = Literal["kept", "locked", "ended", "declined", "expired", "left", "moved", "new"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = ("kept", "locked", "ended", "declined", "expired", "left", "moved", "new")
+"""Every kind of `PairChange`, in the order summaries count them."""
+UNMATCHED_LISTED = 20
+"""How many unmatched people a re-match summary lists by name."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,10 @@ class Changes:
         Current pairs the coordinator ended; they are never proposed again.
     locked : tuple of (mentor_id, mentee_id)
         Current pairs that must stay exactly as they are.
+    declined, expired : tuple of (mentor_id, mentee_id)
+        Proposed pairs that someone declined, or that nobody accepted in time
+        (`pairmatch.consent`): both people are free, and the pair is not
+        proposed again unless ``rematch(..., repropose_declined=True)``.
 
     Examples
     --------
@@ -73,11 +81,13 @@ class Changes:
     join: tuple[Person, ...] = ()
     ended: tuple[PairIds, ...] = ()
     locked: tuple[PairIds, ...] = ()
+    declined: tuple[PairIds, ...] = ()
+    expired: tuple[PairIds, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "leave", tuple(dict.fromkeys(str(p) for p in self.leave)))
         object.__setattr__(self, "join", tuple(self.join))
-        for name in ("ended", "locked"):
+        for name in ("ended", "locked", "declined", "expired"):
             object.__setattr__(self, name, tuple(dict.fromkeys((str(m), str(e)) for m, e in getattr(self, name))))
         for person in self.join:
             if not isinstance(person, (Mentor, Mentee)):
@@ -91,10 +101,11 @@ class PairChange:
     Attributes
     ----------
     mentor_id, mentee_id : str
-    change : {"kept", "locked", "ended", "left", "moved", "new"}
+    change : {"kept", "locked", "ended", "declined", "expired", "left", "moved", "new"}
         ``kept``/``locked``: a current pair that stays. ``ended`` (by the
-        coordinator), ``left`` (someone in it left) and ``moved`` (broken for a
-        gain): a current pair that goes. ``new``: a proposed pair.
+        coordinator), ``declined``/``expired`` (a proposal not accepted),
+        ``left`` (someone in it left) and ``moved`` (broken for a gain): a
+        current pair that goes. ``new``: a proposed pair.
     reason : str
         The same in words.
     score : float or None
@@ -154,6 +165,13 @@ class RematchResult:
         The changes this re-match was asked to make.
     working : tuple of (mentor_id, mentee_id)
         The working pairs (current, not ended, nobody leaving, not locked).
+    earlier : tuple of (mentor_id, mentee_id)
+        Pairs formed before and not current now: the ``earlier`` given plus
+        the current pairs that ended, left or moved (declined proposals never
+        formed). `then` passes them to the next re-match.
+    excluded_earlier : int
+        Earlier pairs of two people both in the programme that this re-match
+        kept apart.
     """
 
     result: MatchResult
@@ -165,6 +183,30 @@ class RematchResult:
     baseline_score: float | None = None
     applied: Changes = field(default_factory=Changes, repr=False)
     working: tuple[PairIds, ...] = field(default=(), repr=False)
+    earlier: tuple[PairIds, ...] = field(default=(), repr=False)
+    excluded_earlier: int = 0
+    settings: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def pairs(self) -> tuple[PairIds, ...]:
+        """The new matching's pairs as ``(mentor_id, mentee_id)``."""
+        return tuple((p.mentor_id, p.mentee_id) for p in self.result.pairs)
+
+    def then(self, changes: Changes | None = None, **kwargs: Any) -> RematchResult:
+        """The next re-match, from this one: its programme, pairs and earlier pairs.
+
+        ``kwargs`` go to `rematch` (defaults: this re-match's ``move_penalty``,
+        solve parameters and settings).
+        """
+        assert self.result.context is not None
+        options = {
+            "move_penalty": self.move_penalty,
+            "params": self.result.context.params,
+            **self.settings,
+            **kwargs,
+        }
+        earlier = (*self.earlier, *options.pop("earlier", ()))
+        return rematch(self.base_problem, self.pairs, changes, earlier=earlier, **options)
 
     def count(self, change: ChangeKind) -> int:
         """Number of pairs with this kind of change."""
@@ -187,9 +229,9 @@ class RematchResult:
         >>> p = synthetic_problem(6, seed=1)
         >>> now = [(x.mentor_id, x.mentee_id) for x in solve(p).pairs]
         >>> print(rematch(p, now, Changes(leave=["Y00000"])).summary().splitlines()[0])
-        re-match (move_penalty inf): 5 kept, 0 locked, 0 ended, 1 left, 0 moved, 0 new
+        re-match (move_penalty inf): 5 kept, 0 locked, 0 ended, 0 declined, 0 expired, 1 left, 0 moved, 0 new
         """
-        counts = ", ".join(f"{self.count(k)} {k}" for k in ("kept", "locked", "ended", "left", "moved", "new"))
+        counts = ", ".join(f"{self.count(k)} {k}" for k in CHANGE_KINDS)
         lines = [
             f"re-match (move_penalty {_penalty_text(self.move_penalty)}): {counts}",
             f"score {self.score:.4f} without the continuity bonus; {self.moved} working pair(s) moved",
@@ -199,10 +241,18 @@ class RematchResult:
                 f"gain over keeping every working pair: {self.gain:.4f} "
                 f"(at least {_penalty_text(self.move_penalty)} per moved pair)"
             )
+        if self.excluded_earlier:
+            lines.append(f"{self.excluded_earlier} earlier pairing(s) excluded (not proposed again)")
         lines.append("")
         for c in self.changes:
             if c.change != "kept":
                 lines.append(f"  {c.change:<7} {c.mentor_id} - {c.mentee_id}: {c.reason}")
+        unmatched = self.result.unmatched
+        if unmatched:
+            lines += ["", f"{len(unmatched)} still unmatched:"]
+            lines += [f"  {u.side} {u.person_id}: {u.reason}" for u in unmatched[:UNMATCHED_LISTED]]
+            if len(unmatched) > UNMATCHED_LISTED:
+                lines.append(f"  ... and {len(unmatched) - UNMATCHED_LISTED} more (see the result's unmatched list)")
         return "\n".join(lines).rstrip()
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,8 +264,10 @@ class RematchResult:
             "baseline_score": None if self.baseline_score is None else rounded(self.baseline_score),
             "gain": None if self.gain is None else rounded(self.gain),
             "moved": self.moved,
-            "counts": {k: self.count(k) for k in ("kept", "locked", "ended", "left", "moved", "new")},
+            "counts": {k: self.count(k) for k in CHANGE_KINDS},
+            "excluded_earlier": self.excluded_earlier,
             "changes": [c.to_dict() for c in self.changes],
+            "unmatched": [dict(u.__dict__) for u in self.result.unmatched],
         }
 
 
@@ -269,12 +321,13 @@ def _scores_after(
     return tuple(out)
 
 
-def changed_problem(problem: Problem, changes: Changes) -> Problem:
-    """``problem`` after the people changes: leavers out, joiners in, ended pairs forbidden.
+def changed_problem(problem: Problem, changes: Changes, *, repropose_declined: bool = False) -> Problem:
+    """``problem`` after the people changes: leavers out, joiners in, ended (and declined) pairs forbidden.
 
     Rules naming a leaver are dropped; a pinned pair the coordinator ended is
-    no longer pinned. Nothing for the re-match itself (pins of working pairs,
-    continuity) is added.
+    no longer pinned. Declined and expired proposals are forbidden too unless
+    ``repropose_declined``. Nothing for the re-match itself (pins of working
+    pairs, continuity) is added.
 
     >>> from pairmatch import pilot_problem
     >>> changed_problem(pilot_problem(), Changes(leave=["M3"])).shape
@@ -289,21 +342,23 @@ def changed_problem(problem: Problem, changes: Changes) -> Problem:
     clash = [p.id for p in changes.join if p.id in known]
     if clash:
         raise ValueError(f"join: {', '.join(map(repr, clash))} already in the programme")
-    _check_pairs("ended", changes.ended, set(mentor_ids), set(mentee_ids))
+    for what in ("ended", "declined", "expired"):
+        _check_pairs(what, getattr(changes, what), set(mentor_ids), set(mentee_ids))
     gone = set(changes.leave)
     joining = list(changes.join)
     stay_mentors = np.array([k for k, pid in enumerate(mentor_ids) if pid not in gone], dtype=np.int64)
     stay_mentees = np.array([k for k, pid in enumerate(mentee_ids) if pid not in gone], dtype=np.int64)
     mentors = (*(problem.mentors[k] for k in stay_mentors.tolist()), *(p for p in joining if isinstance(p, Mentor)))
     mentees = (*(problem.mentees[k] for k in stay_mentees.tolist()), *(p for p in joining if isinstance(p, Mentee)))
-    ended = set(changes.ended)
+    refused = () if repropose_declined else (*changes.declined, *changes.expired)
+    ended = set(changes.ended) | set(changes.declined) | set(changes.expired)
     rules = problem.rules.model_copy(
         update={
             "forbidden_pairs": tuple(
                 dict.fromkeys(
                     (
                         *(p for p in problem.rules.forbidden_pairs if not gone & set(p)),
-                        *(p for p in changes.ended if not gone & set(p)),
+                        *(p for p in (*changes.ended, *refused) if not gone & set(p)),
                     )
                 )
             ),
@@ -330,6 +385,9 @@ def rematch(
     params: SolveParams | None = None,
     baseline: bool = True,
     adjust: Callable[[Problem], Problem] | None = None,
+    earlier: Iterable[PairIds] = (),
+    repeat_earlier: bool = False,
+    repropose_declined: bool = False,
 ) -> RematchResult:
     """Propose a new matching after people leave or join or pairs end, disturbing as little as asked.
 
@@ -355,6 +413,15 @@ def rematch(
         Applied to the changed programme before the re-match's own pins and
         continuity are added (e.g. rules from the programme's history for
         the people now in it).
+    earlier : iterable of (mentor_id, mentee_id)
+        Pairs formed before and no longer current (`RematchResult.earlier`
+        carries them from one re-match to the next). Someone who left and
+        rejoins is not paired with an earlier partner again unless
+        ``repeat_earlier``; a re-formed earlier pair is named as such.
+    repeat_earlier : bool
+        Allow earlier pairs again (they are still named when re-formed).
+    repropose_declined : bool
+        Allow declined and expired proposals again (`Changes.declined`).
 
     Returns
     -------
@@ -382,6 +449,14 @@ def rematch(
     [('M1', 'O1', 'kept'), ('M2', 'O2', 'kept'), ('M3', 'O3', 'left'), ('M4', 'O3', 'new')]
     >>> r.changes[-1].reason
     'M4 joined; the partner of O3 (M3) left'
+
+    M3 comes back later: the next re-match does not pair M3 with O3 again.
+
+    >>> back = r.then(Changes(leave=["M4"], join=[p.mentors[2]]))
+    >>> [(c.mentor_id, c.mentee_id, c.change) for c in back.changes if c.change != "kept"]
+    [('M4', 'O3', 'left')]
+    >>> back.earlier, back.excluded_earlier
+    ((('M3', 'O3'), ('M4', 'O3')), 1)
     """
     changes = changes or Changes()
     if not isinstance(move_penalty, (int, float)) or math.isnan(move_penalty) or move_penalty < 0:
@@ -391,26 +466,17 @@ def rematch(
     move_penalty = float(move_penalty)
     params = params or SolveParams()
     current = tuple(dict.fromkeys((str(m), str(e)) for m, e in current))
-    mentor_ids = {m.id for m in problem.mentors}
-    mentee_ids = {m.id for m in problem.mentees}
-    _check_pairs("current", current, mentor_ids, mentee_ids)
-    now = set(current)
-    for what, pairs in (("ended", changes.ended), ("locked", changes.locked)):
-        stray = [p for p in pairs if p not in now]
-        if stray:
-            raise ValueError(f"{what}: {stray[0]!r} is not a current pair")
-    gone = set(changes.leave)
-    for pair in changes.locked:
-        if pair in set(changes.ended):
-            raise ValueError(f"{pair!r} is both ended and locked")
-        if gone & set(pair):
-            raise ValueError(f"locked pair {pair!r}: {', '.join(sorted(gone & set(pair)))} is leaving")
-
-    base = changed_problem(problem, changes)
+    _check_changes(problem, current, changes)
+    base = changed_problem(problem, changes, repropose_declined=repropose_declined)
     ready = adjust(base) if adjust is not None else base
+    earlier = tuple(dict.fromkeys((str(m), str(e)) for m, e in earlier if (str(m), str(e)) not in set(current)))
+    excluded = _present(ready, earlier)
+    if not repeat_earlier and excluded:
+        ready = _rebuild(ready, rules=ready.rules.model_copy(update={"forbidden_pairs": _forbid(ready, excluded)}))
     locked = changes.locked
-    ended = set(changes.ended)
-    working = tuple(p for p in current if p not in ended and not gone & set(p) and p not in set(locked))
+    over = set(changes.ended) | set(changes.declined) | set(changes.expired)
+    gone = set(changes.leave)
+    working = tuple(p for p in current if p not in over and not gone & set(p) and p not in set(locked))
     required = tuple(dict.fromkeys((*ready.rules.required_pairs, *locked)))
     keep_all = math.isinf(move_penalty) or _keeps_every_working_pair(ready, params, move_penalty)
     if keep_all:
@@ -443,17 +509,51 @@ def rematch(
             baseline_score = solve(pinned, params).objective
         except InfeasibleProblemError:
             baseline_score = None
+    classified = _Classifier(result, current, changes, working, move_penalty, set(earlier)).changes()
+    gone_pairs = [(c.mentor_id, c.mentee_id) for c in classified if c.change in ("ended", "left", "moved")]
     return RematchResult(
         result=result,
         problem=solved,
         base_problem=base,
-        changes=_classify(result, current, changes, working, move_penalty),
+        changes=classified,
         move_penalty=move_penalty,
         score=score,
         baseline_score=baseline_score,
         applied=changes,
         working=working,
+        earlier=tuple(dict.fromkeys((*earlier, *gone_pairs))),
+        excluded_earlier=0 if repeat_earlier else len(excluded),
+        settings={"repeat_earlier": repeat_earlier, "repropose_declined": repropose_declined, "baseline": baseline},
     )
+
+
+def _check_changes(problem: Problem, current: tuple[PairIds, ...], changes: Changes) -> None:
+    mentor_ids = {m.id for m in problem.mentors}
+    mentee_ids = {m.id for m in problem.mentees}
+    _check_pairs("current", current, mentor_ids, mentee_ids)
+    now = set(current)
+    for what in ("ended", "locked", "declined", "expired"):
+        stray = [p for p in getattr(changes, what) if p not in now]
+        if stray:
+            raise ValueError(f"{what}: {stray[0]!r} is not a current pair")
+    gone = set(changes.leave)
+    over = set(changes.ended) | set(changes.declined) | set(changes.expired)
+    for pair in changes.locked:
+        if pair in over:
+            raise ValueError(f"{pair!r} is both ended and locked (or declined and locked)")
+        if gone & set(pair):
+            raise ValueError(f"locked pair {pair!r}: {', '.join(sorted(gone & set(pair)))} is leaving")
+
+
+def _present(problem: Problem, pairs: Sequence[PairIds]) -> tuple[PairIds, ...]:
+    """The pairs whose two people are both in ``problem`` (and that no rule requires)."""
+    mentors, mentees = problem.mentor_index(), problem.mentee_index()
+    required = set(problem.rules.required_pairs)
+    return tuple(p for p in pairs if p[0] in mentors and p[1] in mentees and p not in required)
+
+
+def _forbid(problem: Problem, pairs: Sequence[PairIds]) -> tuple[PairIds, ...]:
+    return tuple(dict.fromkeys((*problem.rules.forbidden_pairs, *pairs)))
 
 
 def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalty: float) -> bool:
@@ -479,98 +579,118 @@ def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalt
     return move_penalty >= 2 * largest
 
 
-def _classify(  # noqa: C901
-    result: MatchResult,
-    current: tuple[PairIds, ...],
-    changes: Changes,
-    working: tuple[PairIds, ...],
-    move_penalty: float,
-) -> tuple[PairChange, ...]:
-    """Every current and every new pair, with the kind of change and the reason."""
-    assert result.context is not None
-    problem, scores = result.context.problem, result.context.scores
-    new = {(p.mentor_id, p.mentee_id): p for p in result.pairs}
-    gone = set(changes.leave)
-    joined = {p.id for p in changes.join}
-    ended = set(changes.ended)
-    locked = set(changes.locked)
-    moved = [p for p in working if p not in new]
-    bonus = move_penalty if not math.isinf(move_penalty) else 0.0
+class _Classifier:
+    """Every current and every new pair of a re-match, with the kind of change and the reason."""
 
-    def plain(pair: Pair) -> float:
+    def __init__(
+        self,
+        result: MatchResult,
+        current: tuple[PairIds, ...],
+        changes: Changes,
+        working: tuple[PairIds, ...],
+        move_penalty: float,
+        earlier: set[PairIds],
+    ) -> None:
+        assert result.context is not None
+        self.result, self.current, self.changes_in, self.earlier = result, current, changes, earlier
+        self.new = {(p.mentor_id, p.mentee_id): p for p in result.pairs}
+        self.moved = [p for p in working if p not in self.new]
+        self.moved_set = set(self.moved)
+        self.bonus = move_penalty if not math.isinf(move_penalty) else 0.0
+        self.moved_scores = self._moved_scores()
+        # A declined proposal made again (when allowed) is a new pair, not a kept one.
+        self.over = set(changes.ended) | set(changes.declined) | set(changes.expired)
+        self.fresh = [pair for pair in self.new if pair not in set(current) or pair in self.over]
+        self.gain_of = self._gains()
+        self.before_partner: dict[str, list[str]] = {}
+        for m, e in current:
+            self.before_partner.setdefault(m, []).append(e)
+            self.before_partner.setdefault(e, []).append(m)
+        self.mentor_side = {m.id for m in result.context.problem.mentors} | {m for m, _ in current}
+
+    def plain(self, pair: Pair) -> float:
         return pair.base_score
 
-    # Scores of the moved pairs (not in the result) from the solver's own view, without the bonus.
-    moved_scores: dict[PairIds, float] = {}
-    if moved:
+    def _moved_scores(self) -> dict[PairIds, float]:
+        """Scores of the moved pairs (not in the result) from the solver's own view, without the bonus."""
+        if not self.moved:
+            return {}
+        assert self.result.context is not None
+        problem, scores = self.result.context.problem, self.result.context.scores
         mi, ei = problem.mentor_index(), problem.mentee_index()
-        rows = np.array([mi[m] for m, _ in moved], dtype=np.int64)
-        cols = np.array([ei[e] for _, e in moved], dtype=np.int64)
+        rows = np.array([mi[m] for m, _ in self.moved], dtype=np.int64)
+        cols = np.array([ei[e] for _, e in self.moved], dtype=np.int64)
         values = scores.pair_values(rows, cols)
-        totals = values["total"] - (bonus * values[CONTINUITY] if CONTINUITY in values else 0.0)
-        moved_scores = dict(zip(moved, totals.tolist(), strict=True))
+        totals = values["total"] - (self.bonus * values[CONTINUITY] if CONTINUITY in values else 0.0)
+        return dict(zip(self.moved, totals.tolist(), strict=True))
 
-    # Groups of moves: moved and new pairs connected through the people they share.
-    graph = nx.Graph()
-    for m, e in moved:
-        graph.add_edge(("mentor", m), ("mentee", e), old=True)
-    fresh = [pair for pair in new if pair not in set(current)]
-    for m, e in fresh:
-        graph.add_edge(("mentor", m), ("mentee", e), old=False)
-    gain_of: dict[str, float] = {}  # person id -> gain of the group of moves they are in
-    for nodes in nx.connected_components(graph):
-        sub = graph.subgraph(nodes)
-        olds = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]) for a, b, d in sub.edges(data=True) if d["old"]]
-        if not olds:
-            continue
-        news = [(a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]) for a, b, d in sub.edges(data=True) if not d["old"]]
-        gain = math.fsum(plain(new[p]) for p in news) - math.fsum(moved_scores[p] for p in olds)
-        for node in nodes:
-            gain_of[node[1]] = gain
+    def _gains(self) -> dict[str, float]:
+        """Person id -> gain of the group of moves (moved and new pairs sharing people) they are in."""
+        graph = nx.Graph()
+        for m, e in self.moved:
+            graph.add_edge(("mentor", m), ("mentee", e), old=True)
+        for m, e in self.fresh:
+            graph.add_edge(("mentor", m), ("mentee", e), old=False)
+        gain_of: dict[str, float] = {}
+        for nodes in nx.connected_components(graph):
+            edges = graph.subgraph(nodes).edges(data=True)
+            pairs = [((a[1], b[1]) if a[0] == "mentor" else (b[1], a[1]), d["old"]) for a, b, d in edges]
+            if not any(old for _, old in pairs):
+                continue
+            gain = math.fsum(self.plain(self.new[p]) for p, old in pairs if not old) - math.fsum(
+                self.moved_scores[p] for p, old in pairs if old
+            )
+            for node in nodes:
+                gain_of[node[1]] = gain
+        return gain_of
 
-    before_partner: dict[str, list[str]] = {}
-    for m, e in current:
-        before_partner.setdefault(m, []).append(e)
-        before_partner.setdefault(e, []).append(m)
-
-    mentor_side = {m.id for m in problem.mentors} | {m for m, _ in current}
-    moved_set = set(moved)
-
-    def why_free(pid: str) -> str | None:
-        if pid in joined:
+    def why_free(self, pid: str) -> str | None:
+        """Why someone in a new pair was free to take it."""
+        c = self.changes_in
+        if pid in {p.id for p in c.join}:
             return f"{pid} joined"
-        partners = before_partner.get(pid, [])
+        partners = self.before_partner.get(pid, [])
         for other in partners:
-            pair = (pid, other) if pid in mentor_side else (other, pid)
-            if pair in ended:
+            pair = (pid, other) if pid in self.mentor_side else (other, pid)
+            if pair in set(c.ended):
                 return f"the pair of {pid} with {other} was ended by the coordinator"
-            if other in gone:
+            if pair in set(c.declined) or pair in set(c.expired):
+                how = "declined" if pair in set(c.declined) else "expired"
+                return f"the proposal of {pid} with {other} {how}"
+            if other in set(c.leave):
                 return f"the partner of {pid} ({other}) left"
-            if pair in moved_set:
-                return f"{pid} moved for a gain of {gain_of.get(pid, 0.0):.4f}"
-        if not partners:
-            return f"{pid} had no partner"
-        return None
+            if pair in self.moved_set:
+                return f"{pid} moved for a gain of {self.gain_of.get(pid, 0.0):.4f}"
+        return None if partners else f"{pid} had no partner"
 
-    out: list[PairChange] = []
-    for pair in current:
+    def current_change(self, pair: PairIds) -> PairChange:
         m, e = pair
-        if pair in new:
-            kind: ChangeKind = "locked" if pair in locked else "kept"
+        c = self.changes_in
+        if pair in self.new and pair not in self.over:
+            kind: ChangeKind = "locked" if pair in set(c.locked) else "kept"
             text = "locked by the coordinator" if kind == "locked" else "working pair kept"
-            out.append(PairChange(m, e, kind, text, plain(new[pair])))
-        elif pair in ended:
-            out.append(PairChange(m, e, "ended", "ended by the coordinator"))
-        elif gone & set(pair):
-            who = " and ".join(p for p in pair if p in gone)
-            out.append(PairChange(m, e, "left", f"{who} left"))
-        else:
-            gain = gain_of.get(m, 0.0)
-            out.append(PairChange(m, e, "moved", f"moved for a gain of {gain:.4f}", moved_scores[pair], gain))
-    for pair in fresh:
+            return PairChange(m, e, kind, text, self.plain(self.new[pair]))
+        if pair in set(c.ended):
+            return PairChange(m, e, "ended", "ended by the coordinator")
+        if pair in set(c.declined):
+            return PairChange(m, e, "declined", "the proposal was declined")
+        if pair in set(c.expired):
+            return PairChange(m, e, "expired", "the proposal expired without both answers")
+        if set(c.leave) & set(pair):
+            who = " and ".join(p for p in pair if p in set(c.leave))
+            return PairChange(m, e, "left", f"{who} left")
+        gain = self.gain_of.get(m, 0.0)
+        return PairChange(m, e, "moved", f"moved for a gain of {gain:.4f}", self.moved_scores[pair], gain)
+
+    def new_change(self, pair: PairIds) -> PairChange:
         m, e = pair
-        reasons = [r for r in (why_free(m), why_free(e)) if r]
+        reasons = [r for r in (self.why_free(m), self.why_free(e)) if r]
+        if pair in self.earlier:
+            reasons.insert(0, f"re-forms an earlier pair of {m} and {e}")
         reason = "; ".join(reasons) or "new pair"
-        out.append(PairChange(m, e, "new", reason, plain(new[pair]), gain_of.get(m)))
-    order = {"kept": 0, "locked": 0, "ended": 0, "left": 0, "moved": 0, "new": 1}
-    return tuple(sorted(out, key=lambda c: (order[c.change], c.mentor_id, c.mentee_id)))
+        return PairChange(m, e, "new", reason, self.plain(self.new[pair]), self.gain_of.get(m))
+
+    def changes(self) -> tuple[PairChange, ...]:
+        out = [self.current_change(pair) for pair in self.current]
+        out += [self.new_change(pair) for pair in self.fresh]
+        return tuple(sorted(out, key=lambda c: (c.change == "new", c.mentor_id, c.mentee_id)))

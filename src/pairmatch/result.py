@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .certificates import Certificate
 from .custom_scores import CONTINUITY
 from .exceptions import PairmatchError, require
 from .solver import Outcome, SolveContext
@@ -111,11 +112,13 @@ class MatchResult:
         Backend that produced the matching.
     runtime_s : float
         Wall time of scoring and solving.
-    certificate : mapping
+    certificate : Certificate or mapping
         Evidence for the status: the solver's proof, integer objective,
         scaling and rounding bound, bound and gap where relevant, and the
-        ``method`` (``dense`` or ``sparse``) that produced it. Never timings,
-        so it is identical between runs.
+        ``method`` that produced it. A typed `pairmatch.certificates.Certificate`
+        (which reads as a mapping too) for a result of `pairmatch.solve`; a
+        read-only mapping for one loaded from JSON. Never timings, so it is
+        identical between runs.
     seed : int
     timings : mapping of str to float
         Seconds per stage (scoring, solving, certifying, ...).
@@ -137,7 +140,8 @@ class MatchResult:
     context: SolveContext | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "certificate", _frozen(self.certificate))
+        if not isinstance(self.certificate, Certificate):  # a typed certificate is frozen already
+            object.__setattr__(self, "certificate", _frozen(self.certificate))
         object.__setattr__(self, "timings", _frozen(self.timings))
 
     @classmethod

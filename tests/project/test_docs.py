@@ -110,7 +110,19 @@ def test_every_public_name_is_in_the_api_reference():
     assert "pairmatch.__version__" in reference_targets()
 
 
-PUBLIC_MODULES = ["contract", "io", "report", "stability", "maps", "rematching", "diffs", "store", "service"]
+PUBLIC_MODULES = [
+    "contract",
+    "io",
+    "report",
+    "stability",
+    "maps",
+    "rematching",
+    "diffs",
+    "store",
+    "service",
+    "consent",
+    "introductions",
+]
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES)

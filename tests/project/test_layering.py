@@ -19,12 +19,27 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pairmatch"
 LAYERS: list[set[str]] = [
     {"exceptions", "text", "version", "availability", "vocabulary_documents", "geography", "taxonomy"},  # vocabularies
     {"datasets"},  # vocabulary data (never people or problems)
-    {"params", "custom_scores", "models"},  # inputs
+    {
+        "certificates",
+        "objectives",
+        "params",
+        "custom_scores",
+        "models",
+    },  # inputs, the solver tables, certificate models
     {"scoring", "constraints", "examples", "generators"},  # scores, hard rules, ready-made problems
     {"solver"},  # backends, certificates, diagnosis: the Outcome contract
     {"unmatched", "result", "matching"},  # MatchResult and the public solve()
-    {"explanations", "checks", "analysis", "stability", "contract", "rematching", "diffs"},  # reading results, JSON
-    {"io", "report", "maps", "store"},  # files, reports, maps, programme store
+    {
+        "explanations",
+        "checks",
+        "analysis",
+        "stability",
+        "contract",
+        "rematching",
+        "diffs",
+        "consent",
+    },  # reading results, JSON
+    {"io", "report", "maps", "store", "introductions"},  # files, reports, maps, programme store
     {"cli", "service"},  # command line, HTTP service
     {"__init__", "__main__"},
 ]

@@ -236,7 +236,16 @@ def test_summary_and_plain_data_name_every_change():
     problem, now = pilot_now()
     out = rematch(problem, now, Changes(ended=[("M1", "O1")], locked=[("M3", "O3")]), move_penalty=0)
     data = out.to_dict()
-    assert data["counts"] == {"kept": 1, "locked": 1, "ended": 1, "left": 0, "moved": 0, "new": 0}
+    assert data["counts"] == {
+        "kept": 1,
+        "locked": 1,
+        "ended": 1,
+        "declined": 0,
+        "expired": 0,
+        "left": 0,
+        "moved": 0,
+        "new": 0,
+    }
     assert data["move_penalty"] == 0
     text = out.summary()
     assert "ended   M1 - O1: ended by the coordinator" in text
@@ -274,6 +283,52 @@ def test_a_callers_component_may_not_take_a_name_pairmatch_gives_its_own():
         with pytest.raises(ValueError, match="pairmatch adds itself"):
             pm.CustomScore(name=name, entries=[("M1", "O1", 1.0)])
     assert CONTINUITY in pm.custom_scores.RESERVED_COMPONENTS
+
+
+def test_someone_who_left_and_rejoins_is_not_paired_with_their_former_partner_again():
+    problem = pm.pilot_problem()
+    now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    gone = rematch(problem, now, Changes(leave=["M1"]))
+    assert ("M1", "O1") in gone.earlier
+    assert "O1" in {u.person_id for u in gone.result.unmatched}
+    back = gone.then(Changes(join=[problem.mentors[0]]))
+    assert ("M1", "O1") not in back.pairs
+    assert ("M1", "O1") in back.problem.rules.forbidden_pairs
+    assert back.excluded_earlier == 1
+    assert "1 earlier pairing(s) excluded" in back.summary()
+    assert "still unmatched" in back.summary()
+    # Allowed again on request, and then named as a re-formed earlier pair, never "had no partner" alone.
+    allowed = gone.then(Changes(join=[problem.mentors[0]]), repeat_earlier=True)
+    (change,) = [c for c in allowed.changes if c.change == "new"]
+    assert (change.mentor_id, change.mentee_id) == ("M1", "O1")
+    assert change.reason.startswith("re-forms an earlier pair of M1 and O1")
+    assert allowed.excluded_earlier == 0
+
+
+def test_the_summary_lists_who_is_still_unmatched_and_why():
+    problem = pm.synthetic_problem(6, 9, seed=3)
+    now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    outcome = rematch(problem, now, Changes(leave=[now[0][0]]))
+    text = outcome.summary()
+    unmatched = outcome.result.unmatched
+    assert f"{len(unmatched)} still unmatched:" in text
+    for u in unmatched:
+        assert f"  {u.side} {u.person_id}: {u.reason}" in text
+    assert outcome.to_dict()["unmatched"] == [dict(u.__dict__) for u in unmatched]
+
+
+def test_a_declined_proposal_frees_both_and_is_not_proposed_again():
+    problem = pm.synthetic_problem(5, 7, seed=8)
+    now = [(p.mentor_id, p.mentee_id) for p in pm.solve(problem).pairs]
+    outcome = rematch(problem, now, Changes(declined=[now[0]], expired=[now[1]]))
+    kinds = {(c.mentor_id, c.mentee_id): c.change for c in outcome.changes}
+    assert kinds[now[0]] == "declined"
+    assert kinds[now[1]] == "expired"
+    assert not {now[0], now[1]} & set(outcome.pairs)
+    assert {now[0], now[1]} <= set(outcome.base_problem.rules.forbidden_pairs)
+    stray = next((m.id, e.id) for m in problem.mentors for e in problem.mentees if (m.id, e.id) not in now)
+    with pytest.raises(ValueError, match="not a current pair"):
+        rematch(problem, now, Changes(declined=[stray]))
 
 
 # --- one score per pair ----------------------------------------------------------------------------

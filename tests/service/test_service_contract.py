@@ -299,3 +299,34 @@ def test_diff_request_compares_two_solved_requests_as_the_library_does():
     with pytest.raises(ValidationError) as err:
         diff_request({"before": before.model_dump(mode="json"), "after": {"mentors": []}})
     assert ["after", "mentees"] in [d.loc for d in error_response(err.value).details]
+
+
+def test_respond_request_follows_the_consent_rules():
+    from pairmatch.consent import ConsentError
+    from pairmatch.contract import respond_request
+
+    proposal = {"mentor_id": "M1", "mentee_id": "O1", "proposed_at": "2026-03-01T09:00:00+00:00"}
+    declined = respond_request({"proposal": proposal, "accept": False, "by": "M1", "reason": "another focus"})
+    assert declined.state == "declined"
+    assert declined.waiting_for == []
+    assert [(e.kind, e.by, e.reason) for e in declined.events] == [("declined", "M1", "another focus")]
+    both = respond_request({"proposal": proposal, "accept": True, "at": "2026-03-02T08:00:00+01:00"})
+    assert both.state == "active"
+    assert both.mentor_accepted_at == both.mentee_accepted_at == "2026-03-02T08:00:00+01:00"
+    with pytest.raises(ConsentError, match="neither"):
+        respond_request({"proposal": proposal, "accept": True, "by": "O2"})
+    with pytest.raises(ValueError, match="timezone"):
+        respond_request({"proposal": {**proposal, "proposed_at": "2026-03-01T09:00:00"}, "accept": True})
+
+
+def test_rematch_request_frees_the_people_of_a_declined_proposal():
+    problem = pm.synthetic_problem(6, 8, seed=5)
+    request = MatchRequest.from_problem(problem).model_dump(mode="json")
+    current = [[p.mentor_id, p.mentee_id] for p in pm.solve(problem).pairs]
+    response = rematch_request({**request, "current": current, "declined": [current[0]]})
+    kinds = {(c.mentor_id, c.mentee_id): c.change for c in response.changes}
+    assert kinds[tuple(current[0])] == "declined"
+    assert tuple(current[0]) not in {(p.mentor_id, p.mentee_id) for p in response.match.pairs}
+    assert response.counts["declined"] == 1
+    again = rematch_request({**request, "current": current, "declined": [current[0]], "repropose_declined": True})
+    assert again.counts["declined"] == 1

@@ -71,7 +71,11 @@ def test_sigkill_with_jobs_queued_and_running_loses_nothing(tmp_path):
     try:
         with httpx.Client(base_url=first.url, headers=HEADERS, timeout=60) as client:
             jobs = [client.post("/v1/jobs", content=body).json() for _ in range(4)]
-            jobs.append(client.post("/v1/jobs", json={"mentors": "not a list"}).json())
+            # A request that does not match its schema is refused at once, not queued; one with an
+            # unknown place passes the schema and fails when it runs.
+            assert client.post("/v1/jobs", json={"mentors": "not a list"}).status_code == 422
+            gotham = {"mentors": [{"id": "M1", "boroughs": ["Gotham"]}], "mentees": [{"id": "O1"}]}
+            jobs.append(client.post("/v1/jobs", json=gotham).json())
             running = wait_for_state(client, jobs[0], {"running"})
             assert running["state"] == "running", running
             children = descendants(first.pid)
@@ -102,7 +106,7 @@ def test_sigkill_with_jobs_queued_and_running_loses_nothing(tmp_path):
         assert finals[0]["attempts"] == 2
         assert "re-queued" in finals[0]["message"]
         assert all(f["attempts"] == 1 for f in finals[1:])
-        assert finals[4]["error"]["details"][0]["loc"] == ["mentors"]  # failed with its reason
+        assert finals[4]["error"]["details"][0]["loc"] == ["mentors", 0, "boroughs", 0]  # failed with its reason
         results = [client.get(f["links"]["result"]).json() for f in finals[:4]]
         assert all(r["status"] == "optimal" and r["pairs"] for r in results)
         assert len({r["objective"] for r in results}) == 1  # the same request, the same answer

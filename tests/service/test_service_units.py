@@ -14,7 +14,7 @@ pytest.importorskip("fastapi")
 
 from pairmatch.cli import main
 from pairmatch.service import ApiKey, KeyConfigError, ServiceConfig, authenticate, load_keys, open_jobs, parse_keys
-from pairmatch.service.jobs import utcnow
+from pairmatch.service.jobs import ClientLimit, IdempotencyConflict, Submission, utcnow
 from pairmatch.service.logs import JsonFormatter, error_summary
 from pairmatch.service.pool import Busy, SolvePool, SolveTimeout, WorkerProcess
 
@@ -149,8 +149,8 @@ def test_a_store_at_an_older_revision_is_not_upgraded_behind_its_owners_back(tmp
 
 
 def test_jobs_are_claimed_oldest_first_and_owned_by_their_client(jobs):
-    a = jobs.submit("match", "crm", b"{}", max_queued=10)
-    b = jobs.submit("match", "crm", b"[]", max_queued=10)
+    a = queue(jobs, b"{}", max_queued=10)
+    b = queue(jobs, b"[]", max_queued=10)
     assert jobs.get(a.id, "someone else") is None
     assert jobs.get(a.id, "crm").state == "queued"
     claimed = jobs.claim("w1", lease_s=30)
@@ -176,17 +176,17 @@ def test_jobs_are_claimed_oldest_first_and_owned_by_their_client(jobs):
 
 
 def test_the_queue_has_a_bound(jobs):
-    jobs.submit("match", "crm", b"{}", max_queued=2)
-    jobs.submit("match", "crm", b"{}", max_queued=2)
+    queue(jobs, b"{}", max_queued=2)
+    queue(jobs, b"{}", max_queued=2)
     from pairmatch.service.jobs import QueueFull
 
     with pytest.raises(QueueFull):
-        jobs.submit("match", "crm", b"{}", max_queued=2)
+        queue(jobs, b"{}", max_queued=2)
 
 
 def test_cancel_a_queued_job_at_once_and_a_running_one_by_request(jobs):
-    first = jobs.submit("match", "crm", b"{}", max_queued=10)
-    second = jobs.submit("match", "crm", b"{}", max_queued=10)
+    first = queue(jobs, b"{}", max_queued=10)
+    second = queue(jobs, b"{}", max_queued=10)
     assert jobs.claim("w", 30).id == first.id
     assert jobs.cancel(first.id, "other") is None
     requested = jobs.cancel(first.id, "crm")
@@ -200,7 +200,7 @@ def test_cancel_a_queued_job_at_once_and_a_running_one_by_request(jobs):
 
 
 def test_lapsed_leases_are_requeued_until_the_attempts_run_out(jobs):
-    job = jobs.submit("match", "crm", b"{}", max_queued=10)
+    job = queue(jobs, b"{}", max_queued=10)
     for attempt in (1, 2):
         assert jobs.claim(f"w{attempt}", lease_s=0.01).attempts == attempt
         time.sleep(0.05)
@@ -217,7 +217,7 @@ def test_lapsed_leases_are_requeued_until_the_attempts_run_out(jobs):
 
 
 def test_an_orderly_release_does_not_count_the_attempt(jobs):
-    job = jobs.submit("match", "crm", b"{}", max_queued=10)
+    job = queue(jobs, b"{}", max_queued=10)
     jobs.claim("w", 30)
     assert jobs.release(job.id, "w", "re-queued: stopping")
     again = jobs.get(job.id)
@@ -227,12 +227,61 @@ def test_an_orderly_release_does_not_count_the_attempt(jobs):
 
 
 def test_finished_jobs_are_purged_after_their_retention(jobs):
-    job = jobs.submit("match", "crm", b"{}", max_queued=10)
+    job = queue(jobs, b"{}", max_queued=10)
     jobs.claim("w", 30)
     jobs.finish(job.id, "w", "done", 200, b"{}")
     assert jobs.purge(utcnow() - dt.timedelta(hours=1)) == 0
     assert jobs.purge(utcnow() + dt.timedelta(seconds=1)) == 1
     assert jobs.get(job.id) is None
+
+
+def queue(jobs, body=b"{}", *, client="crm", max_queued=10, client_queued=1000, client_bytes=10**9, key=None):
+    """Submit a match job; its record."""
+    submission = Submission("match", client, body, max_queued, client_queued, client_bytes, key)
+    return jobs.submit(submission)[0]
+
+
+def test_one_client_at_its_queued_or_stored_limit_leaves_others_unaffected(jobs):
+    queue(jobs, client="a", client_queued=2)
+    queue(jobs, client="a", client_queued=2)
+    with pytest.raises(ClientLimit, match="2 queued jobs"):
+        queue(jobs, client="a", client_queued=2)
+    assert queue(jobs, client="b", client_queued=2).state == "queued"
+    with pytest.raises(ClientLimit, match="hold 4 bytes"):
+        queue(jobs, b"12345", client="a", client_bytes=8)
+    assert queue(jobs, b"12345", client="b", client_bytes=8).client == "b"
+
+
+def test_an_idempotency_key_queues_a_request_once(jobs):
+    submission = Submission("match", "crm", b'{"a": 1}', 10, 10, 10**6, "key-1")
+    first, created = jobs.submit(submission)
+    again, created_again = jobs.submit(submission)
+    assert (created, created_again) == (True, False)
+    assert again.id == first.id
+    with pytest.raises(IdempotencyConflict):
+        jobs.submit(Submission("match", "crm", b'{"a": 2}', 10, 10, 10**6, "key-1"))
+    with pytest.raises(IdempotencyConflict):  # the kind is part of the request
+        jobs.submit(Submission("diagnose", "crm", b'{"a": 1}', 10, 10, 10**6, "key-1"))
+    other, created_other = jobs.submit(Submission("match", "other", b'{"a": 1}', 10, 10, 10**6, "key-1"))
+    assert created_other
+    assert other.id != first.id  # keys are per client
+
+
+def test_a_finished_jobs_request_is_forgotten_when_fetched_or_after_its_retention(jobs):
+    fetched = queue(jobs, b'{"name": "Ottoline"}')
+    kept = queue(jobs, b'{"name": "Peregrine"}')
+    for job in (fetched, kept):
+        jobs.claim("w", 30)
+        jobs.finish(job.id, "w", "done", 200, b"{}")
+    jobs.drop_request(fetched.id)
+    assert jobs.request_body(fetched.id) == b""
+    assert jobs.request_body(kept.id) == b'{"name": "Peregrine"}'
+    assert jobs.drop_requests(utcnow() - dt.timedelta(hours=1)) == 0
+    assert jobs.drop_requests(utcnow() + dt.timedelta(seconds=1)) == 1
+    assert jobs.request_body(kept.id) == b""
+    queued = queue(jobs, b'{"name": "Queued"}')
+    jobs.drop_request(queued.id)  # never before it has run
+    assert jobs.request_body(queued.id) == b'{"name": "Queued"}'
 
 
 # --- solver processes ------------------------------------------------------------------------------------------

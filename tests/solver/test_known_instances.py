@@ -14,6 +14,7 @@ import pytest
 
 import pairmatch
 from pairmatch import InfeasibleProblemError, Mentee, Mentor, Problem, Rules, SolveParams, Weights
+from pairmatch.objectives import OBJECTIVES
 
 
 def pair_set(result: pairmatch.MatchResult) -> set[tuple[str, str]]:
@@ -82,8 +83,15 @@ def test_pilot_expected_pairs_and_scores():
     assert dict(result.pairs[1].contributions) == pytest.approx({"focus": 0.25, "borough": 0.18, "availability": 0.2})
 
 
-@pytest.mark.parametrize("objective", ["max_score", "max_participation", "maxmin"])
-@pytest.mark.parametrize("backend", ["auto", "assignment", "flow"])
+@pytest.mark.parametrize(
+    ("objective", "backend"),
+    [
+        (spec.name, backend)
+        for spec in OBJECTIVES.values()
+        if spec.side_constraints
+        for backend in ("auto", *spec.backends)
+    ],
+)
 def test_pilot_same_pairs_under_every_objective_and_backend(objective, backend):
     # The diagonal is best on every criterion here: 3 pairs, weakest 0.63, total 2.51.
     problem = pairmatch.pilot_problem()

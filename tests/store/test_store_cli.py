@@ -15,6 +15,8 @@ pytest.importorskip("sqlalchemy")
 from pairmatch.cli import EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, main
 from pairmatch.store import ProgrammeStore
 
+from support.store import read
+
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -40,7 +42,7 @@ def scenario(capsys, store_args: list[str]) -> dict:
     code, out, _ = run(capsys, "store", "init", *store_args)
     assert code == EXIT_OK
     assert "programme store ready" in out
-    assert "schema 0002" in out
+    assert "schema 0003" in out
     code, out, _ = run(
         capsys,
         "match",
@@ -144,10 +146,10 @@ def scenario(capsys, store_args: list[str]) -> dict:
 
 
 def check_no_repeats(store: ProgrammeStore, seen: dict) -> None:
-    earlier = {(r.mentor_id, r.mentee_id) for r in store.history("2026")}
+    earlier = {(r.mentor_id, r.mentee_id) for r in read(store, "history", "2026")}
     assert seen["2027"]
     assert not seen["2027"] & earlier
-    assert {(r.mentor_id, r.mentee_id) for r in store.active_pairs("2027")} == seen["2027"]
+    assert {(r.mentor_id, r.mentee_id) for r in read(store, "active_pairs", "2027")} == seen["2027"]
 
 
 def test_end_to_end_with_the_default_sqlite_file(folder, capsys):
@@ -212,9 +214,9 @@ def test_usage_errors_and_infeasible_rematch(folder, capsys):
     assert code == EXIT_OK
     assert "dry run: nothing recorded" in out
     with ProgrammeStore.open("p.db") as store:
-        assert len(store.runs()) == 1
+        assert len(read(store, "runs")) == 1
         # A locked pair cannot lose one of its people.
-        pair = store.active_pairs("c1")[0]
+        pair = read(store, "active_pairs", "c1")[0]
     code, _, err = run(capsys, "lock-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db")
     assert code == EXIT_OK
     code, _, err = run(
@@ -242,8 +244,8 @@ def test_infeasible_rematch_exits_1(folder, capsys):
     assert code == EXIT_INFEASIBLE
     assert "no feasible matching" in err
     with ProgrammeStore.open("programme.db") as store:
-        assert len(store.runs()) == 1
-        assert len(store.active_pairs("c")) == 2
+        assert len(read(store, "runs")) == 1
+        assert len(read(store, "active_pairs", "c")) == 2
 
 
 def test_the_installed_command_runs(folder):
@@ -259,14 +261,14 @@ def test_reports_that_cannot_be_written_stop_rematch_and_diff_before_anything_is
     assert run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c", "-q")[0] == EXIT_OK
     Path("taken.html").mkdir()  # a folder where the report would go
     with ProgrammeStore.open("p.db") as store:
-        leaver = store.active_pairs("c")[0].mentor_id
+        leaver = read(store, "active_pairs", "c")[0].mentor_id
     for option in ("--report", "--match-report"):
         code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, option, "taken.html")
         assert code == EXIT_USAGE
         assert "it is a folder" in err
         assert "nothing was written" not in err
     with ProgrammeStore.open("p.db") as store:
-        assert len(store.runs()) == 1
+        assert len(read(store, "runs")) == 1
     code, _, err = run(capsys, "diff", "1", "1", "--store", "p.db", "--report", "taken.html")
     assert code == EXIT_USAGE
     assert "it is a folder" in err
@@ -288,7 +290,7 @@ def test_a_write_failing_after_the_run_is_recorded_says_so(folder, capsys, monke
     assert "run 1 was recorded in the store" in err
     assert "nothing was written" not in err
     with ProgrammeStore.open("p.db") as store:
-        leaver = store.active_pairs("c")[0].mentor_id
+        leaver = read(store, "active_pairs", "c")[0].mentor_id
     code, out, err = run(
         capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html", "--format", "json"
     )
@@ -298,7 +300,7 @@ def test_a_write_failing_after_the_run_is_recorded_says_so(folder, capsys, monke
     assert json.loads(out)["run"] == 2
     monkeypatch.setattr(pairmatch.io, "write_atomically", lambda files: (_ for _ in ()).throw(KeyboardInterrupt))
     with ProgrammeStore.open("p.db") as store:
-        leaver = store.active_pairs("c")[0].mentor_id
+        leaver = read(store, "active_pairs", "c")[0].mentor_id
     code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", leaver, "--report", "changes.html")
     assert code == 130
     assert "interrupted after recording run 3 in the store" in err
@@ -314,8 +316,8 @@ def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder,
     assert "\x1b" not in out + err
     assert run(capsys, "match", "mentors.csv", "mentees.csv", "--store", "p.db", "--cohort", "c", "-q")[0] == EXIT_OK
     with ProgrammeStore.open("p.db") as store:
-        assert [c.name for c in store.cohorts()] == ["c"]
-        pair = store.active_pairs("c")[0]
+        assert [c.name for c in read(store, "cohorts")] == ["c"]
+        pair = read(store, "active_pairs", "c")[0]
     code, _, err = run(capsys, "end-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db", "--reason", "x\x07")
     assert code == EXIT_USAGE
     assert "contains control characters (U+0007)" in err
@@ -333,6 +335,48 @@ def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder,
         assert code == EXIT_OK, command
         assert "\x1b" not in out, command
         assert "\\x1b[2J" in out, command
+
+
+def test_consent_from_the_command_line(folder, capsys):
+    store_args = ["--store", "programme.db"]
+    assert run(capsys, "store", "init", *store_args)[0] == EXIT_OK
+    code, out, _ = run(
+        capsys, "match", "mentors.csv", "mentees.csv", "-c", "config.toml", *store_args, "--cohort", "c", "--consent"
+    )
+    assert code == EXIT_OK, out
+    assert "90 pairs proposed (waiting for both people to accept)" in out
+    code, out, _ = run(capsys, "store", "status", *store_args)
+    assert "cohort c: " in out
+    assert "90 active pairs (90 waiting for answers)" in out
+    code, out, _ = run(capsys, "history", *store_args, "--format", "json")
+    records = json.loads(out)
+    assert {r["state"] for r in records} == {"proposed"}
+    (m1, e1), (m2, e2) = [(r["mentor_id"], r["mentee_id"]) for r in records[:2]]
+    code, out, _ = run(capsys, "respond", m1, e1, "--accept", "--by", m1, *store_args)
+    assert code == EXIT_OK
+    assert f"accepted by {m1}; waiting for {e1}" in out
+    code, out, _ = run(capsys, "respond", m1, e1, "--accept", "--by", e1, *store_args, "--cohort", "c")
+    assert "both have accepted, the pair has started" in out
+    code, out, _ = run(capsys, "respond", m2, e2, "--decline", "--by", e2, "--reason", "another focus", *store_args)
+    assert code == EXIT_OK
+    assert "will not propose this pair again" in out
+    code, _, err = run(capsys, "respond", m2, e2, "--accept", *store_args)
+    assert code == EXIT_USAGE
+    assert "no active pairing" in err
+    code, _, err = run(capsys, "respond", m1, e1, "--accept", "--decline", *store_args)
+    assert code == EXIT_USAGE
+    code, out, _ = run(capsys, "history", *store_args, "--person", m1)
+    lines = out.splitlines()
+    assert lines[0].startswith(f"c  {m1} - {e1}  (run 1): active since ")
+    assert [line.split()[2:4] for line in lines[1:]] == [
+        ["proposed", "matched"],
+        ["accepted", "by"],
+        ["accepted", "by"],
+        ["started", "both"],
+    ]
+    code, out, _ = run(capsys, "history", *store_args, "--person", e2)
+    assert "declined" in out.splitlines()[0]
+    assert f"declined by {e2}  declined by {e2}: another focus" in out
 
 
 def test_a_rematch_run_has_one_score_everywhere_and_its_bonus_beside_it(tmp_path, monkeypatch, capsys):

@@ -24,6 +24,8 @@ from sqlalchemy import text
 import pairmatch as pm
 from pairmatch.store import ProgrammeStore
 
+from support.store import change, read
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 PRELUDE = """
@@ -57,11 +59,11 @@ def running(store_location):
 
 
 def snapshot(store: ProgrammeStore) -> tuple:
-    history = store.history("2026")
+    history = read(store, "history", "2026")
     return (
-        store.cohort("2026"),
+        read(store, "cohort", "2026"),
         [(r.mentor_id, r.mentee_id, r.ended_at, r.locked, r.events) for r in history],
-        [r.id for r in store.runs()],
+        [r.id for r in read(store, "runs")],
     )
 
 
@@ -97,9 +99,9 @@ def test_killed_mid_write_leaves_the_store_as_it_was(running, tmp_path):
             with reopened.engine.connect() as conn:
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         started = time.monotonic()
-        reopened.end_pair(*run.pairs[0], "after the crash")  # the killed writer's lock is gone
+        change(reopened, "end_pair", *run.pairs[0], "after the crash")  # the killed writer's lock is gone
         assert time.monotonic() - started < 10
-        assert len(reopened.active_pairs("2026")) == len(run.pairs) - 1
+        assert len(read(reopened, "active_pairs", "2026")) == len(run.pairs) - 1
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.03, 0.15])
@@ -132,7 +134,7 @@ def test_killed_while_recording_a_run_records_all_or_nothing(store_location, tmp
         if counts["runs"] == 0:
             assert counts == dict.fromkeys(counts, 0)
         else:
-            run = store.latest_run("big")
+            run = read(store, "latest_run", "big")
             assert counts == {
                 "people": 300,
                 "cohorts": 1,
@@ -157,7 +159,8 @@ def start_together(procs: list[subprocess.Popen], go: Path) -> list[tuple[int, s
 
 END_PAIR = """
     m, e, hold = sys.argv[3], sys.argv[4], float(sys.argv[5])
-    store.active_pairs("2026")  # connected and warmed up before the start signal
+    with store.reading() as r:  # connected and warmed up before the start signal
+        r.active_pairs("2026")
     print("ready", flush=True)
     wait_for_go()
     with store.transaction() as tx:
@@ -169,7 +172,7 @@ END_PAIR = """
 
 def test_two_writers_take_turns_and_both_land(running, tmp_path):
     store, run = running
-    revision = store.cohort("2026").revision
+    revision = read(store, "cohort", "2026").revision
     go = tmp_path / "go"
     hold = 0.6
     procs = [spawn(tmp_path, END_PAIR, store.url, str(go), m, e, str(hold)) for m, e in run.pairs[:2]]
@@ -178,12 +181,12 @@ def test_two_writers_take_turns_and_both_land(running, tmp_path):
     elapsed = time.monotonic() - started
     assert [r[0] for r in results] == [0, 0], [r[2] for r in results]
     assert elapsed >= 2 * hold  # each held the write lock in turn
-    history = {(r.mentor_id, r.mentee_id): r for r in store.history("2026")}
+    history = {(r.mentor_id, r.mentee_id): r for r in read(store, "history", "2026")}
     for pair in run.pairs[:2]:
         assert not history[pair].active
         assert [e.kind for e in history[pair].events] == ["started", "ended"]
     assert all(history[p].active for p in run.pairs[2:])
-    assert store.cohort("2026").revision == revision + 2
+    assert read(store, "cohort", "2026").revision == revision + 2
 
 
 def test_two_writers_ending_the_same_pair_end_it_once(running, tmp_path):
@@ -195,7 +198,7 @@ def test_two_writers_ending_the_same_pair_end_it_once(running, tmp_path):
     assert sorted(r[0] for r in results) == [0, 1]
     loser = next(r for r in results if r[0] == 1)
     assert "have no active pairing" in loser[2]
-    record = next(r for r in store.history("2026") if (r.mentor_id, r.mentee_id) == pair)
+    record = next(r for r in read(store, "history", "2026") if (r.mentor_id, r.mentee_id) == pair)
     assert [e.kind for e in record.events] == ["started", "ended"]
 
 
@@ -219,7 +222,7 @@ def test_two_coordinators_matching_one_cohort_make_one_run(store_location, tmp_p
         results = start_together(procs, go)
         assert sorted(r[0] for r in results) == [0, 1], [r[2] for r in results]
         assert "ConcurrentChangeError" in next(r[2] for r in results if r[0] == 1)
-        assert len(store.runs("2027")) == 1
+        assert len(read(store, "runs", "2027")) == 1
         with store.engine.connect() as conn:
             duplicates = conn.execute(
                 text(
@@ -228,4 +231,4 @@ def test_two_coordinators_matching_one_cohort_make_one_run(store_location, tmp_p
                 )
             ).scalar()
         assert duplicates == 0
-        assert len(store.active_pairs("2027")) == len(store.latest_run("2027").pairs) == 10
+        assert len(read(store, "active_pairs", "2027")) == len(read(store, "latest_run", "2027").pairs) == 10

@@ -18,6 +18,8 @@ from pairmatch.store import (
     with_history,
 )
 
+from support.store import change, read
+
 
 def pairs(result):
     return {(p.mentor_id, p.mentee_id) for p in result.pairs}
@@ -42,7 +44,7 @@ def test_next_cohort_repeats_no_pair_unless_allowed(store):
     assert pairs(third) == pairs(first)
     # Everyone's history spans the cohorts.
     person = problem.mentors[0].id
-    assert [r.cohort for r in store.history(person=person)] == ["2026", "2027", "2027-repeats"]
+    assert [r.cohort for r in read(store, "history", person=person)] == ["2026", "2027", "2027-repeats"]
 
 
 def test_rematch_never_brings_back_an_ended_pair_or_an_earlier_cohort_pair(store):
@@ -50,7 +52,7 @@ def test_rematch_never_brings_back_an_ended_pair_or_an_earlier_cohort_pair(store
     first, _ = store.match("2026", problem)
     run, _result = store.match("2027", problem)
     ended = run.pairs[0]
-    store.end_pair(*ended, "not working")
+    change(store, "end_pair", *ended, "not working")
     _re_run, out = store.rematch("2027", move_penalty=0)
     got = pairs(out.result)
     assert ended not in got
@@ -60,16 +62,16 @@ def test_rematch_never_brings_back_an_ended_pair_or_an_earlier_cohort_pair(store
 
 
 def pairs_of_store(store, cohort):
-    return {(r.mentor_id, r.mentee_id) for r in store.active_pairs(cohort)}
+    return {(r.mentor_id, r.mentee_id) for r in read(store, "active_pairs", cohort)}
 
 
 def test_continuity_and_feedback_are_explained_components(store):
     problem = pm.synthetic_problem(10, seed=15)
     first, _ = store.match("2026", problem)
     (m1, e1), (m2, e2) = first.pairs[:2]
-    store.record_feedback(m1, e1, 5)
-    store.record_feedback(m2, e2, 1)
-    store.record_feedback(m2, e2, 2)
+    change(store, "record_feedback", m1, e1, 5)
+    change(store, "record_feedback", m2, e2, 1)
+    change(store, "record_feedback", m2, e2, 2)
     options = HistoryOptions(forbid_repeats=False, continuity_weight=0.4, feedback_weight=0.3)
     run, result = store.match("2027", problem, history=options)
     assert result.context.problem.component_names[-2:] == (CONTINUITY_COMPONENT, FEEDBACK_COMPONENT)
@@ -86,10 +88,10 @@ def test_continuity_and_feedback_are_explained_components(store):
     assert unknown.components[CONTINUITY_COMPONENT] == 0.0
     assert unknown.components[FEEDBACK_COMPONENT] == 0.5
     # The stored run replays with the same components.
-    again = store.run(run.id).solve_again()
+    again = read(store, "run", run.id).solve_again()
     assert pm.explain_pair(again, m1, e1).components == good.components
     # The options are kept with the run and re-used by the next re-match.
-    assert store.run(run.id).settings["history"] == options.model_dump()
+    assert read(store, "run", run.id).settings["history"] == options.model_dump()
 
 
 def test_history_options_and_values():

@@ -28,7 +28,11 @@ def check_error(response: httpx.Response, status: int, error: str) -> dict:
     body = response.json()
     jsonschema.validate(body, SCHEMAS["error"])
     assert body["error"] == error
-    assert STATUS_OF[error] == status or (status, error) in ((405, "invalid_request"), (408, "timeout"))
+    assert STATUS_OF[error] == status or (status, error) in (
+        (400, "invalid_request"),
+        (405, "invalid_request"),
+        (408, "timeout"),
+    )
     assert body["request_id"] == response.headers["x-request-id"]
     text = response.text
     assert "Traceback" not in text

@@ -10,6 +10,7 @@ from typing import Any
 from ..examples import pilot_problem
 from ..explanations import alternatives, explain, explain_pair, score_matrix_text, why_not, why_unmatched
 from ..matching import solve
+from ..objectives import OBJECTIVES
 from ..params import SolveParams
 from ..text import printable, quoted
 from .common import (
@@ -27,7 +28,7 @@ from .common import (
     show_progress,
     solve_inputs,
 )
-from .programme import add_match_arguments, match_with_store
+from .programme import add_match_arguments, match_with_store, shown_columns
 from .service import contract_input
 
 __all__ = ["register"]
@@ -91,6 +92,7 @@ def run_match(args: argparse.Namespace) -> int:
     with progress(show_progress(args)) as step:
         problem, config, warnings = load_inputs(args, step)
         report_warnings(warnings)
+        columns = shown_columns(problem, [*getattr(config, "columns", ()), *(args.column or [])])
         result = match_with_store(args, problem, config, step)
         files: dict[Path, bytes] = {}
         sources = [str(s) for s in (args.mentors, args.mentees, args.config) if s]
@@ -99,12 +101,12 @@ def run_match(args: argparse.Namespace) -> int:
         for path, kind, fmt in outputs:
             step(f"preparing {path.name}")
             if kind == "matches":
-                files[path] = matches_bytes(result, fmt)
+                files[path] = matches_bytes(result, fmt, columns=columns)
             else:
                 from ..report import build_report, draw_charts, report_bytes
 
                 if report is None:  # built and drawn once for all reports
-                    report = build_report(result, sources=sources)
+                    report = build_report(result, sources=sources, columns=columns)
                     charts = draw_charts(report)
                 files[path] = report_bytes(report, fmt, charts=charts)
         step("writing outputs")
@@ -284,6 +286,13 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="write a report to FILE (.html self-contained, or .md); repeat for several",
     )
+    match.add_argument(
+        "--column",
+        action="append",
+        metavar="COLUMN",
+        help="an extra input column (email, team, pronouns, ...) to show beside each person in the matches "
+        "and the report; repeat for several (also [output] columns in the config)",
+    )
     match.add_argument("--explain", action="store_true", help="print every pair explained, not just the table")
     match.add_argument("-q", "--quiet", action="store_true", help="no hints")
     add_match_arguments(match)
@@ -337,6 +346,6 @@ def register(sub: Any) -> None:
         description="Match the illustrative pilot-shaped example and print every pair explained.",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed recorded in the result (default 0)")
-    demo.add_argument("--objective", choices=("max_score", "max_participation", "maxmin"), default="max_score")
+    demo.add_argument("--objective", choices=tuple(OBJECTIVES), default="max_score")
     demo.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     demo.set_defaults(run=run_demo)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ..exceptions import PairmatchError
 from ..matching import solve
+from ..objectives import OBJECTIVES
 from ..params import SolveParams
 from ..text import printable, quoted
 
@@ -158,9 +159,17 @@ def load_inputs(args: argparse.Namespace, step: Any) -> tuple[Any, Any, tuple[An
     from ..io.preflight import strict_error
 
     step("reading and checking input files")
-    problem, config = load_problem(args.mentors, args.mentees, args.config)
+    reading: list[Any] = []
+    sheets = getattr(args, "sheet", None) or None
+    if sheets is not None and len(sheets) > 2:
+        raise UsageError("--sheet: give one sheet for both files, or two (the mentors' and the mentees')")
+    chosen = None if sheets is None else sheets[0] if len(sheets) == 1 else (sheets[0], sheets[1])
+    problem, config = load_problem(args.mentors, args.mentees, args.config, sheets=chosen, warnings=reading)
     step("checking the rules")
-    warnings = problem_warnings(problem, config, mentors_file=str(args.mentors), mentees_file=str(args.mentees))
+    warnings = (
+        *reading,
+        *problem_warnings(problem, config, mentors_file=str(args.mentors), mentees_file=str(args.mentees)),
+    )
     serious = [w for w in warnings if w.severity == "warning"]  # notes only inform
     if serious and getattr(args, "strict", False):
         raise strict_error(serious)
@@ -218,6 +227,13 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, optional: bool = Fal
         "--format", choices=("text", "json"), default="text", help="text for people, json for programs (default: text)"
     )
     parser.add_argument(
+        "--sheet",
+        action="append",
+        metavar="NAME",
+        help="the .xlsx worksheet to read: once for both files, or twice (mentors', then mentees') "
+        "(default: sheets named 'mentors'/'mentees', else the first)",
+    )
+    parser.add_argument(
         "--strict", action="store_true", help="treat warnings (rules nobody can meet, swapped files) as errors: exit 2"
     )
 
@@ -226,7 +242,7 @@ def add_solving_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed recorded in the result (overrides [solve] seed)")
     parser.add_argument(
         "--objective",
-        choices=("max_score", "max_participation", "maxmin", "stable"),
+        choices=tuple(OBJECTIVES),
         help="overrides [solve] objective (default max_score)",
     )
     parser.add_argument("--no-progress", action="store_true", help="never show the progress display")

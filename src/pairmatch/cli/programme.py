@@ -1,8 +1,9 @@
 """Commands for a running programme, kept in a programme store.
 
 ``store init|upgrade|status``, ``match ... --store`` (records the run and
-starts its pairs), ``runs``, ``history``, ``end-pair``, ``lock-pair``,
-``feedback``, ``rematch``, ``diff``, ``inspect`` and ``stability``.
+starts its pairs, or proposes them with ``--consent``), ``respond``,
+``runs``, ``history``, ``end-pair``, ``lock-pair``, ``feedback``,
+``rematch``, ``diff``, ``inspect`` and ``stability``.
 
 The store is ``--store`` (a SQLite file path or a database URL), else
 ``$PAIRMATCH_STORE``, else ``programme.db`` in the current folder. Only
@@ -21,6 +22,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..consent import CONSENT_EVENTS
+from ..objectives import OBJECTIVES
 from ..params import SolveParams
 from ..text import printable
 from .common import (
@@ -35,7 +38,7 @@ from .common import (
     solve_params,
 )
 
-__all__ = ["add_match_arguments", "match_with_store", "register"]
+__all__ = ["add_match_arguments", "consent_options", "match_with_store", "register", "shown_columns"]
 
 STORE_HELP = (
     "programme store: a SQLite file or a database URL such as postgresql://user@host/db "
@@ -73,6 +76,15 @@ def _penalty(text: str) -> float:
     if math.isnan(value) or value < 0:
         raise argparse.ArgumentTypeError("the move penalty is a score per moved working pair: a number >= 0, or inf")
     return value
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _report_outputs(paths: list[str] | None, option: str, sources: Sequence[str | None] = ()) -> list[tuple[Path, str]]:
@@ -122,7 +134,8 @@ def run_store(args: argparse.Namespace) -> int:
     else:
         store = _open(args)
         with store:
-            cohorts = store.cohorts()
+            with store.reading() as r:
+                cohorts = r.cohorts()
             if args.format == "json":
                 emit_json(
                     {
@@ -130,7 +143,14 @@ def run_store(args: argparse.Namespace) -> int:
                         "revision": store.revision(),
                         "head": head_revision(),
                         "cohorts": [
-                            {"name": c.name, "members": c.members, "active_pairs": c.active_pairs, "runs": c.runs}
+                            {
+                                "name": c.name,
+                                "members": c.members,
+                                "active_pairs": c.active_pairs,
+                                "proposals": c.proposals,
+                                "consent": c.consent.model_dump(),
+                                "runs": c.runs,
+                            }
                             for c in cohorts
                         ],
                     }
@@ -138,8 +158,11 @@ def run_store(args: argparse.Namespace) -> int:
                 return EXIT_OK
             print(f"{display_url(url)}: schema {store.revision()} (newest {head_revision()})")
             for c in cohorts:
+                waiting = f" ({c.proposals} waiting for answers)" if c.consent.required or c.proposals else ""
                 print(
-                    printable(f"  cohort {c.name}: {c.members} members, {c.active_pairs} active pairs, {c.runs} runs")
+                    printable(
+                        f"  cohort {c.name}: {c.members} members, {c.active_pairs} active pairs{waiting}, {c.runs} runs"
+                    )
                 )
             if not cohorts:
                 print("  no cohorts yet")
@@ -180,6 +203,20 @@ def add_match_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="WEIGHT",
         help="weight of the 'feedback' component: (mean rating 1-5 - 1) / 4, 0.5 when unrated",
     )
+    group.add_argument(
+        "--consent",
+        action="store_true",
+        default=None,
+        help="record the pairs as proposed until both people accept ('pairmatch respond'); "
+        "default: [consent] required in the config",
+    )
+    group.add_argument(
+        "--expire-after",
+        type=int,
+        metavar="DAYS",
+        help="with --consent: a proposal not accepted by both within DAYS days expires "
+        "(default: [consent] expires_after_days, else never)",
+    )
 
 
 def match_with_store(args: argparse.Namespace, problem: Any, config: Any, step: Any) -> Any:
@@ -201,16 +238,56 @@ def match_with_store(args: argparse.Namespace, problem: Any, config: Any, step: 
     except ValidationError as err:
         raise UsageError("; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())) from err
     params = solve_params(args, config)
+    consent = consent_options(args, config)
     store = _open(args)
     with store:
         step(f"scoring and solving {problem.shape[0]} mentors x {problem.shape[1]} mentees with the history")
-        proposal = store.plan_match(args.cohort, problem, params, history=history)
+        proposal = store.plan_match(args.cohort, problem, params, history=history, consent=consent)
         step("recording the run")
         run = store.commit(proposal)
+        with store.reading() as r:
+            info = r.cohort(args.cohort)
     args.recorded_run = run.id
     if args.format == "text" and not getattr(args, "quiet", False):
-        print(printable(f"recorded run {run.id} for cohort {args.cohort}: {len(run.pairs)} pairs started"))
+        assert info is not None
+        what = "proposed (waiting for both people to accept)" if info.consent.required else "started"
+        print(printable(f"recorded run {run.id} for cohort {args.cohort}: {len(run.pairs)} pairs {what}"))
+        if proposal.excluded:
+            print(f"{len(proposal.excluded)} earlier pairing(s) excluded: nobody is paired with an earlier partner")
     return proposal.result
+
+
+def shown_columns(problem: Any, columns: Sequence[str]) -> list[str]:
+    """The extra columns to carry into outputs, each one a column somebody has (else a `UsageError`)."""
+    import difflib
+
+    known = {name for person in (*problem.mentors, *problem.mentees) for name in person.attributes}
+    out = list(dict.fromkeys(columns))
+    for column in out:
+        if column not in known:
+            close = difflib.get_close_matches(column, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            listed = ", ".join(sorted(known)) or "none"
+            raise UsageError(f"column {column!r} is in neither file (extra columns: {listed}){hint}")
+    return out
+
+
+def consent_options(args: argparse.Namespace, config: Any) -> Any:
+    """The consent settings from ``--consent``/``--expire-after`` over the config's ``[consent]`` (None: unchanged)."""
+    from ..consent import ConsentOptions
+
+    document = getattr(config, "document", None)
+    # Only settings the config file states: a cohort's own consent is not switched off by a default.
+    base = config.consent if document is not None and "consent" in document.model_fields_set else None
+    if args.consent is None and args.expire_after is None:
+        return base
+    update: dict[str, Any] = {"required": True if args.consent else bool(base and base.required)}
+    if args.expire_after is not None:
+        update["expires_after_days"] = args.expire_after
+    try:
+        return ConsentOptions(**{**(base.model_dump() if base else {}), **update})
+    except ValidationError as err:
+        raise UsageError("--expire-after: " + "; ".join(e["msg"] for e in err.errors())) from err
 
 
 # --------------------------------------------------------------------------- history and changes
@@ -221,8 +298,8 @@ def _when(value: Any) -> str:
 
 
 def run_runs(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        runs = store.runs(args.cohort)
+    with _open(args) as store, store.reading() as r:
+        runs = r.runs(args.cohort)
     if args.format == "json":
         emit_json(
             [
@@ -263,38 +340,74 @@ def run_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _state_text(r: Any, now: Any) -> str:
+    """A pairing's state in words, with the dates that matter."""
+    if r.state == "proposed":
+        waiting = [
+            pid for pid, at in ((r.mentor_id, r.mentor_accepted_at), (r.mentee_id, r.mentee_accepted_at)) if not at
+        ]
+        text = f"proposed, waiting for {' and '.join(waiting)}"
+        if r.expires_at is not None:
+            text += f"; {'expired' if r.overdue(now) else 'expires'} {_when(r.expires_at)}"
+        return text
+    if r.state == "active":
+        return "active" + (", locked" if r.locked else "") + f" since {_when(r.accepted_at or r.started_at)}"
+    return f"{r.state} {_when(r.ended_at)}"
+
+
+def _event_text(e: Any) -> str:
+    rating = f"rating {e.rating}" + (": " if e.reason else "") if e.kind == "feedback" else ""
+    detail = rating + (e.reason or "")
+    by = f" by {e.person}" if e.person else ""
+    return f"    {_when(e.at)}  {e.kind}{by}  {detail}".rstrip()
+
+
 def run_history(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        records = store.history(args.cohort, args.person)
+    from ..store.schema import utcnow
+
+    with _open(args) as store, store.reading() as r:
+        records = r.history(args.cohort, args.person)
     if args.active:
         records = [r for r in records if r.active]
     if args.format == "json":
         emit_json([r.to_dict() for r in records])
         return EXIT_OK
+    now = utcnow()
     for r in records:
-        state = "active" + (", locked" if r.locked else "") if r.active else f"ended {_when(r.ended_at)}"
-        print(
-            printable(
-                f"{r.cohort}  {r.mentor_id} - {r.mentee_id}  started {_when(r.started_at)} (run {r.run_id}), {state}"
-            )
-        )
+        print(printable(f"{r.cohort}  {r.mentor_id} - {r.mentee_id}  (run {r.run_id}): {_state_text(r, now)}"))
         for e in r.events:
-            if e.kind == "started":
-                continue
-            detail = (
-                f"rating {e.rating}" + (f": {e.reason}" if e.reason else "")
-                if e.kind == "feedback"
-                else (e.reason or "")
-            )
-            print(printable(f"    {_when(e.at)}  {e.kind}  {detail}".rstrip()))
+            print(printable(_event_text(e)))
     if not records:
         print("no pairings recorded" + (f" for {printable(args.person)}" if args.person else ""))
     return EXIT_OK
 
 
+def run_respond(args: argparse.Namespace) -> int:
+    if args.accept == args.decline:
+        raise UsageError("give --accept or --decline")
+    with _open(args) as store, store.transaction() as tx:
+        record = tx.respond(
+            args.mentor, args.mentee, accept=args.accept, by=args.by, reason=args.reason or "", cohort=args.cohort
+        )
+    if args.format == "json":
+        emit_json(record.to_dict())
+        return EXIT_OK
+    who = args.by or "both"
+    pair = f"{record.mentor_id} - {record.mentee_id} (cohort {record.cohort})"
+    if record.state == "declined":
+        print(printable(f"{pair}: declined by {who}"))
+        print("both are free for the next 'pairmatch rematch', which will not propose this pair again")
+    elif record.state == "active":
+        print(printable(f"{pair}: accepted by {who}; both have accepted, the pair has started"))
+    else:
+        waiting = record.mentee_id if record.mentor_accepted_at else record.mentor_id
+        print(printable(f"{pair}: accepted by {who}; waiting for {waiting}"))
+    return EXIT_OK
+
+
 def run_end_pair(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        record = store.end_pair(args.mentor, args.mentee, args.reason, args.cohort)
+    with _open(args) as store, store.transaction() as tx:
+        record = tx.end_pair(args.mentor, args.mentee, args.reason, args.cohort)
     if args.format == "json":
         emit_json(record.to_dict())
     else:
@@ -306,8 +419,8 @@ def run_end_pair(args: argparse.Namespace) -> int:
 
 
 def run_lock_pair(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        record = store.lock_pair(
+    with _open(args) as store, store.transaction() as tx:
+        record = tx.lock_pair(
             args.mentor, args.mentee, locked=not args.unlock, reason=args.reason or "", cohort=args.cohort
         )
     print(
@@ -320,8 +433,8 @@ def run_lock_pair(args: argparse.Namespace) -> int:
 
 
 def run_feedback(args: argparse.Namespace) -> int:
-    with _open(args) as store:
-        record = store.record_feedback(args.mentor, args.mentee, args.rating, args.comment or "", args.cohort)
+    with _open(args) as store, store.transaction() as tx:
+        record = tx.record_feedback(args.mentor, args.mentee, args.rating, args.comment or "", args.cohort)
     print(
         printable(
             f"recorded rating {args.rating} for {record.mentor_id} - {record.mentee_id} "
@@ -354,7 +467,8 @@ def run_rematch(args: argparse.Namespace) -> int:
     match_reports = _report_outputs(args.match_report, "--match-report", joining)
     with progress(show_progress(args)) as step, _open(args) as store:
         cohort = _cohort(store, args)
-        last = store.latest_run(cohort)
+        with store.reading() as r:
+            last = r.latest_run(cohort)
         base = last.base_problem()
         join = _joiners(args, base)
         params = None
@@ -413,6 +527,122 @@ def run_rematch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- introduce
+
+
+def _introduced_pairs(run: Any, records: list[Any], accepted_only: bool) -> tuple[list[Any], dict[Any, Any]]:
+    """The pairs a run started or changed that are still current, with ``(change, reason)`` each."""
+    current = {(r.mentor_id, r.mentee_id): r for r in records if r.active and r.run_id == run.id}
+    if run.kind == "match" or not run.changes:
+        made = {pair: ("new", "") for pair in run.pairs}
+    else:
+        changes = run.changes.get("changes", [])
+        had = {p for c in changes if c["change"] != "new" for p in (c["mentor_id"], c["mentee_id"])}
+        made = {
+            (c["mentor_id"], c["mentee_id"]): (
+                "changed" if had & {c["mentor_id"], c["mentee_id"]} else "new",
+                c["reason"],
+            )
+            for c in changes
+            if c["change"] == "new"
+        }
+    pairs = [p for p in run.pairs if p in made and p in current and not (accepted_only and current[p].proposed)]
+    return pairs, made
+
+
+def run_introduce(args: argparse.Namespace) -> int:
+    from ..introductions import IntroductionOptions, build_introductions, introduction_files
+
+    folder = Path(args.out)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {str(folder)!r} is a file; give a folder")
+    config = _introduce_config(args)
+    options = getattr(config, "introductions", None) or IntroductionOptions()
+    update = {
+        k: v
+        for k, v in (
+            ("email_column", args.email_column),
+            ("frequency", args.frequency),
+            ("meetings", args.meetings),
+            ("first_meeting_after", args.first_meeting),
+        )
+        if v is not None
+    }
+    try:
+        options = IntroductionOptions(**{**options.model_dump(), **update})
+    except ValidationError as err:
+        raise UsageError(
+            "; ".join(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in err.errors())
+        ) from err
+    template = _template_text(args, config, options)
+    columns = list(dict.fromkeys([*getattr(config, "columns", ()), *(args.column or [])]))
+    with progress(show_progress(args)) as step, _open(args) as store:
+        with store.reading() as r:
+            run = r.run(args.run_id)
+            records = r.history(run.cohort)
+        pairs, made = _introduced_pairs(run, records, args.accepted_only)
+        step(f"solving run {run.id} again to introduce its pairs")
+        result = run.solve_again()
+        assert result.context is not None
+        columns = shown_columns(result.context.problem, columns)
+        if options.email_column:
+            shown_columns(result.context.problem, [options.email_column])
+        intros = build_introductions(
+            result,
+            pairs,
+            options,
+            columns=columns,
+            changes=made,
+            cohort=run.cohort,
+            made_on=run.created_at.date(),
+        )
+        rendered = introduction_files(intros, options, template=template, stamp=run.created_at, tag=f"run {run.id}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for sub in ("letters", "calendar"):
+        (folder / sub).mkdir(exist_ok=True)
+    written = _write({folder / name: data for name, data in rendered.files.items()})
+    args.written = written
+    if args.format == "json":
+        emit_json(
+            {
+                "run": run.id,
+                "cohort": run.cohort,
+                "pairs": rendered.pairs,
+                "letters": rendered.letters,
+                "calendars": rendered.calendars,
+                "outputs": [str(p) for p in written],
+            }
+        )
+        return EXIT_OK
+    # Counts only: the files hold names and contact details, the terminal and logs do not.
+    print(printable(f"run {run.id} (cohort {run.cohort}): {rendered.summary()} in {folder}"))
+    skipped = len(made) - len(pairs)
+    if skipped:
+        print(f"{skipped} pair(s) of the run are not introduced: ended, declined or (--accepted-only) not yet accepted")
+    return EXIT_OK
+
+
+def _introduce_config(args: argparse.Namespace) -> Any:
+    if not args.config:
+        return None
+    from ..io import read_config
+
+    return read_config(args.config)
+
+
+def _template_text(args: argparse.Namespace, config: Any, options: Any) -> str | None:
+    path = args.template
+    if path is None and options.template:
+        base = Path(config.source).parent if config is not None and config.source else Path.cwd()
+        path = str(base / options.template)
+    if path is None:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read the letter template {str(path)!r}: {err}") from err
+
+
 # --------------------------------------------------------------------------- diff, inspect, stability
 
 
@@ -421,15 +651,27 @@ def run_diff(args: argparse.Namespace) -> int:
     from ..store.reports import changes_bytes
 
     reports = _report_outputs(args.report, "--report")
-    with _open(args) as store:
-        a, b = store.run(args.run_a), store.run(args.run_b)
+    with _open(args) as store, store.reading() as r:
+        a, b = r.run(args.run_a), r.run(args.run_b)
+        records = [rec for cohort in dict.fromkeys((a.cohort, b.cohort)) for rec in r.history(cohort)]
     changes = diff(a.snapshot(), b.snapshot())
+    steps = pairing_steps(records, {a.id, b.id})
     title = f"Run {a.id} (cohort {a.cohort}) to run {b.id} (cohort {b.cohort})"
     written = _write({path: changes_bytes(changes, fmt, title=title) for path, fmt in reports})
     if args.format == "json":
-        emit_json({**changes.to_dict(), "outputs": [str(p) for p in written]})
+        emit_json({**changes.to_dict(), "steps": steps, "outputs": [str(p) for p in written]})
         return EXIT_OK
     print(safe_lines(f"run {a.id} -> run {b.id}: " + changes.summary()))
+    if any(step["kind"] in CONSENT_EVENTS for step in steps):  # a cohort with consent: its answers matter
+        print(f"steps of the pairs these runs made ({len(steps)}):")
+        for step in steps[:STEPS_SHOWN]:
+            by = f" by {step['person']}" if step["person"] else ""
+            line = (
+                f"  {step['at'][:16].replace('T', ' ')}  {step['mentor_id']} - {step['mentee_id']}  {step['kind']}{by}"
+            )
+            print(printable(line + (f"  {step['reason']}" if step["reason"] else "")))
+        if len(steps) > STEPS_SHOWN:
+            print(f"  ... and {len(steps) - STEPS_SHOWN} more (--format json lists every step)")
     for key in ("bcu", "borough", "focus"):
         moved = [r for r in changes.coverage[key] if r.change]
         if moved:
@@ -443,9 +685,33 @@ def run_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+STEP_KINDS = ("proposed", "accepted", "declined", "expired", "started", "ended")
+STEPS_SHOWN = 50
+
+
+def pairing_steps(records: Sequence[Any], runs: set[int]) -> list[dict[str, Any]]:
+    """Every step (proposed, accepted, declined, expired, started, ended) of the pairings ``runs`` made, by time."""
+    steps = [
+        {
+            "at": e.at.isoformat(),
+            "mentor_id": rec.mentor_id,
+            "mentee_id": rec.mentee_id,
+            "run_id": rec.run_id,
+            "kind": e.kind,
+            "person": e.person,
+            "reason": e.reason,
+        }
+        for rec in records
+        if rec.run_id in runs
+        for e in rec.events
+        if e.kind in STEP_KINDS
+    ]
+    return sorted(steps, key=lambda s: (s["at"], s["mentor_id"], s["mentee_id"]))
+
+
 def _solved(args: argparse.Namespace) -> tuple[Any, Any]:
-    with _open(args) as store:
-        run = store.run(args.run_id)
+    with _open(args) as store, store.reading() as r:
+        run = r.run(args.run_id)
     return run, run.solve_again()
 
 
@@ -582,7 +848,7 @@ def register(sub: Any) -> None:
 
     history = sub.add_parser(
         "history",
-        help="pairings with their events (started, ended, feedback, locked)",
+        help="pairings with their events (proposed, accepted, declined, expired, started, ended, feedback, locked)",
         epilog=epilog,
         formatter_class=formatter,
     )
@@ -592,6 +858,28 @@ def register(sub: Any) -> None:
     history.add_argument("--active", action="store_true", help="only active pairings")
     _format_option(history)
     history.set_defaults(run=run_history)
+
+    respond = sub.add_parser(
+        "respond",
+        help="record an answer to a proposed pair (--accept or --decline)",
+        description="With consent ('match --consent'), a new pair is proposed until both people accept. "
+        "Record each answer here: the pair starts when both have accepted; a decline frees both "
+        "people for the next re-match, which does not propose that pair again in this cohort.",
+        epilog="examples:\n  pairmatch respond M7 O12 --accept --by O12\n"
+        "  pairmatch respond M7 O12 --decline --by M7 --reason 'would rather a different focus'\n\n" + epilog,
+        formatter_class=formatter,
+    )
+    respond.add_argument("mentor")
+    respond.add_argument("mentee")
+    answer = respond.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--accept", action="store_true", help="the person (or both) accepts")
+    answer.add_argument("--decline", action="store_true", help="the person (or both) declines")
+    respond.add_argument("--by", metavar="ID", help="who answers: the mentor's or the mentee's id (default: both)")
+    respond.add_argument("--reason", help="kept in the history")
+    respond.add_argument("--cohort", help="the cohort (default: wherever the pair is proposed)")
+    _store_option(respond)
+    _format_option(respond)
+    respond.set_defaults(run=run_respond)
 
     end = sub.add_parser(
         "end-pair",
@@ -677,7 +965,7 @@ def register(sub: Any) -> None:
     )
     rematch.add_argument(
         "--objective",
-        choices=("max_score", "max_participation", "maxmin", "stable"),
+        choices=tuple(OBJECTIVES),
         help="override the latest run's objective",
     )
     rematch.add_argument("--seed", type=int, help="override the latest run's seed")
@@ -697,6 +985,41 @@ def register(sub: Any) -> None:
     rematch.add_argument("--no-progress", action="store_true", help="never show the progress display")
     _format_option(rematch)
     rematch.set_defaults(run=run_rematch)
+
+    introduce = sub.add_parser(
+        "introduce",
+        help="letters, a mail-merge CSV and calendar files for the pairs a run started or changed",
+        description="For each pair the run started or changed (and that is still current), write a letter for "
+        "each person (Markdown and HTML), one mail-merge CSV and an .ics file proposing the first meetings "
+        "in their common weekly time. Nothing is sent. Settings: [introductions] and [output] columns in "
+        "--config; the options below override them.",
+        epilog="examples:\n  pairmatch introduce 3 --out introductions/ --template letter.txt --email-column email\n"
+        "  pairmatch introduce 1 --out intro/ --frequency monthly --meetings 6 --first-meeting 2026-04-01\n\n" + epilog,
+        formatter_class=formatter,
+    )
+    introduce.add_argument("run_id", type=int, metavar="RUN")
+    introduce.add_argument("--out", required=True, metavar="DIR", help="folder for the files (created if needed)")
+    introduce.add_argument("-c", "--config", metavar="TOML", help="settings with [introductions] and [output]")
+    introduce.add_argument("--template", metavar="FILE", help="the coordinator's text with $placeholders")
+    introduce.add_argument("--email-column", metavar="COLUMN", help="input column with e-mail addresses")
+    introduce.add_argument(
+        "--column", action="append", metavar="COLUMN", help="an extra input column to show; repeat for several"
+    )
+    introduce.add_argument("--frequency", choices=("weekly", "fortnightly", "monthly"), help="default monthly")
+    introduce.add_argument("--meetings", type=int, metavar="N", help="meetings to propose (default 6)")
+    introduce.add_argument(
+        "--first-meeting",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="first meeting on or after this day (default: a week after the run)",
+    )
+    introduce.add_argument(
+        "--accepted-only", action="store_true", help="only pairs both people have accepted (with consent)"
+    )
+    introduce.add_argument("--no-progress", action="store_true", help="never show the progress display")
+    _store_option(introduce)
+    _format_option(introduce)
+    introduce.set_defaults(run=run_introduce)
 
     difference = sub.add_parser(
         "diff",

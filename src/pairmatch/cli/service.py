@@ -20,7 +20,10 @@ from pydantic import ValidationError
 from ..contract import error_response, match
 from .common import EPILOG, EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, UsageError, emit_json
 
-__all__ = ["add_contract_input", "contract_input", "register", "run_contract_match", "run_serve"]
+MAX_HEADER_BYTES = 64 * 1024
+"""Largest request line and headers ``pairmatch serve`` reads; beyond, the connection gets 400."""
+
+__all__ = ["MAX_HEADER_BYTES", "add_contract_input", "contract_input", "register", "run_contract_match", "run_serve"]
 
 SERVE_EXAMPLES = """\
 examples:
@@ -78,10 +81,20 @@ def run_serve(args: argparse.Namespace) -> int:
             lease_s=args.lease,
             job_retention_s=args.retention_days * 86400,
             retry_after_s=args.retry_after,
+            max_requests=args.max_requests,
+            client_solves=args.client_solves,
+            client_uploads=args.client_uploads,
+            client_queued_jobs=args.client_queued_jobs,
+            client_store_bytes=int(args.client_store_mb * mib),
+            request_retention_s=args.request_retention_hours * 3600,
+            docs=args.docs,
         )
     except ValidationError as err:
         raise UsageError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in err.errors())) from err
     app = create_app(config, open_jobs(args.store), log_level=args.log_level)
+    # h11 (not httptools) for its bound on a request line and headers; idle connections count against
+    # nothing (the application bounds requests in progress). Connection limits per address and time
+    # limits for a request to start belong to the proxy in front (deploy/nginx, docs/service.md).
     uvicorn.run(
         app,
         host=args.host,
@@ -90,8 +103,9 @@ def run_serve(args: argparse.Namespace) -> int:
         access_log=False,
         server_header=False,
         proxy_headers=False,
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         timeout_keep_alive=5,
-        limit_concurrency=args.max_connections,
         timeout_graceful_shutdown=10,
     )
     return EXIT_OK
@@ -247,10 +261,42 @@ def register(sub: Any) -> None:
     )
     serve.add_argument("--retry-after", type=int, default=2, help="Retry-After of a busy answer, seconds (default 2)")
     serve.add_argument(
+        "--max-requests",
         "--max-connections",
+        dest="max_requests",
         type=int,
         default=256,
-        help="open connections beyond which new ones are refused (default 256)",
+        help="requests in progress at once, health excepted; beyond: 503 (default 256; idle connections do not count)",
+    )
+    serve.add_argument(
+        "--client-solves",
+        type=int,
+        default=4,
+        help="synchronous requests one client may have in progress; beyond: 429 (default 4)",
+    )
+    serve.add_argument(
+        "--client-uploads", type=int, default=2, help="job bodies one client may be sending at once (default 2)"
+    )
+    serve.add_argument(
+        "--client-queued-jobs", type=int, default=20, help="queued jobs of one client; beyond: 429 (default 20)"
+    )
+    serve.add_argument(
+        "--client-store-mb",
+        type=float,
+        default=512.0,
+        help="MiB one client's jobs may hold in the store; beyond: 429 (default 512)",
+    )
+    serve.add_argument(
+        "--request-retention-hours",
+        type=float,
+        default=24.0,
+        help="hours a finished job's request is kept if its result is never fetched (default 24; "
+        "fetching the result deletes it at once)",
+    )
+    serve.add_argument(
+        "--docs",
+        action="store_true",
+        help="serve the interactive API page at /docs (it loads Swagger UI from a CDN; off by default)",
     )
     serve.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     serve.set_defaults(run=run_serve, format="text")

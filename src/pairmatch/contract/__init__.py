@@ -18,7 +18,8 @@ The service adds documents of its own, all versioned with the same
 person explained), ``DiagnoseResponse`` (why the hard rules cannot hold),
 ``ValidateResponse`` (a request checked without solving),
 ``RematchRequest``/``RematchResponse`` (a running programme re-matched after
-people leave or join), ``DiffRequest``/``DiffResponse`` (two matchings
+people leave or join, or proposals are declined), ``RespondRequest``/``RespondResponse``
+(an answer to a proposed pair, by the rules of `pairmatch.consent`), ``DiffRequest``/``DiffResponse`` (two matchings
 compared) and ``JobStatus`` (an asynchronous solve).
 
 The package holds one module per job: ``requests`` and ``responses`` (the
@@ -36,6 +37,7 @@ from .handlers import (
     explain_request,
     match,
     rematch_request,
+    respond_request,
     validate_request,
 )
 from .requests import (
@@ -45,6 +47,7 @@ from .requests import (
     GeographySpec,
     MatchRequest,
     RematchRequest,
+    RespondRequest,
     ScoreSpec,
     TaxonomySpec,
     supported_version,
@@ -59,6 +62,7 @@ from .responses import (
     JobStatus,
     MatchResponse,
     RematchResponse,
+    RespondResponse,
     ValidateResponse,
 )
 
@@ -80,6 +84,8 @@ __all__ = [
     "MatchResponse",
     "RematchRequest",
     "RematchResponse",
+    "RespondRequest",
+    "RespondResponse",
     "ScoreSpec",
     "TaxonomySpec",
     "ValidateResponse",
@@ -90,6 +96,7 @@ __all__ = [
     "explain_request",
     "match",
     "rematch_request",
+    "respond_request",
     "schemas",
     "supported_version",
     "validate_request",

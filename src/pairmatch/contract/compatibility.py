@@ -8,7 +8,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from .requests import MAJOR_VERSION, SCHEMA_VERSION, DiffRequest, ExplainRequest, MatchRequest, RematchRequest
+from .requests import (
+    MAJOR_VERSION,
+    SCHEMA_VERSION,
+    DiffRequest,
+    ExplainRequest,
+    MatchRequest,
+    RematchRequest,
+    RespondRequest,
+)
 from .responses import (
     DiagnoseResponse,
     DiffResponse,
@@ -17,6 +25,7 @@ from .responses import (
     JobStatus,
     MatchResponse,
     RematchResponse,
+    RespondResponse,
     ValidateResponse,
 )
 
@@ -33,6 +42,8 @@ SCHEMA_MODELS: dict[str, tuple[type[BaseModel], Literal["validation", "serializa
     "rematch-response": (RematchResponse, "serialization"),
     "diff-request": (DiffRequest, "validation"),
     "diff-response": (DiffResponse, "serialization"),
+    "respond-request": (RespondRequest, "validation"),
+    "respond-response": (RespondResponse, "serialization"),
 }
 """Each schema file's model and mode (requests as they are accepted, responses as they are written)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -10,15 +11,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..analysis import diagnose
+from ..consent import ConsentError, answer
 from ..diffs import diff
 from ..exceptions import InfeasibleProblemError, PairmatchError
 from ..explanations import alternatives, explain_pair, why_not, why_unmatched
 from ..matching import solve
 from ..rematching import rematch
 from ..result import MatchResult, rounded
-from .requests import DiffRequest, ExplainRequest, MatchRequest, RematchRequest, RequestT
+from .requests import DiffRequest, ExplainRequest, MatchRequest, RematchRequest, RequestT, RespondRequest
 from .responses import (
     AlternativeOut,
+    ConsentEventOut,
     DiagnoseResponse,
     DiffResponse,
     ErrorDetail,
@@ -29,6 +32,7 @@ from .responses import (
     PairExplanationOut,
     PersonExplanationOut,
     RematchResponse,
+    RespondResponse,
     UnmatchedOut,
     ValidateResponse,
 )
@@ -54,6 +58,8 @@ def error_response(err: BaseException) -> ErrorResponse:
             message="the hard rules cannot all hold",
             reasons=json.loads(json.dumps(err.reasons, default=str)),
         )
+    if isinstance(err, ConsentError):
+        return ErrorResponse(error="conflict", message=str(err))
     if isinstance(err, PairmatchError):
         return ErrorResponse(error="unsupported", message=str(err))
     if isinstance(err, (ValueError, json.JSONDecodeError)):
@@ -243,7 +249,14 @@ def rematch_request(
     problem, changes = parsed.to_problem(), parsed.to_changes()
     stage("solving")
     penalty = math.inf if parsed.move_penalty is None else parsed.move_penalty
-    outcome = rematch(problem, parsed.current, changes, move_penalty=penalty, params=parsed.params)
+    outcome = rematch(
+        problem,
+        parsed.current,
+        changes,
+        move_penalty=penalty,
+        params=parsed.params,
+        repropose_declined=parsed.repropose_declined,
+    )
     stage("explaining")
     data = outcome.to_dict()
     return RematchResponse(
@@ -256,6 +269,42 @@ def rematch_request(
         changes=[PairChangeOut(**c) for c in data["changes"]],
         match=MatchResponse.from_result(outcome.result, explain=parsed.explain),
     )
+
+
+def respond_request(
+    request: RespondRequest | Mapping[str, Any] | str | bytes, *, on_stage: StageCallback | None = None
+) -> RespondResponse:
+    """Apply an answer to a proposed pair by the rules of `pairmatch.consent` (the store's own).
+
+    >>> request = {"proposal": {"mentor_id": "M1", "mentee_id": "O1", "proposed_at": "2026-03-01T09:00:00Z",
+    ...                         "mentee_accepted_at": "2026-03-02T10:00:00Z"},
+    ...            "accept": True, "by": "M1", "at": "2026-03-03T18:00:00Z"}
+    >>> response = respond_request(request)
+    >>> response.state, [(e.kind, e.by) for e in response.events]
+    ('active', [('accepted', 'M1'), ('started', None)])
+    """
+    stage = on_stage or _quiet
+    stage("validating")
+    parsed = _parse(request, RespondRequest)
+    at = parsed.at or dt.datetime.now(dt.UTC)
+    outcome = answer(parsed.proposal, accept=parsed.accept, by=parsed.by, at=at, reason=parsed.reason)
+    proposal = parsed.proposal
+    accepted = {proposal.mentor_id: outcome.mentor_accepted_at, proposal.mentee_id: outcome.mentee_accepted_at}
+    return RespondResponse(
+        mentor_id=proposal.mentor_id,
+        mentee_id=proposal.mentee_id,
+        state=outcome.state,
+        mentor_accepted_at=_iso(outcome.mentor_accepted_at),
+        mentee_accepted_at=_iso(outcome.mentee_accepted_at),
+        waiting_for=[pid for pid, when in accepted.items() if when is None] if outcome.state == "proposed" else [],
+        events=[
+            ConsentEventOut(kind=e.kind, at=e.at.isoformat(), by=e.person, reason=e.reason) for e in outcome.events
+        ],
+    )
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def diff_request(

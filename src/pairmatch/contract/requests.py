@@ -6,11 +6,24 @@ One pydantic model per document; the command line, the HTTP service and
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ..consent import ProposalState
 from ..custom_scores import CustomScore
 from ..datasets import default_taxonomy, london
 from ..exceptions import PairmatchError
@@ -115,11 +128,11 @@ class MatchRequest(BaseModel):
     weights: Weights = Weights()
     rules: Rules = Rules()
     scores: list[ScoreSpec] = []
-    meeting_minutes: int = Field(60, gt=0, le=24 * 60, multiple_of=30)
+    meeting_minutes: StrictInt = Field(60, gt=0, le=24 * 60, multiple_of=30)
     geography: GeographySpec | None = Field(None, description="default: the 32 London boroughs and the City")
     taxonomy: TaxonomySpec | None = Field(None, description="default: the built-in policing topics")
     params: SolveParams = SolveParams()
-    explain: bool = Field(True, description="include the facts behind every pair")
+    explain: StrictBool = Field(True, description="include the facts behind every pair")
 
     @field_validator("schema_version")
     @classmethod
@@ -248,7 +261,7 @@ class ExplainRequest(MatchRequest):
         description="a mentor's or mentee's id: explain their partners, or why they "
         "have none, and their best alternatives",
     )
-    alternatives: int = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
+    alternatives: StrictInt = Field(3, ge=0, le=50, description="how many next-best partners to list for a person")
 
     @field_validator("pair")
     @classmethod
@@ -298,7 +311,14 @@ class RematchRequest(MatchRequest):
         [], description="current pairs the coordinator ended (never proposed again)"
     )
     locked: list[tuple[CleanStr, CleanStr]] = Field([], description="current pairs that must stay as they are")
-    move_penalty: float | None = Field(
+    declined: list[tuple[CleanStr, CleanStr]] = Field(
+        [], description="proposed pairs someone declined: both are free, the pair is not proposed again"
+    )
+    expired: list[tuple[CleanStr, CleanStr]] = Field(
+        [], description="proposed pairs nobody accepted in time: both are free, the pair is not proposed again"
+    )
+    repropose_declined: bool = Field(False, description="allow declined and expired pairs to be proposed again")
+    move_penalty: Annotated[float, Strict()] | None = Field(
         None, ge=0, allow_inf_nan=False, description="score per moved working pair; absent: keep every working pair"
     )
 
@@ -319,11 +339,13 @@ class RematchRequest(MatchRequest):
             if pid not in mentors and pid not in mentees:
                 add(("leave", k), f"{pid!r} is not a mentor or mentee id")
         now, leaving = set(self.current), set(self.leave)
-        for field in ("ended", "locked"):
+        for field in ("ended", "locked", "declined", "expired"):
             for k, pair in enumerate(getattr(self, field)):
                 if pair not in now:
                     add((field, k), f"{list(pair)!r} is not a current pair")
-                elif field == "locked" and (pair in set(self.ended) or leaving & set(pair)):
+                elif field == "locked" and (
+                    pair in {*self.ended, *self.declined, *self.expired} or leaving & set(pair)
+                ):
                     add((field, k), f"{list(pair)!r} is ended or someone in it leaves; it cannot be locked")
         if errors:
             raise ValidationError.from_exception_data(type(self).__name__, errors)
@@ -332,7 +354,30 @@ class RematchRequest(MatchRequest):
             join=(*self.join_mentors, *self.join_mentees),
             ended=tuple(self.ended),
             locked=tuple(self.locked),
+            declined=tuple(self.declined),
+            expired=tuple(self.expired),
         )
+
+
+class RespondRequest(BaseModel):
+    """An answer to a proposed pair (see `pairmatch.consent`): the proposal as the caller keeps it, and the answer.
+
+    ``by`` is the mentor's or the mentee's id (absent: the answer is both
+    people's); ``at`` is when it was given (absent: now).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch respond request"})
+    schema_version: str = SCHEMA_VERSION
+    proposal: ProposalState
+    accept: bool = Field(description="true: accept; false: decline")
+    by: str | None = Field(None, description="who answers; absent: both people")
+    at: AwareDatetime | None = Field(None, description="when the answer was given (default: now)")
+    reason: str = Field("", max_length=2000, description="kept with the answer")
+
+    @field_validator("schema_version")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        return supported_version(value)
 
 
 class DiffRequest(BaseModel):

@@ -95,6 +95,8 @@ ErrorCode = Literal[
     "busy",
     "timeout",
     "conflict",
+    "client_limit",
+    "storage_full",
 ]
 
 
@@ -107,7 +109,8 @@ class ErrorResponse(BaseModel):
 
     ``error`` is one of ``invalid_request``, ``infeasible``, ``unsupported``
     or ``internal``; the HTTP service adds ``unauthorized``, ``forbidden``,
-    ``not_found``, ``too_large``, ``busy``, ``timeout`` and ``conflict``.
+    ``not_found``, ``too_large``, ``busy``, ``timeout``, ``conflict``,
+    ``client_limit`` (one client at one of its own limits) and ``storage_full``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch error"})
@@ -198,7 +201,7 @@ class PairChangeOut(BaseModel):
     model_config = CLOSED
     mentor_id: str
     mentee_id: str
-    change: Literal["kept", "locked", "ended", "left", "moved", "new"]
+    change: Literal["kept", "locked", "ended", "declined", "expired", "left", "moved", "new"]
     reason: str
     score: float | None = None
     gain: float | None = None
@@ -217,6 +220,32 @@ class RematchResponse(BaseModel):
     counts: dict[str, int]
     changes: list[PairChangeOut]
     match: MatchResponse = Field(description="the new matching (its scores include the continuity component)")
+
+
+class ConsentEventOut(BaseModel):
+    """One step of a proposal: accepted, declined or started (``by`` absent: both people)."""
+
+    model_config = CLOSED
+    kind: Literal["accepted", "declined", "started"]
+    at: str = Field(description="ISO 8601 time")
+    by: str | None = None
+    reason: str | None = None
+
+
+class RespondResponse(BaseModel):
+    """A proposal after an answer: its state, each side's acceptance and the steps to record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch respond response"})
+    schema_version: str = SCHEMA_VERSION
+    mentor_id: str
+    mentee_id: str
+    state: Literal["proposed", "active", "declined"] = Field(
+        description="proposed: waiting for the other person; active: both accepted; declined: both are free"
+    )
+    mentor_accepted_at: str | None = None
+    mentee_accepted_at: str | None = None
+    waiting_for: list[str] = Field(description="who has not accepted yet (empty once active or declined)")
+    events: list[ConsentEventOut]
 
 
 class PairScoreOut(BaseModel):

@@ -2,7 +2,8 @@
 
 The settings document has top-level keys (``name``, ``description``,
 ``meeting_minutes``) and tables (``[weights]``, ``[rules]``, ``[solve]``,
-``[vocabularies]``); `ConfigDocument` is its only definition, so a new
+``[vocabularies]``, ``[input]``, ``[output]``, ``[consent]``,
+``[introductions]``); `ConfigDocument` is its only definition, so a new
 setting is a new field there. Every problem names the line and the key, so
 a coordinator can go straight to it; unknown keys come with the closest
 known one.
@@ -10,17 +11,19 @@ known one.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ..consent import ConsentOptions
 from ..geography import Geography
 from ..models import Rules
 from ..params import SolveParams, Weights
@@ -35,6 +38,9 @@ __all__ = [
     "CONFIG_KEYS",
     "Config",
     "ConfigDocument",
+    "InputOptions",
+    "IntroductionOptions",
+    "OutputOptions",
     "TomlLines",
     "VocabularyFiles",
     "config_from_mapping",
@@ -57,6 +63,77 @@ class VocabularyFiles(BaseModel):
     taxonomy: str | None = Field(None, min_length=1, description="a taxonomy JSON file (`TaxonomySpec`)")
 
 
+class InputOptions(BaseModel):
+    """The ``[input]`` table: how spreadsheets are read.
+
+    ``sheet`` is the ``.xlsx`` worksheet: one name for both files, or
+    ``["mentors' sheet", "mentees' sheet"]`` (``--sheet`` on the command line wins).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sheet: str | tuple[str, str] | None = Field(None, description="the worksheet, or [mentors', mentees']")
+
+
+class OutputOptions(BaseModel):
+    """The ``[output]`` table: extra input columns shown beside each person in the matches,
+    the report and the letters (``columns = ["email", "team", "pronouns"]``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    columns: tuple[str, ...] = ()
+
+
+Frequency = Literal["weekly", "fortnightly", "monthly"]
+
+
+class IntroductionOptions(BaseModel):
+    """How introductions and calendar invitations are written (``[introductions]`` in the settings).
+
+    Attributes
+    ----------
+    template : str or None
+        The coordinator's own text, a file of plain text or Markdown with
+        ``$placeholders`` (`pairmatch.introductions.letters.PLACEHOLDERS`);
+        relative to the settings file. None: a short built-in text.
+    subject : str
+        Subject line of the letters and title of the calendar events.
+    coordinator : str
+        Who signs the letters.
+    email_column : str or None
+        The input column holding each person's e-mail address (mail-merge
+        ``to`` column and calendar attendees); None: no addresses.
+    frequency : {"weekly", "fortnightly", "monthly"}
+        How often the pair meets (the 2021 pilot met monthly).
+    meetings : int
+        How many meetings to propose (e.g. 6 monthly ones for a six-month programme).
+    first_meeting_after : date or None
+        The first meeting is on or after this day (None: a week after the run).
+    time_zone : {"Europe/London", "floating"}
+        Time zone of the availability windows: ``Europe/London`` (with its
+        VTIMEZONE, so a calendar elsewhere shows the right time across the
+        clock changes) or ``floating`` (the same wall-clock time wherever the
+        calendar is).
+    location : str
+        Where the meetings happen (the pilot met online).
+
+    Examples
+    --------
+    >>> IntroductionOptions(frequency="monthly", meetings=6).time_zone
+    'Europe/London'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    template: str | None = None
+    subject: str = Field("Introducing your reverse-mentoring partner", min_length=1, max_length=200)
+    coordinator: str = Field("The programme coordinator", max_length=200)
+    email_column: str | None = None
+    frequency: Frequency = "monthly"
+    meetings: int = Field(6, ge=1, le=52)
+    first_meeting_after: dt.date | None = None
+    time_zone: Literal["Europe/London", "floating"] = "Europe/London"
+    location: str = Field("online", max_length=200)
+
+
 class ConfigDocument(BaseModel):
     """The settings document: what a TOML settings file (or the dict of `Config.from_dict`) holds.
 
@@ -75,6 +152,10 @@ class ConfigDocument(BaseModel):
     rules: Rules = Rules()
     solve: SolveParams = SolveParams()
     vocabularies: VocabularyFiles = VocabularyFiles()
+    input: InputOptions = InputOptions()
+    output: OutputOptions = OutputOptions()
+    consent: ConsentOptions = ConsentOptions()
+    introductions: IntroductionOptions = IntroductionOptions()
 
     @field_validator("meeting_minutes", mode="before")
     @classmethod
@@ -146,6 +227,26 @@ class Config:
     @property
     def description(self) -> str:
         return self.document.description
+
+    @property
+    def consent(self) -> ConsentOptions:
+        """``[consent]``: whether new pairs wait for both people (`pairmatch.consent`)."""
+        return self.document.consent
+
+    @property
+    def introductions(self) -> IntroductionOptions:
+        """``[introductions]``: letters and calendar files (`pairmatch.introductions`)."""
+        return self.document.introductions
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """``[output] columns``: extra input columns carried into the outputs."""
+        return self.document.output.columns
+
+    @property
+    def sheets(self) -> str | tuple[str, str] | None:
+        """``[input] sheet``: the ``.xlsx`` worksheet(s) to read."""
+        return self.document.input.sheet
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, base: str | os.PathLike[str] | None = None) -> Config:

@@ -123,6 +123,11 @@ class IssueLog:
         self.issues: list[InputIssue] = []
         self.count = 0
         self.per_file: Counter[str] = Counter()
+        self.warnings: list[InputIssue] = []  # worth a look, never fatal (e.g. hidden spreadsheet rows)
+
+    def warn(self, issue: InputIssue) -> None:
+        """Keep a warning (``severity="warning"``): reported, but reading goes on."""
+        self.warnings.append(issue)
 
     def __bool__(self) -> bool:
         return self.count > 0

@@ -142,100 +142,24 @@ class PeopleReader:
 
     # ------------------------------------------------------------------ rows
 
-    def read(self) -> SideData:  # noqa: C901
+    def read(self) -> SideData:
         """Check every row, column by column (each distinct value once); build the people
         of the rows without a problem."""
         table = self.table
         if not self.header():
             return SideData((), table, {})
-        if table.tabular:
-            good = self.attribute_columns()
-            attributes = [k for k in table.headers if k in good]
-        else:
-            names = dict.fromkeys(k for _, r in table.rows for k in r if k not in COLUMNS)
-            attributes = [k for k in names if not self.attribute_name_problem(k)]
-        rows = [row for row, _ in table.rows]
-        records = [record for _, record in table.rows]
-        found: list[tuple[int, int, InputIssue]] = []  # (position, column order, issue)
-
-        def add(
-            k: int, column: str, value: Any, message: str, suggestion: str | None = None, order: int | None = None
-        ) -> None:
-            rank = order if order is not None else _ORDER.get(column, len(_ORDER))
-            found.append((k, rank, self.issue(rows[k], column, value, message, suggestion)))
-
-        scalars = [self.cells.scalars(record) for record in records]
-        bases, errors = self.cells.validate_scalars(scalars)
-        for k, row_errors in errors.items():
-            for e in row_errors:
-                column = str(e["loc"][0]) if e["loc"] else "min_partners"  # the capacity check is model-wide
-                add(k, column, records[k].get(column), model_message(e, self.side))
-        ids: list[str | None] = []
-        for k, record in enumerate(records):
-            if blank(record.get("id")):
-                ids.append(None)
-                add(k, "id", None, "the id is empty; every person needs a unique id")
-            else:
-                ids.append(scalars[k]["id"])
-
-        columns: dict[str, list[Any]] = {}
-        for column in ("focus_areas", "boroughs", "availability"):
-            distinct: dict[Hashable, Any] = {}
-            for record in records:
-                value = record.get(column)
-                if not blank(value):
-                    distinct.setdefault(value if type(value) is str else hashable(value), value)
-            self.cells.prevalidate(column, list(distinct.values()))
-            out = columns[column] = []
-            for k, record in enumerate(records):
-                value = record.get(column)
-                if blank(value):
-                    out.append(())
-                    continue
-                checked, problems = self.cells.check_cell(column, value)
-                out.append(checked)
-                for item, message, suggestion in problems:
-                    add(k, column, item, message, suggestion)
-
-        attrs: list[dict[str, Any]] = [{} for _ in records]
-        for order, column in enumerate(attributes, start=len(_ORDER)):
-            for k, record in enumerate(records):
-                value = record.get(column)
-                if blank(value):
-                    continue
-                if not table.tabular and isinstance(value, (list, dict)):
-                    add(
-                        k,
-                        column,
-                        json.dumps(value),
-                        "attribute values must be text, numbers or true/false",
-                        order=order,
-                    )
-                    continue
-                typed, problem = self.cells.attribute(column, value)
-                if problem:
-                    add(k, column, value, problem, order=order)
-                else:
-                    attrs[k][column] = typed
-
-        first_row: dict[str, int | str] = {}
-        for k, pid in enumerate(ids):
-            if pid is None:
-                continue
-            if pid in first_row:
-                add(k, "id", pid, f"id {quoted(pid)} is already used on {table.row_kind} {first_row[pid]}", order=10**6)
-            else:
-                first_row[pid] = rows[k]
-        found.sort(key=lambda item: (item[0], item[1]))
-        for _, _, issue in found:
-            self.log.add(issue)
-
-        bad = {k for k, _, _ in found}
+        rows = _Rows(self, [row for row, _ in table.rows], [record for _, record in table.rows])
+        bases = rows.scalars()
+        ids = rows.ids()
+        columns = {column: rows.list_column(column) for column in ("focus_areas", "boroughs", "availability")}
+        attrs = rows.attributes(self.attribute_keys())
+        first_row = rows.first_rows(ids)
+        bad = rows.report()
         construct = self.cells.cls.model_construct
         focus, places, windows = columns["focus_areas"], columns["boroughs"], columns["availability"]
         people = [
             construct(
-                set(_FIELDS_NAMED if "name" in scalars[k] else _FIELDS),
+                set(_FIELDS_NAMED if "name" in rows.scalar[k] else _FIELDS),
                 id=base.id,
                 name=base.name,
                 focus_areas=focus[k],
@@ -250,6 +174,15 @@ class PeopleReader:
         ]
         return SideData(tuple(people), table, first_row)
 
+    def attribute_keys(self) -> list[str]:
+        """The attribute columns (spreadsheets) or keys (JSON) whose names are valid, in file order."""
+        table = self.table
+        if table.tabular:
+            good = self.attribute_columns()
+            return [k for k in table.headers if k in good]
+        names = dict.fromkeys(k for _, r in table.rows for k in r if k not in COLUMNS)
+        return [k for k in names if not self.attribute_name_problem(k)]
+
     def attribute_name_problem(self, key: str) -> bool:
         """Report a JSON attribute key the model rejects (once); True if it is bad."""
         problem = self.cells.validate_once(("attribute name", key), {"attributes": {key: ""}})[1]
@@ -260,6 +193,101 @@ class PeopleReader:
                 )
             )
         return bool(problem)
+
+
+class _Rows:
+    """The rows of one table being checked, and the problems found so far (in row, then column order)."""
+
+    def __init__(self, reader: PeopleReader, rows: list[int | str], records: list[dict[str, Any]]) -> None:
+        self.reader, self.rows, self.records = reader, rows, records
+        self.cells = reader.cells
+        self.found: list[tuple[int, int, InputIssue]] = []  # (position, column order, issue)
+        self.scalar: list[dict[str, Any]] = []
+
+    def add(
+        self, k: int, column: str, value: Any, message: str, suggestion: str | None = None, order: int | None = None
+    ) -> None:
+        rank = order if order is not None else _ORDER.get(column, len(_ORDER))
+        self.found.append((k, rank, self.reader.issue(self.rows[k], column, value, message, suggestion)))
+
+    def scalars(self) -> list[Any]:
+        """Each row's id, name and capacity through the model (one batch), problems added."""
+        self.scalar = [self.cells.scalars(record) for record in self.records]
+        bases, errors = self.cells.validate_scalars(self.scalar)
+        for k, row_errors in errors.items():
+            for e in row_errors:
+                column = str(e["loc"][0]) if e["loc"] else "min_partners"  # the capacity check is model-wide
+                self.add(k, column, self.records[k].get(column), model_message(e, self.reader.side))
+        return bases
+
+    def ids(self) -> list[str | None]:
+        ids: list[str | None] = []
+        for k, record in enumerate(self.records):
+            if blank(record.get("id")):
+                ids.append(None)
+                self.add(k, "id", None, "the id is empty; every person needs a unique id")
+            else:
+                ids.append(self.scalar[k]["id"])
+        return ids
+
+    def list_column(self, column: str) -> list[Any]:
+        """The checked values of a ``;``-separated column, each distinct cell checked once."""
+        distinct: dict[Hashable, Any] = {}
+        for record in self.records:
+            value = record.get(column)
+            if not blank(value):
+                distinct.setdefault(value if type(value) is str else hashable(value), value)
+        self.cells.prevalidate(column, list(distinct.values()))
+        out: list[Any] = []
+        for k, record in enumerate(self.records):
+            value = record.get(column)
+            if blank(value):
+                out.append(())
+                continue
+            checked, problems = self.cells.check_cell(column, value)
+            out.append(checked)
+            for item, message, suggestion in problems:
+                self.add(k, column, item, message, suggestion)
+        return out
+
+    def attributes(self, keys: list[str]) -> list[dict[str, Any]]:
+        attrs: list[dict[str, Any]] = [{} for _ in self.records]
+        tabular = self.reader.table.tabular
+        for order, column in enumerate(keys, start=len(_ORDER)):
+            for k, record in enumerate(self.records):
+                value = record.get(column)
+                if blank(value):
+                    continue
+                if not tabular and isinstance(value, (list, dict)):
+                    message = "attribute values must be text, numbers or true/false"
+                    self.add(k, column, json.dumps(value), message, order=order)
+                    continue
+                typed, problem = self.cells.attribute(column, value)
+                if problem:
+                    self.add(k, column, value, problem, order=order)
+                else:
+                    attrs[k][column] = typed
+        return attrs
+
+    def first_rows(self, ids: list[str | None]) -> dict[str, int | str]:
+        """Where each id is first found; a second use is a problem."""
+        first_row: dict[str, int | str] = {}
+        kind = self.reader.table.row_kind
+        for k, pid in enumerate(ids):
+            if pid is None:
+                continue
+            if pid in first_row:
+                self.add(k, "id", pid, f"id {quoted(pid)} is already used on {kind} {first_row[pid]}", order=10**6)
+            else:
+                first_row[pid] = self.rows[k]
+        return first_row
+
+    def report(self) -> set[int]:
+        """Add every problem to the log in row and column order; the positions of the rows with one."""
+        self.found.sort(key=lambda item: (item[0], item[1]))
+        for _, _, issue in self.found:
+            self.reader.log.add(issue)
+        return {k for k, _, _ in self.found}
 
 
 def read_side(
@@ -281,6 +309,7 @@ def read_people(
     taxonomy: Taxonomy | None = None,
     geography: Geography | None = None,
     sheet: str | None = None,
+    warnings: list[InputIssue] | None = None,
 ) -> tuple[Person, ...]:
     """Read mentors or mentees from a CSV, XLSX or JSON file or a pandas DataFrame.
 
@@ -295,7 +324,10 @@ def read_people(
         Vocabularies to check focus areas and boroughs against (default: the
         built-in policing taxonomy and the 32 London boroughs).
     sheet : str, optional
-        Worksheet name for ``.xlsx`` files.
+        Worksheet name for ``.xlsx`` files (an unknown name is an error listing the sheets).
+    warnings : list, optional
+        Receives hidden rows, merged cells and formulas without a saved value
+        (``.xlsx``), as `InputIssue` with ``severity="warning"``.
 
     Returns
     -------
@@ -318,6 +350,8 @@ def read_people(
     log = IssueLog()
     with bulk():
         data = read_side(source, side, taxonomy or default_taxonomy(), geography or london(), sheet, log)
+    if warnings is not None:
+        warnings.extend(log.warnings)
     log.raise_if_any()
     return data.people
 

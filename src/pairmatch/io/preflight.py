@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..availability import SLOT_MINUTES, window_slots
-from ..constraints import Rule, RuleChecker
+from ..constraints import Rule, RuleChecker, min_score_slack
 from ..models import Person, Problem
 from ..scoring import Scorer
 from ..text import excerpt
@@ -242,7 +242,11 @@ def problem_warnings(
     dense = 0 < n_m * n_e <= dense_limit
     # Preparing scores costs about a second at 30,000 a side: only when a check needs them.
     scorer = Scorer(problem) if dense or (rules.min_score is not None and n_m and n_e) else None
-    if scorer is not None and rules.min_score is not None and rules.min_score > scorer.upper_bound + 1e-9:
+    if (
+        scorer is not None
+        and rules.min_score is not None
+        and rules.min_score - min_score_slack(rules.min_score, scorer.upper_bound) > scorer.upper_bound
+    ):
         w.add(
             "rules.min_score",
             f"min_score = {rules.min_score:g} is above the highest score any pair can "

@@ -24,7 +24,7 @@ from .config import Config, TomlLines, config_from_mapping, read_config_into
 from .issues import InputIssue, IssueLog
 from .people import SideData, bulk, read_side
 
-__all__ = ["load_problem", "load_sides", "problem_from_frames"]
+__all__ = ["Sheets", "load_problem", "load_sides", "problem_from_frames", "sheet_names"]
 
 _ATTRIBUTE_KEYS = ("focus", "borough", "bcu")
 
@@ -111,15 +111,34 @@ def load_sides(
     *,
     taxonomy: Taxonomy | None = None,
     geography: Geography | None = None,
+    sheets: Sheets = None,
 ) -> tuple[Config, SideData, SideData, Taxonomy, Geography]:
     """Read the settings and both sides, adding every problem (cross-file ones too) to ``log``."""
     cfg = _config(config, log)
     taxonomy = taxonomy or cfg.taxonomy or default_taxonomy()
     geography = geography or cfg.geography or london()
-    left = read_side(mentors, "mentor", taxonomy, geography, None, log)
-    right = read_side(mentees, "mentee", taxonomy, geography, None, log)
+    mentor_sheet, mentee_sheet = sheet_names(sheets, getattr(cfg, "sheets", None))
+    left = read_side(mentors, "mentor", taxonomy, geography, mentor_sheet, log)
+    right = read_side(mentees, "mentee", taxonomy, geography, mentee_sheet, log)
     _cross_checks(cfg, left, right, log)
     return cfg, left, right, taxonomy, geography
+
+
+Sheets = str | tuple[str | None, str | None] | None
+
+
+def sheet_names(sheets: Sheets, configured: Sheets = None) -> tuple[str | None, str | None]:
+    """``(mentors' sheet, mentees' sheet)``: one name for both, a pair, or the settings' when None.
+
+    >>> sheet_names("Data"), sheet_names(("Young people", "Officers")), sheet_names(None)
+    (('Data', 'Data'), ('Young people', 'Officers'), (None, None))
+    """
+    chosen = sheets if sheets is not None else configured
+    if chosen is None:
+        return None, None
+    if isinstance(chosen, str):
+        return chosen, chosen
+    return chosen[0], chosen[1]
 
 
 def build_problem(
@@ -153,6 +172,8 @@ def load_problem(
     *,
     taxonomy: Taxonomy | None = None,
     geography: Geography | None = None,
+    sheets: Sheets = None,
+    warnings: list[InputIssue] | None = None,
 ) -> tuple[Problem, Config]:
     """Read both sides and the settings into a `Problem`, reporting every problem at once.
 
@@ -167,6 +188,14 @@ def load_problem(
     taxonomy, geography : optional
         Custom vocabularies; they take precedence over the settings'
         ``[vocabularies]`` files (default: built-in taxonomy, London boroughs).
+    sheets : str or (str, str), optional
+        The worksheet of each ``.xlsx`` file: one name for both, or the
+        mentors' and the mentees' (default: a sheet named ``mentors`` /
+        ``mentees``, else the first). An unknown name is an error listing the sheets.
+    warnings : list, optional
+        Receives what reading found worth a look but not wrong (hidden rows,
+        merged cells, formulas without a saved value), as `InputIssue` with
+        ``severity="warning"``.
 
     Returns
     -------
@@ -189,7 +218,11 @@ def load_problem(
     """
     log = IssueLog()
     with bulk():
-        cfg, left, right, tax, geo = load_sides(mentors, mentees, config, log, taxonomy=taxonomy, geography=geography)
+        cfg, left, right, tax, geo = load_sides(
+            mentors, mentees, config, log, taxonomy=taxonomy, geography=geography, sheets=sheets
+        )
+        if warnings is not None:
+            warnings.extend(log.warnings)
         return build_problem(cfg, left, right, tax, geo, log), cfg
 
 

@@ -308,40 +308,125 @@ def _drop_cells(
         table.rows = [(number, record) for number, record in table.rows if number not in dropped]
 
 
+def _pick_sheet(book: Any, file: str, side: Side, sheet: str | None, log: IssueLog) -> Any:
+    """The worksheet to read: ``sheet`` by name (any case), else ``mentors``/``mentees``, else the first."""
+    names = {n.lower(): n for n in book.sheetnames}
+    listed = ", ".join(quoted(excerpt(s, 60)) for s in book.sheetnames)
+    if sheet is not None:
+        if sheet.lower() not in names:
+            log.add(InputIssue(file, None, None, excerpt(sheet), f"no sheet named {quoted(sheet)} (sheets: {listed})"))
+            return None
+        return book[names[sheet.lower()]]
+    # One workbook may hold both sides as sheets named "mentors" and "mentees".
+    return book[names[f"{side}s"]] if f"{side}s" in names else book.worksheets[0]
+
+
+def _rows_text(rows: Sequence[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:8])
+    return shown + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
+
+
+def _sheet_warnings(ws: Any, label: str, table: Table, formulas: Sequence[tuple[int, int]], log: IssueLog) -> None:
+    """Hidden rows, merged cells and formulas without a saved value in the data rows, as warnings."""
+    first = (table.header_row or 0) + 1
+    hidden = sorted(r for r, dim in ws.row_dimensions.items() if dim.hidden and r >= first)
+    if hidden:
+        log.warn(
+            InputIssue(
+                label,
+                hidden[0],
+                None,
+                None,
+                f"row{'s' if len(hidden) > 1 else ''} {_rows_text(hidden)} "
+                f"{'are' if len(hidden) > 1 else 'is'} hidden in the sheet and read like any other; "
+                "delete a row that should not count",
+                severity="warning",
+            )
+        )
+    for merged in sorted(ws.merged_cells.ranges, key=lambda m: (m.min_row, m.min_col)):
+        if merged.max_row < first or merged.max_row == merged.min_row:
+            continue
+        column = table.column(_key_at(ws, table, merged.min_col))
+        below = max(merged.min_row + 1, first)
+        empty = f"row {below} reads" if below == merged.max_row else f"rows {below}-{merged.max_row} read"
+        log.warn(
+            InputIssue(
+                label,
+                merged.min_row,
+                column,
+                None,
+                f"cells {merged.coord} are merged: row {merged.min_row} holds the value, {empty} as empty; "
+                "unmerge and fill each row",
+                severity="warning",
+            )
+        )
+    for row, col in (f for f in formulas if f[0] >= first):
+        log.warn(
+            InputIssue(
+                label,
+                row,
+                table.column(_key_at(ws, table, col)),
+                None,
+                "a formula with no saved value reads as empty (the file was saved by a program that does not "
+                "calculate); open and save it in a spreadsheet program, or type the value",
+                severity="warning",
+            )
+        )
+
+
+def _key_at(ws: Any, table: Table, col: int) -> str | None:
+    """The layout key of the 1-based column ``col`` (None when it has no header)."""
+    if table.header_row is None:
+        return None
+    written = ws.cell(row=table.header_row, column=col).value
+    return None if blank(written) else column_key(str(written).strip())
+
+
+def _unsaved_formulas(path: Path, title: str, values: list[tuple[int, list[Any]]]) -> list[tuple[int, int]]:
+    """``(row, column)`` of formula cells whose saved value is missing (they read as empty)."""
+    openpyxl = require("openpyxl", "io", "reading .xlsx files")
+    empty = {(r, c + 1) for r, cells in values for c, v in enumerate(cells) if v is None}
+    if not empty:
+        return []
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found = []
+        for r, cells in enumerate(book[title].iter_rows(values_only=True), start=1):
+            for c, v in enumerate(cells, start=1):
+                if isinstance(v, str) and v.startswith("=") and (r, c) in empty:
+                    found.append((r, c))
+        return found
+    finally:
+        book.close()
+
+
 def _read_xlsx(path: Path, file: str, side: Side, sheet: str | None, log: IssueLog) -> Table | None:
     openpyxl = require("openpyxl", "io", "reading .xlsx files")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # Not read-only: hidden rows and merged cells are only known to a fully loaded sheet.
+        book = openpyxl.load_workbook(path, data_only=True)
     except Exception as err:  # openpyxl raises several unrelated types for a bad workbook
         log.add(InputIssue(file, None, None, None, f"not a readable .xlsx workbook ({excerpt(err, 200)})"))
         return None
     try:
-        names = {n.lower(): n for n in book.sheetnames}
-        if sheet is not None:
-            if sheet.lower() not in names:
-                log.add(
-                    InputIssue(
-                        file,
-                        None,
-                        None,
-                        excerpt(sheet),
-                        f"no sheet named {quoted(sheet)} (sheets: {', '.join(excerpt(s) for s in book.sheetnames)})",
-                    )
-                )
-                return None
-            ws = book[names[sheet.lower()]]
-        else:
-            # One workbook may hold both sides as sheets named "mentors" and "mentees".
-            ws = book[names[f"{side}s"]] if f"{side}s" in names else book.worksheets[0]
+        ws = _pick_sheet(book, file, side, sheet, log)
+        if ws is None:
+            return None
         # Row numbers stay those the sheet shows, even below blank rows.
         rows = [(r, list(values)) for r, values in enumerate(ws.iter_rows(values_only=True), start=1)]
+        label = f"{file} [{ws.title}]"
+        table = _tabular(label, rows, log)
+        if table is None:
+            if not log.per_file[label]:
+                _empty(label, "sheet", log)
+            if len(book.sheetnames) > 1:
+                listed = ", ".join(quoted(excerpt(s, 60)) for s in book.sheetnames)
+                log.add(InputIssue(label, None, None, None, f"choose the sheet with --sheet NAME (sheets: {listed})"))
+            return None
+        _sheet_warnings(ws, label, table, _unsaved_formulas(path, ws.title, rows), log)
+        return table
     finally:
         book.close()
-    label = f"{file} [{ws.title}]"
-    table = _tabular(label, rows, log)
-    if table is None and not log.per_file[label]:
-        _empty(label, "sheet", log)
-    return table
 
 
 def _read_json(path: Path, file: str, side: Side, log: IssueLog) -> Table | None:

@@ -232,15 +232,23 @@ def pair_facts(result: MatchResult) -> list[dict[str, str]]:
     return out
 
 
-def _match_rows(result: MatchResult) -> tuple[list[str], list[list[Any]]]:
+def _match_rows(result: MatchResult, columns: Sequence[str] = ()) -> tuple[list[str], list[list[Any]]]:
     ctx = result.context
-    names = {p.id: p.name or "" for p in (*ctx.problem.mentors, *ctx.problem.mentees)} if ctx else {}
+    people = {p.id: p for p in (*ctx.problem.mentors, *ctx.problem.mentees)} if ctx else {}
+    names = {pid: p.name or "" for pid, p in people.items()}
+
+    def extra(pid: str) -> list[Any]:
+        person = people.get(pid)
+        return [person.attributes.get(c, "") if person is not None else "" for c in columns]
+
     components = list(result.pairs[0].components) if result.pairs else ["focus", "borough", "availability"]
     header = [
         "mentor_id",
         "mentor_name",
+        *(f"mentor_{c}" for c in columns),
         "mentee_id",
         "mentee_name",
+        *(f"mentee_{c}" for c in columns),
         "score",
         *(f"{c}_score" for c in components),
         "pinned",
@@ -252,8 +260,10 @@ def _match_rows(result: MatchResult) -> tuple[list[str], list[list[Any]]]:
             [
                 p.mentor_id,
                 names.get(p.mentor_id, ""),
+                *extra(p.mentor_id),
                 p.mentee_id,
                 names.get(p.mentee_id, ""),
+                *extra(p.mentee_id),
                 rounded(p.score),
                 *(rounded(p.components[c]) for c in components),
                 p.pinned,
@@ -263,11 +273,13 @@ def _match_rows(result: MatchResult) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def matches_bytes(result: MatchResult, fmt: str) -> bytes:
+def matches_bytes(result: MatchResult, fmt: str, *, columns: Sequence[str] = ()) -> bytes:
     """The matches of ``result`` as a ``csv``, ``xlsx`` or ``json`` file's bytes.
 
-    CSV has one row per pair (ids, names, score, each component, pinned flag
-    and the reason behind each component), scores at
+    CSV has one row per pair (ids, names, each of ``columns`` beside each
+    person as ``mentor_COLUMN``/``mentee_COLUMN`` from the input's extra
+    columns, score, each component, pinned flag and the reason behind each
+    component), scores at
     `pairmatch.result.SCORE_DECIMALS` decimals. XLSX adds an ``unmatched``
     sheet and a ``run`` sheet (status, objective, solver, seed). JSON is
     `MatchResult.to_dict` plus an ``explanations`` list aligned with ``pairs``.
@@ -278,14 +290,16 @@ def matches_bytes(result: MatchResult, fmt: str) -> bytes:
     'M1,Mentor A (Tower Hamlets),O1,Officer 1'
     """
     fmt = _format(f"x.{fmt}", fmt, MATCH_FORMATS)
-    header, rows = _match_rows(result)
+    header, rows = _match_rows(result, columns)
     if fmt == "csv":
         return csv_bytes(header, rows)
     if fmt == "json":
         data = result.to_dict()
         reasons = [(k, c.removesuffix("_reason")) for k, c in enumerate(header) if c.endswith("_reason")]
+        at = {name: k for k, name in enumerate(header)}
         data["explanations"] = [
-            {"mentor_id": r[0], "mentee_id": r[2], **{name: r[k] for k, name in reasons}} for r in rows
+            {"mentor_id": r[at["mentor_id"]], "mentee_id": r[at["mentee_id"]], **{name: r[k] for k, name in reasons}}
+            for r in rows
         ]
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     unmatched = [[u.side, u.person_id, u.code, u.reason] for u in result.unmatched]
@@ -306,7 +320,9 @@ def matches_bytes(result: MatchResult, fmt: str) -> bytes:
     )
 
 
-def write_matches(result: MatchResult, path: str | os.PathLike[str], *, fmt: str | None = None) -> Path:
+def write_matches(
+    result: MatchResult, path: str | os.PathLike[str], *, fmt: str | None = None, columns: Sequence[str] = ()
+) -> Path:
     """Write the matches atomically; the format follows the extension unless ``fmt`` is given.
 
     >>> import pathlib, tempfile
@@ -316,7 +332,7 @@ def write_matches(result: MatchResult, path: str | os.PathLike[str], *, fmt: str
     'm.csv'
     """
     fmt = _format(path, fmt, MATCH_FORMATS)
-    return write_atomically({path: matches_bytes(result, fmt)})[0]
+    return write_atomically({path: matches_bytes(result, fmt, columns=columns)})[0]
 
 
 # --------------------------------------------------------------------------- people

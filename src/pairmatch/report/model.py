@@ -110,9 +110,14 @@ def problem_of(result: MatchResult, problem: Problem | None = None) -> Problem:
     return problem if problem is not None else result.solved_context("a report needs").problem
 
 
-def _label(people: Sequence[Person], index: Mapping[str, int], pid: str) -> str:
+def _label(people: Sequence[Person], index: Mapping[str, int], pid: str, columns: Sequence[str] = ()) -> str:
+    """``name (id)``, with the extra ``columns`` the coordinator asked for beside it."""
     k = index.get(pid)
-    return people[k].label if k is not None else pid
+    if k is None:
+        return pid
+    person = people[k]
+    shown = [f"{c}: {person.attributes[c]}" for c in columns if person.attributes.get(c, "") != ""]
+    return person.label + (f" [{'; '.join(shown)}]" if shown else "")
 
 
 def _summary(result: MatchResult, problem: Problem) -> tuple[tuple[str, str], ...]:
@@ -219,6 +224,7 @@ def build_report(
     sources: Sequence[str] = (),
     alternatives_per_person: int = 2,
     generated: str | None = None,
+    columns: Sequence[str] = (),
 ) -> Report:
     """The report model of ``result``.
 
@@ -236,6 +242,8 @@ def build_report(
         Best allowed alternatives listed for each unmatched person.
     generated : str, optional
         Time stamp to print (default: now, UTC).
+    columns : sequence of str
+        Extra input columns (people's attributes) shown beside each person's name.
 
     Examples
     --------
@@ -248,8 +256,8 @@ def build_report(
     problem = problem_of(result, problem)
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
     label = {
-        "mentor": lambda pid: _label(problem.mentors, mentor_ix, pid),
-        "mentee": lambda pid: _label(problem.mentees, mentee_ix, pid),
+        "mentor": lambda pid: _label(problem.mentors, mentor_ix, pid, columns),
+        "mentee": lambda pid: _label(problem.mentees, mentee_ix, pid, columns),
     }
     facts = pair_facts(result) if result.context is not None else [{} for _ in result.pairs]
     pairs = tuple(

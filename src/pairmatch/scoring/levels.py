@@ -227,7 +227,8 @@ class BuiltinLevels:
         left, right = self.left, self.right
         code = self.focus_code[left.focus[rows], right.focus[cols]]
         code = code + self.borough_code[left.place[rows], right.place[cols]]
-        return code + np.minimum(self.pair_slot_counts(rows, cols), self.cap).astype(self.level_dtype)
+        levels: np.ndarray = code + np.minimum(self.pair_slot_counts(rows, cols), self.cap).astype(self.level_dtype)
+        return levels
 
     @property
     def upper_bound(self) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,7 @@ class ChunkRunner:
             return
         shared = self.share(state) if self.share is not None else state
         window = 2 * max(1, self.workers)
-        pending: deque = deque()
+        pending: deque[Future[Any]] = deque()
         for task in tasks:
             pending.append(self.executor.submit(func, shared, *task))
             if len(pending) >= window:

@@ -172,6 +172,26 @@ class ServiceConfig(BaseModel):
     retry_after_s : int
         ``Retry-After`` of a 503 for busy solve slots (a full job queue asks
         for ten times as long).
+    max_requests : int
+        Requests in progress at once (health and readiness excepted); beyond:
+        503. Idle connections do not count.
+    client_solves : int
+        Synchronous requests one client (all keys of one client name) may have
+        in progress at once, arriving, waiting or solving; beyond: 429.
+    client_uploads : int
+        Job submissions of one client whose bodies may be arriving at once; beyond: 429.
+    client_queued_jobs : int
+        Queued jobs of one client; beyond: 429.
+    client_store_bytes : int
+        Bytes one client's jobs may hold in the store (requests and results
+        not yet deleted); beyond: 429.
+    request_retention_s : float
+        A finished job's request body is deleted when its result is fetched,
+        or this long after it finished, whichever comes first (the result is
+        kept for ``job_retention_s``).
+    docs : bool
+        Serve the interactive API page at ``/docs`` (off by default; the
+        OpenAPI document is always at ``/openapi.json``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -194,6 +214,13 @@ class ServiceConfig(BaseModel):
     lease_s: float = Field(30.0, ge=0.5, allow_inf_nan=False)
     job_retention_s: float = Field(7 * 24 * 3600.0, gt=0, allow_inf_nan=False)
     retry_after_s: int = Field(2, ge=1)
+    max_requests: int = Field(256, ge=1)
+    client_solves: int = Field(4, ge=1)
+    client_uploads: int = Field(2, ge=1)
+    client_queued_jobs: int = Field(20, ge=1)
+    client_store_bytes: int = Field(512 * MIB, ge=1024)
+    request_retention_s: float = Field(24 * 3600.0, gt=0, allow_inf_nan=False)
+    docs: bool = False
 
     def summary(self) -> dict[str, Any]:
         """The settings for the start-up log line: limits and counts, never a secret or a client name."""

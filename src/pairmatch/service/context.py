@@ -47,6 +47,12 @@ class ServiceError(Exception):
         self.details = details or []
         self.headers = headers or {}
 
+    @classmethod
+    def from_document(cls, document: bytes, status: int) -> ServiceError:
+        """The refusal carrying an error document a solver process wrote."""
+        error = ErrorResponse.model_validate_json(document)
+        return cls(status, error.error, error.message, details=list(error.details))
+
 
 def note(**fields: Any) -> None:
     """Add counts and timings to the current request's log line."""
@@ -78,11 +84,23 @@ def error_copy(document: bytes, status: int) -> Response:
     return Response(error.model_dump_json(exclude_none=True), status_code=status, media_type=JSON)
 
 
-class RequestContext:
-    """Outermost layer: request id, security headers, one JSON log line per request, no stack traces out."""
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/v1/health", "/v1/ready"})
+"""Health and readiness answer whatever else is in progress."""
 
-    def __init__(self, app: Any) -> None:
+
+class RequestContext:
+    """Outermost layer: request id, security headers, one JSON log line per request, no stack traces out.
+
+    At most ``max_requests`` requests are in progress at once (health and
+    readiness excepted); one more is answered 503 with ``Retry-After`` at
+    once. Open connections without a request in progress count against nothing.
+    """
+
+    def __init__(self, app: Any, max_requests: int | None = None, retry_after_s: int = 2) -> None:
         self.app = app
+        self.max_requests = max_requests
+        self.retry_after_s = retry_after_s
+        self.active = 0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -117,8 +135,23 @@ class RequestContext:
                 state["bytes_out"] += len(message.get("body", b""))
             await send(message)
 
+        limited = scope.get("path") not in UNLIMITED_PATHS
         try:
-            await self.app(scope, counting_receive, tagging_send)
+            if limited and self.max_requests is not None and self.active >= self.max_requests:
+                wait = str(self.retry_after_s)
+                refusal = error_json(
+                    503,
+                    "busy",
+                    f"{self.max_requests} requests are in progress; retry after {wait} s",
+                    headers={"Retry-After": wait},
+                )
+                await refusal(scope, counting_receive, tagging_send)
+                return
+            self.active += limited
+            try:
+                await self.app(scope, counting_receive, tagging_send)
+            finally:
+                self.active -= limited
         except Exception as err:
             log_event("unhandled_error", logging.ERROR, request_id=rid, **error_summary(err))
             if state["status"] is None:

@@ -16,6 +16,7 @@ started ``attempts`` times, so a job that kills the service cannot do so forever
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     delete,
     func,
     insert,
@@ -51,10 +53,13 @@ __all__ = [
     "FINAL_STATES",
     "STAGE_PROGRESS",
     "VERSION_TABLE",
+    "ClientLimit",
+    "IdempotencyConflict",
     "JobBackend",
     "JobRecord",
     "QueueFull",
     "SqlJobs",
+    "Submission",
     "jobs_table",
     "metadata",
     "utcnow",
@@ -101,8 +106,13 @@ jobs_table = Table(
     Column("result", LargeBinary),
     Column("mentors", Integer),
     Column("mentees", Integer),
+    Column("idempotency_key", String(128)),
+    Column("request_digest", String(64)),
+    Column("request_bytes", Integer),
+    Column("request_dropped_at", DateTime(timezone=True)),
     CheckConstraint("state IN (" + ", ".join(f"'{s}'" for s in JOB_STATES) + ")", name="ck_jobs_state"),
     Index("ix_jobs_state_submitted_at", "state", "submitted_at"),
+    Index("ix_jobs_client_idempotency_key", "client", "idempotency_key", unique=True),
 )
 """The ``jobs`` table (request and result are the contract's JSON documents, as sent and as written).
 
@@ -110,7 +120,11 @@ Created and changed only by the migrations in ``pairmatch/service/migrations``;
 a test checks that they build exactly this table.
 """
 
-_STATUS_COLUMNS = [c for c in jobs_table.c if c.name not in ("request", "result")]
+_STATUS_COLUMNS = [
+    c
+    for c in jobs_table.c
+    if c.name not in ("request", "result", "idempotency_key", "request_digest", "request_bytes", "request_dropped_at")
+]
 
 
 def utcnow() -> dt.datetime:
@@ -126,6 +140,35 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 class QueueFull(Exception):
     """The job queue holds as many jobs as allowed."""
+
+
+class ClientLimit(Exception):
+    """The submitting client is at one of its own limits (the message says which); other clients are not."""
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before with a different request."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A job to queue: its kind, client, body and the limits it is checked against.
+
+    ``client_queued`` and ``client_bytes`` bound the client's own queued jobs and the bytes its jobs hold
+    in the store (requests and results); ``idempotency_key`` names a submission the client may repeat.
+    """
+
+    kind: str
+    client: str
+    body: bytes
+    max_queued: int
+    client_queued: int
+    client_bytes: int
+    idempotency_key: str | None = None
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.kind.encode() + b"\0" + self.body).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -177,7 +220,9 @@ class JobRecord:
 class JobBackend(Protocol):
     """What the service needs from wherever jobs are kept."""
 
-    def submit(self, kind: str, client: str, body: bytes, *, max_queued: int) -> JobRecord: ...
+    def submit(self, submission: Submission) -> tuple[JobRecord, bool]: ...
+    def drop_request(self, job_id: str) -> None: ...
+    def drop_requests(self, finished_before: dt.datetime) -> int: ...
     def get(self, job_id: str, client: str | None = None) -> JobRecord | None: ...
     def request_body(self, job_id: str) -> bytes: ...
     def result(self, job_id: str, client: str) -> tuple[int, bytes] | None: ...
@@ -224,30 +269,91 @@ class SqlJobs:
         with self.read(self.engine) as conn:
             yield conn
 
-    def submit(self, kind: str, client: str, body: bytes, *, max_queued: int) -> JobRecord:
+    def submit(self, submission: Submission) -> tuple[JobRecord, bool]:
+        """Queue a job: ``(record, True)``, or ``(the earlier job, False)`` for a repeated idempotency key.
+
+        Raises `IdempotencyConflict`, `ClientLimit` or `QueueFull`, and writes nothing then.
+        """
+        s = submission
         now = utcnow()
         job_id = secrets.token_hex(16)  # unguessable: a job is only ever found by the client holding its id
+        c = jobs_table.c
         with self._write() as conn:
-            queued = conn.execute(
-                select(func.count()).select_from(jobs_table).where(jobs_table.c.state == "queued")
-            ).scalar_one()
-            if queued >= max_queued:
+            if s.idempotency_key is not None:
+                row = conn.execute(
+                    select(c.id, c.request_digest).where(
+                        and_(c.client == s.client, c.idempotency_key == s.idempotency_key)
+                    )
+                ).first()
+                if row is not None:
+                    if row.request_digest != s.digest:
+                        raise IdempotencyConflict
+                    return self._get(conn, row.id), False  # type: ignore[return-value]
+            queued, mine, held = conn.execute(
+                select(
+                    func.count().filter(c.state == "queued"),
+                    func.count().filter(and_(c.state == "queued", c.client == s.client)),
+                    func.coalesce(
+                        func.sum(
+                            case(
+                                (
+                                    c.client == s.client,
+                                    func.coalesce(c.request_bytes, 0) + func.coalesce(func.length(c.result), 0),
+                                ),
+                                else_=0,
+                            )
+                        ),
+                        0,
+                    ),
+                ).select_from(jobs_table)
+            ).one()
+            if mine >= s.client_queued:
+                raise ClientLimit(f"this client has {mine} queued jobs, its limit")
+            if held + len(s.body) > s.client_bytes:
+                raise ClientLimit(
+                    f"this client's jobs hold {held} bytes in the store and this one would pass its limit of "
+                    f"{s.client_bytes} bytes; fetch or wait for results (they are deleted after the retention time)"
+                )
+            if queued >= s.max_queued:
                 raise QueueFull
             conn.execute(
                 insert(jobs_table).values(
                     id=job_id,
-                    kind=kind,
-                    client=client,
+                    kind=s.kind,
+                    client=s.client,
                     state="queued",
                     stage="queued",
                     progress=0.0,
                     attempts=0,
                     cancel_requested=False,
                     submitted_at=now,
-                    request=body,
+                    request=s.body,
+                    request_bytes=len(s.body),
+                    request_digest=s.digest,
+                    idempotency_key=s.idempotency_key,
                 )
             )
-            return self._get(conn, job_id)  # type: ignore[return-value]
+            return self._get(conn, job_id), True  # type: ignore[return-value]
+
+    def drop_request(self, job_id: str) -> None:
+        """Forget a finished job's request body (its result was fetched)."""
+        with self._write() as conn:
+            conn.execute(
+                update(jobs_table)
+                .where(and_(jobs_table.c.id == job_id, jobs_table.c.state.in_(FINAL_STATES)))
+                .where(jobs_table.c.request_dropped_at.is_(None))
+                .values(request=b"", request_bytes=0, request_dropped_at=utcnow())
+            )
+
+    def drop_requests(self, finished_before: dt.datetime) -> int:
+        """Forget the request bodies of jobs finished before ``finished_before``; how many."""
+        c = jobs_table.c
+        with self._write() as conn:
+            return conn.execute(
+                update(jobs_table)
+                .where(and_(c.state.in_(FINAL_STATES), c.finished_at < finished_before, c.request_dropped_at.is_(None)))
+                .values(request=b"", request_bytes=0, request_dropped_at=utcnow())
+            ).rowcount
 
     @staticmethod
     def _get(conn: Connection, job_id: str, client: str | None = None) -> JobRecord | None:
@@ -435,7 +541,8 @@ class SqlJobs:
                         "state": "queued",
                         "stage": "queued",
                         "progress": 0.0,
-                        "message": f"re-queued: its run (attempt {job.attempts}) stopped when the service stopped",
+                        "message": f"re-queued: its run (attempt {job.attempts}) ended without saving a result "
+                        "(the service stopped, its process was killed, or the store could not be written)",
                     }
                 conn.execute(
                     update(jobs_table).where(jobs_table.c.id == job.id).values(worker=None, lease_until=None, **values)

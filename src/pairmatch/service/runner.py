@@ -21,6 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ..contract import ErrorResponse
+from ..store.engine import storage_full
 from .config import ServiceConfig
 from .jobs import JobBackend, JobRecord, utcnow
 from .logs import error_summary, log_event
@@ -30,7 +31,7 @@ from .worker import STATUS_OF
 __all__ = ["JobRunner"]
 
 _IDLE_POLL_S = 1.0
-_PURGE_EVERY_S = 3600.0
+_PURGE_EVERY_S = 600.0
 
 
 class JobRunner:
@@ -47,6 +48,7 @@ class JobRunner:
         self.workers: list[WorkerProcess] = []
         self.tasks: list[asyncio.Task[None]] = []
         self.executor = ThreadPoolExecutor(max_workers=config.job_workers + 1, thread_name_prefix="jobs")
+        self.store_full_at: float | None = None  # when writing to the store last failed for want of room
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -78,6 +80,9 @@ class JobRunner:
         purged = self.backend.purge(utcnow() - dt.timedelta(seconds=self.config.job_retention_s))
         if purged:
             log_event("jobs_purged", count=purged)
+        dropped = self.backend.drop_requests(utcnow() - dt.timedelta(seconds=self.config.request_retention_s))
+        if dropped:
+            log_event("job_requests_dropped", count=dropped)
 
     async def keep_house(self) -> None:
         loop = asyncio.get_running_loop()
@@ -116,7 +121,11 @@ class JobRunner:
             try:
                 await asyncio.shield(loop.run_in_executor(None, self.run, job, worker, name))
             except Exception as err:  # e.g. the store went away while saving: the lease will lapse
-                log_event("job_error", logging.ERROR, job_id=job.id, **error_summary(err))
+                if storage_full(err):
+                    self.store_full_at = time.monotonic()
+                    log_event("store_full", logging.ERROR, job_id=job.id)
+                else:
+                    log_event("job_error", logging.ERROR, job_id=job.id, **error_summary(err))
 
     def run(self, job: JobRecord, worker: WorkerProcess, name: str) -> None:
         """Run one claimed job to its end (in a thread)."""

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from ..store import StoreError, display_url, head_revision, store_url
-from ..store.engine import connect, current_revision, migrate, read_transaction, write_transaction
+from ..store.engine import connect, migrate, read_transaction, store_revision, write_transaction
 from .jobs import VERSION_TABLE, SqlJobs
 
 __all__ = ["jobs_head_revision", "jobs_revision", "migrate_jobs", "open_jobs"]
@@ -64,17 +64,21 @@ def open_jobs(location: str | os.PathLike[str] | None = None) -> SqlJobs:
     at an older revision.
     """
     url = store_url(location)
+    try:
+        found = store_revision(url)  # a foreign, damaged or newer database is refused unchanged
+    except StoreError:
+        raise
+    except OperationalError as err:
+        raise StoreError(f"cannot open the store at {display_url(url)}: {err.orig}") from err
+    if found is not None and found != head_revision():
+        raise StoreError(
+            f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
+            f"{head_revision()}; upgrade it with: pairmatch store upgrade --store {display_url(url)}"
+        )
     engine = connect(url)
     try:
-        with read_transaction(engine) as conn:
-            found = current_revision(conn)
         if found is None:
             migrate(engine)
-        elif found != head_revision():
-            raise StoreError(
-                f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
-                f"{head_revision()}; upgrade it with: pairmatch store upgrade --store {display_url(url)}"
-            )
         migrate_jobs(engine)
     except OperationalError as err:
         engine.dispose()

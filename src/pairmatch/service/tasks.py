@@ -28,12 +28,15 @@ from ..contract import (
     MatchResponse,
     RematchRequest,
     RematchResponse,
+    RespondRequest,
+    RespondResponse,
     ValidateResponse,
     diagnose_request,
     diff_request,
     explain_request,
     match,
     rematch_request,
+    respond_request,
     validate_request,
 )
 
@@ -152,6 +155,16 @@ _ROWS = (
         "Solve two match requests and compare the matchings",
         "two match requests: before and after",
         "what changed",
+    ),
+    Task(
+        "respond",
+        RespondRequest,
+        RespondResponse,
+        respond_request,
+        "write",
+        "Answer a proposed pair: accepted by one person, started when both accepted, or declined",
+        "the proposal as the caller keeps it (times of each acceptance) and the answer",
+        "the proposal's new state and the steps to record, by the programme store's own rules",
     ),
 )
 

@@ -27,7 +27,10 @@ from ..contract import ErrorResponse, error_response
 from .logs import error_summary, log_event, logging_config
 from .tasks import TASKS
 
-__all__ = ["STATUS_OF", "error_document", "run_task", "serve"]
+__all__ = ["CHECK", "STATUS_OF", "check_request", "error_document", "run_task", "serve"]
+
+CHECK = "check:"
+"""Prefix of a task that only checks a request against its schema: ``check:match`` (a job at submission)."""
 
 STATUS_OF = {
     "invalid_request": 422,
@@ -41,6 +44,8 @@ STATUS_OF = {
     "busy": 503,
     "timeout": 504,
     "conflict": 409,
+    "client_limit": 429,
+    "storage_full": 507,
 }
 """HTTP status of each ``ErrorResponse.error`` code."""
 
@@ -54,6 +59,8 @@ def run_task(
 
     ``reference`` (the request or job id) goes into the log line of an unexpected failure.
     """
+    if task.startswith(CHECK):
+        return check_request(task.removeprefix(CHECK), body)
     spec = TASKS[task]
     info: dict[str, Any] = {}
     started = time.perf_counter()
@@ -82,6 +89,20 @@ def run_task(
         info["error"] = ErrorResponse.model_validate_json(document).error
     info["task_s"] = round(time.perf_counter() - started, 4)
     return status, document, info
+
+
+def check_request(kind: str, body: bytes) -> tuple[int, bytes, dict[str, Any]]:
+    """Check ``body`` against the request document of ``kind``, as a solve does, without solving.
+
+    ``(200, b"{}", {})`` when it is valid, else ``(422, error document, {})``
+    naming every field (vocabulary names are checked when the job runs).
+    """
+    try:
+        TASKS[kind].request.model_validate_json(body)
+    except Exception as err:
+        document, status = error_document(err)
+        return status, document, {"error": ErrorResponse.model_validate_json(document).error}
+    return 200, b"{}", {}
 
 
 def error_document(err: BaseException) -> tuple[bytes, int]:

@@ -18,13 +18,13 @@ unimodular, so the LP optimum is integral).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..exceptions import SolverError
 from ..scoring import BuiltinLevels
 from ._graph import ArcGraph
+from ._space import PairSpace
 
 __all__ = ["TypeBestState", "TypeScan", "TypeScanState", "potentials", "type_best_chunk", "type_scan_chunk"]
 
@@ -123,7 +123,9 @@ class TypeScan:
     def n_types(self) -> int:
         return len(self.row_offsets) - 1
 
-    def scan(self, space, d_m: np.ndarray, d_e: np.ndarray, lo: int, hi: int, limit: int | None):
+    def scan(
+        self, space: PairSpace, d_m: np.ndarray, d_e: np.ndarray, lo: int, hi: int, limit: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """Mentor types ``lo:hi``: ``(rows, cols, reduced costs)`` of violating pairs
         (rules not yet applied) and how many pairs were scored exactly."""
         found_r, found_c, found_v, exact = [], [], [], 0
@@ -162,7 +164,9 @@ class TypeScan:
             return empty, empty, empty, exact
         return np.concatenate(found_r), np.concatenate(found_c), np.concatenate(found_v), exact
 
-    def best(self, space, lo: int, hi: int, k: int, width: int, tie_types: np.ndarray, tie_cols: np.ndarray):
+    def best(
+        self, space: PairSpace, lo: int, hi: int, k: int, width: int, tie_types: np.ndarray, tie_cols: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Each mentor of types ``lo:hi`` with its ``k`` best mentees: ``(rows, cols)``.
 
         Per type, mentees are ranked once by their focus and borough parts
@@ -205,7 +209,16 @@ class TypeScan:
         return np.concatenate(out_r), np.concatenate(out_c)
 
     @staticmethod
-    def _exact(space, members, cand, take, d_m, d_e, skip=None, batch: int = 1 << 21):
+    def _exact(
+        space: PairSpace,
+        members: np.ndarray,
+        cand: np.ndarray,
+        take: np.ndarray,
+        d_m: np.ndarray,
+        d_e: np.ndarray,
+        skip: np.ndarray | None = None,
+        batch: int = 1 << 21,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """Each member with its prefix ``cand[skip:take]`` scored exactly, a batch of about
         ``batch`` pairs at a time: ``(rows, cols, reduced costs)`` of the violating pairs
         and how many pairs were scored."""
@@ -239,13 +252,13 @@ class TypeScanState:
     """What one chunk of mentor types needs (sent to the executor)."""
 
     scan: TypeScan
-    space: Any
+    space: PairSpace
     d_m: np.ndarray
     d_e: np.ndarray
     limit: int | None
 
 
-def type_scan_chunk(state: TypeScanState, lo: int, hi: int):
+def type_scan_chunk(state: TypeScanState, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """`TypeScan.scan` of mentor types ``lo:hi``."""
     return state.scan.scan(state.space, state.d_m, state.d_e, lo, hi, state.limit)
 
@@ -255,19 +268,21 @@ class TypeBestState:
     """What one chunk of mentor types needs to pick its candidates."""
 
     scan: TypeScan
-    space: Any
+    space: PairSpace
     k: int
     width: int
     tie_types: np.ndarray
     tie_cols: np.ndarray
 
 
-def type_best_chunk(state: TypeBestState, lo: int, hi: int):
+def type_best_chunk(state: TypeBestState, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
     """`TypeScan.best` of mentor types ``lo:hi``."""
     return state.scan.best(state.space, lo, hi, state.k, state.width, state.tie_types, state.tie_cols)
 
 
-def _types(focus: np.ndarray, place: np.ndarray):
+def _types(
+    focus: np.ndarray, place: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """People grouped by (focus profile, borough profile): type of each person,
     members sorted by type, CSR offsets, and the profiles of each type."""
     key = focus.astype(np.int64) * (int(place.max(initial=0)) + 1) + place

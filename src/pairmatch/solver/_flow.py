@@ -172,8 +172,9 @@ def solve_maxmin(graph: ArcGraph, cap: int | None = None) -> Solution | None:
             lo = mid
         else:
             hi = mid - 1
-    if size == 0:
-        return Solution(best.chosen, True, "ortools.max_flow_with_min_cost[maxmin]", {**best.certificate})
+    if size == 0:  # no free pair, so no weakest one
+        certificate = {**best.certificate, "bottleneck_integer": None, "next_level_fails": None}
+        return Solution(best.chosen, True, "ortools.max_flow_with_min_cost[maxmin]", certificate)
     keep = np.flatnonzero(graph.gain >= levels[lo])
     final = solve_participation(graph.subgraph(keep))
     assert final is not None

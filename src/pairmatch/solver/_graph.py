@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ArcGraph", "Solution", "top_per_group", "with_pinned"]
+__all__ = ["ArcGraph", "GroupBound", "Solution", "top_per_group", "with_pinned"]
 
 
 def top_per_group(groups: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
@@ -63,7 +65,7 @@ class ArcGraph:
             self.mentee_hi,
         )
 
-    def person_arcs(self):
+    def person_arcs(self) -> Iterator[tuple[np.ndarray, int, int]]:
         """Yield ``(arc indices, lo, hi)`` for every mentor, then every mentee."""
         for ends, lo, hi in ((self.rows, self.mentor_lo, self.mentor_hi), (self.cols, self.mentee_lo, self.mentee_hi)):
             order = np.argsort(ends, kind="stable")
@@ -73,6 +75,21 @@ class ArcGraph:
 
     def max_pairs(self) -> int:
         return int(min(self.mentor_hi.sum(), self.mentee_hi.sum(), len(self.gain)))
+
+
+@dataclass(frozen=True)
+class GroupBound:
+    """A quota on one group: ``pinned + sum(x[arcs]) in [min, max]`` and
+    ``pinned + sum(x[arcs]) <= share * (all pinned + sum(x))``."""
+
+    label: str
+    arcs: np.ndarray
+    pinned: int
+    min_pairs: int
+    max_pairs: int | None
+    share: Fraction | None
+    family: int = 0  # index of the quota this group comes from
+    side: int = 0  # 0: groups of mentors, 1: groups of mentees
 
 
 @dataclass(frozen=True)

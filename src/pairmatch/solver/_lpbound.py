@@ -15,14 +15,25 @@ bounds of `_cpsat._Model`, written here as numpy coefficient blocks.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.linear_solver.python import model_builder as mb
 
-from ._graph import ArcGraph
+from ._graph import ArcGraph, GroupBound
 
-__all__ = ["DualBound", "NoBound", "lp_dual_bound", "priced_bound", "rows_for", "split_bound"]
+__all__ = [
+    "DualBound",
+    "Interval",
+    "NoBound",
+    "Row",
+    "lp_dual_bound",
+    "priced_bound",
+    "rows_for",
+    "share_intervals",
+    "split_bound",
+]
 
 INF = float("inf")
 
@@ -43,7 +54,7 @@ class Row:
     ub: float
 
 
-def rows_for(graph: ArcGraph, groups, total_pinned: int, shares: bool = True) -> list[Row]:
+def rows_for(graph: ArcGraph, groups: Sequence[GroupBound], total_pinned: int, shares: bool = True) -> list[Row]:
     """Capacity and quota rows over the free arcs (pins moved to the bounds);
     ``shares=False`` leaves out the share rows (`split_bound` replaces them)."""
     rows: list[Row] = []
@@ -159,102 +170,141 @@ def priced_bound(
     return dual, subset
 
 
-def split_bound(  # noqa: C901
-    graph: ArcGraph, groups, total_pinned: int, incumbent: int, subset: np.ndarray, max_intervals: int = 12
+@dataclass(frozen=True)
+class Interval:
+    """Free pair counts ``lo..hi`` over which every share quota's rounded cap is ``caps``."""
+
+    lo: int
+    hi: int
+    caps: tuple[int, ...]
+
+
+def share_intervals(shares: Sequence[GroupBound], total_pinned: int, top: int) -> list[Interval]:
+    """The pair counts ``0..top`` cut where some share quota's rounded cap changes.
+
+    For ``T`` free pairs, ``den * (pinned + inside) <= num * (all pinned + T)`` is
+    ``inside <= floor(num * (all pinned + T) / den) - pinned``, constant between the cuts.
+    """
+
+    def caps(t: int) -> tuple[int, ...]:
+        out = []
+        for g in shares:
+            assert g.share is not None
+            out.append((g.share.numerator * (total_pinned + t)) // g.share.denominator - g.pinned)
+        return tuple(out)
+
+    intervals: list[Interval] = []
+    start, current = 0, caps(0)
+    for t in range(1, top + 1):
+        if caps(t) != current:
+            intervals.append(Interval(start, t - 1, current))
+            start, current = t, caps(t)
+    intervals.append(Interval(start, top, current))
+    return intervals
+
+
+@dataclass(frozen=True)
+class _Split:
+    """What the interval bounds of `split_bound` share."""
+
+    graph: ArcGraph
+    shares: list[GroupBound]
+    base: list[Row]
+    subset: np.ndarray
+
+    def bound(self, lo: float, hi: int, caps: tuple[int, ...]) -> DualBound | None:
+        """The LP bound with at least ``lo`` and at most ``hi`` free pairs and each share group
+        under its cap; None when no matching fits. Raises `NoBound`."""
+        if min(caps) < 0:
+            return None
+        every = np.arange(len(self.graph.gain))
+        rows = [
+            *self.base,
+            Row(every, 1.0, 0.0, lo, float(hi)),
+            *(Row(g.arcs, 1.0, 0.0, -INF, float(c)) for g, c in zip(self.shares, caps, strict=True)),
+        ]
+        dual, _ = priced_bound(self.graph, rows, self.subset)
+        if dual is None:  # the restricted LP may lack arcs; only the full LP can say "infeasible"
+            dual = lp_dual_bound(self.graph, rows, every)
+        return dual
+
+    def most_pairs(self, caps: tuple[int, ...]) -> int:
+        """Free pairs possible at most under ``caps``: per share quota, each group gives at most
+        its cap or its people's capacity, everyone outside the quota's groups their capacity."""
+        graph = self.graph
+        his = (graph.mentor_hi, graph.mentee_hi)
+        totals: dict[int, int] = {}
+        covered: dict[int, np.ndarray] = {}
+        for g, cap in zip(self.shares, caps, strict=True):
+            people = np.unique((graph.rows, graph.cols)[g.side][g.arcs])
+            inside = covered.setdefault(g.family, np.zeros(len(his[g.side]), dtype=bool))
+            inside[people] = True
+            totals[g.family] = totals.get(g.family, 0) + min(cap, int(his[g.side][people].sum()))
+        sides = {g.family: g.side for g in self.shares}
+        for family, inside in covered.items():
+            totals[family] += int(his[sides[family]][~inside].sum())
+        return min(graph.max_pairs(), *totals.values())
+
+
+def split_bound(
+    graph: ArcGraph,
+    groups: Sequence[GroupBound],
+    total_pinned: int,
+    incumbent: int,
+    subset: np.ndarray,
+    max_intervals: int = 12,
 ) -> tuple[np.ndarray, float, int] | None:
     """Tighter bounds for share quotas by splitting on the number of pairs.
 
     ``den * inside <= num * total`` is a weak LP row. For a fixed number of
     free pairs ``T`` it becomes ``inside <= floor(num * (pinned + T) / den) -
-    pinned_in_group``, a valid rounding that is constant on intervals of ``T``.
-    Each interval gets its own LP (cardinality row plus rounded caps); the
-    optimum is at most the largest interval bound. Intervals are pruned from
-    below by bisection: relaxing an interval to "at most ``b`` pairs" gives a
-    bound that only grows with ``b``. Returns the arcs that could still beat
-    ``incumbent`` in some interval, the largest bound and the number of
-    intervals solved, or None when too many intervals survive.
+    pinned_in_group``, a valid rounding that is constant on intervals of ``T``
+    (`share_intervals`). Each interval gets its own LP (cardinality row plus
+    rounded caps); the optimum is at most the largest interval bound.
+    Intervals are pruned from below by bisection: relaxing an interval to "at
+    most ``b`` pairs" gives a bound that only grows with ``b``. Returns the
+    arcs that could still beat ``incumbent`` in some interval, the largest
+    bound and the number of intervals solved, or None when too many intervals
+    survive or an LP gives no bound.
     """
     shares = [g for g in groups if g.share is not None]
     if not shares:
         return None
-    n = len(graph.gain)
-    base = rows_for(graph, groups, total_pinned, shares=False)
-    every = np.arange(n)
-
-    def caps(t: int) -> tuple[int, ...]:
-        return tuple((g.share.numerator * (total_pinned + t)) // g.share.denominator - g.pinned for g in shares)
-
-    intervals: list[tuple[int, int, tuple[int, ...]]] = []
-    top = graph.max_pairs()
-    start, current = 0, caps(0)
-    for t in range(1, top + 1):
-        if caps(t) != current:
-            intervals.append((start, t - 1, current))
-            start, current = t, caps(t)
-    intervals.append((start, top, current))
-
-    def bound(lo: float, hi: int, cap: tuple[int, ...]) -> DualBound | None:
-        """The interval's LP bound; None when no matching fits it. Raises `NoBound`."""
-        if min(cap) < 0:
-            return None
-        rows = [
-            *base,
-            Row(every, 1.0, 0.0, lo, float(hi)),
-            *(Row(g.arcs, 1.0, 0.0, -INF, float(c)) for g, c in zip(shares, cap, strict=True)),
-        ]
-        dual, _ = priced_bound(graph, rows, subset)
-        if dual is None:  # the restricted LP may lack arcs; only the full LP can say "infeasible"
-            dual = lp_dual_bound(graph, rows, every)
-        return dual
-
-    # Per share group: its people's total capacity; per quota: everyone outside its groups.
-    his = (graph.mentor_hi, graph.mentee_hi)
-    group_room: list[int] = []
-    outside_room: dict[int, tuple[int, np.ndarray]] = {}
-    for g in shares:
-        people = np.unique((graph.rows, graph.cols)[g.side][g.arcs])
-        group_room.append(int(his[g.side][people].sum()))
-        covered = outside_room.setdefault(g.family, (g.side, np.zeros(len(his[g.side]), dtype=bool)))[1]
-        covered[people] = True
-    outside = {f: int(his[side][~covered].sum()) for f, (side, covered) in outside_room.items()}
-
-    def most_pairs(cap: tuple[int, ...]) -> int:
-        """Free pairs possible at most under ``cap``: per share quota, each group
-        gives at most its cap or its people's capacity, everyone else their capacity."""
-        totals = dict(outside)
-        for g, c, room in zip(shares, cap, group_room, strict=True):
-            totals[g.family] += min(c, room)
-        return min(top, *totals.values())
+    split = _Split(graph, shares, rows_for(graph, groups, total_pinned, shares=False), subset)
+    intervals = share_intervals(shares, total_pinned, graph.max_pairs())
 
     def beats(dual: DualBound | None) -> bool:
         return dual is not None and dual.bound >= incumbent + 1 - 1e-3
 
-    lo, hi = 0, len(intervals)
-    solved = 0
     try:
-        while lo < hi:  # first interval whose "at most b pairs" relaxation can beat the incumbent
-            mid = (lo + hi) // 2
+        first, solved = _first_beating(intervals, lambda i: beats(split.bound(-INF, i.hi, i.caps)))
+        survivors = intervals[first:]
+        if len(survivors) > max_intervals:
+            return None
+        improving = np.zeros(len(graph.gain), dtype=bool)
+        best = float(incumbent)
+        for interval in survivors:
+            if interval.lo > split.most_pairs(interval.caps):
+                continue  # no matching has that many pairs under these caps
             solved += 1
-            if beats(bound(-INF, intervals[mid][1], intervals[mid][2])):
-                hi = mid
-            else:
-                lo = mid + 1
+            dual = split.bound(float(interval.lo), interval.hi, interval.caps)
+            if dual is not None and beats(dual):
+                improving |= dual.improving(incumbent)
+                best = max(best, dual.bound)
     except NoBound:
         return None  # the caller keeps the unsplit bound, which is valid
-    improving = np.zeros(n, dtype=bool)
-    best = float(incumbent)
-    survivors = intervals[lo:]
-    if len(survivors) > max_intervals:
-        return None
-    for a, b, cap in survivors:
-        if a > most_pairs(cap):
-            continue  # no matching has that many pairs under these caps
-        solved += 1
-        try:
-            dual = bound(float(a), b, cap)
-        except NoBound:
-            return None
-        if dual is not None and beats(dual):
-            improving |= dual.improving(incumbent)
-            best = max(best, dual.bound)
     return improving, best, solved
+
+
+def _first_beating(intervals: list[Interval], beats: Callable[[Interval], bool]) -> tuple[int, int]:
+    """Bisection for the first interval whose "at most ``hi`` pairs" relaxation ``beats`` the
+    incumbent (the relaxations only grow with ``hi``); and how many were tried."""
+    lo, hi, tried = 0, len(intervals), 0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        tried += 1
+        if beats(intervals[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo, tried

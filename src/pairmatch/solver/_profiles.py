@@ -21,6 +21,7 @@ score components are person-specific, so they rule this path out.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -28,10 +29,12 @@ from ortools.graph.python import min_cost_flow
 
 from ..constraints import RuleChecker, lazy_candidates, minimum_partners
 from ..exceptions import SolverError
-from ..models import Problem
+from ..models import Person, Problem
+from ..objectives import BACKENDS, OBJECTIVES
 from ..params import SolveParams
 from ..scoring import LazyScores, Scorer
 from .contracts import Outcome, SolveContext
+from .proofs import build_certificate
 from .scaling import Scaling, check_range
 
 __all__ = ["Profiles", "profiles_of", "solve_profiles", "why_not_profiles"]
@@ -69,8 +72,10 @@ def _first(kind: np.ndarray, count: int) -> np.ndarray:
 def why_not_profiles(problem: Problem, params: SolveParams, scorer: Scorer) -> str | None:
     """Why the profile path cannot solve ``problem`` (None when it can)."""
     rules = problem.rules
-    if params.objective not in ("max_score", "max_participation") or params.backend not in ("auto", "flow"):
-        return f"objective {params.objective!r} or backend {params.backend!r}"
+    if not OBJECTIVES[params.objective].profiles:
+        return f"objective {params.objective!r}"
+    if not BACKENDS[params.backend].flow_paths:
+        return f"backend {params.backend!r}"
     if rules.quotas:
         return "quotas"
     if not scorer.level_coded:
@@ -91,7 +96,7 @@ def profiles_of(problem: Problem, scorer: Scorer) -> Profiles:
     attrs = [a for a in problem.rules.forbid_same if a not in ("borough", "bcu")]
     codes: dict[object, int] = {}
 
-    def side(people, focus, place, slots) -> np.ndarray:
+    def side(people: Sequence[Person], focus: np.ndarray, place: np.ndarray, slots: np.ndarray) -> np.ndarray:
         lo = minimum_partners(problem, "mentor" if people is problem.mentors else "mentee")
         hi = np.array([p.max_partners for p in people], dtype=np.int64)
         extra = np.array(
@@ -99,7 +104,8 @@ def profiles_of(problem: Problem, scorer: Scorer) -> Profiles:
         ).reshape(len(people), len(attrs))
         table = np.column_stack([focus, place, lo, hi, extra, slots.view(np.int64).reshape(len(people), -1)])
         _, kind = np.unique(table, axis=0, return_inverse=True)
-        return kind.reshape(-1)
+        kinds: np.ndarray = kind.reshape(-1)
+        return kinds
 
     row_kind = side(problem.mentors, builtin.left.focus, builtin.left.place, builtin.left.slots)
     col_kind = side(problem.mentees, builtin.right.focus, builtin.right.place, builtin.right.slots)
@@ -127,8 +133,9 @@ def solve_profiles(
     live = allowed & (sup_hi[:, None] > 0) & (dem_hi[None, :] > 0)
     ps, qs = np.nonzero(live)
     g = gain[ps, qs]
+    spec = OBJECTIVES[params.objective]
     lift = 0
-    if params.objective == "max_participation":
+    if spec.pairs_first:
         lift = int(gain.max(initial=0)) * min(int(hi_m.sum()), int(hi_e.sum())) + 1
     cost = -(g + lift)
     n_p, n_q = profiles.n_rows, profiles.n_cols
@@ -166,6 +173,7 @@ def solve_profiles(
     max_pairs = int(min(hi_m.sum(), hi_e.sum(), m * n))
     certificate: dict[str, Any] = {
         "method": "profiles",
+        "backend": "flow",
         "end": "certified",
         "proof": (
             "OR-Tools SimpleMinCostFlow status OPTIMAL on the transportation problem between "
@@ -185,7 +193,7 @@ def solve_profiles(
         "rounding_bound": scaling.rounding_bound(max_pairs),
         "pinned_pairs": 0,
     }
-    if params.objective == "max_participation":
+    if spec.pairs_first:
         certificate["pairs"] = units
     context = SolveContext(problem, LazyScores(scorer), lazy_candidates(problem, scorer, checker), params, scaling)
     finished = time.perf_counter()
@@ -193,7 +201,7 @@ def solve_profiles(
         pairs=tuple(sorted(pairs)),
         optimal=True,
         solver="ortools.min_cost_flow[profiles]",
-        certificate=certificate,
+        certificate=build_certificate(spec, "profiles", certificate),
         context=context,
         timings={
             "score": t0 - started,
@@ -209,16 +217,27 @@ def _members(kind: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.r_[0, np.cumsum(np.bincount(kind, minlength=count))]
 
 
-def _deal(profiles: Profiles, ps: np.ndarray, qs: np.ndarray, x: np.ndarray, lo_m, hi_m, lo_e, hi_e):
+def _deal(
+    profiles: Profiles,
+    ps: np.ndarray,
+    qs: np.ndarray,
+    x: np.ndarray,
+    lo_m: np.ndarray,
+    hi_m: np.ndarray,
+    lo_e: np.ndarray,
+    hi_e: np.ndarray,
+) -> list[tuple[int, int, bool]]:
     """Person pairs from profile flows: each profile's units go to its members, lower
     bounds first, then up to capacity; on the side where everyone takes one partner
     each unit is a different person, so no pair repeats."""
     row_members, row_off = _members(profiles.row_kind, profiles.n_rows)
     col_members, col_off = _members(profiles.col_kind, profiles.n_cols)
 
-    def slots(members, off, lo, hi, flows_by_kind):
+    def slots(
+        members: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, flows_by_kind: dict[int, int]
+    ) -> dict[int, list[int]]:
         """For each profile, a list of person indices, one per unit of flow (lower bounds first)."""
-        out = {}
+        out: dict[int, list[int]] = {}
         for p, units in flows_by_kind.items():
             people = members[off[p] : off[p + 1]]
             need = lo[people]
@@ -226,7 +245,7 @@ def _deal(profiles: Profiles, ps: np.ndarray, qs: np.ndarray, x: np.ndarray, lo_
             seq = np.r_[np.repeat(people, need), _round_robin(people, rest)][:units]
             if len(seq) < units:
                 raise SolverError("profile flow exceeds its members' capacities")
-            out[p] = list(seq)
+            out[p] = seq.tolist()
         return out
 
     by_p: dict[int, int] = {}

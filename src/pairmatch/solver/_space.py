@@ -15,6 +15,7 @@ import numpy as np
 from ..constraints import RuleChecker, bounds_after_pins, minimum_partners, required_indices
 from ..models import Problem
 from ..scoring import BuiltinLevels, Scorer
+from ..scoring.levels import Index
 from .scaling import Scaling
 
 __all__ = [
@@ -43,7 +44,8 @@ def not_in(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
     if not len(sorted_keys) or not len(keys):
         return np.ones(len(keys), dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return sorted_keys[pos] != keys
+    absent: np.ndarray = sorted_keys[pos] != keys
+    return absent
 
 
 class PairSpace:
@@ -64,7 +66,7 @@ class PairSpace:
         every_gain = np.concatenate([level_gain.ravel(), *(x.ravel() for x in parts or ())])
         self.unit = max(1, int(np.gcd.reduce(every_gain))) if self.coded else 1
         self.level_gain = level_gain // self.unit
-        self.parts = None if parts is None else tuple(p // self.unit for p in parts)
+        self.parts = None if parts is None else (parts[0] // self.unit, parts[1] // self.unit, parts[2] // self.unit)
         self.has_rules = self.checker.active
         self.required = required_indices(problem)
         self.mentor_min, self.mentee_min = minimum_partners(problem, "mentor"), minimum_partners(problem, "mentee")
@@ -96,7 +98,7 @@ class PairSpace:
         self.lift = lift
         self.narrow_parts = self._narrow()
 
-    def _narrow(self):
+    def _narrow(self) -> tuple[np.ndarray, ...] | None:
         """The parts in int32 when every reduced cost of a scan fits comfortably, else None."""
         if self.parts is None or self.max_gain + self.lift >= 1 << 26:
             return None
@@ -107,7 +109,9 @@ class PairSpace:
         span = max(int(np.abs(d_m).max(initial=0)), int(np.abs(d_e).max(initial=0)))
         return self.narrow_parts is not None and span < 1 << 27
 
-    def reduced_costs(self, rows, cols, d_m, d_e, narrow: bool = False) -> np.ndarray:
+    def reduced_costs(
+        self, rows: Index, cols: Index, d_m: np.ndarray | int, d_e: np.ndarray | int, narrow: bool = False
+    ) -> np.ndarray:
         """``gain + lift + d_e[j] - d_m[i]`` for mentors ``rows`` x mentees ``cols`` (slices or
         index arrays), no rule applied; ``d_m`` / ``d_e`` may be 0.
 
@@ -118,7 +122,7 @@ class PairSpace:
         builtin = self.builtin
         assert self.parts is not None
         focus, borough, avail = self.narrow_parts if narrow and self.narrow_parts is not None else self.parts
-        shift = self.lift - (d_m[rows] if np.ndim(d_m) else d_m)
+        shift = self.lift - (d_m[rows] if isinstance(d_m, np.ndarray) else d_m)
         left = focus[builtin.left.focus[rows]] + np.asarray(shift, dtype=focus.dtype).reshape(-1, 1)
         red = np.take(left, builtin.right.focus[cols], axis=1)
         red += np.take(borough[builtin.left.place[rows]], builtin.right.place[cols], axis=1)
@@ -128,26 +132,28 @@ class PairSpace:
             types, kinds = np.unique(kinds, return_inverse=True)  # only the weekly patterns in `cols`
         counts = builtin.slot_counts(rows, types)
         red += np.take(avail[np.minimum(counts, builtin.cap)], kinds.reshape(-1), axis=1)
-        if np.ndim(d_e):
+        if isinstance(d_e, np.ndarray):
             red += d_e[cols].astype(red.dtype, copy=False)
         return red
 
-    def raw_gains(self, rows, cols, narrow: bool = False) -> np.ndarray:
+    def raw_gains(self, rows: Index, cols: Index, narrow: bool = False) -> np.ndarray:
         """Integer gains (plus lift) of mentors ``rows`` x mentees ``cols``, no rule applied
         (int32 when ``narrow`` and they fit, else int64)."""
         if self.parts is not None:
             return self.reduced_costs(rows, cols, 0, 0, narrow=narrow)
         if self.coded:
-            return self.level_gain[self.builtin.levels(rows, cols)] + self.lift
+            gain: np.ndarray = self.level_gain[self.builtin.levels(rows, cols)] + self.lift
+            return gain
         return self.scaling.to_integer(self.scorer.totals(rows, cols)) + self.lift
 
     def pair_gains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Integer gains (plus lift) of the pairs ``(rows[k], cols[k])``, no rule applied."""
         if self.coded:
-            return self.level_gain[self.builtin.pair_levels(rows, cols)] + self.lift
+            gain: np.ndarray = self.level_gain[self.builtin.pair_levels(rows, cols)] + self.lift
+            return gain
         return self.scaling.to_integer(self.scorer.pair_totals(rows, cols)) + self.lift
 
-    def gains(self, rows, cols=slice(None), narrow: bool = False) -> tuple[np.ndarray, int]:
+    def gains(self, rows: Index, cols: Index = slice(None), narrow: bool = False) -> tuple[np.ndarray, int]:
         """``(gain, allowed)``: integer gains of mentors ``rows`` x mentees ``cols`` (a row
         slice, any columns) with excluded pairs at `EXCLUDED`, and how many pairs the rules allow."""
         if self.has_rules:
@@ -167,7 +173,7 @@ class PairSpace:
         self.exclude(gain, rows, cols)
         return gain, allowed
 
-    def exclude(self, gain: np.ndarray, rows, cols) -> None:
+    def exclude(self, gain: np.ndarray, rows: Index, cols: Index) -> None:
         """Set pinned pairs and people without capacity to `EXCLUDED` (or the dtype's
         minimum) in a block."""
         low = max(EXCLUDED, np.iinfo(gain.dtype).min)
@@ -195,7 +201,9 @@ class PairSpace:
         return keep
 
 
-def integer_parts(builtin: BuiltinLevels, scale: float, level_gain: np.ndarray):
+def integer_parts(
+    builtin: BuiltinLevels, scale: float, level_gain: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Integer focus / borough / availability parts whose sum is each pair's integer gain,
     or None when rounding does not split exactly (then whole gains are looked up).
 

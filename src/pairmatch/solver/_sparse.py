@@ -39,6 +39,7 @@ import numpy as np
 
 from ..constraints import lazy_candidates
 from ..models import Problem
+from ..objectives import BACKENDS, OBJECTIVES
 from ..params import SolveParams
 from ..scoring import ChunkRunner, LazyScores, Scorer
 from ._certify import TypeBestState, TypeScan, TypeScanState, potentials, type_best_chunk, type_scan_chunk
@@ -46,9 +47,10 @@ from ._flow import solve_flow
 from ._graph import ArcGraph, Solution, top_per_group, with_pinned
 from ._space import EXCLUDED, PairSpace, ScanState, SelectState, not_in, scan_chunk, select_chunk, sorted_unique
 from .contracts import Outcome, SolveContext
+from .proofs import build_certificate
 from .scaling import Scaling
 
-__all__ = ["SPARSE_MIN_PAIRS", "SparseEnd", "solve_sparse", "sparse_supported"]
+__all__ = ["SPARSE_MIN_PAIRS", "SparseEnd", "solve_sparse", "why_not_sparse"]
 
 # From benchmarks/: from about this many pairs the sparse path beats the dense one.
 SPARSE_MIN_PAIRS = 1000 * 1000
@@ -69,16 +71,20 @@ class SparseEnd(Exception):
         self.outcome, self.rounds, self.reason = outcome, rounds, reason
 
 
-def sparse_supported(problem: Problem, params: SolveParams) -> bool:
-    """Objectives and backends the certified sparse method handles."""
-    return (
-        params.objective in ("max_score", "max_participation")
-        and params.backend in ("auto", "flow")
-        and not problem.rules.quotas
-    )
+def why_not_sparse(problem: Problem, params: SolveParams) -> str | None:
+    """What keeps the certified sparse method from ``problem`` under ``params`` (None: nothing):
+    it runs min-cost flow, so the objective and backend must allow it (`pairmatch.objectives`),
+    and there may be no quotas."""
+    if not OBJECTIVES[params.objective].sparse:
+        return f"objective {params.objective!r}"
+    if not BACKENDS[params.backend].flow_paths:
+        return f"backend {params.backend!r}"
+    if problem.rules.quotas:
+        return "quotas"
+    return None
 
 
-def _thread_runner(runner: ChunkRunner | None):
+def _thread_runner(runner: ChunkRunner | None) -> tuple[ThreadPoolExecutor | None, ChunkRunner]:
     """The caller's runner, or two threads (numpy releases the GIL in the chunk work)."""
     if runner is not None and runner.executor is not None:
         return None, runner
@@ -103,7 +109,7 @@ def solve_sparse(
     Raises `SparseEnd` when the round budget runs out without a certificate.
     """
     started = time.perf_counter() if started is None else started
-    if not sparse_supported(problem, params):
+    if why_not_sparse(problem, params) is not None:
         return None
     m, n = problem.shape
     if m == 0 or n == 0:
@@ -119,7 +125,7 @@ def solve_sparse(
             pool.shutdown()
 
 
-def _select(space: PairSpace, k: int, run: ChunkRunner, seed: int, cache: dict) -> np.ndarray:
+def _select(space: PairSpace, k: int, run: ChunkRunner, seed: int, cache: dict[str, Any]) -> np.ndarray:
     """Candidate arcs (sorted keys ``i * n + j``): each mentor's best among a sample of
     mentees and each mentee's best among a sample of mentors (samples drawn from a
     seeded permutation, so every person is sampled about equally often)."""
@@ -195,12 +201,13 @@ def _graph(space: PairSpace, keys: np.ndarray) -> ArcGraph:
     return ArcGraph(rows, cols, gain, mlo, mhi, elo, ehi)
 
 
-def _type_scan(space: PairSpace, cache: dict) -> TypeScan | None:
+def _type_scan(space: PairSpace, cache: dict[str, Any]) -> TypeScan | None:
     if space.parts is None:
         return None
     if cache.get("lift") != space.lift:
         cache.update(lift=space.lift, scan=TypeScan(space.builtin, space.parts, space.lift))
-    return cache["scan"]
+    scan: TypeScan = cache["scan"]
+    return scan
 
 
 def _certify(
@@ -209,7 +216,7 @@ def _certify(
     d_m: np.ndarray,
     d_e: np.ndarray,
     run: ChunkRunner,
-    cache: dict,
+    cache: dict[str, Any],
     per_person: int,
     seed: int,
 ) -> dict[str, Any]:
@@ -310,7 +317,7 @@ def _lower_bound_pairs(space: PairSpace, start: int, stop: int) -> np.ndarray:
 def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunner, started: float) -> Outcome | None:
     m, n = space.m, space.n
     scale = space.scaling.scale
-    if params.objective == "max_participation":
+    if OBJECTIVES[params.objective].pairs_first:
         # Lexicographic objective: each pair is worth more than any total score.
         space.set_lift(space.max_gain * min(m, n) + 1)
     if space.required and space.has_rules:
@@ -318,7 +325,7 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         if not space.allowed_pairs(rows, cols).all():  # a pin breaks a rule: the dense path diagnoses it
             return None
     k = min(params.candidates_per_person, n)
-    cache: dict = {}
+    cache: dict[str, Any] = {}
     keys = _select(space, k, run, params.seed, cache)
     # Violating pairs added per person and round: rounds cost more as people grow, so
     # larger problems add more per round (measured on 3,000-32,900 a side: fewer rounds).
@@ -416,10 +423,20 @@ def _prune(
     red = graph.gain + d_e[graph.cols] - d_m[graph.rows]
     keep = red >= -gap
     keep[solution.chosen] = True
-    return keys[keep]
+    kept: np.ndarray = keys[keep]
+    return kept
 
 
-def _counts(space: PairSpace, keys, rounds, added, k, history, check, final_violation) -> dict[str, Any]:
+def _counts(
+    space: PairSpace,
+    keys: np.ndarray,
+    rounds: int,
+    added: int,
+    k: int,
+    history: list[dict[str, Any]],
+    check: dict[str, Any],
+    final_violation: float,
+) -> dict[str, Any]:
     return {
         "candidates_per_person": k,
         "candidate_arcs": len(keys),
@@ -454,10 +471,12 @@ def _outcome(
     chosen = {
         "integer_objective": (int(graph.gain[solution.chosen].sum()) - space.lift * len(solution.chosen)) * space.unit
     }  # the chosen arcs' gains without the lift
-    if params.objective == "max_participation":
+    spec = OBJECTIVES[params.objective]
+    if spec.pairs_first:
         chosen["pairs"] = len(solution.chosen)
-    certificate = {
+    fields = {
         **certificate,
+        "backend": "flow",
         **with_pinned(chosen, pinned_gains),
         **space.scaling.describe(),
         "max_pairs": max_pairs,
@@ -472,7 +491,7 @@ def _outcome(
         pairs=tuple(sorted(pairs)),
         optimal=optimal,
         solver=solver,
-        certificate=certificate,
+        certificate=build_certificate(spec, "sparse", fields),
         context=context,
         timings=timings,
     )

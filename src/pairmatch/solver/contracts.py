@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from ..certificates import Certificate
 from ..constraints import CandidateView
 from ..models import Problem
 from ..params import SolveParams
@@ -55,9 +55,10 @@ class Outcome:
     optimal : bool
         True only when the solver proved optimality.
     solver : str
-    certificate : mapping
-        The proof: solver status, integer objective, scaling and rounding
-        bound, bounds and gap where relevant. Never wall-clock times.
+    certificate : Certificate
+        The proof (a typed model that also reads as a mapping): solver
+        status, integer objective, scaling and rounding bound, bounds and
+        gap where relevant. Never wall-clock times.
     timings : mapping of str to float
         Seconds per stage (kept apart so certificates are reproducible).
     context : SolveContext
@@ -66,6 +67,6 @@ class Outcome:
     pairs: tuple[tuple[int, int, bool], ...]
     optimal: bool
     solver: str
-    certificate: Mapping[str, Any]
+    certificate: Certificate
     context: SolveContext
     timings: Mapping[str, float] = field(default_factory=dict)

@@ -7,24 +7,29 @@ scored densely and solved by the backend the objective and rules call for.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from ..certificates import Family
 from ..constraints import Candidates, build_candidates, quota_groups
 from ..exceptions import InfeasibleProblemError, PairmatchError
 from ..models import Problem
+from ..objectives import BACKENDS, OBJECTIVES, ObjectiveSpec
 from ..params import SolveParams
 from ..scoring import ChunkRunner, Scorer, ScoreTable, as_runner, score_table
-from ._cpsat import GroupBound, solve_cpsat
+from ._cpsat import solve_phases
 from ._flow import solve_assignment, solve_flow, solve_maxmin, solve_participation
-from ._graph import ArcGraph, Solution, with_pinned
+from ._graph import ArcGraph, GroupBound, Solution, with_pinned
 from ._profiles import profiles_of, solve_profiles, why_not_profiles
-from ._sparse import SPARSE_MIN_PAIRS, SparseEnd, solve_sparse, sparse_supported
+from ._reduced import solve_reduced
+from ._sparse import SPARSE_MIN_PAIRS, SparseEnd, solve_sparse, why_not_sparse
 from .contracts import Outcome, SolveContext
 from .diagnosis import diagnose
+from .proofs import build_certificate, noted
 from .scaling import Scaling
 from .stable import blocking_pairs, deferred_acceptance
 
@@ -64,15 +69,28 @@ def _quota_bounds(problem: Problem, candidates: Candidates, graph: ArcGraph) -> 
 
 
 def _backend(
-    problem: Problem, candidates: Candidates, graph: ArcGraph, params: SolveParams, pinned_min: int | None
-) -> Solution | None:
-    backend, objective = params.backend, params.objective
+    problem: Problem,
+    candidates: Candidates,
+    graph: ArcGraph,
+    spec: ObjectiveSpec,
+    params: SolveParams,
+    pinned_min: int | None,
+) -> tuple[Solution | None, Family]:
+    """Solve ``graph`` for ``spec`` with the backend ``params`` asks for (CP-SAT whenever there
+    are quotas); returns the solution (None: the lower bounds cannot be met) and the
+    certificate family of the backend that ran."""
+    backend = params.backend
     quotas = problem.rules.quotas
-    if quotas and backend in ("assignment", "flow"):
+    if quotas and not BACKENDS[backend].quotas:
         raise PairmatchError(f"quotas need the CP-SAT backend; backend={backend!r} cannot express them")
     if quotas or backend == "cpsat":
-        outcome = solve_cpsat(
-            graph, objective, _quota_bounds(problem, candidates, graph), len(candidates.required), params, pinned_min
+        outcome = _solve_cpsat(
+            graph,
+            spec,
+            _quota_bounds(problem, candidates, graph),
+            len(candidates.required),
+            params,
+            pinned_min,
         )
         if isinstance(outcome, list):
             raise InfeasibleProblemError(
@@ -86,16 +104,48 @@ def _backend(
                     }
                 ]
             )
-        return outcome
-    if objective == "max_participation":
-        return solve_participation(graph)
-    if objective == "maxmin":
-        return solve_maxmin(graph, pinned_min)
+        return _labelled(outcome, "cpsat"), "cpsat"
+    return _EXACT[spec.algorithm](graph, backend, pinned_min), "dense"
+
+
+def _solve_cpsat(
+    graph: ArcGraph,
+    spec: ObjectiveSpec,
+    groups: list[GroupBound],
+    total_pinned: int,
+    params: SolveParams,
+    pinned_min: int | None,
+) -> Solution | list[str] | None:
+    """CP-SAT in ``spec``'s phases; a large single-phase model is first reduced by LP duals.
+    One time budget covers every CP-SAT call."""
+    deadline = time.monotonic() + params.time_limit_s
+    if spec.cpsat_phases == ("gain",) and len(graph.gain) > params.cpsat_reduce_above:
+        reduced = solve_reduced(graph, groups, total_pinned, params, deadline)
+        if reduced is not None:
+            return reduced
+    return solve_phases(graph, spec.cpsat_phases, groups, total_pinned, params, pinned_min, deadline=deadline)
+
+
+def _labelled(solution: Solution | None, backend: str) -> Solution | None:
+    if solution is None:
+        return None
+    return replace(solution, certificate={**solution.certificate, "backend": backend})
+
+
+def _max_weight(graph: ArcGraph, backend: str, pinned_min: int | None) -> Solution | None:
     if backend == "assignment" and not graph.is_one_to_one:
         raise PairmatchError("backend='assignment' needs one-to-one capacities and no minimums; use 'flow'")
     if backend == "assignment" or (backend == "auto" and graph.is_one_to_one):
-        return solve_assignment(graph)
-    return solve_flow(graph)
+        return _labelled(solve_assignment(graph), "assignment")
+    return _labelled(solve_flow(graph), "flow")
+
+
+# The exact routine of each algorithm without side constraints (`ObjectiveSpec.algorithm`).
+_EXACT: dict[str, Callable[[ArcGraph, str, int | None], Solution | None]] = {
+    "max_weight": _max_weight,
+    "participation": lambda graph, backend, pinned_min: _labelled(solve_participation(graph), "flow"),
+    "maxmin": lambda graph, backend, pinned_min: _labelled(solve_maxmin(graph, pinned_min), "flow"),
+}
 
 
 def max_pairs(candidates: Candidates | Any, n_arcs: int) -> int:
@@ -113,12 +163,9 @@ def choose_method(problem: Problem, params: SolveParams, scorer: Scorer) -> tupl
     m, n = problem.shape
     if params.method == "dense":
         return "dense", "requested", None
-    if not sparse_supported(problem, params):
-        return (
-            "dense",
-            (f"objective {params.objective!r}, backend {params.backend!r} or quotas need the dense path"),
-            None,
-        )
+    blocker = why_not_sparse(problem, params)
+    if blocker is not None:
+        return "dense", f"{blocker} needs the dense path", None
     if params.method in ("profiles", "auto") and (params.method == "profiles" or m * n >= SPARSE_MIN_PAIRS):
         blocker = why_not_profiles(problem, params, scorer)
         if blocker is None:
@@ -152,7 +199,8 @@ def run(problem: Problem, params: SolveParams | None = None, executor: Executor 
     runner = as_runner(executor) if executor is not None else None
     scorer = Scorer(problem)
     scaling = Scaling(params.resolution, scorer.upper_bound)
-    if params.objective == "stable":
+    spec = OBJECTIVES[params.objective]
+    if spec.algorithm == "deferred_acceptance":
         return _stable(problem, params, scorer, scaling, runner, started)
     method, why, profiles = choose_method(problem, params, scorer)
     note: dict[str, Any] = {}
@@ -184,17 +232,18 @@ def run(problem: Problem, params: SolveParams | None = None, executor: Executor 
                 if empty
                 else "pins, rules or minimum partners need the dense path's diagnosis",
             }
-    return _dense(problem, params, scorer, scaling, runner, started, note)
+    return _dense(problem, spec, params, scorer, scaling, runner, started, note)
 
 
 def _noted(outcome: Outcome, note: dict[str, Any]) -> Outcome:
     if not note:
         return outcome
-    return replace(outcome, certificate={**outcome.certificate, **note})
+    return replace(outcome, certificate=noted(outcome.certificate, note))
 
 
 def _dense(
     problem: Problem,
+    spec: ObjectiveSpec,
     params: SolveParams,
     scorer: Scorer,
     scaling: Scaling,
@@ -218,7 +267,7 @@ def _dense(
         raise InfeasibleProblemError(reasons)
     graph = _arc_graph(candidates, table, scaling)
     pinned_gains = [int(scaling.to_integer(table.total[i, j])) for i, j in candidates.required]
-    solution = _backend(problem, candidates, graph, params, min(pinned_gains, default=None))
+    solution, family = _backend(problem, candidates, graph, spec, params, min(pinned_gains, default=None))
     if solution is None:
         raise InfeasibleProblemError(
             diagnose(problem, table, candidates)
@@ -233,19 +282,23 @@ def _dense(
     pairs = [(i, j, True) for i, j in candidates.required]
     pairs += [(int(graph.rows[k]), int(graph.cols[k]), False) for k in solution.chosen]
     n_candidates = int(np.count_nonzero(candidates.allowed))
-    certificate = {
-        **with_pinned(solution.certificate, pinned_gains),
-        "method": "dense",
-        **note,
-        **scaling.describe(),
-        "max_pairs": max_pairs(candidates, n_candidates),
-        "rounding_bound": scaling.rounding_bound(max_pairs(candidates, n_candidates)),
-        "pinned_pairs": len(candidates.required),
-        "pairs_total": m * n,
-        "pairs_scored_exactly": m * n,
-        "candidate_pairs": n_candidates,
-        "certified_over_all_pairs": bool(solution.optimal),
-    }
+    certificate = build_certificate(
+        spec,
+        family,
+        {
+            **with_pinned(solution.certificate, pinned_gains),
+            "method": "dense",
+            **note,
+            **scaling.describe(),
+            "max_pairs": max_pairs(candidates, n_candidates),
+            "rounding_bound": scaling.rounding_bound(max_pairs(candidates, n_candidates)),
+            "pinned_pairs": len(candidates.required),
+            "pairs_total": m * n,
+            "pairs_scored_exactly": m * n,
+            "candidate_pairs": n_candidates,
+            "certified_over_all_pairs": bool(solution.optimal),
+        },
+    )
     finished = time.perf_counter()
     return Outcome(
         pairs=tuple(sorted(pairs)),
@@ -270,7 +323,8 @@ def _stable(
     everyone's remaining places. Minimums and quotas cannot be expressed by
     preferences, so they are refused rather than silently ignored.
     """
-    if (
+    spec = OBJECTIVES[params.objective]
+    if not spec.side_constraints and (
         problem.rules.quotas
         or problem.rules.match_all_mentors
         or problem.rules.match_all_mentees
@@ -308,15 +362,18 @@ def _stable(
     )
     # The price of stability: the max_score optimum on the same candidates.
     graph = _arc_graph(candidates, table, scaling)
-    best = _backend(problem, candidates, graph, params.model_copy(update={"objective": "max_score"}), None)
+    best, _ = _backend(problem, candidates, graph, OBJECTIVES["max_score"], params, None)
     assert best is not None  # no minimums, so some matching (maybe empty) always exists
     pinned_gain = int(sum(int(scaling.to_integer(table.total[i, j])) for i, j in candidates.required))
     stable_gain = int(scaling.to_integer(table.total[stable.rows, stable.cols]).sum()) + pinned_gain
     optimum_gain = int(best.certificate["integer_objective"]) + pinned_gain
     pairs = [(i, j, True) for i, j in candidates.required]
     pairs += [(int(i), int(j), False) for i, j in zip(stable.rows.tolist(), stable.cols.tolist(), strict=True)]
+    n_candidates = int(np.count_nonzero(candidates.allowed))
+    most = max_pairs(candidates, n_candidates)
     certificate = {
         "method": "stable",
+        "backend": "deferred_acceptance",
         "proof": (
             f"deferred acceptance with {params.proposer}s proposing (the {params.proposer}-optimal stable "
             f"matching); blocking pairs counted over all allowed pairs: {len(blocking[0])}"
@@ -330,6 +387,8 @@ def _stable(
         "max_score_integer_objective": optimum_gain,
         "cost_of_stability": (optimum_gain - stable_gain) / scaling.scale,
         **scaling.describe(),
+        "max_pairs": most,
+        "rounding_bound": scaling.rounding_bound(most),
         "pinned_pairs": len(candidates.required),
     }
     finished = time.perf_counter()
@@ -337,7 +396,7 @@ def _stable(
         pairs=tuple(sorted(pairs)),
         optimal=len(blocking[0]) == 0,
         solver="pairmatch.deferred_acceptance",
-        certificate=certificate,
+        certificate=build_certificate(spec, "stable", certificate),
         context=SolveContext(problem, table, candidates, params, scaling),
         timings={"score": scored - started, "solve": finished - scored},
     )

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["StableMatching", "blocking_pairs", "deferred_acceptance", "is_stable"]
 
@@ -97,7 +98,7 @@ class StableMatching:
 # --- input checks ------------------------------------------------------------------------------
 
 
-def _as_scores(scores) -> np.ndarray:
+def _as_scores(scores: ArrayLike) -> np.ndarray:
     s = np.asarray(scores)
     if s.ndim != 2:
         raise ValueError(f"scores must be a 2-D (mentors, mentees) array, got shape {s.shape}")
@@ -108,7 +109,7 @@ def _as_scores(scores) -> np.ndarray:
     raise ValueError(f"scores must be real numbers, got dtype {s.dtype}")
 
 
-def _as_allowed(allowed, shape: tuple[int, int]) -> np.ndarray | None:
+def _as_allowed(allowed: ArrayLike | None, shape: tuple[int, ...]) -> np.ndarray | None:
     if allowed is None:
         return None
     a = np.asarray(allowed)
@@ -119,7 +120,7 @@ def _as_allowed(allowed, shape: tuple[int, int]) -> np.ndarray | None:
     return a
 
 
-def _as_capacity(cap, size: int, side: str) -> np.ndarray:
+def _as_capacity(cap: ArrayLike | None, size: int, side: str) -> np.ndarray:
     if cap is None:
         return np.ones(size, dtype=np.int64)
     c = np.asarray(cap)
@@ -150,7 +151,13 @@ def _check_finite(s: np.ndarray, allowed: np.ndarray | None, name: str) -> None:
             raise ValueError(f"{name} must be finite on allowed pairs; {name}[{r0 + i}, {j}] is {block[i, j]}")
 
 
-def _prepare(scores, allowed, mentor_cap, mentee_cap, mentee_scores):
+def _prepare(
+    scores: ArrayLike,
+    allowed: ArrayLike | None,
+    mentor_cap: ArrayLike | None,
+    mentee_cap: ArrayLike | None,
+    mentee_scores: ArrayLike | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
     """Checked arrays: mentors' scores, mentees' scores (the same array by default), mask, capacities."""
     s = _as_scores(scores)
     a = _as_allowed(allowed, s.shape)
@@ -171,7 +178,8 @@ def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenation of ``arange(starts[k], starts[k] + counts[k])`` over ``k``."""
     total = int(counts.sum())
     ends = np.cumsum(counts)
-    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
+    out: np.ndarray = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
+    return out
 
 
 # --- deferred acceptance -----------------------------------------------------------------------
@@ -179,7 +187,8 @@ def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def _at(matrix: np.ndarray, prop: np.ndarray, recv: np.ndarray, mentor_side: bool) -> np.ndarray:
     """Entries of a ``(mentor, mentee)`` matrix for proposer-receiver pairs."""
-    return matrix[prop, recv] if mentor_side else matrix[recv, prop]
+    entries: np.ndarray = matrix[prop, recv] if mentor_side else matrix[recv, prop]
+    return entries
 
 
 def _transpose(a: np.ndarray) -> np.ndarray:
@@ -230,7 +239,16 @@ def _top_candidates(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
     return top, count
 
 
-def _keep_best(values, rr, cc, level, k, top, count, out_rows) -> None:
+def _keep_best(
+    values: np.ndarray,
+    rr: np.ndarray,
+    cc: np.ndarray,
+    level: np.ndarray,
+    k: int,
+    top: np.ndarray,
+    count: np.ndarray,
+    out_rows: np.ndarray,
+) -> None:
     """Write the best ``k`` of the candidates ``(rr, cc)`` into ``top[out_rows[rr]]``, in order.
 
     ``(rr, cc)`` come from `_nonzero` (sorted by row, then column) and hold
@@ -267,7 +285,9 @@ class _Proposers:
     receiver it proposed to. Memory is ``O(proposers * width)``.
     """
 
-    def __init__(self, s, allowed, mentor_side: bool, receiver_open: np.ndarray, width: int):
+    def __init__(
+        self, s: np.ndarray, allowed: np.ndarray | None, mentor_side: bool, receiver_open: np.ndarray, width: int
+    ) -> None:
         self.s, self.allowed, self.mentor_side = s, allowed, mentor_side
         self.receiver_open = receiver_open
         p = s.shape[0] if mentor_side else s.shape[1]
@@ -316,7 +336,7 @@ class _Proposers:
             # Final: the buffer holds every candidate left, so no refill can find more.
             self.final[chunk] = np.broadcast_to(ok, rows.shape).sum(axis=1) <= self.width
 
-    def take(self, active: np.ndarray, need: np.ndarray):
+    def take(self, active: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Next ``need`` candidates of each active proposer (fewer when its list ends)."""
         short = (self.length[active] - self.pos[active] < need) & ~self.final[active]
         if short.any():
@@ -339,17 +359,18 @@ class _Proposers:
         return prop, recv, count
 
     def exhausted(self, idx: np.ndarray) -> np.ndarray:
-        return self.final[idx] & (self.pos[idx] >= self.length[idx])
+        done: np.ndarray = self.final[idx] & (self.pos[idx] >= self.length[idx])
+        return done
 
 
 def deferred_acceptance(
-    scores,
-    allowed=None,
-    mentor_cap=None,
-    mentee_cap=None,
+    scores: ArrayLike,
+    allowed: ArrayLike | None = None,
+    mentor_cap: ArrayLike | None = None,
+    mentee_cap: ArrayLike | None = None,
     *,
     proposer: Literal["mentor", "mentee"] = "mentor",
-    mentee_scores=None,
+    mentee_scores: ArrayLike | None = None,
 ) -> StableMatching:
     """Stable matching by deferred acceptance (Gale–Shapley) with capacities on both sides.
 
@@ -507,7 +528,7 @@ def deferred_acceptance(
 # --- blocking pairs ----------------------------------------------------------------------------
 
 
-def _worst_partners(s, first, second, size):
+def _worst_partners(s: np.ndarray, first: np.ndarray, second: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Each person's worst partner by the tie rule: ``(score, index)``; ``(inf, -1)`` if none.
 
     Pair ``k`` joins person ``first[k]`` to partner ``second[k]`` with score ``s[k]``.
@@ -524,7 +545,14 @@ def _worst_partners(s, first, second, size):
     return worst_s, worst_x
 
 
-def _check_matching(s, allowed, mcap, ecap, rows, cols):
+def _check_matching(
+    s: np.ndarray,
+    allowed: np.ndarray | None,
+    mcap: np.ndarray,
+    ecap: np.ndarray,
+    rows: ArrayLike,
+    cols: ArrayLike,
+) -> tuple[np.ndarray, np.ndarray]:
     m, n = s.shape
     r = np.asarray(rows)
     c = np.asarray(cols)
@@ -558,7 +586,14 @@ def _check_matching(s, allowed, mcap, ecap, rows, cols):
 
 
 def blocking_pairs(
-    scores, allowed, mentor_cap, mentee_cap, rows, cols, *, mentee_scores=None
+    scores: ArrayLike,
+    allowed: ArrayLike | None,
+    mentor_cap: ArrayLike | None,
+    mentee_cap: ArrayLike | None,
+    rows: ArrayLike,
+    cols: ArrayLike,
+    *,
+    mentee_scores: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every pair that blocks the matching ``(rows, cols)``.
 
@@ -641,7 +676,16 @@ def blocking_pairs(
     return (np.concatenate(found_r).astype(np.int64), np.concatenate(found_c).astype(np.int64))
 
 
-def is_stable(scores, allowed, mentor_cap, mentee_cap, rows, cols, *, mentee_scores=None) -> bool:
+def is_stable(
+    scores: ArrayLike,
+    allowed: ArrayLike | None,
+    mentor_cap: ArrayLike | None,
+    mentee_cap: ArrayLike | None,
+    rows: ArrayLike,
+    cols: ArrayLike,
+    *,
+    mentee_scores: ArrayLike | None = None,
+) -> bool:
     """Whether the matching ``(rows, cols)`` has no blocking pair.
 
     Same parameters and checks as `blocking_pairs`.

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
+from ..consent import ConsentError, ConsentOptions, ProposalState, answer
 from ..contract import MatchRequest, MatchResponse
 from ..matching import solve
 from ..models import Mentee, Mentor, Person, Problem
@@ -39,6 +41,7 @@ from .engine import (
     head_revision,
     migrate,
     read_transaction,
+    store_revision,
     store_url,
     write_transaction,
 )
@@ -46,7 +49,15 @@ from .history import HistoryOptions, PastPairing, with_history
 from .records import CohortInfo, Member, PairingEvent, PairingRecord, StoredRun
 from .schema import CohortRow, EventRow, MemberRow, PairingRow, PersonRow, RunRow, utcnow
 
-__all__ = ["ConcurrentChangeError", "ProgrammeStore", "Proposal", "Reader", "Writer", "package_versions"]
+__all__ = [
+    "CONCURRENT_RETRIES",
+    "ConcurrentChangeError",
+    "ProgrammeStore",
+    "Proposal",
+    "Reader",
+    "Writer",
+    "package_versions",
+]
 
 PairIds = tuple[str, str]
 
@@ -64,6 +75,18 @@ def _plain(text: str, what: str) -> str:
         raise StoreError(f"{what} {err}") from None
 
 
+def _fits(text: str | None, what: str, column: Any) -> str | None:
+    """``text`` when it fits ``column``: the same limit on SQLite (which would store anything) and PostgreSQL."""
+    limit = column.type.length
+    if text is not None and len(text) > limit:
+        raise StoreError(f"{what} is {len(text)} characters long; the store keeps at most {limit}")
+    return text
+
+
+CONCURRENT_RETRIES = 3
+"""How many times `ProgrammeStore.match` and `ProgrammeStore.rematch` solve again after a concurrent change."""
+
+
 def _utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
@@ -71,6 +94,22 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 def _maybe_utc(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else _utc(value)
+
+
+def _excluded(problem: Problem, past: Iterable[PastPairing]) -> tuple[PairIds, ...]:
+    """Earlier pairs whose two people are both in ``problem`` (what no-repeats keeps apart)."""
+    mentors, mentees = problem.mentor_index(), problem.mentee_index()
+    return tuple(
+        dict.fromkeys((p.mentor_id, p.mentee_id) for p in past if p.mentor_id in mentors and p.mentee_id in mentees)
+    )
+
+
+def _consent_of(row: CohortRow) -> ConsentOptions:
+    return ConsentOptions(
+        required=bool(row.consent_required),
+        expires_after_days=row.proposal_days,
+        repropose_declined=bool(row.repropose_declined),
+    )
 
 
 class Reader:
@@ -121,7 +160,25 @@ class Reader:
             or 0
         )
         runs = s.scalar(select(func.count()).select_from(RunRow).where(RunRow.cohort_id == row.id)) or 0
-        return CohortInfo(row.name, row.description, _utc(row.created_at), row.revision, members, active, runs)
+        proposals = (
+            s.scalar(
+                select(func.count())
+                .select_from(PairingRow)
+                .where(PairingRow.cohort_id == row.id, PairingRow.ended_at.is_(None), PairingRow.accepted_at.is_(None))
+            )
+            or 0
+        )
+        return CohortInfo(
+            row.name,
+            row.description,
+            _utc(row.created_at),
+            row.revision,
+            members,
+            active,
+            runs,
+            _consent_of(row),
+            proposals,
+        )
 
     def cohorts(self) -> list[CohortInfo]:
         """Every cohort, oldest first."""
@@ -167,14 +224,21 @@ class Reader:
             select(PairingRow, CohortRow.name)
             .join(CohortRow, PairingRow.cohort_id == CohortRow.id)
             .where(*conditions)
-            .options(selectinload(PairingRow.mentor), selectinload(PairingRow.mentee), selectinload(PairingRow.events))
+            .options(
+                selectinload(PairingRow.mentor),
+                selectinload(PairingRow.mentee),
+                selectinload(PairingRow.events).selectinload(EventRow.person),
+            )
             .order_by(PairingRow.id)
         )
         return [self._record(p, name) for p, name in self.session.execute(query)]
 
     @staticmethod
     def _record(p: PairingRow, cohort: str) -> PairingRecord:
-        events = tuple(PairingEvent(e.kind, _utc(e.at), e.reason, e.rating, e.run_id) for e in p.events)
+        events = tuple(
+            PairingEvent(e.kind, _utc(e.at), e.reason, e.rating, e.run_id, e.person.person_id if e.person else None)
+            for e in p.events
+        )
         return PairingRecord(
             p.id,
             cohort,
@@ -187,6 +251,10 @@ class Reader:
             p.ended_run_id,
             bool(p.locked),
             events,
+            _maybe_utc(p.accepted_at),
+            _maybe_utc(p.mentor_accepted_at),
+            _maybe_utc(p.mentee_accepted_at),
+            _maybe_utc(p.expires_at),
         )
 
     def active_pairs(self, cohort: str) -> list[PairingRecord]:
@@ -208,9 +276,14 @@ class Reader:
         return self._pairings(*conditions)
 
     def past_pairings(self) -> list[PastPairing]:
-        """Every pairing ever recorded, with its mean rating, for `with_history`."""
+        """Every pairing ever formed, with its mean rating, for `with_history`.
+
+        A proposal nobody accepted (still waiting, declined or expired) never
+        formed a pair: it is not history (the cohort's own re-matches keep a
+        declined pair out, `pairmatch.consent`).
+        """
         out = []
-        for p in self._pairings():
+        for p in self._pairings(PairingRow.accepted_at.is_not(None)):
             ratings = p.ratings
             out.append(
                 PastPairing(
@@ -287,6 +360,9 @@ class Writer(Reader):
         existing = {r.person_id: r for r in self.session.scalars(select(PersonRow))}
         new: dict[str, dict[str, Any]] = {}
         for person in people:
+            _fits(person.id, "a person's id", PersonRow.__table__.c.person_id)
+            _fits(person.name, f"the name of {person.id}", PersonRow.__table__.c.name)
+        for person in people:
             side = "mentor" if isinstance(person, Mentor) else "mentee"
             data = person.model_dump(mode="json")
             row = existing.get(person.id)
@@ -309,17 +385,35 @@ class Writer(Reader):
             self.session.execute(insert(PersonRow), list(new.values()))
         return len(new)
 
-    def create_cohort(self, name: str, description: str = "") -> CohortInfo:
-        """A new, empty cohort."""
+    def create_cohort(self, name: str, description: str = "", consent: ConsentOptions | None = None) -> CohortInfo:
+        """A new, empty cohort (``consent``: whether its new pairs wait for both people to accept)."""
         if not name or not name.strip():
             raise StoreError("a cohort needs a name")
         name = _plain(name, "the cohort name")
+        _fits(name, "the cohort name", CohortRow.__table__.c.name)
         description = _plain(description, "the cohort description")
         if self.cohort_row(name, missing_ok=True) is not None:
             raise StoreError(f"cohort {name!r} already exists")
         row = CohortRow(name=name, description=description, created_at=self.now, revision=0)
+        self._set_consent(row, consent or ConsentOptions())
         self.session.add(row)
         self.session.flush()
+        return self._cohort_info(row)
+
+    @staticmethod
+    def _set_consent(row: CohortRow, consent: ConsentOptions) -> None:
+        row.consent_required = consent.required
+        row.proposal_days = consent.expires_after_days
+        row.repropose_declined = consent.repropose_declined
+
+    def set_consent(self, cohort: str, consent: ConsentOptions) -> CohortInfo:
+        """Change whether the cohort's *new* pairs wait for both people to accept (current pairs stay as they are)."""
+        row = self.cohort_row(cohort)
+        assert row is not None
+        if _consent_of(row) != consent:
+            self._set_consent(row, consent)
+            self._touch(row)
+            self.session.flush()
         return self._cohort_info(row)
 
     def add_members(self, cohort: str, person_ids: Iterable[str], reason: str = "") -> int:
@@ -364,10 +458,99 @@ class Writer(Reader):
             raise StoreError(f"{mentor_id} and {mentee_id} are paired in several cohorts; name the cohort")
         return rows[0]
 
-    def _end(self, pairing: PairingRow, reason: str, run_id: int | None = None) -> None:
-        pairing.ended_at, pairing.end_reason, pairing.ended_run_id = self.now, reason, run_id
+    def _end(
+        self,
+        pairing: PairingRow,
+        reason: str,
+        run_id: int | None = None,
+        *,
+        kind: str = "ended",
+        at: dt.datetime | None = None,
+        person: int | None = None,
+    ) -> None:
+        at = at or self.now
+        pairing.ended_at, pairing.end_reason, pairing.ended_run_id = at, reason, run_id
         pairing.locked = False
-        self.session.add(EventRow(pairing_id=pairing.id, kind="ended", at=self.now, reason=reason, run_id=run_id))
+        self.session.add(
+            EventRow(pairing_id=pairing.id, kind=kind, at=at, reason=reason, run_id=run_id, person_pk=person)
+        )
+
+    def respond(
+        self,
+        mentor_id: str,
+        mentee_id: str,
+        *,
+        accept: bool,
+        by: str | None = None,
+        reason: str = "",
+        cohort: str | None = None,
+    ) -> PairingRecord:
+        """Record an answer to a proposed pair (`pairmatch.consent`).
+
+        ``by`` is the mentor's or the mentee's id (None: the answer is both
+        people's). The pair starts when both have accepted; a decline ends
+        the proposal and frees both people for the next re-match. A proposal
+        whose time ran out takes no answer (the next re-match records it as
+        expired).
+        """
+        reason = _plain(reason, "the reason")
+        row = self.cohort_row(cohort) if cohort is not None else None
+        pairing = self._active(row, mentor_id, mentee_id)
+        if pairing.accepted_at is not None:
+            raise StoreError(
+                f"{mentor_id} - {mentee_id} is not waiting for an answer: it started on "
+                f"{_utc(pairing.accepted_at):%Y-%m-%d %H:%M} UTC"
+            )
+        proposal = ProposalState(
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
+            proposed_at=_utc(pairing.started_at),
+            expires_at=_maybe_utc(pairing.expires_at),
+            mentor_accepted_at=_maybe_utc(pairing.mentor_accepted_at),
+            mentee_accepted_at=_maybe_utc(pairing.mentee_accepted_at),
+        )
+        try:
+            outcome = answer(proposal, accept=accept, by=by, at=self.now, reason=reason)
+        except ConsentError as err:
+            raise StoreError(str(err)) from None
+        person = None if by is None else self.person_row(by).id
+        if outcome.state == "declined":
+            text = f"declined by {by or 'both'}" + (f": {reason}" if reason else "")
+            self._end(pairing, text, kind="declined", person=person)
+            return self._changed(pairing)
+        pairing.mentor_accepted_at, pairing.mentee_accepted_at = outcome.mentor_accepted_at, outcome.mentee_accepted_at
+        if outcome.state == "active":
+            pairing.accepted_at = self.now
+        for event in outcome.events:
+            who = person if event.person is not None else None
+            self.session.add(
+                EventRow(pairing_id=pairing.id, kind=event.kind, at=event.at, reason=event.reason, person_pk=who)
+            )
+        return self._changed(pairing)
+
+    def expire_proposals(self, cohort: str) -> list[PairingRecord]:
+        """Record every proposal of the cohort whose time ran out as expired (at its expiry time)."""
+        row = self.cohort_row(cohort)
+        assert row is not None
+        overdue = self.session.scalars(
+            select(PairingRow).where(
+                PairingRow.cohort_id == row.id,
+                PairingRow.ended_at.is_(None),
+                PairingRow.accepted_at.is_(None),
+                PairingRow.expires_at.is_not(None),
+                PairingRow.expires_at <= self.now,
+            )
+        ).all()
+        for pairing in overdue:
+            self._expire(pairing)
+        if overdue:
+            self._touch(row)
+        self.session.flush()
+        return [self._changed(p, touch=False) for p in overdue]
+
+    def _expire(self, pairing: PairingRow, run_id: int | None = None) -> None:
+        assert pairing.expires_at is not None
+        self._end(pairing, "expired without both answers", run_id, kind="expired", at=_utc(pairing.expires_at))
 
     def _changed(self, pairing: PairingRow, *, touch: bool = True) -> PairingRecord:
         """After a change to one pairing: bump its cohort's revision (when ``touch``) and read it back."""
@@ -427,7 +610,8 @@ class Writer(Reader):
         self.session.add(
             EventRow(pairing_id=pairing.id, kind="feedback", at=self.now, rating=rating, reason=comment or None)
         )
-        return self._changed(pairing)
+        # Feedback changes no pairing: a re-match planned meanwhile stays valid.
+        return self._changed(pairing, touch=False)
 
     def leave(self, cohort: str, person_id: str, reason: str, run_id: int | None = None) -> list[PairingRecord]:
         """Record that someone left a cohort; their active pairings end. Returns those pairings."""
@@ -471,8 +655,9 @@ class Writer(Reader):
         expected_revision: int | None = None,
         leave_reason: str = "",
         note: str = "",
+        consent: ConsentOptions | None = None,
     ) -> StoredRun:
-        """Record a solve and make its pairs the cohort's active pairings.
+        """Record a solve and make its pairs the cohort's current pairings.
 
         The cohort is created if needed and the problem's people are added
         (or updated) and made members. A ``match`` run needs a cohort without
@@ -480,6 +665,8 @@ class Writer(Reader):
         the reason from ``rematch_result``) and starts the new ones.
         ``expected_revision`` (the cohort's revision when the solve read it;
         0 for a new cohort) guards against changes made meanwhile.
+        ``consent`` (default: the cohort's own, for a new cohort none) decides
+        whether new pairs start at once or are proposed (`pairmatch.consent`).
         """
         if kind not in ("match", "rematch"):
             raise StoreError(f"unknown run kind {kind!r}")
@@ -494,9 +681,11 @@ class Writer(Reader):
                 "nothing was written: run the command again"
             )
         if row is None:
-            self.create_cohort(cohort)
+            self.create_cohort(cohort, consent=consent)
             row = self.cohort_row(cohort)
             assert row is not None
+        elif consent is not None:
+            self.set_consent(cohort, consent)
         active = self.session.scalars(
             select(PairingRow).where(PairingRow.cohort_id == row.id, PairingRow.ended_at.is_(None))
         ).all()
@@ -581,12 +770,18 @@ class Writer(Reader):
                     )
                 continue
             change = why.get(pair)
+            if change is not None and change.change == "expired" and pairing.expires_at is not None:
+                self._expire(pairing, run.id)
+                continue
             reason = change.reason if change is not None else "not in the new matching"
             self._end(pairing, f"re-match run {run.id}: {reason}", run.id)
         self.session.flush()
         starting = [p for p in result.pairs if (ids[p.mentor_id], ids[p.mentee_id]) not in have]
         if not starting:
             return
+        options = _consent_of(cohort)
+        accepted = None if options.required else self.now
+        expires = options.expires_at(self.now)
         # Batched inserts (RETURNING the new ids): a first run starts thousands of pairings at once.
         created = self.session.execute(
             insert(PairingRow).returning(
@@ -600,6 +795,10 @@ class Writer(Reader):
                     "run_id": run.id,
                     "started_at": self.now,
                     "locked": False,
+                    "accepted_at": accepted,
+                    "mentor_accepted_at": accepted,
+                    "mentee_accepted_at": accepted,
+                    "expires_at": expires,
                 }
                 for p in starting
             ],
@@ -610,7 +809,7 @@ class Writer(Reader):
             events.append(
                 {
                     "pairing_id": pairing_id,
-                    "kind": "started",
+                    "kind": "proposed" if options.required else "started",
                     "at": self.now,
                     "run_id": run.id,
                     "reason": change.reason if change is not None else f"matched by run {run.id}",
@@ -623,7 +822,11 @@ class ProgrammeStore:
     """A programme store: SQLite file (default) or any SQLAlchemy database URL.
 
     Open an existing store with `ProgrammeStore.open`, create one with
-    `ProgrammeStore.init`. Every changing method is one transaction.
+    `ProgrammeStore.init`. Read with ``with store.reading() as r:`` (a
+    `Reader`: cohorts, members, pairings, history, runs) and change it with
+    ``with store.transaction() as tx:`` (a `Writer`: people, cohorts, ending,
+    locking, responses, feedback), each one transaction; the matching methods
+    below solve outside any transaction and record in one.
 
     Examples
     --------
@@ -631,9 +834,14 @@ class ProgrammeStore:
     >>> path = os.path.join(tempfile.mkdtemp(), "programme.db")
     >>> store = ProgrammeStore.init(path)
     >>> run, result = store.match("2026", pm.pilot_problem())
-    >>> [(p.mentor_id, p.mentee_id) for p in store.active_pairs("2026")]
+    >>> with store.reading() as r:
+    ...     [(p.mentor_id, p.mentee_id) for p in r.active_pairs("2026")]
     [('M1', 'O1'), ('M2', 'O2'), ('M3', 'O3')]
-    >>> store.run(run.id).solve_again().objective == result.objective
+    >>> with store.transaction() as tx:
+    ...     tx.end_pair("M1", "O1", "schedules never fit").ended_at is not None
+    True
+    >>> with store.reading() as r:
+    ...     r.run(run.id).solve_again().objective == result.objective
     True
     >>> store.close()
     """
@@ -646,34 +854,33 @@ class ProgrammeStore:
 
     @classmethod
     def open(cls, location: str | os.PathLike[str] | None = None) -> ProgrammeStore:
-        """Open an existing store at its newest schema (`StoreError` otherwise, naming the fix)."""
+        """Open an existing store at its newest schema (`StoreError` otherwise, naming the fix).
+
+        A database that is not a store, a damaged one, or a store from a newer
+        pairmatch is refused before anything is written to it.
+        """
         url = store_url(location)
-        engine = connect(url)
-        if engine.dialect.name == "sqlite":
-            path = engine.url.database
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            path = parsed.database
             if path and path != ":memory:" and not os.path.exists(path):
-                engine.dispose()
                 raise StoreError(f"no programme store at {path}; create it with: pairmatch store init --store {path}")
-        store = cls(engine, url)
         try:
-            found = store.revision()
+            found = store_revision(url)
         except OperationalError as err:
-            engine.dispose()
             raise StoreError(f"cannot open the store at {display_url(url)}: {err.orig}") from err
         head = head_revision()
         if found is None:
-            engine.dispose()
             raise StoreError(
                 f"{display_url(url)} is not a programme store yet; "
                 f"create it with: pairmatch store init --store {display_url(url)}"
             )
         if found != head:
-            engine.dispose()
             raise StoreError(
                 f"the store at {display_url(url)} has schema revision {found}, this pairmatch needs "
                 f"{head}; upgrade it with: pairmatch store upgrade --store {display_url(url)}"
             )
-        return store
+        return cls(connect(url), url)
 
     @classmethod
     def init(cls, location: str | os.PathLike[str] | None = None, *, revision: str = "head") -> ProgrammeStore:
@@ -739,105 +946,33 @@ class ProgrammeStore:
             finally:
                 session.close()
 
-    # -- one transaction each ---------------------------------------------------------------
-
-    def add_people(self, people: Iterable[Person]) -> int:
-        """See `Writer.add_people`."""
-        with self.transaction() as tx:
-            return tx.add_people(people)
-
-    def create_cohort(self, name: str, description: str = "") -> CohortInfo:
-        """See `Writer.create_cohort`."""
-        with self.transaction() as tx:
-            return tx.create_cohort(name, description)
-
-    def record_run(
-        self, cohort: str, problem: Problem, params: SolveParams, result: MatchResult, **kwargs: Any
-    ) -> StoredRun:
-        """See `Writer.record_run`."""
-        with self.transaction() as tx:
-            return tx.record_run(cohort, problem, params, result, **kwargs)
-
-    def end_pair(self, mentor_id: str, mentee_id: str, reason: str, cohort: str | None = None) -> PairingRecord:
-        """See `Writer.end_pair`."""
-        with self.transaction() as tx:
-            return tx.end_pair(mentor_id, mentee_id, reason, cohort)
-
-    def lock_pair(
-        self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "", cohort: str | None = None
-    ) -> PairingRecord:
-        """See `Writer.lock_pair`."""
-        with self.transaction() as tx:
-            return tx.lock_pair(mentor_id, mentee_id, locked=locked, reason=reason, cohort=cohort)
-
-    def record_feedback(
-        self, mentor_id: str, mentee_id: str, rating: int, comment: str = "", cohort: str | None = None
-    ) -> PairingRecord:
-        """See `Writer.record_feedback`."""
-        with self.transaction() as tx:
-            return tx.record_feedback(mentor_id, mentee_id, rating, comment, cohort)
-
-    def leave(self, cohort: str, person_id: str, reason: str) -> list[PairingRecord]:
-        """See `Writer.leave`."""
-        with self.transaction() as tx:
-            return tx.leave(cohort, person_id, reason)
-
-    def cohort(self, name: str) -> CohortInfo:
-        """See `Reader.cohort`."""
-        with self.reading() as r:
-            info = r.cohort(name)
-            assert info is not None
-            return info
-
-    def cohorts(self) -> list[CohortInfo]:
-        """See `Reader.cohorts`."""
-        with self.reading() as r:
-            return r.cohorts()
-
-    def members(self, cohort: str, *, include_left: bool = True) -> list[Member]:
-        """See `Reader.members`."""
-        with self.reading() as r:
-            return r.members(cohort, include_left=include_left)
-
-    def active_pairs(self, cohort: str) -> list[PairingRecord]:
-        """See `Reader.active_pairs`."""
-        with self.reading() as r:
-            return r.active_pairs(cohort)
-
-    def history(self, cohort: str | None = None, person: str | None = None) -> list[PairingRecord]:
-        """See `Reader.history`."""
-        with self.reading() as r:
-            return r.history(cohort, person)
-
-    def run(self, run_id: int) -> StoredRun:
-        """See `Reader.run`."""
-        with self.reading() as r:
-            return r.run(run_id)
-
-    def runs(self, cohort: str | None = None) -> list[StoredRun]:
-        """See `Reader.runs`."""
-        with self.reading() as r:
-            return r.runs(cohort)
-
-    def latest_run(self, cohort: str) -> StoredRun:
-        """See `Reader.latest_run`."""
-        with self.reading() as r:
-            return r.latest_run(cohort)
-
     # -- matching ---------------------------------------------------------------------------
 
     def plan_match(
-        self, cohort: str, problem: Problem, params: SolveParams | None = None, *, history: HistoryOptions | None = None
+        self,
+        cohort: str,
+        problem: Problem,
+        params: SolveParams | None = None,
+        *,
+        history: HistoryOptions | None = None,
+        consent: ConsentOptions | None = None,
     ) -> Proposal:
         """Solve a cohort's first matching using the programme's history, without recording it.
 
         By default nobody is paired with someone they were paired with
-        before (`HistoryOptions`). The cohort must have no active pairs.
-        `commit` records the proposal.
+        before (`HistoryOptions`; `Proposal.excluded` lists those pairs). The
+        cohort must have no current pairs. With ``consent`` (default: the
+        cohort's own, none for a new cohort) the pairs are recorded as
+        proposed until both people accept (`pairmatch.consent`). `commit`
+        records the proposal.
         """
         params = params or SolveParams()
         history = history or HistoryOptions()
         cohort = _plain(cohort, "the cohort name")  # before solving, not when recording
+        _fits(cohort, "the cohort name", CohortRow.__table__.c.name)
+        for person in (*problem.mentors, *problem.mentees):
+            _fits(person.id, "a person's id", PersonRow.__table__.c.person_id)
+            _fits(person.name, f"the name of {person.id}", PersonRow.__table__.c.name)
         with self.reading() as r:
             info = r.cohort(cohort, missing_ok=True)
             if info is not None and info.active_pairs:
@@ -847,6 +982,7 @@ class ProgrammeStore:
             past = r.past_pairings()
         solved = with_history(problem, past, history)
         result = solve(solved, params)
+        excluded = _excluded(problem, past) if history.forbid_repeats else ()
         return Proposal(
             cohort,
             "match",
@@ -858,6 +994,8 @@ class ProgrammeStore:
             None,
             0 if info is None else info.revision,
             {"history": history.model_dump()},
+            consent,
+            excluded,
         )
 
     def plan_rematch(
@@ -897,15 +1035,27 @@ class ProgrammeStore:
         latest: dict[PairIds, PairingRecord] = {}
         for p in pairings:  # the latest pairing of each pair
             latest[(p.mentor_id, p.mentee_id)] = p
-        ended = tuple(
-            pair for pair in current if pair in latest and not latest[pair].active and not set(pair) & set(leavers)
+        now = utcnow()
+        # How each current pair ended since the run (a proposal past its time counts as expired).
+        state = {
+            pair: "expired" if latest[pair].overdue(now) else latest[pair].state
+            for pair in current
+            if pair in latest and not set(pair) & set(leavers)
+        }
+        ended, declined, expired = (
+            tuple(p for p in current if state.get(p) == s) for s in ("ended", "declined", "expired")
         )
         locked_now = tuple(pair for pair in current if pair in latest and latest[pair].active and latest[pair].locked)
         params = params or SolveParams.model_validate(last.settings.get("solve", {}))
         history = history or HistoryOptions.model_validate(last.settings.get("history", {}))
         active_now = {(p.mentor_id, p.mentee_id) for p in pairings if p.active}
         changes = Changes(
-            leave=leavers, join=tuple(join), ended=ended, locked=tuple(dict.fromkeys((*locked_now, *lock)))
+            leave=leavers,
+            join=tuple(join),
+            ended=ended,
+            locked=tuple(dict.fromkeys((*locked_now, *lock))),
+            declined=declined,
+            expired=expired,
         )
         outcome = rematch(
             base,
@@ -915,6 +1065,9 @@ class ProgrammeStore:
             params=params,
             baseline=baseline,
             adjust=lambda p: with_history(p, past, history, keep=active_now),
+            earlier=[(p.mentor_id, p.mentee_id) for p in past if (p.mentor_id, p.mentee_id) not in active_now],
+            repeat_earlier=not history.forbid_repeats,
+            repropose_declined=info.consent.repropose_declined,
         )
         return Proposal(
             cohort,
@@ -949,6 +1102,7 @@ class ProgrammeStore:
                 expected_revision=proposal.revision,
                 leave_reason=leave_reason,
                 note=note,
+                consent=proposal.consent,
             )
 
     def match(
@@ -958,11 +1112,22 @@ class ProgrammeStore:
         params: SolveParams | None = None,
         *,
         history: HistoryOptions | None = None,
+        consent: ConsentOptions | None = None,
         note: str = "",
     ) -> tuple[StoredRun, MatchResult]:
-        """`plan_match` and `commit`: match a cohort, record the run and start its pairs."""
-        proposal = self.plan_match(cohort, problem, params, history=history)
-        return self.commit(proposal, note=note), proposal.result
+        """`plan_match` and `commit`: match a cohort, record the run and start (or propose) its pairs.
+
+        When the cohort changes between the solve and the recording, it is solved again, up to
+        `CONCURRENT_RETRIES` times, before `ConcurrentChangeError` is raised.
+        """
+        for attempt in range(CONCURRENT_RETRIES + 1):
+            proposal = self.plan_match(cohort, problem, params, history=history, consent=consent)
+            try:
+                return self.commit(proposal, note=note), proposal.result
+            except ConcurrentChangeError:
+                if attempt == CONCURRENT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     def rematch(
         self,
@@ -978,19 +1143,29 @@ class ProgrammeStore:
         note: str = "",
         baseline: bool = True,
     ) -> tuple[StoredRun, RematchResult]:
-        """`plan_rematch` and `commit`: re-match a cohort, record the run and update its pairs."""
-        proposal = self.plan_rematch(
-            cohort,
-            leave=leave,
-            join=join,
-            lock=lock,
-            move_penalty=move_penalty,
-            params=params,
-            history=history,
-            baseline=baseline,
-        )
-        assert proposal.rematch is not None
-        return self.commit(proposal, leave_reason=leave_reason, note=note), proposal.rematch
+        """`plan_rematch` and `commit`: re-match a cohort, record the run and update its pairs.
+
+        When the cohort changes between the solve and the recording, it is re-matched again from
+        its new state, up to `CONCURRENT_RETRIES` times, before `ConcurrentChangeError` is raised.
+        """
+        for attempt in range(CONCURRENT_RETRIES + 1):
+            proposal = self.plan_rematch(
+                cohort,
+                leave=leave,
+                join=join,
+                lock=lock,
+                move_penalty=move_penalty,
+                params=params,
+                history=history,
+                baseline=baseline,
+            )
+            assert proposal.rematch is not None
+            try:
+                return self.commit(proposal, leave_reason=leave_reason, note=note), proposal.rematch
+            except ConcurrentChangeError:
+                if attempt == CONCURRENT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -1015,6 +1190,10 @@ class Proposal:
         The cohort's revision when it was read (0 for a new cohort).
     settings : dict
         History options and move penalty, recorded with the run.
+    consent : ConsentOptions or None
+        For a match: whether the pairs wait for both people (None: the cohort's own).
+    excluded : tuple of (mentor_id, mentee_id)
+        For a match: earlier pairs of people in it, kept apart (no repeats).
     """
 
     cohort: str
@@ -1027,3 +1206,5 @@ class Proposal:
     parent: int | None
     revision: int
     settings: dict[str, Any]
+    consent: ConsentOptions | None = None
+    excluded: tuple[PairIds, ...] = ()

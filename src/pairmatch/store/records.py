@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..consent import ConsentOptions, PairState
 from ..contract import MatchRequest, MatchResponse
 from ..diffs import Snapshot
 from ..matching import solve
@@ -25,7 +26,11 @@ class ReplayMismatchError(StoreError):
 
 @dataclass(frozen=True)
 class CohortInfo:
-    """A cohort and its counts; ``revision`` changes with every change to its members or pairings."""
+    """A cohort and its counts; ``revision`` changes with every change to its members or pairings.
+
+    ``active_pairs`` counts every current pair, ``proposals`` those of them
+    still waiting for an answer (`pairmatch.consent`).
+    """
 
     name: str
     description: str
@@ -34,6 +39,8 @@ class CohortInfo:
     members: int
     active_pairs: int
     runs: int
+    consent: ConsentOptions = field(default_factory=ConsentOptions)
+    proposals: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,18 +62,33 @@ class Member:
 
 @dataclass(frozen=True)
 class PairingEvent:
-    """Something that happened to a pairing."""
+    """Something that happened to a pairing; ``person``: who answered (None: both, or nobody in particular)."""
 
     kind: str
     at: dt.datetime
     reason: str | None = None
     rating: int | None = None
     run_id: int | None = None
+    person: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+            "rating": self.rating,
+            "run_id": self.run_id,
+            "person": self.person,
+        }
 
 
 @dataclass(frozen=True)
 class PairingRecord:
-    """A pair of a cohort, its dates and its events (``ended_at`` None: still active)."""
+    """A pair of a cohort, its dates and its events (``ended_at`` None: current).
+
+    ``started_at`` is when the run made it; with consent (`pairmatch.consent`)
+    it is proposed until ``accepted_at``, when the second person accepted.
+    """
 
     id: int
     cohort: str
@@ -79,10 +101,32 @@ class PairingRecord:
     ended_run_id: int | None
     locked: bool
     events: tuple[PairingEvent, ...] = ()
+    accepted_at: dt.datetime | None = None
+    mentor_accepted_at: dt.datetime | None = None
+    mentee_accepted_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
 
     @property
     def active(self) -> bool:
+        """Current: proposed or accepted, not ended."""
         return self.ended_at is None
+
+    @property
+    def proposed(self) -> bool:
+        """Current and waiting for an answer from one or both people."""
+        return self.ended_at is None and self.accepted_at is None
+
+    @property
+    def state(self) -> PairState:
+        """``proposed``, ``active``, or how it ended: ``declined``, ``expired`` or ``ended``."""
+        if self.ended_at is None:
+            return "proposed" if self.accepted_at is None else "active"
+        ends = [e.kind for e in self.events if e.kind in ("declined", "expired", "ended")]
+        return "declined" if ends[-1:] == ["declined"] else "expired" if ends[-1:] == ["expired"] else "ended"
+
+    def overdue(self, now: dt.datetime) -> bool:
+        """A proposal whose time to answer ran out before ``now`` (recorded as expired at the next change)."""
+        return self.proposed and self.expires_at is not None and self.expires_at <= now
 
     @property
     def ratings(self) -> tuple[int, ...]:
@@ -101,11 +145,17 @@ class PairingRecord:
             "end_reason": self.end_reason,
             "ended_run_id": self.ended_run_id,
             "locked": self.locked,
-            "events": [
-                {"kind": e.kind, "at": e.at.isoformat(), "reason": e.reason, "rating": e.rating, "run_id": e.run_id}
-                for e in self.events
-            ],
+            "state": self.state,
+            "accepted_at": _iso(self.accepted_at),
+            "mentor_accepted_at": _iso(self.mentor_accepted_at),
+            "mentee_accepted_at": _iso(self.mentee_accepted_at),
+            "expires_at": _iso(self.expires_at),
+            "events": [e.to_dict() for e in self.events],
         }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 @dataclass(frozen=True)

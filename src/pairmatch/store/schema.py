@@ -33,7 +33,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = ["EVENT_KINDS", "Base", "CohortRow", "EventRow", "MemberRow", "PairingRow", "PersonRow", "RunRow", "utcnow"]
 
-EVENT_KINDS = ("started", "ended", "feedback", "locked", "unlocked")
+EVENT_KINDS = ("started", "ended", "feedback", "locked", "unlocked", "proposed", "accepted", "declined", "expired")
+_KIND_CHECK = "kind IN (" + ", ".join(f"'{k}'" for k in EVENT_KINDS) + ")"
 
 # Named constraints, so migrations on every backend can refer to them.
 NAMING = {
@@ -80,6 +81,10 @@ class CohortRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Consent (`pairmatch.consent.ConsentOptions`): new pairs wait for both people to accept.
+    consent_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    proposal_days: Mapped[int | None] = mapped_column(Integer)
+    repropose_declined: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     members: Mapped[list[MemberRow]] = relationship(back_populates="cohort")
 
@@ -128,7 +133,11 @@ class RunRow(Base):
 
 
 class PairingRow(Base):
-    """A pair of a cohort from the run that started it until it ends (``ended_at`` empty: active)."""
+    """A pair of a cohort from the run that made it until it ends (``ended_at`` empty: current).
+
+    A current pairing is *proposed* until both people accept (``accepted_at``
+    empty) and active afterwards; a cohort without consent accepts at once.
+    """
 
     __tablename__ = "pairings"
     __table_args__ = (
@@ -154,6 +163,10 @@ class PairingRow(Base):
     end_reason: Mapped[str | None] = mapped_column(Text)
     ended_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    mentor_accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    mentee_accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     mentor: Mapped[PersonRow] = relationship(foreign_keys=[mentor_pk])
     mentee: Mapped[PersonRow] = relationship(foreign_keys=[mentee_pk])
@@ -161,11 +174,12 @@ class PairingRow(Base):
 
 
 class EventRow(Base):
-    """Something that happened to a pairing: started, ended (with the reason), feedback, (un)locked."""
+    """Something that happened to a pairing: proposed, accepted or declined (``person_pk``: by whom;
+    empty: by both), expired, started, ended (with the reason), feedback, (un)locked."""
 
     __tablename__ = "pairing_events"
     __table_args__ = (
-        CheckConstraint("kind IN ('started', 'ended', 'feedback', 'locked', 'unlocked')", name="kind"),
+        CheckConstraint(_KIND_CHECK, name="kind"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
     )
 
@@ -176,5 +190,7 @@ class EventRow(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
+    person_pk: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     pairing: Mapped[PairingRow] = relationship(back_populates="events")
+    person: Mapped[PersonRow | None] = relationship()

@@ -4,6 +4,8 @@ results and cancellation."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -14,11 +16,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ...contract import ErrorResponse, JobStatus
 from ...contract.responses import ErrorDetail
+from ...store.engine import StoreError
 from ..access import Reader, Writer, needs
 from ..bodies import read_body
 from ..config import ApiKey
 from ..context import JSON, ServiceError, error_copy, note
-from ..jobs import JobRecord, QueueFull
+from ..jobs import ClientLimit, IdempotencyConflict, JobRecord, QueueFull, Submission
+from ..logs import error_summary, log_event
 from ..openapi import ref, request_body, responses
 from ..state import Service
 from ..tasks import DEFAULT_KIND, TASKS
@@ -30,7 +34,14 @@ MAX_WAIT_S = 60.0
 
 router = APIRouter(tags=["jobs"])
 
-_SUBMIT_ERRORS = (401, 403, 408, 413, 422, 503, 500)
+_SUBMIT_ERRORS = (401, 403, 408, 409, 413, 422, 429, 503, 507, 500)
+_SUBMIT_RESPONSES = {
+    **responses(202, ["job"], "queued; poll the Location", *_SUBMIT_ERRORS),
+    200: {
+        "description": "the job queued earlier with the same Idempotency-Key and body (Idempotent-Replayed: true)",
+        "content": {JSON: {"schema": ref("job")}},
+    },
+}
 
 
 def _service(request: Request) -> Service:
@@ -55,7 +66,8 @@ def status_of(service: Service, job: JobRecord) -> JobStatus:
         started_at=job.started_at.isoformat() if job.started_at else None,
         finished_at=job.finished_at.isoformat() if job.finished_at else None,
         attempts=job.attempts,
-        message=job.message,
+        message=job.message
+        or ("cancellation requested; it stops soon unless it finishes first" if job.cancel_requested else None),
         error=error,
         links={"self": base, "result": f"{base}/result", "cancel": f"{base}/cancel"},
     )
@@ -76,25 +88,67 @@ async def find(service: Service, job_id: str, key: ApiKey) -> JobRecord:
     return job
 
 
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _idempotency_key(request: Request) -> str | None:
+    value = request.headers.get("idempotency-key")
+    if value is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(value):
+        detail = ErrorDetail(
+            loc=["header", "Idempotency-Key"],
+            message="1-128 letters, digits or ._:- (a UUID is a good key)",
+            type="string_pattern_mismatch",
+        )
+        raise ServiceError(422, "invalid_request", "1 problem(s) in the request", details=[detail])
+    return value
+
+
 async def submit(request: Request, kind: str, key: ApiKey) -> Response:
-    """Read the body within the job limits and queue it; 202 with ``Location``."""
+    """Read the body within the job limits, check it against its schema and queue it; 202 with ``Location``.
+
+    With an ``Idempotency-Key`` header, the same key and body again answer 200 with the job already queued
+    (``Idempotent-Replayed: true``) instead of queueing it twice; the same key with another body is a 409.
+    """
     service = _service(request)
     config = service.config
-    with service.admit("upload"):
+    idempotency_key = _idempotency_key(request)
+    with service.admit("upload", key.client):
         body = await read_body(request, config, config.max_job_body_bytes)
+        await service.check(kind, body)
+    submission = Submission(
+        kind=kind,
+        client=key.client,
+        body=body,
+        max_queued=config.max_queued_jobs,
+        client_queued=config.client_queued_jobs,
+        client_bytes=config.client_store_bytes,
+        idempotency_key=idempotency_key,
+    )
+    wait = str(config.retry_after_s * 10)
     try:
-        job = await run_in_threadpool(service.backend.submit, kind, key.client, body, max_queued=config.max_queued_jobs)
+        job, created = await run_in_threadpool(service.backend.submit, submission)
+    except ClientLimit as err:
+        raise ServiceError(429, "client_limit", f"{err}; retry after {wait} s", headers={"Retry-After": wait}) from err
+    except IdempotencyConflict as err:
+        raise ServiceError(
+            409, "conflict", "this Idempotency-Key was used for another request; use a new key for a new request"
+        ) from err
     except QueueFull as err:
-        wait = str(config.retry_after_s * 10)
         raise ServiceError(
             503,
             "busy",
             f"the job queue is full ({config.max_queued_jobs} jobs); retry after {wait} s",
             headers={"Retry-After": wait},
         ) from err
-    service.runner.poke()
-    status = status_of(service, job)
-    return job_json(status, 202, {"Location": status.links["self"]})
+    if created:
+        service.runner.poke()
+    status = await run_in_threadpool(status_of, service, job)
+    headers = {"Location": status.links["self"]}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    return job_json(status, 202 if created else 200, headers)
 
 
 @router.post(
@@ -105,7 +159,7 @@ async def submit(request: Request, kind: str, key: ApiKey) -> Response:
         [task.request_schema for task in TASKS.values()],
         "the request of the kind named by ?kind= (a match request by default), as for POST /v1/{kind}",
     ),
-    responses=responses(202, ["job"], "queued; poll the Location", *_SUBMIT_ERRORS),
+    responses=_SUBMIT_RESPONSES,
     response_class=Response,
 )
 async def submit_any(
@@ -142,7 +196,7 @@ for _task in TASKS.values():
         summary=f"Queue a {_task.name} request as a job (write); its result is a {_task.response_schema}",
         dependencies=[needs("write")],
         openapi_extra=request_body([_task.request_schema], _task.takes),
-        responses=responses(202, ["job"], "queued; poll the Location", *_SUBMIT_ERRORS),
+        responses=_SUBMIT_RESPONSES,
         response_class=Response,
     )
 
@@ -208,6 +262,12 @@ async def result(request: Request, job_id: str, key: Reader) -> Response:
     if stored is None:
         raise ServiceError(404, "not_found", "no such job (or it belongs to another client)")
     status, document = stored
+    # The request named people; once its result is in the client's hands it is not kept (or, if the store
+    # cannot be written just now, it goes at the end of its retention time).
+    try:
+        await run_in_threadpool(service.backend.drop_request, job.id)
+    except StoreError as err:
+        log_event("job_request_kept", logging.WARNING, job_id=job.id, **error_summary(err))
     if status != 200:
         return error_copy(document, status)
     return Response(document, status_code=status, media_type=JSON)
@@ -217,9 +277,10 @@ async def result(request: Request, job_id: str, key: Reader) -> Response:
     "/v1/jobs/{job_id}/cancel",
     summary="Cancel a queued or running job (write)",
     responses={
-        **responses(200, ["job"], "cancelled", 401, 403, 404, 409, 500),
+        **responses(200, ["job"], "cancelled (it had not started)", 401, 403, 404, 409, 500),
         202: {
-            "description": "cancellation requested; the job stops within a second or two",
+            "description": "cancellation requested: a running job stops within a second or two, unless it "
+            "finishes first; poll it to see how it ended",
             "content": {JSON: {"schema": ref("job")}},
         },
     },

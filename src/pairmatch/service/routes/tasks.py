@@ -27,7 +27,7 @@ async def solve_now(request: Request, task: str) -> Response:
     """Read the body within the limits and answer it in a solve slot."""
     service: Service = request.app.state.service
     config = service.config
-    with service.admit("solve"):
+    with service.admit("solve", request.state.key.client):
         body = await read_body(request, config, config.max_body_bytes)
         try:
             reply, waited = await service.pool.run(
