@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .objectives import BACKENDS, METHODS, OBJECTIVES
-
 from .custom_scores import MAX_VALUE
+from .objectives import BACKENDS, METHODS, OBJECTIVES
 
 __all__ = ["COMPONENTS", "SolveParams", "Weights"]
 
