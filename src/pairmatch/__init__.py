@@ -25,6 +25,7 @@ from .matching import solve
 from .models import Mentee, Mentor, Person, Problem, Quota, Rules
 from .params import SolveParams, Weights
 from .rematching import Changes, PairChange, RematchResult, rematch
+from .report.plots import ResultPlots  # importing it installs MatchResult.plot
 from .result import MatchResult, Pair, Unmatched
 from .scoring import ChunkRunner, ScoreTable, ScoreView, score
 from .solver import SolveContext
@@ -52,6 +53,7 @@ __all__ = [
     "Quota",
     "RematchResult",
     "ResultDiff",
+    "ResultPlots",
     "Rules",
     "ScoreTable",
     "ScoreView",

@@ -17,8 +17,9 @@ from .constraints import Candidates, build_candidates
 from .models import Problem
 from .scoring import Scorer, score_table
 from .solver import diagnose, hall_violator
+from .solver.diagnosis import Diagnosis
 
-__all__ = ["compatibility_graph", "diagnose", "hall_violator"]
+__all__ = ["Diagnosis", "compatibility_graph", "diagnose", "hall_violator"]
 
 SIDES = ("mentor", "mentee")
 

@@ -12,13 +12,25 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from . import display
+from .exceptions import require
 from .models import Person, Problem
 from .result import MatchResult, rounded
 
-__all__ = ["COVERAGE_KEYS", "CoverageRow", "PartnerChange", "ResultDiff", "Snapshot", "coverage", "diff"]
+__all__ = [
+    "COVERAGE_COLUMNS",
+    "COVERAGE_KEYS",
+    "DIFF_COLUMNS",
+    "CoverageRow",
+    "PartnerChange",
+    "ResultDiff",
+    "Snapshot",
+    "coverage",
+    "diff",
+]
 
 COVERAGE_KEYS = ("bcu", "borough", "focus")
 PairScore = tuple[str, str, float]
@@ -77,6 +89,9 @@ class PartnerChange:
             return ", ".join(ids) if ids else "nobody"
 
         return f"{self.side} {self.person_id}: {who(self.before)} -> {who(self.after)}"
+
+    def __repr__(self) -> str:
+        return display.short_repr("PartnerChange", self.text)
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,8 @@ class ResultDiff:
     coverage : dict of str to tuple of CoverageRow
         Per ``bcu``, ``borough`` and ``focus``: groups whose numbers differ
         come first (largest change first), then the rest by size.
+    names : dict of str to str
+        Names of the people in ``added``, ``removed`` and ``changed`` (for displays and frames).
     """
 
     before_label: str
@@ -164,6 +181,7 @@ class ResultDiff:
     pairs_before: int
     pairs_after: int
     coverage: dict[str, tuple[CoverageRow, ...]]
+    names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def objective_change(self) -> float:
@@ -219,6 +237,96 @@ class ResultDiff:
             "coverage": {k: [r.__dict__ for r in rows] for k, rows in self.coverage.items()},
         }
 
+    # -- display -------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return display.short_repr(
+            "ResultDiff",
+            f"{self.before_label!r} -> {self.after_label!r}",
+            f"{self.kept:,} kept, {len(self.added):,} added, {len(self.removed):,} removed",
+            f"objective {display.number(self.objective_change, 4)}",
+        )
+
+    def to_rows(self) -> Iterable[tuple[Any, ...]]:
+        """One row per added or removed pair in `DIFF_COLUMNS` order."""
+        name = self.names.get
+        for change, pairs in (("added", self.added), ("removed", self.removed)):
+            for m, e, score in pairs:
+                yield (change, m, name(m, ""), e, name(e, ""), score)
+
+    def _repr_html_(self) -> str:
+        """Counts and objectives, the pairs added and removed, the people with other partners
+        and the BCU coverage that changed (each a bounded preview)."""
+        changed = ((c.side, c.person_id, self.names.get(c.person_id, ""), c.before, c.after) for c in self.changed)
+        cover = [r for r in self.coverage.get("bcu", ()) if r.change or r.people_before != r.people_after]
+        return display.card(
+            f"ResultDiff: {self.before_label} -> {self.after_label}",
+            display.fields(
+                [
+                    ("pairs", f"{self.pairs_before:,} -> {self.pairs_after:,} ({self.kept:,} kept)"),
+                    (
+                        "objective",
+                        f"{display.number(self.objective_before, 4)} -> "
+                        f"{display.number(self.objective_after, 4)} ({self.objective_change:+.4f})",
+                    ),
+                ]
+            ),
+            display.table(
+                DIFF_COLUMNS,
+                self.to_rows(),
+                total=len(self.added) + len(self.removed),
+                caption="Pairs added and removed",
+                what="pair",
+            ),
+            display.table(
+                ("side", "person", "name", "before", "after"),
+                changed,
+                total=len(self.changed),
+                caption="Other partners",
+                what="person",
+            )
+            if self.changed
+            else "",
+            display.table(
+                COVERAGE_COLUMNS[1:],
+                (_coverage_cells(r)[1:] for r in cover),
+                total=len(cover),
+                caption="Coverage by BCU that changed",
+            )
+            if cover
+            else "",
+        )
+
+    def to_frame(self) -> Any:
+        """The pairs added and removed as a pandas DataFrame with columns `DIFF_COLUMNS`
+        (needs the ``io`` extra); `coverage_frame` gives the coverage.
+
+        >>> from pairmatch import solve, pilot_problem, Rules
+        >>> p = pilot_problem()
+        >>> q = p.model_copy(update={"rules": Rules(forbidden_pairs=[("M1", "O1")])})
+        >>> diff(solve(p), solve(q)).to_frame()[["change", "mentor_id", "mentee_id"]].values.tolist()
+        [['removed', 'M1', 'O1']]
+        """
+        pandas = require("pandas", "io", "ResultDiff.to_frame()")
+        return display.frame(pandas, DIFF_COLUMNS, self.to_rows())
+
+    def coverage_frame(self) -> Any:
+        """Coverage per BCU, borough and focus area before and after, with columns `COVERAGE_COLUMNS`."""
+        pandas = require("pandas", "io", "ResultDiff.coverage_frame()")
+        return display.frame(
+            pandas, COVERAGE_COLUMNS, (_coverage_cells(r) for rows in self.coverage.values() for r in rows)
+        )
+
+
+DIFF_COLUMNS = ("change", "mentor_id", "mentor_name", "mentee_id", "mentee_name", "score")
+"""Columns of `ResultDiff.to_frame`: ``change`` is ``added`` or ``removed``."""
+COVERAGE_COLUMNS = ("key", "group", "people_before", "matched_before", "people_after", "matched_after", "change")
+"""Columns of `ResultDiff.coverage_frame`: ``key`` is ``bcu``, ``borough`` or ``focus``."""
+
+
+def _coverage_cells(row: CoverageRow) -> tuple[Any, ...]:
+    return (row.key, row.group, row.people_before, row.matched_before, row.people_after, row.matched_after, row.change)
+
 
 def _snapshot(item: MatchResult | Snapshot, default: str) -> Snapshot:
     snap = item if isinstance(item, Snapshot) else Snapshot.of(item, default)
@@ -261,10 +369,15 @@ def diff(before: MatchResult | Snapshot, after: MatchResult | Snapshot) -> Resul
 
     pa, pb = partners(pairs_a), partners(pairs_b)
     sides: dict[str, Literal["mentor", "mentee"]] = {}
+    names: dict[str, str] = {}
     for snap in (a, b):
         sides.update({p.id: "mentor" for p in snap.problem.mentors})
         sides.update({p.id: "mentee" for p in snap.problem.mentees})
     touched = {pid for m, e, _ in (*added, *removed) for pid in (m, e)}
+    for snap in (a, b):
+        names.update(
+            {p.id: p.name for p in (*snap.problem.mentors, *snap.problem.mentees) if p.name and p.id in touched}
+        )
     changed = tuple(
         sorted(
             (PartnerChange(pid, sides.get(pid, "mentor"), pa.get(pid, ()), pb.get(pid, ())) for pid in touched),
@@ -298,4 +411,5 @@ def diff(before: MatchResult | Snapshot, after: MatchResult | Snapshot) -> Resul
         len(pairs_a),
         len(pairs_b),
         cover,
+        names,
     )

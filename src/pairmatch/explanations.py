@@ -10,13 +10,15 @@ O(n) and never a pass over all pairs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from . import display
 from .availability import SLOT_MINUTES, format_slots, window_slots
 from .constraints import rule_names
 from .custom_scores import CONTINUITY
-from .exceptions import InfeasibleProblemError
+from .exceptions import InfeasibleProblemError, require
 from .geography import BoroughRelation
 from .matching import solve
 from .models import Person, Problem
@@ -27,6 +29,7 @@ from .unmatched import CLOSED, closed_people, own_scores
 
 __all__ = [
     "Alternative",
+    "Alternatives",
     "PairExplanation",
     "alternatives",
     "explain",
@@ -109,7 +112,8 @@ def _facts(
 
 @dataclass(frozen=True)
 class PairExplanation:
-    """Why a pair scores what it does, from the solver's own arrays.
+    """Why a pair scores what it does, from the solver's own arrays (``mentor_name`` and
+    ``mentee_name`` are empty when the people have none).
 
     ``score`` is the pair's own score; in a re-match, the continuity bonus the
     objective adds for keeping a working pair is ``bonus``, beside it.
@@ -123,6 +127,8 @@ class PairExplanation:
     contributions: dict[str, float]
     facts: dict[str, str]
     blocked_by: tuple[str, ...]
+    mentor_name: str = ""
+    mentee_name: str = ""
     bonus: float = 0.0
 
     def text(self) -> str:
@@ -139,6 +145,42 @@ class PairExplanation:
         if self.blocked_by:
             lines.append(f"  ruled out by: {', '.join(self.blocked_by)}")
         return "\n".join(lines)
+
+    def _state(self) -> str:
+        return "matched" if self.matched else ("not a candidate" if self.blocked_by else "not matched")
+
+    def __repr__(self) -> str:
+        return display.short_repr(
+            "PairExplanation",
+            f"{self.mentor_id!r} - {self.mentee_id!r}",
+            f"score {display.number(self.score)}",
+            self._state(),
+        )
+
+    def to_rows(self) -> list[tuple[str, float, float, str]]:
+        """``(component, value, contribution, fact)`` per component."""
+        return [(c, v, self.contributions[c], self.facts[c]) for c, v in self.components.items()]
+
+    def _repr_html_(self) -> str:
+        mentor = f"{self.mentor_name} ({self.mentor_id})" if self.mentor_name else self.mentor_id
+        mentee = f"{self.mentee_name} ({self.mentee_id})" if self.mentee_name else self.mentee_id
+        return display.card(
+            f"{mentor} - {mentee}: score {display.number(self.score)} ({self._state()})",
+            display.table(("component", "value", "contribution", "why"), self.to_rows()),
+            lines=[f"ruled out by: {', '.join(self.blocked_by)}"] if self.blocked_by else [],
+        )
+
+    def to_frame(self) -> Any:
+        """One row per component: ``component``, ``value`` (in [0, 1] for the built-ins),
+        ``contribution`` (weighted, adding up to the score) and ``fact`` (needs the ``io`` extra).
+
+        >>> from pairmatch import solve
+        >>> from pairmatch.examples import pilot_problem
+        >>> explain_pair(solve(pilot_problem()), "M1", "O1").to_frame()["component"].tolist()
+        ['focus', 'borough', 'availability']
+        """
+        pandas = require("pandas", "io", "PairExplanation.to_frame()")
+        return display.frame(pandas, ("component", "value", "contribution", "fact"), self.to_rows())
 
 
 def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExplanation:
@@ -169,6 +211,8 @@ def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExp
         contributions={k: weights[k] * v for k, v in components.items()},
         facts=_facts(problem, tuple(weights), components, problem.mentors[i], problem.mentees[j]),
         blocked_by=(*rule_names(int(ctx.candidates.blocked_pairs(rows, cols)[0])), *([CLOSED] if closed else [])),
+        mentor_name=problem.mentors[i].name or "",
+        mentee_name=problem.mentees[j].name or "",
         bonus=bonus,
     )
 
@@ -181,6 +225,41 @@ class Alternative:
     score: float
     blocked_by: tuple[str, ...]
     partner_matched_with: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        ruled = f"ruled out: {'; '.join(self.blocked_by)}" if self.blocked_by else ""
+        taken = f"paired with {', '.join(self.partner_matched_with)}" if self.partner_matched_with else ""
+        return display.short_repr(
+            "Alternative", repr(self.partner_id), f"score {display.number(self.score)}", ruled, taken
+        )
+
+
+class Alternatives(display.DisplayList):
+    """A person's alternatives (a list of `Alternative`, best first) that shows itself as a
+    table; `to_frame` gives ``partner_id``, ``partner_name``, ``score``, ``blocked_by`` and
+    ``partner_matched_with`` (lists ``"; "``-separated)."""
+
+    what = "alternative"
+    columns = ("partner_id", "partner_name", "score", "blocked_by", "partner_matched_with")
+
+    def __init__(self, items: Any = (), person_id: str = "", names: dict[str, str] | None = None) -> None:
+        super().__init__(items)
+        self.person_id, self.names = person_id, dict(names or {})
+        self.title = f"Alternatives for {person_id}"
+
+    def row(self, item: Alternative) -> tuple[Any, ...]:
+        return (
+            item.partner_id,
+            self.names.get(item.partner_id, ""),
+            item.score,
+            "; ".join(item.blocked_by),
+            "; ".join(item.partner_matched_with),
+        )
+
+    def to_frame(self) -> Any:
+        """The alternatives as a pandas DataFrame (needs the ``io`` extra)."""
+        pandas = require("pandas", "io", "Alternatives.to_frame()")
+        return display.frame(pandas, self.columns, self.to_rows())
 
 
 def _best(scores: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
@@ -196,7 +275,7 @@ def _best(scores: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
     return pool[order][:k]
 
 
-def alternatives(result: MatchResult, person_id: str, k: int = 3, *, allowed_only: bool = True) -> list[Alternative]:
+def alternatives(result: MatchResult, person_id: str, k: int = 3, *, allowed_only: bool = True) -> Alternatives:
     """The ``k`` best partners of ``person_id`` other than the ones proposed.
 
     By default only partners the solver could have given them are listed: the
@@ -225,16 +304,18 @@ def alternatives(result: MatchResult, person_id: str, k: int = 3, *, allowed_onl
         eligible[position[pid]] = False
     if allowed_only:
         if mine:
-            return []
+            return Alternatives((), person_id, {})
         eligible &= (blocked == 0) & (scores > 0) & ~theirs
 
     def reasons(x: int) -> tuple[str, ...]:
         return (*rule_names(int(blocked[x])), *([CLOSED] if mine or theirs[x] else []))
 
-    return [
-        Alternative(others[x].id, float(scores[x]), reasons(x), result.partners_of(others[x].id))
-        for x in _best(scores, eligible, k).tolist()
-    ]
+    best = _best(scores, eligible, k).tolist()
+    return Alternatives(
+        (Alternative(others[x].id, float(scores[x]), reasons(x), result.partners_of(others[x].id)) for x in best),
+        person_id,
+        {others[x].id: others[x].name or "" for x in best},
+    )
 
 
 def why_not(result: MatchResult, mentor_id: str, mentee_id: str) -> str:

@@ -20,6 +20,8 @@ import networkx as nx
 import numpy as np
 from pydantic import ValidationError
 
+from . import display
+from .exceptions import require
 from .vocabulary_documents import RELATION_SCORES, DocumentError, DocumentProblem, GeographySpec, normalize_place
 
 __all__ = ["FILE_KEYS", "BoroughRelation", "Geography", "GeographySpec", "normalize_place"]
@@ -251,7 +253,39 @@ class Geography:
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
-        return f"Geography({label}{len(self.places)} places, {len(set(self.unit_of.values()))} units)"
+        return display.short_repr(
+            "Geography", f"{label}{len(self.places)} places, {len(set(self.unit_of.values()))} units"
+        )
+
+    def to_rows(self) -> list[tuple[str, str, str, str, str]]:
+        """``(place, unit, land borders, river borders, note)`` per place; borders ``"; "``-separated."""
+        out = []
+        for place in self.places:
+            near = self.neighbours(place)
+            land = "; ".join(p for p, r in near.items() if r == BoroughRelation.ADJACENT)
+            river = "; ".join(p for p, r in near.items() if r == BoroughRelation.ACROSS_RIVER)
+            out.append((place, self.unit_of.get(place, ""), land, river, self.notes.get(place, "")))
+        return out
+
+    def _repr_html_(self) -> str:
+        """What the geography assumes (`describe`), then its places with units, borders and notes."""
+        columns = ("place", self.unit_name, "land borders", "river borders", "note")
+        return display.card(
+            f"Geography {self.name or ''}".rstrip() + f": {len(self.places)} places",
+            display.fields(self.describe().items()),
+            display.table(columns, self.to_rows(), total=len(self.places), caption="Places", what="place", limit=40),
+        )
+
+    def to_frame(self) -> Any:
+        """One row per place: ``place``, ``unit``, ``land_borders``, ``river_borders``, ``note``
+        (needs pandas, the ``io`` extra).
+
+        >>> from pairmatch.datasets import london
+        >>> london().to_frame().set_index("place").loc["City of London", "unit"]
+        ''
+        """
+        pandas = require("pandas", "io", "Geography.to_frame()")
+        return display.frame(pandas, ("place", "unit", "land_borders", "river_borders", "note"), self.to_rows())
 
     def _keys(self, place: str) -> Iterable[str]:
         """``place``'s matching key, then the same with known prefixes and suffixes removed."""

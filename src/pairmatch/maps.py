@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -51,6 +52,7 @@ __all__ = [
     "draw_coverage_map",
     "draw_place_coverage",
     "london_tiles",
+    "new_figure",
     "tile_layout",
 ]
 
@@ -168,6 +170,38 @@ def tile_layout(geography: Geography) -> TileLayout | None:
     """
     layout = london_tiles()
     return layout if geography.places and layout.covers(geography) else None
+
+
+@cache
+def _figure_class() -> type:
+    from matplotlib.figure import Figure
+
+    class InlineFigure(Figure):
+        """A figure that shows itself as a PNG in a notebook, whether or not pyplot was imported."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+            return buffer.getvalue()
+
+    return InlineFigure
+
+
+def new_figure(purpose: str, **kwargs: Any) -> Any:
+    """A matplotlib ``Figure`` drawn off-screen (the Agg canvas: pyplot's global state is never
+    touched, ``savefig`` works) that a notebook shows inline; needs the ``report`` extra,
+    named with ``purpose`` in the missing-extra error.
+
+    >>> fig = new_figure("a test", figsize=(2, 1))
+    >>> fig._repr_png_()[:4]
+    b'\\x89PNG'
+    """
+    require("matplotlib", "report", purpose)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _figure_class()(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 @dataclass(frozen=True)
@@ -306,20 +340,15 @@ def draw_place_coverage(
     layout = tile_layout(geography)
     if layout is None:
         return None
-    require("matplotlib", "report", "drawing the coverage map")
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
-    from matplotlib.figure import Figure
     from matplotlib.patches import Patch, Rectangle
 
     counts = {place: (int(people), int(matched)) for place, people, matched in rows if place in layout.tiles}
     own = ax is None
     if own:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        fig = Figure(figsize=(8.6, 7.6))
-        FigureCanvasAgg(fig)  # renders off-screen: savefig works without pyplot
+        fig = new_figure("drawing the coverage map", figsize=(8.6, 7.6))
         ax = fig.add_axes((0.01, 0.05, 0.86, 0.88))
         ax.set_anchor("W")
     fig = ax.get_figure()

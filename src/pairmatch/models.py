@@ -15,17 +15,22 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from . import display
 from .availability import normalize_windows
 from .custom_scores import BUILT_IN_COMPONENTS, CustomScore, PeopleTable
 from .datasets import default_taxonomy, london
+from .exceptions import require
 from .geography import Geography
 from .params import Weights
 from .taxonomy import Taxonomy, normalize_topic
 from .text import CleanStr, TextError, clean_text, printable
 
-__all__ = ["Mentee", "Mentor", "Person", "Problem", "Quota", "Rules"]
+__all__ = ["PERSON_COLUMNS", "Mentee", "Mentor", "Person", "Problem", "Quota", "Rules", "person_row"]
 
 AttributeValue = bool | int | float | str
+
+PERSON_COLUMNS = ("id", "name", "focus_areas", "boroughs", "availability", "min_partners", "max_partners")
+"""The people's column layout (files and DataFrames); free attributes follow as columns of their own."""
 
 
 def _text_items(value: Any, what: str) -> list[str]:
@@ -481,6 +486,90 @@ class Problem(BaseModel):
             scores=(CustomScore(name=name, weight=1.0, description=description, matrix=scores),),
             rules=rules or Rules(),
         )
+
+    # -- display -------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return display.short_repr(
+            "Problem",
+            repr(self.name) if self.name else "",
+            display.plural(len(self.mentors), "mentor"),
+            display.plural(len(self.mentees), "mentee"),
+            "components " + ", ".join(self.component_names),
+        )
+
+    def _repr_html_(self) -> str:
+        """Counts, weights, rules and vocabularies, then a preview of each side."""
+        weights = {
+            **{c: w for c, w in self.weights.as_dict().items() if w > 0},
+            **{s.name: s.weight for s in self.scores},
+        }
+        rules = self.rules.model_dump(exclude_defaults=True)
+        quotas = [q.describe() for q in self.rules.quotas]
+        items = [
+            ("people", f"{len(self.mentors):,} mentors, {len(self.mentees):,} mentees"),
+            ("weights", weights),
+            ("rules", {**rules, "quotas": quotas} if quotas else rules or "none"),
+            ("meeting", f"{self.meeting_minutes} minutes"),
+            ("geography", repr(self.geography)),
+            ("taxonomy", repr(self.taxonomy)),
+        ]
+        sides = [
+            display.table(
+                (*PERSON_COLUMNS[:-2], "partners"),
+                (_person_cells(p) for p in people),
+                total=len(people),
+                caption=f"{side.capitalize()}s ({len(people):,})",
+                what=side,
+            )
+            for side, people in (("mentor", self.mentors), ("mentee", self.mentees))
+        ]
+        lines = [self.description] if self.description else []
+        return display.card(f"Problem {self.name}".rstrip(), display.fields(items), *sides, lines=lines)
+
+    def to_frames(self) -> tuple[Any, Any]:
+        """Mentors and mentees as two pandas DataFrames in the column layout, the inverse of
+        `pairmatch.problem_from_frames` (needs the ``io`` extra).
+
+        Columns: `PERSON_COLUMNS` (lists joined with ``"; "``, as in a spreadsheet), then
+        one column per free attribute (empty where a person has none).
+
+        >>> import pairmatch as pm
+        >>> mentors, mentees = pm.pilot_problem().to_frames()
+        >>> list(mentors.columns[:4]), len(mentees)
+        (['id', 'name', 'focus_areas', 'boroughs'], 3)
+        >>> again = pm.problem_from_frames(mentors, mentees)
+        >>> again.mentors == pm.pilot_problem().mentors
+        True
+        """
+        pandas = require("pandas", "io", "Problem.to_frames()")
+        return tuple(people_frame(pandas, side) for side in (self.mentors, self.mentees))
+
+
+def _person_cells(person: Person) -> tuple[Any, ...]:
+    partners = f"{person.min_partners}-{person.max_partners}" if person.min_partners else f"≤ {person.max_partners}"
+    return (person.id, person.name or "", person.focus_areas, person.boroughs, person.availability, partners)
+
+
+def person_row(person: Person, attributes: tuple[str, ...] | list[str], missing: Any = None) -> tuple[Any, ...]:
+    """One person in the column layout: `PERSON_COLUMNS` (lists joined with ``"; "``), then the
+    value of each of ``attributes`` (``missing`` where the person has none)."""
+    return (
+        person.id,
+        person.name or "",
+        "; ".join(person.focus_areas),
+        "; ".join(person.boroughs),
+        "; ".join(person.availability),
+        person.min_partners,
+        person.max_partners,
+        *(person.attributes.get(a, missing) for a in attributes),
+    )
+
+
+def people_frame(pandas: Any, people: tuple[Person, ...]) -> Any:
+    """People as a DataFrame in the column layout (see `Problem.to_frames`)."""
+    extra = list(dict.fromkeys(a for p in people for a in p.attributes))
+    return display.frame(pandas, (*PERSON_COLUMNS, *extra), (person_row(p, extra) for p in people))
 
 
 def _capacities(value: Any, n: int, what: str) -> list[int]:

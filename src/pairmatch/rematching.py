@@ -26,6 +26,7 @@ coordinator are forbidden from then on.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,14 +35,24 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 
+from . import display
 from .custom_scores import CONTINUITY, CustomScore
-from .exceptions import InfeasibleProblemError
+from .exceptions import InfeasibleProblemError, require
 from .matching import solve
 from .models import Mentee, Mentor, Person, Problem
 from .params import SolveParams
 from .result import MatchResult, Pair, rounded
 
-__all__ = ["CHANGE_KINDS", "CONTINUITY", "Changes", "PairChange", "RematchResult", "rematch", "without_continuity"]
+__all__ = [
+    "CHANGE_COLUMNS",
+    "CHANGE_KINDS",
+    "CONTINUITY",
+    "Changes",
+    "PairChange",
+    "RematchResult",
+    "rematch",
+    "without_continuity",
+]
 
 
 PairIds = tuple[str, str]
@@ -134,6 +145,10 @@ class PairChange:
             "score": None if self.score is None else rounded(self.score),
             "gain": None if self.gain is None else rounded(self.gain),
         }
+
+    def __repr__(self) -> str:
+        score = "" if self.score is None else f"score {display.number(self.score)}"
+        return display.short_repr("PairChange", self.change, f"{self.mentor_id!r} - {self.mentee_id!r}", score)
 
 
 @dataclass(frozen=True)
@@ -269,6 +284,70 @@ class RematchResult:
             "changes": [c.to_dict() for c in self.changes],
             "unmatched": [dict(u.__dict__) for u in self.result.unmatched],
         }
+
+    # -- display -------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        counts = (f"{self.count(k)} {k}" for k in CHANGE_KINDS if self.count(k))
+        return display.short_repr(
+            "RematchResult",
+            *counts,
+            f"score {display.number(self.score, 4)}",
+            f"move_penalty {_penalty_text(self.move_penalty)}",
+        )
+
+    def _name(self, person_id: str) -> str:
+        for problem in (self.problem, self.base_problem):
+            with contextlib.suppress(KeyError):
+                return problem.person(person_id).name or ""
+        return ""
+
+    def to_rows(self, *, kept: bool = True) -> Iterable[tuple[Any, ...]]:
+        """One row per change in `CHANGE_COLUMNS` order (without the kept pairs if not ``kept``)."""
+        return (
+            (
+                c.change,
+                c.mentor_id,
+                self._name(c.mentor_id),
+                c.mentee_id,
+                self._name(c.mentee_id),
+                c.score,
+                c.gain,
+                c.reason,
+            )
+            for c in self.changes
+            if kept or c.change != "kept"
+        )
+
+    def _repr_html_(self) -> str:
+        """Counts, score and disruption, then every change but the kept pairs (bounded)."""
+        shown = len(self.changes) - self.count("kept")
+        counts = {k: self.count(k) for k in CHANGE_KINDS}
+        items = [("changes", counts), ("score", self.score), ("move_penalty", _penalty_text(self.move_penalty))]
+        if self.gain is not None:
+            items.append(("gain over keeping every working pair", self.gain))
+        return display.card(
+            f"RematchResult: {self.moved} working pair(s) moved, {self.count('new')} new",
+            display.fields(items),
+            display.table(CHANGE_COLUMNS, self.to_rows(kept=False), total=shown, caption="Changes", what="change"),
+        )
+
+    def to_frame(self) -> Any:
+        """Every change as a pandas DataFrame with columns `CHANGE_COLUMNS` (needs the ``io`` extra).
+
+        >>> from pairmatch import synthetic_problem, solve
+        >>> p = synthetic_problem(6, seed=1)
+        >>> now = [(x.mentor_id, x.mentee_id) for x in solve(p).pairs]
+        >>> frame = rematch(p, now, Changes(leave=["Y00000"])).to_frame()
+        >>> frame["change"].value_counts().to_dict()
+        {'kept': 5, 'left': 1}
+        """
+        pandas = require("pandas", "io", "RematchResult.to_frame()")
+        return display.frame(pandas, CHANGE_COLUMNS, self.to_rows())
+
+
+CHANGE_COLUMNS = ("change", "mentor_id", "mentor_name", "mentee_id", "mentee_name", "score", "gain", "reason")
+"""Columns of `RematchResult.to_frame`."""
 
 
 def _penalty_text(value: float) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -12,14 +12,17 @@ from typing import Any, Literal
 
 import numpy as np
 
+from . import display
 from .certificates import Certificate
+from .constraints import rule_names
 from .custom_scores import CONTINUITY
 from .exceptions import PairmatchError, require
+from .scoring.views import FRAME_LIMIT, long_frame, long_scores
 from .solver import Outcome, SolveContext
 from .text import printable
 from .unmatched import Unmatched, unmatched_people
 
-__all__ = ["SCORE_DECIMALS", "MatchResult", "Pair", "Unmatched", "rounded"]
+__all__ = ["SCORE_DECIMALS", "MatchResult", "Pair", "Unmatched", "register_plots", "rounded"]
 
 Status = Literal["optimal", "feasible"]
 
@@ -40,6 +43,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+_PLOTS: dict[str, Callable[[MatchResult], Any]] = {}
+
+
+def register_plots(factory: Callable[[MatchResult], Any]) -> None:
+    """Install what `MatchResult.plot` returns for a result: the drawing code lives above
+    this layer (`pairmatch.report.plots`, installed when pairmatch is imported)."""
+    _PLOTS["factory"] = factory
 
 
 def rounded(value: float) -> float:
@@ -90,6 +102,13 @@ class Pair:
         }
         record.update({f"{k}_score": rounded(v) for k, v in self.components.items()})
         return record
+
+    def __repr__(self) -> str:
+        parts = (f"{k} {display.number(v)}" for k, v in self.components.items())
+        pinned = "pinned" if self.pinned else ""
+        return display.short_repr(
+            "Pair", f"{self.mentor_id!r} - {self.mentee_id!r}", f"score {display.number(self.score)}", *parts, pinned
+        )
 
 
 @dataclass(frozen=True)
@@ -351,3 +370,123 @@ class MatchResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def score_frame(
+        self,
+        mentors: Sequence[str] | None = None,
+        mentees: Sequence[str] | None = None,
+        *,
+        allowed_only: bool = True,
+        limit: int = FRAME_LIMIT,
+    ) -> Any:
+        """Pair scores in long form, read from the solver's own arrays (needs the ``io`` extra).
+
+        Columns: ``mentor_id``, ``mentor_name``, ``mentee_id``, ``mentee_name``, each component
+        that counts, ``total``, ``allowed`` (the rules allow the pair), ``blocked_by`` (the rules
+        that do not, ``"; "``-separated) and ``matched``.
+
+        Parameters
+        ----------
+        mentors, mentees : sequence of str, optional
+            Ids to include (default: everyone).
+        allowed_only : bool
+            Only pairs the rules allow (the candidates), the default.
+        limit : int
+            Most rows (`pairmatch.scoring.FRAME_LIMIT`); more raise `PairmatchError` rather than
+            build a frame of 10^9 rows at 32,900 a side: select people, or raise it.
+
+        Examples
+        --------
+        >>> import pairmatch as pm
+        >>> frame = pm.solve(pm.pilot_problem()).score_frame()
+        >>> len(frame), int(frame["matched"].sum()), list(frame.columns[-4:])
+        (9, 3, ['total', 'allowed', 'blocked_by', 'matched'])
+        """
+        pandas = require("pandas", "io", "MatchResult.score_frame()")
+        ctx = self.solved_context("a score frame needs")
+        problem = ctx.problem
+        m_ix, e_ix = problem.mentor_index(), problem.mentee_index()
+        rows = None if mentors is None else [m_ix[x] for x in mentors]
+        cols = None if mentees is None else [e_ix[x] for x in mentees]
+        columns = long_scores(
+            ctx.scores, rows, cols, blocked=ctx.candidates.blocked_pairs, allowed_only=allowed_only, limit=limit
+        )
+        out = long_frame(pandas, columns, problem)
+        bits = columns["blocked"].astype(np.int64)
+        codes, inverse = np.unique(bits, return_inverse=True)
+        words = np.array(["; ".join(rule_names(int(c))) for c in codes.tolist()], dtype=object)
+        out["blocked_by"] = words[inverse] if len(bits) else np.zeros(0, dtype=object)
+        n = problem.shape[1]
+        keys = columns["mentor"].astype(np.int64) * n + columns["mentee"].astype(np.int64)
+        chosen = np.array([m_ix[p.mentor_id] * n + e_ix[p.mentee_id] for p in self.pairs], dtype=np.int64)
+        out["matched"] = np.isin(keys, chosen)
+        return out
+
+    # -- display -------------------------------------------------------------------------------
+
+    def _name(self, person_id: str) -> str:
+        if self.context is None:
+            return ""
+        try:
+            return self.context.problem.person(person_id).name or ""
+        except KeyError:
+            return ""
+
+    def __repr__(self) -> str:
+        return display.short_repr(
+            "MatchResult",
+            display.plural(self.n_pairs, "pair"),
+            f"objective {display.number(self.objective, 4)}",
+            self.status,
+            f"{self.objective_name!r} by {self.solver}",
+            f"{len(self.unmatched):,} unmatched",
+        )
+
+    def _repr_html_(self) -> str:
+        """Status, objective and certificate on top, then the pairs with names, scores and
+        components, then the unmatched with their reasons (each table a bounded preview)."""
+        components = list(self.pairs[0].components) if self.pairs else []
+        pairs = (
+            (
+                p.mentor_id,
+                self._name(p.mentor_id),
+                p.mentee_id,
+                self._name(p.mentee_id),
+                p.score,
+                *(p.components[c] for c in components),
+                "yes" if p.pinned else "",
+            )
+            for p in self.pairs
+        )
+        unmatched = ((u.person_id, self._name(u.person_id), u.side, u.reason) for u in self.unmatched)
+        head = ("mentor", "mentor name", "mentee", "mentee name", "score", *components, "pinned")
+        return display.card(
+            f"MatchResult: {display.plural(self.n_pairs, 'pair')}, objective {display.number(self.objective, 4)}, "
+            f"{self.status}",
+            display.fields([("certificate", self.certificate)]),
+            display.table(head, pairs, total=self.n_pairs, caption="Pairs", what="pair"),
+            display.table(
+                ("person", "name", "side", "reason"),
+                unmatched,
+                total=len(self.unmatched),
+                caption=f"Unmatched ({len(self.unmatched):,})",
+                what="person",
+            )
+            if self.unmatched
+            else "",
+            lines=[
+                f"objective {self.objective_name}, solver {self.solver}, seed {self.seed}, "
+                f"{display.number(self.runtime_s, 2)} s"
+            ],
+        )
+
+    @property
+    def plot(self) -> Any:
+        """Pictures of this result as matplotlib figures, shown inline in a notebook and saved
+        with ``savefig``: ``plot.map()`` (coverage on the London map), ``plot.scores()`` (score
+        distribution), ``plot.components()`` (what each component contributes); see
+        `pairmatch.report.plots.ResultPlots`. Drawing needs the ``report`` extra."""
+        factory = _PLOTS.get("factory")
+        if factory is None:  # pragma: no cover - pairmatch's own import installs it
+            raise PairmatchError("result plots are installed by importing pairmatch")
+        return factory(self)

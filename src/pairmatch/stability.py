@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .exceptions import PairmatchError
+from . import display
+from .exceptions import PairmatchError, require
 from .result import MatchResult
 from .solver.stable import blocking_pairs as _blocking_arrays
 from .unmatched import own_scores
 
-__all__ = ["BlockingPair", "blocking_pairs", "is_stable"]
+__all__ = ["BlockingPair", "BlockingPairs", "blocking_pairs", "is_stable"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,43 @@ class BlockingPair:
             f"({now(self.mentee_partners)}) would both rather be paired: score {self.score:.3f}"
         )
 
+    def __repr__(self) -> str:
+        return display.short_repr(
+            "BlockingPair", f"{self.mentor_id!r} - {self.mentee_id!r}", f"score {display.number(self.score)}"
+        )
 
-def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None) -> list[BlockingPair]:
+
+class BlockingPairs(display.DisplayList):
+    """The blocking pairs of a matching (a list of `BlockingPair`) that shows itself as a table;
+    `to_frame` gives `columns` (partners ``"; "``-separated)."""
+
+    title = "Blocking pairs"
+    what = "blocking pair"
+    columns = ("mentor_id", "mentor_name", "mentee_id", "mentee_name", "score", "mentor_partners", "mentee_partners")
+
+    def __init__(self, items: Any = (), names: dict[str, str] | None = None) -> None:
+        super().__init__(items)
+        self.names = dict(names or {})
+
+    def row(self, item: BlockingPair) -> tuple[Any, ...]:
+        name = self.names.get
+        return (
+            item.mentor_id,
+            name(item.mentor_id, ""),
+            item.mentee_id,
+            name(item.mentee_id, ""),
+            item.score,
+            "; ".join(item.mentor_partners),
+            "; ".join(item.mentee_partners),
+        )
+
+    def to_frame(self) -> Any:
+        """The blocking pairs as a pandas DataFrame (needs the ``io`` extra)."""
+        pandas = require("pandas", "io", "BlockingPairs.to_frame()")
+        return display.frame(pandas, self.columns, self.to_rows())
+
+
+def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None) -> BlockingPairs:
     """Every blocking pair of ``result`` under score-derived preferences, mentors in input order.
 
     Scores every pair of the problem (dense: about 9 bytes per pair).
@@ -95,16 +132,21 @@ def blocking_pairs(result: MatchResult, *, mentee_weights: Mapping[str, float] |
         allowed[i, j] = False
     _, mentor_hi, _, mentee_hi = (np.maximum(b, 0) for b in ctx.candidates.free_bounds())
     b_rows, b_cols = _blocking_arrays(total, allowed, mentor_hi, mentee_hi, rows, cols, mentee_scores=mentee_scores)
-    return [
-        BlockingPair(
-            problem.mentors[i].id,
-            problem.mentees[j].id,
-            float(total[i, j]),
-            result.partners_of(problem.mentors[i].id),
-            result.partners_of(problem.mentees[j].id),
-        )
-        for i, j in zip(b_rows.tolist(), b_cols.tolist(), strict=True)
-    ]
+    found = list(zip(b_rows.tolist(), b_cols.tolist(), strict=True))
+    names = {p.id: p.name for i, j in found for p in (problem.mentors[i], problem.mentees[j]) if p.name}
+    return BlockingPairs(
+        (
+            BlockingPair(
+                problem.mentors[i].id,
+                problem.mentees[j].id,
+                float(total[i, j]),
+                result.partners_of(problem.mentors[i].id),
+                result.partners_of(problem.mentees[j].id),
+            )
+            for i, j in found
+        ),
+        names,
+    )
 
 
 def is_stable(result: MatchResult, *, mentee_weights: Mapping[str, float] | None = None) -> bool:

@@ -20,6 +20,8 @@ import networkx as nx
 import numpy as np
 from pydantic import ValidationError
 
+from . import display
+from .exceptions import require
 from .vocabulary_documents import DocumentError, DocumentProblem, EdgeSpec, TaxonomySpec, normalize_topic
 
 __all__ = ["EDGE_KEYS", "FILE_KEYS", "Taxonomy", "TaxonomySpec", "TopicLink", "normalize_topic"]
@@ -176,7 +178,37 @@ class Taxonomy:
         return isinstance(topic, str) and normalize_topic(topic) in self.index
 
     def __repr__(self) -> str:
-        return f"Taxonomy({len(self.topics)} topics, decay={self.decay}, max_distance={self.max_distance})"
+        return display.short_repr(
+            "Taxonomy", f"{len(self.topics)} topics", f"decay={self.decay:g}", f"max_distance={self.max_distance}"
+        )
+
+    def _repr_html_(self) -> str:
+        """What the taxonomy assumes (`describe`), then its links with the reason for each."""
+        rows = ((link.a, link.b, link.reason or "", link.source or "") for link in self.links)
+        return display.card(
+            f"Taxonomy {self.name or ''}".rstrip() + f": {len(self.topics)} topics, {len(self.links)} links",
+            display.fields(self.describe().items()),
+            display.table(
+                ("topic", "related topic", "reason", "source"),
+                rows,
+                total=len(self.links),
+                caption="Links",
+                what="link",
+                limit=40,
+            ),
+        )
+
+    def to_frame(self) -> Any:
+        """One row per link: ``a``, ``b``, ``reason``, ``source`` (empty when not given; needs
+        pandas, the ``io`` extra). A topic with no link is in ``topics`` only.
+
+        >>> from pairmatch.datasets import default_taxonomy
+        >>> list(default_taxonomy().to_frame().columns)
+        ['a', 'b', 'reason', 'source']
+        """
+        pandas = require("pandas", "io", "Taxonomy.to_frame()")
+        rows = ((link.a, link.b, link.reason or "", link.source or "") for link in self.links)
+        return display.frame(pandas, ("a", "b", "reason", "source"), rows)
 
     def _topic(self, topic: str) -> str:
         key = normalize_topic(topic)

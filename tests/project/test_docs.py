@@ -195,7 +195,7 @@ def test_site_builds_strictly(tmp_path):
         capture_output=True,
         text=True,
         env=env,
-        timeout=600,
+        timeout=1800,  # the notebooks are executed (once: build/executed-notebooks keeps them)
     )
     assert run.returncode == 0, run.stdout + run.stderr
     site = tmp_path / "site"
@@ -206,6 +206,11 @@ def test_site_builds_strictly(tmp_path):
     benchmarks = (site / "benchmarks" / "index.html").read_text(encoding="utf-8")
     assert "generated: benchmarks" not in benchmarks
     assert "pairmatch" in benchmarks
+    # Every notebook is a page with its outputs: the objects' own tables and the pictures.
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        page = (site / "notebooks" / notebook.stem / "index.html").read_text(encoding="utf-8")
+        assert 'class="pairmatch-display"' in page, notebook.name
+        assert "data:image/png;base64," in page, notebook.name
     # A docstring example is never read as one more attribute or parameter row.
     item = re.compile(r"<td><code>(?:<span[^>]*>)?\s*(?:```|&gt;&gt;&gt;)")
     for page in (site / "reference").rglob("*.html"):

@@ -17,7 +17,16 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pairmatch"
 
 # Bottom to top. A unit is a top-level module or subpackage of pairmatch.
 LAYERS: list[set[str]] = [
-    {"exceptions", "text", "version", "availability", "vocabulary_documents", "geography", "taxonomy"},  # vocabularies
+    {
+        "exceptions",
+        "text",
+        "version",
+        "display",
+        "availability",
+        "vocabulary_documents",
+        "geography",
+        "taxonomy",
+    },  # vocabularies
     {"datasets"},  # vocabulary data (never people or problems)
     {
         "certificates",

@@ -141,3 +141,31 @@ def test_consent_decline_rematch_accept_and_introduce(tmp_path, monkeypatch, cap
     assert re.search(rf"{stamp}  accepted by O4", out)
     assert re.search(rf"{stamp}  accepted by M1", out)
     assert re.search(rf"{stamp}  started  both accepted", out)
+
+
+def test_the_settings_file_drives_consent_columns_and_introductions(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    Path("mentors.csv").write_text(MENTORS, encoding="utf-8")
+    Path("mentees.csv").write_text(MENTEES, encoding="utf-8")
+    Path("settings").mkdir()
+    Path("settings/letter.txt").write_text(LETTER, encoding="utf-8")
+    Path("settings/config.toml").write_text(
+        "[output]\ncolumns = ['pronouns']\n"
+        "[consent]\nrequired = true\nexpires_after_days = 10\n"
+        "[introductions]\ntemplate = 'letter.txt'\nemail_column = 'email'\nfrequency = 'weekly'\nmeetings = 2\n"
+        "first_meeting_after = 2026-01-05\ntime_zone = 'floating'\n",
+        encoding="utf-8",
+    )
+    store = ["--store", str(tmp_path / "programme.db")]
+    run(capsys, "store", "init", *store)
+    _, out = run(capsys, "match", "mentors.csv", "mentees.csv", "-c", "settings/config.toml", *store, "--cohort", "c")
+    assert "3 pairs proposed (waiting for both people to accept)" in out
+    _, out = run(capsys, "introduce", "1", "--out", "intro", "-c", "settings/config.toml", *store)
+    assert "6 letters (Markdown and HTML) for 3 pairs, 3 calendar files" in out
+    letter = Path("intro/letters/O1--M1.md").read_text(encoding="utf-8")
+    assert "Dear Cdr Jones (he/him)," in letter
+    rows = list(csv.DictReader(io.StringIO(Path("intro/mail-merge.csv").read_text(encoding="utf-8-sig"))))
+    assert {r["to_email"] for r in rows} >= {"amina@example.org", "jones@example.org"}
+    data = Path("intro/calendar/M1--O1.ics").read_bytes()
+    starts = [e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(data).walk("VEVENT")]
+    assert starts == [dt.datetime(2026, 1, 6, 18, 30), dt.datetime(2026, 1, 13, 18, 30)]  # floating, weekly

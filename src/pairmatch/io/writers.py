@@ -21,7 +21,7 @@ from typing import Any
 
 from ..exceptions import require
 from ..explanations import availability_fact, borough_fact, explain_pair, focus_fact
-from ..models import Mentor, Person
+from ..models import Mentor, Person, person_row
 from ..result import MatchResult, rounded
 from .cells import FORMULA_STARTS
 from .readers import COLUMNS
@@ -339,16 +339,7 @@ def write_matches(
 
 
 def _person_row(person: Person, extra: Sequence[str]) -> list[Any]:
-    return [
-        person.id,
-        person.name or "",
-        "; ".join(person.focus_areas),
-        "; ".join(person.boroughs),
-        "; ".join(person.availability),
-        person.min_partners,
-        person.max_partners,
-        *(person.attributes.get(a, "") for a in extra),
-    ]
+    return list(person_row(person, list(extra), missing=""))
 
 
 def people_bytes(people: Sequence[Person], fmt: str, *, sheet: str = "people") -> bytes:

@@ -15,11 +15,37 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .. import display
 from ..constraints import Candidates, build_candidates, quota_groups, rule_names
+from ..exceptions import require
 from ..models import Person, Problem
 from ..scoring import Scorer, ScoreTable, score_table
 
-__all__ = ["diagnose", "hall_violator"]
+__all__ = ["Diagnosis", "diagnose", "hall_violator"]
+
+
+class Diagnosis(display.DisplayList):
+    """Why no matching satisfies the hard rules: a list of reasons (dicts with ``rule``,
+    ``message`` and ``people``) that shows itself as a table; `to_frame` gives ``rule``,
+    ``people`` (``"; "``-separated ids), ``n_people`` and ``message``."""
+
+    title = "Why no matching satisfies the rules"
+    what = "reason"
+    columns = ("rule", "people", "n_people", "message")
+
+    def row(self, item: dict[str, Any]) -> tuple[Any, ...]:
+        people = item.get("people", [])
+        shown = "; ".join(people[:20]) + (f"; … {len(people) - 20:,} more" if len(people) > 20 else "")
+        return (item.get("rule", ""), shown, len(people), item.get("message", ""))
+
+    def to_frame(self) -> Any:
+        """The reasons as a pandas DataFrame (needs the ``io`` extra); ``people`` holds every id."""
+        pandas = require("pandas", "io", "Diagnosis.to_frame()")
+        rows = (
+            (r.get("rule", ""), "; ".join(r.get("people", [])), len(r.get("people", [])), r.get("message", ""))
+            for r in self
+        )
+        return display.frame(pandas, self.columns, rows)
 
 
 def _people(problem: Problem, side: str) -> tuple[Person, ...]:
@@ -103,9 +129,7 @@ def _pin_reasons(problem: Problem, candidates: Candidates) -> list[dict[str, Any
     return reasons
 
 
-def diagnose(
-    problem: Problem, table: ScoreTable | None = None, candidates: Candidates | None = None
-) -> list[dict[str, Any]]:
+def diagnose(problem: Problem, table: ScoreTable | None = None, candidates: Candidates | None = None) -> Diagnosis:
     """Every reason found why no matching satisfies the hard rules (empty if none).
 
     Checks pinned pairs against rules and capacities, people who need partners
@@ -120,7 +144,7 @@ def diagnose(
         scorer = Scorer(problem)
         table = table or score_table(scorer)
         candidates = build_candidates(problem, table, scorer)
-    reasons = _pin_reasons(problem, candidates)
+    reasons = Diagnosis(_pin_reasons(problem, candidates))
     if reasons:
         return reasons
     mlo, mhi, elo, ehi = (np.maximum(b, 0) for b in candidates.free_bounds())

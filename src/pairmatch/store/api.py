@@ -46,7 +46,7 @@ from .engine import (
     write_transaction,
 )
 from .history import HistoryOptions, PastPairing, with_history
-from .records import CohortInfo, Member, PairingEvent, PairingRecord, StoredRun
+from .records import CohortInfo, History, Member, PairingEvent, PairingRecord, Runs, StoredRun
 from .schema import CohortRow, EventRow, MemberRow, PairingRow, PersonRow, RunRow, utcnow
 
 __all__ = [
@@ -219,7 +219,7 @@ class Reader:
         row = self.person_row(person_id)
         return (Mentor if row.side == "mentor" else Mentee).model_validate(row.data)
 
-    def _pairings(self, *conditions: Any) -> list[PairingRecord]:
+    def _pairings(self, *conditions: Any) -> History:
         query = (
             select(PairingRow, CohortRow.name)
             .join(CohortRow, PairingRow.cohort_id == CohortRow.id)
@@ -231,7 +231,9 @@ class Reader:
             )
             .order_by(PairingRow.id)
         )
-        return [self._record(p, name) for p, name in self.session.execute(query)]
+        found = list(self.session.execute(query))
+        names = {x.person_id: x.name for p, _ in found for x in (p.mentor, p.mentee) if x.name}
+        return History((self._record(p, cohort) for p, cohort in found), names)
 
     @staticmethod
     def _record(p: PairingRow, cohort: str) -> PairingRecord:
@@ -257,13 +259,13 @@ class Reader:
             _maybe_utc(p.expires_at),
         )
 
-    def active_pairs(self, cohort: str) -> list[PairingRecord]:
+    def active_pairs(self, cohort: str) -> History:
         """The cohort's pairs now, in the order they started."""
         row = self.cohort_row(cohort)
         assert row is not None
         return self._pairings(PairingRow.cohort_id == row.id, PairingRow.ended_at.is_(None))
 
-    def history(self, cohort: str | None = None, person: str | None = None) -> list[PairingRecord]:
+    def history(self, cohort: str | None = None, person: str | None = None) -> History:
         """Every pairing (active and ended) with its events, of a cohort and/or a person."""
         conditions: list[Any] = []
         if cohort is not None:
@@ -320,14 +322,14 @@ class Reader:
             raise StoreError(f"no run {run_id} in the store")
         return self._run(*found)
 
-    def runs(self, cohort: str | None = None) -> list[StoredRun]:
+    def runs(self, cohort: str | None = None) -> Runs:
         """Recorded runs, oldest first."""
         query = select(RunRow, CohortRow.name).join(CohortRow).order_by(RunRow.id)
         if cohort is not None:
             row = self.cohort_row(cohort)
             assert row is not None
             query = query.where(RunRow.cohort_id == row.id)
-        return [self._run(*found) for found in self.session.execute(query)]
+        return Runs(self._run(*found) for found in self.session.execute(query))
 
     def latest_run(self, cohort: str) -> StoredRun:
         """The cohort's most recent run."""

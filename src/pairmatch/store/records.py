@@ -8,16 +8,27 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .. import display
 from ..consent import ConsentOptions, PairState
 from ..contract import MatchRequest, MatchResponse
 from ..diffs import Snapshot
+from ..exceptions import require
 from ..matching import solve
 from ..models import Problem
 from ..rematching import CONTINUITY
 from ..result import MatchResult, rounded
 from .engine import StoreError
 
-__all__ = ["CohortInfo", "Member", "PairingEvent", "PairingRecord", "ReplayMismatchError", "StoredRun"]
+__all__ = [
+    "CohortInfo",
+    "History",
+    "Member",
+    "PairingEvent",
+    "PairingRecord",
+    "ReplayMismatchError",
+    "Runs",
+    "StoredRun",
+]
 
 
 class ReplayMismatchError(StoreError):
@@ -255,3 +266,92 @@ class StoredRun:
                 f"solving run {self.id} again gave objective {result.objective:.6f}, stored {self.objective:.6f}"
             )
         return result
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "" if value is None else value.isoformat(timespec="seconds")
+
+
+class History(display.DisplayList):
+    """Pairings (a list of `PairingRecord`) that show themselves as a table in a notebook;
+    `to_frame` gives `columns` (times as timezone-aware timestamps, ratings ``"; "``-separated)."""
+
+    title = "Pairings"
+    what = "pairing"
+    columns = (
+        "id",
+        "cohort",
+        "mentor_id",
+        "mentor_name",
+        "mentee_id",
+        "mentee_name",
+        "state",
+        "run_id",
+        "started_at",
+        "accepted_at",
+        "ended_at",
+        "end_reason",
+        "locked",
+        "ratings",
+    )
+
+    def __init__(self, items: Any = (), names: dict[str, str] | None = None) -> None:
+        super().__init__(items)
+        self.names = dict(names or {})
+
+    def _cells(self, p: PairingRecord, when: Any, flag: Any) -> tuple[Any, ...]:
+        name = self.names.get
+        return (
+            p.id,
+            p.cohort,
+            p.mentor_id,
+            name(p.mentor_id, ""),
+            p.mentee_id,
+            name(p.mentee_id, ""),
+            p.state,
+            p.run_id,
+            when(p.started_at),
+            when(p.accepted_at),
+            when(p.ended_at),
+            p.end_reason or "",
+            flag(p.locked),
+            "; ".join(map(str, p.ratings)),
+        )
+
+    def row(self, item: PairingRecord) -> tuple[Any, ...]:
+        return self._cells(item, _when, lambda locked: "yes" if locked else "")
+
+    def to_frame(self) -> Any:
+        """The pairings as a pandas DataFrame (needs the ``io`` extra)."""
+        pandas = require("pandas", "io", "History.to_frame()")
+        return display.frame(pandas, self.columns, (self._cells(p, lambda t: t, bool) for p in self))
+
+
+class Runs(display.DisplayList):
+    """Recorded runs (a list of `StoredRun`) that show themselves as a table; `to_frame` gives `columns`."""
+
+    title = "Runs"
+    what = "run"
+    columns = ("id", "cohort", "kind", "parent_id", "created_at", "status", "objective", "seed", "move_penalty", "note")
+
+    def _cells(self, r: StoredRun, when: Any) -> tuple[Any, ...]:
+        return (
+            r.id,
+            r.cohort,
+            r.kind,
+            r.parent_id,
+            when(r.created_at),
+            r.status,
+            r.objective,
+            r.seed,
+            r.move_penalty,
+            r.note,
+        )
+
+    def row(self, item: StoredRun) -> tuple[Any, ...]:
+        return self._cells(item, _when)
+
+    def to_frame(self) -> Any:
+        """The runs as a pandas DataFrame (needs the ``io`` extra)."""
+        pandas = require("pandas", "io", "Runs.to_frame()")
+        return display.frame(pandas, self.columns, (self._cells(r, lambda t: t) for r in self))
