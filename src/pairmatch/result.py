@@ -327,6 +327,14 @@ class MatchResult:
             columns=["person_id", "name", "side", "code", "reason"],
         )
 
+    def _columns(self) -> tuple[list[str], bool]:
+        """The components a table of the pairs shows, and whether a re-match's continuity bonus
+        gets a column of its own (it is part of the objective, never inside a pair's score)."""
+        components = list(self.pairs[0].components) if self.pairs else []
+        if CONTINUITY not in components:
+            return components, False
+        return [c for c in components if c != CONTINUITY], True
+
     def summary(self) -> str:
         """A readable table of the pairs (names beside ids), the unmatched and the status.
 
@@ -341,10 +349,8 @@ class MatchResult:
             return printable(f"{names[pid]} ({pid})" if pid in names else pid)
 
         head = f"{self.n_pairs} pairs, objective {self.objective:.4f}, status {self.status} ({self.solver})"
-        components = list(self.pairs[0].components) if self.pairs else []
-        bonus = CONTINUITY in components
-        if bonus:  # the objective's bonus is its own column, never inside a pair's score
-            components.remove(CONTINUITY)
+        components, bonus = self._columns()
+        if bonus:
             score = math.fsum(p.base_score for p in self.pairs)
             head += f"\n(score {score:.4f} + continuity bonus {self.objective - score:.4f})"
         rows = [("mentor", "mentee", "score", *components, *(["continuity bonus"] if bonus else []))]
@@ -445,21 +451,31 @@ class MatchResult:
     def _repr_html_(self) -> str:
         """Status, objective and certificate on top, then the pairs with names, scores and
         components, then the unmatched with their reasons (each table a bounded preview)."""
-        components = list(self.pairs[0].components) if self.pairs else []
+        components, bonus = self._columns()
         pairs = (
             (
                 p.mentor_id,
                 self._name(p.mentor_id),
                 p.mentee_id,
                 self._name(p.mentee_id),
-                p.score,
+                p.base_score,
                 *(p.components[c] for c in components),
+                *([p.bonus] if bonus else []),
                 "yes" if p.pinned else "",
             )
             for p in self.pairs
         )
         unmatched = ((u.person_id, self._name(u.person_id), u.side, u.reason) for u in self.unmatched)
-        head = ("mentor", "mentor name", "mentee", "mentee name", "score", *components, "pinned")
+        head = (
+            "mentor",
+            "mentor name",
+            "mentee",
+            "mentee name",
+            "score",
+            *components,
+            *(["continuity bonus"] if bonus else []),
+            "pinned",
+        )
         return display.card(
             f"MatchResult: {display.plural(self.n_pairs, 'pair')}, objective {display.number(self.objective, 4)}, "
             f"{self.status}",

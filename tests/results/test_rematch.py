@@ -389,6 +389,7 @@ def test_every_output_of_a_rematch_quotes_the_pairs_own_score_with_the_bonus_bes
     rows = result.summary().splitlines()
     assert f"(score {out.score:.4f} + continuity bonus {result.objective - out.score:.4f})" in rows
     assert rows[3].split()[-1] == "bonus"  # the bonus is its own column
+    assert "<th>continuity bonus</th>" in result._repr_html_().replace("<th >", "<th>")
     # Stability: preferences and quoted scores are the pairs' own, never the coordinator's bonus.
     blocking = blocking_pairs(result)
     for b in blocking:
