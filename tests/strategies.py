@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from pairmatch import Mentee, Mentor, Problem, Rules, Weights
+from pairmatch import Mentee, Mentor, Problem, Quota, Rules, Weights
 from pairmatch.availability import DAYS, SLOTS_PER_DAY
 from pairmatch.datasets import default_taxonomy, london
 
@@ -140,6 +140,45 @@ def many_to_one_problems(forbidden: bool = True, min_score: bool = True) -> st.S
 def zero_capacity_problems() -> st.SearchStrategy[Problem]:
     """One-to-one problems where some people take no partner at all (max_partners = 0)."""
     return problems(mentors=(1, 5), mentees=(1, 5), mentor_max=(0, 1), mentee_max=(0, 1))
+
+
+@st.composite
+def ruled_problems(draw: st.DrawFn) -> Problem:
+    """Tiny problems under every kind of hard rule at once: capacities from 0 to 2, forbidden and
+    pinned pairs, a minimum score, focus overlap, common time, distance, attributes that must
+    differ, and quotas (some allowing a group no pairs at all)."""
+    base = draw(
+        problems(
+            mentors=(1, 4),
+            mentees=(1, 4),
+            mentor_max=(0, 2),
+            mentee_max=(0, 1),
+            forbidden=True,
+            required=draw(st.booleans()),
+            min_score=True,
+        )
+    )
+    quotas = draw(
+        st.lists(
+            st.builds(
+                Quota,
+                side=st.sampled_from(["mentor", "mentee"]),
+                key=st.sampled_from(["focus", "borough", "bcu"]),
+                max_pairs=st.sampled_from([0, 0, 1, 2]),
+            ),
+            max_size=2,
+        )
+    )
+    rules = base.rules.model_copy(
+        update={
+            "require_focus_overlap": draw(st.booleans()),
+            "min_overlap_minutes": draw(st.sampled_from([0, 0, 30, 90])),
+            "max_borough_steps": draw(st.sampled_from([None, None, 0, 2])),
+            "forbid_same": draw(st.sampled_from([(), ("borough",), ("bcu",)])),
+            "quotas": tuple(quotas),
+        }
+    )
+    return base.model_copy(update={"rules": rules})
 
 
 def bounded_problems() -> st.SearchStrategy[Problem]:

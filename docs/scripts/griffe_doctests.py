@@ -3,7 +3,9 @@
 - Some docstrings show a short ``>>>`` example in their description instead of
   a numpydoc ``Examples`` section. Markdown would read such lines as text (and
   ``[...][...]`` in their output as a link), so every paragraph that starts
-  with ``>>>`` outside an ``Examples`` section is fenced as code.
+  with ``>>>`` outside an ``Examples`` section is fenced as code; one that ends
+  a section of named items (``Attributes``, ``Parameters``, ...) would be read
+  as more items, so it opens an ``Examples`` section instead.
 - reStructuredText simple tables (columns under ``=====  =====`` rules) become
   Markdown tables.
 
@@ -19,6 +21,18 @@ import griffe
 
 _HEADER = re.compile(r"^-{3,}\s*$")
 _RULE = re.compile(r"^=+( +=+)+\s*$")
+# numpydoc sections whose paragraphs are named items: a doctest there would become an item.
+_ITEM_SECTIONS = {
+    "attributes",
+    "parameters",
+    "other parameters",
+    "returns",
+    "yields",
+    "receives",
+    "raises",
+    "warns",
+    "methods",
+}
 
 
 def simple_tables(text: str) -> str:
@@ -64,7 +78,11 @@ def fence_doctests(text: str) -> str:
             while k < len(lines) and lines[k].strip():
                 block.append(lines[k])
                 k += 1
-            out += ["```pycon", *block, "```"]
+            if section in _ITEM_SECTIONS:
+                out += ["Examples", "--------", *(b.strip() for b in block)]
+                section = "examples"
+            else:
+                out += ["```pycon", *block, "```"]
             continue
         out.append(line)
         k += 1

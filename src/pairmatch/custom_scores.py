@@ -31,8 +31,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .text import CleanStr
+
 __all__ = [
     "BUILT_IN_COMPONENTS",
+    "CONTINUITY",
     "MAX_VALUE",
     "RESERVED_COMPONENTS",
     "CustomScore",
@@ -45,6 +48,9 @@ BUILT_IN_COMPONENTS = ("focus", "borough", "availability")
 # programme history's earlier-partner and feedback scores. Results and diffs recognise them by
 # name, so a caller's component may not take one.
 RESERVED_COMPONENTS = ("continuity", "earlier_partner", "feedback")
+CONTINUITY = RESERVED_COMPONENTS[0]
+"""The re-match component that rewards keeping a working pair: part of a re-match's objective,
+never of a pair's own score (tables, diffs and stability show it beside the score)."""
 _RESERVED_OK = "pairmatch_component"  # validation-context key set only by `added_by_pairmatch`
 # Largest value or weight: sums over millions of pairs stay finite and exact enough in float64.
 MAX_VALUE = 1e12
@@ -144,9 +150,9 @@ class CustomScore(BaseModel):
     weight: float = Field(1.0, ge=0, le=MAX_VALUE, allow_inf_nan=False)
     description: str = ""
     matrix: np.ndarray | None = Field(None, repr=False)
-    mentor_ids: tuple[str, ...] | None = Field(None, repr=False)
-    mentee_ids: tuple[str, ...] | None = Field(None, repr=False)
-    entries: tuple[tuple[str, str, float], ...] | None = Field(None, repr=False)
+    mentor_ids: tuple[CleanStr, ...] | None = Field(None, repr=False)
+    mentee_ids: tuple[CleanStr, ...] | None = Field(None, repr=False)
+    entries: tuple[tuple[CleanStr, CleanStr, float], ...] | None = Field(None, repr=False)
     default: float = Field(0.0, ge=0, le=MAX_VALUE, allow_inf_nan=False)
     function: ScoreFunction | None = Field(None, repr=False)
     max_value: float | None = Field(None, gt=0, le=MAX_VALUE, allow_inf_nan=False)

@@ -18,7 +18,6 @@ from typing import Any, Literal
 from . import display
 from .exceptions import require
 from .models import Person, Problem
-from .rematching import CONTINUITY
 from .result import MatchResult, rounded
 
 __all__ = [
@@ -71,7 +70,7 @@ class Snapshot:
         compares with the run before it in the same units.
         """
         problem = result.solved_context("a diff needs", ", or a Snapshot with its problem").problem
-        pairs = tuple((p.mentor_id, p.mentee_id, p.score - p.contributions.get(CONTINUITY, 0.0)) for p in result.pairs)
+        pairs = tuple((p.mentor_id, p.mentee_id, p.base_score) for p in result.pairs)
         return cls(label, problem, pairs, math.fsum(s for _, _, s in pairs))
 
 
@@ -161,6 +160,8 @@ class ResultDiff:
     changed : tuple of PartnerChange
         Everyone whose partners differ, mentors first, in id order.
     objective_before, objective_after : float
+        Total score of each matching (pairs' own scores: a re-match's
+        continuity bonus is not part of them).
     pairs_before, pairs_after : int
     coverage : dict of str to tuple of CoverageRow
         Per ``bcu``, ``borough`` and ``focus``: groups whose numbers differ
@@ -192,17 +193,17 @@ class ResultDiff:
         return not self.added and not self.removed
 
     def summary(self) -> str:
-        """A few lines: pair counts, objective change, added and removed pairs, changed partners.
+        """A few lines: pair counts, total score change, added and removed pairs, changed partners.
 
         >>> from pairmatch import solve, pilot_problem, Rules
         >>> p = pilot_problem()
         >>> q = p.model_copy(update={"rules": Rules(forbidden_pairs=[("M1", "O1")])})
         >>> print(diff(solve(p), solve(q)).summary().splitlines()[0])
-        3 -> 2 pairs: 2 kept, 0 added, 1 removed; objective 2.5100 -> 1.6300 (-0.8800)
+        3 -> 2 pairs: 2 kept, 0 added, 1 removed; score 2.5100 -> 1.6300 (-0.8800)
         """
         lines = [
             f"{self.pairs_before} -> {self.pairs_after} pairs: {self.kept} kept, {len(self.added)} added, "
-            f"{len(self.removed)} removed; objective {self.objective_before:.4f} -> "
+            f"{len(self.removed)} removed; score {self.objective_before:.4f} -> "
             f"{self.objective_after:.4f} ({self.objective_change:+.4f})"
         ]
         lines += [f"  + {m} - {e} ({s:.3f})" for m, e, s in self.added]

@@ -18,6 +18,7 @@ import numpy as np
 from . import display
 from .availability import SLOT_MINUTES, format_slots, window_slots
 from .constraints import rule_details, rule_names
+from .custom_scores import CONTINUITY
 from .exceptions import InfeasibleProblemError, require
 from .geography import BoroughRelation
 from .matching import solve
@@ -25,6 +26,7 @@ from .models import Person, Problem
 from .result import MatchResult
 from .solver import SolveContext
 from .text import printable
+from .unmatched import CLOSED, closed_people, own_scores
 
 __all__ = [
     "Alternative",
@@ -124,7 +126,11 @@ def _facts(
 @dataclass(frozen=True)
 class PairExplanation:
     """Why a pair scores what it does, from the solver's own arrays (``mentor_name`` and
-    ``mentee_name`` are empty when the people have none)."""
+    ``mentee_name`` are empty when the people have none).
+
+    ``score`` is the pair's own score; in a re-match, the continuity bonus the
+    objective adds for keeping a working pair is ``bonus``, beside it.
+    """
 
     mentor_id: str
     mentee_id: str
@@ -136,6 +142,7 @@ class PairExplanation:
     blocked_by: tuple[str, ...]
     mentor_name: str = ""
     mentee_name: str = ""
+    bonus: float = 0.0
 
     def text(self) -> str:
         state = "matched" if self.matched else ("not a candidate" if self.blocked_by else "not matched")
@@ -143,6 +150,10 @@ class PairExplanation:
         for name, value in self.components.items():
             lines.append(
                 f"  {name:<12} {value:.2f} x weight -> {self.contributions[name]:.3f}   {printable(self.facts[name])}"
+            )
+        if self.bonus:
+            lines.append(
+                f"  re-match continuity bonus {self.bonus:.3f} (a working pair kept; counted in the objective only)"
             )
         if self.blocked_by:
             lines.append(f"  ruled out by: {', '.join(self.blocked_by)}")
@@ -200,18 +211,25 @@ def explain_pair(result: MatchResult, mentor_id: str, mentee_id: str) -> PairExp
     rows, cols = np.array([i]), np.array([j])
     values = scores.pair_values(rows, cols)
     weights = dict(scores.weights)
+    bonus = weights.pop(CONTINUITY, 0.0) * float(values[CONTINUITY][0]) if CONTINUITY in weights else 0.0
+    mentors_closed, mentees_closed = closed_people(ctx)
+    closed = bool(mentors_closed[i] or mentees_closed[j])  # one of them can take no partner at all
     components = {name: float(values[name][0]) for name in weights}
     return PairExplanation(
         mentor_id=mentor_id,
         mentee_id=mentee_id,
         matched=mentee_id in result.partners_of(mentor_id),
-        score=float(values["total"][0]),
+        score=float(values["total"][0]) - bonus,
         components=components,
         contributions={k: weights[k] * v for k, v in components.items()},
         facts=_facts(problem, tuple(weights), components, problem.mentors[i], problem.mentees[j]),
-        blocked_by=tuple(rule_details(problem, i, j, int(ctx.candidates.blocked_pairs(rows, cols)[0]))),
+        blocked_by=(
+            *rule_details(problem, i, j, int(ctx.candidates.blocked_pairs(rows, cols)[0])),
+            *([CLOSED] if closed else []),
+        ),
         mentor_name=problem.mentors[i].name or "",
         mentee_name=problem.mentees[j].name or "",
+        bonus=bonus,
     )
 
 
@@ -276,9 +294,13 @@ def _best(scores: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
 def alternatives(result: MatchResult, person_id: str, k: int = 3, *, allowed_only: bool = True) -> Alternatives:
     """The ``k`` best partners of ``person_id`` other than the ones proposed.
 
-    By default only pairs the rules allow and that score above 0 are listed;
-    ``allowed_only=False`` also lists ruled-out partners (with the rules that
-    remove them).
+    By default only partners the solver could have given them are listed: the
+    rules allow the pair, it scores above 0, and both can take a partner at
+    all (capacity above 0, no quota that allows their group no pairs); a
+    person who can take no partner has no alternatives. ``allowed_only=False``
+    also lists ruled-out partners, with the rules (or ``"takes no partners"``)
+    that remove them. Scores are the pairs' own scores (without a re-match's
+    continuity bonus).
     """
     return alternatives_of(result, [person_id], k, allowed_only=allowed_only)[person_id]
 
@@ -301,22 +323,30 @@ def alternatives_of(
     ctx = _context(result)
     problem = ctx.problem
     located = [(pid, *problem.locate(pid)) for pid in dict.fromkeys(person_ids)]
+    closed = closed_people(ctx)
     out: dict[str, Alternatives] = {}
     for side in ("mentor", "mentee"):
-        mine = [(pid, idx) for pid, s, idx in located if s == side]
+        asked = [(pid, idx) for pid, s, idx in located if s == side]
         others, position = (
             (problem.mentees, problem.mentee_index()) if side == "mentor" else (problem.mentors, problem.mentor_index())
         )
-        for start in range(0, len(mine), _BATCH):
-            batch = mine[start : start + _BATCH]
+        own_closed, their_closed = (closed[0], closed[1]) if side == "mentor" else (closed[1], closed[0])
+        for start in range(0, len(asked), _BATCH):
+            batch = asked[start : start + _BATCH]
             index = np.array([idx for _, idx in batch], dtype=np.int64)
-            if side == "mentor":
-                scores, blocked = ctx.scores.total_rows(index), ctx.candidates.blocked_rows(index)
-            else:
-                scores, blocked = ctx.scores.total_cols(index), ctx.candidates.blocked_cols(index)
-            for row, (pid, _) in enumerate(batch):
+            scores = own_scores(ctx, index, "mentor" if side == "mentor" else "mentee")
+            blocked = ctx.candidates.blocked_rows(index) if side == "mentor" else ctx.candidates.blocked_cols(index)
+            for row, (pid, idx) in enumerate(batch):
                 out[pid] = _alternatives_in_row(
-                    result, pid, others, position, scores[row], blocked[row], k, allowed_only
+                    result,
+                    pid,
+                    others,
+                    position,
+                    scores[row],
+                    blocked[row],
+                    (bool(own_closed[idx]), their_closed),
+                    k,
+                    allowed_only,
                 )
     return out
 
@@ -328,22 +358,27 @@ def _alternatives_in_row(
     position: Mapping[str, int],
     scores: np.ndarray,
     blocked: np.ndarray,
+    closed: tuple[bool, np.ndarray],
     k: int,
     allowed_only: bool,
 ) -> Alternatives:
+    """``person_id``'s alternatives from their row of scores and rule bits; ``closed`` says
+    whether they, and which of ``others``, can take no partner at all."""
+    mine, theirs = closed
     eligible = np.ones(len(others), dtype=bool)
     for pid in result.partners_of(person_id):
         eligible[position[pid]] = False
     if allowed_only:
-        eligible &= (blocked == 0) & (scores > 0)
+        if mine:
+            return Alternatives((), person_id, {})
+        eligible &= (blocked == 0) & (scores > 0) & ~theirs
+
+    def reasons(x: int) -> tuple[str, ...]:
+        return (*rule_names(int(blocked[x])), *([CLOSED] if mine or theirs[x] else []))
+
     best = _best(scores, eligible, k).tolist()
     return Alternatives(
-        (
-            Alternative(
-                others[x].id, float(scores[x]), tuple(rule_names(int(blocked[x]))), result.partners_of(others[x].id)
-            )
-            for x in best
-        ),
+        (Alternative(others[x].id, float(scores[x]), reasons(x), result.partners_of(others[x].id)) for x in best),
         person_id,
         {others[x].id: others[x].name or "" for x in best},
     )

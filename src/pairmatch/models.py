@@ -27,7 +27,7 @@ from .params import Weights
 from .preferences import Preference, Ranking, RankScore, format_ranking, parse_ranking
 from .setting_values import check_setting_values
 from .taxonomy import Taxonomy, normalize_topic
-from .text import control_characters, printable
+from .text import CleanStr, TextError, clean_text, printable
 
 __all__ = [
     "PERSON_COLUMNS",
@@ -97,8 +97,8 @@ class Person(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1)
-    name: str | None = None
+    id: CleanStr = Field(min_length=1)
+    name: CleanStr | None = None
     focus_areas: tuple[str, ...] = ()
     boroughs: tuple[str, ...] = ()
     places_as_written: tuple[str, ...] = ()
@@ -137,37 +137,29 @@ class Person(BaseModel):
             ]
             raise ValidationError.from_exception_data(cls.__name__, details) from None
 
-    @field_validator("id", "name")
-    @classmethod
-    def _printable(cls, value: str | None) -> str | None:
-        if value is not None and (found := control_characters(value)):
-            raise ValueError(
-                f"{printable(value)!r} contains control characters ({', '.join(found)}); use printable text only"
-            )
-        return value
-
     @field_validator("attributes")
     @classmethod
     def _attribute_text(cls, value: dict[str, Any]) -> dict[str, Any]:
+        out = {}
         for key, item in value.items():
-            for text in (key, item):
-                if isinstance(text, str) and (found := control_characters(text)):
-                    raise ValueError(
-                        f"attribute {printable(key)!r}: {printable(text)!r} contains control "
-                        f"characters ({', '.join(found)}); use printable text only"
-                    )
-        return value
+            try:
+                out[clean_text(key)] = clean_text(item) if isinstance(item, str) else item
+            except TextError as err:
+                raise ValueError(f"attribute {printable(key)!r}: {err}") from None
+        return out
 
     @field_validator("focus_areas", mode="before")
     @classmethod
     def _topics(cls, value: Any) -> Any:
-        return tuple(dict.fromkeys(normalize_topic(t) for t in _text_items(value, "focus area") if t.strip()))
+        return tuple(
+            dict.fromkeys(normalize_topic(clean_text(t)) for t in _text_items(value, "focus area") if t.strip())
+        )
 
     @field_validator("boroughs", mode="before")
     @classmethod
     def _places(cls, value: Any) -> Any:
         # Spellings are resolved against the problem's own geography in Problem.
-        return tuple(dict.fromkeys(" ".join(p.split()) for p in _text_items(value, "place") if p.strip()))
+        return tuple(dict.fromkeys(" ".join(clean_text(p).split()) for p in _text_items(value, "place") if p.strip()))
 
     @field_validator("availability", mode="before")
     @classmethod
@@ -216,7 +208,7 @@ class Mentee(Person):
     """A mentee. In reverse mentoring, usually the senior officer."""
 
 
-PairIds = tuple[str, str]
+PairIds = tuple[CleanStr, CleanStr]
 
 
 class Quota(BaseModel):
@@ -240,8 +232,8 @@ class Quota(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     side: Literal["mentor", "mentee"]
-    key: str = Field(min_length=1)
-    value: str | None = None
+    key: CleanStr = Field(min_length=1)
+    value: CleanStr | None = None
     min_pairs: int = Field(0, ge=0)
     max_pairs: int | None = Field(None, ge=0)
     max_share: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
@@ -319,8 +311,8 @@ class Rules(BaseModel):
     require_focus_overlap: bool = False
     min_overlap_minutes: int = Field(0, ge=0)
     max_borough_steps: int | None = Field(None, ge=0)
-    forbid_same: tuple[str, ...] = ()
-    require_same: tuple[str, ...] = ()
+    forbid_same: tuple[CleanStr, ...] = ()
+    require_same: tuple[CleanStr, ...] = ()
     require: tuple[Requirement, ...] = ()
     conditional: tuple[PairRule, ...] = ()
     match_all_mentors: bool = False
@@ -361,7 +353,7 @@ class Problem(BaseModel):
     meeting_minutes: int = Field(60, gt=0, le=24 * 60, multiple_of=30)
     taxonomy: Taxonomy = Field(default_factory=default_taxonomy)
     geography: Geography = Field(default_factory=london)
-    name: str = ""
+    name: CleanStr = ""
     description: str = ""
 
     @model_validator(mode="after")

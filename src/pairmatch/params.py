@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .custom_scores import MAX_VALUE
 from .objectives import BACKENDS, METHODS, OBJECTIVES
 
 __all__ = ["COMPONENTS", "SolveParams", "Weights"]
@@ -44,6 +45,15 @@ class Weights(BaseModel):
     focus: float = Field(0.5, ge=0, allow_inf_nan=False)
     borough: float = Field(0.3, ge=0, allow_inf_nan=False)
     availability: float = Field(0.2, ge=0, allow_inf_nan=False)
+
+    @field_validator("focus", "borough", "availability")
+    @classmethod
+    def _finite_sums(cls, value: float) -> float:
+        # The same cap as a custom component's weight, so totals over millions of pairs stay
+        # finite (checked here, not as a schema maximum, which published contracts lack).
+        if value > MAX_VALUE:
+            raise ValueError(f"a weight is at most {MAX_VALUE:g}, as a custom component's is")
+        return value
 
     @property
     def total(self) -> float:

@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 
 from . import display
-from .custom_scores import RESERVED_COMPONENTS, CustomScore
+from .custom_scores import CONTINUITY, CustomScore
 from .exceptions import InfeasibleProblemError, require
 from .matching import solve
 from .models import Mentee, Mentor, Person, Problem
@@ -54,8 +54,6 @@ __all__ = [
     "without_continuity",
 ]
 
-CONTINUITY = RESERVED_COMPONENTS[0]  # "continuity"
-"""Name of the score component that carries ``move_penalty`` to the working pairs."""
 
 PairIds = tuple[str, str]
 ChangeKind = Literal["kept", "locked", "ended", "declined", "expired", "left", "moved", "new"]
@@ -364,7 +362,7 @@ def without_continuity(result: MatchResult) -> float:
     >>> without_continuity(r) == r.objective
     True
     """
-    return math.fsum(p.score - p.contributions.get(CONTINUITY, 0.0) for p in result.pairs)
+    return math.fsum(p.base_score for p in result.pairs)
 
 
 def _check_pairs(what: str, pairs: Iterable[PairIds], mentors: set[str], mentees: set[str]) -> None:
@@ -714,7 +712,7 @@ class _Classifier:
         self.mentor_side = {m.id for m in result.context.problem.mentors} | {m for m, _ in current}
 
     def plain(self, pair: Pair) -> float:
-        return pair.score - pair.contributions.get(CONTINUITY, 0.0)
+        return pair.base_score
 
     def _moved_scores(self) -> dict[PairIds, float]:
         """Scores of the moved pairs (not in the result) from the solver's own view, without the bonus."""

@@ -15,6 +15,7 @@ import numpy as np
 from . import display
 from .certificates import Certificate, status_text
 from .constraints import rule_names
+from .custom_scores import CONTINUITY
 from .exceptions import PairmatchError, require
 from .scoring.views import FRAME_LIMIT, long_frame, long_scores
 from .solver import Outcome, SolveContext
@@ -64,7 +65,10 @@ class Pair:
 
     ``components`` holds the value of every component that counts (the
     built-ins in [0, 1] and any custom ones) and ``contributions`` the
-    weighted parts that add up to ``score``.
+    weighted parts that add up to ``score``. In a re-match, ``score`` (what
+    was optimised) includes the continuity bonus for keeping a working pair;
+    `base_score` is the pair's own score without it, the one every table,
+    diff and stability report shows, with `bonus` beside it.
     """
 
     mentor_id: str
@@ -77,6 +81,16 @@ class Pair:
     def __post_init__(self) -> None:
         object.__setattr__(self, "components", _frozen(self.components))
         object.__setattr__(self, "contributions", _frozen(self.contributions))
+
+    @property
+    def bonus(self) -> float:
+        """The re-match continuity bonus inside ``score`` (0 outside a re-match)."""
+        return float(self.contributions.get(CONTINUITY, 0.0))
+
+    @property
+    def base_score(self) -> float:
+        """The pair's own score: ``score`` without the re-match continuity bonus."""
+        return self.score - self.bonus if CONTINUITY in self.contributions else self.score
 
     def to_record(self) -> dict[str, Any]:
         """Ids, score, pinned flag and each component, at the written precision."""
@@ -339,6 +353,14 @@ class MatchResult:
             columns=["person_id", "name", "side", "code", "reason"],
         )
 
+    def _columns(self) -> tuple[list[str], bool]:
+        """The components a table of the pairs shows, and whether a re-match's continuity bonus
+        gets a column of its own (it is part of the objective, never inside a pair's score)."""
+        components = list(self.pairs[0].components) if self.pairs else []
+        if CONTINUITY not in components:
+            return components, False
+        return [c for c in components if c != CONTINUITY], True
+
     def summary(self) -> str:
         """A readable table of the pairs (names beside ids), the unmatched and the status.
 
@@ -353,15 +375,19 @@ class MatchResult:
             return printable(f"{names[pid]} ({pid})" if pid in names else pid)
 
         head = f"{self.n_pairs} pairs, objective {self.objective:.4f}, status {self.status_text} ({self.solver})"
-        components = list(self.pairs[0].components) if self.pairs else []
-        rows = [("mentor", "mentee", "score", *components)]
+        components, bonus = self._columns()
+        if bonus:
+            score = math.fsum(p.base_score for p in self.pairs)
+            head += f"\n(score {score:.4f} + continuity bonus {self.objective - score:.4f})"
+        rows = [("mentor", "mentee", "score", *components, *(["continuity bonus"] if bonus else []))]
         for p in self.pairs:
             rows.append(
                 (
                     who(p.mentor_id) + (" *" if p.pinned else ""),
                     who(p.mentee_id),
-                    f"{p.score:.3f}",
+                    f"{p.base_score:.3f}",
                     *(f"{p.components[c]:.2f}" for c in components),
+                    *([f"{p.bonus:.3f}"] if bonus else []),
                 )
             )
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
@@ -451,21 +477,31 @@ class MatchResult:
     def _repr_html_(self) -> str:
         """Status, objective and certificate on top, then the pairs with names, scores and
         components, then the unmatched with their reasons (each table a bounded preview)."""
-        components = list(self.pairs[0].components) if self.pairs else []
+        components, bonus = self._columns()
         pairs = (
             (
                 p.mentor_id,
                 self._name(p.mentor_id),
                 p.mentee_id,
                 self._name(p.mentee_id),
-                p.score,
+                p.base_score,
                 *(p.components[c] for c in components),
+                *([p.bonus] if bonus else []),
                 "yes" if p.pinned else "",
             )
             for p in self.pairs
         )
         unmatched = ((u.person_id, self._name(u.person_id), u.side, u.reason) for u in self.unmatched)
-        head = ("mentor", "mentor name", "mentee", "mentee name", "score", *components, "pinned")
+        head = (
+            "mentor",
+            "mentor name",
+            "mentee",
+            "mentee name",
+            "score",
+            *components,
+            *(["continuity bonus"] if bonus else []),
+            "pinned",
+        )
         return display.card(
             f"MatchResult: {display.plural(self.n_pairs, 'pair')}, objective {display.number(self.objective, 4)}, "
             f"{self.status_text}",

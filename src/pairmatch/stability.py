@@ -5,9 +5,11 @@ ranks (`pairmatch.models.Person.ranking`: a partner ranked better is
 preferred, a partner not ranked is unacceptable, and ties never block), and
 otherwise from the pair scores the solver used: a mentor prefers a mentee
 with a higher score (ties: the one listed first), and so does a mentee (or
-by ``mentee_weights``, its own weighting of the components). A *blocking
-pair* is an allowed pair, not matched, where each side has a free place or
-prefers the other to its worst current partner; when quotas cap groups (a
+by ``mentee_weights``, its own weighting of the components). The scores are
+the pairs' own: a re-match's continuity bonus for keeping a working pair is
+the coordinator's wish, not anyone's preference. A *blocking pair* is an
+allowed pair, not matched, where each side has a free place or prefers the
+other to its worst current partner; when quotas cap groups (a
 student-project allocation) the allocation's definition applies. Pinned
 pairs are fixed: they hold a place on both sides, are never given up and
 never block. A max-score matching usually has some;
@@ -27,6 +29,7 @@ from . import display
 from .exceptions import PairmatchError, require
 from .result import MatchResult
 from .solver.lists import Lists, stable_blocking_pairs
+from .unmatched import own_scores
 
 __all__ = ["BlockingPair", "BlockingPairs", "blocking_pairs", "is_stable"]
 
@@ -114,7 +117,7 @@ def blocking_pairs(
     problem = ctx.problem
     m, n = problem.shape
     everyone = np.arange(m)
-    total = ctx.scores.total_rows(everyone)
+    total = own_scores(ctx, everyone, "mentor")  # a re-match's continuity bonus is no one's preference
     allowed = ctx.candidates.blocked_rows(everyone) == 0
     mentee_scores = None
     if mentee_weights is not None:

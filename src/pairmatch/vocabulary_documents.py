@@ -22,6 +22,8 @@ from typing import Annotated, Any, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .text import clean_text
+
 __all__ = [
     "CLOSED",
     "DocumentError",
@@ -184,7 +186,7 @@ CLOSED = ConfigDict(extra="forbid", frozen=True)
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
-    return value
+    return clean_text(value)
 
 
 Name = Annotated[str, AfterValidator(_not_blank)]

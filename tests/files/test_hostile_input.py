@@ -413,3 +413,48 @@ def test_the_fast_control_character_scan_agrees_with_unicode_categories():
         chr(c) for c in range(0x20, 0x30000) if chr(c) not in set(controls) and not 0xD800 <= c <= 0xDFFF
     )
     assert control_characters(everything_else) == []
+
+
+# --------------------------------------------------------------------------- invisible characters
+
+
+def test_invisible_characters_in_files_and_settings_are_reported_where_they_are(tmp_path):
+    mentors = write_csv(
+        tmp_path / "m.csv",
+        [
+            [*HEADER, "rank"],
+            ["M1\u200b", "Ann\u200f", "knife crime\u200b", "Newham\u2060", "Mon 18:00-20:00", "0", "1", "PC\ufeff"],
+            ["M2", "Bob", "knife crime", "Newham", "Mon 18:00-20:00", "0", "1", "PC"],
+        ],
+    )
+    mentees = write_csv(
+        tmp_path / "e.csv", [HEADER, ["O1", "Olu", "knife crime", "Newham", "Mon 18:00-20:00", "0", "1"]]
+    )
+    config = tmp_path / "c.toml"
+    config.write_text('name = "Pilot\u200b"\n[rules]\nforbidden_pairs = [["M2\u200f", "O1"]]\n', encoding="utf-8")
+    done = run("validate", mentors, mentees, "-c", config)
+    assert done.returncode == 2
+    lines = [line.strip() for line in done.stderr.splitlines()]
+    expected = [
+        "m.csv, row 2, column 'id': 'M1\\u200b' contains invisible characters (U+200B ZERO WIDTH SPACE)",
+        "m.csv, row 2, column 'name': 'Ann\\u200f' contains invisible characters (U+200F RIGHT-TO-LEFT MARK)",
+        "m.csv, row 2, column 'focus_areas': 'knife crime\\u200b' contains invisible characters (U+200B ZERO",
+        "m.csv, row 2, column 'boroughs': 'Newham\\u2060' contains invisible characters (U+2060 WORD JOINER)",
+        "m.csv, row 2, column 'rank': attribute 'rank': 'PC\\ufeff' contains invisible characters (U+FEFF",
+        "c.toml, line 1, setting 'name': 'Pilot\\u200b' contains invisible characters (U+200B ZERO WIDTH SPACE)",
+        "c.toml, line 3, setting 'rules.forbidden_pairs[0][0]': 'M2\\u200f' contains invisible characters",
+    ]
+    for start in expected:
+        assert sum(start in line for line in lines) == 1, (start, done.stderr)
+    assert "did you mean" not in done.stderr
+    for ch in "\u200b\u200f\u2060\ufeff":
+        assert ch not in done.stderr
+
+
+def test_an_id_written_in_another_unicode_form_is_the_same_person(tmp_path):
+    mentors = write_csv(tmp_path / "m.csv", [HEADER, ["Jos\u00e9", "", "knife crime", "Newham", "Mon 18:00-20:00"]])
+    mentees = write_csv(tmp_path / "e.csv", [HEADER, ["Jose\u0301", "", "knife crime", "Newham", "Mon 18:00-20:00"]])
+    done = run("validate", mentors, mentees)
+    assert done.returncode == 2
+    assert "Jos\u00e9" in done.stderr
+    assert "2 times" in done.stderr

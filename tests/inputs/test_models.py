@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -240,3 +241,62 @@ def test_formatting_round_trips(windows):
     ranges = [parse_window(w) for w in canonical]
     assert ranges == sorted(ranges)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges))
+
+
+# --- invisible characters and one form per id ----------------------------------------------------
+
+HIDDEN = ["\u200b", "\u200f", "\u202e", "\ufeff", "\u2060", "\u00ad"]
+
+
+@pytest.mark.parametrize("ch", HIDDEN, ids=lambda ch: f"U+{ord(ch):04X}")
+@pytest.mark.parametrize(
+    "fields",
+    [
+        lambda ch: {"id": f"M1{ch}"},
+        lambda ch: {"id": "M1", "name": f"Ann{ch}"},
+        lambda ch: {"id": "M1", "focus_areas": [f"knife crime{ch}"]},
+        lambda ch: {"id": "M1", "boroughs": [f"Newham{ch}"]},
+        lambda ch: {"id": "M1", "attributes": {f"rank{ch}": "PC"}},
+        lambda ch: {"id": "M1", "attributes": {"rank": f"PC{ch}"}},
+    ],
+    ids=["id", "name", "focus", "borough", "attribute-name", "attribute-value"],
+)
+def test_invisible_characters_are_refused_in_every_identifier_and_name(fields, ch):
+    with pytest.raises(ValidationError) as info:
+        Mentor(**fields(ch))
+    message = str(info.value)
+    assert f"U+{ord(ch):04X} {unicodedata.name(ch)}" in message
+    assert ch not in message.split("[type=")[0]
+
+
+def test_a_copy_of_an_id_with_a_hidden_character_is_not_a_second_person():
+    with pytest.raises(ValidationError, match="ZERO WIDTH SPACE"):
+        Problem(mentors=[Mentor(id="M1"), Mentor(id="M1\u200b")], mentees=[Mentee(id="O1")])
+
+
+def test_ids_are_compared_in_one_unicode_form():
+    composed, decomposed = "Jos\u00e9", "Jose\u0301"
+    with pytest.raises(ValidationError, match="used 2 times"):
+        Problem(mentors=[Mentor(id=composed)], mentees=[Mentee(id=decomposed)])
+    problem = Problem(
+        mentors=[Mentor(id=composed)],
+        mentees=[Mentee(id="O1"), Mentee(id="O2")],
+        rules=Rules(forbidden_pairs=[(decomposed, "O1")], forbid_same=["r\u00f4le"]),
+    )
+    assert problem.rules.forbidden_pairs == ((composed, "O1"),)
+    assert Mentor(id="M1", name="Ren\u00e9e\u00a0Smith").name == "Ren\u00e9e Smith"
+
+
+@pytest.mark.parametrize("field", ["forbidden_pairs", "required_pairs"])
+def test_rules_refuse_hidden_characters_in_the_ids_they_name(field):
+    with pytest.raises(ValidationError, match="RIGHT-TO-LEFT MARK"):
+        Rules(**{field: [("M1\u200f", "O1")]})
+
+
+def test_quota_groups_and_custom_score_ids_refuse_hidden_characters():
+    from pairmatch import CustomScore, Quota
+
+    with pytest.raises(ValidationError, match="ZERO WIDTH SPACE"):
+        Quota(side="mentor", key="rank", value="PC\u200b", max_pairs=1)
+    with pytest.raises(ValidationError, match="ZERO WIDTH SPACE"):
+        CustomScore(name="survey", entries=[("M1\u200b", "O1", 0.5)])

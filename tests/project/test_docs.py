@@ -8,6 +8,7 @@ need only the test extra.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import importlib.util
 import inspect
@@ -170,6 +171,11 @@ def test_doctest_paragraphs_outside_examples_become_code():
     text = "Summary.\n\n>>> f()[:1]\n['a']\n\nExamples\n--------\n>>> g()\n1\n"
     assert fences(text) == "Summary.\n\n```pycon\n>>> f()[:1]\n['a']\n```\n\nExamples\n--------\n>>> g()\n1"
     assert fences("```python\n>>> x\n```") == "```python\n>>> x\n```"
+    # After a section of named items the example would be read as one more item: it opens Examples.
+    attributes = "Summary.\n\nAttributes\n----------\nx : int\n    The x.\n\n>>> X(x=1).x\n1"
+    assert fences(attributes) == (
+        "Summary.\n\nAttributes\n----------\nx : int\n    The x.\n\nExamples\n--------\n>>> X(x=1).x\n1"
+    )
 
 
 def test_simple_tables_become_markdown_tables():
@@ -205,3 +211,135 @@ def test_site_builds_strictly(tmp_path):
         page = (site / "notebooks" / notebook.stem / "index.html").read_text(encoding="utf-8")
         assert 'class="pairmatch-display"' in page, notebook.name
         assert "data:image/png;base64," in page, notebook.name
+    # A docstring example is never read as one more attribute or parameter row.
+    item = re.compile(r"<td><code>(?:<span[^>]*>)?\s*(?:```|&gt;&gt;&gt;)")
+    for page in (site / "reference").rglob("*.html"):
+        assert not item.search(page.read_text(encoding="utf-8")), f"an example renders as a table row in {page}"
+    store = (site / "reference" / "store" / "index.html").read_text(encoding="utf-8")
+    examples = store[store.index('id="pairmatch.store.HistoryOptions"') :]
+    assert "Examples:" in examples[: examples.index('id="pairmatch.store.PastPairing"')]
+
+
+# --------------------------------------------------------------------------- shell blocks
+
+SHELL_BLOCK = re.compile(r"```(?:bash|sh|shell|console)\n(.*?)```", re.DOTALL)
+# A shell block that cannot run here says why, on the line before it: <!-- not run: REASON -->.
+NOT_RUN = re.compile(r"<!--\s*not run:\s*(?P<reason>[^>]*?)\s*-->\s*\n(?:\s*\n)?$")
+INSTALL = re.compile(r"^(?:\S*/)?(?:pip3?\s+install|python3?\s+-m\s+(?:venv|pip\s+install))\b")
+# The curl examples of the service guide run against a live server in tests/service/test_service_docs.py.
+RUN_ELSEWHERE = {"docs/service.md": "## Examples with curl"}
+# Lines a page says the commands before it print: "This prints `...`" ("..." for anything).
+PRINTS = re.compile(r"This prints `([^`]+)`")
+
+
+def shell_blocks(path: Path) -> list[tuple[str, str | None, str]]:
+    """``(code, reason it is not run or None, the text after it)`` of each shell block of a page."""
+    text = path.read_text(encoding="utf-8")
+    elsewhere = RUN_ELSEWHERE.get(page_id(path))
+    cut = text.index(elsewhere) if elsewhere else len(text)
+    out = []
+    for match in SHELL_BLOCK.finditer(text):
+        if match.start() >= cut:
+            break
+        note = NOT_RUN.search(text[: match.start()])
+        out.append((match.group(1), note["reason"] if note else None, text[match.end() : match.end() + 400]))
+    return out
+
+
+def commands(code: str) -> list[str]:
+    """The block's commands: continuation lines joined, comments and blank lines dropped."""
+    joined = re.sub(r"\\\n\s*", " ", code)
+    return [line for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def extras() -> set[str]:
+    import tomllib
+
+    return set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"])
+
+
+def check_install(segment: str) -> None:
+    """An install command is checked, not run: each extra it names exists in pyproject.toml."""
+    for group in re.findall(r"\[([\w,\s-]+)\]", segment):
+        for extra in group.split(","):
+            assert extra.strip() in extras(), f"{segment!r} names the unknown extra {extra.strip()!r}"
+    for name in re.findall(r"(?<![\w.-])([A-Za-z][\w.-]*)\[", segment):
+        assert name == "pairmatch-mentoring", f"{segment!r}: the package is pairmatch-mentoring"
+
+
+def pairmatch_arguments(command: str) -> list[str] | None:
+    """The arguments of a ``pairmatch`` command line (up to a pipe, ``&`` or comment), or None."""
+    import shlex
+
+    words = shlex.split(command, comments=True)
+    for k, word in enumerate(words):
+        if word == "pairmatch" or word.endswith("/pairmatch"):
+            rest = words[k + 1 :]
+            stop = next((n for n, w in enumerate(rest) if w in ("|", "&", "&&", ";", ">")), len(rest))
+            return rest[:stop]
+    return None
+
+
+SHELL_PAGES = [p for p in DOCS if SHELL_BLOCK.search(p.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("path", SHELL_PAGES, ids=page_id)
+def test_every_shell_block_runs_as_written(path, tmp_path):
+    """Every command line of a page runs, in order, in a fresh folder (install commands are
+    checked against the extras instead; a block that cannot run says why, and its pairmatch
+    commands must still be accepted by the command-line parser)."""
+    from pairmatch.cli import build_parser
+
+    bin_dir = Path(sys.executable).parent
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "bin").symlink_to(bin_dir, target_is_directory=True)
+    (tmp_path / "docs").symlink_to(DOCS_DIR, target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if k != "PAIRMATCH_STORE"}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1", PAGER="cat")
+    for number, (code, reason, after) in enumerate(shell_blocks(path), 1):
+        where = f"{page_id(path)}, shell block {number}"
+        runnable = []
+        for command in commands(code):
+            segments = [s.strip() for s in command.split(" && ")]
+            for segment in segments:
+                if INSTALL.match(segment):
+                    check_install(segment)
+            kept = [s for s in segments if not INSTALL.match(s)]
+            if kept:
+                runnable.append(" && ".join(kept))
+        if reason is not None:
+            assert reason.strip(), f"{where}: say why the block is not run"
+            for command in runnable:
+                argv = pairmatch_arguments(command)
+                if argv is not None:
+                    build_parser().parse_args(argv)  # the options are still the command's own
+            continue
+        if not runnable:
+            continue
+        assert not any(c.rstrip().endswith("&") for c in runnable), f"{where}: a command left running needs a reason"
+        script = "set -euo pipefail\nless() { cat; }\n" + "\n".join(runnable) + "\n"
+        code, out, err = run_script(script, tmp_path, env)
+        assert code == 0, f"{where} failed:\n{script}\n{out[-3000:]}\n{err[-3000:]}"
+        for claim in PRINTS.findall(after.split("```")[0]):
+            position = 0
+            for part in (p.strip("( ") for p in claim.split("...") if p.strip("() ")):
+                position = out.find(part, position)
+                assert position >= 0, f"{where}: the page says it prints {claim!r}; it printed:\n{out[:2000]}"
+
+
+def run_script(script: str, folder: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run a bash script in its own process group, output to files (a stray background process
+    can hold no pipe open), and end whatever it left running."""
+    import signal
+
+    out_path, err_path = folder / ".stdout", folder / ".stderr"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        proc = subprocess.Popen(
+            ["bash", "-c", script], cwd=folder, env=env, stdout=out, stderr=err, start_new_session=True
+        )
+        try:
+            code = proc.wait(timeout=600)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    return code, out_path.read_text(encoding="utf-8"), err_path.read_text(encoding="utf-8")

@@ -196,3 +196,22 @@ def test_response_and_error_models_are_the_documented_ones():
     assert set(schemas()) == {"match-request", "match-response", "error"}
     assert MatchResponse.model_json_schema()["title"] == "pairmatch match response"
     assert ErrorResponse.model_json_schema()["title"] == "pairmatch error"
+
+
+def test_requests_refuse_hidden_characters_and_compare_ids_in_one_unicode_form():
+    from pairmatch.contract import ExplainRequest, RematchRequest
+
+    people = {"mentors": [{"id": "Jos\u00e9"}], "mentees": [{"id": "O1"}, {"id": "O2"}]}
+    with pytest.raises(ValidationError) as info:
+        MatchRequest.model_validate({**people, "mentors": [{"id": "M1\u200b"}]})
+    assert [e["loc"] for e in info.value.errors()] == [("mentors", 0, "id")]
+    assert "U+200B ZERO WIDTH SPACE" in str(info.value)
+    for bad in ({"name": "cohort\u200f"}, {"rules": {"forbidden_pairs": [["Jos\u00e9", "O1\u2060"]]}}):
+        with pytest.raises(ValidationError, match="invisible characters"):
+            MatchRequest.model_validate({**people, **bad})
+    request = ExplainRequest.model_validate({**people, "person": "Jose\u0301"})
+    assert request.person == "Jos\u00e9"
+    rematch = RematchRequest.model_validate({**people, "current": [["Jose\u0301", "O1"]], "leave": ["Jose\u0301"]})
+    assert rematch.to_changes().leave == ("Jos\u00e9",)
+    with pytest.raises(ValidationError, match="ZERO WIDTH SPACE"):
+        RematchRequest.model_validate({**people, "current": [["Jos\u00e9", "O1"]], "leave": ["O1\u200b"]})

@@ -219,11 +219,13 @@ def test_zero_penalty_equals_a_fresh_solve_and_the_base_carries_nothing_of_the_r
     assert inf.moved == 0 <= some.moved <= zero.moved
     assert some.baseline_score == pytest.approx(inf.score)
     assert some.gain >= 0.1 * some.moved
-    # The continuity bonus is a component of the solved problem, visible in explanations.
+    # The continuity bonus is a component of the solved problem, shown in explanations beside
+    # the pair's own score, never inside it.
     kept = next(c for c in some.changes if c.change == "kept")
     explanation = pm.explain_pair(some.result, kept.mentor_id, kept.mentee_id)
-    assert explanation.components[CONTINUITY] == 1.0
-    assert explanation.contributions[CONTINUITY] == pytest.approx(0.1)
+    assert CONTINUITY not in explanation.components
+    assert explanation.bonus == pytest.approx(0.1)
+    assert explanation.score == pytest.approx(kept.score)
     # Re-matching again from the base problem starts clean.
     again = rematch(base, [(p.mentor_id, p.mentee_id) for p in some.result.pairs], move_penalty=0.1)
     assert again.moved == 0
@@ -327,3 +329,73 @@ def test_a_declined_proposal_frees_both_and_is_not_proposed_again():
     stray = next((m.id, e.id) for m in problem.mentors for e in problem.mentees if (m.id, e.id) not in now)
     with pytest.raises(ValueError, match="not a current pair"):
         rematch(problem, now, Changes(declined=[stray]))
+
+
+# --- one score per pair ----------------------------------------------------------------------------
+
+
+def blocking_by_definition(problem, pairs, scores, allowed):
+    """Blocking pairs from the definition: an allowed pair, not matched, where each side has a
+    free place or prefers the other (higher score, ties: lower index) to its worst partner."""
+    m, n = problem.shape
+    mentor_of, mentee_of = {}, {}
+    for i, j in pairs:
+        mentor_of.setdefault(i, []).append(j)
+        mentee_of.setdefault(j, []).append(i)
+
+    def rank(score, index):
+        return (-score, index)
+
+    found = set()
+    for i in range(m):
+        for j in range(n):
+            if (i, j) in pairs or not allowed[i, j]:
+                continue
+            mine, theirs = mentor_of.get(i, []), mentee_of.get(j, [])
+            mentor_wants = len(mine) < problem.mentors[i].max_partners or any(
+                rank(scores[i, j], j) < rank(scores[i, k], k) for k in mine
+            )
+            mentee_wants = len(theirs) < problem.mentees[j].max_partners or any(
+                rank(scores[i, j], i) < rank(scores[k, j], k) for k in theirs
+            )
+            if mentor_wants and mentee_wants:
+                found.add((i, j))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_output_of_a_rematch_quotes_the_pairs_own_score_with_the_bonus_beside_it(seed):
+    from pairmatch.diffs import Snapshot
+    from pairmatch.explanations import alternatives, explain_pair
+    from pairmatch.stability import blocking_pairs
+
+    problem = pm.synthetic_problem(24, 20, seed=seed)
+    first = pm.solve(problem)
+    current = [(p.mentor_id, p.mentee_id) for p in first.pairs]
+    out = rematch(problem, current, Changes(leave=[current[0][0]], ended=[current[1]]), move_penalty=0.05)
+    result = out.result
+    assert any(p.bonus > 0 for p in result.pairs)
+    # The pairs' own scores: the changed programme scored afresh, without anything of the re-match.
+    own = pm.score(out.base_problem).total
+    mi, ei = out.problem.mentor_index(), out.problem.mentee_index()
+    for p in result.pairs:
+        assert p.base_score == pytest.approx(own[mi[p.mentor_id], ei[p.mentee_id]])
+        assert p.score == pytest.approx(p.base_score + p.bonus)
+        explained = explain_pair(result, p.mentor_id, p.mentee_id)
+        assert (explained.score, explained.bonus) == (pytest.approx(p.base_score), pytest.approx(p.bonus))
+        for a in alternatives(result, p.mentor_id, 3):
+            assert a.score == pytest.approx(own[mi[p.mentor_id], ei[a.partner_id]])
+    assert [s for _, _, s in Snapshot.of(result).pairs] == pytest.approx([p.base_score for p in result.pairs])
+    rows = result.summary().splitlines()
+    assert f"(score {out.score:.4f} + continuity bonus {result.objective - out.score:.4f})" in rows
+    assert rows[3].split()[-1] == "bonus"  # the bonus is its own column
+    assert "<th>continuity bonus</th>" in result._repr_html_().replace("<th >", "<th>")
+    # Stability: preferences and quoted scores are the pairs' own, never the coordinator's bonus.
+    blocking = blocking_pairs(result)
+    for b in blocking:
+        assert b.score == pytest.approx(own[mi[b.mentor_id], ei[b.mentee_id]])
+    allowed = result.context.candidates.blocked_rows(np.arange(len(out.problem.mentors))) == 0
+    pairs = {(mi[p.mentor_id], ei[p.mentee_id]) for p in result.pairs}
+    assert {(mi[b.mentor_id], ei[b.mentee_id]) for b in blocking} == blocking_by_definition(
+        out.problem, pairs, own, allowed
+    )

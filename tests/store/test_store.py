@@ -262,3 +262,27 @@ def test_upgrade_from_the_first_revision_keeps_the_data(store_location):
         assert records["O1"].state == "active"
         assert records["O1"].accepted_at == records["O1"].started_at
         assert store.upgrade() == ("0003", "0003")
+
+
+def test_cohort_names_and_reasons_are_stored_in_one_form_and_never_with_hidden_characters(store):
+    with (
+        pytest.raises(StoreError, match=r"the cohort name 'c\\u200b' contains invisible characters \(U\+200B"),
+        store.transaction() as tx,
+    ):
+        tx.create_cohort("c\u200b")
+    with store.transaction() as tx:
+        tx.create_cohort("Caf\u00e9 2026")
+    with store.reading() as r:
+        assert r.cohort("Cafe\u0301 2026").name == "Caf\u00e9 2026"  # looked up by what it shows
+        with pytest.raises(StoreError, match="RIGHT-TO-LEFT MARK"):
+            r.cohort("Caf\u00e9 2026\u200f")
+    store.match("Cafe\u0301 2026", pm.synthetic_problem(4, seed=1))
+    with store.reading() as r:
+        pair = r.active_pairs("Caf\u00e9 2026")[0]
+    with (
+        pytest.raises(StoreError, match="the reason 'gone\\\\u2060' contains invisible characters"),
+        store.transaction() as tx,
+    ):
+        tx.end_pair(pair.mentor_id, pair.mentee_id, "gone\u2060")
+    with store.reading() as r:
+        assert [c.name for c in r.cohorts()] == ["Caf\u00e9 2026"]

@@ -57,11 +57,11 @@ def scenario(capsys, store_args: list[str]) -> dict:
         "matches-2026.csv",
     )
     assert code == EXIT_OK, out
-    assert "recorded run 1 for cohort 2026: 84 pairs started" in out
+    assert "recorded run 1 for cohort 2026: 90 pairs started" in out
     code, out, _ = run(capsys, "history", *store_args, "--cohort", "2026", "--active", "--format", "json")
     active = json.loads(out)
     assert code == EXIT_OK
-    assert len(active) == 84
+    assert len(active) == 90
     ended = (active[0]["mentor_id"], active[0]["mentee_id"])
     leaver = active[1]["mentor_id"]
     code, out, _ = run(capsys, "end-pair", *ended, "--reason", "did not get on", *store_args)
@@ -105,7 +105,7 @@ def scenario(capsys, store_args: list[str]) -> dict:
     assert "<html" in Path("matches.html").read_text(encoding="utf-8")
     code, out, _ = run(capsys, "diff", "1", "2", *store_args, "--report", "diff.html")
     assert code == EXIT_OK
-    assert out.startswith("run 1 -> run 2: 84 -> ")
+    assert out.startswith("run 1 -> run 2: 90 -> ")
     assert f"- {ended[0]} - {ended[1]}" in out
     diff_page = Path("diff.html").read_text(encoding="utf-8")
     assert "Pairs removed" in diff_page
@@ -324,7 +324,7 @@ def test_control_characters_never_enter_the_store_nor_reach_the_terminal(folder,
     assert "\x07" not in err
     code, _, err = run(capsys, "rematch", "--store", "p.db", "--leave", pair.mentor_id, "--leave-reason", "\u202egone")
     assert code == EXIT_USAGE
-    assert "contains control characters (U+202E)" in err
+    assert "contains control characters (U+202E RIGHT-TO-LEFT OVERRIDE)" in err
     # Text stored before these checks (or written by another program) is still printed escaped.
     assert run(capsys, "end-pair", pair.mentor_id, pair.mentee_id, "--store", "p.db", "--reason", "r")[0] == EXIT_OK
     with sqlite3.connect("p.db") as db:
@@ -344,10 +344,10 @@ def test_consent_from_the_command_line(folder, capsys):
         capsys, "match", "mentors.csv", "mentees.csv", "-c", "config.toml", *store_args, "--cohort", "c", "--consent"
     )
     assert code == EXIT_OK, out
-    assert "84 pairs proposed (waiting for both people to accept)" in out
+    assert "90 pairs proposed (waiting for both people to accept)" in out
     code, out, _ = run(capsys, "store", "status", *store_args)
     assert "cohort c: " in out
-    assert "84 active pairs (84 waiting for answers)" in out
+    assert "90 active pairs (90 waiting for answers)" in out
     code, out, _ = run(capsys, "history", *store_args, "--format", "json")
     records = json.loads(out)
     assert {r["state"] for r in records} == {"proposed"}
@@ -377,3 +377,43 @@ def test_consent_from_the_command_line(folder, capsys):
     code, out, _ = run(capsys, "history", *store_args, "--person", e2)
     assert "declined" in out.splitlines()[0]
     assert f"declined by {e2}  declined by {e2}: another focus" in out
+
+
+def test_a_rematch_run_has_one_score_everywhere_and_its_bonus_beside_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PAIRMATCH_STORE", raising=False)
+    Path("late.csv").write_text(
+        "id,focus_areas,boroughs,availability\nM4,social inequality,Brent,Mon 18:00-19:00\n", encoding="utf-8"
+    )
+    for argv in (
+        ["samples", "."],
+        ["store", "init"],
+        ["match", "mentors.csv", "mentees.csv", "-c", "config.toml", "--cohort", "2026", "-q"],
+        ["end-pair", "M3", "O3", "--reason", "schedules never fit"],
+        ["rematch", "--leave", "M1", "--join", "mentor", "late.csv", "--move-penalty", "0.1"],
+    ):
+        assert run(capsys, *argv)[0] == EXIT_OK, argv
+    # Run 2 keeps M2 - O2 (0.630) with a continuity bonus of 0.1 in its objective (2.18).
+    code, out, _ = run(capsys, "runs")
+    assert code == EXIT_OK
+    assert "3 pairs, score 2.0800 + continuity bonus 0.1000, optimal" in out.splitlines()[1]
+    assert "objective" not in out
+    runs = json.loads(run(capsys, "runs", "--format", "json")[1])
+    assert (runs[1]["score"], runs[1]["continuity_bonus"]) == (pytest.approx(2.08), pytest.approx(0.1))
+    code, out, _ = run(capsys, "diff", "1", "2")
+    assert "score 2.5100 -> 2.0800" in out
+    code, out, _ = run(capsys, "stability", "2")
+    assert code == EXIT_OK
+    assert "a stable matching scores 2.0800; the cost of stability is 0.0000 against this run's score 2.0800" in out
+    assert "2.18" not in out
+    data = json.loads(run(capsys, "stability", "2", "--format", "json")[1])
+    assert (data["score"], data["continuity_bonus"]) == (pytest.approx(2.08), pytest.approx(0.1))
+    assert data["stable_objective"] == pytest.approx(2.08)
+    code, out, _ = run(capsys, "inspect", "2")
+    table = out.splitlines()
+    assert table[2] == "(score 2.0800 + continuity bonus 0.1000)"
+    assert table[4].split()[-2:] == ["continuity", "bonus"]
+    assert next(line for line in table if "(M2)" in line).split()[-5:] == ["0.630", "0.50", "0.60", "1.00", "0.100"]
+    code, out, _ = run(capsys, "inspect", "2", "--pair", "M2", "O2")
+    assert out.startswith("M2 - O2: score 0.630 (matched)")
+    assert "continuity bonus 0.100" in out

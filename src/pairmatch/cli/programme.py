@@ -314,6 +314,7 @@ def run_runs(args: argparse.Namespace) -> int:
                     "optimality_gap": r.certificate.get("optimality_gap"),
                     "objective": r.objective,
                     "score": r.score,
+                    "continuity_bonus": r.continuity_bonus,
                     "pairs": len(r.pairs),
                     "move_penalty": r.move_penalty,
                 }
@@ -327,11 +328,13 @@ def run_runs(args: argparse.Namespace) -> int:
             if r.kind == "rematch"
             else ""
         )
-        score = f" (score {r.score:.4f} without the continuity bonus)" if abs(r.score - r.objective) > 1e-9 else ""
+        # One number per run: the pairs' total score; a re-match's continuity bonus (part of
+        # its objective) beside it, never folded in.
+        shown = f" + continuity bonus {r.continuity_bonus:.4f}" if r.continuity_bonus else ""
         print(
             printable(
                 f"run {r.id}  {_when(r.created_at)}  cohort {r.cohort}  {r.kind}{extra}: "
-                f"{len(r.pairs)} pairs, objective {r.objective:.4f}{score}, "
+                f"{len(r.pairs)} pairs, score {r.score:.4f}{shown}, "
                 f"{status_text(r.status, r.certificate.get('optimality_gap'))}"
             )
         )
@@ -757,27 +760,39 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def run_stability(args: argparse.Namespace) -> int:
+    from ..custom_scores import CONTINUITY
     from ..matching import solve
+    from ..rematching import without_continuity
     from ..stability import blocking_pairs
 
     run, result = _solved(args)
     blocking = blocking_pairs(result)
-    if result.objective_name == "stable":
-        stable_objective = result.objective
+    # Every number is a total of the pairs' own scores: a re-match's continuity bonus is part
+    # of its objective, shown beside the score, and nobody's preference.
+    score = without_continuity(result)
+    problem = result.context.problem
+    own = tuple(c for c in problem.scores if c.name != CONTINUITY)
+    bonus = result.objective - score if len(own) < len(problem.scores) else 0.0
+    if result.objective_name == "stable" and not bonus:
+        stable_score = result.objective
         cost = float(result.certificate.get("cost_of_stability", 0.0))
+        against = f"the best score {stable_score + cost:.4f}"
     else:
-        params = result.context.params
-        stable = solve(result.context.problem, params.model_copy(update={"objective": "stable"}))
-        stable_objective = stable.objective
-        cost = result.objective - stable.objective
+        problem = problem.model_copy(update={"scores": own}) if bonus else problem
+        stable = solve(problem, result.context.params.model_copy(update={"objective": "stable"}))
+        stable_score, cost = stable.objective, score - stable.objective
+        best = result.objective_name == "max_score" and not bonus
+        against = ("the best score" if best else "this run's score") + f" {score:.4f}"
     if args.format == "json":
         emit_json(
             {
                 "run": run.id,
                 "objective": result.objective,
                 "objective_name": result.objective_name,
+                "score": score,
+                "continuity_bonus": bonus,
                 "blocking_pairs": [b.__dict__ for b in blocking],
-                "stable_objective": stable_objective,
+                "stable_objective": stable_score,
                 "cost_of_stability": cost,
             }
         )
@@ -791,10 +806,9 @@ def run_stability(args: argparse.Namespace) -> int:
         print(f"  {b.text()}")
     if len(blocking) > args.limit:
         print(f"  ... and {len(blocking) - args.limit} more (--limit)")
-    print(
-        f"a stable matching scores {stable_objective:.4f}; the cost of stability is {cost:.4f} "
-        f"against the best score {stable_objective + cost:.4f}"
-    )
+    print(f"a stable matching scores {stable_score:.4f}; the cost of stability is {cost:.4f} against {against}")
+    if bonus:
+        print(f"(the run's objective adds a continuity bonus of {bonus:.4f} for keeping working pairs)")
     return EXIT_OK
 
 

@@ -128,12 +128,40 @@ def contract_input(parser: argparse.ArgumentParser) -> None:
 
     def run(args: argparse.Namespace) -> int:
         if getattr(args, "input", None):
+            ignored = _spreadsheet_options(args)
+            if ignored:
+                raise UsageError(
+                    f"--input reads the whole problem (people, settings, parameters) from the JSON request; "
+                    f"it cannot be combined with {', '.join(ignored)}: give one or the other"
+                )
             return run_contract_match(args)
         if args.mentors is None or args.mentees is None:
             raise UsageError("give the mentors and the mentees files, or a JSON request with --input")
         return spreadsheets(args)
 
     parser.set_defaults(run=run)
+
+
+# Options of ``match`` that only the spreadsheet path reads, with the value each has when not given.
+_SPREADSHEET_ONLY = (
+    ("mentors", "the mentors file", None),
+    ("mentees", "the mentees file", None),
+    ("config", "-c/--config", None),
+    ("seed", "--seed", None),
+    ("objective", "--objective", None),
+    ("explain", "--explain", False),
+    ("strict", "--strict", False),
+    ("store", "--store", None),
+    ("cohort", "--cohort", None),
+    ("allow_repeats", "--allow-repeats", False),
+    ("prefer_earlier_partners", "--prefer-earlier-partners", 0.0),
+    ("feedback_weight", "--feedback-weight", 0.0),
+)
+
+
+def _spreadsheet_options(args: argparse.Namespace) -> list[str]:
+    """The spreadsheet-only options given with ``--input`` (which would be silently ignored)."""
+    return [name for attr, name, unset in _SPREADSHEET_ONLY if getattr(args, attr, unset) != unset]
 
 
 def run_contract_match(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ from ..preferences import Preference, RankScore
 from ..rematching import Changes
 from ..setting_values import check_setting_values
 from ..taxonomy import Taxonomy
+from ..text import CleanStr
 
 # The vocabulary documents, under the names the contract's schemas give them.
 from ..vocabulary_documents import EdgeSpec as EdgeSpec
@@ -63,8 +64,8 @@ class EntrySpec(BaseModel):
     """One pair's value of a custom score."""
 
     model_config = CLOSED
-    mentor_id: str
-    mentee_id: str
+    mentor_id: CleanStr
+    mentee_id: CleanStr
     value: float = Field(ge=0, allow_inf_nan=False)
 
 
@@ -76,8 +77,8 @@ class ScoreSpec(BaseModel):
     weight: float = Field(1.0, ge=0, allow_inf_nan=False)
     description: str = ""
     matrix: list[list[float]] | None = None
-    mentor_ids: list[str] | None = Field(None, description="labels of the matrix rows (default: request order)")
-    mentee_ids: list[str] | None = Field(None, description="labels of the matrix columns (default: request order)")
+    mentor_ids: list[CleanStr] | None = Field(None, description="labels of the matrix rows (default: request order)")
+    mentee_ids: list[CleanStr] | None = Field(None, description="labels of the matrix columns (default: request order)")
     entries: list[EntrySpec] | None = None
     default: float = Field(0.0, ge=0, allow_inf_nan=False, description="value of pairs not in entries")
     max_value: float | None = Field(None, gt=0, allow_inf_nan=False)
@@ -123,7 +124,7 @@ class MatchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch match request"})
     schema_version: str = SCHEMA_VERSION
-    name: str = ""
+    name: CleanStr = ""
     description: str = ""
     mentors: list[Mentor]
     mentees: list[Mentee]
@@ -266,10 +267,10 @@ class ExplainRequest(MatchRequest):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch explain request"})
-    pair: tuple[str, str] | None = Field(
+    pair: tuple[CleanStr, CleanStr] | None = Field(
         None, description="[mentor_id, mentee_id]: explain this pair, and if it was not proposed, why not"
     )
-    person: str | None = Field(
+    person: CleanStr | None = Field(
         None,
         description="a mentor's or mentee's id: explain their partners, or why they "
         "have none, and their best alternatives",
@@ -316,16 +317,18 @@ class RematchRequest(MatchRequest):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"title": "pairmatch rematch request"})
-    current: list[tuple[str, str]] = Field(description="the pairs working now, [mentor_id, mentee_id]")
-    leave: list[str] = Field([], description="ids of people leaving the programme")
+    current: list[tuple[CleanStr, CleanStr]] = Field(description="the pairs working now, [mentor_id, mentee_id]")
+    leave: list[CleanStr] = Field([], description="ids of people leaving the programme")
     join_mentors: list[Mentor] = Field([], description="mentors joining")
     join_mentees: list[Mentee] = Field([], description="mentees joining")
-    ended: list[tuple[str, str]] = Field([], description="current pairs the coordinator ended (never proposed again)")
-    locked: list[tuple[str, str]] = Field([], description="current pairs that must stay as they are")
-    declined: list[tuple[str, str]] = Field(
+    ended: list[tuple[CleanStr, CleanStr]] = Field(
+        [], description="current pairs the coordinator ended (never proposed again)"
+    )
+    locked: list[tuple[CleanStr, CleanStr]] = Field([], description="current pairs that must stay as they are")
+    declined: list[tuple[CleanStr, CleanStr]] = Field(
         [], description="proposed pairs someone declined: both are free, the pair is not proposed again"
     )
-    expired: list[tuple[str, str]] = Field(
+    expired: list[tuple[CleanStr, CleanStr]] = Field(
         [], description="proposed pairs nobody accepted in time: both are free, the pair is not proposed again"
     )
     repropose_declined: bool = Field(False, description="allow declined and expired pairs to be proposed again")

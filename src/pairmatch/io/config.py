@@ -29,7 +29,7 @@ from ..models import Rules
 from ..params import SolveParams, Weights
 from ..preferences import Preference, Ranking, RankScore
 from ..taxonomy import Taxonomy
-from ..text import excerpt, quoted
+from ..text import CleanStr, excerpt, quoted
 from ..vocabulary_documents import document_problems, key_label
 from .issues import InputIssue, IssueLog
 from .rankings import read_rankings_into
@@ -147,7 +147,7 @@ class ConfigDocument(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = ""
+    name: CleanStr = ""
     description: str = ""
     meeting_minutes: int = Field(60, description="length of a meeting: whole half hours, up to 1440")
     weights: Weights = Weights()
@@ -367,7 +367,7 @@ class _Reporter:
         self, path: tuple[Any, ...], value: Any, message: str, suggestion: str | None = None, *, line: int | None = None
     ) -> None:
         shown = None if value is None or isinstance(value, (dict, list)) else excerpt(value)
-        if shown is not None:
+        if shown is not None and not message.startswith(quoted(value)):
             message = f"{quoted(value)}: {message}"
         if line is None and self.lines is not None:
             line = self.lines.key(path)

@@ -113,7 +113,7 @@ class PeopleReader:
                     table.row_kind,
                 )
             )
-        if not table.rows and not missing:
+        if not table.rows and not missing and not self.log.per_file[table.file]:  # not when rows were dropped
             after = table.header_row + 1 if table.header_row is not None else None
             self.log.add(
                 InputIssue(table.file, after, None, None, "no people listed below the header", None, table.row_kind)

@@ -1,5 +1,5 @@
 """Warnings before solving: rules that leave someone (or everyone) without a candidate,
-and files that look swapped.
+capacities and quotas that allow no pair at all, and files that look swapped.
 
 Cheap bounds come first (a minimum score above the best possible score,
 people with less weekly time than the overlap rule asks for); on problems
@@ -167,6 +167,30 @@ def _bounds(w: _Warnings) -> None:
     _report_blocked(w, stuck, {"mentor": np.zeros(n_m, dtype=bool), "mentee": np.zeros(n_e, dtype=bool)})
 
 
+def _capacities(w: _Warnings, mentors_file: str, mentees_file: str) -> None:
+    """A side where nobody takes a partner (every ``max_partners`` 0), or a quota that allows
+    no pairs in any group: the matching is empty whatever the scores."""
+    problem = w.problem
+    for side, people, file in (("mentor", problem.mentors, mentors_file), ("mentee", problem.mentees, mentees_file)):
+        if people and not any(p.max_partners for p in people):
+            w.out.append(
+                InputIssue(
+                    file,
+                    None,
+                    "max_partners",
+                    "0",
+                    f"every {side} has max_partners = 0: nobody can be matched",
+                    None,
+                    "row",
+                    "column",
+                    "warning",
+                )
+            )
+    for k, quota in enumerate(problem.rules.quotas):
+        if quota.max_pairs == 0 and quota.value is None:
+            w.add(f"rules.quotas[{k}]", f"max_pairs = 0 for each {quota.key}: the quota allows no pairs at all")
+
+
 def _swapped(w: _Warnings, mentors_file: str, mentees_file: str) -> None:
     problem = w.problem
     left = {k for p in problem.mentors for k in p.attributes}
@@ -248,6 +272,7 @@ def problem_warnings(
         _dense(w, scorer, skip)
     elif n_m and n_e:
         _bounds(w)
+    _capacities(w, mentors_file, mentees_file)
     _swapped(w, mentors_file, mentees_file)
     _noted_places(w, mentors_file, mentees_file)
     return tuple(w.out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io as stdio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -258,12 +258,40 @@ def _read_csv(path: Path, file: str, log: IssueLog) -> Table | None:
     if table is None and not log.per_file[file]:
         _empty(file, "file", log)
     if table is not None and len(text) > MAX_CELL_CHARACTERS:  # a shorter file has no over-long cell
-        _drop_long_cells(file, rows, table, log)
+        _drop_cells(file, rows, table, log, _long_cell)
+    if table is not None and '"' in text:  # only a quoted cell can hold a line break
+        _drop_cells(file, rows, table, log, _unclosed_quote)
     return table
 
 
-def _drop_long_cells(file: str, rows: list[tuple[int, list[Any]]], table: Table, log: IssueLog) -> None:
-    """Report each data cell over `MAX_CELL_CHARACTERS` by row and column; its row is not checked further."""
+def _long_cell(cell: str) -> tuple[str, str] | None:
+    if len(cell) <= MAX_CELL_CHARACTERS:
+        return None
+    return excerpt(cell), f"the cell holds {len(cell):,} characters; at most {MAX_CELL_CHARACTERS:,} are read"
+
+
+def _unclosed_quote(cell: str) -> tuple[str, str] | None:
+    """A cell that swallowed the lines after it: a quote opened and never closed. A line break
+    is legal CSV only between quotes; a later line of the cell holding commas is a row of the
+    file, not text of the cell."""
+    lines = cell.splitlines()
+    if len(lines) < 2 or not any("," in line for line in lines[1:]):
+        return None
+    return excerpt(lines[0]), (
+        f'a quote (") opens this cell and is not closed, so the {len(lines) - 1} line(s) after '
+        "it were read into the cell; close the quote, or remove it"
+    )
+
+
+def _drop_cells(
+    file: str,
+    rows: list[tuple[int, list[Any]]],
+    table: Table,
+    log: IssueLog,
+    problem: Callable[[str], tuple[str, str] | None],
+) -> None:
+    """Report each data cell ``problem`` finds wrong (``(value shown, message)``) by row and
+    column; its row is not checked further."""
     header_row = table.header_row or 0
     header = next((cells for number, cells in rows if number == header_row), [])
     dropped = set()
@@ -271,17 +299,10 @@ def _drop_long_cells(file: str, rows: list[tuple[int, list[Any]]], table: Table,
         if number <= header_row:
             continue
         for col, cell in enumerate(cells):
-            if len(cell) > MAX_CELL_CHARACTERS:
+            found = problem(cell)
+            if found is not None:
                 column = str(header[col]).strip() if col < len(header) and not blank(header[col]) else None
-                log.add(
-                    InputIssue(
-                        file,
-                        number,
-                        excerpt(column) if column else f"column {col + 1}",
-                        excerpt(cell),
-                        f"the cell holds {len(cell):,} characters; at most {MAX_CELL_CHARACTERS:,} are read",
-                    )
-                )
+                log.add(InputIssue(file, number, excerpt(column) if column else f"column {col + 1}", *found))
                 dropped.add(number)
     if dropped:
         table.rows = [(number, record) for number, record in table.rows if number not in dropped]

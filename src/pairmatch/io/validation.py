@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..geography import Geography
 from ..models import Mentee, Mentor, Person
 from ..taxonomy import Taxonomy
-from ..text import control_characters, excerpt, quoted
+from ..text import excerpt, quoted
 from .cells import attribute_value, blank, cell_text, items, whole_number
 from .hints import place_problem, topic_problem, window_problem
 
@@ -38,10 +38,6 @@ def model_message(error: Any, side: str) -> str:
     validator's own message is used as written)."""
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     field = error["loc"][0] if error["loc"] else None
-    if kind == "value_error" and field in ("id", "name") and isinstance(value, str) and control_characters(value):
-        # The model escapes the value; say it once more without repr's doubled backslashes.
-        codes = ", ".join(dict.fromkeys(control_characters(value)))
-        return f"'{excerpt(value)}' contains control characters ({codes}); use printable text only"
     if kind == "value_error" and "error" in ctx:
         return str(ctx["error"])
     if field in ("min_partners", "max_partners"):
@@ -129,7 +125,8 @@ class CellValidator:
         written = self.items(value)
         person, errors = self.validate_once(("focus_areas", tuple(written)), {"focus_areas": written})
         problems = [(str(item), *found) for item in written if (found := topic_problem(self.taxonomy, item))]
-        problems += [(cell_text(value), message, None) for _, message in errors]
+        said = {message for _, message, _ in problems}
+        problems += [(cell_text(value), message, None) for _, message in errors if message not in said]
         return (person.focus_areas if person is not None else ()), problems
 
     def places(self, value: Any) -> tuple[tuple[str, ...], Problems]:

@@ -10,6 +10,7 @@ two people, and alternatives are searched only for unmatched people.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -123,12 +124,16 @@ def _summary(result: MatchResult, problem: Problem) -> tuple[tuple[str, str], ..
     n_mentors, n_mentees = problem.shape
     unmatched = Counter(u.side for u in result.unmatched)
     cert = {k: v for k, v in result.certificate.items() if k in ("proof", "gap", "bound", "rounding_bound")}
+    score = math.fsum(p.base_score for p in result.pairs)
+    # A re-match's continuity bonus is part of its objective, shown beside the score, never inside it.
+    bonus = [("continuity bonus", f"{result.objective - score:.3f}")] if any(p.bonus for p in result.pairs) else []
     rows = [
         ("mentors", f"{n_mentors} ({unmatched['mentor']} unmatched)"),
         ("mentees", f"{n_mentees} ({unmatched['mentee']} unmatched)"),
         ("pairs", str(result.n_pairs)),
-        ("objective (total score)", f"{result.objective:.3f}"),
-        ("mean pair score", f"{result.objective / result.n_pairs:.3f}" if result.n_pairs else "-"),
+        ("objective (total score)" if not bonus else "total score", f"{score:.3f}"),
+        *bonus,
+        ("mean pair score", f"{score / result.n_pairs:.3f}" if result.n_pairs else "-"),
         ("status", result.status_text),
         ("solver", result.solver),
         ("runtime", f"{result.runtime_s:.3f} s"),
@@ -261,7 +266,7 @@ def build_report(
             label["mentor"](p.mentor_id),
             p.mentee_id,
             label["mentee"](p.mentee_id),
-            p.score,
+            p.base_score,
             tuple(p.components.items()),
             tuple(p.contributions.items()),
             p.pinned,
@@ -301,7 +306,7 @@ def build_report(
         ("rules", problem.rules.model_dump(exclude_defaults=True) or "none (every pair is a candidate)"),
         ("solve", params),
     )
-    top = max([problem.weights.total, *(p.score for p in result.pairs)])
+    top = max([problem.weights.total, *(p.base_score for p in result.pairs)])
     return Report(
         title=title or problem.name or "pairmatch matching report",
         description=problem.description,

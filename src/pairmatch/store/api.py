@@ -31,7 +31,7 @@ from ..models import Mentee, Mentor, Person, Problem
 from ..params import SolveParams
 from ..rematching import Changes, RematchResult, rematch
 from ..result import MatchResult
-from ..text import control_characters, quoted
+from ..text import TextError, clean_text
 from ..version import package_versions
 from .engine import (
     StoreError,
@@ -67,14 +67,12 @@ class ConcurrentChangeError(StoreError):
 
 
 def _plain(text: str, what: str) -> str:
-    """``text`` when it has no control characters: stored text is listed on terminals for years."""
-    codes = control_characters(text)
-    if codes:
-        raise StoreError(
-            f"{what} {quoted(text)} contains control characters ({', '.join(dict.fromkeys(codes))}); "
-            "use printable text only"
-        )
-    return text
+    """``text`` in its one stored form (`clean_text`): stored text is listed on terminals for years,
+    and a name is looked up by what it shows."""
+    try:
+        return clean_text(text)
+    except TextError as err:
+        raise StoreError(f"{what} {err}") from None
 
 
 def _fits(text: str | None, what: str, column: Any) -> str | None:
@@ -123,6 +121,7 @@ class Reader:
     # -- look-ups ---------------------------------------------------------------------------
 
     def cohort_row(self, name: str, *, missing_ok: bool = False) -> CohortRow | None:
+        name = _plain(name, "the cohort name")
         row = self.session.scalar(select(CohortRow).where(CohortRow.name == name))
         if row is None and not missing_ok:
             known = self.session.scalars(select(CohortRow.name).order_by(CohortRow.id)).all()
@@ -131,6 +130,7 @@ class Reader:
         return row
 
     def person_row(self, person_id: str) -> PersonRow:
+        person_id = _plain(person_id, "the id")
         row = self.session.scalar(select(PersonRow).where(PersonRow.person_id == person_id))
         if row is None:
             raise StoreError(f"nobody with id {person_id!r} in the store")
@@ -391,9 +391,9 @@ class Writer(Reader):
         """A new, empty cohort (``consent``: whether its new pairs wait for both people to accept)."""
         if not name or not name.strip():
             raise StoreError("a cohort needs a name")
-        _plain(name, "the cohort name")
+        name = _plain(name, "the cohort name")
         _fits(name, "the cohort name", CohortRow.__table__.c.name)
-        _plain(description, "the cohort description")
+        description = _plain(description, "the cohort description")
         if self.cohort_row(name, missing_ok=True) is not None:
             raise StoreError(f"cohort {name!r} already exists")
         row = CohortRow(name=name, description=description, created_at=self.now, revision=0)
@@ -495,7 +495,7 @@ class Writer(Reader):
         whose time ran out takes no answer (the next re-match records it as
         expired).
         """
-        _plain(reason, "the reason")
+        reason = _plain(reason, "the reason")
         row = self.cohort_row(cohort) if cohort is not None else None
         pairing = self._active(row, mentor_id, mentee_id)
         if pairing.accepted_at is not None:
@@ -568,7 +568,7 @@ class Writer(Reader):
         """End an active pairing (the coordinator's decision, with the reason)."""
         if not reason or not reason.strip():
             raise StoreError("ending a pair needs a reason")
-        _plain(reason, "the reason")
+        reason = _plain(reason, "the reason")
         row = self.cohort_row(cohort) if cohort is not None else None
         pairing = self._active(row, mentor_id, mentee_id)
         if pairing.locked:
@@ -580,7 +580,7 @@ class Writer(Reader):
         self, mentor_id: str, mentee_id: str, *, locked: bool = True, reason: str = "", cohort: str | None = None
     ) -> PairingRecord:
         """Lock (or unlock) an active pairing: re-matches never touch a locked pair."""
-        _plain(reason, "the reason")
+        reason = _plain(reason, "the reason")
         row = self.cohort_row(cohort) if cohort is not None else None
         pairing = self._active(row, mentor_id, mentee_id)
         changed = bool(pairing.locked) != locked
@@ -599,7 +599,7 @@ class Writer(Reader):
         """Record a feedback rating (whole number 1-5) on a pair's latest pairing."""
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise StoreError(f"a rating is a whole number from 1 to 5, got {rating!r}")
-        _plain(comment, "the comment")
+        comment = _plain(comment, "the comment")
         mentor, mentee = self.person_row(mentor_id), self.person_row(mentee_id)
         query = select(PairingRow).where(PairingRow.mentor_pk == mentor.id, PairingRow.mentee_pk == mentee.id)
         if cohort is not None:
@@ -617,7 +617,7 @@ class Writer(Reader):
 
     def leave(self, cohort: str, person_id: str, reason: str, run_id: int | None = None) -> list[PairingRecord]:
         """Record that someone left a cohort; their active pairings end. Returns those pairings."""
-        _plain(reason, "the reason")
+        reason = _plain(reason, "the reason")
         row = self.cohort_row(cohort)
         assert row is not None
         person = self.person_row(person_id)
@@ -672,8 +672,8 @@ class Writer(Reader):
         """
         if kind not in ("match", "rematch"):
             raise StoreError(f"unknown run kind {kind!r}")
-        _plain(leave_reason, "the reason")
-        _plain(note, "the note")
+        leave_reason = _plain(leave_reason, "the reason")
+        note = _plain(note, "the note")
         base_problem = base_problem or problem
         row = self.cohort_row(cohort, missing_ok=True)
         revision = 0 if row is None else row.revision
@@ -970,7 +970,7 @@ class ProgrammeStore:
         """
         params = params or SolveParams()
         history = history or HistoryOptions()
-        _plain(cohort, "the cohort name")  # before solving, not when recording
+        cohort = _plain(cohort, "the cohort name")  # before solving, not when recording
         _fits(cohort, "the cohort name", CohortRow.__table__.c.name)
         for person in (*problem.mentors, *problem.mentees):
             _fits(person.id, "a person's id", PersonRow.__table__.c.person_id)

@@ -228,6 +228,11 @@ class StoredRun:
         """Total score of the pairs without a re-match's continuity bonus (the objective otherwise)."""
         return math.fsum(p.score - p.contributions.get(CONTINUITY, 0.0) for p in self.response.pairs)
 
+    @property
+    def continuity_bonus(self) -> float:
+        """The re-match continuity bonus in the objective (0 for a match, or a re-match without one)."""
+        return math.fsum(p.contributions.get(CONTINUITY, 0.0) for p in self.response.pairs)
+
     def snapshot(self) -> Snapshot:
         """The run as a `Snapshot` for `pairmatch.diffs.diff` (no solving; scores without continuity bonus)."""
         pairs = tuple(

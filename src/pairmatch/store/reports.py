@@ -75,7 +75,7 @@ def _facts(rematch: RematchResult | None, diff: ResultDiff) -> dict[str, str]:
             facts["gain from moving"] = f"{_num(rematch.gain)} for {rematch.moved} moved pair(s)"
         facts["status"] = f"{rematch.result.status_text} ({rematch.result.solver})"
     facts["pairs"] = f"{diff.pairs_before} -> {diff.pairs_after} ({diff.kept} in both)"
-    facts["objective"] = f"{diff.objective_before:.4f} -> {diff.objective_after:.4f} ({diff.objective_change:+.4f})"
+    facts["total score"] = f"{diff.objective_before:.4f} -> {diff.objective_after:.4f} ({diff.objective_change:+.4f})"
     return facts
 
 
