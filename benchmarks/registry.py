@@ -40,6 +40,7 @@ class Case:
     fresh: Any = None  # the cohort a fresh solve would match (re-match families)
     bonus: tuple[tuple[int, int, float], ...] = ()  # (row, col, value) added to the peers' scores
     note: str = ""
+    peer_mask: Callable[[np.ndarray], None] | None = None  # sets the pairs other rules rule out to 0
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,55 @@ def _rules_mixed(n: int, seed: int) -> Case:
     rules = Rules(min_overlap_minutes=60, min_score=_safe_min_score(base, 0.45), forbidden_pairs=forbidden)
     problem = base.model_copy(update={"mentors": mentors, "rules": rules})
     return Case(problem, note=f"overlap 60, min_score {rules.min_score}, {len(keys):,} forbidden, 2% capacity 0")
+
+
+# Topics whose pairs need the same sex in the eligibility family (as a VAWG programme asks).
+_SAME_SEX_TOPICS = ("domestic abuse", "violence against women and girls")
+
+
+def _eligibility(n: int, seed: int) -> Case:
+    """Young mentors must be 18 or over, officers vetted, and a pair on domestic abuse or
+    VAWG (either person's topic) must share sex; plus the samples' overlap rule."""
+    from pairmatch import PairRule, Requirement, Rules, Then, When
+
+    base = _synthetic(n, seed)
+    rng = np.random.default_rng(seed + 5)
+    ages = rng.integers(16, 26, n)
+    sex_left, sex_right = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    vetted = rng.random(n) < 0.9
+    names = ("female", "male")
+    mentors = tuple(
+        p.model_copy(update={"attributes": {**p.attributes, "age": int(a), "sex": names[s]}})
+        for p, a, s in zip(base.mentors, ages.tolist(), sex_left.tolist(), strict=True)
+    )
+    mentees = tuple(
+        p.model_copy(update={"attributes": {**p.attributes, "sex": names[s], "vetting": "cleared" if v else "pending"}})
+        for p, s, v in zip(base.mentees, sex_right.tolist(), vetted.tolist(), strict=True)
+    )
+    rules = Rules(
+        min_overlap_minutes=60,
+        require=(
+            Requirement(side="mentor", attribute="age", at_least=18),
+            Requirement(side="mentee", attribute="vetting", equals="cleared"),
+        ),
+        conditional=(PairRule(when=When(focus=_SAME_SEX_TOPICS, focus_of="either"), then=Then(same=("sex",))),),
+    )
+    problem = base.model_copy(update={"mentors": mentors, "mentees": mentees, "rules": rules})
+    topic_left = np.array([bool(set(p.focus_areas) & set(_SAME_SEX_TOPICS)) for p in mentors])
+    topic_right = np.array([bool(set(p.focus_areas) & set(_SAME_SEX_TOPICS)) for p in mentees])
+    eligible_left, eligible_right = ages >= 18, vetted
+
+    def mask(gain: np.ndarray) -> None:
+        gain[~eligible_left] = 0.0
+        gain[:, ~eligible_right] = 0.0
+        for a in range(0, n, 1024):
+            rows = slice(a, min(a + 1024, n))
+            broken = (topic_left[rows, None] | topic_right[None, :]) & (sex_left[rows, None] != sex_right[None, :])
+            gain[rows][broken] = 0.0
+
+    under, unvetted = int((~eligible_left).sum()), int((~vetted).sum())
+    note = f"overlap 60, age >= 18 ({under:,} under), vetted ({unvetted:,} not), same sex on DA/VAWG"
+    return Case(problem, note=note, peer_mask=mask)
 
 
 def _unbalanced(n: int, seed: int) -> Case:
@@ -178,6 +228,11 @@ FAMILIES: dict[str, Family] = {
             config_rules={"min_overlap_minutes": 60},
         ),
         Family("rules_mixed", "overlap rule, a minimum score, 1% forbidden pairs, 2% capacity 0", _rules_mixed),
+        Family(
+            "eligibility",
+            "overlap rule, mentors 18 or over, vetted officers, same sex for pairs on domestic abuse or VAWG",
+            _eligibility,
+        ),
         Family("unbalanced", "1.2 mentees per mentor", _unbalanced),
         Family("lower_bounds", "match_all_mentors with 1.1 mentees per mentor", _lower_bounds),
         Family("pinned", "5% of the pairs pinned", _pinned),
@@ -220,6 +275,8 @@ def peer_matrix(case: Case) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int
     problem = case.problem
     rules = problem.rules
     gain = dense_scores(problem)
+    if case.peer_mask is not None:
+        case.peer_mask(gain)
     if rules.min_score is not None:
         gain[gain < rules.min_score] = 0.0
     mi, ei = problem.mentor_index(), problem.mentee_index()

@@ -318,7 +318,7 @@ def alternatives_of(
     >>> from pairmatch.examples import pilot_problem
     >>> result = solve(pilot_problem())
     >>> {pid: [a.partner_id for a in alts] for pid, alts in alternatives_of(result, ["M1", "O2"], k=1).items()}
-    {'M1': ['O3'], 'O2': ['M3']}
+    {'M1': ['O3'], 'O2': ['M1']}
     """
     ctx = _context(result)
     problem = ctx.problem

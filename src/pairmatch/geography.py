@@ -451,8 +451,11 @@ class Geography:
         return int(self.distance[self._ix(a), self._ix(b)])
 
     def neighbours(self, place: str) -> dict[str, str]:
-        """The places bordering ``place``, each with its relation (adjacent or across the river)."""
+        """The places bordering ``place``, each with its relation (adjacent or across the river);
+        none for the whole-area entry, which covers every place rather than bordering any."""
         canonical = self.places[self._ix(place)]
+        if canonical not in self.graph:
+            return {}
         return {other: self.graph.edges[canonical, other]["relation"] for other in sorted(self.graph[canonical])}
 
     def crossing_names(self, a: str, b: str) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .conditions import Then, When
 from .custom_scores import MAX_VALUE, check_component_name
-from .text import control_characters, printable
+from .text import TextError, clean_text
 
 __all__ = [
     "Preference",
@@ -63,7 +63,11 @@ def parse_ranking(value: Any) -> Ranking:
     if isinstance(value, str):
         groups: list[list[str]] = [part.split("=") for part in _BETTER.split(value)] if value.strip() else []
     elif isinstance(value, Sequence):
-        groups = [[item] if isinstance(item, str) else list(item) for item in value]
+        groups = []
+        for position, item in enumerate(value, start=1):
+            if not isinstance(item, str | Sequence):
+                raise ValueError(f"ranking place {position}: {item!r} is not an id or a list of tied ids")
+            groups.append([item] if isinstance(item, str) else list(item))
     else:
         raise ValueError(f"a ranking is text such as 'M3 > M1 = M2' or a list of ids, got {type(value).__name__}")
     out: list[tuple[str, ...]] = []
@@ -73,11 +77,12 @@ def parse_ranking(value: Any) -> Ranking:
         for item in group:
             if not isinstance(item, str):
                 raise ValueError(f"ranking place {position}: {item!r} is not an id (text)")
-            pid = " ".join(item.split())
+            try:
+                pid = " ".join(clean_text(item).split())
+            except TextError as err:
+                raise ValueError(f"ranking: {err}") from None
             if not pid:
                 raise ValueError(f"ranking place {position} has an empty id (two separators in a row?)")
-            if found := control_characters(pid):
-                raise ValueError(f"ranking id {printable(pid)!r} contains control characters ({', '.join(found)})")
             if pid in seen:
                 raise ValueError(f"ranking lists {pid!r} more than once")
             seen.add(pid)

@@ -58,7 +58,7 @@ def test_names_separated_by_commas_are_told_to_use_semicolons():
         None,
     )
     # A single unknown name still gets its "did you mean".
-    assert place_problem(london(), "Newhm") == ("'Newhm' is not a known borough", "Newham")
+    assert place_problem(london(), "Newhm") == ("'Newhm' is not a known borough or place", "Newham")
 
 
 def test_an_unclosed_quote_is_reported_as_one_not_as_control_characters(tmp_path):

@@ -279,9 +279,9 @@ def test_ids_are_compared_in_one_unicode_form():
     with pytest.raises(ValidationError, match="used 2 times"):
         Problem(mentors=[Mentor(id=composed)], mentees=[Mentee(id=decomposed)])
     problem = Problem(
-        mentors=[Mentor(id=composed)],
+        mentors=[Mentor(id=composed, attributes={"r\u00f4le": "a"})],
         mentees=[Mentee(id="O1"), Mentee(id="O2")],
-        rules=Rules(forbidden_pairs=[(decomposed, "O1")], forbid_same=["r\u00f4le"]),
+        rules=Rules(forbidden_pairs=[(decomposed, "O1")], forbid_same=["ro\u0302le"]),
     )
     assert problem.rules.forbidden_pairs == ((composed, "O1"),)
     assert Mentor(id="M1", name="Ren\u00e9e\u00a0Smith").name == "Ren\u00e9e Smith"

@@ -120,7 +120,7 @@ def test_a_mentor_who_takes_no_partners_is_neither_a_candidate_nor_an_alternativ
     result = pm.solve(problem)
     assert why_unmatched(result, "O1") == (
         "mentee O1 is unmatched: no candidate mentor: every pair is ruled out - "
-        "forbidden pair (1 mentor), takes no partners (1 mentor)"
+        "forbidden pair (1 mentor); takes no partners (1 mentor)"
     )
     assert alternatives(result, "O1") == []
     assert [(a.partner_id, a.blocked_by) for a in alternatives(result, "O1", allowed_only=False)] == [
