@@ -303,7 +303,7 @@ def test_people_frames_read_back_as_the_same_people():
     mentors, mentees = problem.to_frames()
     assert list(mentors.columns[:7]) == list(pm.models.PERSON_COLUMNS)
     # The layout files are read in; a ranking column follows when someone ranks.
-    assert pm.io.readers.COLUMNS == (*pm.models.PERSON_COLUMNS, "ranking")
+    assert (*pm.models.PERSON_COLUMNS, "ranking") == pm.io.readers.COLUMNS
     again = pm.problem_from_frames(mentors, mentees)
     assert again.mentors == problem.mentors
     assert again.mentees == problem.mentees
