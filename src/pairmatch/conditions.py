@@ -226,6 +226,7 @@ class Requirement(Condition):
     side: Side
 
     def describe(self) -> str:
+        """The requirement in words, side first, e.g. ``mentor age at least 18``."""
         return f"{self.side} {super().describe()}"
 
 
@@ -241,6 +242,7 @@ class AttributeLink(BaseModel):
     mentee: str = Field(min_length=1)
 
     def describe(self) -> str:
+        """The link in words: ``same sex``, or ``mentee sex = mentor needs_officer_sex``."""
         if self.mentor == self.mentee:
             return f"same {self.mentor}"
         return f"mentee {self.mentee} = mentor {self.mentor}"
@@ -274,9 +276,12 @@ class When(BaseModel):
 
     @property
     def always(self) -> bool:
+        """True when no part is given, so the rule applies to every pair."""
         return not (self.focus or self.mentor or self.mentee)
 
     def focus_holds(self, mentor: _Person, mentee: _Person) -> bool:
+        """Whether the pair's focus areas include one of ``focus``, as ``focus_of`` says
+        (true when ``focus`` is empty)."""
         if not self.focus:
             return True
         topics = set(self.focus)
@@ -296,6 +301,8 @@ class When(BaseModel):
         )
 
     def describe(self) -> str:
+        """The condition in words, e.g. ``both list domestic abuse and mentor age at least 18``;
+        ``always`` when empty."""
         parts = []
         if self.focus:
             where = {"shared": "both list", "either": "either lists", "mentor": "the mentor lists"}.get(
@@ -368,9 +375,11 @@ class Then(BaseModel):
         return out
 
     def holds(self, mentor: _Person, mentee: _Person, unit_of: Mapping[str, str]) -> bool:
+        """Whether the pair satisfies every part (no `failures`)."""
         return not self.failures(mentor, mentee, unit_of)
 
     def describe(self) -> str:
+        """The requirement in words, e.g. ``same borough and mentee sex = 'female'``."""
         parts = [f"same {n}" for n in self.same]
         parts += [f"different {n}" for n in self.different]
         parts += [link.describe() for link in self.equal]
@@ -427,6 +436,7 @@ class PairRule(BaseModel):
         return self.name or self.describe()
 
     def describe(self) -> str:
+        """The rule in words: ``name: if <when>, then <then>``, or ``every pair: <then>`` when it always applies."""
         if self.when.always:
             body = f"every pair: {self.then.describe()}"
         else:

@@ -58,6 +58,7 @@ class Rule(IntFlag):
     CONDITIONAL = 256
 
     def describe(self) -> str:
+        """The reason in words, e.g. ``boroughs too far apart``."""
         return RULE_TEXT[self]
 
 
@@ -204,15 +205,19 @@ class Candidates:
 
     @property
     def allowed(self) -> np.ndarray:
+        """Boolean table of the candidate pairs (no rule bit set)."""
         return self.blocked == 0
 
     def blocked_rows(self, index: np.ndarray) -> np.ndarray:
+        """Rule bits of mentors ``index`` with every mentee: ``(len(index), n_mentees)`` uint16."""
         return self.blocked[np.asarray(index, dtype=np.int64)]
 
     def blocked_cols(self, index: np.ndarray) -> np.ndarray:
+        """Rule bits of mentees ``index`` with every mentor: ``(len(index), n_mentors)`` uint16."""
         return self.blocked[:, np.asarray(index, dtype=np.int64)].T
 
     def blocked_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Rule bits of the pairs ``(rows[k], cols[k])``."""
         return self.blocked[rows, cols]
 
     def free_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -234,14 +239,17 @@ class LazyCandidates:
     mentee_max: np.ndarray
 
     def blocked_rows(self, index: np.ndarray) -> np.ndarray:
+        """Rule bits of mentors ``index`` with every mentee, computed now: ``(len(index), n_mentees)`` uint16."""
         rows = np.asarray(index, dtype=np.int64)
         return self.checker.block(rows, slice(None), self.scorer.block(rows))
 
     def blocked_cols(self, index: np.ndarray) -> np.ndarray:
+        """Rule bits of mentees ``index`` with every mentor, computed now: ``(len(index), n_mentors)`` uint16."""
         cols = np.asarray(index, dtype=np.int64)
         return self.checker.block(slice(None), cols, self.scorer.block(slice(None), cols)).T
 
     def blocked_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Rule bits of the pairs ``(rows[k], cols[k])``, computed pair by pair."""
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         out = np.empty(len(rows), dtype=BITS)
         for k in range(len(rows)):  # explanations ask for a handful of pairs
@@ -250,6 +258,7 @@ class LazyCandidates:
         return out
 
     def free_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Capacity bounds left for the solver once the pinned pairs are placed."""
         return bounds_after_pins(self.required, self.mentor_min, self.mentor_max, self.mentee_min, self.mentee_max)
 
 
@@ -309,10 +318,12 @@ class RuleTypes:
 
     @property
     def n_mentor_types(self) -> int:
+        """The number of mentor rule types."""
         return len(self.mentor_first)
 
     @property
     def n_mentee_types(self) -> int:
+        """The number of mentee rule types."""
         return len(self.mentee_first)
 
 

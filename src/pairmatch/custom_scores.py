@@ -83,6 +83,8 @@ class PeopleTable:
 
     @classmethod
     def of(cls, people: Sequence[Any], index: np.ndarray | None = None) -> PeopleTable:
+        """The table of ``people``; ``index`` gives their positions in the problem (default
+        ``0 .. len(people) - 1``)."""
         ids = np.empty(len(people), dtype=object)
         ids[:] = [p.id for p in people]
         positions = np.arange(len(people), dtype=np.int64) if index is None else np.asarray(index, dtype=np.int64)

@@ -85,6 +85,8 @@ class PartnerChange:
 
     @property
     def text(self) -> str:
+        """One line, e.g. ``mentor M1: O1 -> O2, O3`` (``nobody`` for no partners)."""
+
         def who(ids: tuple[str, ...]) -> str:
             return ", ".join(ids) if ids else "nobody"
 
@@ -185,6 +187,7 @@ class ResultDiff:
 
     @property
     def objective_change(self) -> float:
+        """``objective_after - objective_before``: positive when the new matching scores more."""
         return self.objective_after - self.objective_before
 
     @property

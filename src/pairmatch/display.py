@@ -277,6 +277,7 @@ class DisplayList(list):
     columns: tuple[str, ...] = ()
 
     def row(self, item: Any) -> Sequence[Any]:
+        """One value per entry of ``columns`` for ``item``; subclasses implement it."""
         raise NotImplementedError
 
     def to_rows(self) -> Iterable[Sequence[Any]]:

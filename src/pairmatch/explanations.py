@@ -145,6 +145,8 @@ class PairExplanation:
     bonus: float = 0.0
 
     def text(self) -> str:
+        """The explanation in a few lines: the score, each component with its weight,
+        contribution and fact, any continuity bonus and the rules that rule the pair out."""
         state = "matched" if self.matched else ("not a candidate" if self.blocked_by else "not matched")
         lines = [printable(f"{self.mentor_id} - {self.mentee_id}: score {self.score:.3f} ({state})")]
         for name, value in self.components.items():
@@ -264,6 +266,7 @@ class Alternatives(display.DisplayList):
         self.title = f"Alternatives for {person_id}"
 
     def row(self, item: Alternative) -> tuple[Any, ...]:
+        """``(partner_id, partner_name, score, blocked_by, partner_matched_with)``, lists joined with ``"; "``."""
         return (
             item.partner_id,
             self.names.get(item.partner_id, ""),

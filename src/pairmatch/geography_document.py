@@ -124,6 +124,7 @@ class GeographySpec(BaseModel):
 
     @property
     def whole_area_score(self) -> float:
+        """Score of a whole-area role with any place: ``scores.whole_area``, else `WHOLE_AREA_SCORE`."""
         return float(self.scores.get("whole_area", WHOLE_AREA_SCORE))
 
     @model_validator(mode="wrap")

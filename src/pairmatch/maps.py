@@ -214,6 +214,7 @@ class PlaceCoverage:
 
     @property
     def unmatched(self) -> int:
+        """People who name the place and were not matched."""
         return self.people - self.matched
 
     @property

@@ -57,9 +57,11 @@ class Weights(BaseModel):
 
     @property
     def total(self) -> float:
+        """The sum of the weights."""
         return math.fsum(self.as_dict().values())
 
     def as_dict(self) -> dict[str, float]:
+        """Each built-in component's weight, by name."""
         return {name: float(getattr(self, name)) for name in COMPONENTS}
 
 

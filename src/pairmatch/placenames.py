@@ -63,6 +63,7 @@ class PlaceMatch:
 
     @property
     def ambiguous(self) -> bool:
+        """True when the name lies in more than one place."""
         return len(self.places) > 1
 
     @property

@@ -238,6 +238,7 @@ class RankScore(ScoreComponent):
 
     @property
     def upper_bound(self) -> float:
+        """No value of the component exceeds this (the score of rank 1)."""
         return self.values[0] if self.values else 1.0
 
     def score(self, rank: int | None) -> float:
@@ -265,6 +266,7 @@ class RankScore(ScoreComponent):
         return self.score(self.rank_of(mentor, mentee))
 
     def fact(self, mentor: Any, mentee: Any) -> str:
+        """The ranking behind the pair's value in words, e.g. ``mentee_choice: O1 ranked M2 2nd``."""
         ranker, other = (mentor, mentee) if self.side == "mentor" else (mentee, mentor)
         rank = self.rank_of(mentor, mentee)
         if rank is None:

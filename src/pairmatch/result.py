@@ -228,6 +228,7 @@ class MatchResult:
 
     @property
     def n_pairs(self) -> int:
+        """The number of pairs matched."""
         return len(self.pairs)
 
     @cached_property

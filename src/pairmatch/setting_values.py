@@ -28,13 +28,19 @@ class PersonLike(Protocol):
     """What a setting's value is checked against: a person's places, topics and attributes."""
 
     @property
-    def focus_areas(self) -> tuple[str, ...]: ...
+    def focus_areas(self) -> tuple[str, ...]:
+        """The person's topics."""
+        ...
 
     @property
-    def boroughs(self) -> tuple[str, ...]: ...
+    def boroughs(self) -> tuple[str, ...]:
+        """The person's places."""
+        ...
 
     @property
-    def attributes(self) -> dict[str, Any]: ...
+    def attributes(self) -> dict[str, Any]:
+        """The person's own attributes, by name."""
+        ...
 
 
 def group_of(person: PersonLike, key: str, geography: Geography) -> str | None:

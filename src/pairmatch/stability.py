@@ -49,6 +49,8 @@ class BlockingPair:
     mentee_partners: tuple[str, ...]
 
     def text(self) -> str:
+        """One line: the two people, their partners or free places, and the pair's score."""
+
         def now(partners: tuple[str, ...]) -> str:
             return f"paired with {', '.join(partners)}" if partners else "has a free place"
 
@@ -76,6 +78,7 @@ class BlockingPairs(display.DisplayList):
         self.names = dict(names or {})
 
     def row(self, item: BlockingPair) -> tuple[Any, ...]:
+        """One value per entry of `columns` (partners ``"; "``-separated)."""
         name = self.names.get
         return (
             item.mentor_id,

@@ -92,6 +92,7 @@ class DocumentProblem:
 
     @property
     def key(self) -> str:
+        """Where the problem is, as `key_label` writes ``loc`` (e.g. ``borders[2]``)."""
         return key_label(self.loc)
 
     def text(self) -> str:
@@ -175,6 +176,7 @@ class DocumentError(ValueError):
 
     @classmethod
     def of(cls, source: str, err: ValidationError, model: Any) -> DocumentError:
+        """The error of the document ``source`` from pydantic's ``err``, with every problem located."""
         return cls(source, document_problems(err, model))
 
 
@@ -200,10 +202,13 @@ class LocatedErrors:
         self.title, self.details = title, []  # type: ignore[var-annotated]
 
     def add(self, loc: tuple[str | int, ...], kind: str, message: str, value: Any, suggestion: str | None = None):
+        """Record a problem at ``loc`` of error type ``kind`` with the ``value`` found, and
+        a ``suggestion`` if there is one."""
         ctx = {"suggestion": suggestion} if suggestion else None
         self.details.append(InitErrorDetails(type=PydanticCustomError(kind, message, ctx), loc=loc, input=value))
 
     def raise_any(self) -> None:
+        """Raise every problem recorded as one ``ValidationError``, if there is any."""
         if self.details:
             raise ValidationError.from_exception_data(self.title, self.details)
 
@@ -241,6 +246,7 @@ def validate_every_problem(model: Any, data: Any, handler: Any, needed: tuple[st
 
 
 def closest(value: str, options: Iterable[str]) -> str | None:
+    """The option closest to ``value`` (a likely meant spelling), or None when none is close."""
     close = difflib.get_close_matches(str(value), sorted(options), n=1)
     return close[0] if close else None
 

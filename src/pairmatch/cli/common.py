@@ -93,6 +93,7 @@ class Parser(argparse.ArgumentParser):
     so that ``--format json`` can answer with a JSON document."""
 
     def error(self, message: str) -> Any:
+        """Raise `CommandLineError` with the message and the usage line, where argparse would exit."""
         raise CommandLineError(message, self.format_usage())
 
 
@@ -123,6 +124,7 @@ def progress(enabled: bool) -> Iterator[Any]:
 
 
 def show_progress(args: argparse.Namespace) -> bool:
+    """Whether to show the progress display: text output to a terminal, unless ``--no-progress``."""
     return (
         not getattr(args, "no_progress", False)
         and args.format == "text"
@@ -177,11 +179,14 @@ def load_inputs(args: argparse.Namespace, step: Any) -> tuple[Any, Any, tuple[An
 
 
 def report_warnings(warnings: Sequence[Any]) -> None:
+    """Print each warning about the inputs on stderr, with its severity."""
     for warning in warnings:
         print(f"pairmatch: {warning.severity}: {warning}", file=sys.stderr)
 
 
 def solve_params(args: argparse.Namespace, config: Any) -> SolveParams:
+    """The config's `SolveParams` with ``--objective`` and ``--seed`` applied; an invalid
+    value is a `UsageError` naming the option."""
     update: dict[str, Any] = {}
     if getattr(args, "objective", None):
         update["objective"] = args.objective
@@ -195,6 +200,7 @@ def solve_params(args: argparse.Namespace, config: Any) -> SolveParams:
 
 
 def solve_inputs(args: argparse.Namespace, problem: Any, config: Any, step: Any) -> Any:
+    """Score and solve the loaded problem with `solve_params`; returns the `MatchResult`."""
     n_mentors, n_mentees = problem.shape
     step(f"scoring and solving {n_mentors} mentors x {n_mentees} mentees")
     params = solve_params(args, config)
@@ -202,6 +208,7 @@ def solve_inputs(args: argparse.Namespace, problem: Any, config: Any, step: Any)
 
 
 def emit_json(data: Any) -> None:
+    """Print ``data`` on stdout as one indented JSON document (non-ASCII text kept as is)."""
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -239,6 +246,7 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, optional: bool = Fal
 
 
 def add_solving_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of commands that solve: ``--seed``, ``--objective`` and ``--no-progress``."""
     parser.add_argument("--seed", type=int, help="seed recorded in the result (overrides [solve] seed)")
     parser.add_argument(
         "--objective",

@@ -79,6 +79,7 @@ class IntroductionFiles:
     calendars: int
 
     def summary(self) -> str:
+        """One line counting the letters, pairs and calendar files (no person data)."""
         return (
             f"{self.letters} letters (Markdown and HTML) for {self.pairs} pairs, "
             f"{self.calendars} calendar files and mail-merge.csv"

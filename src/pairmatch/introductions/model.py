@@ -58,6 +58,7 @@ class Introduction:
 
     @property
     def pair(self) -> tuple[str, str]:
+        """``(mentor id, mentee id)``."""
         return self.mentor.id, self.mentee.id
 
     def column_values(self, person: Person) -> dict[str, str]:

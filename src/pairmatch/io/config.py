@@ -210,38 +210,47 @@ class Config:
 
     @property
     def weights(self) -> Weights:
+        """The ``[weights]`` table: each score component's weight."""
         return self.document.weights
 
     @property
     def rules(self) -> Rules:
+        """The ``[rules]`` table: the hard rules."""
         return self.document.rules
 
     @property
     def params(self) -> SolveParams:
+        """The ``[solve]`` table as `SolveParams`."""
         return self.document.solve
 
     @property
     def seed(self) -> int:
+        """The ``[solve]`` seed, recorded in the result."""
         return self.params.seed
 
     @property
     def meeting_minutes(self) -> int:
+        """Length of a meeting in minutes (default 60)."""
         return self.document.meeting_minutes
 
     @property
     def preferences(self) -> tuple[Preference, ...]:
+        """The soft preferences, each a named score component."""
         return self.document.preferences
 
     @property
     def rank_scores(self) -> tuple[RankScore, ...]:
+        """The score components read from the people's own rankings."""
         return self.document.rank_scores
 
     @property
     def name(self) -> str:
+        """The programme's name (empty when not given)."""
         return self.document.name
 
     @property
     def description(self) -> str:
+        """The programme's description (empty when not given)."""
         return self.document.description
 
     @property

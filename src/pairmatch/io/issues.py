@@ -136,18 +136,22 @@ class IssueLog:
         return self.count
 
     def add(self, issue: InputIssue) -> None:
+        """Count ``issue`` and keep it unless its file already has ``limit`` kept."""
         self.count += 1
         if self.per_file[issue.file] < self.limit:
             self.issues.append(issue)
         self.per_file[issue.file] += 1
 
     def extend(self, issues: Iterable[InputIssue]) -> None:
+        """`add` each of ``issues``."""
         for issue in issues:
             self.add(issue)
 
     def error(self) -> InputFileError:
+        """An `InputFileError` with the issues kept and the count of all found."""
         return InputFileError(self.issues, count=self.count)
 
     def raise_if_any(self) -> None:
+        """Raise `error` if any issue was found."""
         if self.count:
             raise self.error()

@@ -65,6 +65,7 @@ class SideData:
 
     @property
     def file(self) -> str:
+        """The file the side was read from (empty when there was no table)."""
         return self.table.file if self.table is not None else ""
 
     def where(self, person_id: str) -> str:
@@ -86,6 +87,7 @@ class PeopleReader:
     def issue(
         self, row: int | str | None, column: str | None, value: Any, message: str, suggestion: str | None = None
     ) -> InputIssue:
+        """An `InputIssue` at ``row`` and ``column`` of this table, showing an excerpt of ``value``."""
         shown = None if value is None else excerpt(value if isinstance(value, str) else cell_text(value))
         return InputIssue(
             self.table.file, row, self.table.column(column), shown, message, suggestion, self.table.row_kind

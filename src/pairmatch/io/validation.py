@@ -78,6 +78,7 @@ class CellValidator:
         return hit
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value cached under ``key``, computed by ``compute()`` the first time it is asked for."""
         hit = self.cache.get(key)
         if hit is None:
             hit = self.cache[key] = compute()
@@ -122,6 +123,8 @@ class CellValidator:
                 self.cache[key] = (model, [])
 
     def topics(self, value: Any) -> tuple[tuple[str, ...], Problems]:
+        """A focus areas cell: the topics kept, and a ``(value, message, suggestion)``
+        problem for each that is not known."""
         written = self.items(value)
         person, errors = self.validate_once(("focus_areas", tuple(written)), {"focus_areas": written})
         problems = [(str(item), *found) for item in written if (found := topic_problem(self.taxonomy, item))]
@@ -130,6 +133,8 @@ class CellValidator:
         return (person.focus_areas if person is not None else ()), problems
 
     def places(self, value: Any) -> tuple[tuple[str, ...], Problems]:
+        """A boroughs cell: the places kept, and a problem for each name that is not a known
+        place; names written other than the place's own are kept in ``spellings``."""
         written = self.items(value)
         person, errors = self.validate_once(("boroughs", tuple(written)), {"boroughs": written})
         problems: Problems = [(cell_text(value), m, None) for _, m in errors]
@@ -150,6 +155,7 @@ class CellValidator:
         return self.spellings.get(value if type(value) is str else hashable(value), ())
 
     def windows(self, value: Any) -> tuple[tuple[str, ...], Problems]:
+        """An availability cell: its time windows, or a problem for each window that cannot be read."""
         written = self.items(value)
         person, errors = self.validate_once(("availability", tuple(written)), {"availability": written})
         if person is not None:
@@ -159,6 +165,9 @@ class CellValidator:
         return (), problems or [(cell_text(value), m, None) for _, m in errors]
 
     def attribute(self, key: str, value: Any) -> tuple[Any, str | None]:
+        """An attribute cell: its typed value and the model's message when it is not allowed
+        (else None), once per distinct value."""
+
         def compute() -> tuple[Any, str | None]:
             typed = attribute_value(value)
             errors = self.validate_once(("attribute", key, type(typed), typed), {"attributes": {key: typed}})[1]
@@ -167,6 +176,8 @@ class CellValidator:
         return self.cached(("attribute cell", key, value if type(value) is str else hashable(value)), compute)
 
     def number(self, value: Any) -> Any:
+        """A whole number written any spreadsheet way, as an int (otherwise unchanged, for
+        the model to reject), once per distinct value."""
         key = ("number", value if type(value) is str else hashable(value))
         hit = self.cache.get(key)
         if hit is None:
@@ -225,6 +236,8 @@ def _adapter(cls: type[Person]) -> TypeAdapter[list[Any]]:
 
 
 def hashable(value: Any) -> Hashable:
+    """A hashable key for a cell value: lists become tuples, dicts their sorted JSON, and
+    the type is kept so that ``1`` and ``True`` differ."""
     if isinstance(value, (list, tuple)):
         return tuple(hashable(v) for v in value)
     if isinstance(value, dict):

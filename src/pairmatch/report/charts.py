@@ -33,6 +33,7 @@ class Chart:
 
     @property
     def data_uri(self) -> str:
+        """The image as a ``data:`` URI, for an ``<img>`` in a self-contained page."""
         return f"data:image/png;base64,{self.png_base64}"
 
 

@@ -53,6 +53,7 @@ class AlternativeRow:
     paired_with: tuple[str, ...]
 
     def text(self) -> str:
+        """``partner (score, paired with ...)``."""
         taken = f", paired with {', '.join(self.paired_with)}" if self.paired_with else ""
         return f"{self.partner_label} ({self.score:.3f}{taken})"
 
@@ -102,6 +103,7 @@ class Report:
 
     @property
     def scores(self) -> list[float]:
+        """Each pair's score, in the order of ``pairs``."""
         return [p.score for p in self.pairs]
 
 

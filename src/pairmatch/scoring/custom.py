@@ -42,6 +42,7 @@ class SparseValues:
         return cls({row * n + col: value for row, col, value in triples}, n, default)
 
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The ``(len(rows), len(cols))`` table of values, ``default`` where no value is given."""
         out = np.full((len(rows), len(cols)), self.default)
         if not len(self.keys) or not len(rows) or not len(cols):
             return out
@@ -58,6 +59,7 @@ class SparseValues:
         return out
 
     def pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The values of the pairs ``(rows[k], cols[k])``, ``default`` where none is given."""
         keys = rows.astype(np.int64) * self.n + cols
         pos = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
         found = (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), dtype=bool)

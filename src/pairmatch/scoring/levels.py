@@ -188,6 +188,7 @@ class BuiltinLevels:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(n_mentors, n_mentees)``."""
         return len(self.left.focus), len(self.right.focus)
 
     def slot_counts(self, rows: Index, types: np.ndarray | None = None) -> np.ndarray:

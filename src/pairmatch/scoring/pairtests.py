@@ -72,10 +72,12 @@ class CodeTable:
     table: np.ndarray
 
     def block(self, rows: Index, cols: Index) -> np.ndarray:
+        """The ``(len(rows), len(cols))`` table of the block's pairs."""
         found: np.ndarray = self.table[np.ix_(self.left[rows], self.right[cols])]
         return found
 
     def pairs(self, rows: Index, cols: Index) -> np.ndarray:
+        """The values of the pairs ``(rows[k], cols[k])``."""
         found: np.ndarray = self.table[self.left[rows], self.right[cols]]
         return found
 
@@ -137,6 +139,9 @@ class PairTest:
 
     @classmethod
     def compile(cls, problem: Problem, builtin: BuiltinLevels, when: When, then: Then) -> PairTest:
+        """The test of ``when`` / ``then`` over ``problem``'s people: per-person condition
+        masks and a table per focus, place or attribute part, so a block of pairs is tested
+        with array look-ups."""
         mentors, mentees = problem.mentors, problem.mentees
         test = cls(
             when_left=condition_mask(when.mentor, mentors),

@@ -94,21 +94,26 @@ class ScoreTable:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(n_mentors, n_mentees)``."""
         return (int(self.total.shape[0]), int(self.total.shape[1]))
 
     def breakdown(self, i: int, j: int) -> dict[str, float]:
+        """Component values (those that count) of pair (mentor ``i``, mentee ``j``)."""
         return {name: float(self.components[name][i, j]) for name in self.weights}
 
     def pair_values(self, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+        """Every component, ``total`` and ``overlap_minutes`` of the pairs ``(rows[k], cols[k])``."""
         out = {name: arr[rows, cols] for name, arr in self.components.items()}
         out["total"] = self.total[rows, cols]
         out["overlap_minutes"] = self.overlap_minutes[rows, cols]
         return out
 
     def total_rows(self, index: np.ndarray) -> np.ndarray:
+        """Combined scores of mentors ``index`` with every mentee: ``(len(index), n_mentees)``."""
         return self.total[np.asarray(index, dtype=np.int64)]
 
     def total_cols(self, index: np.ndarray) -> np.ndarray:
+        """Combined scores of mentees ``index`` with every mentor: ``(len(index), n_mentors)``."""
         return self.total[:, np.asarray(index, dtype=np.int64)].T
 
     # -- display -------------------------------------------------------------------------------
@@ -298,20 +303,26 @@ class LazyScores:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(n_mentors, n_mentees)``."""
         return self.scorer.shape
 
     @property
     def weights(self) -> Mapping[str, float]:
+        """Weight of every component that counts, in display order (the scorer's)."""
         return self.scorer.weights
 
     def breakdown(self, i: int, j: int) -> dict[str, float]:
+        """Component values (those that count) of pair (mentor ``i``, mentee ``j``)."""
         return _breakdown(self.pair_values(np.array([i]), np.array([j])), self.scorer.weights)
 
     def pair_values(self, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+        """Every component, ``total`` and ``overlap_minutes`` of the pairs ``(rows[k], cols[k])``, scored now."""
         return self.scorer.pair_values(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))
 
     def total_rows(self, index: np.ndarray) -> np.ndarray:
+        """Combined scores of mentors ``index`` with every mentee: ``(len(index), n_mentees)``, scored now."""
         return self.scorer.totals(np.asarray(index, dtype=np.int64))
 
     def total_cols(self, index: np.ndarray) -> np.ndarray:
+        """Combined scores of mentees ``index`` with every mentor: ``(len(index), n_mentors)``, scored now."""
         return self.scorer.totals(slice(None), np.asarray(index, dtype=np.int64)).T

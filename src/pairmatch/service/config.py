@@ -66,6 +66,7 @@ class ApiKey:
 
     @classmethod
     def from_secret(cls, client: str, scope: Scope, secret: str) -> ApiKey:
+        """The key for ``secret``: only its SHA-256 digest is kept."""
         return cls(client, scope, hashlib.sha256(secret.encode("utf-8")).digest())
 
 

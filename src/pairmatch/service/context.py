@@ -62,6 +62,7 @@ def note(**fields: Any) -> None:
 
 
 def request_id() -> str | None:
+    """The id of the request being handled (None outside a request), for error documents and logs."""
     context = _CONTEXT.get()
     return None if context is None else context.get("request_id")
 
@@ -74,6 +75,7 @@ def error_json(
     details: list[ErrorDetail] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    """An `ErrorResponse` document with this ``status``, carrying the current request's id."""
     document = ErrorResponse(error=error, message=message, details=details or [], request_id=request_id())
     return Response(document.model_dump_json(exclude_none=True), status_code=status, media_type=JSON, headers=headers)
 

@@ -128,6 +128,7 @@ _STATUS_COLUMNS = [
 
 
 def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC (as every time stored)."""
     return dt.datetime.now(dt.UTC)
 
 
@@ -168,6 +169,7 @@ class Submission:
 
     @property
     def digest(self) -> str:
+        """SHA-256 of the kind and the body: a repeated idempotency key must come with the same."""
         return hashlib.sha256(self.kind.encode() + b"\0" + self.body).hexdigest()
 
 
@@ -193,6 +195,7 @@ class JobRecord:
 
     @property
     def final(self) -> bool:
+        """True once the job is done, failed or cancelled."""
         return self.state in FINAL_STATES
 
     @classmethod
@@ -220,14 +223,45 @@ class JobRecord:
 class JobBackend(Protocol):
     """What the service needs from wherever jobs are kept."""
 
-    def submit(self, submission: Submission) -> tuple[JobRecord, bool]: ...
-    def drop_request(self, job_id: str) -> None: ...
-    def drop_requests(self, finished_before: dt.datetime) -> int: ...
-    def get(self, job_id: str, client: str | None = None) -> JobRecord | None: ...
-    def request_body(self, job_id: str) -> bytes: ...
-    def result(self, job_id: str, client: str) -> tuple[int, bytes] | None: ...
-    def claim(self, worker: str, lease_s: float) -> JobRecord | None: ...
-    def heartbeat(self, job_id: str, worker: str, lease_s: float, stage: str | None = None) -> Heartbeat: ...
+    def submit(self, submission: Submission) -> tuple[JobRecord, bool]:
+        """Queue a job: ``(record, True)``, or ``(the earlier job, False)`` for a repeated
+        idempotency key; raises `IdempotencyConflict`, `ClientLimit` or `QueueFull`, and
+        writes nothing then."""
+        ...
+
+    def drop_request(self, job_id: str) -> None:
+        """Forget a finished job's request body (its result was fetched)."""
+        ...
+
+    def drop_requests(self, finished_before: dt.datetime) -> int:
+        """Forget the request bodies of jobs finished before ``finished_before``; how many."""
+        ...
+
+    def get(self, job_id: str, client: str | None = None) -> JobRecord | None:
+        """The job's record; None when there is no such job, or when ``client`` is given and the
+        job is another client's."""
+        ...
+
+    def request_body(self, job_id: str) -> bytes:
+        """The request document the job was submitted with."""
+        ...
+
+    def result(self, job_id: str, client: str) -> tuple[int, bytes] | None:
+        """``(HTTP status, document)`` of ``client``'s job once it has a result; None before that,
+        or when the job is not ``client``'s."""
+        ...
+
+    def claim(self, worker: str, lease_s: float) -> JobRecord | None:
+        """Take the oldest queued job for ``worker``, running under a lease of ``lease_s``
+        seconds; None when the queue is empty."""
+        ...
+
+    def heartbeat(self, job_id: str, worker: str, lease_s: float, stage: str | None = None) -> Heartbeat:
+        """Renew the lease of a running job ``worker`` holds (and record its ``stage``):
+        ``cancel`` when its client asked to cancel it, ``lost`` when the job is no longer
+        this worker's."""
+        ...
+
     def finish(
         self,
         job_id: str,
@@ -237,13 +271,37 @@ class JobBackend(Protocol):
         document: bytes,
         message: str | None = None,
         counts: dict[str, int] | None = None,
-    ) -> bool: ...
-    def release(self, job_id: str, worker: str, message: str) -> bool: ...
-    def cancel(self, job_id: str, client: str) -> JobRecord | None: ...
-    def recover(self, max_attempts: int) -> list[JobRecord]: ...
-    def purge(self, finished_before: dt.datetime) -> int: ...
-    def counts(self) -> dict[str, int]: ...
-    def ping(self) -> None: ...
+    ) -> bool:
+        """Store the final ``state`` and result document of a job ``worker`` holds; False
+        when it no longer holds it (the result is dropped)."""
+        ...
+
+    def release(self, job_id: str, worker: str, message: str) -> bool:
+        """Put a running job back in the queue without counting the attempt (an orderly
+        stop); False when ``worker`` no longer holds it."""
+        ...
+
+    def cancel(self, job_id: str, client: str) -> JobRecord | None:
+        """Cancel a job of ``client``: a queued job at once, a running one when its runner
+        next renews its lease; its record, or None when there is no such job."""
+        ...
+
+    def recover(self, max_attempts: int) -> list[JobRecord]:
+        """Re-queue each running job whose lease has lapsed, or fail it once it has been
+        started ``max_attempts`` times; the records changed."""
+        ...
+
+    def purge(self, finished_before: dt.datetime) -> int:
+        """Delete the jobs finished before ``finished_before``; how many."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """The number of jobs in each state (every state listed, 0 included)."""
+        ...
+
+    def ping(self) -> None:
+        """Raise if the store cannot be read (for the readiness check)."""
+        ...
 
 
 class SqlJobs:
@@ -364,14 +422,19 @@ class SqlJobs:
         return None if row is None else JobRecord.from_row(row)
 
     def get(self, job_id: str, client: str | None = None) -> JobRecord | None:
+        """The job's record; None when there is no such job, or when ``client`` is given and the
+        job is another client's."""
         with self._read() as conn:
             return self._get(conn, job_id, client)
 
     def request_body(self, job_id: str) -> bytes:
+        """The request document the job was submitted with."""
         with self._read() as conn:
             return bytes(conn.execute(select(jobs_table.c.request).where(jobs_table.c.id == job_id)).scalar_one())
 
     def result(self, job_id: str, client: str) -> tuple[int, bytes] | None:
+        """``(HTTP status, document)`` of ``client``'s job once it has a result; None before that,
+        or when the job is not ``client``'s."""
         with self._read() as conn:
             row = conn.execute(
                 select(jobs_table.c.result_status, jobs_table.c.result).where(
@@ -383,6 +446,8 @@ class SqlJobs:
         return int(row.result_status), bytes(row.result)
 
     def claim(self, worker: str, lease_s: float) -> JobRecord | None:
+        """Take the oldest queued job for ``worker``, running under a lease of ``lease_s``
+        seconds; None when the queue is empty."""
         now = utcnow()
         with self._write() as conn:
             job_id = conn.execute(
@@ -413,6 +478,9 @@ class SqlJobs:
         return and_(jobs_table.c.id == job_id, jobs_table.c.worker == worker, jobs_table.c.state == "running")
 
     def heartbeat(self, job_id: str, worker: str, lease_s: float, stage: str | None = None) -> Heartbeat:
+        """Renew the lease of a running job ``worker`` holds (and record its ``stage``):
+        ``cancel`` when its client asked to cancel it, ``lost`` when the job is no longer
+        this worker's."""
         values: dict[str, Any] = {"lease_until": utcnow() + dt.timedelta(seconds=lease_s)}
         if stage is not None:
             values.update(stage=stage, progress=STAGE_PROGRESS.get(stage, 0.5))
@@ -432,6 +500,8 @@ class SqlJobs:
         message: str | None = None,
         counts: dict[str, int] | None = None,
     ) -> bool:
+        """Store the final ``state`` and result document of a job ``worker`` holds; False
+        when it no longer holds it (the result is dropped)."""
         counts = counts or {}
         with self._write() as conn:
             return (
@@ -457,6 +527,8 @@ class SqlJobs:
 
     def release(self, job_id: str, worker: str, message: str) -> bool:
         # A run cut short by an orderly stop does not count as an attempt.
+        """Put a running job back in the queue without counting the attempt (an orderly
+        stop); False when ``worker`` no longer holds it."""
         with self._write() as conn:
             return (
                 conn.execute(
@@ -476,6 +548,8 @@ class SqlJobs:
             )
 
     def cancel(self, job_id: str, client: str) -> JobRecord | None:
+        """Cancel a job of ``client``: a queued job at once, a running one when its runner
+        next renews its lease; its record, or None when there is no such job."""
         with self._write() as conn:
             job = self._get(conn, job_id, client)
             if job is None:
@@ -498,6 +572,8 @@ class SqlJobs:
             return self._get(conn, job_id)
 
     def recover(self, max_attempts: int) -> list[JobRecord]:
+        """Re-queue each running job whose lease has lapsed, or fail it once it has been
+        started ``max_attempts`` times; the records changed."""
         now = utcnow()
         changed = []
         with self._write() as conn:
@@ -551,6 +627,7 @@ class SqlJobs:
         return [c for c in changed if c is not None]
 
     def purge(self, finished_before: dt.datetime) -> int:
+        """Delete the jobs finished before ``finished_before``; how many."""
         with self._write() as conn:
             return conn.execute(
                 delete(jobs_table).where(
@@ -559,11 +636,13 @@ class SqlJobs:
             ).rowcount
 
     def counts(self) -> dict[str, int]:
+        """The number of jobs in each state (every state listed, 0 included)."""
         with self._read() as conn:
             rows = conn.execute(select(jobs_table.c.state, func.count()).group_by(jobs_table.c.state)).all()
         found = {state: int(n) for state, n in rows}
         return {state: found.get(state, 0) for state in JOB_STATES}
 
     def ping(self) -> None:
+        """Raise if the store cannot be read (for the readiness check)."""
         with self._read() as conn:
             conn.execute(select(1)).scalar_one()

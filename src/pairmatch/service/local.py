@@ -76,14 +76,19 @@ class LocalServer:
 
     @property
     def url(self) -> str:
+        """The server's base URL, ``http://127.0.0.1:<port>``."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
     def pid(self) -> int:
+        """The server process's id (the server must be started)."""
         assert self.process is not None, "start() the server first"
         return self.process.pid
 
     def start(self) -> LocalServer:
+        """Start ``pairmatch serve`` and wait until ``/healthz`` answers; returns this
+        object. Raises `RuntimeError`, with the server's log, if it exits or does not answer
+        within ``startup_s``."""
         env = {**os.environ, **self.extra_env}
         env.pop("PAIRMATCH_API_KEYS_FILE", None)
         if self.keys is not None:
@@ -135,6 +140,7 @@ class LocalServer:
         raise RuntimeError(f"not ready after {timeout_s} s: {last!r}")
 
     def log_text(self) -> str:
+        """Everything the server wrote to stdout and stderr so far (empty before it starts)."""
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
     def log_events(self) -> list[dict[str, Any]]:

@@ -27,6 +27,8 @@ class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON line: time, level, logger, event and the record's ``fields``."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line; another library's record gives its message, and an
+        exception only its summary (never its text)."""
         data: dict[str, Any] = {
             "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),

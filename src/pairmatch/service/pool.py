@@ -99,6 +99,7 @@ class WorkerProcess:
         self.start()
 
     def start(self) -> None:
+        """Start a fresh solver process and open its pipe."""
         context = process_context()
         parent, child = context.Pipe()
         process = context.Process(target=_target, args=(child, self.log_level), name=self.name, daemon=True)
@@ -108,10 +109,12 @@ class WorkerProcess:
 
     @property
     def alive(self) -> bool:
+        """True while the solver process runs."""
         return self.process is not None and self.process.is_alive()
 
     @property
     def pid(self) -> int | None:
+        """The solver process's id, None when it is stopped."""
         return None if self.process is None else self.process.pid
 
     def stop(self) -> None:
@@ -124,6 +127,7 @@ class WorkerProcess:
             self.process = None
 
     def restart(self, why: str) -> None:
+        """Replace the process with a fresh one, logging ``why`` and counting the restart."""
         self.stop()
         self.restarts += 1
         log_event("solver_process_replaced", logging.WARNING, process=self.name, reason=why)
@@ -194,6 +198,7 @@ class SolvePool:
         self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="solve")
 
     async def start(self) -> None:
+        """Start the solver processes (off the event loop) and mark them all idle."""
         loop = asyncio.get_running_loop()
         self.idle = asyncio.Queue()
         # Starting the fork server imports the solver once; do it off the event loop.
@@ -205,10 +210,12 @@ class SolvePool:
 
     @property
     def busy(self) -> int:
+        """The number of solver processes at work."""
         return self.size - (self.idle.qsize() if self.idle is not None else 0)
 
     @property
     def alive(self) -> bool:
+        """True when the pool has started and every solver process runs."""
         return bool(self.workers) and all(w.alive for w in self.workers)
 
     async def acquire(self) -> WorkerProcess:
@@ -265,6 +272,7 @@ class SolvePool:
         self.idle.put_nowait(worker)
 
     def stop(self) -> None:
+        """Kill the solver processes and stop the pool's threads."""
         for worker in self.workers:
             worker.stop()
         self.executor.shutdown(wait=False, cancel_futures=True)

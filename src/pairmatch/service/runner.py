@@ -51,6 +51,7 @@ class JobRunner:
         self.store_full_at: float | None = None  # when writing to the store last failed for want of room
 
     async def start(self) -> None:
+        """Recover and purge the store once, start the job processes and their loops, and the housekeeping loop."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.executor, self.housekeeping)
         self.workers = await loop.run_in_executor(
@@ -61,6 +62,7 @@ class JobRunner:
 
     @property
     def alive(self) -> bool:
+        """True when every loop is running and every job process is alive."""
         return bool(self.tasks) and not any(t.done() for t in self.tasks) and all(w.alive for w in self.workers)
 
     def poke(self) -> None:
@@ -85,6 +87,9 @@ class JobRunner:
             log_event("job_requests_dropped", count=dropped)
 
     async def keep_house(self) -> None:
+        """Every half lease, recover jobs whose lease lapsed (waking a loop for any
+        re-queued); now and then, the whole `housekeeping`. A failure is logged and tried
+        again later."""
         loop = asyncio.get_running_loop()
         last_purge = time.monotonic()
         while not self.stopping.is_set():
@@ -105,6 +110,8 @@ class JobRunner:
                 log_event("housekeeping_failed", logging.ERROR, **error_summary(err))
 
     async def loop(self, worker: WorkerProcess) -> None:
+        """One job process's loop: claim the oldest queued job, run it, and wait for a
+        wake-up while the queue is empty, until the runner stops."""
         loop = asyncio.get_running_loop()
         name = f"{self.instance}/{worker.name}"
         while not self.stopping.is_set():
@@ -215,6 +222,7 @@ class JobRunner:
             self.cancels.pop(job.id, None)
 
     def fail(self, job: JobRecord, name: str, code: str, message: str) -> None:
+        """Finish ``job`` as failed with the error document of ``code`` and ``message``, and log it."""
         error = ErrorResponse(error=code, message=message)
         self.backend.finish(
             job.id, name, "failed", STATUS_OF[code], error.model_dump_json(exclude_none=True).encode("utf-8"), message

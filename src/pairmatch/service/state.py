@@ -111,12 +111,14 @@ class Service:
             raise ServiceError.from_document(reply.body, reply.status)
 
     async def start(self) -> None:
+        """Start the solver pools and the job runner, then log the settings."""
         await self.pool.start()
         await self.intake.start()
         await self.runner.start()
         log_event("started", version=__version__, **self.config.summary())
 
     async def stop(self) -> None:
+        """Stop the job runner (running jobs go back to the queue) and the solver pools."""
         await self.runner.stop()
         self.pool.stop()
         self.intake.stop()

@@ -88,10 +88,12 @@ class Task:
 
     @property
     def request_schema(self) -> str:
+        """The name of the request's schema file (`schema_name`)."""
         return schema_name(self.request)
 
     @property
     def response_schema(self) -> str:
+        """The name of the response's schema file (`schema_name`)."""
         return schema_name(self.response)
 
 

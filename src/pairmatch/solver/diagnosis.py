@@ -43,6 +43,7 @@ class Diagnosis(display.DisplayList):
     columns = ("rule", "people", "n_people", "message")
 
     def row(self, item: dict[str, Any]) -> tuple[Any, ...]:
+        """``(rule, people, n_people, message)``, showing the first 20 ids and how many more."""
         people = item.get("people", [])
         shown = "; ".join(people[:20]) + (f"; … {len(people) - 20:,} more" if len(people) > 20 else "")
         return (item.get("rule", ""), shown, len(people), item.get("message", ""))

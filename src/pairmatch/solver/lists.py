@@ -128,6 +128,7 @@ class Lists:
 
     @property
     def ranked(self) -> bool:
+        """True when either side's preferences are its own rankings."""
         return "rankings" in self.sources.values()
 
 

@@ -121,6 +121,8 @@ class Reader:
     # -- look-ups ---------------------------------------------------------------------------
 
     def cohort_row(self, name: str, *, missing_ok: bool = False) -> CohortRow | None:
+        """The stored row of the cohort ``name``; a `StoreError` naming the known cohorts
+        when there is none (None instead with ``missing_ok``)."""
         name = _plain(name, "the cohort name")
         row = self.session.scalar(select(CohortRow).where(CohortRow.name == name))
         if row is None and not missing_ok:
@@ -130,6 +132,7 @@ class Reader:
         return row
 
     def person_row(self, person_id: str) -> PersonRow:
+        """The stored row of the person ``person_id``; a `StoreError` when there is none."""
         person_id = _plain(person_id, "the id")
         row = self.session.scalar(select(PersonRow).where(PersonRow.person_id == person_id))
         if row is None:

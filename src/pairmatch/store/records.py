@@ -68,6 +68,7 @@ class Member:
 
     @property
     def active(self) -> bool:
+        """True while the person is still in the cohort (they have not left)."""
         return self.left_at is None
 
 
@@ -83,6 +84,7 @@ class PairingEvent:
     person: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The event as JSON-ready values (``at`` in ISO 8601)."""
         return {
             "kind": self.kind,
             "at": self.at.isoformat(),
@@ -145,6 +147,7 @@ class PairingRecord:
         return tuple(e.rating for e in self.events if e.kind == "feedback" and e.rating is not None)
 
     def to_dict(self) -> dict[str, Any]:
+        """The pairing and its events as JSON-ready values (times in ISO 8601, None when unset)."""
         return {
             "id": self.id,
             "cohort": self.cohort,
@@ -319,6 +322,7 @@ class History(display.DisplayList):
         )
 
     def row(self, item: PairingRecord) -> tuple[Any, ...]:
+        """One value per entry of `columns`: times as text, ratings ``"; "``-separated."""
         return self._cells(item, _when, lambda locked: "yes" if locked else "")
 
     def to_frame(self) -> Any:
@@ -349,6 +353,7 @@ class Runs(display.DisplayList):
         )
 
     def row(self, item: StoredRun) -> tuple[Any, ...]:
+        """One value per entry of `columns`, the time as text."""
         return self._cells(item, _when)
 
     def to_frame(self) -> Any:

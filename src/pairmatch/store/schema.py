@@ -52,6 +52,9 @@ def utcnow() -> dt.datetime:
 
 
 class Base(DeclarativeBase):
+    """The base of the store's tables; its constraints are named by `NAMING`, so migrations
+    on every backend can refer to them."""
+
     metadata = MetaData(naming_convention=NAMING)
 
 
