@@ -451,3 +451,27 @@ def test_each_mentor_picks_its_best_mentees_when_it_sees_them_all():
         assert len(mine) == len(set(mine.tolist())) == k
         gains = space.pair_gains(np.full(space.n, i), np.arange(space.n))
         assert sorted(gains[mine].tolist()) == sorted(gains.tolist())[-k:]
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_whole_rows_scanned_with_a_limit_keep_each_rows_best_violations(limit):
+    """Rows scanned whole (people whose bound clears little) return at most ``limit`` pairs
+    each, the row's largest reduced costs, and every row with a violation still appears."""
+    problem = pm.synthetic_problem(40, 30, seed=limit)
+    scorer = Scorer(problem)
+    space = PairSpace(problem, scorer, scaling_for(scorer, pm.SolveParams()))
+    rng = np.random.default_rng(limit)
+    top = int(space.max_gain)
+    d_m = rng.integers(0, top, size=space.m)
+    d_e = rng.integers(-top // 2, top, size=space.n)
+    rows = np.arange(space.m)
+    every_r, _, every_v, _ = space.violations_in_rows(rows, d_m, d_e)
+    some_r, some_c, some_v, _ = space.violations_in_rows(rows, d_m, d_e, limit)
+    assert len(every_r) > space.m * limit  # the limit has something to cut
+    assert set(some_r.tolist()) == set(every_r.tolist())
+    assert (space.pair_gains(some_r, some_c) + d_e[some_c] - d_m[some_r] == some_v).all()
+    for row in set(every_r.tolist()):
+        kept = np.sort(some_v[some_r == row])[::-1]
+        best = np.sort(every_v[every_r == row])[::-1][:limit]
+        assert len(kept) <= limit
+        assert (kept == best).all()

@@ -167,7 +167,7 @@ class TypeScan:
         # their whole row costs less as one block than pair by pair.
         whole = count * WHOLE_ROW_SHARE > len(self.col_type)
         if whole.any():
-            *hits, scored = space.violations_in_rows(members[whole], d_m, d_e)
+            *hits, scored = space.violations_in_rows(members[whole], d_m, d_e, limit)
             found.append(tuple(hits))
             exact += scored
             members, count = members[~whole], count[~whole]

@@ -231,11 +231,12 @@ class PairSpace:
             gain[:, self.dead_cols[col_ix]] = low
 
     def violations_in_rows(
-        self, rows: np.ndarray, d_m: np.ndarray, d_e: np.ndarray
+        self, rows: np.ndarray, d_m: np.ndarray, d_e: np.ndarray, limit: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """Every allowed pair of mentors ``rows`` (sorted) with a positive reduced cost
-        ``gain + d_e[j] - d_m[i]``, a block of rows at a time: ``(rows, cols, reduced costs,
-        pairs scored)``. Needs the rules decided by type, or no rules."""
+        ``gain + d_e[j] - d_m[i]`` (with ``limit``, each row's ``limit`` largest only), a block
+        of rows at a time: ``(rows, cols, reduced costs, pairs scored)``. Needs the rules
+        decided by type, or no rules."""
         out_r, out_c, out_v = [], [], []
         step = max(1, (1 << 20) // max(1, self.n))
         for a in range(0, len(rows), step):
@@ -243,6 +244,16 @@ class PairSpace:
             gain, _ = self.gains(part)
             red = gain + d_e
             red -= d_m[part, None]
+            if limit is not None and limit < self.n:
+                # Early rounds violate on most of a row: keep each row's best few, as the
+                # pair-by-pair scan does, so the candidate lists stay small.
+                top = np.argpartition(-red, limit - 1, axis=1)[:, :limit]
+                best = np.take_along_axis(red, top, axis=1)
+                r, k = np.nonzero(best > 0)
+                out_r.append(part[r])
+                out_c.append(top[r, k])
+                out_v.append(best[r, k])
+                continue
             r, c = np.nonzero(red > 0)
             out_r.append(part[r])
             out_c.append(c)
