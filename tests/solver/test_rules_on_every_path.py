@@ -115,3 +115,18 @@ def test_rules_alone_are_decided_by_type_on_the_sparse_path(seed):
     bound = dense.certificate["rounding_bound"] + sparse.certificate["rounding_bound"]
     assert sparse.objective == pytest.approx(dense.objective, abs=bound)
     assert len(sparse.pairs) == len(dense.pairs)
+
+
+def test_listed_bonus_pairs_beside_preferences_keep_the_dense_optimum():
+    """Caller entries (default 0) beside preference components: the sparse path may not score
+    the unlisted pairs by level alone, since the preferences score them too."""
+    problem = programme(3, 60)
+    rng = np.random.default_rng(3)
+    listed = [(m.id, e.id, 1.0) for m, e in zip(problem.mentors[::3], problem.mentees[1::3], strict=False)]
+    bonus = pm.CustomScore(name="kept", weight=0.2, max_value=1.0, default=0.0, entries=listed)
+    problem = problem.model_copy(update={"scores": (bonus,)})
+    dense = pm.solve(problem, pm.SolveParams(method="dense"))
+    sparse = pm.solve(problem, pm.SolveParams(method="sparse", candidates_per_person=int(rng.integers(1, 3))))
+    assert pm.violations(sparse, problem) == []
+    bound = dense.certificate["rounding_bound"] + sparse.certificate["rounding_bound"]
+    assert sparse.objective == pytest.approx(dense.objective, abs=bound + 1e-9)
