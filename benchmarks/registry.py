@@ -197,19 +197,11 @@ def _rematch(move_penalty: float) -> Callable[[int, int], Case]:
 
             solved = after.model_copy(update={"rules": Rules(required_pairs=tuple(working))})
         else:
-            from pairmatch import CustomScore
+            from pairmatch.rematching import continuity_score
 
             mi, ei = after.mentor_index(), after.mentee_index()
             bonus = tuple((mi[m], ei[e], move_penalty) for m, e in working)
-            continuity = CustomScore.added_by_pairmatch(
-                name=CONTINUITY,
-                weight=move_penalty,
-                max_value=1.0,
-                default=0.0,
-                description="current partner kept (score per kept working pair)",
-                entries=tuple((m, e, 1.0) for m, e in working),
-            )
-            solved = after.model_copy(update={"scores": (continuity,)})
+            solved = after.model_copy(update={"scores": (continuity_score(working, move_penalty),)})
         note = f"5% leave, 5% join, move_penalty {move_penalty:g} ({CONTINUITY} on {len(working):,} pairs)"
         args = {"current": current, "changes": changes, "move_penalty": move_penalty}
         return Case(solved, rematch=args | {"base": problem}, fresh=after, bonus=bonus, note=note)

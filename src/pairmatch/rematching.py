@@ -584,15 +584,7 @@ def rematch(
     else:
         scores = ready.scores
         if move_penalty > 0 and working:
-            bonus = CustomScore.added_by_pairmatch(
-                name=CONTINUITY,
-                weight=move_penalty,
-                max_value=1.0,
-                default=0.0,
-                description="current partner kept (score per kept working pair)",
-                entries=tuple((m, e, 1.0) for m, e in working),
-            )
-            scores = (*scores, bonus)
+            scores = (*scores, continuity_score(working, move_penalty))
         solved = _rebuild(ready, rules=ready.rules.model_copy(update={"required_pairs": required}), scores=scores)
     result = solve(solved, params)
     score = without_continuity(result)
@@ -652,6 +644,19 @@ def _present(problem: Problem, pairs: Sequence[PairIds]) -> tuple[PairIds, ...]:
 
 def _forbid(problem: Problem, pairs: Sequence[PairIds]) -> tuple[PairIds, ...]:
     return tuple(dict.fromkeys((*problem.rules.forbidden_pairs, *pairs)))
+
+
+def continuity_score(working: Sequence[tuple[str, str]], move_penalty: float) -> CustomScore:
+    """The re-match's bonus for keeping each working pair: ``move_penalty`` per kept pair,
+    0 for every other pair (the component `rematch` adds as ``CONTINUITY``)."""
+    return CustomScore.added_by_pairmatch(
+        name=CONTINUITY,
+        weight=move_penalty,
+        max_value=1.0,
+        default=0.0,
+        description="current partner kept (score per kept working pair)",
+        entries=tuple((m, e, 1.0) for m, e in working),
+    )
 
 
 def _keeps_every_working_pair(problem: Problem, params: SolveParams, move_penalty: float) -> bool:
