@@ -43,14 +43,26 @@ def _profiles(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group people by their set of items: ``(codes (n,), incidence (n_profiles, n_items))``."""
     keys: dict[frozenset[int], int] = {}
+    seen: dict[tuple[str, ...], int] = {}  # people usually repeat a few lists: look each up once
     codes = np.empty(len(people), dtype=np.int64)
     for row, person in enumerate(people):
-        key = frozenset(index[x] for x in items(person))
-        codes[row] = keys.setdefault(key, len(keys))
+        written = tuple(items(person))
+        code = seen.get(written)
+        if code is None:
+            code = seen[written] = keys.setdefault(frozenset(index[x] for x in written), len(keys))
+        codes[row] = code
     incidence = np.zeros((len(keys), len(index)), dtype=bool)
     for key, code in keys.items():
         incidence[code, list(key)] = True
     return codes, incidence
+
+
+def _packed_availability(people: Sequence[Person]) -> np.ndarray:
+    """Everyone's weekly slots as packed bitsets, each distinct availability packed once."""
+    patterns: dict[tuple[str, ...], int] = {}
+    codes = np.fromiter((patterns.setdefault(p.availability, len(patterns)) for p in people), np.int64, len(people))
+    packed: np.ndarray = pack_slots(window_slots(windows) for windows in patterns)[codes]
+    return packed
 
 
 def profile_matrix(
@@ -144,10 +156,7 @@ class BuiltinLevels:
         place_r, place_inc_r = _profiles(mentees, places, geo.index)
         self.borough_profiles = profile_matrix(place_inc_l, geo.similarity, place_inc_r)
         self.meeting_minutes = problem.meeting_minutes
-        slots_l, slots_r = _common_slots(
-            pack_slots(window_slots(p.availability) for p in mentors),
-            pack_slots(window_slots(p.availability) for p in mentees),
-        )
+        slots_l, slots_r = _common_slots(_packed_availability(mentors), _packed_availability(mentees))
         self.left = SideCodes(focus_l, place_l, place_inc_l, slots_l)
         self.right = SideCodes(focus_r, place_r, place_inc_r, slots_r)
         # Mentees sharing a weekly pattern share their overlap with any mentor.
