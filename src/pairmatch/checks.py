@@ -169,6 +169,13 @@ class _Definitions:
         self.weights = problem.component_weights()
         # Later entries win, as when a dict is built from the triples.
         self.entries = {s.name: {(m, e): v for m, e, v in s.entries} for s in problem.scores if s.entries is not None}
+        for s in problem.scores:
+            if s.arcs is not None:  # positions in the problem's order, read as ids
+                rows, cols, values = (part.tolist() for part in s.arcs)
+                mentor_ids, mentee_ids = [p.id for p in problem.mentors], [p.id for p in problem.mentees]
+                self.entries[s.name] = {
+                    (mentor_ids[i], mentee_ids[j]): v for i, j, v in zip(rows, cols, values, strict=True)
+                }
         # The largest score the definitions allow: built-ins are at most 1, custom ones their bound.
         own = (*problem.preferences, *problem.rank_scores)
         self.bounds = {
@@ -196,7 +203,7 @@ class _Definitions:
     def custom(self, component: CustomScore, mentor: Mentor, mentee: Mentee, i: int, j: int) -> float:
         if component.matrix is not None:
             return float(component.matrix[i, j])
-        if component.entries is not None:
+        if component.name in self.entries:
             return float(self.entries[component.name].get((mentor.id, mentee.id), component.default))
         assert component.function is not None
         one_mentor, one_mentee = PeopleTable.of([mentor], np.array([i])), PeopleTable.of([mentee], np.array([j]))
@@ -274,6 +281,9 @@ def _rule_violations(
 
     if key in forbidden:
         yield broken(Rule.FORBIDDEN, "listed in rules.forbidden_pairs")
+    for k, component in enumerate(problem.scores):
+        if component.only_listed and key not in definitions.entries[component.name]:
+            yield broken(Rule.NOT_LISTED, f"scores[{k}] ({component.name!r}) lists the only candidate pairs")
     if rules.min_score is not None and total < rules.min_score - MIN_SCORE_TOLERANCE * max(
         abs(rules.min_score), definitions.scale
     ):

@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .conditions import Then, When, value_words
+from .custom_scores import CustomScore
 from .models import Person, Problem, Quota
 from .scoring import Scorer, ScoreTable, profile_matrix
 from .scoring.levels import Index
@@ -56,6 +57,7 @@ class Rule(IntFlag):
     DIFFERENT_ATTRIBUTE = 64
     NOT_ELIGIBLE = 128
     CONDITIONAL = 256
+    NOT_LISTED = 512
 
     def describe(self) -> str:
         """The reason in words, e.g. ``boroughs too far apart``."""
@@ -72,13 +74,14 @@ RULE_TEXT = {
     Rule.DIFFERENT_ATTRIBUTE: "different values of an attribute that must match",
     Rule.NOT_ELIGIBLE: "someone does not meet a requirement",
     Rule.CONDITIONAL: "breaks a conditional rule",
+    Rule.NOT_LISTED: "not a listed pair",
 }
 
 # The dtype of rule bits everywhere (``Candidates.blocked``, `RuleChecker.block`).
 BITS = np.uint16
 
 
-PAIR_RULES = Rule.FORBIDDEN | Rule.MIN_SCORE
+PAIR_RULES = Rule.FORBIDDEN | Rule.MIN_SCORE | Rule.NOT_LISTED
 """Rules decided pair by pair (a listed pair, the pair's combined score). Every other rule is
 decided by the two people's rule types (`RuleChecker.person_types`)."""
 
@@ -116,6 +119,12 @@ def rule_details(problem: Problem, i: int, j: int, bits: int) -> list[str]:
                 if not req.holds_for(person):
                     has = value_words(person, req.attribute)
                     words.append(f"rules.require[{k}] ({req.describe()}): {req.side} {person.id} has {has}")
+        elif rule == Rule.NOT_LISTED:
+            words += [
+                f"scores[{k}] ({c.name!r}, only its listed pairs) does not list {mentor.id} with {mentee.id}"
+                for k, c in enumerate(problem.scores)
+                if c.only_listed and _unlisted(problem, c, i, j)
+            ]
         elif rule == Rule.CONDITIONAL:
             for k, pair_rule in enumerate(rules.conditional):
                 failures = pair_rule.failures(mentor, mentee, unit_of)
@@ -123,6 +132,15 @@ def rule_details(problem: Problem, i: int, j: int, bits: int) -> list[str]:
                     words.append(f"rules.conditional[{k}] ({pair_rule.label}): {'; '.join(failures)}")
         out.append(f"{words[0]}: {'; '.join(words[1:])}" if len(words) > 1 else words[0])
     return out
+
+
+def _unlisted(problem: Problem, component: CustomScore, i: int, j: int) -> bool:
+    """True when ``component`` does not list the pair (mentor ``i``, mentee ``j``)."""
+    if component.arcs is not None:
+        rows, cols, _ = component.arcs
+        return not bool(np.any((rows == i) & (cols == j)))
+    mentor_id, mentee_id = problem.mentors[i].id, problem.mentees[j].id
+    return not any(m == mentor_id and e == mentee_id for m, e, _ in component.entries or ())
 
 
 def ruling_out(problem: Problem, side: str, k: int, bits: np.ndarray) -> list[str]:
@@ -401,6 +419,8 @@ class RuleChecker:
         self.eligible_left = condition_mask([r for r in rules.require if r.side == "mentor"], problem.mentors)
         self.eligible_right = condition_mask([r for r in rules.require if r.side == "mentee"], problem.mentees)
         self.eligibility = bool(rules.require)
+        self.custom = scorer.custom  # its ``only_listed`` components rule out every other pair
+        self.listed = bool(scorer.custom.listed)
         self._types: RuleTypes | None = None
 
     def _type_columns(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -450,6 +470,11 @@ class RuleChecker:
     @property
     def active(self) -> bool:
         """True when some rule can remove a pair (otherwise every block is all zeros)."""
+        return self.listed or self.beyond_listed
+
+    @property
+    def beyond_listed(self) -> bool:
+        """True when a rule other than the listed pairs of ``only_listed`` components can remove a pair."""
         rules = self.rules
         return bool(
             len(self.forbidden)
@@ -470,6 +495,8 @@ class RuleChecker:
             _mark_pairs(blocked, rows, cols, self.forbidden, self.shape, Rule.FORBIDDEN)
         if rules.min_score is not None:
             blocked[scores["total"] < rules.min_score - self.min_score_slack] |= BITS(Rule.MIN_SCORE)
+        if self.listed:
+            blocked[self.custom.unlisted(rows, cols)] |= BITS(Rule.NOT_LISTED)
         if rules.require_focus_overlap:
             blocked[scores["focus"] <= 0] |= BITS(Rule.NO_FOCUS_OVERLAP)
         if rules.min_overlap_minutes:

@@ -10,6 +10,10 @@ component of the combined score, in one of three forms:
 ``entries``
     ``(mentor_id, mentee_id, value)`` triples; every other pair gets
     ``default``. Suits sparse data such as past feedback ratings.
+``arcs``
+    ``(rows, cols, values)`` arrays: pairs by their positions in the
+    problem's order, for callers who already hold a sparse candidate list
+    (`Problem.from_arcs`). Stays in arrays end to end.
 ``function``
     A vectorised function of two `PeopleTable` views (a block of mentors
     and a block of mentees) returning their ``(rows, cols)`` block of values.
@@ -17,7 +21,9 @@ component of the combined score, in one of three forms:
 
 Values must be finite and between 0 and ``max_value`` (default: the largest
 value given, or 1 for a function), and no value or weight may exceed
-`MAX_VALUE`. The names in `RESERVED_COMPONENTS` belong to components
+`MAX_VALUE`. With ``only_listed`` (``entries`` and ``arcs`` forms), the
+listed pairs are the only candidates: every other pair is ruled out by the
+hard rule "not a listed pair", never merely scored ``default``. The names in `RESERVED_COMPONENTS` belong to components
 pairmatch adds itself (`CustomScore.added_by_pairmatch`).
 """
 
@@ -115,7 +121,7 @@ ScoreFunction = Callable[[PeopleTable, PeopleTable], Any]
 class CustomScore(BaseModel):
     """A named score component supplied by the caller, with its weight.
 
-    Exactly one of ``matrix``, ``entries`` and ``function`` is given.
+    Exactly one of ``matrix``, ``entries``, ``arcs`` and ``function`` is given.
 
     Attributes
     ----------
@@ -131,6 +137,11 @@ class CustomScore(BaseModel):
         problem's order unless ``mentor_ids`` / ``mentee_ids`` label them.
     entries : tuple of (mentor_id, mentee_id, value), optional
         Values of some pairs; the others get ``default``.
+    arcs : tuple of (rows, cols, values) arrays, optional
+        Values of some pairs by position (mentor row, mentee column in the
+        problem's order); the others get ``default``. Each pair at most once.
+    only_listed : bool
+        The pairs given in ``entries`` or ``arcs`` are the only candidates.
     function : callable, optional
         ``function(mentors: PeopleTable, mentees: PeopleTable)`` returning a
         ``(len(mentors), len(mentees))`` array; called on blocks of people.
@@ -155,6 +166,8 @@ class CustomScore(BaseModel):
     mentor_ids: tuple[CleanStr, ...] | None = Field(None, repr=False)
     mentee_ids: tuple[CleanStr, ...] | None = Field(None, repr=False)
     entries: tuple[tuple[CleanStr, CleanStr, float], ...] | None = Field(None, repr=False)
+    arcs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = Field(None, repr=False)
+    only_listed: bool = False
     default: float = Field(0.0, ge=0, le=MAX_VALUE, allow_inf_nan=False)
     function: ScoreFunction | None = Field(None, repr=False)
     max_value: float | None = Field(None, gt=0, le=MAX_VALUE, allow_inf_nan=False)
@@ -209,14 +222,55 @@ class CustomScore(BaseModel):
             out.append((str(mentor_id), str(mentee_id), float(v)))
         return tuple(out)
 
+    @field_validator("arcs", mode="before")
+    @classmethod
+    def _arcs(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if len(value) != 3:
+            raise ValueError("arcs must be (rows, cols, values)")
+        rows, cols, values = (np.asarray(part) for part in value)
+        for what, array in (("rows", rows), ("cols", cols), ("values", values)):
+            if array.ndim != 1:
+                raise ValueError(f"arcs {what} must be 1-dimensional, got shape {array.shape}")
+            if len(array) != len(rows):
+                raise ValueError(f"arcs: {len(rows)} rows, {len(cols)} cols and {len(values)} values differ in length")
+        for what, array in (("rows", rows), ("cols", cols)):
+            if array.dtype.kind not in "iu" and not (
+                array.dtype.kind == "f" and np.array_equal(array, np.trunc(array))
+            ):
+                raise ValueError(f"arcs {what} must be integer positions, got dtype {array.dtype}")
+            if len(array) and int(array.min()) < 0:
+                k = int(np.argmin(array))
+                raise ValueError(f"arcs {what}[{k}] is {array[k]}: positions are >= 0")
+        if values.dtype.kind not in "biuf":
+            raise ValueError(f"arcs values must hold numbers, got dtype {values.dtype}")
+        values = values.astype(np.float64)
+        _check_values(values, "arcs values")
+        keys = rows.astype(np.int64), cols.astype(np.int64)
+        if len(rows):
+            pair = keys[0] * (int(keys[1].max()) + 1) + keys[1]
+            order = np.argsort(pair, kind="stable")
+            twice = np.flatnonzero(pair[order][1:] == pair[order][:-1])
+            if len(twice):
+                k = int(order[twice[0]])
+                raise ValueError(f"arcs list the pair (row {keys[0][k]}, col {keys[1][k]}) more than once")
+        out = []
+        for array in (*keys, values):
+            array.setflags(write=False)
+            out.append(array)
+        return tuple(out)
+
     @model_validator(mode="after")
     def _one_form(self) -> CustomScore:
-        given = [form for form in ("matrix", "entries", "function") if getattr(self, form) is not None]
+        given = [form for form in ("matrix", "entries", "arcs", "function") if getattr(self, form) is not None]
         if len(given) != 1:
             raise ValueError(
-                f"component {self.name!r}: give exactly one of matrix, entries or function "
+                f"component {self.name!r}: give exactly one of matrix, entries, arcs or function "
                 f"(got {', '.join(given) or 'none'})"
             )
+        if self.only_listed and self.entries is None and self.arcs is None:
+            raise ValueError(f"component {self.name!r}: only_listed needs pairs listed as entries or arcs")
         if (self.mentor_ids is not None or self.mentee_ids is not None) and self.matrix is None:
             raise ValueError(f"component {self.name!r}: mentor_ids / mentee_ids label a matrix")
         if self.matrix is not None:
@@ -233,8 +287,9 @@ class CustomScore(BaseModel):
 
     @property
     def form(self) -> str:
-        """``"matrix"``, ``"entries"`` or ``"function"``."""
-        return "matrix" if self.matrix is not None else "entries" if self.entries is not None else "function"
+        """``"matrix"``, ``"entries"``, ``"arcs"`` or ``"function"``."""
+        given = [form for form in ("matrix", "entries", "arcs") if getattr(self, form) is not None]
+        return given[0] if given else "function"
 
     @property
     def largest_given(self) -> float:
@@ -243,6 +298,8 @@ class CustomScore(BaseModel):
             return float(self.matrix.max(initial=0.0))
         if self.entries is not None:
             return max([self.default, *(v for _, _, v in self.entries)])
+        if self.arcs is not None:
+            return max(self.default, float(self.arcs[2].max(initial=0.0)))
         return 0.0
 
     @property

@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -511,6 +511,14 @@ class Problem(BaseModel):
                         )
                     )
                 continue
+            if component.arcs is not None:
+                for what, positions, size, side in (
+                    ("rows", component.arcs[0], shape[0], "mentors"),
+                    ("cols", component.arcs[1], shape[1], "mentees"),
+                ):
+                    if len(positions) and int(positions.max()) >= size:
+                        k = int(np.argmax(positions))
+                        errors.append(f"{where}: arcs {what}[{k}] is {positions[k]}, but there are {size} {side}")
             if component.entries is not None:
                 for mentor_id, mentee_id, _ in component.entries:
                     if mentor_id not in mentor_ids:
@@ -687,13 +695,17 @@ class Problem(BaseModel):
         mentor_capacity: int | Any = 1,
         mentee_capacity: int | Any = 1,
         rules: Rules | None = None,
+        allowed: Any = None,
+        minimise: bool = False,
     ) -> Problem:
         """A problem made of a score matrix and the people's ids, for callers who only want the optimiser.
 
         ``scores[i][j]`` (finite, >= 0) is the value of pairing mentor
         ``mentor_ids[i]`` with mentee ``mentee_ids[j]``; it becomes the only
         score component (``name``, weight 1). Capacities are one number for
-        everyone or one per person.
+        everyone or one per person. ``allowed`` (a boolean matrix of the same
+        shape) keeps only its true pairs as candidates, and ``minimise``
+        reads the matrix as costs; both go through `from_arcs`.
 
         Examples
         --------
@@ -701,16 +713,118 @@ class Problem(BaseModel):
         >>> p.component_names, p.shape
         (('score',), (2, 2))
         """
+        if allowed is not None or minimise:
+            values = np.asarray(scores)
+            mask = np.ones(values.shape, dtype=bool) if allowed is None else np.asarray(allowed)
+            if mask.dtype != bool or mask.shape != values.shape:
+                raise ValueError(
+                    f"allowed must be a boolean matrix of shape {values.shape}, got {mask.dtype} {mask.shape}"
+                )
+            rows, cols = np.nonzero(mask)
+            return cls.from_arcs(
+                mentor_ids,
+                mentee_ids,
+                rows,
+                cols,
+                values[rows, cols] if values.ndim == 2 else values,
+                name=name,
+                description=description,
+                mentor_capacity=mentor_capacity,
+                mentee_capacity=mentee_capacity,
+                rules=rules,
+                minimise=minimise,
+            )
         mentor_ids = [str(x) for x in mentor_ids]
         mentee_ids = [str(x) for x in mentee_ids]
         mentor_caps = _capacities(mentor_capacity, len(mentor_ids), "mentor_capacity")
         mentee_caps = _capacities(mentee_capacity, len(mentee_ids), "mentee_capacity")
         return cls(
-            mentors=tuple(Mentor(id=pid, max_partners=c) for pid, c in zip(mentor_ids, mentor_caps, strict=True)),
-            mentees=tuple(Mentee(id=pid, max_partners=c) for pid, c in zip(mentee_ids, mentee_caps, strict=True)),
+            mentors=_bare_people(Mentor, mentor_ids, mentor_caps),
+            mentees=_bare_people(Mentee, mentee_ids, mentee_caps),
             weights=Weights(focus=0, borough=0, availability=0),
             scores=(CustomScore(name=name, weight=1.0, description=description, matrix=scores),),
             rules=rules or Rules(),
+        )
+
+    @classmethod
+    def from_arcs(
+        cls,
+        mentor_ids: Any,
+        mentee_ids: Any,
+        rows: Any,
+        cols: Any,
+        values: Any,
+        *,
+        minimise: bool = False,
+        name: str = "score",
+        description: str = "",
+        mentor_capacity: int | Any = 1,
+        mentee_capacity: int | Any = 1,
+        rules: Rules | None = None,
+    ) -> Problem:
+        """A problem made of a sparse list of candidate pairs, for callers who already have one.
+
+        Pair ``k`` is mentor ``mentor_ids[rows[k]]`` with mentee
+        ``mentee_ids[cols[k]]``, worth ``values[k]`` (finite, >= 0); these
+        are the **only** candidates (every other pair is ruled out by the
+        rule "not a listed pair"), and they stay in arrays end to end: the
+        solver's graph is the listed pairs, so nothing scales with
+        ``len(mentor_ids) * len(mentee_ids)``. Capacities and ``rules`` are
+        as in `from_matrix`.
+
+        ``minimise=True`` reads ``values`` as **costs** and asks for what
+        `scipy.optimize.linear_sum_assignment` computes: everyone on the
+        smaller side matched (``match_all_mentors`` or ``match_all_mentees``;
+        `pairmatch.InfeasibleProblemError` with the reason when the listed
+        pairs cannot do it), at the least total cost. The score of a pair is
+        then ``top - cost``, where ``top = max(values)``, so a matching's cost
+        is ``len(pairs) * top - objective``. It needs one-to-one capacities.
+
+        Examples
+        --------
+        >>> p = Problem.from_arcs(["a", "b"], ["x", "y"], [0, 0, 1], [0, 1, 0], [4, 1, 3], minimise=True)
+        >>> from pairmatch import solve
+        >>> r = solve(p)
+        >>> sorted((q.mentor_id, q.mentee_id) for q in r.pairs), len(r.pairs) * 4 - r.objective
+        ([('a', 'y'), ('b', 'x')], 4.0)
+        """
+        mentor_ids = [str(x) for x in mentor_ids]
+        mentee_ids = [str(x) for x in mentee_ids]
+        mentor_caps = _capacities(mentor_capacity, len(mentor_ids), "mentor_capacity")
+        mentee_caps = _capacities(mentee_capacity, len(mentee_ids), "mentee_capacity")
+        given = np.asarray(values)
+        if given.dtype.kind not in "biuf":
+            raise ValueError(f"values must hold numbers, got dtype {given.dtype}")
+        given = given.astype(np.float64)
+        rules = rules or Rules()
+        if minimise:
+            if max(mentor_caps, default=1) > 1 or max(mentee_caps, default=1) > 1:
+                raise ValueError("minimise=True needs one-to-one capacities (at most 1 partner each)")
+            if given.size and not np.isfinite(given).all():
+                raise ValueError("values (costs) hold NaN or infinite values; leave a pair out instead")
+            top = float(given.max()) if given.size else 0.0
+            given = top - given  # a lowest cost is a highest score; negative costs shift with the rest
+            m, n = len(mentor_ids), len(mentee_ids)
+            rules = rules.model_copy(
+                update={
+                    "match_all_mentors": rules.match_all_mentors or m <= n,
+                    "match_all_mentees": rules.match_all_mentees or n <= m,
+                }
+            )
+            description = description or f"{top:g} minus the cost"
+        component = CustomScore(
+            name=name,
+            weight=1.0,
+            description=description,
+            arcs=(rows, cols, given),
+            only_listed=True,
+        )
+        return cls(
+            mentors=_bare_people(Mentor, mentor_ids, mentor_caps),
+            mentees=_bare_people(Mentee, mentee_ids, mentee_caps),
+            weights=Weights(focus=0, borough=0, availability=0),
+            scores=(component,),
+            rules=rules,
         )
 
     # -- display -------------------------------------------------------------------------------
@@ -861,6 +975,29 @@ def _ids_in_order(own: Mapping[str, Any], others: Mapping[str, Ranking]) -> list
 
 def _capacity_of(value: int | Mapping[str, int], pid: str) -> int:
     return int(value) if isinstance(value, int) else int(value.get(pid, 1))
+
+
+PersonT = TypeVar("PersonT", bound="Person")
+
+
+def _bare_people(kind: type[PersonT], ids: list[str], capacities: list[int]) -> tuple[PersonT, ...]:
+    """People with an id and a capacity only, checked as their model checks those two fields but
+    built without a model validation each (`Problem.from_matrix` and `from_arcs` take tens of
+    thousands): ids through `clean_text`, stripped and non-empty; capacities >= 0."""
+    side = kind.__name__.lower()
+    template = kind(id=side)  # every other field at its validated default
+    out = []
+    for pid, capacity in zip(ids, capacities, strict=True):
+        try:
+            clean = clean_text(pid).strip()
+        except TextError as err:
+            raise ValueError(f"{side} id {printable(pid)!r}: {err}") from None
+        if not clean:
+            raise ValueError(f"{side} id {pid!r} is empty")
+        if capacity < 0:
+            raise ValueError(f"{side} {clean!r}: max_partners {capacity} is negative")
+        out.append(template.model_copy(update={"id": clean, "max_partners": capacity, "attributes": {}}))
+    return tuple(out)
 
 
 def _capacities(value: Any, n: int, what: str) -> list[int]:

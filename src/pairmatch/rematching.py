@@ -395,9 +395,26 @@ def _scores_after(
         elif component.entries is not None:
             entries = tuple(x for x in component.entries if x[0] not in gone and x[1] not in gone)
             out.append(component.model_copy(update={"entries": entries}))
+        elif component.arcs is not None:
+            out.append(component.model_copy(update={"arcs": _kept_arcs(component.arcs, stay_mentors, stay_mentees)}))
         else:
             out.append(component)
     return tuple(out)
+
+
+def _kept_arcs(
+    arcs: tuple[np.ndarray, np.ndarray, np.ndarray], stay_mentors: np.ndarray, stay_mentees: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Listed pairs of the people who stay, at their new positions (joiners come after them)."""
+    rows, cols, values = arcs
+    moved = []
+    for positions, stay in ((rows, stay_mentors), (cols, stay_mentees)):
+        stay = np.asarray(stay, dtype=np.int64)
+        new = np.full(max(int(positions.max(initial=-1)), int(stay.max(initial=-1))) + 1, -1, dtype=np.int64)
+        new[stay] = np.arange(len(stay))
+        moved.append(new[positions])
+    keep = (moved[0] >= 0) & (moved[1] >= 0)
+    return moved[0][keep], moved[1][keep], values[keep]
 
 
 def changed_problem(problem: Problem, changes: Changes, *, repropose_declined: bool = False) -> Problem:

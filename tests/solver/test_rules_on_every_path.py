@@ -89,7 +89,8 @@ def test_sparse_and_cpsat_agree_with_dense(seed):
     for params in (pm.SolveParams(method="sparse", candidates_per_person=2), pm.SolveParams(backend="cpsat")):
         other = pm.solve(problem, params)
         assert pm.violations(other, problem) == []
-        bound = dense.certificate["rounding_bound"] + other.certificate["rounding_bound"]
+        # Equal optima may be different matchings whose float totals differ in the last bit.
+        bound = dense.certificate["rounding_bound"] + other.certificate["rounding_bound"] + 1e-9
         assert other.objective == pytest.approx(dense.objective, abs=bound)
 
 

@@ -81,6 +81,7 @@ class ScoreSpec(BaseModel):
     mentee_ids: list[CleanStr] | None = Field(None, description="labels of the matrix columns (default: request order)")
     entries: list[EntrySpec] | None = None
     default: float = Field(0.0, ge=0, allow_inf_nan=False, description="value of pairs not in entries")
+    only_listed: bool = Field(False, description="the pairs in entries are the only candidates")
     max_value: float | None = Field(None, gt=0, allow_inf_nan=False)
 
     def to_custom(self, *, recorded: bool = False) -> CustomScore:
@@ -97,24 +98,33 @@ class ScoreSpec(BaseModel):
             mentee_ids=self.mentee_ids,
             entries=entries,
             default=self.default,
+            only_listed=self.only_listed,
             max_value=self.max_value,
         )
 
     @classmethod
-    def from_custom(cls, score: CustomScore) -> ScoreSpec:
+    def from_custom(cls, score: CustomScore, problem: Problem | None = None) -> ScoreSpec:
+        """The JSON form of ``score``; pairs listed by position (``arcs``) are written as
+        entries by id, which needs their ``problem``."""
         if score.function is not None:
             raise PairmatchError(
                 f"custom score {score.name!r} is a Python function; JSON carries only matrices and entries"
             )
+        entries = score.entries
+        if score.arcs is not None:
+            if problem is None:
+                raise PairmatchError(f"custom score {score.name!r} lists pairs by position: give its problem")
+            rows, cols, values = (part.tolist() for part in score.arcs)
+            mentors, mentees = problem.mentors, problem.mentees
+            entries = tuple((mentors[i].id, mentees[j].id, v) for i, j, v in zip(rows, cols, values, strict=True))
         return cls(
             name=score.name,
             weight=score.weight,
             description=score.description,
             matrix=None if score.matrix is None else score.matrix.tolist(),
-            entries=None
-            if score.entries is None
-            else [EntrySpec(mentor_id=m, mentee_id=e, value=v) for m, e, v in score.entries],
+            entries=None if entries is None else [EntrySpec(mentor_id=m, mentee_id=e, value=v) for m, e, v in entries],
             default=score.default,
+            only_listed=score.only_listed,
             max_value=score.max_value,
         )
 
@@ -243,7 +253,7 @@ class MatchRequest(BaseModel):
             mentees=list(problem.mentees),
             weights=problem.weights,
             rules=problem.rules,
-            scores=[ScoreSpec.from_custom(s) for s in problem.scores],
+            scores=[ScoreSpec.from_custom(s, problem) for s in problem.scores],
             preferences=list(problem.preferences),
             rank_scores=list(problem.rank_scores),
             meeting_minutes=problem.meeting_minutes,

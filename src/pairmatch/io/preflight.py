@@ -70,6 +70,8 @@ def _setting(rule: Rule, problem: Problem) -> tuple[str, str]:
         return "rules.conditional", "a pairing every conditional rule allows (" + "; ".join(
             r.label for r in rules.conditional
         ) + ")"
+    if rule == Rule.NOT_LISTED:
+        return "scores (only_listed)", "a pair the score lists"
     return "rules.forbidden_pairs", "a pairing not listed as forbidden"
 
 

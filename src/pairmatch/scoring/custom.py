@@ -41,21 +41,56 @@ class SparseValues:
         """From ``(row, col, value)`` triples (a later triple for the same pair wins)."""
         return cls({row * n + col: value for row, col, value in triples}, n, default)
 
-    def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The ``(len(rows), len(cols))`` table of values, ``default`` where no value is given."""
-        out = np.full((len(rows), len(cols)), self.default)
+    @classmethod
+    def of_arrays(cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int, default: float) -> SparseValues:
+        """From arrays of distinct pairs, without a Python loop.
+
+        >>> SparseValues.of_arrays(np.array([1, 0]), np.array([0, 1]), np.array([0.2, 0.5]), 2, 0.0).keys.tolist()
+        [1, 2]
+        """
+        out = cls({}, n, default)
+        keys = np.asarray(rows, dtype=np.int64) * n + np.asarray(cols, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        out.keys, out.values = keys[order], np.asarray(values, dtype=np.float64)[order]
+        return out
+
+    def listed_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Which pairs ``(rows[k], cols[k])`` have a value given."""
+        if not len(self.keys):
+            return np.zeros(len(rows), dtype=bool)
+        keys = np.asarray(rows, dtype=np.int64) * self.n + np.asarray(cols, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        found: np.ndarray = self.keys[pos] == keys
+        return found
+
+    def _hits(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(block row, block col, index into keys)`` of every given pair inside the block."""
         if not len(self.keys) or not len(rows) or not len(cols):
-            return out
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
         row_pos = np.full(int(rows.max()) + 1, -1, dtype=np.int64)
         row_pos[rows] = np.arange(len(rows))
         col_pos = np.full(self.n, -1, dtype=np.int64)
         col_pos[cols] = np.arange(len(cols))
         lo, hi = np.searchsorted(self.keys, [int(rows.min()) * self.n, (int(rows.max()) + 1) * self.n])
-        keys, values = self.keys[lo:hi], self.values[lo:hi]
+        keys = self.keys[lo:hi]
         r = row_pos[keys // self.n]
         c = col_pos[keys % self.n]
-        hit = (r >= 0) & (c >= 0)
-        out[r[hit], c[hit]] = values[hit]
+        hit = np.flatnonzero((r >= 0) & (c >= 0))
+        return r[hit], c[hit], lo + hit
+
+    def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The ``(len(rows), len(cols))`` table of values, ``default`` where no value is given."""
+        out = np.full((len(rows), len(cols)), self.default)
+        r, c, k = self._hits(rows, cols)
+        out[r, c] = self.values[k]
+        return out
+
+    def listed_block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Boolean ``(len(rows), len(cols))`` table: which pairs have a value given."""
+        out = np.zeros((len(rows), len(cols)), dtype=bool)
+        r, c, _ = self._hits(rows, cols)
+        out[r, c] = True
         return out
 
     def pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -67,6 +102,8 @@ class SparseValues:
 
 
 def _entries(component: CustomScore, problem: Problem) -> SparseValues:
+    if component.arcs is not None:
+        return SparseValues.of_arrays(*component.arcs, problem.shape[1], component.default)
     assert component.entries is not None
     mentor_ix, mentee_ix = problem.mentor_index(), problem.mentee_index()
     triples = ((mentor_ix[m], mentee_ix[e], v) for m, e, v in component.entries)  # the last value wins
@@ -79,7 +116,11 @@ class CustomBlocks:
     def __init__(self, problem: Problem) -> None:
         self.components = problem.scores
         self.shape = problem.shape
-        self.entries = {c.name: _entries(c, problem) for c in self.components if c.entries is not None}
+        self.entries = {
+            c.name: _entries(c, problem) for c in self.components if c.entries is not None or c.arcs is not None
+        }
+        # Components whose listed pairs are the only candidates (the rule "not a listed pair").
+        self.listed = {c.name: self.entries[c.name] for c in self.components if c.only_listed}
         needs_tables = any(c.function is not None for c in self.components)
         self.tables = (problem.mentor_table, problem.mentee_table) if needs_tables else None
 
@@ -103,15 +144,34 @@ class CustomBlocks:
                 else component.matrix[np.ix_(rows_ix, cols_ix)]
             )
             return np.asarray(block, dtype=np.float64)
-        if component.entries is not None:
+        if component.name in self.entries:
             return self.entries[component.name].block(rows_ix, cols_ix)
         return self._call(component, rows_ix, cols_ix)
+
+    def unlisted(self, rows: Index, cols: Index) -> np.ndarray:
+        """Which pairs of mentors ``rows`` x mentees ``cols`` some ``only_listed`` component
+        does not list (the pairs its rule rules out)."""
+        m, n = self.shape
+        rows_ix = np.arange(m)[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
+        cols_ix = np.arange(n)[cols] if isinstance(cols, slice) else np.asarray(cols, dtype=np.int64)
+        out = np.zeros((len(rows_ix), len(cols_ix)), dtype=bool)
+        for values in self.listed.values():
+            out |= ~values.listed_block(rows_ix, cols_ix)
+        return out
+
+    def listed_keys(self) -> np.ndarray | None:
+        """Sorted keys ``row * n + col`` of the pairs every ``only_listed`` component lists
+        (None when no component limits the candidates)."""
+        keys = None
+        for values in self.listed.values():
+            keys = values.keys if keys is None else np.intersect1d(keys, values.keys, assume_unique=True)
+        return keys
 
     def pairs(self, component: CustomScore, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Values of one component for the pairs ``(rows[k], cols[k])``."""
         if component.matrix is not None:
             return np.asarray(component.matrix[rows, cols], dtype=np.float64)
-        if component.entries is not None:
+        if component.name in self.entries:
             return self.entries[component.name].pairs(rows, cols)
         out = np.empty(len(rows))
         if not len(rows):

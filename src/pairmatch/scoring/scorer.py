@@ -99,6 +99,8 @@ class Scorer:
                 return None
             if component.matrix is not None:
                 values = np.asarray(component.matrix, dtype=float)
+            elif component.arcs is not None:
+                values = np.r_[component.arcs[2], component.default]
             else:
                 assert component.entries is not None
                 values = np.array([*(v for _, _, v in component.entries), component.default], dtype=float)

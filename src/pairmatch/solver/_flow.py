@@ -13,7 +13,7 @@ from ..exceptions import SolverError
 from ._graph import ArcGraph, Solution
 from .scaling import check_range
 
-__all__ = ["solve_assignment", "solve_flow", "solve_maxmin", "solve_participation"]
+__all__ = ["solve_assignment", "solve_flow", "solve_matching", "solve_maxmin", "solve_participation"]
 
 
 def solve_assignment(graph: ArcGraph) -> Solution:
@@ -50,6 +50,69 @@ def solve_assignment(graph: ArcGraph) -> Solution:
     chosen = np.flatnonzero(live & (mates[graph.rows] == graph.cols))
     return Solution(
         chosen,
+        True,
+        "ortools.linear_sum_assignment",
+        {"proof": "OR-Tools SimpleLinearSumAssignment status OPTIMAL", "integer_objective": int(-lsa.optimal_cost())},
+    )
+
+
+def solve_matching(graph: ArcGraph) -> Solution | None:
+    """Maximum-gain matching of a sparse graph where everyone takes at most one partner and
+    lower bounds are 0 or 1, by OR-Tools LSA on the graph's arcs alone (never padded dense).
+
+    LSA needs a perfect matching, so the graph is doubled: mentors and copies of the
+    mentees on the left, mentees and copies of the mentors on the right. Mentor ``i`` may
+    go to its own copy (unmatched) at cost 0 unless it must be matched, mentee ``j``'s copy
+    to ``j`` likewise, and every real arc ``(i, j)`` has a mirror from ``j``'s copy to
+    ``i``'s copy at cost 0. A perfect matching of the doubled graph is a matching of the
+    real one that meets the lower bounds, at the same cost, and back. None: the lower
+    bounds cannot be met.
+    """
+    m, n = graph.n_mentors, graph.n_mentees
+    if m + n == 0:
+        return Solution(
+            np.zeros(0, np.int64),
+            True,
+            "ortools.linear_sum_assignment",
+            {"proof": "nobody to match", "integer_objective": 0},
+        )
+    live = (graph.mentor_hi[graph.rows] > 0) & (graph.mentee_hi[graph.cols] > 0)
+    rows, cols, gain = graph.rows[live], graph.cols[live], graph.gain[live]
+    if not check_range(int(np.abs(gain).max(initial=0)), 2 * (m + n)):
+        raise SolverError("scores too large for the assignment solver; lower SolveParams.resolution")
+    free_m = np.flatnonzero(graph.mentor_lo <= 0)  # may stay unmatched
+    free_e = np.flatnonzero(graph.mentee_lo <= 0)
+    tails, heads, costs = [rows], [cols], [-gain]
+    if len(free_m) or len(free_e):  # a perfect matching of the real graph needs no copies
+        zeros = np.zeros(len(free_m) + len(free_e) + len(rows), dtype=np.int64)
+        tails += [free_m, m + free_e, m + cols]
+        heads += [n + free_m, free_e, n + rows]
+        costs.append(zeros)
+        size = m + n
+    elif m != n:
+        return None  # everyone must be matched, one to one, on sides of different sizes
+    else:
+        size = m
+    tail, head = np.concatenate(tails), np.concatenate(heads)
+    # Someone with no arc at all cannot be matched (and OR-Tools must not see a missing node).
+    if (
+        len(tail) == 0
+        or (np.bincount(tail, minlength=size) == 0).any()
+        or (np.bincount(head, minlength=size) == 0).any()
+    ):
+        return None
+    lsa = linear_sum_assignment.SimpleLinearSumAssignment()
+    lsa.add_arcs_with_cost(tail, head, np.concatenate(costs))
+    status = lsa.solve()
+    if status == lsa.INFEASIBLE:
+        return None
+    if status != lsa.OPTIMAL:
+        raise SolverError(f"OR-Tools linear sum assignment returned status {status}")
+    mates = np.fromiter((lsa.right_mate(i) for i in range(m)), dtype=np.int64, count=m)
+    used = np.zeros(len(graph.rows), dtype=bool)
+    used[np.flatnonzero(live)] = mates[rows] == cols
+    return Solution(
+        np.flatnonzero(used),
         True,
         "ortools.linear_sum_assignment",
         {"proof": "OR-Tools SimpleLinearSumAssignment status OPTIMAL", "integer_objective": int(-lsa.optimal_cost())},

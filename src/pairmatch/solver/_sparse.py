@@ -7,7 +7,8 @@
    among a sample of the mentors; equal gains are broken by a per-pair code,
    so identical people pick different partners. Hard rules come from
    `RuleChecker.block` on each chunk.
-2. *Solve* that graph with OR-Tools min-cost flow (`_flow.solve_flow`).
+2. *Solve* that graph with OR-Tools min-cost flow (`_flow.solve_flow`; linear sum
+   assignment on its arcs when everyone must take exactly one partner).
 3. *Certify.* Dual potentials of the optimal flow (`_certify.potentials`)
    give every pair a reduced cost ``gain + d_mentee - d_mentor``. One pass
    over *all* mentor x mentee pairs: one mentor type at a time, pairs are
@@ -43,12 +44,12 @@ from ..objectives import BACKENDS, OBJECTIVES
 from ..params import SolveParams
 from ..scoring import ChunkRunner, LazyScores, Scorer
 from ._certify import TypeBestState, TypeScan, TypeScanState, potentials, type_best_chunk, type_scan_chunk
-from ._flow import solve_flow
+from ._flow import solve_flow, solve_matching
 from ._graph import ArcGraph, Solution, top_per_group, with_pinned
 from ._space import EXCLUDED, PairSpace, ScanState, SelectState, not_in, scan_chunk, select_chunk, sorted_unique
 from .contracts import Outcome, SolveContext
 from .proofs import build_certificate
-from .scaling import Scaling
+from .scaling import Scaling, check_range
 
 __all__ = ["SPARSE_MIN_PAIRS", "SparseEnd", "solve_sparse", "why_not_sparse"]
 
@@ -287,16 +288,28 @@ def _certify(
     }
 
 
+def _exact(graph: ArcGraph) -> Solution | None:
+    """The faster exact backend for ``graph``: LSA on its arcs when it asks for a perfect
+    matching (everyone exactly one partner), else min-cost flow (measured: on graphs where
+    people may stay unmatched, LSA's doubled graph is slower than the flow)."""
+    perfect = graph.n_mentors == graph.n_mentees and all(
+        (bound == 1).all() for bound in (graph.mentor_lo, graph.mentor_hi, graph.mentee_lo, graph.mentee_hi)
+    )
+    if perfect and check_range(int(np.abs(graph.gain).max(initial=0)), 2 * (graph.n_mentors + graph.n_mentees)):
+        return solve_matching(graph)
+    return solve_flow(graph)
+
+
 def _solve_scaled(graph: ArcGraph) -> Solution | None:
-    """`solve_flow` on gains divided by their common divisor: the same optimal arcs,
+    """The exact backend on gains divided by their common divisor: the same optimal arcs,
     with a smaller cost range for OR-Tools' cost scaling (fewer phases)."""
     g = int(np.gcd.reduce(graph.gain)) if len(graph.gain) else 1
     if g <= 1:
-        return solve_flow(graph)
+        return _exact(graph)
     scaled = ArcGraph(
         graph.rows, graph.cols, graph.gain // g, graph.mentor_lo, graph.mentor_hi, graph.mentee_lo, graph.mentee_hi
     )
-    solution = solve_flow(scaled)
+    solution = _exact(scaled)
     if solution is not None:
         solution.certificate["integer_objective"] *= g
     return solution
@@ -326,6 +339,9 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         rows, cols = np.array([p[0] for p in space.required]), np.array([p[1] for p in space.required])
         if not space.allowed_pairs(rows, cols).all():  # a pin breaks a rule: the dense path diagnoses it
             return None
+    listed = space.scorer.custom.listed_keys()
+    if listed is not None:
+        return _run_listed(problem, params, space, listed, started)
     k = min(params.candidates_per_person, n)
     cache: dict[str, Any] = {}
     keys = sorted_unique(np.r_[_select(space, k, run, params.seed, cache), space.fixed_arcs])
@@ -416,6 +432,50 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
     )
 
 
+def _run_listed(
+    problem: Problem, params: SolveParams, space: PairSpace, listed: np.ndarray, started: float
+) -> Outcome | None:
+    """The caller listed the only candidate pairs: the graph is every listed pair the other
+    rules allow, so one exact solve is optimal over all pairs (no pricing rounds, no check
+    of the unlisted ones, which the rule "not a listed pair" removes)."""
+    m, n = space.m, space.n
+    rows, cols = listed // n, listed % n
+    keep = ~space.dead_rows[rows] & ~space.dead_cols[cols] & not_in(space.pin_keys, listed)
+    if space.checker.beyond_listed:
+        keep &= space.allowed_pairs(rows, cols)
+    allowed = int(np.count_nonzero(keep))
+    keys = sorted_unique(np.r_[listed[keep], space.fixed_arcs])
+    timings = {"select": time.perf_counter() - started, "solve": 0.0, "potentials": 0.0, "certify": 0.0}
+    t0 = time.perf_counter()
+    graph = _graph(space, keys)
+    solution = _solve_scaled(graph)
+    timings["solve"] = time.perf_counter() - t0
+    if solution is None:
+        return None  # the lower bounds cannot be met: the dense path diagnoses why
+    history = [{"arcs": len(keys), "violating_pairs": 0, "max_violation": 0.0, "pairs_scored_exactly": len(listed)}]
+    check = {"cleared": m * n - len(listed), "exact": len(listed), "allowed": allowed + len(space.required)}
+    k = min(params.candidates_per_person, n)
+    return _outcome(
+        problem,
+        params,
+        space,
+        graph,
+        solution,
+        started,
+        timings,
+        {
+            "method": "sparse",
+            "end": "certified",
+            "proof": (
+                f"{solution.certificate['proof']} on all {len(keys)} allowed listed pairs; the other "
+                f"{m * n - len(listed)} pairs are not listed, and the rule 'not a listed pair' rules them out"
+            ),
+            "certified_over_all_pairs": True,
+            **_counts(space, keys, 1, 0, k, history, check, 0.0),
+        },
+    )
+
+
 def _prune(
     graph: ArcGraph, solution: Solution, d_m: np.ndarray, d_e: np.ndarray, keys: np.ndarray, gap: int
 ) -> np.ndarray:
@@ -478,7 +538,7 @@ def _outcome(
         chosen["pairs"] = len(solution.chosen)
     fields = {
         **certificate,
-        "backend": "flow",
+        "backend": "assignment" if solution.solver == "ortools.linear_sum_assignment" else "flow",
         **with_pinned(chosen, pinned_gains),
         **space.scaling.describe(),
         "max_pairs": max_pairs,

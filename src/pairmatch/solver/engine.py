@@ -181,6 +181,9 @@ def choose_method(problem: Problem, params: SolveParams, scorer: Scorer) -> tupl
             return ("sparse" if m * n >= SPARSE_MIN_PAIRS else "dense"), f"profiles not usable: {blocker}", None
     if params.method == "sparse":
         return "sparse", "requested", None
+    listed = scorer.custom.listed_keys()
+    if listed is not None:
+        return "sparse", f"{len(listed):,} listed pairs of {m * n:,}: only those can match", None
     if m * n < SPARSE_MIN_PAIRS:
         return "dense", f"{m * n:,} pairs: below the sparse threshold of {SPARSE_MIN_PAIRS:,}", None
     return "sparse", f"{m * n:,} pairs: at or above the sparse threshold of {SPARSE_MIN_PAIRS:,}", None
