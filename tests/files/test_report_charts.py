@@ -1,9 +1,14 @@
-"""The report's SVG charts: well-formed XML, every text escaped, empty data drawn."""
+"""The report's SVG charts: well-formed XML, every text escaped, empty data drawn, no plotting library."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -11,6 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
+from pairmatch.report import build_report, render_html
+from pairmatch.report.charts import Chart, report_charts
 from pairmatch.report.svg import svg_bars, svg_histogram, svg_place_coverage, ticks, xml_text
 from pairmatch.text import printable
 
@@ -146,3 +153,49 @@ def test_map_is_only_for_a_geography_with_tiles():
     assert svg_place_coverage([("Birmingham", 1, 1)], geo) is None
     root = parse(svg_place_coverage([], pm.london()) or "")
     assert set(texts(root)) >= {"no one"}
+
+
+def test_report_charts_are_svg_data_uris():
+    report = build_report(pm.solve(pm.pilot_problem()))
+    charts = report_charts(report)
+    assert [c.title for c in charts] == [
+        "Score distribution",
+        "Coverage per BCU",
+        "Coverage per borough (map)",
+        "Coverage per focus area",
+    ]
+    for chart in charts:
+        assert isinstance(chart, Chart)
+        assert chart.data_uri.startswith("data:image/svg+xml;base64,")
+        assert base64.b64decode(chart.data_uri.split(",", 1)[1]).decode("utf-8") == chart.svg
+        parse(chart.svg)
+    assert "Score distribution (3 pairs)" in texts(parse(charts[0].svg))
+
+
+def test_a_report_without_pairs_has_its_charts():
+    problem = pm.Problem(
+        mentors=[pm.Mentor(id="Y1", focus_areas=["knife crime"], boroughs=["Brent"])],
+        mentees=[pm.Mentee(id="P1", focus_areas=["knife crime"], boroughs=["Brent"])],
+        rules=pm.Rules(forbidden_pairs=[("Y1", "P1")]),
+    )
+    page = render_html(pm.solve(problem))
+    assert page.count('<img src="data:image/svg+xml;base64,') == 4
+
+
+def test_a_report_imports_no_plotting_library():
+    code = (
+        "import sys, pairmatch as pm\n"
+        "from pairmatch.report import render_html\n"
+        "page = render_html(pm.solve(pm.pilot_problem()))\n"
+        "assert page.count('data:image/svg+xml;base64,') == 4\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n"
+    )
+    src = Path(__file__).resolve().parents[2] / "src"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(src)},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
