@@ -10,7 +10,10 @@ For each size and format it writes ``mentors.<fmt>``, ``mentees.<fmt>`` and
 * the same pipeline in-process through public functions, stage by stage:
   read/validate (`pairmatch.io.load_problem`), score+solve+certify
   (``result.timings``), explain (`pairmatch.explanations.explain_pair` for every
-  pair), write (`pairmatch.io.matches_bytes`, `pairmatch.report.report_bytes`).
+  pair), write (`pairmatch.io.matches_bytes`, `pairmatch.report.report_bytes`);
+* the report's fixed cost: the embedded pilot's HTML report (3 pairs), first
+  call in a fresh process, imports it triggers included (importing pairmatch
+  and solving excluded); the best of three processes.
 
 Usage::
 
@@ -96,6 +99,19 @@ out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
 
+# The report's fixed cost: the first report in a fresh process, on a tiny result.
+FIXED = """
+import json, time
+from pairmatch import solve
+from pairmatch.examples import pilot_problem
+result = solve(pilot_problem())
+t = time.perf_counter()
+from pairmatch.report import report_bytes
+report_bytes(result, "html")
+print(json.dumps({"report_fixed_s": time.perf_counter() - t}))
+"""
+FIXED_REPEATS = 3
+
 
 def _xlsx_from_csv(data: bytes, sheet: str) -> bytes:
     """The same table as an XLSX workbook, written in openpyxl's streaming mode (the
@@ -172,8 +188,23 @@ def measure(n: int, fmt: str, timeout: float, family: str = "rules") -> dict:
             record["stages"] = _last_json(proc.stdout) or {"error": proc.stderr[-500:]}
         except subprocess.TimeoutExpired:
             record["stages"] = {"error": f"timeout after {timeout:.0f} s"}
+    record["report_fixed_s"] = report_fixed_cost(timeout)
     record["load"].append(round(os.getloadavg()[0], 2))
     return record
+
+
+def report_fixed_cost(timeout: float, repeats: int = FIXED_REPEATS) -> float | None:
+    """The best of ``repeats`` fresh processes' first HTML report of the pilot (seconds), or None."""
+    times = []
+    for _ in range(repeats):
+        try:
+            proc = subprocess.run([sys.executable, "-c", FIXED], capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            continue
+        seconds = _last_json(proc.stdout).get("report_fixed_s")
+        if isinstance(seconds, (int, float)):
+            times.append(float(seconds))
+    return min(times) if times else None
 
 
 def report(records: list[dict], out: Path, commit: str) -> None:
@@ -185,10 +216,12 @@ def report(records: list[dict], out: Path, commit: str) -> None:
         "- command: `pairmatch match mentors mentees -c config.toml -o matches.csv --report report.html` "
         "(wall time, child's peak RSS)",
         "- stages: the same pipeline in-process through public functions (seconds)",
+        "- report fixed cost: the pilot's HTML report (3 pairs), first call in a fresh process with the imports "
+        f"it triggers, best of {FIXED_REPEATS} processes (seconds)",
         "",
         "| n a side | format | command (s) | command peak (MiB) | read+validate | score+solve+certify | "
-        "explain every pair | write matches | write report | stages peak (MiB) | load | note |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "explain every pair | write matches | write report | report fixed cost | stages peak (MiB) | load | note |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in records:
         c, s = r.get("command", {}), r.get("stages", {})
@@ -206,10 +239,12 @@ def report(records: list[dict], out: Path, commit: str) -> None:
         def f(x):
             return f"{x:.2f}" if isinstance(x, (int, float)) else "-"
 
+        fixed = f"{r['report_fixed_s']:.3f}" if isinstance(r.get("report_fixed_s"), (int, float)) else "-"
+
         lines.append(
             f"| {r['n']:,} | {r['format']} | {f(c.get('wall_s'))} | {f(c.get('peak_rss_mib'))} | "
             f"{f(s.get('read_validate'))} | {f(s.get('solve_total'))} | {f(s.get('explain_every_pair'))} | "
-            f"{f(s.get('write_matches_csv'))} | {f(s.get('write_report_html'))} | "
+            f"{f(s.get('write_matches_csv'))} | {f(s.get('write_report_html'))} | {fixed} | "
             f"{f(s.get('peak_rss_mib'))} | {'-'.join(map(str, r['load']))} | {note} |"
         )
     out.mkdir(parents=True, exist_ok=True)

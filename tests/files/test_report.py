@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 
@@ -77,8 +78,8 @@ def test_html_is_well_formed_and_self_contained(synthetic_page):
     assert len(parser.images) == 4
     for image in parser.images:
         src = image["src"]
-        assert src.startswith("data:image/png;base64,")
-        assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG\r\n\x1a\n")
+        assert src.startswith("data:image/svg+xml;base64,")
+        assert ElementTree.fromstring(base64.b64decode(src.split(",", 1)[1])).tag == "{http://www.w3.org/2000/svg}svg"
         assert image["alt"]
     # Nothing is fetched from elsewhere.
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", synthetic_page)
@@ -163,7 +164,7 @@ def test_markdown_report_lists_pairs_with_images(synthetic):
     table = [line for line in text.splitlines() if line.startswith("| Y")]
     assert len(table) == result.n_pairs
     assert all(line.count(" | ") == 6 for line in table)  # no stray pipes from user text
-    assert text.count("](data:image/png;base64,") == 4
+    assert text.count("](data:image/svg+xml;base64,") == 4
 
 
 def test_write_report_is_atomic_and_checks_the_extension(tmp_path):

@@ -6,9 +6,9 @@ unmatched person with the reason and their best allowed alternatives,
 coverage per policing unit, borough and focus area, the parameters and rules
 in words, the vocabularies, the input files and the package versions needed
 to reproduce the run. The renderers only format that model (`html`,
-`markdown`); `charts` draws a score histogram and the coverage charts with
-matplotlib's Agg canvas, embedded as PNG data URIs. All text from the input
-is escaped.
+`markdown`); `charts` draws a score histogram and the coverage charts as
+small SVG documents written by `svg` (no plotting library needed), embedded
+as data URIs. All text from the input is escaped.
 """
 
 from __future__ import annotations
@@ -42,10 +42,7 @@ __all__ = [
 
 
 def draw_charts(result: MatchResult | Report, problem: Problem | None = None) -> list[Chart]:
-    """The report's charts, drawn once; pass them as ``charts=`` to render several formats.
-
-    Needs matplotlib (the ``report`` extra).
-    """
+    """The report's charts (SVG), drawn once; pass them as ``charts=`` to render several formats."""
     report = result if isinstance(result, Report) else build_report(result, problem)
     return report_charts(report)
 
@@ -84,8 +81,8 @@ def render_html(
     sources : sequence of str
         Input files, listed for audit.
     charts : bool or list
-        Draw the charts (needs matplotlib, the ``report`` extra), or charts
-        already drawn by `draw_charts`.
+        Draw the charts (SVG images, no extra needed), or charts already
+        drawn by `draw_charts`.
 
     Examples
     --------
@@ -107,7 +104,7 @@ def render_markdown(
     sources: Sequence[str] = (),
     charts: bool | Sequence[Chart] = True,
 ) -> str:
-    """The report as Markdown (charts embedded as PNG data URIs when ``charts``).
+    """The report as Markdown (charts embedded as SVG data URIs when ``charts``).
 
     >>> from pairmatch import solve
     >>> from pairmatch.examples import pilot_problem

@@ -1,20 +1,24 @@
-"""The report's charts, drawn from the report model with matplotlib's Agg canvas.
+"""The report's charts, and the same pictures as matplotlib figures for ``result.plot``.
 
-Charts are PNG images embedded as data URIs, so a report is one file that
-needs no internet. Axes that count people or pairs have whole-number ticks.
+A report's charts (`report_charts`) are SVG documents written by
+`pairmatch.report.svg`, embedded as data URIs, so a report is one file that
+needs no internet and no plotting library. The figure functions here
+(`score_histogram`, `component_figure`, `coverage_figure`) draw with
+matplotlib's Agg canvas for notebooks and ``savefig``. Axes that count people
+or pairs have whole-number ticks.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..maps import draw_place_coverage, new_figure
+from ..maps import new_figure
 from ..text import chart_label
 from .model import Coverage, Report
+from .svg import svg_bars, svg_histogram, svg_place_coverage
 
 __all__ = ["Chart", "component_figure", "coverage_figure", "report_charts", "score_figure", "score_histogram"]
 
@@ -25,16 +29,20 @@ _BARS_MAX = 40  # pairs drawn one bar each; more are summarised per component
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: its title, a text alternative and the PNG image (base64)."""
+    """One chart: its title, a text alternative and the image, an SVG document.
+
+    Shown through an ``<img>`` (`data_uri`), the SVG is an image only: a browser runs no
+    script and fetches nothing from it.
+    """
 
     title: str
     alt: str
-    png_base64: str
+    svg: str
 
     @property
     def data_uri(self) -> str:
         """The image as a ``data:`` URI, for an ``<img>`` in a self-contained page."""
-        return f"data:image/png;base64,{self.png_base64}"
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
 
 
 def _axes(ax: Any, purpose: str, **kwargs: Any) -> tuple[Any, Any]:
@@ -124,30 +132,28 @@ def coverage_figure(coverage: Coverage, *, ax: Any = None) -> Any:
     return fig
 
 
-def _png(fig: Any) -> str:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    # The Agg canvas renders off-screen without touching pyplot's global backend.
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def report_charts(report: Report) -> list[Chart]:
     """A histogram of pair scores and one coverage chart per grouping of the report: borough
     coverage on the London tile map when the geography has one, bar charts otherwise."""
-    charts = [Chart("Score distribution", "Histogram of pair scores", _png(score_figure(report)))]
+    n = len(report.pairs)
+    charts = [
+        Chart(
+            "Score distribution",
+            "Histogram of pair scores",
+            svg_histogram(report.scores, report.score_range, title=f"Score distribution ({n:,} pairs)"),
+        )
+    ]
     for coverage in report.coverage:
         if coverage.key == "borough" and report.map_geography is not None:
-            fig = draw_place_coverage(coverage.rows, report.map_geography, title=f"{coverage.title} (map)")
-            if fig is not None:
+            title = f"{coverage.title} (map)"
+            svg = svg_place_coverage(coverage.rows, report.map_geography, title=title)
+            if svg is not None:
                 charts.append(
                     Chart(
-                        f"{coverage.title} (map)",
+                        title,
                         f"Map of the {coverage.group_name}s: each tile coloured by the share of its "
                         "people matched, labelled with matched and unmatched counts",
-                        _png(fig),
+                        svg,
                     )
                 )
                 continue
@@ -155,7 +161,7 @@ def report_charts(report: Report) -> list[Chart]:
             Chart(
                 coverage.title,
                 f"Bar chart: people and matched people per {coverage.group_name}",
-                _png(coverage_figure(coverage)),
+                svg_bars(coverage.rows, title=coverage.title),
             )
         )
     return charts
