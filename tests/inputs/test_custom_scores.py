@@ -160,7 +160,7 @@ def test_sparse_and_dense_agree_with_a_custom_function_on_a_larger_problem():
     [
         ({"name": "focus", "matrix": [[1.0]]}, "built-in component"),
         ({"name": "2bad", "matrix": [[1.0]]}, "not a valid component name"),
-        ({"name": "x"}, "exactly one of matrix, entries or function"),
+        ({"name": "x"}, "exactly one of matrix, entries, arcs or function"),
         ({"name": "x", "matrix": [[1.0]], "entries": [("a", "b", 1.0)]}, "exactly one"),
         ({"name": "x", "matrix": [[-1.0]]}, "negative"),
         ({"name": "x", "matrix": [[float("nan")]]}, "NaN or infinite"),
