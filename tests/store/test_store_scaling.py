@@ -1,6 +1,6 @@
-"""What matching a cohort through the store reads depends on that cohort, not on everything
-else the store holds: no earlier people or pairings loaded whole, and the history read as
-plain columns gives exactly the pairings' records."""
+"""What matching a cohort through the store reads and writes depends on that cohort, not on
+everything else the store holds: no earlier people or pairings loaded whole, no query per
+person or pair, and the history read as plain columns gives exactly the pairings' records."""
 
 from __future__ import annotations
 
@@ -63,6 +63,24 @@ def test_matching_a_cohort_loads_only_its_own_returning_people(store):
     # The returning mentor's stored details are compared with the new ones; nobody else is read
     # whole, and the history (60 pairings, their events) is read as columns.
     assert loaded == {"people": [returning.id], "pairings": [], "events": []}
+
+
+@pytest.mark.parametrize("objective", ["max_score", "stable"])
+def test_matching_takes_as_many_statements_for_ten_people_as_for_a_hundred(tmp_path, objective):
+    counts = []
+    for n in (10, 100):
+        with ProgrammeStore.init(tmp_path / f"{objective}-{n}.db") as store:
+            store.match("2025", renamed(pm.synthetic_problem(n, seed=3), "old-"))  # some history
+            statements: list[str] = []
+
+            def count(_conn, _cursor, statement, _parameters, _context, _executemany, seen=statements):
+                seen.append(statement)
+
+            event.listen(store.engine, "before_cursor_execute", count)
+            store.match("2026", pm.synthetic_problem(n, seed=4), pm.SolveParams(objective=objective))
+            event.remove(store.engine, "before_cursor_execute", count)
+            counts.append(len(statements))
+    assert counts[0] == counts[1]
 
 
 def test_past_pairings_are_the_formed_pairings_of_the_history_with_their_mean_rating(store):

@@ -832,11 +832,10 @@ class Writer(Reader):
         options = _consent_of(cohort)
         accepted = None if options.required else self.now
         expires = options.expires_at(self.now)
-        # Batched inserts (RETURNING the new ids): a first run starts thousands of pairings at once.
-        created = self.session.execute(
-            insert(PairingRow).returning(
-                PairingRow.id, PairingRow.mentor_pk, PairingRow.mentee_pk, sort_by_parameter_order=True
-            ),
+        # One batched insert, then one read of the new ids: RETURNING in the order of the rows
+        # would make SQLite insert them one statement at a time.
+        self.session.execute(
+            insert(PairingRow),
             [
                 {
                     "cohort_id": cohort.id,
@@ -852,13 +851,20 @@ class Writer(Reader):
                 }
                 for p in starting
             ],
-        ).all()
+        )
+        # The run's new pairings: at most one current pairing of two people in a cohort.
+        new = self.session.execute(
+            select(PairingRow.id, PairingRow.mentor_pk, PairingRow.mentee_pk).where(
+                PairingRow.cohort_id == cohort.id, PairingRow.run_id == run.id, PairingRow.ended_at.is_(None)
+            )
+        )
+        created = {(mentor_pk, mentee_pk): pairing_id for pairing_id, mentor_pk, mentee_pk in new}
         events = []
-        for p, (pairing_id, _, _) in zip(starting, created, strict=True):
+        for p in starting:
             change = why.get((p.mentor_id, p.mentee_id))
             events.append(
                 {
-                    "pairing_id": pairing_id,
+                    "pairing_id": created[(ids[p.mentor_id], ids[p.mentee_id])],
                     "kind": "proposed" if options.required else "started",
                     "at": self.now,
                     "run_id": run.id,
