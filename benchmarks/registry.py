@@ -6,7 +6,10 @@ people unmatched, unbalanced sides, lower bounds, pins, ties and hot spots,
 re-matches) and says how pairmatch runs it and how a dense peer sees it:
 
 * ``pairmatch`` runs the library's public call with its defaults
-  (`pairmatch.solve`, or `pairmatch.rematching.rematch`);
+  (`pairmatch.solve`, or `pairmatch.rematching.rematch`), or with the
+  family's own objective (``Case.params``), or through the programme store
+  (``Case.store``: `pairmatch.store.ProgrammeStore.match` on a new SQLite
+  file, which also records the run);
 * the dense peers (lapjv, scipy) get **the same masked scores**: the
   built-in components in float32 numpy, ruled-out pairs at 0 (a maximum
   matching never needs a 0-gain pair), people taking no partner as rows of
@@ -14,6 +17,12 @@ re-matches) and says how pairmatch runs it and how a dense peer sees it:
   the people who must be matched, a re-match's continuity bonus on the
   working pairs. Each chosen pair is then valued exactly in pairmatch's
   integer units, so "agrees" means the same optimum.
+
+A family the dense peers cannot express says so (``peers=False``) and
+brings another exact peer: ``exact_peer`` names the `SolveParams` of
+another path of pairmatch to the same optimum (quotas: the full CP-SAT
+model, without the reduction by LP duals that the default path takes), and
+``fresh`` a solve of the same cohort by the engine alone (the store family).
 
 Nothing here is pickled or cached: every process rebuilds its case from the seed.
 """
@@ -41,6 +50,8 @@ class Case:
     bonus: tuple[tuple[int, int, float], ...] = ()  # (row, col, value) added to the peers' scores
     note: str = ""
     peer_mask: Callable[[np.ndarray], None] | None = None  # sets the pairs other rules rule out to 0
+    params: Any = None  # SolveParams of pairmatch and of the fresh solve (None: the library's defaults)
+    store: bool = False  # pairmatch matches and records the cohort through the programme store
 
 
 @dataclass(frozen=True)
@@ -52,8 +63,11 @@ class Family:
     build: Callable[[int, int], Case]
     sizes: tuple[int, ...] = (10_000, 32_900)
     smoke: int = 200
-    peers: bool = True
+    peers: bool = True  # lapjv and scipy can solve it (on `peer_matrix`)
     config_rules: dict[str, Any] = field(default_factory=dict)  # the e2e config's [rules]
+    fresh: bool = False  # also time a fresh solve of ``Case.fresh`` (re-matches, the store)
+    exact_peer: dict[str, Any] | None = None  # SolveParams of pairmatch's own exact peer (``cpsat_full``)
+    exact_peer_max: int = 0  # the largest size the exact peer runs at
 
 
 def _synthetic(n: int, seed: int, m: int | None = None, **rules: Any) -> Any:
@@ -209,6 +223,39 @@ def _rematch(move_penalty: float) -> Callable[[int, int], Case]:
     return build
 
 
+# The quotas family: mentees by rank, no rank more than this share of the pairs. Inspectors are
+# about 45% of the synthetic mentees, so the quota binds and leaves some of them unmatched.
+QUOTA_SHARE = 0.4
+QUOTA_CAPACITY = 3
+
+
+def _quotas(n: int, seed: int) -> Case:
+    """``n`` mentees and ``n / 3`` mentors taking 3 each, with a share quota on the mentees' rank."""
+    from collections import Counter
+
+    from pairmatch import Quota, Rules, synthetic_problem
+
+    quota = Quota(side="mentee", key="rank", max_share=QUOTA_SHARE)
+    mentors = max(1, n // QUOTA_CAPACITY)
+    problem = synthetic_problem(mentors, n, seed=seed, mentor_capacity=QUOTA_CAPACITY, rules=Rules(quotas=(quota,)))
+    rank, count = Counter(str(p.attributes.get("rank")) for p in problem.mentees).most_common(1)[0]
+    note = (
+        f"{mentors:,} mentors x {QUOTA_CAPACITY} places; no mentee rank above {QUOTA_SHARE:.0%} of the pairs "
+        f"({rank}: {count / n:.1%} of the mentees)"
+    )
+    return Case(problem, note=note)
+
+
+def _stable_store(n: int, seed: int) -> Case:
+    """A new cohort matched with the stable objective and recorded in a programme store."""
+    from pairmatch import SolveParams
+
+    problem = _synthetic(n, seed)
+    params = SolveParams(objective="stable")
+    note = "objective stable (mentors propose); matched and recorded in a new SQLite store"
+    return Case(problem, params=params, store=True, fresh=problem, note=note)
+
+
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
@@ -231,8 +278,30 @@ FAMILIES: dict[str, Family] = {
         Family("hot_topic", "one topic, one borough: focus and borough tie everywhere", _adversarial("hot_topic")),
         Family("popular_group", "5% of the mentees score the maximum with everyone", _adversarial("popular_group")),
         Family("ties", "everyone identical (the profile path)", _adversarial("identical")),
-        Family("rematch_finite", "re-match, 5% leave and 5% join, move_penalty 0.1", _rematch(0.1)),
-        Family("rematch_inf", "re-match, 5% leave and 5% join, working pairs kept", _rematch(math.inf)),
+        Family("rematch_finite", "re-match, 5% leave and 5% join, move_penalty 0.1", _rematch(0.1), fresh=True),
+        Family("rematch_inf", "re-match, 5% leave and 5% join, working pairs kept", _rematch(math.inf), fresh=True),
+        Family(
+            "quotas",
+            "n mentees, n/3 mentors taking 3 each, no mentee rank above 40% of the pairs (binding); CP-SAT. "
+            "Sizes stop at 1,000 mentees: at 3,000 the LP pricing alone takes 35-60 s and CP-SAT finds no "
+            "solution within the default 60 s limit",
+            _quotas,
+            sizes=(300, 1_000),
+            smoke=300,  # 30,000 arcs: above cpsat_reduce_above, so the smoke run takes the LP-reduced path
+            peers=False,
+            exact_peer={"method": "dense", "cpsat_reduce_above": 10**12, "time_limit_s": 600.0},
+            exact_peer_max=1_000,  # the full model proves 1,000 x 333 in about 40 s here, 1,200 x 400 not in 60 s
+        ),
+        Family(
+            "stable_store",
+            "the stable objective through the programme store (match and record a new cohort in a SQLite "
+            "file) against a fresh engine solve of the same cohort. Sizes stop at 10,000: the stable "
+            "objective scores every pair densely (about 11 GiB at 10,000 a side)",
+            _stable_store,
+            sizes=(3_000, 10_000),
+            peers=False,
+            fresh=True,
+        ),
     )
 }
 

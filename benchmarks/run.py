@@ -12,8 +12,10 @@ pairmatch always runs with the library's default parameters. Every
 (``ru_maxrss``) belongs to that method alone (plus the problem objects, the
 same for all methods); ``--smoke`` runs them in one process instead (no
 memory figures). The dense peers (lapjv, scipy) solve the **same masked
-scores** (`registry.peer_matrix`). Objectives are compared in the solver's
-integer units (`pairmatch.solver.Scaling`, summed over pairs), where
+scores** (`registry.peer_matrix`); a family they cannot express has
+another exact peer: the full CP-SAT model for quotas (``cpsat_full``), a
+fresh engine solve of the same cohort for the store (``fresh``).
+Objectives are compared in the solver's integer units (`pairmatch.solver.Scaling`, summed over pairs), where
 "agrees" means exactly equal to pairmatch's certified optimum. The run
 records the git commit and refuses a tree with uncommitted changes unless
 ``--allow-dirty`` is given (then the table says so).
@@ -26,11 +28,14 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +51,7 @@ MANY = "3000x1000c3"  # 1,000 mentors taking 3 mentees each, 3,000 mentees
 DENSE_MAX = 12_000
 NETWORKX_MAX = 300
 GREEDY_MAX = 3000
-METHODS = ("pairmatch", "fresh", "scipy_lsa", "lapjv", "ortools_dense", "networkx", "greedy")
+METHODS = ("pairmatch", "fresh", "cpsat_full", "scipy_lsa", "lapjv", "ortools_dense", "networkx", "greedy")
 FRIENDLY_ONLY = ("ortools_dense", "networkx", "greedy")
 
 
@@ -103,12 +108,16 @@ def _import_peer(method: str) -> None:
         importlib.import_module(module)
 
 
-def _pairmatch(case: Case) -> tuple[object, dict]:
-    """pairmatch's public call with its defaults: `solve`, or `rematch` for a re-match family."""
+def _pairmatch(case: Case, store: Any = None) -> tuple[Any, dict]:
+    """pairmatch's public call with its defaults (or the family's objective): `solve`, `rematch`
+    for a re-match family, or `ProgrammeStore.match` on ``store`` for a store family."""
     from pairmatch import solve
 
+    if store is not None:
+        run, result = store.match("benchmark", case.problem, case.params)
+        return result, {"store_run": run.id}
     if case.rematch is None:
-        result = solve(case.problem)  # the library's defaults, always
+        result = solve(case.problem, case.params)  # the library's defaults, always (bar the family's objective)
         return result, {}
     from pairmatch.rematching import rematch
 
@@ -139,21 +148,42 @@ def _peer(case: Case, method: str) -> tuple[np.ndarray, np.ndarray]:
     return rows, cols
 
 
+def _new_store(case: Case, method: str) -> tuple[Any, Path | None]:
+    """A new programme store in a temporary folder when ``method`` runs ``case`` through the
+    store (creating it is not part of the timing), else ``(None, None)``."""
+    if not (case.store and method == "pairmatch"):
+        return None, None
+    from pairmatch.store import ProgrammeStore
+
+    folder = Path(tempfile.mkdtemp(prefix="pairmatch-bench-"))
+    return ProgrammeStore.init(folder / "programme.db"), folder
+
+
 def run_method(case_name: str, method: str) -> dict:
     """Time one method on one case (in this process); returns a JSON-able record."""
     case = build_case(case_name)
     problem = case.problem
     _import_peer(method)  # imports are not part of the timing
+    store, folder = _new_store(case, method)
     load = os.getloadavg()[0]
     started = time.perf_counter()
     record: dict = {"case": case_name, "method": method, "shape": list(problem.shape)}
     if method in ("pairmatch", "fresh"):
         from pairmatch import solve
 
-        result, extra = _pairmatch(case) if method == "pairmatch" else (solve(case.fresh), {})
-        record["time_s"] = time.perf_counter() - started
+        try:
+            result, extra = _pairmatch(case, store) if method == "pairmatch" else (solve(case.fresh, case.params), {})
+            record["time_s"] = time.perf_counter() - started
+        finally:
+            if store is not None:
+                store.close()
+                shutil.rmtree(folder, ignore_errors=True)
+        if store is not None:  # what the store adds to the solve: reading, recording
+            extra["outside_solve_s"] = record["time_s"] - sum(result.timings.values())
+        # A fresh solve of a re-match's cohort has no continuity bonus: its objective is another problem's.
+        own = method == "pairmatch" or case.rematch is None
         record.update(
-            objective=int(result.certificate["integer_objective"]) if method == "pairmatch" else None,
+            objective=int(result.certificate["integer_objective"]) if own else None,
             pairs=result.n_pairs,
             status=result.status,
             solver=result.solver,
@@ -173,9 +203,24 @@ def run_method(case_name: str, method: str) -> dict:
                         "certified_over_all_pairs",
                         "mentor_profiles",
                         "mentee_profiles",
+                        "backend",
+                        "arcs_in_model",
+                        "arcs_total",
                     )
                 },
             },
+        )
+    elif method == "cpsat_full":
+        from pairmatch import SolveParams, solve
+
+        peer = FAMILIES[split_case(case_name)[0]].exact_peer
+        result = solve(problem, SolveParams(**(peer or {})))
+        record["time_s"] = time.perf_counter() - started
+        record.update(
+            objective=int(result.certificate["integer_objective"]),
+            pairs=result.n_pairs,
+            status=result.status,
+            solver=result.solver,
         )
     elif method in ("scipy_lsa", "lapjv"):
         rows, cols = _peer(case, method)
@@ -236,7 +281,9 @@ def applicable(case: str, method: str, smoke: bool = False) -> bool:
     m, n, cap = case_shape(size)
     big = max(m * cap, n)
     if method == "fresh":
-        return FAMILIES[family].build is not None and family.startswith("rematch")
+        return FAMILIES[family].fresh
+    if method == "cpsat_full":
+        return FAMILIES[family].exact_peer is not None and big <= FAMILIES[family].exact_peer_max
     if method in FRIENDLY_ONLY and family != "friendly":
         return False
     if method in ("scipy_lsa", "lapjv"):
@@ -382,8 +429,16 @@ def write_report(
                     )
                 elif d.get("method") == "profiles":
                     note += f", {d['mentor_profiles']:,} x {d['mentee_profiles']:,} profiles"
-                if r.get("status") != "optimal":
-                    note += f", status {r.get('status')}"
+                elif d.get("backend") == "cpsat":
+                    arcs = d.get("arcs_in_model")
+                    note += ", CP-SAT" + (f" on {arcs:,} of {d['arcs_total']:,} arcs (LP-reduced)" if arcs else "")
+                if "outside_solve_s" in d:
+                    note += f", through the store: {d['outside_solve_s']:.2f} s outside the solve"
+            if method == "cpsat_full":
+                peer = FAMILIES[family].exact_peer or {}
+                note = "SolveParams(" + ", ".join(f"{k}={v!r}" for k, v in peer.items()) + ")"
+            if method in ("pairmatch", "fresh", "cpsat_full") and r.get("status") != "optimal":
+                note += f", status {r.get('status')}"
             load = "-".join(f"{x:.1f}" for x in r.get("load", []))
             lines.append(
                 f"| {label} | {method} | {r['time_s']:.2f} | {ratio:.1f}x | {r['peak_rss_mib']:.0f} | "
@@ -402,7 +457,7 @@ def plot(records: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     cases = list(dict.fromkeys(r["case"] for r in records))
-    shown = ("pairmatch", "fresh", "lapjv", "scipy_lsa")
+    shown = ("pairmatch", "fresh", "cpsat_full", "lapjv", "scipy_lsa")
     fig, ax = plt.subplots(figsize=(max(7, 0.7 * len(cases) + 2), 4.5))
     width = 0.8 / len(shown)
     for k, method in enumerate(shown):

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..consent import ConsentError, ConsentOptions, ProposalState, answer
 from ..contract import MatchRequest, MatchResponse
@@ -83,6 +83,9 @@ def _fits(text: str | None, what: str, column: Any) -> str | None:
     return text
 
 
+# Ids per ``IN (...)`` look-up: well under every backend's limit on bound parameters.
+LOOKUP_CHUNK = 500
+
 CONCURRENT_RETRIES = 3
 """How many times `ProgrammeStore.match` and `ProgrammeStore.rematch` solve again after a concurrent change."""
 
@@ -130,6 +133,17 @@ class Reader:
             hint = f" (cohorts: {', '.join(known)})" if known else " (the store has no cohorts yet)"
             raise StoreError(f"no cohort named {name!r}{hint}")
         return row
+
+    def _person_keys(self, person_ids: Iterable[str]) -> dict[str, int]:
+        """The stored key of each of ``person_ids`` that is in the store (one look-up per
+        `LOOKUP_CHUNK` ids, whatever else the store holds)."""
+        wanted = sorted(set(person_ids))
+        keys: dict[str, int] = {}
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            query = select(PersonRow.person_id, PersonRow.id).where(PersonRow.person_id.in_(chunk))
+            keys.update((person_id, key) for person_id, key in self.session.execute(query))
+        return keys
 
     def person_row(self, person_id: str) -> PersonRow:
         """The stored row of the person ``person_id``; a `StoreError` when there is none."""
@@ -287,14 +301,32 @@ class Reader:
         formed a pair: it is not history (the cohort's own re-matches keep a
         declined pair out, `pairmatch.consent`).
         """
+        # Two column queries (no records, no events loaded): the store may hold years of pairings.
+        mentor, mentee = aliased(PersonRow), aliased(PersonRow)
+        formed = PairingRow.accepted_at.is_not(None)
+        pairings = self.session.execute(
+            select(PairingRow.id, mentor.person_id, mentee.person_id, CohortRow.name, PairingRow.ended_at)
+            .join(CohortRow, PairingRow.cohort_id == CohortRow.id)
+            .join(mentor, PairingRow.mentor_pk == mentor.id)
+            .join(mentee, PairingRow.mentee_pk == mentee.id)
+            .where(formed)
+            .order_by(PairingRow.id)
+        )
+        ratings: dict[int, list[int]] = {}
+        feedback = self.session.execute(
+            select(EventRow.pairing_id, EventRow.rating)
+            .join(PairingRow, EventRow.pairing_id == PairingRow.id)
+            .where(formed, EventRow.kind == "feedback", EventRow.rating.is_not(None))
+            .order_by(EventRow.id)
+        )
+        for pairing_id, rating in feedback:
+            assert rating is not None
+            ratings.setdefault(pairing_id, []).append(rating)
         out = []
-        for p in self._pairings(PairingRow.accepted_at.is_not(None)):
-            ratings = p.ratings
-            out.append(
-                PastPairing(
-                    p.mentor_id, p.mentee_id, p.cohort, sum(ratings) / len(ratings) if ratings else None, p.active
-                )
-            )
+        for pairing_id, mentor_id, mentee_id, cohort, ended_at in pairings:
+            rated = ratings.get(pairing_id)
+            mean = sum(rated) / len(rated) if rated else None
+            out.append(PastPairing(mentor_id, mentee_id, cohort, mean, ended_at is None))
         return out
 
     def _run(self, row: RunRow, cohort: str) -> StoredRun:
@@ -362,7 +394,13 @@ class Writer(Reader):
         people = list(people)
         if not people:
             return 0
-        existing = {r.person_id: r for r in self.session.scalars(select(PersonRow))}
+        existing: dict[str, PersonRow] = {}
+        ids = sorted({p.id for p in people})
+        for start in range(0, len(ids), LOOKUP_CHUNK):  # only the people given, whoever else is stored
+            chunk = ids[start : start + LOOKUP_CHUNK]
+            existing.update(
+                (r.person_id, r) for r in self.session.scalars(select(PersonRow).where(PersonRow.person_id.in_(chunk)))
+            )
         new: dict[str, dict[str, Any]] = {}
         for person in people:
             _fits(person.id, "a person's id", PersonRow.__table__.c.person_id)
@@ -425,18 +463,19 @@ class Writer(Reader):
         """Add stored people to a cohort; returns how many were new members."""
         row = self.cohort_row(cohort)
         assert row is not None
-        people = {r.person_id: r for r in self.session.scalars(select(PersonRow))}
+        person_ids = list(person_ids)
+        keys = self._person_keys(person_ids)
         present = {m.person_pk: m for m in self.session.scalars(select(MemberRow).where(MemberRow.cohort_id == row.id))}
         rows: dict[int, dict[str, Any]] = {}
         for pid in person_ids:
-            person = people.get(pid)
-            if person is None:
+            key = keys.get(pid)
+            if key is None:
                 raise StoreError(f"nobody with id {pid!r} in the store; add them first")
-            member = present.get(person.id)
+            member = present.get(key)
             if member is None:
-                rows[person.id] = {
+                rows[key] = {
                     "cohort_id": row.id,
-                    "person_pk": person.id,
+                    "person_pk": key,
                     "joined_at": self.now,
                     "join_reason": reason,
                 }
@@ -748,7 +787,13 @@ class Writer(Reader):
     def _apply_pairs(
         self, cohort: CohortRow, run: RunRow, result: MatchResult, rematch_result: RematchResult | None
     ) -> None:
-        ids = {r.person_id: r.id for r in self.session.scalars(select(PersonRow))}
+        # The keys of the cohort's members: everyone in the result and in its current pairings.
+        members = self.session.execute(
+            select(PersonRow.person_id, PersonRow.id)
+            .join(MemberRow, MemberRow.person_pk == PersonRow.id)
+            .where(MemberRow.cohort_id == cohort.id)
+        )
+        ids = {person_id: key for person_id, key in members}
         names = {v: k for k, v in ids.items()}
         wanted = {(ids[p.mentor_id], ids[p.mentee_id]) for p in result.pairs}
         why = {(c.mentor_id, c.mentee_id): c for c in rematch_result.changes} if rematch_result else {}
@@ -787,11 +832,10 @@ class Writer(Reader):
         options = _consent_of(cohort)
         accepted = None if options.required else self.now
         expires = options.expires_at(self.now)
-        # Batched inserts (RETURNING the new ids): a first run starts thousands of pairings at once.
-        created = self.session.execute(
-            insert(PairingRow).returning(
-                PairingRow.id, PairingRow.mentor_pk, PairingRow.mentee_pk, sort_by_parameter_order=True
-            ),
+        # One batched insert, then one read of the new ids: RETURNING in the order of the rows
+        # would make SQLite insert them one statement at a time.
+        self.session.execute(
+            insert(PairingRow),
             [
                 {
                     "cohort_id": cohort.id,
@@ -807,13 +851,20 @@ class Writer(Reader):
                 }
                 for p in starting
             ],
-        ).all()
+        )
+        # The run's new pairings: at most one current pairing of two people in a cohort.
+        new = self.session.execute(
+            select(PairingRow.id, PairingRow.mentor_pk, PairingRow.mentee_pk).where(
+                PairingRow.cohort_id == cohort.id, PairingRow.run_id == run.id, PairingRow.ended_at.is_(None)
+            )
+        )
+        created = {(mentor_pk, mentee_pk): pairing_id for pairing_id, mentor_pk, mentee_pk in new}
         events = []
-        for p, (pairing_id, _, _) in zip(starting, created, strict=True):
+        for p in starting:
             change = why.get((p.mentor_id, p.mentee_id))
             events.append(
                 {
-                    "pairing_id": pairing_id,
+                    "pairing_id": created[(ids[p.mentor_id], ids[p.mentee_id])],
                     "kind": "proposed" if options.required else "started",
                     "at": self.now,
                     "run_id": run.id,
