@@ -283,8 +283,9 @@ FAMILIES: dict[str, Family] = {
         Family(
             "quotas",
             "n mentees, n/3 mentors taking 3 each, no mentee rank above 40% of the pairs (binding); CP-SAT. "
-            "Sizes stop at 1,000 mentees: at 3,000 the LP pricing alone takes 35-60 s and CP-SAT finds no "
-            "solution within the default 60 s limit",
+            "Sizes stop at 1,000 mentees: at 3,000 the default 60 s budget ends before a proof (status "
+            "feasible, or no solution at all); at 10,000 the LP pricing outlasts the budget and the full "
+            "model over 33 million arcs runs out of memory (24 GiB)",
             _quotas,
             sizes=(300, 1_000),
             smoke=300,  # 30,000 arcs: above cpsat_reduce_above, so the smoke run takes the LP-reduced path
