@@ -16,7 +16,7 @@ import numpy as np
 
 from ..certificates import Family
 from ..constraints import Candidates, build_candidates, quota_groups
-from ..exceptions import InfeasibleProblemError, PairmatchError
+from ..exceptions import InfeasibleProblemError, PairmatchError, SolverError
 from ..models import Problem
 from ..objectives import BACKENDS, OBJECTIVES, ObjectiveSpec
 from ..params import SolveParams
@@ -123,6 +123,13 @@ def _solve_cpsat(
         reduced = solve_reduced(graph, groups, total_pinned, params, deadline)
         if reduced is not None:
             return reduced
+        if time.monotonic() >= deadline:
+            # Building the full model of this many arcs would cost memory with no time left to solve it.
+            raise SolverError(
+                f"CP-SAT: pricing {len(graph.gain):,} candidate pairs by LP duals used the whole time limit "
+                f"({params.time_limit_s:g} s) before the model could be solved; raise SolveParams.time_limit_s "
+                "or narrow the candidates (rules, min_score)"
+            )
     return solve_phases(graph, spec.cpsat_phases, groups, total_pinned, params, pinned_min, deadline=deadline)
 
 
