@@ -410,26 +410,13 @@ def _run(problem: Problem, params: SolveParams, space: PairSpace, run: ChunkRunn
         late = len(viol) * LATE_SHARE < m + n
         gap = space.max_gain // (16 if late else 4)
         keys = sorted_unique(np.r_[_prune(graph, solution, d_m, d_e, keys, gap), new, space.fixed_arcs])
-    return _outcome(
-        problem,
-        params,
-        space,
-        graph,
-        solution,
-        started,
-        timings,
-        {
-            "method": "sparse",
-            "end": "certified",
-            "proof": (
-                f"{solution.certificate['proof']} on {len(keys)} candidate pairs; dual potentials of that "
-                "flow leave no allowed pair outside it with a positive reduced cost (every pair cleared by a "
-                "bound or scored exactly)"
-            ),
-            "certified_over_all_pairs": True,
-            **_counts(space, keys, rounds, added, k, history, check, 0.0),
-        },
+    proof = (
+        f"{solution.certificate['proof']} on {len(keys)} candidate pairs; dual potentials of that "
+        "flow leave no allowed pair outside it with a positive reduced cost (every pair cleared by a "
+        "bound or scored exactly)"
     )
+    counts = _counts(space, keys, rounds, added, k, history, check, 0.0)
+    return _outcome(problem, params, space, graph, solution, started, timings, _certified(proof, counts))
 
 
 def _run_listed(
@@ -455,25 +442,17 @@ def _run_listed(
     history = [{"arcs": len(keys), "violating_pairs": 0, "max_violation": 0.0, "pairs_scored_exactly": len(listed)}]
     check = {"cleared": m * n - len(listed), "exact": len(listed), "allowed": allowed + len(space.required)}
     k = min(params.candidates_per_person, n)
-    return _outcome(
-        problem,
-        params,
-        space,
-        graph,
-        solution,
-        started,
-        timings,
-        {
-            "method": "sparse",
-            "end": "certified",
-            "proof": (
-                f"{solution.certificate['proof']} on all {len(keys)} allowed listed pairs; the other "
-                f"{m * n - len(listed)} pairs are not listed, and the rule 'not a listed pair' rules them out"
-            ),
-            "certified_over_all_pairs": True,
-            **_counts(space, keys, 1, 0, k, history, check, 0.0),
-        },
+    proof = (
+        f"{solution.certificate['proof']} on all {len(keys)} allowed listed pairs; the other "
+        f"{m * n - len(listed)} pairs are not listed, and the rule 'not a listed pair' rules them out"
     )
+    counts = _counts(space, keys, 1, 0, k, history, check, 0.0)
+    return _outcome(problem, params, space, graph, solution, started, timings, _certified(proof, counts))
+
+
+def _certified(proof: str, counts: dict[str, Any]) -> dict[str, Any]:
+    """The certificate fields of a sparse solve proved optimal over all pairs."""
+    return {"method": "sparse", "end": "certified", "proof": proof, "certified_over_all_pairs": True, **counts}
 
 
 def _prune(
