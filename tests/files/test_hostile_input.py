@@ -269,16 +269,18 @@ def cpu_seconds(pid: int) -> float:
 
 def interrupt(args: list[str], after: float, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``pairmatch args`` and press Ctrl-C once it has worked ``after`` CPU seconds
-    (well past start-up, well before the end, however busy the machine is)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pairmatch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
-    )
-    while proc.poll() is None and cpu_seconds(proc.pid) < after:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    (well past start-up, well before the end, however busy the machine is). Its output goes
+    to files, never to a pipe nobody reads: a run that got to printing must not block there."""
+    with (cwd / "stdout.txt").open("w+") as out, (cwd / "stderr.txt").open("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "pairmatch", *args], stdout=out, stderr=err, text=True, cwd=cwd)
+        while proc.poll() is None and cpu_seconds(proc.pid) < after:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads CPU time from /proc")
@@ -300,7 +302,8 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_no_file(large_inputs, tmp_p
         "--format",
         fmt,
     ]
-    proc = interrupt(args, after=3.0, cwd=tmp_path)
+    # The whole run takes about 3.3 CPU seconds (start-up about 1): interrupt it while it works.
+    proc = interrupt(args, after=1.6, cwd=tmp_path)
     assert proc.returncode == 130, proc.stderr
     assert proc.stderr == "pairmatch: interrupted; nothing was written\n"
     if fmt == "json":
