@@ -715,6 +715,8 @@ class Problem(BaseModel):
         """
         if allowed is not None or minimise:
             values = np.asarray(scores)
+            if values.ndim != 2:
+                raise ValueError(f"scores must be a 2-dimensional matrix, got shape {values.shape}")
             mask = np.ones(values.shape, dtype=bool) if allowed is None else np.asarray(allowed)
             if mask.dtype != bool or mask.shape != values.shape:
                 raise ValueError(
@@ -726,7 +728,7 @@ class Problem(BaseModel):
                 mentee_ids,
                 rows,
                 cols,
-                values[rows, cols] if values.ndim == 2 else values,
+                values[rows, cols],
                 name=name,
                 description=description,
                 mentor_capacity=mentor_capacity,

@@ -54,14 +54,17 @@ class SparseValues:
         out.keys, out.values = keys[order], np.asarray(values, dtype=np.float64)[order]
         return out
 
+    def _lookup(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(found, position in keys)`` of the pairs ``(rows[k], cols[k])``."""
+        keys = np.asarray(rows, dtype=np.int64) * self.n + np.asarray(cols, dtype=np.int64)
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return self.keys[pos] == keys, pos
+
     def listed_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Which pairs ``(rows[k], cols[k])`` have a value given."""
-        if not len(self.keys):
-            return np.zeros(len(rows), dtype=bool)
-        keys = np.asarray(rows, dtype=np.int64) * self.n + np.asarray(cols, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        found: np.ndarray = self.keys[pos] == keys
-        return found
+        return self._lookup(rows, cols)[0]
 
     def _hits(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(block row, block col, index into keys)`` of every given pair inside the block."""
@@ -95,9 +98,7 @@ class SparseValues:
 
     def pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The values of the pairs ``(rows[k], cols[k])``, ``default`` where none is given."""
-        keys = rows.astype(np.int64) * self.n + cols
-        pos = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        found = (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        found, pos = self._lookup(rows, cols)
         return np.where(found, self.values[pos] if len(self.keys) else 0.0, self.default)
 
 
@@ -134,9 +135,7 @@ class CustomBlocks:
 
     def block(self, component: CustomScore, rows: Index, cols: Index) -> np.ndarray:
         """Values of one component for mentors ``rows`` x mentees ``cols`` (float64)."""
-        m, n = self.shape
-        rows_ix = np.arange(m)[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
-        cols_ix = np.arange(n)[cols] if isinstance(cols, slice) else np.asarray(cols, dtype=np.int64)
+        rows_ix, cols_ix = self._positions(rows, cols)
         if component.matrix is not None:
             block = (
                 component.matrix[rows][:, cols]
@@ -148,12 +147,17 @@ class CustomBlocks:
             return self.entries[component.name].block(rows_ix, cols_ix)
         return self._call(component, rows_ix, cols_ix)
 
-    def unlisted(self, rows: Index, cols: Index) -> np.ndarray:
-        """Which pairs of mentors ``rows`` x mentees ``cols`` some ``only_listed`` component
-        does not list (the pairs its rule rules out)."""
+    def _positions(self, rows: Index, cols: Index) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column selections (slices or index arrays) as index arrays."""
         m, n = self.shape
         rows_ix = np.arange(m)[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
         cols_ix = np.arange(n)[cols] if isinstance(cols, slice) else np.asarray(cols, dtype=np.int64)
+        return rows_ix, cols_ix
+
+    def unlisted(self, rows: Index, cols: Index) -> np.ndarray:
+        """Which pairs of mentors ``rows`` x mentees ``cols`` some ``only_listed`` component
+        does not list (the pairs its rule rules out)."""
+        rows_ix, cols_ix = self._positions(rows, cols)
         out = np.zeros((len(rows_ix), len(cols_ix)), dtype=bool)
         for values in self.listed.values():
             out |= ~values.listed_block(rows_ix, cols_ix)
