@@ -22,6 +22,7 @@ from pairmatch.conditions import AttributeLink, Condition, PairRule, Requirement
 from pairmatch.constraints import Rule, RuleChecker, build_candidates
 from pairmatch.preferences import Preference, RankScore
 from pairmatch.scoring import Scorer
+from pairmatch.solver import scaling_for
 
 TOPICS = ["knife crime", "domestic abuse", "violence against women and girls", "mental health"]
 BOROUGHS = ["Newham", "Tower Hamlets", "Hackney", "Brent"]
@@ -343,6 +344,42 @@ def test_solutions_obey_the_rules_and_are_optimal_among_allowed_pairs(problem):
     caps = [p.max_partners for p in problem.mentors]
     best = brute_force_best(total, allowed, caps)
     assert result.objective == pytest.approx(best, abs=result.certificate.get("rounding_bound", 1e-6) + 1e-9)
+
+
+@SETTINGS
+@given(problems(max_side=4))
+def test_an_exact_scale_makes_every_pair_total_whole(problem):
+    """The scale read from the values each component can take (preferences and rank scores
+    included) is exact for every pair's total, so the integer optimum is the scores' optimum."""
+    scaling = scaling_for(Scorer(problem), pm.SolveParams())
+    if scaling.exact:
+        scaled = pm.score(problem).total * scaling.scale
+        assert np.allclose(scaled, np.rint(scaled), rtol=0, atol=1e-6), (scaling.scale, scaled)
+
+
+def test_preferences_and_rank_scores_take_part_in_the_exact_scale():
+    """A preference weighted 0.2 and a rank score weighted 0.5 (second choice 0.25) need
+    hundredths: tenths would round 0.95 and 1.0 to the same units and tie two matchings."""
+    evening = {"boroughs": ["Newham"], "availability": ["Mon 18:00-20:00"]}
+    mentors = [
+        pm.Mentor(id="M0", max_partners=2, attributes={"sex": "female", "needs_officer_sex": "female"}, **evening),
+        pm.Mentor(id="M1", attributes={"needs_officer_sex": "female"}, **evening),
+    ]
+    mentees = [
+        pm.Mentee(id="E0", ranking=[["M0"]], **evening),
+        pm.Mentee(id="E1", attributes={"sex": "female"}, ranking=[["M1"], ["M0"]], **evening),
+    ]
+    problem = pm.Problem(
+        mentors=mentors,
+        mentees=mentees,
+        preferences=[Preference(name="same_sex", weight=0.2, then=Then(same=("sex",)))],
+        rank_scores=[RankScore(name="mentee_choice", weight=0.5, side="mentee")],
+    )
+    assert scaling_for(Scorer(problem), pm.SolveParams()).scale == 100.0
+    for backend in ("flow", "cpsat"):
+        result = pm.solve(problem, pm.SolveParams(backend=backend))
+        assert result.objective == pytest.approx(2.0)
+        assert {(p.mentor_id, p.mentee_id) for p in result.pairs} == {("M0", "E0"), ("M1", "E1")}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

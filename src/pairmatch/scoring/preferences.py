@@ -51,6 +51,19 @@ class PreferenceBlocks:
         """Largest possible weighted sum of these components."""
         return float(sum(c.weight * c.upper_bound for c in self.components))
 
+    def part_values(self) -> list[np.ndarray]:
+        """Every value each component can take, weight applied: 0 and 1 for a preference, every
+        ranked pair's value and ``unranked`` for a rank score."""
+        out = []
+        for component in self.components:
+            if component.name in self.tests:
+                values = np.array([0.0, 1.0])
+            else:
+                ranked = self.ranks[component.name]
+                values = np.r_[ranked.values, ranked.default]
+            out.append(float(component.weight) * values)
+        return out
+
     def block(self, name: str, rows: Index, cols: Index) -> np.ndarray:
         """Values of component ``name`` for mentors ``rows`` x mentees ``cols`` (float64)."""
         if name in self.tests:

@@ -75,7 +75,8 @@ class Scorer:
 
     def part_values(self) -> list[np.ndarray] | None:
         """Every value each weighted component can take, weight applied: the built-ins' levels,
-        a custom matrix's values, custom entries' values and default. A pair's total is the sum
+        a preference's 0 and 1, a rank score's values, a custom matrix's values, custom entries'
+        values and default. A pair's total is the sum
         of one value of each. None when a custom component is a function (its values are known
         only by scoring the pairs).
 
@@ -94,6 +95,7 @@ class Scorer:
             for name, values in levels.items()
             if name in self.weights
         ]
+        out.extend(self.preferences.part_values())
         for component in self.custom.components:
             if component.function is not None:
                 return None
