@@ -149,7 +149,10 @@ def ruling_out(problem: Problem, side: str, k: int, bits: np.ndarray) -> list[st
     people (from the first pair it rules out), with how many partners it rules out, most first."""
     other = "mentee" if side == "mentor" else "mentor"
     found = []
+    present = int(np.bitwise_or.reduce(bits, initial=BITS(0)))  # one pass; then only the rules present
     for rule in Rule:
+        if not present & rule:
+            continue
         hit = np.flatnonzero(bits & BITS(rule))
         if not len(hit):
             continue
@@ -259,12 +262,22 @@ class LazyCandidates:
     def blocked_rows(self, index: np.ndarray) -> np.ndarray:
         """Rule bits of mentors ``index`` with every mentee, computed now: ``(len(index), n_mentees)`` uint16."""
         rows = np.asarray(index, dtype=np.int64)
-        return self.checker.block(rows, slice(None), self.scorer.block(rows))
+        if not self.checker.active:
+            return np.zeros((len(rows), self.checker.shape[1]), dtype=BITS)
+        bits = self.checker.typed_rows(rows)
+        total = self.scorer.totals(rows) if self.checker.rules.min_score is not None else None
+        bits |= self.checker.pair_block(rows, slice(None), bits.shape, total)
+        return bits
 
     def blocked_cols(self, index: np.ndarray) -> np.ndarray:
         """Rule bits of mentees ``index`` with every mentor, computed now: ``(len(index), n_mentors)`` uint16."""
         cols = np.asarray(index, dtype=np.int64)
-        return self.checker.block(slice(None), cols, self.scorer.block(slice(None), cols)).T
+        if not self.checker.active:
+            return np.zeros((len(cols), self.checker.shape[0]), dtype=BITS)
+        bits = self.checker.typed_cols(cols)
+        total = self.scorer.totals(slice(None), cols) if self.checker.rules.min_score is not None else None
+        bits |= self.checker.pair_block(slice(None), cols, bits.shape[::-1], total).T
+        return bits
 
     def blocked_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Rule bits of the pairs ``(rows[k], cols[k])``, computed pair by pair."""
@@ -490,13 +503,7 @@ class RuleChecker:
     def block(self, rows: Index, cols: Index, scores: dict[str, np.ndarray]) -> np.ndarray:
         """Rule bits for mentors ``rows`` x mentees ``cols`` given their scores (from `Scorer.block`)."""
         rules = self.rules
-        blocked = np.zeros(scores["total"].shape, dtype=BITS)
-        if len(self.forbidden):
-            _mark_pairs(blocked, rows, cols, self.forbidden, self.shape, Rule.FORBIDDEN)
-        if rules.min_score is not None:
-            blocked[scores["total"] < rules.min_score - self.min_score_slack] |= BITS(Rule.MIN_SCORE)
-        if self.listed:
-            blocked[self.custom.unlisted(rows, cols)] |= BITS(Rule.NOT_LISTED)
+        blocked = self.pair_block(rows, cols, scores["total"].shape, scores["total"])
         if rules.require_focus_overlap:
             blocked[scores["focus"] <= 0] |= BITS(Rule.NO_FOCUS_OVERLAP)
         if rules.min_overlap_minutes:
@@ -516,6 +523,39 @@ class RuleChecker:
         for bit, test in self.tests:
             blocked[test.broken(rows, cols)] |= BITS(bit)
         return blocked
+
+    def pair_block(
+        self, rows: Index, cols: Index, shape: tuple[int, int], total: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The bits of `PAIR_RULES` (forbidden, minimum score, not listed) for the ``shape``
+        block of mentors ``rows`` x mentees ``cols``: the rules not decided by type. Only the
+        minimum score reads the block's total scores ``total``."""
+        blocked = np.zeros(shape, dtype=BITS)
+        if len(self.forbidden):
+            _mark_pairs(blocked, rows, cols, self.forbidden, self.shape, Rule.FORBIDDEN)
+        if self.rules.min_score is not None:
+            assert total is not None, "the minimum score needs the total scores"
+            blocked[total < self.rules.min_score - self.min_score_slack] |= BITS(Rule.MIN_SCORE)
+        if self.listed:
+            blocked[self.custom.unlisted(rows, cols)] |= BITS(Rule.NOT_LISTED)
+        return blocked
+
+    def typed_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Rule bits of mentors ``rows`` with every mentee, the rules outside `PAIR_RULES`
+        read from the people's types: each distinct type of ``rows`` against each mentee type
+        once, then gathered (a row costs a few gathers, not a scoring)."""
+        types = self.person_types()
+        kinds, inverse = np.unique(types.mentor[rows], return_inverse=True)
+        table = self.type_block(kinds, np.arange(types.n_mentee_types))
+        return np.take(table[inverse.reshape(-1)], types.mentee, axis=1)
+
+    def typed_cols(self, cols: np.ndarray) -> np.ndarray:
+        """Rule bits of mentees ``cols`` with every mentor (``(len(cols), n_mentors)``), the
+        rules outside `PAIR_RULES` read from the people's types (see `typed_rows`)."""
+        types = self.person_types()
+        kinds, inverse = np.unique(types.mentee[cols], return_inverse=True)
+        table = self.type_block(np.arange(types.n_mentor_types), kinds).T
+        return np.take(table[inverse.reshape(-1)], types.mentor, axis=1)
 
     def rule_codes(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The per-person codes the must-match, eligibility and conditional rules read:

@@ -172,10 +172,14 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
         for start in range(0, len(asking), _BATCH):
             batch = asking[start : start + _BATCH]
             blocked = candidates.blocked_rows(batch) if s == 0 else candidates.blocked_cols(batch)
-            totals = own_scores(context, batch, side)
+            # A candidate is someone a rule allows *and* who can take a partner at all; only
+            # people with one have their scores read.
+            candidate = (blocked == 0) & ~closed[1 - s]
+            has_candidate = candidate.any(axis=1)
+            totals = own_scores(context, batch[has_candidate], side)
+            score_row = np.cumsum(has_candidate) - 1
             for row, k in enumerate(batch.tolist()):
-                # A candidate is someone a rule allows *and* who can take a partner at all.
-                allowed = (blocked[row] == 0) & ~closed[1 - s]
+                allowed = candidate[row]
                 found = None if lists is None else lists.reason(side, k, allowed)
                 if found is None and not allowed.any():
                     found = _no_candidates(problem, (side, other), k, blocked[row], closed[1 - s])
@@ -185,7 +189,7 @@ def unmatched_people(context: SolveContext, pairs: Sequence[tuple[int, int]]) ->
                         people[s][k].id,
                         (side, other),
                         blocked[row],
-                        totals[row],
+                        totals[score_row[row]],
                         (load[1 - s], caps[1 - s], closed[1 - s]),
                         people[1 - s],
                     )

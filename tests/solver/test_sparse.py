@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,8 +21,11 @@ from pairmatch import (
     synthetic_problem,
     why_unmatched,
 )
+from pairmatch.constraints import PAIR_RULES, RuleChecker
 from pairmatch.explanations import alternatives, explain_pair
-from pairmatch.solver import _certify, _sparse
+from pairmatch.scoring import Scorer
+from pairmatch.solver import _certify, _sparse, scaling_for
+from pairmatch.solver._space import PairSpace
 
 from strategies import problems
 
@@ -99,6 +103,24 @@ def test_rules_that_leave_people_unmatched_equal_dense(problem, k, type_scan, wh
         if not whole_rows:
             patch.setattr(_certify, "WHOLE_ROW_SHARE", 0)
         assert_same_optimum(problem, k)
+
+
+@PROPS
+@given(problem=problems(mentors=(1, 10), mentees=(1, 10), forbidden=True, min_score=True, structural=True))
+def test_people_the_rules_pair_with_nobody_are_found_by_type(problem):
+    """`TypedRules.alone` marks exactly the people whom the rules decided by type (all but
+    forbidden pairs and the minimum score) pair with no one, read from the dense rule bits."""
+    scorer = Scorer(problem)
+    space = PairSpace(problem, scorer, scaling_for(scorer, SolveParams()))
+    if space.typed is None:
+        return
+    bits = RuleChecker(problem, scorer).block(slice(None), slice(None), scorer.block(slice(None)))
+    by_type = (bits & ~np.uint16(PAIR_RULES)) == 0
+    mentors, mentees = space.typed.alone()
+    assert mentors.tolist() == (~by_type.any(axis=1)).tolist()
+    assert mentees.tolist() == (~by_type.any(axis=0)).tolist()
+    # and the sparse path, which reads them as people without room, keeps the dense optimum
+    assert_same_optimum(problem, 1)
 
 
 @PROPS

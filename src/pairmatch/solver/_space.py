@@ -88,6 +88,11 @@ class PairSpace:
         mhi, ehi = self.bounds[1], self.bounds[3]
         self.pins_ok = bool((mhi >= 0).all() and (ehi >= 0).all())
         self.dead_rows, self.dead_cols = mhi <= 0, ehi <= 0
+        if self.typed is not None:
+            # People whose type the rules pair with nobody's: none of their pairs is ever an
+            # arc, so no scan scores their pairs to find that out, round after round.
+            alone_rows, alone_cols = self.typed.alone()
+            self.dead_rows, self.dead_cols = self.dead_rows | alone_rows, self.dead_cols | alone_cols
         self.any_dead = bool(self.dead_rows.any() or self.dead_cols.any())
         pins = np.array(self.required, dtype=np.int64).reshape(-1, 2)
         self.pin_keys = np.unique(pins[:, 0] * self.n + pins[:, 1])

@@ -62,6 +62,17 @@ class TypedRules:
             allowed[r, c] = False
         return allowed
 
+    def alone(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(mentors, mentees)`` masks of the people whose type the rules pair with no type of
+        anyone on the other side: they can have no partner at all."""
+        present_m = np.zeros(self.ok.shape[0], dtype=bool)
+        present_m[self.mentor] = True
+        present_e = np.zeros(self.ok.shape[1], dtype=bool)
+        present_e[self.mentee] = True
+        mentor_alone = ~(self.ok & present_e).any(axis=1)
+        mentee_alone = ~(self.ok & present_m[:, None]).any(axis=0)
+        return mentor_alone[self.mentor], mentee_alone[self.mentee]
+
     def pairs(self, rows: np.ndarray, cols: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Allowed mask of the pairs ``(rows[k], cols[k])`` with integer gains ``gain`` (no lift)."""
         allowed = self.ok[self.mentor[rows], self.mentee[cols]]
