@@ -69,8 +69,8 @@ class TypedRules:
         present_m[self.mentor] = True
         present_e = np.zeros(self.ok.shape[1], dtype=bool)
         present_e[self.mentee] = True
-        mentor_alone = ~(self.ok & present_e).any(axis=1)
-        mentee_alone = ~(self.ok & present_m[:, None]).any(axis=0)
+        mentor_alone: np.ndarray = ~np.any(self.ok & present_e, axis=1)
+        mentee_alone: np.ndarray = ~np.any(self.ok & present_m[:, None], axis=0)
         return mentor_alone[self.mentor], mentee_alone[self.mentee]
 
     def pairs(self, rows: np.ndarray, cols: np.ndarray, gain: np.ndarray) -> np.ndarray:
