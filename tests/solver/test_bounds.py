@@ -426,13 +426,44 @@ def test_a_limited_type_scan_still_finds_every_mentor_with_a_violation(limit):
     rng = np.random.default_rng(limit)
     top = int(space.max_gain)
     d_m = rng.integers(0, 2 * top, size=space.m)
+    d_m[::4] = 0  # people without a partner: their bound clears little, so their rows are scanned whole
     d_e = rng.integers(-top, top, size=space.n)
-    rows, cols, red, _ = scan.scan(space, d_m, d_e, 0, scan.n_types, limit)
+    rows, cols, red, exact = scan.scan(space, d_m, d_e, 0, scan.n_types, limit)
     every_r, every_c = np.divmod(np.arange(space.m * space.n), space.n)
     brute = space.pair_gains(every_r, every_c) + d_e[every_c] - d_m[every_r]
     assert (space.pair_gains(rows, cols) + d_e[cols] - d_m[rows] == red).all()
     assert (red > 0).all()
     assert set(rows.tolist()) == set(every_r[brute > 0].tolist())
+    assert exact <= space.m * space.n
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_rows_whose_capped_prefix_shows_no_violation_are_scanned_whole(limit, monkeypatch):
+    """A mentor whose bound clears little tries its capped prefix first; when that shows no
+    violation its whole row is scored as one block, and every violation it holds is found."""
+    problem = pm.synthetic_problem(60, 50, seed=9)
+    scorer = Scorer(problem)
+    space = PairSpace(problem, scorer, scaling_for(scorer, pm.SolveParams()))
+    assert space.parts is not None
+    scan = TypeScan(space.builtin, space.parts, space.lift)
+    whole_rows = []
+    scan_rows = PairSpace.violations_in_rows
+
+    def counted(self, rows, *args, **kwargs):
+        whole_rows.extend(rows.tolist())
+        return scan_rows(self, rows, *args, **kwargs)
+
+    monkeypatch.setattr(PairSpace, "violations_in_rows", counted)
+    # Every mentor's bound (availability at its best) beats this dual, few real scores do.
+    d_m = np.full(space.m, int(space.max_gain * 0.7))
+    d_e = np.zeros(space.n, dtype=np.int64)
+    rows, cols, red, exact = scan.scan(space, d_m, d_e, 0, scan.n_types, limit)
+    assert whole_rows  # the case this test is for
+    every_r, every_c = np.divmod(np.arange(space.m * space.n), space.n)
+    brute = space.pair_gains(every_r, every_c) + d_e[every_c] - d_m[every_r]
+    assert set(rows.tolist()) == set(every_r[brute > 0].tolist())
+    assert (space.pair_gains(rows, cols) + d_e[cols] - d_m[rows] == red).all()
+    assert exact <= space.m * space.n
 
 
 def test_each_mentor_picks_its_best_mentees_when_it_sees_them_all():

@@ -154,6 +154,17 @@ def test_notes_keep_the_certificate_typed():
     assert result.certificate.get("switched_from") is None
 
 
+@pytest.mark.parametrize("method", ["auto", "sparse", "profiles"])
+def test_the_stable_objective_says_it_takes_the_dense_path(method):
+    """The stable objective scores every pair; asking for another method is answered, not ignored."""
+    result = pm.solve(pm.pilot_problem(), pm.SolveParams(objective="stable", method=method))
+    assert result.certificate["method"] == "stable"
+    assert result.certificate["method_requested"] == method
+    assert "scores every pair" in result.certificate["method_reason"]
+    dense = pm.solve(pm.pilot_problem(), pm.SolveParams(objective="stable", method="dense")).certificate
+    assert dense.get("method_requested") is None
+
+
 @pytest.mark.parametrize(("objective", "family"), [("max_score", "sparse"), ("maxmin", "cpsat"), ("stable", "stable")])
 def test_a_certificate_survives_pickling(objective, family):
     cert = solve_through(objective, family).certificate

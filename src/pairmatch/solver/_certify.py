@@ -164,13 +164,14 @@ class TypeScan:
         found: list[tuple[np.ndarray, ...]] = []
         exact = 0
         # Members whose bound clears few pairs (people without a partner, whose dual is 0):
-        # their whole row costs less as one block than pair by pair.
+        # their whole row costs less as one block than pair by pair. Under a limit they try
+        # their capped prefix first, like everyone (early rounds: a violation is near its top).
         whole = count * WHOLE_ROW_SHARE > len(self.col_type)
-        if whole.any():
+        if limit is None and whole.any():
             *hits, scored = space.violations_in_rows(members[whole], d_m, d_e, limit)
             found.append(tuple(hits))
             exact += scored
-            members, count = members[~whole], count[~whole]
+            members, count, whole = members[~whole], count[~whole], whole[~whole]
         take = count if limit is None else np.minimum(count, limit)
         rows, cols, red, scored = self._exact(space, members, cand, take, d_m, d_e)
         found.append((rows, cols, red))
@@ -180,6 +181,12 @@ class TypeScan:
             hit_rows = np.zeros(len(members), dtype=bool)
             hit_rows[np.searchsorted(members, rows)] = True
             short = (count > take) & ~hit_rows
+            wide = short & whole
+            if wide.any():
+                *hits, scored = space.violations_in_rows(members[wide], d_m, d_e, limit)
+                found.append(tuple(hits))
+                exact += scored - int(take[wide].sum())  # their prefix is part of the row
+            short &= ~whole
             if short.any():
                 *more, scored = self._exact(space, members[short], cand, count[short], d_m, d_e, skip=take[short])
                 found.append(tuple(more))

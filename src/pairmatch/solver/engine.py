@@ -211,7 +211,12 @@ def run(problem: Problem, params: SolveParams | None = None, executor: Executor 
     scaling = scaling_for(scorer, params)
     spec = OBJECTIVES[params.objective]
     if spec.algorithm == "deferred_acceptance":
-        return _stable(problem, params, scorer, scaling, runner, started)
+        stable = _stable(problem, params, scorer, scaling, runner, started)
+        if params.method == "dense":
+            return stable
+        # Say so rather than ignore the method asked for.
+        reason = "the stable objective scores every pair: deferred acceptance reads whole preference lists"
+        return _noted(stable, {"method_requested": params.method, "method_reason": reason})
     method, why, profiles = choose_method(problem, params, scorer)
     note: dict[str, Any] = {}
     if params.method != method:
