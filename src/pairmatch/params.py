@@ -147,7 +147,7 @@ class SolveParams(BaseModel):
     num_workers: int = Field(1, ge=1)
     seed: int = Field(0, ge=0)
     method: Method = "auto"
-    candidates_per_person: int = Field(8, ge=1)
+    candidates_per_person: int = Field(16, ge=1)
     max_rounds: int = Field(30, ge=1)
     on_round_budget: OnRoundBudget = "dense"
     dense_max_pairs: int = Field(25_000_000, ge=0)
