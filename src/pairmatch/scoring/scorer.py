@@ -76,9 +76,8 @@ class Scorer:
     def part_values(self) -> list[np.ndarray] | None:
         """Every value each weighted component can take, weight applied: the built-ins' levels,
         a preference's 0 and 1, a rank score's values, a custom matrix's values, custom entries'
-        values and default. A pair's total is the sum
-        of one value of each. None when a custom component is a function (its values are known
-        only by scoring the pairs).
+        values and default. A pair's total is the sum of one value of each. None when a custom
+        component is a function (its values are known only by scoring the pairs).
 
         >>> from pairmatch.examples import pilot_problem
         >>> [len(values) > 0 for values in Scorer(pilot_problem()).part_values()]
