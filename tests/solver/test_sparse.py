@@ -123,6 +123,30 @@ def test_people_the_rules_pair_with_nobody_are_found_by_type(problem):
     assert_same_optimum(problem, 1)
 
 
+def test_someone_the_rules_pair_with_nobody_who_must_be_matched_is_infeasible_on_every_path():
+    """A mentee the overlap rule pairs with no mentor, under ``match_all_mentees``: the sparse
+    path (which leaves such people out of its scans) hands over, and the diagnosis names them."""
+    base = synthetic_problem(40, 40, seed=5)
+    lonely = base.mentees[0].model_copy(update={"availability": ("Sun 06:00-06:30",)})
+    mentors = [m.model_copy(update={"availability": ("Mon 18:00-20:00",)}) for m in base.mentors]
+    problem = base.model_copy(
+        update={
+            "mentors": mentors,
+            "mentees": (lonely, *base.mentees[1:]),
+            "rules": Rules(min_overlap_minutes=60, match_all_mentees=True),
+        }
+    )
+    for method in ("sparse", "dense"):
+        with pytest.raises(InfeasibleProblemError) as err:
+            pairmatch.solve(problem, SolveParams(method=method))
+        assert lonely.id in str(err.value)
+    # Without the lower bound the lonely mentee is simply unmatched, with the rule named.
+    free = problem.model_copy(update={"rules": Rules(min_overlap_minutes=60)})
+    result = pairmatch.solve(free, SolveParams(method="sparse"))
+    assert result.certificate["method"] == "sparse"
+    assert "too little common availability (40 mentors)" in why_unmatched(result, lonely.id)
+
+
 @PROPS
 @given(
     problem=problems(
