@@ -16,7 +16,25 @@ from ..custom_scores import CustomScore, PeopleTable, check_block
 from ..models import Problem
 from .levels import Index
 
-__all__ = ["CustomBlocks", "SparseValues"]
+__all__ = ["CustomBlocks", "SparseValues", "pair_positions"]
+
+
+def pair_positions(
+    sorted_keys: np.ndarray, n: int, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(found, position)`` of the pairs ``(rows[k], cols[k])`` among ``sorted_keys``
+    (sorted ``row * n + col``): whether each is there, and where (meaningful where found).
+
+    >>> found, pos = pair_positions(np.array([1, 5]), 2, np.array([2, 0]), np.array([1, 0]))
+    >>> found.tolist(), pos.tolist()
+    ([True, False], [1, 0])
+    """
+    keys = np.asarray(rows, dtype=np.int64) * n + np.asarray(cols, dtype=np.int64)
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    found: np.ndarray = sorted_keys[pos] == keys
+    return found, pos
 
 
 class SparseValues:
@@ -56,11 +74,7 @@ class SparseValues:
 
     def _lookup(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(found, position in keys)`` of the pairs ``(rows[k], cols[k])``."""
-        keys = np.asarray(rows, dtype=np.int64) * self.n + np.asarray(cols, dtype=np.int64)
-        if not len(self.keys):
-            return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return self.keys[pos] == keys, pos
+        return pair_positions(self.keys, self.n, rows, cols)
 
     def listed_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Which pairs ``(rows[k], cols[k])`` have a value given."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..models import Problem
 from ..scoring import Scorer
+from ..scoring.custom import pair_positions
 from .scaling import Scaling
 
 __all__ = ["BonusPairs", "bonus_pairs"]
@@ -32,11 +33,7 @@ class BonusPairs:
 
     def lookup(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(found, position)``: which pairs are listed, and where in ``gains``."""
-        keys = np.asarray(rows, dtype=np.int64) * self.n + np.asarray(cols, dtype=np.int64)
-        if not len(self.keys):
-            return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return self.keys[pos] == keys, pos
+        return pair_positions(self.keys, self.n, rows, cols)
 
 
 def bonus_pairs(problem: Problem, scorer: Scorer, scaling: Scaling) -> BonusPairs | None:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..constraints import RuleChecker
 from ..scoring import BuiltinLevels
+from ..scoring.custom import pair_positions
 from ..scoring.levels import Index
 
 __all__ = ["TYPE_TABLE_MAX", "TypedRules", "keys_in_block", "typed_rules"]
@@ -79,9 +80,7 @@ class TypedRules:
         if self.min_gain is not None:
             allowed &= gain >= self.min_gain
         if len(self.forbidden) and len(rows):
-            keys = rows.astype(np.int64) * self.n + cols
-            pos = np.minimum(np.searchsorted(self.forbidden, keys), len(self.forbidden) - 1)
-            allowed &= self.forbidden[pos] != keys
+            allowed &= ~pair_positions(self.forbidden, self.n, rows, cols)[0]
         out: np.ndarray = allowed
         return out
 
