@@ -16,7 +16,7 @@ from ..custom_scores import CustomScore, PeopleTable, check_block
 from ..models import Problem
 from .levels import Index
 
-__all__ = ["CustomBlocks", "SparseValues", "pair_positions"]
+__all__ = ["CustomBlocks", "SparseValues", "keys_in_block", "pair_positions"]
 
 
 def pair_positions(
@@ -35,6 +35,32 @@ def pair_positions(
     pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
     found: np.ndarray = sorted_keys[pos] == keys
     return found, pos
+
+
+def keys_in_block(
+    sorted_keys: np.ndarray, n: int, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(r, c, index)``: the positions ``(r, c)`` in a block of mentors ``rows`` x mentees
+    ``cols`` (distinct people) that hold one of the pairs ``sorted_keys`` (sorted keys
+    ``i * n + j``), and each such pair's index in ``sorted_keys``.
+
+    >>> [part.tolist() for part in keys_in_block(np.array([1, 5]), 2, np.array([2, 0]), np.array([1]))]
+    [[1, 0], [0, 0], [0, 1]]
+    """
+    if not len(sorted_keys) or not len(rows) or not len(cols):
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    low = int(rows.min())
+    lo, hi = np.searchsorted(sorted_keys, [low * n, (int(rows.max()) + 1) * n])
+    keys = sorted_keys[lo:hi]
+    row_pos = np.full(int(rows.max()) + 1 - low, -1, dtype=np.int64)
+    row_pos[rows - low] = np.arange(len(rows))
+    col_pos = np.full(n, -1, dtype=np.int64)
+    col_pos[cols] = np.arange(len(cols))
+    r = row_pos[keys // n - low]
+    c = col_pos[keys % n]
+    hit = np.flatnonzero((r >= 0) & (c >= 0))
+    return r[hit], c[hit], lo + hit
 
 
 class SparseValues:
@@ -80,33 +106,17 @@ class SparseValues:
         """Which pairs ``(rows[k], cols[k])`` have a value given."""
         return self._lookup(rows, cols)[0]
 
-    def _hits(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(block row, block col, index into keys)`` of every given pair inside the block."""
-        if not len(self.keys) or not len(rows) or not len(cols):
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty
-        row_pos = np.full(int(rows.max()) + 1, -1, dtype=np.int64)
-        row_pos[rows] = np.arange(len(rows))
-        col_pos = np.full(self.n, -1, dtype=np.int64)
-        col_pos[cols] = np.arange(len(cols))
-        lo, hi = np.searchsorted(self.keys, [int(rows.min()) * self.n, (int(rows.max()) + 1) * self.n])
-        keys = self.keys[lo:hi]
-        r = row_pos[keys // self.n]
-        c = col_pos[keys % self.n]
-        hit = np.flatnonzero((r >= 0) & (c >= 0))
-        return r[hit], c[hit], lo + hit
-
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The ``(len(rows), len(cols))`` table of values, ``default`` where no value is given."""
         out = np.full((len(rows), len(cols)), self.default)
-        r, c, k = self._hits(rows, cols)
+        r, c, k = keys_in_block(self.keys, self.n, np.asarray(rows), np.asarray(cols))
         out[r, c] = self.values[k]
         return out
 
     def listed_block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Boolean ``(len(rows), len(cols))`` table: which pairs have a value given."""
         out = np.zeros((len(rows), len(cols)), dtype=bool)
-        r, c, _ = self._hits(rows, cols)
+        r, c, _ = keys_in_block(self.keys, self.n, np.asarray(rows), np.asarray(cols))
         out[r, c] = True
         return out
 

@@ -15,9 +15,10 @@ import numpy as np
 from ..constraints import RuleChecker, bounds_after_pins, minimum_partners, required_indices
 from ..models import Problem
 from ..scoring import BuiltinLevels, Scorer
+from ..scoring.custom import keys_in_block
 from ..scoring.levels import Index
 from ._bonus import bonus_pairs
-from ._typed import TypedRules, keys_in_block, typed_rules
+from ._typed import TypedRules, typed_rules
 from .scaling import Scaling
 
 __all__ = [
@@ -229,7 +230,7 @@ class PairSpace:
         row_ix = np.arange(self.m)[rows] if isinstance(rows, slice) else np.asarray(rows)
         col_ix = np.arange(self.n)[cols] if isinstance(cols, slice) else np.asarray(cols)
         if len(self.pin_keys):
-            r, c = keys_in_block(self.pin_keys, self.n, row_ix, col_ix)
+            r, c, _ = keys_in_block(self.pin_keys, self.n, row_ix, col_ix)
             gain[r, c] = low
         if self.any_dead:
             gain[self.dead_rows[row_ix]] = low

@@ -17,10 +17,10 @@ import numpy as np
 
 from ..constraints import RuleChecker
 from ..scoring import BuiltinLevels
-from ..scoring.custom import pair_positions
+from ..scoring.custom import keys_in_block, pair_positions
 from ..scoring.levels import Index
 
-__all__ = ["TYPE_TABLE_MAX", "TypedRules", "keys_in_block", "typed_rules"]
+__all__ = ["TYPE_TABLE_MAX", "TypedRules", "typed_rules"]
 
 TYPE_TABLE_MAX = 64 * 1024 * 1024  # cells of the allowed-types table (one byte each)
 _CHUNK = 1 << 20
@@ -59,7 +59,7 @@ class TypedRules:
         if len(self.forbidden):
             row_ix = np.arange(len(self.mentor))[rows] if isinstance(rows, slice) else rows
             col_ix = np.arange(len(self.mentee))[cols] if isinstance(cols, slice) else cols
-            r, c = keys_in_block(self.forbidden, self.n, np.asarray(row_ix), np.asarray(col_ix))
+            r, c, _ = keys_in_block(self.forbidden, self.n, np.asarray(row_ix), np.asarray(col_ix))
             allowed[r, c] = False
         return allowed
 
@@ -83,23 +83,6 @@ class TypedRules:
             allowed &= ~pair_positions(self.forbidden, self.n, rows, cols)[0]
         out: np.ndarray = allowed
         return out
-
-
-def keys_in_block(forbidden: np.ndarray, n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(r, c)`` in a block of mentors ``rows`` x mentees ``cols`` (distinct people)
-    that hold one of the pairs ``forbidden`` (sorted keys ``i * n + j``)."""
-    if not len(rows) or not len(cols):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    lo, hi = np.searchsorted(forbidden, [int(rows.min()) * n, (int(rows.max()) + 1) * n])
-    keys = forbidden[lo:hi]
-    row_pos = np.full(int(rows.max()) + 1 - int(rows.min()), -1, dtype=np.int64)
-    row_pos[rows - int(rows.min())] = np.arange(len(rows))
-    col_pos = np.full(n, -1, dtype=np.int64)
-    col_pos[cols] = np.arange(len(cols))
-    r = row_pos[keys // n - int(rows.min())]
-    c = col_pos[keys % n]
-    hit = (r >= 0) & (c >= 0)
-    return r[hit], c[hit]
 
 
 def _min_gain(
